@@ -1,0 +1,168 @@
+// The fused step kernel: K optimizer steps per dispatch with the particle state in
+// registers. The surface and optimizer code is generated from their programs; the
+// control flow mirrors CpuEngine.stepParticle (src/core/engine/cpu.ts) line by line.
+
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import common from './common.wgsl?raw';
+import type { MinimaTable } from '../src/core/engine/engine';
+import type { CompiledOptimizer } from '../src/core/optimizers';
+import type { Surface } from '../src/core/surfaces';
+import { emitWGSL, f32Literal } from '../src/gpu/codegen';
+
+const indent = (code: string, pad: string) => code.split('\n').map((l) => (l ? pad + l : l)).join('\n');
+
+export function surfaceFunctions(surface: Surface): string {
+  const step = emitWGSL(surface.step, { inputs: { x: 'x', y: 'y' }, prefix: 's' });
+  const loss = emitWGSL(surface.loss, { inputs: { x: 'x', y: 'y' }, prefix: 'l' });
+  const hess = emitWGSL(surface.hessian, { inputs: { x: 'x', y: 'y' }, prefix: 'h' });
+  const source = surface.spec.expression.replace(/[^\w\s+\-*/^().,]/g, '?').replace(/\s+/g, ' ');
+  return `// Generated from: ${source}
+fn surface_step(x: f32, y: f32) -> vec3<f32> {
+${indent(step.code, '  ')}
+  return vec3<f32>(${step.outputs.loss}, ${step.outputs.gx}, ${step.outputs.gy});
+}
+
+fn surface_loss(x: f32, y: f32) -> f32 {
+${indent(loss.code, '  ')}
+  return ${loss.outputs.loss};
+}
+
+// (hxx, hxy, hyy)
+fn surface_hessian(x: f32, y: f32) -> vec3<f32> {
+${indent(hess.code, '  ')}
+  return vec3<f32>(${hess.outputs.hxx}, ${hess.outputs.hxy}, ${hess.outputs.hyy});
+}`;
+}
+
+function classifyFunction(t: MinimaTable): string {
+  const checks = t.x.map((_, j) => `  {
+    let dx = x - ${f32Literal(t.x[j])};
+    let dy = y - ${f32Literal(t.y[j])};
+    let d2 = dx * dx + dy * dy;
+    if (d2 <= ${f32Literal(t.r2[j])} && loss <= ${f32Literal(t.lossMax[j])} && d2 < best_d) { best = ${j}u; best_d = d2; }
+  }`);
+  return `fn classify(x: f32, y: f32, loss: f32) -> u32 {
+  var best = NO_MINIMUM;
+  var best_d = 3.0e38f;
+${checks.join('\n')}
+  return best;
+}`;
+}
+
+export interface StepKernelOptions {
+  surface: Surface;
+  optimizer: CompiledOptimizer;
+  minima: MinimaTable;
+}
+
+export function buildStepKernel({ surface, optimizer, minima }: StepKernelOptions): string {
+  const def = optimizer.def;
+  const H = optimizer.hyperStride;
+  const S = optimizer.stateStride;
+  const hyperLoads = def.hyper.map((h, k) => `let h_${h.name} = hyper[hb + ${k}u];`).join('\n    ');
+  const stateVars = def.state.flatMap((s, k) => [`var sx_${s} = ostate[sb + ${2 * k}u];`, `var sy_${s} = ostate[sb + ${2 * k + 1}u];`]).join('\n    ');
+  const stateStores = def.state.flatMap((s, k) => [`ostate[sb + ${2 * k}u] = sx_${s};`, `ostate[sb + ${2 * k + 1}u] = sy_${s};`]).join('\n    ');
+  const coord = (c: 'x' | 'y') => {
+    const inputs: Record<string, string> = { p: c, g: `g${c}`, t: 't' };
+    def.hyper.forEach((h) => (inputs[h.name] = `h_${h.name}`));
+    def.state.forEach((s) => (inputs[s] = `s${c}_${s}`));
+    return emitWGSL(optimizer.program, { inputs, prefix: `o${c}` });
+  };
+  const ox = coord('x');
+  const oy = coord('y');
+  // Every output is captured before any is assigned: an output may name an input.
+  const capture = (c: 'x' | 'y', e: typeof ox) =>
+    ['p', ...def.state].map((s) => `let n${c}_${s} = ${e.outputs[s]};`).join('\n      ');
+  const assignState = (c: 'x' | 'y') => def.state.map((s) => `s${c}_${s} = n${c}_${s};`).join('\n      ');
+
+  return wgsl`
+${common}
+
+struct Params {
+  n: u32,
+  steps: u32,
+  groups_x: u32,
+  _pad: u32,
+  gtol2: f32,
+  ftol: f32,
+  pos_bound: f32,
+  loss_bound: f32,
+}
+
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> pos: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
+@group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
+@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+
+${surfaceFunctions(surface)}
+
+#if ${minima.x.length > 0}
+${classifyFunction(minima)}
+#else
+fn classify(x: f32, y: f32, loss: f32) -> u32 { return NO_MINIMUM; }
+#endif
+
+// ${def.name}: ${H} hyperparameters, ${S} state floats per particle.
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * params.groups_x + wid.x) * WG + lid;
+  if (i >= params.n) { return; }
+  let m = info[i];
+  if (m.x != RUNNING) { return; }
+  let q = pos[i];
+  var x = q.x;
+  var y = q.y;
+  var prev_loss = q.w;
+  var steps = m.y;
+  var status = RUNNING;
+  var minimum = m.w;
+  let hb = i * ${H}u;
+  let sb = i * ${S}u;
+  ${hyperLoads}
+  ${stateVars}
+
+  for (var k = 0u; k < params.steps; k++) {
+    let e = surface_step(x, y);
+    let L = e.x;
+    let gx = e.y;
+    let gy = e.z;
+    if (!(is_finite(L) && is_finite(gx) && is_finite(gy) && is_finite(x) && is_finite(y))) {
+      status = NONFINITE;
+      break;
+    }
+    if (abs(x) > params.pos_bound || abs(y) > params.pos_bound || L > params.loss_bound) {
+      status = DIVERGED;
+      break;
+    }
+    let gn2 = gx * gx + gy * gy;
+    if (steps > 0u && gn2 <= params.gtol2 && abs(L - prev_loss) <= params.ftol * (1.0f + abs(L))) {
+      status = CONVERGED;
+      minimum = classify(x, y, L);
+      break;
+    }
+    let t = f32(steps);
+    {
+${indent(ox.code, '      ')}
+${indent(oy.code, '      ')}
+      ${capture('x', ox)}
+      ${capture('y', oy)}
+      x = nx_p;
+      y = ny_p;
+      ${assignState('x')}
+      ${assignState('y')}
+    }
+    prev_loss = L;
+    steps += 1u;
+  }
+
+  pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
+  ${stateStores}
+  var event_step = m.z;
+  if (status != RUNNING) { event_step = steps; }
+  info[i] = vec4<u32>(status, steps, event_step, minimum);
+}
+`;
+}

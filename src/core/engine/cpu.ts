@@ -1,0 +1,133 @@
+// The CPU reference engine: float32-faithful (every operation rounded with
+// Math.fround), the same state layout and update order as shaders/step.ts.
+
+import { Evaluator } from '../expr/program';
+import { NO_MINIMUM, Status, cloneParticles, type ParticleState } from '../particles';
+import { minimaTable, type Engine, type EngineSetup, type MinimaTable } from './engine';
+
+const f32 = Math.fround;
+
+export function classify(t: MinimaTable, x: number, y: number, loss: number): number {
+  let best = NO_MINIMUM;
+  let bestD = f32(3.0e38);
+  for (let j = 0; j < t.x.length; j++) {
+    const dx = f32(x - t.x[j]);
+    const dy = f32(y - t.y[j]);
+    const d2 = f32(f32(dx * dx) + f32(dy * dy));
+    if (d2 <= t.r2[j] && loss <= t.lossMax[j] && d2 < bestD) {
+      best = j;
+      bestD = d2;
+    }
+  }
+  return best;
+}
+
+export class CpuEngine implements Engine {
+  readonly kind = 'cpu';
+  readonly n: number;
+  stepsQueued = 0;
+  private readonly p: ParticleState;
+  private readonly surf: Evaluator;
+  private readonly lossOnly: Evaluator;
+  private readonly opt: Evaluator;
+  private readonly minima: MinimaTable;
+
+  constructor(private readonly setup: EngineSetup) {
+    this.p = cloneParticles(setup.particles);
+    this.n = this.p.n;
+    this.surf = new Evaluator(setup.surface.step);
+    this.lossOnly = new Evaluator(setup.surface.loss);
+    this.opt = new Evaluator(setup.optimizer.program);
+    this.minima = minimaTable(setup.surface);
+  }
+
+  step(k: number): void {
+    for (let i = 0; i < this.n; i++) this.stepParticle(i, k);
+    this.stepsQueued += k;
+  }
+
+  /** Steps particles [from, to) only: lets callers bound the time per call. */
+  stepRange(k: number, from: number, to: number): void {
+    for (let i = from; i < Math.min(to, this.n); i++) this.stepParticle(i, k);
+  }
+
+  private stepParticle(i: number, k: number): void {
+    const { pos, hyper, state, info, hyperStride: H, stateStride: S } = this.p;
+    if (info[4 * i] !== Status.Running) return;
+    const cfg = this.setup.config;
+    const gtol2 = f32(f32(cfg.gtol) * f32(cfg.gtol));
+    const ftol = f32(cfg.ftol);
+    const posBound = f32(cfg.posBound);
+    const lossBound = f32(cfg.lossBound);
+    const surf = this.surf;
+    const sr = surf.regs;
+    const { loss: iLoss, gx: iGx, gy: iGy } = surf.program.outputs;
+    const opt = this.opt;
+    const r = opt.regs;
+    const slots = S / 2;
+    const optOut = opt.program.outputs;
+    const pOut = optOut.p;
+    const slotOut = this.setup.optimizer.def.state.map((s) => optOut[s]);
+
+    let x = pos[4 * i];
+    let y = pos[4 * i + 1];
+    let prevLoss = pos[4 * i + 3];
+    let steps = info[4 * i + 1];
+    let status: number = Status.Running;
+    let minimum = info[4 * i + 3];
+
+    for (let s = 0; s < k; s++) {
+      sr[0] = x;
+      sr[1] = y;
+      surf.exec();
+      const L = sr[iLoss];
+      const gx = sr[iGx];
+      const gy = sr[iGy];
+      if (!(Number.isFinite(L) && Number.isFinite(gx) && Number.isFinite(gy) && Number.isFinite(x) && Number.isFinite(y))) {
+        status = Status.NonFinite;
+        break;
+      }
+      if (Math.abs(x) > posBound || Math.abs(y) > posBound || L > lossBound) {
+        status = Status.Diverged;
+        break;
+      }
+      const gn2 = f32(f32(gx * gx) + f32(gy * gy));
+      if (steps > 0 && gn2 <= gtol2 && f32(Math.abs(f32(L - prevLoss))) <= f32(ftol * f32(1 + Math.abs(L)))) {
+        status = Status.Converged;
+        minimum = classify(this.minima, x, y, L);
+        break;
+      }
+      // The optimizer program, once per coordinate: inputs p, g, t, hyper..., state...
+      const t = steps;
+      const newCoord = [0, 0];
+      for (let c = 0; c < 2; c++) {
+        r[0] = c === 0 ? x : y;
+        r[1] = c === 0 ? gx : gy;
+        r[2] = t;
+        for (let h = 0; h < H; h++) r[3 + h] = hyper[i * H + h];
+        for (let sl = 0; sl < slots; sl++) r[3 + H + sl] = state[i * S + 2 * sl + c];
+        opt.exec();
+        newCoord[c] = r[pOut];
+        for (let sl = 0; sl < slots; sl++) state[i * S + 2 * sl + c] = r[slotOut[sl]];
+      }
+      x = newCoord[0];
+      y = newCoord[1];
+      prevLoss = L;
+      steps += 1;
+    }
+    pos[4 * i] = x;
+    pos[4 * i + 1] = y;
+    pos[4 * i + 2] = this.lossOnly.run(x, y).out('loss');
+    pos[4 * i + 3] = prevLoss;
+    info[4 * i] = status;
+    info[4 * i + 1] = steps;
+    if (status !== Status.Running) info[4 * i + 2] = steps;
+    info[4 * i + 3] = minimum;
+  }
+
+  async read(): Promise<ParticleState> {
+    return cloneParticles(this.p);
+  }
+
+  destroy(): void {}
+}

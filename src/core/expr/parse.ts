@@ -1,0 +1,194 @@
+// User text -> expression graph. mathjs does the parsing (and reports where the syntax
+// breaks); we accept only a whitelist of node kinds, operators, functions and names,
+// and build our own graph from them. Nothing is ever evaluated as code.
+
+import { create, parseDependencies, type MathNode } from 'mathjs';
+import { Graph, type Node, type Op } from './graph';
+
+const math = create({ parseDependencies });
+
+export const MAX_EXPRESSION_LENGTH = 4000;
+
+/** A malformed expression: `column` is 1-based, pointing into `source`. */
+export class ExpressionError extends Error {
+  constructor(readonly reason: string, readonly column: number, readonly source: string) {
+    super(`expression error at column ${column}: ${reason}`);
+    this.name = 'ExpressionError';
+  }
+  /** Two lines: the source and a caret under the offending column. */
+  pointer(): string {
+    return `${this.source}\n${' '.repeat(Math.max(0, this.column - 1))}^`;
+  }
+}
+
+type FnSpec = { arity: [number, number]; build: (g: Graph, a: Node[]) => Node };
+const unary = (op: Op): FnSpec => ({ arity: [1, 1], build: (g, a) => g.call(op, a[0]) });
+const fold = (op: Op): FnSpec => ({ arity: [2, 16], build: (g, a) => a.reduce((acc, v) => g.call(op, acc, v)) });
+
+/** The functions a surface expression may use. */
+export const FUNCTIONS: Record<string, FnSpec> = {
+  exp: unary('exp'),
+  log: { arity: [1, 2], build: (g, a) => (a.length === 1 ? g.call('log', a[0]) : g.div(g.call('log', a[0]), g.call('log', a[1]))) },
+  ln: unary('log'),
+  log2: unary('log2'),
+  log10: unary('log10'),
+  sqrt: unary('sqrt'),
+  abs: unary('abs'),
+  sign: unary('sign'),
+  sin: unary('sin'),
+  cos: unary('cos'),
+  tan: unary('tan'),
+  atan: unary('atan'),
+  sinh: unary('sinh'),
+  cosh: unary('cosh'),
+  tanh: unary('tanh'),
+  sigmoid: unary('sigmoid'),
+  softplus: unary('softplus'),
+  square: { arity: [1, 1], build: (g, a) => g.powi(a[0], 2) },
+  pow: { arity: [2, 2], build: (g, a) => g.pow(a[0], a[1]) },
+  min: fold('min'),
+  max: fold('max'),
+};
+
+const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E };
+
+const ARITHMETIC: Record<string, Op> = { add: 'add', subtract: 'sub', multiply: 'mul', divide: 'div', pow: 'pow' };
+/** Comparisons, logic and `c ? a : b`: for the project's own definitions (optimizers), not for surfaces. */
+const INTERNAL_OPS: Record<string, Op> = {
+  smaller: 'lt', smallerEq: 'le', larger: 'gt', largerEq: 'ge', equal: 'eq', unequal: 'ne', and: 'and', or: 'or',
+};
+
+export interface ParseOptions {
+  /** Names that may appear (x, y for surfaces; inputs and earlier assignments in programs). */
+  variables: ReadonlyMap<string, Node> | string[];
+  /** Allow comparisons, logic, the conditional operator and assignments. */
+  internal?: boolean;
+}
+
+function locate(source: string, token: string): number {
+  const word = /^[A-Za-z_]\w*$/.test(token);
+  const re = word ? new RegExp(`(?<![\\w.])${token}(?!\\w)`) : null;
+  const i = re ? source.search(re) : source.indexOf(token);
+  return i < 0 ? 1 : i + 1;
+}
+
+function mathParse(source: string): MathNode {
+  if (source.length > MAX_EXPRESSION_LENGTH) {
+    throw new ExpressionError(`longer than ${MAX_EXPRESSION_LENGTH} characters`, MAX_EXPRESSION_LENGTH, source.slice(0, 80));
+  }
+  if (source.trim() === '') throw new ExpressionError('the expression is empty', 1, source);
+  try {
+    return math.parse(source);
+  } catch (err) {
+    const e = err as Error & { char?: number };
+    const column = typeof e.char === 'number' ? e.char : 1;
+    const reason = e.message.replace(/\s*\(char \d+\)\s*$/, '');
+    throw new ExpressionError(reason.charAt(0).toLowerCase() + reason.slice(1), column, source);
+  }
+}
+
+class Builder {
+  constructor(
+    private readonly g: Graph,
+    private readonly source: string,
+    private readonly vars: Map<string, Node>,
+    private readonly internal: boolean,
+  ) {}
+
+  fail(reason: string, token: string): never {
+    throw new ExpressionError(reason, locate(this.source, token), this.source);
+  }
+
+  build(node: MathNode): Node {
+    const g = this.g;
+    const n = node as any;
+    switch (node.type) {
+      case 'ConstantNode':
+        if (typeof n.value !== 'number') this.fail(`only numbers are allowed, not ${JSON.stringify(String(n.value))}`, String(n.value));
+        return g.num(n.value);
+      case 'SymbolNode': {
+        const v = this.vars.get(n.name);
+        if (v) return v;
+        if (n.name in CONSTANTS) return g.num(CONSTANTS[n.name]);
+        if (n.name in FUNCTIONS) this.fail(`'${n.name}' is a function: write ${n.name}(...)`, n.name);
+        const allowed = [...this.vars.keys()].join(', ');
+        return this.fail(`unknown name '${n.name}' (expected ${allowed}, pi, e or a function)`, n.name);
+      }
+      case 'ParenthesisNode':
+        return this.build(n.content);
+      case 'OperatorNode': {
+        const args: Node[] = n.args.map((a: MathNode) => this.build(a));
+        if (n.fn === 'unaryMinus') return g.neg(args[0]);
+        if (n.fn === 'unaryPlus') return args[0];
+        if (n.fn in ARITHMETIC) return g.call(ARITHMETIC[n.fn], args[0], args[1]);
+        if (this.internal && n.fn in INTERNAL_OPS) return g.call(INTERNAL_OPS[n.fn], args[0], args[1]);
+        if (this.internal && n.fn === 'not') return g.call('not', args[0]);
+        return this.fail(`operator '${n.op}' is not allowed (use + - * / ^)`, n.op);
+      }
+      case 'FunctionNode': {
+        const name: string = n.fn?.name ?? '';
+        const spec = FUNCTIONS[name];
+        if (!spec) {
+          const list = Object.keys(FUNCTIONS).join(', ');
+          return this.fail(`unknown function '${name || n.fn?.toString()}' (allowed: ${list})`, name || '(');
+        }
+        const [lo, hi] = spec.arity;
+        if (n.args.length < lo || n.args.length > hi) {
+          const want = lo === hi ? `${lo}` : `${lo} to ${hi}`;
+          this.fail(`${name} takes ${want} argument${hi === 1 ? '' : 's'}, got ${n.args.length}`, name);
+        }
+        return spec.build(g, n.args.map((a: MathNode) => this.build(a)));
+      }
+      case 'ConditionalNode':
+        if (!this.internal) return this.fail(`the conditional operator '?' is not allowed`, '?');
+        return g.select(this.build(n.condition), this.build(n.trueExpr), this.build(n.falseExpr));
+      default: {
+        const what: Record<string, [string, string]> = {
+          AssignmentNode: ['assignments are not allowed', '='],
+          FunctionAssignmentNode: ['function definitions are not allowed', '='],
+          BlockNode: ['only one expression is allowed', ';'],
+          ArrayNode: ['matrices are not allowed', '['],
+          AccessorNode: ['indexing is not allowed', '['],
+          IndexNode: ['indexing is not allowed', '['],
+          ObjectNode: ['objects are not allowed', '{'],
+          RangeNode: ['ranges are not allowed', ':'],
+          RelationalNode: ['comparisons are not allowed', '<'],
+        };
+        const [reason, token] = what[node.type] ?? [`'${node.type}' is not allowed`, ''];
+        return this.fail(reason, token);
+      }
+    }
+  }
+}
+
+function toMap(g: Graph, variables: ParseOptions['variables']): Map<string, Node> {
+  if (Array.isArray(variables)) return new Map(variables.map((v) => [v, g.variable(v)]));
+  return new Map(variables as ReadonlyMap<string, Node>);
+}
+
+/** Parses one expression into `g`. Throws ExpressionError naming the column. */
+export function parseExpression(g: Graph, source: string, opts: ParseOptions): Node {
+  const root = mathParse(source);
+  return new Builder(g, source, toMap(g, opts.variables), !!opts.internal).build(root);
+}
+
+/**
+ * Parses a block of assignments `name = expr`, one per line, each able to use the
+ * inputs and earlier names. Returns every name's final value. For internal definitions.
+ */
+export function parseAssignments(g: Graph, source: string, inputs: string[]): Map<string, Node> {
+  const vars = toMap(g, inputs);
+  let line = 0;
+  for (const raw of source.split('\n')) {
+    line++;
+    const text = raw.replace(/#.*$/, '').trim();
+    if (!text) continue;
+    const node = mathParse(text) as any;
+    if (node.type !== 'AssignmentNode' || node.object?.type !== 'SymbolNode') {
+      throw new ExpressionError(`line ${line}: expected 'name = expression'`, 1, text);
+    }
+    const value = new Builder(g, text, vars, true).build(node.value);
+    vars.set(node.object.name, value);
+  }
+  return vars;
+}

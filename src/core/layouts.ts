@@ -1,0 +1,148 @@
+// Particle layouts: where each particle starts and which hyperparameters it carries.
+
+import { checkHyper, HyperParamError, resolveHyper, type CompiledOptimizer } from './optimizers';
+import { allocateParticles, checkParticleCount, ParticleError, type ParticleState } from './particles';
+import { uniform01 } from './random';
+
+export type Scale = 'log' | 'linear';
+
+/** One axis of a product layout: a hyperparameter name, or 'x0'/'y0' for the start. */
+export interface Axis {
+  param: string;
+  min: number;
+  max: number;
+  n: number;
+  scale?: Scale;
+}
+
+export type Layout =
+  /** One start, lr log-spaced from lrMin to lrMax over n particles. */
+  | { kind: 'sweep'; start: [number, number]; lrMin: number; lrMax: number; n: number; scale?: Scale }
+  /** A grid of starts (nx by ny over the ranges), one lr. */
+  | { kind: 'grid'; x: [number, number]; y: [number, number]; nx: number; ny: number; lr: number }
+  /** `perBand` seeded random starts in `domain`, the same starts repeated for each of `bands` lr values. */
+  | { kind: 'random'; domain: [number, number, number, number]; perBand: number; bands: number; lrMin: number; lrMax: number; seed: number }
+  /** Hyperparameter map: x axis by y axis (row-major, y rows), from one start unless an axis is x0/y0. */
+  | { kind: 'product'; start: [number, number]; x: Axis; y: Axis };
+
+export function axisValue(min: number, max: number, n: number, i: number, scale: Scale = 'linear'): number {
+  if (n === 1) return min;
+  const f = i / (n - 1);
+  return scale === 'log' ? min * Math.pow(max / min, f) : min + (max - min) * f;
+}
+
+export function layoutSize(l: Layout): number {
+  switch (l.kind) {
+    case 'sweep': return l.n;
+    case 'grid': return l.nx * l.ny;
+    case 'random': return l.perBand * l.bands;
+    case 'product': return l.x.n * l.y.n;
+  }
+}
+
+function checkFinite(what: string, ...vs: number[]): void {
+  if (vs.some((v) => !Number.isFinite(v))) throw new ParticleError(`${what} must be finite numbers, got ${vs.join(', ')}`);
+}
+
+function checkRange(what: string, min: number, max: number, scale: Scale = 'linear'): void {
+  checkFinite(what, min, max);
+  if (min > max) throw new ParticleError(`${what}: the minimum ${min} is above the maximum ${max}`);
+  if (scale === 'log' && min <= 0) throw new ParticleError(`${what}: a log scale needs positive values, got ${min}`);
+}
+
+/**
+ * Builds the particles of a layout. `base` holds the hyperparameters shared by all
+ * (defaults filled in, validated); the layout overrides lr and any axis parameter.
+ */
+export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Record<string, number | boolean | undefined> = {}): ParticleState {
+  const n = layoutSize(layout);
+  checkParticleCount(n);
+  const def = opt.def;
+  const hyperIndex = (name: string): number => {
+    const k = def.hyper.findIndex((h) => h.name === name);
+    if (k < 0) throw new HyperParamError(`${def.name} has no parameter '${name}' (it takes ${def.hyper.map((h) => h.name).join(', ')})`);
+    return k;
+  };
+  const checkLr = (v: number) => checkHyper(def, def.hyper[0], v);
+  const shared = resolveHyper(def, { ...base, lr: base.lr ?? def.hyper[0].default });
+  const p = allocateParticles(n, opt);
+  const H = opt.hyperStride;
+  const row = def.hyper.map((h) => shared[h.name]);
+  for (let i = 0; i < n; i++) p.hyper.set(row, i * H);
+  const setStart = (i: number, x: number, y: number) => {
+    p.pos[4 * i] = x;
+    p.pos[4 * i + 1] = y;
+  };
+
+  switch (layout.kind) {
+    case 'sweep': {
+      checkFinite('the start', ...layout.start);
+      checkRange('the lr range', layout.lrMin, layout.lrMax, layout.scale ?? 'log');
+      checkLr(layout.lrMin);
+      checkLr(layout.lrMax);
+      for (let i = 0; i < n; i++) {
+        setStart(i, layout.start[0], layout.start[1]);
+        p.hyper[i * H] = axisValue(layout.lrMin, layout.lrMax, n, i, layout.scale ?? 'log');
+      }
+      break;
+    }
+    case 'grid': {
+      checkRange('the x range', ...layout.x);
+      checkRange('the y range', ...layout.y);
+      checkLr(layout.lr);
+      for (let iy = 0; iy < layout.ny; iy++) {
+        for (let ix = 0; ix < layout.nx; ix++) {
+          const i = iy * layout.nx + ix;
+          setStart(i, axisValue(layout.x[0], layout.x[1], layout.nx, ix), axisValue(layout.y[0], layout.y[1], layout.ny, iy));
+          p.hyper[i * H] = layout.lr;
+        }
+      }
+      break;
+    }
+    case 'random': {
+      const [x0, x1, y0, y1] = layout.domain;
+      checkRange('the domain x range', x0, x1);
+      checkRange('the domain y range', y0, y1);
+      checkRange('the lr range', layout.lrMin, layout.lrMax, 'log');
+      checkLr(layout.lrMin);
+      for (let b = 0; b < layout.bands; b++) {
+        const lr = axisValue(layout.lrMin, layout.lrMax, layout.bands, b, 'log');
+        for (let j = 0; j < layout.perBand; j++) {
+          const i = b * layout.perBand + j;
+          setStart(i, x0 + (x1 - x0) * uniform01(layout.seed, j, 0), y0 + (y1 - y0) * uniform01(layout.seed, j, 1));
+          p.hyper[i * H] = lr;
+        }
+      }
+      break;
+    }
+    case 'product': {
+      checkFinite('the start', ...layout.start);
+      const axes = [layout.x, layout.y];
+      for (const a of axes) {
+        checkRange(`the ${a.param} axis`, a.min, a.max, a.scale);
+        if (a.param !== 'x0' && a.param !== 'y0') {
+          const h = def.hyper[hyperIndex(a.param)];
+          checkHyper(def, h, a.min);
+          checkHyper(def, h, a.max);
+        }
+      }
+      for (let iy = 0; iy < layout.y.n; iy++) {
+        for (let ix = 0; ix < layout.x.n; ix++) {
+          const i = iy * layout.x.n + ix;
+          let [sx, sy] = layout.start;
+          const place = (a: Axis, k: number) => {
+            const v = axisValue(a.min, a.max, a.n, k, a.scale);
+            if (a.param === 'x0') sx = v;
+            else if (a.param === 'y0') sy = v;
+            else p.hyper[i * H + hyperIndex(a.param)] = v;
+          };
+          place(layout.x, ix);
+          place(layout.y, iy);
+          setStart(i, sx, sy);
+        }
+      }
+      break;
+    }
+  }
+  return p;
+}

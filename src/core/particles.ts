@@ -1,0 +1,96 @@
+// The particle state: the same typed arrays are the GPU buffers' contents and the CPU
+// reference's working memory, so the two engines share one layout.
+
+import type { CompiledOptimizer } from './optimizers';
+
+export const Status = { Running: 0, Converged: 1, Diverged: 2, NonFinite: 3 } as const;
+export type StatusCode = (typeof Status)[keyof typeof Status];
+export const STATUS_NAMES = ['running', 'converged', 'diverged', 'nonfinite'] as const;
+/** `minimum` of a particle that ended in no known minimum (or has not converged). */
+export const NO_MINIMUM = 0xffffffff;
+/** The most particles any engine accepts; the GPU may allow fewer (its buffer limits). */
+export const MAX_PARTICLES = 1 << 24;
+
+export interface ParticleState {
+  n: number;
+  hyperStride: number;
+  stateStride: number;
+  /** x, y, loss at (x, y), loss before the last update: 4 floats per particle. */
+  pos: Float32Array;
+  /** Hyperparameters in the optimizer's order (lr first): hyperStride per particle. */
+  hyper: Float32Array;
+  /** Optimizer state, [slot0_x, slot0_y, slot1_x, ...]: stateStride per particle. */
+  state: Float32Array;
+  /** status, steps taken, step of the status change, index of the minimum: 4 u32 per particle. */
+  info: Uint32Array;
+}
+
+export class ParticleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ParticleError';
+  }
+}
+
+export function checkParticleCount(n: number, limit = MAX_PARTICLES): void {
+  if (!Number.isInteger(n) || n < 1) throw new ParticleError(`the number of particles must be a whole number >= 1, got ${n}`);
+  if (n > limit) throw new ParticleError(`too many particles: ${n} > ${limit}, the most this engine allows`);
+}
+
+export function allocateParticles(n: number, opt: CompiledOptimizer): ParticleState {
+  checkParticleCount(n);
+  return {
+    n,
+    hyperStride: opt.hyperStride,
+    stateStride: opt.stateStride,
+    pos: new Float32Array(4 * n),
+    hyper: new Float32Array(opt.hyperStride * n),
+    state: new Float32Array(opt.stateStride * n),
+    info: new Uint32Array(4 * n).map((_, k) => (k % 4 === 3 ? NO_MINIMUM : 0)),
+  };
+}
+
+export function cloneParticles(p: ParticleState): ParticleState {
+  return { ...p, pos: p.pos.slice(), hyper: p.hyper.slice(), state: p.state.slice(), info: p.info.slice() };
+}
+
+/** Thresholds shared by both engines. */
+export interface RunConfig {
+  /** Converged when |grad| <= gtol ... */
+  gtol: number;
+  /** ... and |L_t - L_{t-1}| <= ftol * (1 + |L_t|). */
+  ftol: number;
+  /** Diverged when |x| or |y| exceeds this ... */
+  posBound: number;
+  /** ... or the loss exceeds this. */
+  lossBound: number;
+}
+
+export const DEFAULT_RUN_CONFIG: RunConfig = { gtol: 1e-4, ftol: 1e-7, posBound: 1e4, lossBound: 3e38 };
+
+export interface ParticleView {
+  index: number;
+  x: number;
+  y: number;
+  loss: number;
+  lr: number;
+  status: (typeof STATUS_NAMES)[number];
+  steps: number;
+  eventStep: number;
+  minimum: number | null;
+}
+
+export function particleAt(p: ParticleState, i: number): ParticleView {
+  const st = p.info[4 * i];
+  return {
+    index: i,
+    x: p.pos[4 * i],
+    y: p.pos[4 * i + 1],
+    loss: p.pos[4 * i + 2],
+    lr: p.hyper[p.hyperStride * i],
+    status: STATUS_NAMES[st],
+    steps: p.info[4 * i + 1],
+    eventStep: p.info[4 * i + 2],
+    minimum: p.info[4 * i + 3] === NO_MINIMUM ? null : p.info[4 * i + 3],
+  };
+}

@@ -1,0 +1,85 @@
+// Prints a core Program as WGSL statements. Each op is written so that its float32
+// rounding steps are the ones the CPU reference (core/expr/program.ts) performs.
+
+import type { Program } from '../core/expr/program';
+
+/** A WGSL f32 literal that round-trips the float32 value exactly. */
+export function f32Literal(v: number): string {
+  const x = Math.fround(v);
+  if (Number.isNaN(x)) return 'bitcast<f32>(0x7fc00000u)';
+  if (x === Infinity) return 'bitcast<f32>(0x7f800000u)';
+  if (x === -Infinity) return 'bitcast<f32>(0xff800000u)';
+  let s = x.toPrecision(9);
+  if (s.includes('e')) s = s.replace(/\.?0+e/, 'e');
+  else if (s.includes('.')) s = s.replace(/\.?0+$/, '');
+  if (!/[.e]/.test(s)) s += '.0';
+  return x < 0 ? `(${s}f)` : `${s}f`;
+}
+
+function powiExpr(x: string, n: number): string {
+  let r = '';
+  let base = x;
+  let e = Math.abs(n);
+  while (e > 0) {
+    if (e & 1) r = r ? `(${r} * ${base})` : base;
+    e >>= 1;
+    if (e > 0) base = `(${base} * ${base})`;
+  }
+  return n < 0 ? `(1.0f / ${r})` : r;
+}
+
+const INFIX: Record<string, string> = {
+  add: '+', sub: '-', mul: '*', div: '/', lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=', and: '&&', or: '||',
+};
+const BUILTIN = new Set(['exp', 'log', 'log2', 'sqrt', 'abs', 'sign', 'sin', 'cos', 'tan', 'atan', 'sinh', 'cosh', 'min', 'max']);
+
+export interface EmitOptions {
+  /** WGSL expression for each program input. */
+  inputs: Record<string, string>;
+  /** Prefix for the temporaries, unique within the function. */
+  prefix: string;
+}
+
+export interface Emitted {
+  code: string;
+  /** WGSL expression of each output (a temporary, an input or a literal). */
+  outputs: Record<string, string>;
+}
+
+export function emitWGSL(p: Program, opts: EmitOptions): Emitted {
+  const names: string[] = [];
+  const lines: string[] = [];
+  p.values.forEach((v, i) => {
+    if (v.kind === 'input') {
+      const src = opts.inputs[v.name];
+      if (src === undefined) throw new Error(`no WGSL source for input '${v.name}'`);
+      names[i] = src;
+      return;
+    }
+    if (v.kind === 'const') {
+      names[i] = f32Literal(v.value);
+      return;
+    }
+    const { op, args, n } = v.instr;
+    const [a, b, c] = args.map((k) => names[k]);
+    let e: string;
+    if (op in INFIX) e = `${a} ${INFIX[op]} ${b}`;
+    else if (op === 'neg') e = `-${a}`;
+    else if (op === 'not') e = `!${a}`;
+    else if (op === 'powi') e = powiExpr(a, n!);
+    else if (op === 'pow') e = `pow(${a}, ${b})`;
+    else if (op === 'log10') e = `log(${a}) * ${f32Literal(1 / Math.LN10)}`;
+    else if (op === 'select') e = `select(${c}, ${b}, ${a})`;
+    else if (op === 'tanh') e = `tanh(clamp(${a}, -20.0f, 20.0f))`;
+    else if (op === 'sigmoid') e = `1.0f / (1.0f + exp(-${a}))`;
+    else if (op === 'softplus') e = `max(${a}, 0.0f) + log(1.0f + exp(-abs(${a})))`;
+    else if (BUILTIN.has(op)) e = `${op}(${args.map((k) => names[k]).join(', ')})`;
+    else throw new Error(`no WGSL for op '${op}'`);
+    const name = `${opts.prefix}${i}`;
+    names[i] = name;
+    lines.push(`let ${name}${v.instr.bool ? ': bool' : ': f32'} = ${e};`);
+  });
+  const outputs: Record<string, string> = {};
+  for (const [k, idx] of Object.entries(p.outputs)) outputs[k] = names[idx];
+  return { code: lines.join('\n'), outputs };
+}

@@ -1,0 +1,44 @@
+// Getting a GPUDevice with the limits large particle counts need. No DOM, no Node:
+// the caller passes navigator.gpu (browser) or Dawn's GPU object (src/gpu/node.ts).
+
+export interface DeviceHandle {
+  device: GPUDevice;
+  adapterName: string;
+  limits: { maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeWorkgroupsPerDimension: number };
+}
+
+export class NoWebGPUError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoWebGPUError';
+  }
+}
+
+export function describeAdapter(info: GPUAdapterInfo | undefined): string {
+  if (!info) return 'unknown adapter';
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
+  return parts.length ? parts.join(' / ') : 'unknown adapter';
+}
+
+export async function requestDevice(gpu: GPU | undefined): Promise<DeviceHandle> {
+  if (!gpu) throw new NoWebGPUError('WebGPU is not available here (no navigator.gpu)');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new NoWebGPUError('WebGPU found no adapter (no GPU driver, or WebGPU disabled)');
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    },
+  });
+  return {
+    device,
+    adapterName: describeAdapter(adapter.info),
+    limits: {
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      maxBufferSize: device.limits.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+    },
+  };
+}

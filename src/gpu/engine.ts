@@ -1,0 +1,195 @@
+// The WebGPU engine: particle buffers, the fused step pipeline, dispatch, and pooled
+// readback. The same code runs in the browser and in Node (Dawn).
+
+import { minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
+import { ParticleError, type ParticleState } from '../core/particles';
+import { buildStepKernel } from '../../shaders/step';
+import type { DeviceHandle } from './device';
+
+export const WORKGROUP_SIZE = 64;
+
+/** Thrown when a generated kernel does not compile: carries the compiler's messages. */
+export class ShaderCompileError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = 'ShaderCompileError';
+  }
+}
+
+export async function compileModule(device: GPUDevice, code: string, label: string): Promise<GPUShaderModule> {
+  const module = device.createShaderModule({ code, label });
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === 'error');
+  if (errors.length) {
+    const lines = code.split('\n');
+    const text = errors.map((m) => `${label}:${m.lineNum}:${m.linePos} ${m.message}\n  ${lines[m.lineNum - 1] ?? ''}`).join('\n');
+    throw new ShaderCompileError(`WGSL compilation failed:\n${text}`, code);
+  }
+  return module;
+}
+
+/** Bytes per particle in each buffer. */
+function bufferBytes(p: ParticleState) {
+  return { pos: 16, hyper: 4 * p.hyperStride, state: 4 * Math.max(1, p.stateStride), info: 16 };
+}
+
+/** The largest particle count this device's buffer limits allow for an optimizer's layout. */
+export function maxParticlesFor(handle: DeviceHandle, p: Pick<ParticleState, 'hyperStride' | 'stateStride'>): number {
+  const per = Math.max(16, 4 * p.hyperStride, 4 * Math.max(1, p.stateStride));
+  const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
+  return Math.floor(cap / per);
+}
+
+export function checkDeviceCapacity(handle: DeviceHandle, p: ParticleState): void {
+  const max = maxParticlesFor(handle, p);
+  if (p.n > max) {
+    const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
+    throw new ParticleError(
+      `too many particles for this GPU: ${p.n} > ${max} (its largest storage buffer is ${(cap / 2 ** 20).toFixed(0)} MiB, maxStorageBufferBindingSize)`,
+    );
+  }
+}
+
+/** Staging buffers for readback, reused by size so reads allocate nothing once warm. */
+class StagingPool {
+  private free = new Map<number, GPUBuffer[]>();
+  constructor(private readonly device: GPUDevice) {}
+  take(size: number): GPUBuffer {
+    return this.free.get(size)?.pop() ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+  give(b: GPUBuffer): void {
+    const list = this.free.get(b.size) ?? [];
+    list.push(b);
+    this.free.set(b.size, list);
+  }
+  destroy(): void {
+    for (const list of this.free.values()) list.forEach((b) => b.destroy());
+    this.free.clear();
+  }
+}
+
+export class GpuEngine implements Engine {
+  readonly kind = 'gpu';
+  readonly n: number;
+  stepsQueued = 0;
+  readonly kernel: string;
+  readonly buffers: { pos: GPUBuffer; hyper: GPUBuffer; state: GPUBuffer; info: GPUBuffer; params: GPUBuffer };
+  private readonly pool: StagingPool;
+  private readonly groupsX: number;
+  private readonly groupsY: number;
+  private readonly paramData = new ArrayBuffer(32);
+
+  private constructor(
+    readonly handle: DeviceHandle,
+    private readonly setup: EngineSetup,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly bindGroup: GPUBindGroup,
+    buffers: GpuEngine['buffers'],
+    kernel: string,
+  ) {
+    this.n = setup.particles.n;
+    this.buffers = buffers;
+    this.kernel = kernel;
+    this.pool = new StagingPool(handle.device);
+    const groups = Math.ceil(this.n / WORKGROUP_SIZE);
+    this.groupsX = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
+    this.groupsY = Math.ceil(groups / this.groupsX);
+  }
+
+  static async create(handle: DeviceHandle, setup: EngineSetup): Promise<GpuEngine> {
+    const { device } = handle;
+    const p = setup.particles;
+    checkDeviceCapacity(handle, p);
+    const kernel = buildStepKernel({ surface: setup.surface, optimizer: setup.optimizer, minima: minimaTable(setup.surface) });
+    const module = await compileModule(device, kernel, `step:${setup.surface.id}:${setup.optimizer.def.name}`);
+    const pipeline = await device.createComputePipelineAsync({
+      layout: 'auto',
+      compute: { module, entryPoint: 'main', constants: { WG: WORKGROUP_SIZE } },
+    });
+    const bytes = bufferBytes(p);
+    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const make = (label: string, size: number, data: ArrayBufferView) => {
+      const buf = device.createBuffer({ label, size: Math.max(size, 16), usage: storage });
+      device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+      return buf;
+    };
+    const buffers = {
+      pos: make('pos', bytes.pos * p.n, p.pos),
+      hyper: make('hyper', bytes.hyper * p.n, p.hyper),
+      state: make('state', bytes.state * p.n, p.state),
+      info: make('info', bytes.info * p.n, p.info),
+      params: device.createBuffer({ label: 'params', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+    };
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: (['params', 'pos', 'hyper', 'state', 'info'] as const).map((k, binding) => ({ binding, resource: { buffer: buffers[k] } })),
+    });
+    const engine = new GpuEngine(handle, setup, pipeline, bindGroup, buffers, kernel);
+    engine.step(0); // fills in the loss at the starts
+    return engine;
+  }
+
+  /** Encodes and submits one dispatch of k steps; returns without waiting. */
+  step(k: number): void {
+    if (!Number.isInteger(k) || k < 0) throw new RangeError(`steps per dispatch must be a whole number >= 0, got ${k}`);
+    const { device } = this.handle;
+    const cfg = this.setup.config;
+    const u = new Uint32Array(this.paramData);
+    const f = new Float32Array(this.paramData);
+    u[0] = this.n;
+    u[1] = k;
+    u[2] = this.groupsX;
+    u[3] = 0;
+    f[4] = Math.fround(cfg.gtol) * Math.fround(cfg.gtol);
+    f[5] = cfg.ftol;
+    f[6] = cfg.posBound;
+    f[7] = cfg.lossBound;
+    device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bindGroup);
+    pass.dispatchWorkgroups(this.groupsX, this.groupsY);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    this.stepsQueued += k;
+  }
+
+  /** Reads all particle buffers back through pooled staging buffers. */
+  async read(): Promise<ParticleState> {
+    const p = this.setup.particles;
+    const { device } = this.handle;
+    const sizes = bufferBytes(p);
+    const keys = ['pos', 'hyper', 'state', 'info'] as const;
+    const staging = keys.map((k) => this.pool.take(Math.max(16, sizes[k] * this.n)));
+    const enc = device.createCommandEncoder();
+    keys.forEach((k, j) => enc.copyBufferToBuffer(this.buffers[k], 0, staging[j], 0, staging[j].size));
+    device.queue.submit([enc.finish()]);
+    await Promise.all(staging.map((b) => b.mapAsync(GPUMapMode.READ)));
+    const copy = <T extends Float32Array | Uint32Array>(j: number, Ctor: new (b: ArrayBuffer) => T, len: number): T => {
+      const out = new Ctor(staging[j].getMappedRange().slice(0));
+      staging[j].unmap();
+      this.pool.give(staging[j]);
+      return out.subarray(0, len) as T;
+    };
+    return {
+      n: this.n,
+      hyperStride: p.hyperStride,
+      stateStride: p.stateStride,
+      pos: copy(0, Float32Array, 4 * this.n),
+      hyper: copy(1, Float32Array, p.hyperStride * this.n),
+      state: copy(2, Float32Array, p.stateStride * this.n),
+      info: copy(3, Uint32Array, 4 * this.n),
+    };
+  }
+
+  /** Resolves when the GPU has finished all submitted work. */
+  done(): Promise<void> {
+    return this.handle.device.queue.onSubmittedWorkDone();
+  }
+
+  destroy(): void {
+    Object.values(this.buffers).forEach((b) => b.destroy());
+    this.pool.destroy();
+  }
+}
