@@ -1,0 +1,1 @@
+console.log('etascape: CLI not yet written');
