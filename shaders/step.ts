@@ -4,6 +4,7 @@
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import common from './common.wgsl?raw';
+import { MATHLIB_WGSL } from './mathlib';
 import type { MinimaTable } from '../src/core/engine/engine';
 import type { CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
@@ -77,6 +78,7 @@ export function buildStepKernel({ surface, optimizer, minima }: StepKernelOption
 
   return wgsl`
 ${common}
+${MATHLIB_WGSL}
 
 struct Params {
   n: u32,

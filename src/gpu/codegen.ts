@@ -1,14 +1,16 @@
 // Prints a core Program as WGSL statements. Each op is written so that its float32
-// rounding steps are the ones the CPU reference (core/expr/program.ts) performs.
+// rounding steps are the ones the CPU reference (core/expr/program.ts) performs;
+// elementary functions call shaders/mathlib.ts (es_*), which the kernel includes.
 
 import type { Program } from '../core/expr/program';
 
 /** A WGSL f32 literal that round-trips the float32 value exactly. */
 export function f32Literal(v: number): string {
   const x = Math.fround(v);
-  if (Number.isNaN(x)) return 'bitcast<f32>(0x7fc00000u)';
-  if (x === Infinity) return 'bitcast<f32>(0x7f800000u)';
-  if (x === -Infinity) return 'bitcast<f32>(0xff800000u)';
+  // Functions from shaders/mathlib.ts: WGSL has no non-finite constants.
+  if (Number.isNaN(x)) return 'es_nan()';
+  if (x === Infinity) return 'es_inf()';
+  if (x === -Infinity) return 'es_ninf()';
   let s = x.toPrecision(9);
   if (s.includes('e')) s = s.replace(/\.?0+e/, 'e');
   else if (s.includes('.')) s = s.replace(/\.?0+$/, '');
@@ -31,7 +33,10 @@ function powiExpr(x: string, n: number): string {
 const INFIX: Record<string, string> = {
   add: '+', sub: '-', mul: '*', div: '/', lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=', and: '&&', or: '||',
 };
-const BUILTIN = new Set(['exp', 'log', 'log2', 'sqrt', 'abs', 'sign', 'sin', 'cos', 'tan', 'atan', 'sinh', 'cosh', 'min', 'max']);
+/** Exact in WGSL on every implementation we know of (sqrt and division: correctly rounded on SwiftShader). */
+const BUILTIN = new Set(['sqrt', 'abs', 'sign', 'min', 'max']);
+/** Computed by shaders/mathlib.ts, whose twin the CPU reference runs. */
+const LIBM = new Set(['exp', 'log', 'log2', 'log10', 'sin', 'cos', 'tan', 'atan', 'sinh', 'cosh', 'tanh', 'sigmoid', 'softplus', 'pow']);
 
 export interface EmitOptions {
   /** WGSL expression for each program input. */
@@ -67,12 +72,8 @@ export function emitWGSL(p: Program, opts: EmitOptions): Emitted {
     else if (op === 'neg') e = `-${a}`;
     else if (op === 'not') e = `!${a}`;
     else if (op === 'powi') e = powiExpr(a, n!);
-    else if (op === 'pow') e = `pow(${a}, ${b})`;
-    else if (op === 'log10') e = `log(${a}) * ${f32Literal(1 / Math.LN10)}`;
     else if (op === 'select') e = `select(${c}, ${b}, ${a})`;
-    else if (op === 'tanh') e = `tanh(clamp(${a}, -20.0f, 20.0f))`;
-    else if (op === 'sigmoid') e = `1.0f / (1.0f + exp(-${a}))`;
-    else if (op === 'softplus') e = `max(${a}, 0.0f) + log(1.0f + exp(-abs(${a})))`;
+    else if (LIBM.has(op)) e = `es_${op}(${args.map((k) => names[k]).join(', ')})`;
     else if (BUILTIN.has(op)) e = `${op}(${args.map((k) => names[k]).join(', ')})`;
     else throw new Error(`no WGSL for op '${op}'`);
     const name = `${opts.prefix}${i}`;

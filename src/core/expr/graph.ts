@@ -165,6 +165,9 @@ export class Graph {
     if (isZero(a)) return this.num(0);
     if (isNum(b, 1)) return a;
     if (a === b) return this.num(1);
+    // Division by a constant is multiplication by its reciprocal, in both engines: GPU
+    // compilers make that rewrite on their own (fast math), so we define it that way.
+    if (b.kind === 'num' && b.value !== 0 && Number.isFinite(1 / b.value)) return this.mul(a, this.num(1 / b.value));
     return this.raw('div', [a, b]);
   }
 

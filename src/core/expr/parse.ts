@@ -109,8 +109,8 @@ class Builder {
       case 'SymbolNode': {
         const v = this.vars.get(n.name);
         if (v) return v;
-        if (n.name in CONSTANTS) return g.num(CONSTANTS[n.name]);
-        if (n.name in FUNCTIONS) this.fail(`'${n.name}' is a function: write ${n.name}(...)`, n.name);
+        if (Object.hasOwn(CONSTANTS, n.name)) return g.num(CONSTANTS[n.name]);
+        if (Object.hasOwn(FUNCTIONS, n.name)) this.fail(`'${n.name}' is a function: write ${n.name}(...)`, n.name);
         const allowed = [...this.vars.keys()].join(', ');
         return this.fail(`unknown name '${n.name}' (expected ${allowed}, pi, e or a function)`, n.name);
       }
@@ -126,8 +126,9 @@ class Builder {
         return this.fail(`operator '${n.op}' is not allowed (use + - * / ^)`, n.op);
       }
       case 'FunctionNode': {
-        const name: string = n.fn?.name ?? '';
-        const spec = FUNCTIONS[name];
+        // Only plain names: a method call `obj.sin(y)` (AccessorNode) would drop `obj` unchecked.
+        const name: string = n.fn?.type === 'SymbolNode' ? n.fn.name : '';
+        const spec = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
         if (!spec) {
           const list = Object.keys(FUNCTIONS).join(', ');
           return this.fail(`unknown function '${name || n.fn?.toString()}' (allowed: ${list})`, name || '(');

@@ -3,6 +3,7 @@
 // reference interprets it with float32 rounding after every operation.
 
 import { applyOp, isBool, type Node, type Op } from './graph';
+import * as m from './mathlib';
 
 export interface Instr {
   op: Op;
@@ -58,30 +59,32 @@ export function instructionCount(p: Program): number {
 
 const f32 = Math.fround;
 
-/**
- * Rounding of one op in float32. The composite ops (sigmoid, softplus, powi) are
- * rounded step by step exactly as the WGSL emitter writes them.
- */
+/** Ops computed by our float32 libm (the same algorithms as shaders/mathlib.ts). */
+const LIBM: Partial<Record<Op, (a: number, b: number) => number>> = {
+  exp: m.exp32, log: m.log32, log2: m.log2_32, log10: m.log10_32,
+  sin: m.sin32, cos: m.cos32, tan: m.tan32, atan: m.atan32,
+  sinh: m.sinh32, cosh: m.cosh32, tanh: m.tanh32,
+  sigmoid: m.sigmoid32, softplus: m.softplus32, pow: m.pow32,
+};
+
+/** One op in float32, rounded exactly where the WGSL emitter's code rounds. */
 function evalF32(op: Op, a: number, b: number, c: number, n: number): number {
-  switch (op) {
-    case 'sigmoid': return f32(1 / f32(1 + f32(Math.exp(-a))));
-    case 'softplus': return f32(f32(Math.max(a, 0)) + f32(Math.log(f32(1 + f32(Math.exp(-Math.abs(a)))))));
-    case 'powi': {
-      let r = 1;
-      let base = a;
-      let e = Math.abs(n);
-      let first = true;
-      while (e > 0) {
-        if (e & 1) { r = first ? base : f32(r * base); first = false; }
-        e >>= 1;
-        if (e > 0) base = f32(base * base);
-      }
-      return n < 0 ? f32(1 / r) : r;
+  const lib = LIBM[op];
+  if (lib) return lib(a, b);
+  if (op === 'powi') {
+    // Binary powering, in the order the WGSL emitter writes the products.
+    let r = 1;
+    let base = a;
+    let e = Math.abs(n);
+    let first = true;
+    while (e > 0) {
+      if (e & 1) { r = first ? base : f32(r * base); first = false; }
+      e >>= 1;
+      if (e > 0) base = f32(base * base);
     }
-    case 'tanh': return f32(Math.tanh(Math.min(20, Math.max(-20, a))));
-    case 'log10': return f32(f32(Math.log(a)) * f32(1 / Math.LN10));
-    default: return f32(applyOp(op, a, b, c, n));
+    return n < 0 ? f32(1 / r) : r;
   }
+  return f32(applyOp(op, a, b, c, n));
 }
 
 /**

@@ -49,7 +49,7 @@ export const Adam: OptimizerDef = {
     bc2 = 1 - beta2 ^ step
     step_size = lr / bc1
     vmax = amsgrad == 1 ? max(vmax, v) : vmax
-    denom = sqrt(amsgrad == 1 ? vmax : v) / sqrt(bc2) + eps
+    denom = sqrt((amsgrad == 1 ? vmax : v) / bc2) + eps
     p = p - step_size * (m / denom)
   `,
 };
