@@ -60,9 +60,9 @@ export function buildStepKernel({ surface, optimizer, minima }: StepKernelOption
   const def = optimizer.def;
   const H = optimizer.hyperStride;
   const S = optimizer.stateStride;
-  const hyperLoads = def.hyper.map((h, k) => `let h_${h.name} = hyper[hb + ${k}u];`).join('\n    ');
-  const stateVars = def.state.flatMap((s, k) => [`var sx_${s} = ostate[sb + ${2 * k}u];`, `var sy_${s} = ostate[sb + ${2 * k + 1}u];`]).join('\n    ');
-  const stateStores = def.state.flatMap((s, k) => [`ostate[sb + ${2 * k}u] = sx_${s};`, `ostate[sb + ${2 * k + 1}u] = sy_${s};`]).join('\n    ');
+  const hyperLoads = def.hyper.map((h, k) => `let h_${h.name} = hyper[hb + ${k}u];`).join('\n  ');
+  const stateVars = def.state.flatMap((s, k) => [`var sx_${s} = ostate[sb + ${2 * k}u];`, `var sy_${s} = ostate[sb + ${2 * k + 1}u];`]).join('\n  ');
+  const stateStores = def.state.flatMap((s, k) => [`ostate[sb + ${2 * k}u] = sx_${s};`, `ostate[sb + ${2 * k + 1}u] = sy_${s};`]).join('\n  ');
   const coord = (c: 'x' | 'y') => {
     const inputs: Record<string, string> = { p: c, g: `g${c}`, t: 't' };
     def.hyper.forEach((h) => (inputs[h.name] = `h_${h.name}`));

@@ -1,0 +1,467 @@
+
+// Particle status codes: src/core/particles.ts holds the same values.
+const RUNNING: u32 = 0u;
+const CONVERGED: u32 = 1u;
+const DIVERGED: u32 = 2u;
+const NONFINITE: u32 = 3u;
+const NO_MINIMUM: u32 = 0xffffffffu;
+
+// By bits: compilers may assume no NaN/Inf and fold `v != v` away.
+fn is_finite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+
+// Non-finite values come from a private variable: a constant bitcast to Inf or NaN is
+// rejected at shader creation ("cannot be represented as f32").
+var<private> es_zero_bits: u32 = 0u;
+fn es_inf() -> f32 { return bitcast<f32>(0x7f800000u | es_zero_bits); }
+fn es_ninf() -> f32 { return bitcast<f32>(0xff800000u | es_zero_bits); }
+fn es_nan() -> f32 { return bitcast<f32>(0x7fc00000u | es_zero_bits); }
+fn es_is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn es_pow2(e: i32) -> f32 { return bitcast<f32>(u32(e + 127) << 23u); }
+fn es_ldexp(p: f32, n: i32) -> f32 {
+  let n1 = n >> 1u;
+  return (p * es_pow2(n1)) * es_pow2(n - n1);
+}
+fn es_round(x: f32) -> f32 { return floor(x + 0.5f); }
+
+fn es_exp(x: f32) -> f32 {
+  if (es_is_nan(x)) { return x; }
+  if (x > 88.7228317f) { return es_inf(); }
+  if (x < (-87.3365402f)) { return 0.0f; }
+  let n = es_round(x * 1.44269502f);
+  let r = (x - n * 0.693145752f) - n * 0.00000142860677f;
+  return es_ldexp((1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f + r * (0.00833333377f + r * (0.00138888892f + r * 0.000198412701f))))))), i32(n));
+}
+
+fn es_log(x: f32) -> f32 {
+  if (es_is_nan(x) || x < 0.0f) { return es_nan(); }
+  let b = bitcast<u32>(x);
+  if (b == 0x7f800000u) { return x; }
+  let field = (b >> 23u) & 0xffu;
+  if (field == 0u) { return es_ninf(); }
+  var e = f32(i32(field) - 126);
+  var m = bitcast<f32>((b & 0x007fffffu) | 0x3f000000u);
+  if (m < 0.707106769f) {
+    m = m * 2.0f;
+    e = e - 1.0f;
+  }
+  return e * 0.693145752f + (e * 0.00000142860677f + es_log1p_series(m - 1.0f));
+}
+
+fn es_log1p_series(g: f32) -> f32 {
+  let s = g / (2.0f + g);
+  let z = s * s;
+  let R = z * (0.666666687f + z * (0.400000006f + z * (0.285714298f + z * (0.222222224f + z * (0.181818187f + z * (0.15384616f + z * (0.13333334f + z * 0.117647059f)))))));
+  return s * (2.0f + R);
+}
+
+fn es_log1p(u: f32) -> f32 {
+  if (es_is_nan(u)) { return u; }
+  if (u > 1.0f || u < -0.25f) { return es_log(1.0f + u); }
+  return es_log1p_series(u);
+}
+
+// (r, quadrant) with r in [-pi/4, pi/4]
+fn es_reduce(x: f32) -> vec2<f32> {
+  let k = es_round(x * 0.636619747f);
+  let r = ((x - k * 1.5703125f) - k * 0.000483751297f) - k * 7.54979013e-8f;
+  return vec2<f32>(r, k - 4.0f * floor(k * 0.25f));
+}
+fn es_sin_poly(r: f32) -> f32 {
+  let z = r * r;
+  return r + (r * z) * ((-0.166666672f) + z * (0.00833333377f + z * ((-0.000198412701f) + z * 0.00000275573188f)));
+}
+fn es_cos_poly(r: f32) -> f32 {
+  let z = r * r;
+  return (1.0f + z * ((-0.5f) + z * (0.0416666679f + z * ((-0.00138888892f) + z * 0.0000248015876f))));
+}
+fn es_is_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
+
+fn es_sin(x: f32) -> f32 {
+  if (!es_is_finite(x)) { return es_nan(); }
+  let rq = es_reduce(x);
+  let s = es_sin_poly(rq.x);
+  let c = es_cos_poly(rq.x);
+  let q = rq.y;
+  return select(select(select(-c, -s, q == 2.0f), c, q == 1.0f), s, q == 0.0f);
+}
+
+fn es_cos(x: f32) -> f32 {
+  if (!es_is_finite(x)) { return es_nan(); }
+  let rq = es_reduce(x);
+  let s = es_sin_poly(rq.x);
+  let c = es_cos_poly(rq.x);
+  let q = rq.y;
+  return select(select(select(s, -c, q == 2.0f), -s, q == 1.0f), c, q == 0.0f);
+}
+
+fn es_tan(x: f32) -> f32 { return es_sin(x) / es_cos(x); }
+
+fn es_atan(x: f32) -> f32 {
+  if (es_is_nan(x)) { return x; }
+  var a = abs(x);
+  let inverted = a > 1.0f;
+  if (inverted) { a = 1.0f / a; }
+  let shifted = a > 0.267949194f;
+  if (shifted) { a = (a - 0.577350259f) / (1.0f + a * 0.577350259f); }
+  let z = a * a;
+  var r = a - (a * z) * (0.333333343f + z * ((-0.200000003f) + z * (0.142857149f + z * ((-0.111111112f) + z * 0.0909090936f))));
+  if (shifted) { r = 0.52359879f + r; }
+  if (inverted) { r = 1.57079637f - r; }
+  return select(r, -r, x < 0.0f);
+}
+
+fn es_tanh(x: f32) -> f32 {
+  if (es_is_nan(x)) { return x; }
+  let a = min(abs(x), 20.0f);
+  var r: f32;
+  if (a < 0.25f) {
+    let z = a * a;
+    r = a + (a * z) * ((-0.333333343f) + z * (0.13333334f + z * ((-0.0539682545f) + z * 0.0218694881f)));
+  } else {
+    r = 1.0f - 2.0f / (es_exp(2.0f * a) + 1.0f);
+  }
+  return select(r, -r, x < 0.0f);
+}
+
+fn es_sinh(x: f32) -> f32 {
+  if (es_is_nan(x)) { return x; }
+  let a = abs(x);
+  var r: f32;
+  if (a < 0.5f) {
+    let z = a * a;
+    r = a + (a * z) * (0.166666672f + z * (0.00833333377f + z * (0.000198412701f + z * 0.00000275573188f)));
+  } else {
+    let e = es_exp(a);
+    r = (e - 1.0f / e) * 0.5f;
+  }
+  return select(r, -r, x < 0.0f);
+}
+
+fn es_cosh(x: f32) -> f32 {
+  let e = es_exp(abs(x));
+  return (e + 1.0f / e) * 0.5f;
+}
+
+fn es_sigmoid(x: f32) -> f32 { return 1.0f / (1.0f + es_exp(-x)); }
+fn es_softplus(x: f32) -> f32 { return max(x, 0.0f) + es_log1p(es_exp(-abs(x))); }
+fn es_log2(x: f32) -> f32 { return es_log(x) * 1.44269502f; }
+fn es_log10(x: f32) -> f32 { return es_log(x) * 0.434294492f; }
+
+fn es_pow(x: f32, y: f32) -> f32 {
+  if (es_is_nan(x) || es_is_nan(y) || x < 0.0f) { return es_nan(); }
+  if (x == 0.0f) { return select(select(es_inf(), 1.0f, y == 0.0f), 0.0f, y > 0.0f); }
+  return es_exp(y * es_log(x));
+}
+
+
+struct Params {
+  n: u32,
+  steps: u32,
+  groups_x: u32,
+  _pad: u32,
+  gtol2: f32,
+  ftol: f32,
+  pos_bound: f32,
+  loss_bound: f32,
+}
+
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> pos: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
+@group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
+@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+
+// Generated from: 0.05*(x^2 + y^2) - 1*exp(-((x - (-1))^2 + y^2)/0.045) - 1.5*exp(-((x - 1.2)^2 + y^2)/1.28)
+fn surface_step(x: f32, y: f32) -> vec3<f32> {
+  let s3: f32 = (x * x);
+  let s4: f32 = (y * y);
+  let s5: f32 = s3 + s4;
+  let s6: f32 = 0.0500000007f * s5;
+  let s8: f32 = x - (-1.0f);
+  let s9: f32 = (s8 * s8);
+  let s10: f32 = s4 + s9;
+  let s11: f32 = -s10;
+  let s13: f32 = s11 * 22.2222214f;
+  let s14: f32 = es_exp(s13);
+  let s15: f32 = s6 - s14;
+  let s18: f32 = x - 1.20000005f;
+  let s19: f32 = (s18 * s18);
+  let s20: f32 = s4 + s19;
+  let s21: f32 = -s20;
+  let s23: f32 = s21 * 0.78125f;
+  let s24: f32 = es_exp(s23);
+  let s25: f32 = 1.5f * s24;
+  let s26: f32 = s15 - s25;
+  let s28: f32 = x * 2.0f;
+  let s29: f32 = 0.0500000007f * s28;
+  let s30: f32 = 2.0f * s8;
+  let s31: f32 = -s30;
+  let s32: f32 = 22.2222214f * s31;
+  let s33: f32 = s14 * s32;
+  let s34: f32 = s29 - s33;
+  let s35: f32 = 2.0f * s18;
+  let s36: f32 = -s35;
+  let s37: f32 = 0.78125f * s36;
+  let s38: f32 = s24 * s37;
+  let s39: f32 = 1.5f * s38;
+  let s40: f32 = s34 - s39;
+  let s41: f32 = y * 2.0f;
+  let s42: f32 = 0.0500000007f * s41;
+  let s43: f32 = -s41;
+  let s44: f32 = 22.2222214f * s43;
+  let s45: f32 = s14 * s44;
+  let s46: f32 = s42 - s45;
+  let s47: f32 = 0.78125f * s43;
+  let s48: f32 = s24 * s47;
+  let s49: f32 = 1.5f * s48;
+  let s50: f32 = s46 - s49;
+  return vec3<f32>(s26, s40, s50);
+}
+
+fn surface_loss(x: f32, y: f32) -> f32 {
+  let l3: f32 = (x * x);
+  let l4: f32 = (y * y);
+  let l5: f32 = l3 + l4;
+  let l6: f32 = 0.0500000007f * l5;
+  let l8: f32 = x - (-1.0f);
+  let l9: f32 = (l8 * l8);
+  let l10: f32 = l4 + l9;
+  let l11: f32 = -l10;
+  let l13: f32 = l11 * 22.2222214f;
+  let l14: f32 = es_exp(l13);
+  let l15: f32 = l6 - l14;
+  let l18: f32 = x - 1.20000005f;
+  let l19: f32 = (l18 * l18);
+  let l20: f32 = l4 + l19;
+  let l21: f32 = -l20;
+  let l23: f32 = l21 * 0.78125f;
+  let l24: f32 = es_exp(l23);
+  let l25: f32 = 1.5f * l24;
+  let l26: f32 = l15 - l25;
+  return l26;
+}
+
+// (hxx, hxy, hyy)
+fn surface_hessian(x: f32, y: f32) -> vec3<f32> {
+  let h6: f32 = x - (-1.0f);
+  let h7: f32 = 2.0f * h6;
+  let h8: f32 = -h7;
+  let h9: f32 = 22.2222214f * h8;
+  let h10: f32 = (y * y);
+  let h11: f32 = (h6 * h6);
+  let h12: f32 = h10 + h11;
+  let h13: f32 = -h12;
+  let h14: f32 = h13 * 22.2222214f;
+  let h15: f32 = es_exp(h14);
+  let h16: f32 = h15 * h9;
+  let h17: f32 = h9 * h16;
+  let h19: f32 = h15 * (-44.4444427f);
+  let h20: f32 = h17 + h19;
+  let h21: f32 = 0.100000001f - h20;
+  let h25: f32 = x - 1.20000005f;
+  let h26: f32 = 2.0f * h25;
+  let h27: f32 = -h26;
+  let h28: f32 = 0.78125f * h27;
+  let h29: f32 = (h25 * h25);
+  let h30: f32 = h10 + h29;
+  let h31: f32 = -h30;
+  let h32: f32 = h31 * 0.78125f;
+  let h33: f32 = es_exp(h32);
+  let h34: f32 = h33 * h28;
+  let h35: f32 = h28 * h34;
+  let h37: f32 = h33 * (-1.5625f);
+  let h38: f32 = h35 + h37;
+  let h39: f32 = 1.5f * h38;
+  let h40: f32 = h21 - h39;
+  let h41: f32 = y * 2.0f;
+  let h42: f32 = -h41;
+  let h43: f32 = 22.2222214f * h42;
+  let h44: f32 = h15 * h43;
+  let h45: f32 = h9 * h44;
+  let h46: f32 = -h45;
+  let h47: f32 = 0.78125f * h42;
+  let h48: f32 = h33 * h47;
+  let h49: f32 = h28 * h48;
+  let h50: f32 = 1.5f * h49;
+  let h51: f32 = h46 - h50;
+  let h52: f32 = h43 * h44;
+  let h53: f32 = h19 + h52;
+  let h54: f32 = 0.100000001f - h53;
+  let h55: f32 = h47 * h48;
+  let h56: f32 = h37 + h55;
+  let h57: f32 = 1.5f * h56;
+  let h58: f32 = h54 - h57;
+  return vec3<f32>(h40, h51, h58);
+}
+
+
+fn classify(x: f32, y: f32, loss: f32) -> u32 {
+  var best = NO_MINIMUM;
+  var best_d = 3.0e38f;
+  {
+    let dx = x - 1.15080607f;
+    let dy = y - 0.0f;
+    let d2 = dx * dx + dy * dy;
+    if (d2 <= 0.152500004f && loss <= (-1.42851806f) && d2 < best_d) { best = 0u; best_d = d2; }
+  }
+  {
+    let dx = x - (-0.995074868f);
+    let dy = y - 0.0f;
+    let d2 = dx * dx + dy * dy;
+    if (d2 <= 0.152500004f && loss <= (-0.982742071f) && d2 < best_d) { best = 1u; best_d = d2; }
+  }
+  return best;
+}
+
+
+// Adam: 6 hyperparameters, 6 state floats per particle.
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * params.groups_x + wid.x) * WG + lid;
+  if (i >= params.n) { return; }
+  let m = info[i];
+  if (m.x != RUNNING) { return; }
+  let q = pos[i];
+  var x = q.x;
+  var y = q.y;
+  var prev_loss = q.w;
+  var steps = m.y;
+  var status = RUNNING;
+  var minimum = m.w;
+  let hb = i * 6u;
+  let sb = i * 6u;
+  let h_lr = hyper[hb + 0u];
+  let h_beta1 = hyper[hb + 1u];
+  let h_beta2 = hyper[hb + 2u];
+  let h_eps = hyper[hb + 3u];
+  let h_weight_decay = hyper[hb + 4u];
+  let h_amsgrad = hyper[hb + 5u];
+  var sx_m = ostate[sb + 0u];
+  var sy_m = ostate[sb + 1u];
+  var sx_v = ostate[sb + 2u];
+  var sy_v = ostate[sb + 3u];
+  var sx_vmax = ostate[sb + 4u];
+  var sy_vmax = ostate[sb + 5u];
+
+  for (var k = 0u; k < params.steps; k++) {
+    let e = surface_step(x, y);
+    let L = e.x;
+    let gx = e.y;
+    let gy = e.z;
+    if (!(is_finite(L) && is_finite(gx) && is_finite(gy) && is_finite(x) && is_finite(y))) {
+      status = NONFINITE;
+      break;
+    }
+    if (abs(x) > params.pos_bound || abs(y) > params.pos_bound || L > params.loss_bound) {
+      status = DIVERGED;
+      break;
+    }
+    let gn2 = gx * gx + gy * gy;
+    if (steps > 0u && gn2 <= params.gtol2 && abs(L - prev_loss) <= params.ftol * (1.0f + abs(L))) {
+      status = CONVERGED;
+      minimum = classify(x, y, L);
+      break;
+    }
+    let t = f32(steps);
+    {
+      let ox13: f32 = t + 1.0f;
+      let ox14: f32 = es_pow(h_beta1, ox13);
+      let ox15: f32 = 1.0f - ox14;
+      let ox16: f32 = h_lr / ox15;
+      let ox17: f32 = 1.0f - h_beta1;
+      let ox19: bool = ox17 < 0.5f;
+      let ox20: f32 = x * h_weight_decay;
+      let ox21: f32 = gx + ox20;
+      let ox22: f32 = ox21 - sx_m;
+      let ox23: f32 = ox17 * ox22;
+      let ox24: f32 = sx_m + ox23;
+      let ox25: f32 = 1.0f - ox17;
+      let ox26: f32 = ox22 * ox25;
+      let ox27: f32 = ox21 - ox26;
+      let ox28: f32 = select(ox27, ox24, ox19);
+      let ox29: bool = h_amsgrad == 1.0f;
+      let ox30: f32 = h_beta2 * sx_v;
+      let ox31: f32 = 1.0f - h_beta2;
+      let ox32: f32 = ox21 * ox31;
+      let ox33: f32 = ox21 * ox32;
+      let ox34: f32 = ox30 + ox33;
+      let ox35: f32 = max(sx_vmax, ox34);
+      let ox36: f32 = select(sx_vmax, ox35, ox29);
+      let ox37: f32 = select(ox34, ox36, ox29);
+      let ox38: f32 = es_pow(h_beta2, ox13);
+      let ox39: f32 = 1.0f - ox38;
+      let ox40: f32 = ox37 / ox39;
+      let ox41: f32 = sqrt(ox40);
+      let ox42: f32 = h_eps + ox41;
+      let ox43: f32 = ox28 / ox42;
+      let ox44: f32 = ox16 * ox43;
+      let ox45: f32 = x - ox44;
+      let oy13: f32 = t + 1.0f;
+      let oy14: f32 = es_pow(h_beta1, oy13);
+      let oy15: f32 = 1.0f - oy14;
+      let oy16: f32 = h_lr / oy15;
+      let oy17: f32 = 1.0f - h_beta1;
+      let oy19: bool = oy17 < 0.5f;
+      let oy20: f32 = y * h_weight_decay;
+      let oy21: f32 = gy + oy20;
+      let oy22: f32 = oy21 - sy_m;
+      let oy23: f32 = oy17 * oy22;
+      let oy24: f32 = sy_m + oy23;
+      let oy25: f32 = 1.0f - oy17;
+      let oy26: f32 = oy22 * oy25;
+      let oy27: f32 = oy21 - oy26;
+      let oy28: f32 = select(oy27, oy24, oy19);
+      let oy29: bool = h_amsgrad == 1.0f;
+      let oy30: f32 = h_beta2 * sy_v;
+      let oy31: f32 = 1.0f - h_beta2;
+      let oy32: f32 = oy21 * oy31;
+      let oy33: f32 = oy21 * oy32;
+      let oy34: f32 = oy30 + oy33;
+      let oy35: f32 = max(sy_vmax, oy34);
+      let oy36: f32 = select(sy_vmax, oy35, oy29);
+      let oy37: f32 = select(oy34, oy36, oy29);
+      let oy38: f32 = es_pow(h_beta2, oy13);
+      let oy39: f32 = 1.0f - oy38;
+      let oy40: f32 = oy37 / oy39;
+      let oy41: f32 = sqrt(oy40);
+      let oy42: f32 = h_eps + oy41;
+      let oy43: f32 = oy28 / oy42;
+      let oy44: f32 = oy16 * oy43;
+      let oy45: f32 = y - oy44;
+      let nx_p = ox45;
+      let nx_m = ox28;
+      let nx_v = ox34;
+      let nx_vmax = ox36;
+      let ny_p = oy45;
+      let ny_m = oy28;
+      let ny_v = oy34;
+      let ny_vmax = oy36;
+      x = nx_p;
+      y = ny_p;
+      sx_m = nx_m;
+      sx_v = nx_v;
+      sx_vmax = nx_vmax;
+      sy_m = ny_m;
+      sy_v = ny_v;
+      sy_vmax = ny_vmax;
+    }
+    prev_loss = L;
+    steps += 1u;
+  }
+
+  pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
+  ostate[sb + 0u] = sx_m;
+  ostate[sb + 1u] = sy_m;
+  ostate[sb + 2u] = sx_v;
+  ostate[sb + 3u] = sy_v;
+  ostate[sb + 4u] = sx_vmax;
+  ostate[sb + 5u] = sy_vmax;
+  var event_step = m.z;
+  if (status != RUNNING) { event_step = steps; }
+  info[i] = vec4<u32>(status, steps, event_step, minimum);
+}
