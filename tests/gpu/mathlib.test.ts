@@ -47,7 +47,7 @@ async function runGpu(expr: string, xs: Float32Array): Promise<Float32Array> {
   const module = await compileModule(device, code, 'mathlib-test');
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
   const buf = device.createBuffer({ size: xs.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(buf, 0, xs);
+  device.queue.writeBuffer(buf, 0, xs.buffer as ArrayBuffer, xs.byteOffset, xs.byteLength);
   const staging = device.createBuffer({ size: xs.byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();

@@ -29,7 +29,7 @@ export async function runBoth(
   surface: Surface,
   optimizer: string,
   layout: Layout,
-  opts: { hyper?: Record<string, number>; steps: number; perDispatch?: number; config?: Partial<RunConfig> },
+  opts: { hyper?: Record<string, number | undefined>; steps: number; perDispatch?: number; config?: Partial<RunConfig> },
 ): Promise<PairRun> {
   const opt = getOptimizer(optimizer);
   const particles = buildParticles(layout, opt, opts.hyper ?? {});
