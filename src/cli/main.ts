@@ -1,1 +1,129 @@
-console.log('etascape: CLI not yet written');
+// The `etascape` command line: run, sweep, bench. Built into dist/cli.mjs
+// (npm run build:cli); bin/etascape.mjs runs it.
+//
+// Exit codes: 0 ok, 2 a bad command line or bad values (usage), 1 a failure while
+// running. Every error is one line on stderr starting with 'etascape: ';
+// ETASCAPE_DEBUG=1 adds the stack.
+
+import pkg from '../../package.json';
+import { ExpressionError } from '../core/expr/parse';
+import { HyperParamError } from '../core/optimizers';
+import { ParticleError } from '../core/particles';
+import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
+import { benchTable, runBench } from './bench';
+import { writeOutput } from './common';
+import { mainHelp } from './help';
+import { runCommand, runHelp } from './run';
+import { sweepCommand, sweepHelp } from './sweep';
+
+const COMMANDS = ['run', 'sweep', 'bench'] as const;
+
+const BENCH_FLAGS: FlagSpec[] = [
+  { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
+  { name: 'steps', kind: 'int', min: 1, meta: 'S', help: 'steps per round of the GPU workloads', defaultText: '100' },
+  { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'steps fused into one dispatch (fused workload)', defaultText: 'min(100, S)' },
+  { name: 'cpu-seconds', kind: 'number', min: 0, meta: 'T', help: 'the CPU reference runs steps (at most S) for about this long', defaultText: '2' },
+  { name: 'min-seconds', kind: 'number', min: 0, meta: 'T', help: 'GPU workloads repeat their round until they ran this long', defaultText: '1' },
+  { name: 'json', kind: 'bool', help: 'print the results as JSON instead of a table' },
+  { name: 'out', kind: 'string', meta: 'FILE.json', help: 'also write the results there as JSON' },
+];
+
+function benchHelp(): string {
+  return `Usage: etascape bench [--n N] [--steps S] [--json] [--out FILE.json]
+
+Particle-steps per second of the WebGPU engine and of the CPU reference on one
+workload, and their ratio: N particles (default 2^20), plain GD (SGD) on Rosenbrock,
+lr log-spaced over [1e-6, 1e-4] from (-1.5, 2), so that every particle keeps running;
+executed particle-steps are counted from each particle's step counter.
+  gpu fused:     rounds of S steps in dispatches of K = min(100, S) steps
+  gpu unfused:   the same particles, one step per dispatch
+  cpu reference: the same N particles for fewer steps (about --cpu-seconds long)
+Each GPU workload is warmed up by one dispatch (pipeline compilation excluded), then
+runs (in batches of 1, 2, 4, ... rounds) for at least --min-seconds, timed until the
+GPU is done. The JSON is {adapter, date, node, cpu, workloads: [...],
+ratios: {gpu_vs_cpu, fused_vs_unfused}}.
+
+Flags:
+${formatFlags(BENCH_FLAGS)}`;
+}
+
+async function benchCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const flags = parseFlags(argv, BENCH_FLAGS);
+  if (flags.get('help')) {
+    out(benchHelp());
+    return 0;
+  }
+  const outPath = flags.get('out') as string | undefined;
+  if (outPath !== undefined && !outPath.toLowerCase().endsWith('.json')) throw new UsageError(`--out: the file name must end in .json, got '${outPath}'`);
+  const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`etascape bench: ${m}\n`) : undefined;
+  const result = await runBench({
+    n: flags.get('n') as number | undefined,
+    steps: flags.get('steps') as number | undefined,
+    stepsPerDispatch: flags.get('steps_per_dispatch') as number | undefined,
+    cpuSeconds: flags.get('cpu_seconds') as number | undefined,
+    minSeconds: flags.get('min_seconds') as number | undefined,
+    log: progress,
+  });
+  const json = JSON.stringify(result, null, 2);
+  if (outPath !== undefined) writeOutput(outPath, json + '\n');
+  if (flags.get('json')) out(json);
+  else out(benchTable(result) + (outPath ? `\n\nwrote ${outPath}` : ''));
+  return 0;
+}
+
+function isUsageError(e: unknown): boolean {
+  return e instanceof UsageError || e instanceof ExpressionError || e instanceof HyperParamError || e instanceof ParticleError;
+}
+
+/** One line: the first line of the message, without a leading 'etascape: '. */
+export function errorLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const first = msg.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
+  const more = msg.trim().includes('\n') ? ' (ETASCAPE_DEBUG=1 for details)' : '';
+  return `etascape: ${first.replace(/^etascape:\s*/, '').trim()}${more}`;
+}
+
+export async function main(argv: string[], io = { out: (s: string) => console.log(s), err: (s: string) => console.error(s) }): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined) throw new UsageError(`no command given: etascape ${COMMANDS.join('|')} ... (etascape --help for usage)`);
+    if (cmd === '--help' || cmd === '-h' || (cmd === 'help' && rest.length === 0)) {
+      io.out(mainHelp(pkg.version));
+      return 0;
+    }
+    if (cmd === '--version' || cmd === '-v') {
+      io.out(pkg.version);
+      return 0;
+    }
+    if (cmd === 'help') {
+      const topic = rest[0];
+      if (topic === 'run') io.out(runHelp(null));
+      else if (topic === 'sweep') io.out(sweepHelp(null));
+      else if (topic === 'bench') io.out(benchHelp());
+      else throw new UsageError(`no help for '${topic}' (commands: ${COMMANDS.join(', ')})`);
+      return 0;
+    }
+    switch (cmd) {
+      case 'run':
+        return await runCommand(rest, io.out);
+      case 'sweep':
+        return await sweepCommand(rest, io.out, io.err);
+      case 'bench':
+        return await benchCommand(rest, io.out);
+      default:
+        if (cmd.startsWith('-')) throw new UsageError(`expected a command before '${cmd}': etascape ${COMMANDS.join('|')} ... (etascape --help for usage)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: ${COMMANDS.join(', ')}; etascape --help for usage)`);
+    }
+  } catch (e) {
+    io.err(errorLine(e));
+    if (process.env.ETASCAPE_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
+    return isUsageError(e) ? 2 : 1;
+  }
+}
+
+// `etascape sweep | head` closes stdout early: not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+process.exitCode = await main(process.argv.slice(2));

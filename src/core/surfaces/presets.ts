@@ -9,10 +9,35 @@ const num = (v: number): string => {
   return v < 0 ? `(${s})` : s;
 };
 
+/** A preset's tunable parameter: its default and the range a slider offers. */
+export interface PresetParam { name: string; default: number; min: number; max: number; step: number }
+
+export const PRESET_PARAMETERS: Record<string, PresetParam[]> = {
+  quadratic: [
+    { name: 'lambda1', default: 1, min: 0.1, max: 100, step: 0.1 },
+    { name: 'lambda2', default: 10, min: 0.1, max: 100, step: 0.1 },
+    { name: 'angle', default: 0, min: -90, max: 90, step: 1 },
+  ],
+  'double-well': [
+    { name: 'sharpX', default: -1, min: -2.5, max: 0, step: 0.05 },
+    { name: 'sharpDepth', default: 1, min: 0.1, max: 3, step: 0.05 },
+    { name: 'sharpWidth', default: 0.15, min: 0.03, max: 0.6, step: 0.01 },
+    { name: 'flatX', default: 1.2, min: 0, max: 2.5, step: 0.05 },
+    { name: 'flatDepth', default: 1.5, min: 0.1, max: 3, step: 0.05 },
+    { name: 'flatWidth', default: 0.8, min: 0.2, max: 2, step: 0.05 },
+  ],
+};
+
+function withDefaults<T>(id: string, given: Partial<T>): T {
+  const out: Record<string, number> = {};
+  for (const p of PRESET_PARAMETERS[id]) out[p.name] = (given as Record<string, number>)[p.name] ?? p.default;
+  return out as T;
+}
+
 export interface QuadraticParams { lambda1: number; lambda2: number; angle: number }
 /** L = 1/2 (lambda1 u^2 + lambda2 v^2), (u, v) = (x, y) rotated by `angle` degrees. */
 export function quadratic(p: Partial<QuadraticParams> = {}): SurfaceSpec {
-  const { lambda1 = 1, lambda2 = 10, angle = 0 } = p;
+  const { lambda1, lambda2, angle } = withDefaults<QuadraticParams>('quadratic', p);
   const a = (angle * Math.PI) / 180;
   const c = Math.cos(a);
   const s = Math.sin(a);
@@ -38,7 +63,7 @@ export interface DoubleWellParams {
  * depth/width^2) beside a wide, deeper basin. Each well's width and depth are free.
  */
 export function doubleWell(p: Partial<DoubleWellParams> = {}): SurfaceSpec {
-  const { sharpX = -1, sharpDepth = 1, sharpWidth = 0.15, flatX = 1.2, flatDepth = 1.5, flatWidth = 0.8 } = p;
+  const { sharpX, sharpDepth, sharpWidth, flatX, flatDepth, flatWidth } = withDefaults<DoubleWellParams>('double-well', p);
   const well = (x0: number, depth: number, width: number) =>
     `${num(depth)}*exp(-((x - ${num(x0)})^2 + y^2)/${num(2 * width * width)})`;
   return {

@@ -1,0 +1,354 @@
+// What `run` and `sweep` share: the surface, optimizer and run-config flags, opening
+// an engine, and number formatting.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CpuEngine } from '../core/engine/cpu';
+import type { Engine, EngineSetup } from '../core/engine/engine';
+import { ExpressionError } from '../core/expr/parse';
+import { findOptimizer, getOptimizer, HyperParamError, OPTIMIZER_DEFS, resolveHyper, type CompiledOptimizer, type HyperParam, type OptimizerDef } from '../core/optimizers';
+import { checkDeviceCapacity, GpuEngine } from '../gpu/engine';
+import { nodeDevice } from '../gpu/node';
+import { DEFAULT_RUN_CONFIG, MAX_PARTICLES, ParticleError, type ParticleState, type RunConfig } from '../core/particles';
+import { PRESETS, PRESET_NAMES, PRESET_PARAMETERS, resolveSurface, type Surface } from '../core/surfaces';
+import type { DeviceHandle } from '../gpu/device';
+import { flagKey, parseNumber, peekFlag, UsageError, type FlagSpec, type ParsedFlags } from './args';
+
+// ---------------------------------------------------------------- numbers
+
+/** The shortest decimal that reads back as the same float32 (engines compute in float32). */
+export function f32(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  const f = Math.fround(v);
+  for (let p = 1; p <= 9; p++) {
+    const s = Number(f.toPrecision(p));
+    if (Math.fround(s) === f) return s;
+  }
+  return f;
+}
+
+/** For CSV: like f32, with nan / inf / -inf as numpy and pandas write them. */
+export function csvNumber(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  return String(f32(v));
+}
+
+/** Short human-readable number. */
+export function fmt(v: number, digits = 6): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e-4 && a < 1e7) return String(Number(v.toPrecision(digits)));
+  return v.toExponential(Math.max(0, digits - 3)).replace(/\.?0+e/, 'e');
+}
+
+export function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function padTable(rows: string[][], align: ('l' | 'r')[] = []): string {
+  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => (r[j] ?? '').length)));
+  return rows
+    .map((r) => r.map((c, j) => (align[j] === 'r' ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+export function writeOutput(path: string, text: string): void {
+  try {
+    const dir = dirname(path);
+    if (dir && dir !== '.') mkdirSync(dir, { recursive: true });
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------- surface
+
+/** A preset's parameters as `name=default ...` (for help and messages). */
+export function presetParamText(name: string): string | null {
+  const ps = PRESET_PARAMETERS[name];
+  return ps?.length ? ps.map((p) => `${p.name}=${p.default}`).join(' ') : null;
+}
+
+export function parseSurfaceParams(items: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--surface-param: expected name=value (e.g. lambda2=20), got '${item}'`);
+    const name = item.slice(0, eq).trim();
+    if (name in out) throw new UsageError(`--surface-param: '${name}' is given more than once`);
+    out[name] = parseNumber(item.slice(eq + 1), `--surface-param ${name}`);
+  }
+  return out;
+}
+
+export function loadSurface(flags: ParsedFlags): Surface {
+  const text = flags.get('surface') as string | undefined;
+  if (text === undefined) throw new UsageError(`--surface is required: a preset (${PRESET_NAMES.join(', ')}) or an expression in x and y`);
+  const params = parseSurfaceParams((flags.get('surface_param') as string[] | undefined) ?? []);
+  const key = text.trim().toLowerCase();
+  const isPreset = key in PRESETS;
+  const names = Object.keys(params);
+  if (names.length && !isPreset) throw new UsageError(`--surface-param applies to presets only; write the numbers into the expression '${text}'`);
+  if (isPreset) {
+    const known = (PRESET_PARAMETERS[key] ?? []).map((p) => p.name);
+    for (const p of names) {
+      if (!known.includes(p)) {
+        throw new UsageError(`--surface-param: ${key} has no parameter '${p}' (${known.length ? `it takes ${known.join(', ')}` : 'it takes none'})`);
+      }
+    }
+  }
+  try {
+    return resolveSurface(text, isPreset ? params : undefined);
+  } catch (e) {
+    if (e instanceof ExpressionError && /^[A-Za-z_][\w-]*$/.test(text.trim())) {
+      throw new UsageError(`unknown surface '${text}': not a preset (${PRESET_NAMES.join(', ')}) nor a valid expression (${e.message})`);
+    }
+    if (e instanceof ExpressionError) throw new UsageError(`--surface: ${e.message} in '${e.source}'`);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- optimizer
+
+/** Hyperparameters named base1, base2, ... (beta1, beta2) also form PyTorch's tuple flag (--betas). */
+export interface TupleFlag {
+  name: string;
+  params: string[];
+}
+
+export function tupleFlags(def: OptimizerDef): TupleFlag[] {
+  const groups = new Map<string, string[]>();
+  for (const h of def.hyper) {
+    const m = /^(.*\D)(\d+)$/.exec(h.name);
+    if (!m) continue;
+    const list = groups.get(m[1]) ?? [];
+    list[Number(m[2]) - 1] = h.name;
+    groups.set(m[1], list);
+  }
+  const out: TupleFlag[] = [];
+  for (const [base, list] of groups) {
+    if (list.length >= 2 && list.every((x) => x !== undefined) && !def.hyper.some((h) => h.name === `${base}s`)) {
+      out.push({ name: `${base}s`, params: list });
+    }
+  }
+  return out;
+}
+
+function hyperHelp(def: OptimizerDef, h: HyperParam): string {
+  const range: string[] = [];
+  if (h.min !== undefined) range.push(`${h.openMin ? '>' : '>='} ${h.min}`);
+  if (h.max !== undefined) range.push(`${h.openMax ? '<' : '<='} ${h.max}`);
+  return `${h.doc}${range.length && !h.bool ? `, ${range.join(' and ')}` : ''}`;
+}
+
+/** The flags for an optimizer's hyperparameters, from its definition. `skip` leaves some out (sweep's lr). */
+export function hyperFlags(def: OptimizerDef, skip: string[] = []): FlagSpec[] {
+  const specs: FlagSpec[] = [];
+  for (const h of def.hyper) {
+    if (skip.includes(h.name)) continue;
+    specs.push(
+      h.bool
+        ? { name: h.name, kind: 'bool', help: hyperHelp(def, h), defaultText: h.default ? 'on' : 'off' }
+        : { name: h.name, kind: 'number', meta: h.name === 'lr' ? 'ETA' : 'X', help: hyperHelp(def, h), defaultText: String(h.default) },
+    );
+  }
+  for (const t of tupleFlags(def)) {
+    if (t.params.some((p) => skip.includes(p))) continue;
+    const defaults = t.params.map((p) => def.hyper.find((h) => h.name === p)!.default).join(',');
+    specs.push({ name: t.name, kind: 'numbers', arity: t.params.length, meta: defaults, help: `${t.params.join(', ')} together`, defaultText: defaults });
+  }
+  return specs;
+}
+
+const allHyperNames = (): Set<string> => new Set(OPTIMIZER_DEFS.flatMap((d) => [...d.hyper.map((h) => flagKey(h.name)), ...tupleFlags(d).map((t) => flagKey(t.name))]));
+
+/** The optimizer named by --optimizer in argv (default SGD), before full parsing. */
+export function peekOptimizer(argv: string[]): OptimizerDef {
+  const name = peekFlag(argv, 'optimizer') ?? 'SGD';
+  try {
+    return findOptimizer(name);
+  } catch (e) {
+    if (e instanceof HyperParamError) throw new UsageError(`--optimizer: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Better message for a flag that belongs to another optimizer. */
+export function unknownFlagMessage(def: OptimizerDef, command: string): (name: string) => string | null {
+  return (name) => {
+    const k = flagKey(name);
+    if (allHyperNames().has(k) && !def.hyper.some((h) => flagKey(h.name) === k)) {
+      return `${def.name} has no hyperparameter '${name}' (it takes ${def.hyper.map((h) => h.name).join(', ')})`;
+    }
+    if (command === 'sweep' && k === 'lr') return `sweep sets lr per particle: give --lr-min and --lr-max instead of --lr`;
+    return null;
+  };
+}
+
+/** The hyperparameters given as flags, by PyTorch name (booleans as given). */
+export function givenHyper(def: OptimizerDef, flags: ParsedFlags): Record<string, number | boolean | undefined> {
+  const out: Record<string, number | boolean | undefined> = {};
+  for (const h of def.hyper) {
+    const v = flags.get(flagKey(h.name));
+    if (v !== undefined) out[h.name] = v as number | boolean;
+  }
+  for (const t of tupleFlags(def)) {
+    const v = flags.get(flagKey(t.name)) as number[] | undefined;
+    if (v === undefined) continue;
+    t.params.forEach((p, i) => {
+      if (out[p] !== undefined) throw new UsageError(`--${t.name} and --${p} both set ${p}: give one`);
+      out[p] = v[i];
+    });
+  }
+  return out;
+}
+
+export interface OptimizerChoice {
+  def: OptimizerDef;
+  compiled: CompiledOptimizer;
+  /** Given hyperparameters (validated), defaults left for the engine. */
+  given: Record<string, number | boolean | undefined>;
+  /** All hyperparameters, defaults filled in. */
+  hyper: Record<string, number>;
+}
+
+export function loadOptimizer(def: OptimizerDef, flags: ParsedFlags, lrForCheck?: number): OptimizerChoice {
+  const given = givenHyper(def, flags);
+  const hyper = resolveHyper(def, lrForCheck === undefined ? given : { ...given, lr: lrForCheck });
+  return { def, compiled: getOptimizer(def.name), given, hyper };
+}
+
+export function describeHyper(def: OptimizerDef, hyper: Record<string, number>, skip: string[] = []): string {
+  return def.hyper
+    .filter((h) => !skip.includes(h.name))
+    .map((h) => `${h.name}=${h.bool ? (hyper[h.name] ? 'true' : 'false') : fmt(hyper[h.name])}`)
+    .join(' ');
+}
+
+// ---------------------------------------------------------------- start, config, engine
+
+export function loadStart(flags: ParsedFlags, surface: Surface): [number, number] {
+  const v = flags.get('start') as number[] | undefined;
+  return v ? [v[0], v[1]] : [...surface.spec.defaultStart];
+}
+
+export function loadConfig(flags: ParsedFlags): RunConfig {
+  const cfg = { ...DEFAULT_RUN_CONFIG };
+  if (flags.has('gtol')) cfg.gtol = flags.get('gtol') as number;
+  if (flags.has('ftol')) cfg.ftol = flags.get('ftol') as number;
+  if (flags.has('bound')) cfg.posBound = flags.get('bound') as number;
+  return cfg;
+}
+
+export function configFlags(): FlagSpec[] {
+  return [
+    { name: 'gtol', kind: 'number', min: 0, meta: 'G', help: 'converged when |grad| <= gtol ...', defaultText: String(DEFAULT_RUN_CONFIG.gtol) },
+    { name: 'ftol', kind: 'number', min: 0, meta: 'F', help: '... and |L_t - L_t-1| <= ftol (1 + |L_t|)', defaultText: String(DEFAULT_RUN_CONFIG.ftol) },
+    { name: 'bound', kind: 'number', min: 0, openMin: true, meta: 'B', help: 'diverged when |x| or |y| exceeds this', defaultText: String(DEFAULT_RUN_CONFIG.posBound) },
+  ];
+}
+
+export function surfaceFlags(): FlagSpec[] {
+  return [
+    { name: 'surface', kind: 'string', meta: 'NAME|EXPR', help: 'a preset name or an expression in x and y, e.g. "0.5*(x^2 + 10*y^2)"' },
+    { name: 'surface-param', kind: 'strings', meta: 'NAME=VALUE', help: 'a preset parameter (repeatable), e.g. lambda2=20' },
+    { name: 'optimizer', kind: 'string', meta: 'NAME', help: `PyTorch class name, case-insensitive: ${OPTIMIZER_DEFS.map((d) => [d.name, ...(d.aliases ?? [])].join('/')).join(', ')}`, defaultText: 'SGD' },
+    { name: 'start', kind: 'numbers', arity: 2, meta: 'X,Y', help: 'starting point', defaultText: "the surface's" },
+  ];
+}
+
+export type EngineKind = 'cpu' | 'gpu';
+
+export function loadEngineKind(flags: ParsedFlags, fallback: EngineKind): EngineKind {
+  const v = flags.get('engine') as string | undefined;
+  if (v === undefined) return fallback;
+  const k = v.trim().toLowerCase();
+  if (k !== 'cpu' && k !== 'gpu') throw new UsageError(`--engine: expected cpu or gpu, got '${v}'`);
+  return k;
+}
+
+export function checkCount(n: number, what: string): void {
+  if (n > MAX_PARTICLES) throw new ParticleError(`too many particles: ${what} ${n} > ${MAX_PARTICLES}, the most any engine allows`);
+}
+
+/**
+ * Opens the GPU. ETASCAPE_MAX_BUFFER_BYTES (testing) caps the device's buffer limits,
+ * to exercise the "too many particles for this GPU" path on a large device.
+ */
+export async function openGpu(): Promise<DeviceHandle> {
+  let handle: DeviceHandle;
+  try {
+    handle = await nodeDevice();
+  } catch (e) {
+    throw new Error(`no WebGPU device: ${(e as Error).message} (try --engine cpu)`);
+  }
+  const cap = Number(process.env.ETASCAPE_MAX_BUFFER_BYTES);
+  if (Number.isFinite(cap) && cap > 0) {
+    handle = {
+      ...handle,
+      limits: {
+        ...handle.limits,
+        maxStorageBufferBindingSize: Math.min(cap, handle.limits.maxStorageBufferBindingSize),
+        maxBufferSize: Math.min(cap, handle.limits.maxBufferSize),
+      },
+    };
+  }
+  return handle;
+}
+
+/** Checks n against the GPU's buffer limits before any particle memory is allocated. */
+export function checkGpuCapacity(handle: DeviceHandle, opt: CompiledOptimizer, n: number): void {
+  checkDeviceCapacity(handle, { n, hyperStride: opt.hyperStride, stateStride: opt.stateStride } as ParticleState);
+}
+
+export interface OpenEngine {
+  engine: Engine;
+  /** For the GPU: waits for queued work. */
+  done: () => Promise<void>;
+  adapter: string | null;
+  close: () => void;
+}
+
+export async function createEngine(kind: EngineKind, setup: EngineSetup, handle?: DeviceHandle): Promise<OpenEngine> {
+  if (kind === 'cpu') {
+    const engine = new CpuEngine(setup);
+    return { engine, done: async () => {}, adapter: null, close: () => engine.destroy() };
+  }
+  const h = handle ?? (await openGpu());
+  let engine;
+  try {
+    engine = await GpuEngine.create(h, setup);
+  } catch (e) {
+    if (!handle) h.device.destroy();
+    throw e;
+  }
+  return {
+    engine,
+    done: () => engine.done(),
+    adapter: h.adapterName,
+    close: () => {
+      engine.destroy();
+      if (!handle) h.device.destroy();
+    },
+  };
+}
+
+/** Names of the known minima, by the engines' minimum index. */
+export function minimumName(surface: Surface, index: number | null): string | null {
+  return index === null ? null : (surface.minima[index]?.name ?? null);
+}
+
+export function minimaLines(surface: Surface): string {
+  if (!surface.minima.length) return '  (none known)';
+  const rows = [['name', 'x', 'y', 'loss', 'eigenvalues', '2/lambda_max', 'label']];
+  for (const m of surface.minima) {
+    const eig = m.eigenvalues.every(Number.isFinite) ? `${fmt(m.eigenvalues[0], 4)}, ${fmt(m.eigenvalues[1], 4)}` : 'non-smooth';
+    rows.push([m.name, fmt(m.x), fmt(m.y), fmt(m.loss), eig, Number.isFinite(m.lrLimit) && m.lrLimit > 0 ? fmt(m.lrLimit) : '-', m.label + (m.manifold ? ' (manifold)' : '')]);
+  }
+  return padTable(rows).split('\n').map((l) => `  ${l}`).join('\n');
+}

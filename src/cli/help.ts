@@ -1,0 +1,74 @@
+// Usage text shared by the commands: presets and optimizers, from their definitions.
+
+import { OPTIMIZER_DEFS, type OptimizerDef } from '../core/optimizers';
+import { PRESETS, PRESET_NAMES } from '../core/surfaces';
+import { formatFlags } from './args';
+import { FUNCTIONS } from '../core/expr/parse';
+import { hyperFlags, presetParamText } from './common';
+
+function wrap(text: string, width: number, indent = ''): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
+export function presetHelp(): string {
+  const rows = PRESET_NAMES.map((name) => {
+    const spec = PRESETS[name]();
+    const text = presetParamText(name);
+    const params = text ? `\n${' '.repeat(19)}--surface-param ${text}` : '';
+    return `  ${name.padEnd(17)}${spec.expression.length > 60 ? spec.title : spec.expression}${params}`;
+  });
+  const intro = `Surfaces (--surface): a preset (parameters shown with their defaults, angle in degrees), or an expression in x and y with + - * / ^, pi, e and ${Object.keys(FUNCTIONS).join(' ')}:`;
+  return `${wrap(intro, 90)}\n${rows.join('\n')}`;
+}
+
+/** Hyperparameter flags of one optimizer, or of all when def is null. */
+export function optimizerHelp(def: OptimizerDef | null, skip: string[] = []): string {
+  const defs = def ? [def] : OPTIMIZER_DEFS;
+  const blocks = defs.map((d) => {
+    const names = [d.name, ...(d.aliases ?? [])].join(', ');
+    return `  ${names}: ${d.doc}\n${formatFlags(hyperFlags(d, skip), '    ')}`;
+  });
+  return `Optimizers (--optimizer, PyTorch class names, case-insensitive; 'gd' is SGD) and their
+hyperparameter flags (PyTorch names; boolean flags are bare or =true/false):
+${blocks.join('\n')}`;
+}
+
+export function mainHelp(version: string): string {
+  return `etascape ${version}: loss landscapes and learning rates, on the GPU (WebGPU) or the CPU
+
+Usage: etascape <command> [flags]
+
+Commands:
+  run     one particle's trajectory (summary, or --json rows [x, y, loss, lr])
+  sweep   many particles from one start, lr log-spaced over [--lr-min, --lr-max]:
+          one row per particle (CSV or JSON), with a summary of where they ended
+  bench   particle-steps per second, GPU engine vs CPU reference, fused vs unfused
+  help    this text, or 'etascape help <command>'
+
+Run 'etascape <command> --help' for a command's flags.
+
+Examples:
+  etascape run --surface rosenbrock --optimizer sgd --lr 1e-3 --momentum 0.9 --steps 500
+  etascape run --surface "0.5*(x^2 + 10*y^2)" --optimizer gd --lr 0.1 --start 1,1 --steps 20 --json
+  etascape sweep --surface quadratic --surface-param lambda2=20 --optimizer gd --lr-min 0.01 --lr-max 0.2 \\
+                 --n 4096 --steps 2000 --start 1.5,1.5 --out sweep.csv
+  etascape bench --out bench/results/bench.json
+
+Errors print one line starting with 'etascape: '; exit code 2 for a bad command line
+or bad values, 1 for a failure while running (no GPU, a file that cannot be written).
+
+${presetHelp()}
+
+${optimizerHelp(null)}`;
+}

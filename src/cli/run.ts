@@ -1,0 +1,140 @@
+// `etascape run`: one particle, its whole trajectory.
+
+import { classify } from '../core/engine/cpu';
+import { minimaTable } from '../core/engine/engine';
+import { buildParticles } from '../core/layouts';
+import { particleAt, type ParticleView } from '../core/particles';
+import type { OptimizerDef } from '../core/optimizers';
+import { formatFlags, parseFlags, type FlagSpec } from './args';
+import {
+  configFlags, createEngine, describeHyper, f32, fmt, hyperFlags, loadConfig, loadEngineKind, loadOptimizer, loadStart, loadSurface,
+  minimaLines, minimumName, padTable, peekOptimizer, surfaceFlags, unknownFlagMessage,
+} from './common';
+import { optimizerHelp, presetHelp } from './help';
+
+export const RUN_DEFAULT_STEPS = 100;
+
+export function runFlags(def: OptimizerDef): FlagSpec[] {
+  return [...baseRunFlags(), ...hyperFlags(def)];
+}
+
+function baseRunFlags(): FlagSpec[] {
+  return [
+    ...surfaceFlags(),
+    { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps', defaultText: String(RUN_DEFAULT_STEPS) },
+    { name: 'engine', kind: 'string', meta: 'cpu|gpu', help: 'the CPU reference or the WebGPU engine', defaultText: 'cpu' },
+    { name: 'json', kind: 'bool', help: 'print {"trajectory": [[x, y, loss, lr], ...], "status", "steps", "minimum"}' },
+    ...configFlags(),
+  ];
+}
+
+export function runHelp(def: OptimizerDef | null): string {
+  return `Usage: etascape run --surface NAME|EXPR [--optimizer NAME] [--lr ETA] [--start X,Y] [--steps N]
+                    [--engine cpu|gpu] [--json] [hyperparameter flags]
+
+Runs one particle and prints its trajectory: with --json, N+1 rows [x, y, loss, lr]
+(row 0 the start, row t the state after t steps; fewer rows if the particle converged
+or diverged first, with "status" and "steps" saying where it stopped). Without --json,
+a summary: the final point, status, the known minimum it ended in, the surface's
+known minima with 2/lambda_max, and some trajectory rows.
+
+Flags:
+${formatFlags(baseRunFlags())}
+
+${optimizerHelp(def)}
+
+${presetHelp()}
+
+Example:
+  etascape run --surface "0.5*(x^2 + 10*y^2)" --optimizer gd --lr 0.1 --start 1,1 --steps 20 --json
+  etascape run --surface rosenbrock --optimizer adam --lr 0.01 --betas 0.9,0.99 --steps 2000`;
+}
+
+export interface RunResult {
+  trajectory: [number, number, number, number][];
+  status: ParticleView['status'];
+  steps: number;
+  minimum: string | null;
+}
+
+export async function runCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const def = peekOptimizer(argv);
+  const flags = parseFlags(argv, runFlags(def), { unknown: unknownFlagMessage(def, 'run') });
+  if (flags.get('help')) {
+    out(runHelp(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
+    return 0;
+  }
+  const surface = loadSurface(flags);
+  const opt = loadOptimizer(def, flags);
+  const start = loadStart(flags, surface);
+  const steps = (flags.get('steps') as number | undefined) ?? RUN_DEFAULT_STEPS;
+  const kind = loadEngineKind(flags, 'cpu');
+  const config = loadConfig(flags);
+  const lr = opt.hyper.lr;
+  const particles = buildParticles({ kind: 'sweep', start, lrMin: lr, lrMax: lr, n: 1 }, opt.compiled, opt.given);
+
+  const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config });
+  const rows: RunResult['trajectory'] = [];
+  let last: ParticleView;
+  try {
+    const { engine } = open;
+    if (kind === 'cpu') engine.step(0); // the loss at the start (the GPU engine does this on creation)
+    last = particleAt(await engine.read(), 0);
+    rows.push([f32(last.x), f32(last.y), f32(last.loss), f32(last.lr)]);
+    for (let t = 1; t <= steps && last.status === 'running'; t++) {
+      engine.step(1);
+      const p = particleAt(await engine.read(), 0);
+      // A stop is detected before the update: the particle did not move.
+      if (p.steps > last.steps) rows.push([f32(p.x), f32(p.y), f32(p.loss), f32(p.lr)]);
+      last = p;
+    }
+  } finally {
+    open.close();
+  }
+  const result: RunResult = { trajectory: rows, status: last.status, steps: last.steps, minimum: minimumName(surface, last.minimum) };
+
+  if (flags.get('json')) {
+    out(JSON.stringify(result));
+    return 0;
+  }
+
+  const lines: string[] = [];
+  const surfaceName = surface.id === 'custom' ? surface.spec.expression : `${surface.id}: ${surface.spec.expression}`;
+  lines.push(`etascape run: ${def.name} (${describeHyper(def, opt.hyper)}) on ${surfaceName}, ${kind} engine${open.adapter ? ` (${open.adapter})` : ''}`);
+  const r0 = rows[0];
+  const rn = rows[rows.length - 1];
+  lines.push(`start    x=${fmt(r0[0])}  y=${fmt(r0[1])}  loss=${fmt(r0[2])}`);
+  lines.push(`final    x=${fmt(rn[0])}  y=${fmt(rn[1])}  loss=${fmt(rn[2])}`);
+  const stopped = result.status === 'running' ? `running after ${result.steps} steps (no stop yet)` : `${result.status} after ${result.steps} steps (of ${steps})`;
+  lines.push(`status   ${stopped}`);
+  let where: string;
+  if (result.minimum !== null) {
+    const m = surface.minima[last.minimum!];
+    where = m.manifold
+      ? `${m.name} (a manifold of minima; at its point (${fmt(m.x)}, ${fmt(m.y)}) 2/lambda_max = ${fmt(m.lrLimit)})`
+      : `${m.name} (${fmt(m.x)}, ${fmt(m.y)}), 2/lambda_max = ${fmt(m.lrLimit)}`;
+  } else if (result.status === 'converged') {
+    where = 'none of the known minima';
+  } else {
+    const near = classify(minimaTable(surface), rn[0], rn[1], rn[2]);
+    where = near !== 0xffffffff && Number.isFinite(rn[2]) ? `not converged; now within the basin radius of ${surface.minima[near].name}` : 'none (not converged)';
+  }
+  lines.push(`minimum  ${where}`);
+  if (rn.every(Number.isFinite)) {
+    const lmax = surface.eigenvaluesAt(rn[0], rn[1])[1];
+    if (Number.isFinite(lmax)) lines.push(`sharpness at the final point: lambda_max = ${fmt(lmax)}${lmax > 0 ? `, 2/lambda_max = ${fmt(2 / lmax)}` : ''}`);
+  }
+  lines.push('');
+  lines.push(`known minima of ${surface.id === 'custom' ? 'this surface' : surface.id}:`);
+  lines.push(minimaLines(surface));
+  lines.push('');
+  const head = 5;
+  const shown = rows.length <= 2 * head + 1 ? rows.map((r, t) => [t, r] as const) : [...rows.slice(0, head).map((r, t) => [t, r] as const), null, ...rows.slice(-head).map((r, k) => [rows.length - head + k, r] as const)];
+  const cut = rows.length > 2 * head + 1;
+  lines.push(`trajectory (${rows.length} rows${cut ? `, first and last ${head}` : ''}; --json prints them all):`);
+  const table = [['t', 'x', 'y', 'loss', 'lr']];
+  for (const s of shown) table.push(s === null ? ['...', '', '', '', ''] : [String(s[0]), ...s[1].map((v) => fmt(v, 7))]);
+  lines.push(padTable(table, ['r', 'r', 'r', 'r', 'r']).split('\n').map((l) => `  ${l}`).join('\n'));
+  out(lines.join('\n'));
+  return 0;
+}

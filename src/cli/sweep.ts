@@ -1,0 +1,221 @@
+// `etascape sweep`: N particles from one start, lr log-spaced over [lr-min, lr-max].
+
+import { extname } from 'node:path';
+import { buildParticles } from '../core/layouts';
+import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
+import { particleAt, STATUS_NAMES } from '../core/particles';
+import type { Surface } from '../core/surfaces';
+import type { DeviceHandle } from '../gpu/device';
+import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
+import {
+  checkCount, checkGpuCapacity, configFlags, createEngine, csvField, csvNumber, describeHyper, f32, fmt, hyperFlags, loadConfig,
+  loadEngineKind, loadOptimizer, loadStart, loadSurface, minimumName, openGpu, peekOptimizer, surfaceFlags, unknownFlagMessage, writeOutput,
+} from './common';
+import { optimizerHelp, presetHelp } from './help';
+
+export const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
+export const SWEEP_COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'] as const;
+
+function baseSweepFlags(): FlagSpec[] {
+  return [
+    ...surfaceFlags(),
+    { name: 'lr-min', kind: 'number', meta: 'ETA', help: 'smallest learning rate (required)' },
+    { name: 'lr-max', kind: 'number', meta: 'ETA', help: 'largest learning rate (required); lr is log-spaced in between' },
+    { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(SWEEP_DEFAULTS.n) },
+    { name: 'steps', kind: 'int', min: 0, meta: 'S', help: 'optimizer steps', defaultText: String(SWEEP_DEFAULTS.steps) },
+    { name: 'engine', kind: 'string', meta: 'cpu|gpu', help: 'the WebGPU engine or the CPU reference', defaultText: 'gpu' },
+    { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', defaultText: String(SWEEP_DEFAULTS.stepsPerDispatch) },
+    { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', help: 'write the rows there (format by extension); default: CSV on stdout' },
+    ...configFlags(),
+  ];
+}
+
+export function sweepFlags(def: OptimizerDef): FlagSpec[] {
+  return [...baseSweepFlags(), ...hyperFlags(def, ['lr'])];
+}
+
+export function sweepHelp(def: OptimizerDef | null): string {
+  return `Usage: etascape sweep --surface NAME|EXPR [--optimizer NAME] --lr-min A --lr-max B [--n N]
+                      [--steps S] [--start X,Y] [--engine gpu|cpu] [--out FILE.csv|FILE.json]
+                      [--steps-per-dispatch K] [hyperparameter flags]
+
+Runs N particles from one start, particle i with lr = A (B/A)^(i/(N-1)), for S steps,
+and writes one row per particle: ${SWEEP_COLUMNS.join(', ')} (the name of the known
+minimum it converged to, or empty). CSV on stdout, or --out FILE.csv / FILE.json. A
+summary (counts per status and per minimum, the smallest lr that diverged) goes to
+stderr, or to stdout when --out is given.
+
+Flags:
+${formatFlags(baseSweepFlags())}
+
+${optimizerHelp(def, ['lr'])}
+
+${presetHelp()}
+
+Example:
+  etascape sweep --surface quadratic --surface-param lambda2=10 --optimizer gd \\
+                 --lr-min 0.1 --lr-max 0.3 --n 64 --steps 2000 --start 1.5,1.5 --out sweep.json`;
+}
+
+export interface SweepRow {
+  index: number;
+  lr: number;
+  x: number;
+  y: number;
+  loss: number;
+  status: (typeof STATUS_NAMES)[number];
+  steps: number;
+  minimum: string | null;
+}
+
+export interface SweepSummary {
+  particles: number;
+  status: Record<string, number>;
+  minimum: Record<string, number>;
+  /** Smallest lr whose particle diverged or went non-finite (null: none did). */
+  smallest_diverged_lr: number | null;
+  /** Largest lr whose particle converged (null: none did). */
+  largest_converged_lr: number | null;
+}
+
+export function summarize(rows: SweepRow[]): SweepSummary {
+  const status: Record<string, number> = {};
+  const minimum: Record<string, number> = {};
+  let div: number | null = null;
+  let conv: number | null = null;
+  for (const r of rows) {
+    status[r.status] = (status[r.status] ?? 0) + 1;
+    if (r.status === 'converged') {
+      const k = r.minimum ?? '(no known minimum)';
+      minimum[k] = (minimum[k] ?? 0) + 1;
+      if (conv === null || r.lr > conv) conv = r.lr;
+    }
+    if ((r.status === 'diverged' || r.status === 'nonfinite') && (div === null || r.lr < div)) div = r.lr;
+  }
+  return { particles: rows.length, status, minimum, smallest_diverged_lr: div, largest_converged_lr: conv };
+}
+
+export function summaryText(s: SweepSummary, surface: Surface): string {
+  const counts = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+  const statusOrder = Object.fromEntries(STATUS_NAMES.filter((k) => s.status[k]).map((k) => [k, s.status[k]]));
+  const limits = surface.minima.filter((m) => Number.isFinite(m.lrLimit) && m.lrLimit > 0).map((m) => `${m.name} ${fmt(m.lrLimit)}`);
+  return [
+    `status:   ${counts(statusOrder)}`,
+    `minimum:  ${counts(s.minimum)}`,
+    `smallest lr that diverged: ${s.smallest_diverged_lr === null ? 'none' : fmt(s.smallest_diverged_lr)}`,
+    `largest lr that converged: ${s.largest_converged_lr === null ? 'none' : fmt(s.largest_converged_lr)}`,
+    ...(limits.length ? [`2/lambda_max at the known minima: ${limits.join(', ')}`] : []),
+  ].join('\n');
+}
+
+export function toCsv(rows: SweepRow[]): string {
+  const lines = [SWEEP_COLUMNS.join(',')];
+  for (const r of rows) {
+    lines.push([r.index, csvNumber(r.lr), csvNumber(r.x), csvNumber(r.y), csvNumber(r.loss), r.status, r.steps, csvField(r.minimum ?? '')].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function sweepCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const def = peekOptimizer(argv);
+  const flags = parseFlags(argv, sweepFlags(def), { unknown: unknownFlagMessage(def, 'sweep') });
+  if (flags.get('help')) {
+    out(sweepHelp(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
+    return 0;
+  }
+  const surface = loadSurface(flags);
+  const lrMin = flags.get('lr_min') as number | undefined;
+  const lrMax = flags.get('lr_max') as number | undefined;
+  if (lrMin === undefined || lrMax === undefined) throw new UsageError(`sweep needs --lr-min and --lr-max (the lr range, log-spaced)`);
+  for (const [flag, v] of [['--lr-min', lrMin], ['--lr-max', lrMax]] as const) {
+    try {
+      checkHyper(def, def.hyper[0], v);
+    } catch (e) {
+      if (e instanceof HyperParamError) throw new UsageError(`${flag}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (lrMin > lrMax) throw new UsageError(`--lr-min ${lrMin} is above --lr-max ${lrMax}`);
+  const opt = loadOptimizer(def, flags, lrMin);
+  const start = loadStart(flags, surface);
+  const n = (flags.get('n') as number | undefined) ?? SWEEP_DEFAULTS.n;
+  checkCount(n, '--n');
+  const steps = (flags.get('steps') as number | undefined) ?? SWEEP_DEFAULTS.steps;
+  const K = (flags.get('steps_per_dispatch') as number | undefined) ?? SWEEP_DEFAULTS.stepsPerDispatch;
+  const kind = loadEngineKind(flags, 'gpu');
+  const config = loadConfig(flags);
+  const outPath = flags.get('out') as string | undefined;
+  const format = outPath === undefined ? 'csv' : extname(outPath).toLowerCase().slice(1);
+  if (format !== 'csv' && format !== 'json') throw new UsageError(`--out: the file name must end in .csv or .json, got '${outPath}'`);
+
+  let handle: DeviceHandle | undefined;
+  if (kind === 'gpu') {
+    handle = await openGpu();
+    try {
+      checkGpuCapacity(handle, opt.compiled, n);
+    } catch (e) {
+      handle.device.destroy();
+      throw e;
+    }
+  }
+  let state;
+  let adapter: string | null = null;
+  const t0 = performance.now();
+  try {
+    const particles = buildParticles({ kind: 'sweep', start, lrMin, lrMax, n }, opt.compiled, opt.given);
+    const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config }, handle);
+    adapter = open.adapter;
+    try {
+      if (kind === 'cpu') open.engine.step(steps);
+      else for (let done = 0; done < steps; done += K) open.engine.step(Math.min(K, steps - done));
+      state = await open.engine.read();
+    } finally {
+      open.close();
+    }
+  } finally {
+    handle?.device.destroy();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+
+  const rows: SweepRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = particleAt(state, i);
+    rows.push({ index: i, lr: f32(p.lr), x: f32(p.x), y: f32(p.y), loss: f32(p.loss), status: p.status, steps: p.steps, minimum: minimumName(surface, p.minimum) });
+  }
+  const summary = summarize(rows);
+  const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
+  const header =
+    `etascape sweep: ${n} particles, ${def.name} (${describeHyper(def, opt.hyper, ['lr'])}) on ${surfaceName}, ` +
+    `lr ${fmt(lrMin)}..${fmt(lrMax)} (log), start (${fmt(start[0])}, ${fmt(start[1])}), ${steps} steps, ` +
+    `${kind} engine${adapter ? ` (${adapter})` : ''}, ${seconds.toFixed(2)} s`;
+  const text = `${header}\n${summaryText(summary, surface)}`;
+
+  if (outPath === undefined) {
+    out(toCsv(rows).trimEnd());
+    err(text);
+    return 0;
+  }
+  if (format === 'csv') {
+    writeOutput(outPath, toCsv(rows));
+  } else {
+    const doc = {
+      surface: surface.id,
+      expression: surface.spec.expression,
+      optimizer: def.name,
+      hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
+      lr_min: lrMin,
+      lr_max: lrMax,
+      start,
+      steps,
+      engine: kind,
+      adapter,
+      config,
+      summary,
+      columns: SWEEP_COLUMNS,
+      rows,
+    };
+    writeOutput(outPath, JSON.stringify(doc) + '\n');
+  }
+  out(`${text}\nwrote ${n} rows to ${outPath}`);
+  return 0;
+}
