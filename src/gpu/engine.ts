@@ -8,6 +8,12 @@ import type { DeviceHandle } from './device';
 
 export const WORKGROUP_SIZE = 64;
 
+/** Buffers the caller owns: pos is vec4<f32> (x, y, loss, prev loss), info vec4<u32> per particle. */
+export interface ExternalBuffers {
+  pos?: GPUBuffer;
+  info?: GPUBuffer;
+}
+
 /** Thrown when a generated kernel does not compile: carries the compiler's messages. */
 export class ShaderCompileError extends Error {
   constructor(message: string, readonly code: string) {
@@ -78,6 +84,7 @@ export class GpuEngine implements Engine {
   private readonly groupsX: number;
   private readonly groupsY: number;
   private readonly paramData = new ArrayBuffer(32);
+  private owned: (keyof GpuEngine['buffers'])[] = [];
 
   private constructor(
     readonly handle: DeviceHandle,
@@ -96,7 +103,11 @@ export class GpuEngine implements Engine {
     this.groupsY = Math.ceil(groups / this.groupsX);
   }
 
-  static async create(handle: DeviceHandle, setup: EngineSetup): Promise<GpuEngine> {
+  /**
+   * `external` buffers (e.g. a renderer's storage attributes, so particles are drawn
+   * straight from them) are filled here and left for their owner to destroy.
+   */
+  static async create(handle: DeviceHandle, setup: EngineSetup, external: ExternalBuffers = {}): Promise<GpuEngine> {
     const { device } = handle;
     const p = setup.particles;
     checkDeviceCapacity(handle, p);
@@ -108,8 +119,10 @@ export class GpuEngine implements Engine {
     });
     const bytes = bufferBytes(p);
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const make = (label: string, size: number, data: ArrayBufferView) => {
-      const buf = device.createBuffer({ label, size: Math.max(size, 16), usage: storage });
+    const make = (label: keyof ExternalBuffers | 'hyper' | 'state', size: number, data: ArrayBufferView) => {
+      const given = label === 'pos' || label === 'info' ? external[label] : undefined;
+      if (given && given.size < size) throw new Error(`the ${label} buffer holds ${given.size} bytes, ${size} needed`);
+      const buf = given ?? device.createBuffer({ label, size: Math.max(size, 16), usage: storage });
       device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
       return buf;
     };
@@ -125,6 +138,7 @@ export class GpuEngine implements Engine {
       entries: (['params', 'pos', 'hyper', 'state', 'info'] as const).map((k, binding) => ({ binding, resource: { buffer: buffers[k] } })),
     });
     const engine = new GpuEngine(handle, setup, pipeline, bindGroup, buffers, kernel);
+    engine.owned = (['pos', 'hyper', 'state', 'info', 'params'] as const).filter((k) => !(k === 'pos' || k === 'info') || !external[k]);
     engine.step(0); // fills in the loss at the starts
     return engine;
   }
@@ -189,7 +203,7 @@ export class GpuEngine implements Engine {
   }
 
   destroy(): void {
-    Object.values(this.buffers).forEach((b) => b.destroy());
+    this.owned.forEach((k) => this.buffers[k].destroy());
     this.pool.destroy();
   }
 }

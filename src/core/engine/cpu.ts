@@ -129,5 +129,10 @@ export class CpuEngine implements Engine {
     return cloneParticles(this.p);
   }
 
+  /** The live state, without a copy: read it, don't keep it across step() calls. */
+  get state(): ParticleState {
+    return this.p;
+  }
+
   destroy(): void {}
 }

@@ -1,0 +1,359 @@
+// The explorer: owns the device, the renderer, the view and the live run; applies
+// state changes; runs the frame loop. Bad input leaves the previous run going.
+
+import * as THREE from 'three/webgpu';
+import { CpuEngine } from '../core/engine/cpu';
+import { DEFAULT_RUN_CONFIG, particleAt, type ParticleState, type ParticleView } from '../core/particles';
+import type { Surface } from '../core/surfaces';
+import { describeAdapter, requestDevice, type DeviceHandle } from '../gpu/device';
+import { ParticleSprites } from '../render/particles';
+import { SurfaceView } from '../render/scene';
+import { adaptiveGrid, buildMesh, type MeshData } from '../render/surface-mesh';
+import { GpuRun, WorkerRun, type LiveRun } from './runs';
+import { buildRun, particleColors, type RunSetup } from './setup';
+import { MAX_FALLBACK_PARTICLES, type ExplorerState } from './state';
+
+export interface ExplorerEvents {
+  notice(text: string | null): void;
+  frame(stats: FrameStats): void;
+  rebuilt(info: { n: number; surface: Surface; mode: 'gpu' | 'cpu' }): void;
+  /** After any accepted change of state. */
+  changed(state: ExplorerState): void;
+}
+
+export interface FrameStats {
+  step: number;
+  n: number;
+  fps: number;
+  stepsPerSecond: number;
+  mode: 'gpu' | 'cpu';
+  adapter: string;
+  playing: boolean;
+}
+
+/** Keys whose change needs new particles (the others only change how they are drawn). */
+const RUN_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'optimizer', 'hyper', 'layout', 'lrMin', 'lrMax', 'n', 'start', 'region', 'mapParam', 'mapMin', 'mapMax', 'seed'];
+const SURFACE_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'logHeight', 'surfaceColormap', 'contours'];
+
+export class Explorer {
+  state: ExplorerState;
+  playing = true;
+  private handle: DeviceHandle | null;
+  private renderer!: THREE.WebGPURenderer;
+  private view!: SurfaceView;
+  private run: LiveRun | null = null;
+  private setup: RunSetup | null = null;
+  private sprites: ParticleSprites | null = null;
+  private colorAttr: THREE.StorageInstancedBufferAttribute | null = null;
+  private mesh: MeshData | null = null;
+  private snapshot: { state: ParticleState; steps: number } | null = null;
+  private frameTimes: number[] = [];
+  private stepsAt: { t: number; steps: number }[] = [];
+  private raf = 0;
+  private pendingSteps = 0;
+  private disposed = false;
+  /** Frames still to draw though no step runs (after a change; three may compile pipelines late). */
+  private dirty = 8;
+  private recovering = false;
+  private adapterName = 'CPU (no WebGPU)';
+  /** Bumped per rebuild, so an older async rebuild cannot overwrite a newer one. */
+  private generation = 0;
+
+  private constructor(private readonly canvas: HTMLCanvasElement, state: ExplorerState, handle: DeviceHandle | null, private readonly events: ExplorerEvents) {
+    this.state = state;
+    this.handle = handle;
+  }
+
+  static async create(canvas: HTMLCanvasElement, state: ExplorerState, events: ExplorerEvents, gpu: GPU | undefined = navigator.gpu): Promise<Explorer> {
+    let handle: DeviceHandle | null = null;
+    let reason = '';
+    try {
+      handle = await requestDevice(gpu);
+    } catch (e) {
+      reason = (e as Error).message;
+    }
+    const ex = new Explorer(canvas, state, handle, events);
+    await ex.initRenderer();
+    if (!handle) {
+      events.notice(`${reason}. Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles.`);
+    }
+    const error = await ex.rebuild(state, true);
+    if (error) throw new Error(error);
+    ex.loop();
+    return ex;
+  }
+
+  get mode(): 'gpu' | 'cpu' {
+    return this.handle ? 'gpu' : 'cpu';
+  }
+
+  private async initRenderer(): Promise<void> {
+    // MSAA costs a software rasterizer (SwiftShader) most of its frame time.
+    const software = /swiftshader|llvmpipe|lavapipe|software/i.test(this.handle?.adapterName ?? '');
+    const params: Record<string, unknown> = { canvas: this.canvas, antialias: !software };
+    if (this.handle) {
+      params.device = this.handle.device;
+      this.adapterName = this.handle.adapterName;
+      this.watchDevice(this.handle);
+    } else {
+      params.forceWebGL = true;
+    }
+    this.renderer = new THREE.WebGPURenderer(params as ConstructorParameters<typeof THREE.WebGPURenderer>[0]);
+    this.renderer.setPixelRatio(Math.min(devicePixelRatio, 2));
+    await this.renderer.init();
+    const old = this.view;
+    this.view = new SurfaceView(this.renderer, this.canvas);
+    if (old) {
+      this.view.camera.position.copy(old.camera.position);
+      this.view.controls.target.copy(old.controls.target);
+      old.controls.dispose();
+    }
+    this.view.setTopDown(this.state.topDown);
+    this.resize();
+  }
+
+  /** A lost device is re-created, with renderer and pipelines, and the run resumes from the last snapshot. */
+  private watchDevice(handle: DeviceHandle): void {
+    handle.device.lost.then(async (info) => {
+      if (this.disposed || handle !== this.handle) return;
+      this.recovering = true;
+      this.events.notice(`The GPU device was lost (${info.reason || 'unknown'}: ${info.message}). Re-creating it and resuming…`);
+      try {
+        this.handle = await requestDevice(navigator.gpu);
+        this.run = null;
+        this.sprites = null;
+        this.renderer.dispose();
+        await this.initRenderer();
+        this.mesh = null;
+        const snapshot = this.snapshot ?? undefined;
+        const error = await this.rebuild(this.state, true, snapshot);
+        this.events.notice(error ? `Could not resume: ${error}` : `The GPU device was lost and re-created; resumed from step ${snapshot?.steps ?? 0}.`);
+      } catch (e) {
+        this.events.notice(`The GPU device was lost and could not be re-created: ${(e as Error).message}`);
+      } finally {
+        this.recovering = false;
+      }
+    });
+  }
+
+  /**
+   * Applies a change. Returns an error message (and keeps the previous run) when the
+   * new state cannot run: a malformed expression, an out-of-range value.
+   */
+  async apply(change: Partial<ExplorerState>): Promise<string | null> {
+    const previous = this.state;
+    const next = { ...previous, ...change };
+    const changed = (keys: (keyof ExplorerState)[]) => keys.some((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
+    if (changed(RUN_KEYS) || changed(['surfaceColormap', 'logHeight', 'contours', 'particleColormap'])) {
+      const error = await this.rebuild(next, changed(SURFACE_KEYS) || this.mesh === null);
+      if (error) return error;
+    } else {
+      this.state = next;
+      this.applyLook();
+    }
+    this.events.changed(this.state);
+    return null;
+  }
+
+  private applyLook(): void {
+    this.dirty = 8;
+    this.view.setTopDown(this.state.topDown);
+    this.sprites?.setSize(this.state.particleSize);
+    this.sprites?.setColorByStatus(this.state.colorBy === 'status');
+  }
+
+  private particleCount(state: ExplorerState): number {
+    return this.mode === 'cpu' ? Math.min(state.n, MAX_FALLBACK_PARTICLES) : state.n;
+  }
+
+  /** Builds new particles (and the surface mesh when needed). */
+  /** Builds particles for `state` (and the surface mesh when needed); the state becomes current on success. */
+  private async rebuild(state: ExplorerState, newSurface: boolean, resume?: { state: ParticleState; steps: number }): Promise<string | null> {
+    const gen = ++this.generation;
+    let setup: RunSetup;
+    try {
+      setup = buildRun(state, this.particleCount(state));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const resumed = resume && resume.state.n === setup.particles.n ? resume : undefined;
+    const particles = resumed?.state ?? setup.particles;
+    let run: LiveRun;
+    try {
+      if (this.handle) {
+        run = await GpuRun.create(this.handle, this.renderer, { surface: setup.surface, optimizer: setup.optimizer, particles, config: DEFAULT_RUN_CONFIG }, resumed?.steps);
+      } else {
+        run = new WorkerRun({ kind: 'init', state, n: setup.particles.n, snapshot: resumed?.state }, initialState(setup, particles));
+      }
+    } catch (e) {
+      return (e as Error).message;
+    }
+    if (gen !== this.generation) {
+      run.dispose();
+      return null;
+    }
+    this.state = state;
+    if (newSurface || !this.mesh) {
+      const grid = adaptiveGrid(setup.surface, this.state.logHeight);
+      this.mesh = buildMesh(grid, { log: this.state.logHeight, colormap: this.state.surfaceColormap, contourLevels: this.state.contours ? 14 : 0 });
+      this.view.setSurface(this.mesh, setup.surface);
+    }
+    this.run?.dispose();
+    this.sprites?.dispose();
+    this.run = run;
+    this.setup = setup;
+    this.snapshot = null;
+    this.colorAttr = new THREE.StorageInstancedBufferAttribute(particleColors(setup.particles, this.state), 4);
+    this.sprites = new ParticleSprites({ n: run.n, pos: run.pos, info: run.info, color: this.colorAttr });
+    this.sprites.setMapping(this.mesh.mapping);
+    this.view.setParticles(this.sprites.object);
+    this.applyLook();
+    this.stepsAt = [];
+    this.events.rebuilt({ n: run.n, surface: setup.surface, mode: this.mode });
+    return null;
+  }
+
+  play(): void { this.playing = true; }
+  pause(): void { this.playing = false; }
+  /** One frame's worth of steps while paused. */
+  stepOnce(k = Math.max(1, this.state.stepsPerFrame)): void { this.pendingSteps += k; }
+  async reset(): Promise<void> { await this.rebuild(this.state, false); }
+
+  get steps(): number { return this.run?.stepsDone ?? 0; }
+  /** Step of the state snapshot a device loss would resume from (null before the first). */
+  get snapshotStep(): number | null { return this.snapshot?.steps ?? null; }
+  get surface(): Surface | null { return this.setup?.surface ?? null; }
+
+  resize(): void {
+    const w = this.canvas.clientWidth || 1;
+    const h = this.canvas.clientHeight || 1;
+    this.view?.resize(w, h);
+    this.dirty = 8;
+  }
+
+  private loop = (): void => {
+    if (this.disposed) return;
+    this.raf = requestAnimationFrame(this.loop);
+    if (this.recovering || !this.run) return;
+    const now = performance.now();
+    const k = (this.playing ? this.state.stepsPerFrame : 0) + this.pendingSteps;
+    this.pendingSteps = 0;
+    this.run.step(k);
+    // Draw only when something moved: particles stepped, the camera moved, or a setting changed.
+    const cameraMoved = this.view.controls.update();
+    if (k > 0 || cameraMoved || this.dirty > 0 || this.run.kind === 'cpu') {
+      this.dirty = Math.max(0, this.dirty - 1);
+      this.view.render();
+    }
+    this.takeSnapshot();
+    this.frameTimes.push(now);
+    while (this.frameTimes.length > 0 && now - this.frameTimes[0] > 1000) this.frameTimes.shift();
+    this.stepsAt.push({ t: now, steps: this.run.stepsDone });
+    while (this.stepsAt.length > 1 && now - this.stepsAt[0].t > 1000) this.stepsAt.shift();
+    const first = this.stepsAt[0];
+    const dt = (now - first.t) / 1000;
+    this.events.frame({
+      step: this.run.stepsDone,
+      n: this.run.n,
+      fps: this.frameTimes.length,
+      stepsPerSecond: dt > 0 ? (this.run.stepsDone - first.steps) / dt : 0,
+      mode: this.mode,
+      adapter: this.adapterName,
+      playing: this.playing,
+    });
+  };
+
+  /** Every ~2 s, a state snapshot for device-loss recovery: started here, never awaited here. */
+  private snapshotBusy = false;
+  private lastSnapshot = 0;
+  private takeSnapshot(): void {
+    const now = performance.now();
+    if (this.snapshotBusy || now - this.lastSnapshot < 2000 || !this.run || this.run.kind !== 'gpu') return;
+    this.snapshotBusy = true;
+    this.lastSnapshot = now;
+    const run = this.run;
+    const steps = run.stepsDone;
+    run.read().then(
+      (state) => { if (run === this.run) this.snapshot = { state, steps }; },
+      () => {},
+    ).finally(() => { this.snapshotBusy = false; });
+  }
+
+  /** The particle drawn nearest to a canvas point (CSS pixels), within `radius`. */
+  async pick(px: number, py: number, radius = 14): Promise<{ particle: ParticleView; curve: number[] } | null> {
+    if (!this.run || !this.mesh || !this.setup) return null;
+    const state = await this.run.read();
+    const m = this.mesh.mapping;
+    const w = this.canvas.clientWidth;
+    const h = this.canvas.clientHeight;
+    const v = new THREE.Vector3();
+    let best = -1;
+    let bestD = radius * radius;
+    const { level } = await import('../render/mapping');
+    for (let i = 0; i < state.n; i++) {
+      const x = state.pos[4 * i];
+      const y = state.pos[4 * i + 1];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      v.set((x - m.cx) * m.scale, level(m, state.pos[4 * i + 2]) * m.heightScale + 0.012, -(y - m.cy) * m.scale).project(this.view.camera);
+      const sx = ((v.x + 1) / 2) * w;
+      const sy = ((1 - v.y) / 2) * h;
+      const d = (sx - px) ** 2 + (sy - py) ** 2;
+      if (d < bestD && v.z < 1) {
+        bestD = d;
+        best = i;
+      }
+    }
+    if (best < 0) return null;
+    return { particle: particleAt(state, best), curve: this.lossCurve(best, state.info[4 * best + 1]) };
+  }
+
+  /** The loss at every step of one particle, re-run exactly by the CPU reference from its start. */
+  lossCurve(index: number, steps: number): number[] {
+    if (!this.setup) return [];
+    const p = this.setup.particles;
+    const one = {
+      n: 1,
+      hyperStride: p.hyperStride,
+      stateStride: p.stateStride,
+      pos: p.pos.slice(4 * index, 4 * index + 4),
+      hyper: p.hyper.slice(p.hyperStride * index, p.hyperStride * (index + 1)),
+      state: p.state.slice(p.stateStride * index, p.stateStride * (index + 1)),
+      info: p.info.slice(4 * index, 4 * index + 4),
+    };
+    const engine = new CpuEngine({ surface: this.setup.surface, optimizer: this.setup.optimizer, particles: one, config: DEFAULT_RUN_CONFIG });
+    engine.step(0);
+    const curve: number[] = [];
+    const limit = Math.min(steps, 5000);
+    curve.push(engine.state.pos[2]);
+    for (let t = 0; t < limit; t++) {
+      engine.step(1);
+      curve.push(engine.state.pos[2]);
+      if (engine.state.info[0] !== 0) break;
+    }
+    return curve;
+  }
+
+  /** For tests and automation: the canvas's current picture is rendered. */
+  renderNow(): void {
+    this.dirty = 8;
+  }
+
+  simulateDeviceLoss(): void {
+    this.handle?.device.destroy();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    cancelAnimationFrame(this.raf);
+    this.run?.dispose();
+    this.renderer.dispose();
+  }
+}
+
+function initialState(setup: RunSetup, particles: ParticleState): ParticleState {
+  const engine = new CpuEngine({ surface: setup.surface, optimizer: setup.optimizer, particles, config: DEFAULT_RUN_CONFIG });
+  engine.step(0);
+  return engine.state;
+}
+
+export { describeAdapter };

@@ -1,0 +1,180 @@
+// The control panel (lil-gui). Every change goes through Explorer.apply; an error is
+// shown inline under the control and the previous run keeps going.
+
+import GUI, { type Controller } from 'lil-gui';
+import { findOptimizer, OPTIMIZER_DEFS } from '../core/optimizers';
+import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS } from '../core/surfaces';
+import { COLORMAPS } from '../render/colormaps';
+import type { Explorer } from './explorer';
+import { COLOR_BY, LAYOUTS, MAX_EXPLORER_PARTICLES, type ExplorerState } from './state';
+
+const PARTICLE_COUNTS = [10, 100, 1000, 10_000, 100_000, 1_000_000];
+
+export class ControlPanel {
+  readonly gui = new GUI({ title: 'etascape' });
+  private errors = new Map<string, HTMLElement>();
+  /** Values the controllers edit; copied to the explorer on change. */
+  private model: Record<string, unknown>;
+  private hyperFolder: GUI;
+  private paramsFolder: GUI;
+
+  constructor(private readonly explorer: Explorer) {
+    const s = explorer.state;
+    const isPreset = PRESET_NAMES.includes(s.surface);
+    this.model = {
+      preset: isPreset ? s.surface : 'custom',
+      expression: isPreset ? PRESETS[s.surface](s.surfaceParams).expression : s.surface,
+      ...s,
+      playPause: () => this.togglePlay(),
+      step: () => explorer.stepOnce(),
+      reset: () => void explorer.reset(),
+    };
+
+    const surf = this.gui.addFolder('Surface');
+    surf.add(this.model, 'preset', [...PRESET_NAMES, 'custom']).name('preset').onChange((v: string) => this.choosePreset(v));
+    surf.add(this.model, 'expression').name('L(x, y) =').onFinishChange((v: string) => this.setExpression(v));
+    this.errorSlot(surf, 'surface');
+    this.paramsFolder = surf.addFolder('parameters');
+    surf.add(this.model, 'logHeight').name('log height').onChange((v: boolean) => this.change({ logHeight: v }));
+    surf.add(this.model, 'contours').onChange((v: boolean) => this.change({ contours: v }));
+    surf.add(this.model, 'surfaceColormap', COLORMAPS).name('colormap').onChange((v: ExplorerState['surfaceColormap']) => this.change({ surfaceColormap: v }));
+    surf.add(this.model, 'topDown').name('top-down 2-D').onChange((v: boolean) => this.change({ topDown: v }));
+
+    const opt = this.gui.addFolder('Optimizer');
+    opt.add(this.model, 'optimizer', OPTIMIZER_DEFS.map((d) => d.name)).onChange((v: string) => this.chooseOptimizer(v));
+    this.hyperFolder = opt.addFolder('hyperparameters');
+    this.errorSlot(opt, 'optimizer');
+
+    const part = this.gui.addFolder('Particles');
+    part.add(this.model, 'layout', LAYOUTS as unknown as string[]).onChange((v: ExplorerState['layout']) => this.change({ layout: v }, 'particles'));
+    part.add(this.model, 'lrMin').name('lr min').onFinishChange((v: number) => this.change({ lrMin: v }, 'particles'));
+    part.add(this.model, 'lrMax').name('lr max').onFinishChange((v: number) => this.change({ lrMax: v }, 'particles'));
+    part.add(this.model, 'n', PARTICLE_COUNTS).name('particles').onChange((v: number) => this.change({ n: Number(v) }, 'particles'));
+    part.add(this.model, 'seed', 0, 9999, 1).onFinishChange((v: number) => this.change({ seed: v }, 'particles'));
+    part.add(this.model, 'colorBy', COLOR_BY as unknown as string[]).name('colour by').onChange((v: ExplorerState['colorBy']) => this.change({ colorBy: v }));
+    part.add(this.model, 'particleColormap', COLORMAPS).name('lr colormap').onChange((v: ExplorerState['particleColormap']) => this.change({ particleColormap: v }));
+    part.add(this.model, 'particleSize', 0.004, 0.06, 0.001).name('size').onChange((v: number) => this.change({ particleSize: v }));
+    this.errorSlot(part, 'particles');
+
+    const run = this.gui.addFolder('Run');
+    run.add(this.model, 'stepsPerFrame', 0, 200, 1).name('steps / frame').onChange((v: number) => this.change({ stepsPerFrame: v }));
+    run.add(this.model, 'playPause').name('play / pause (space)');
+    run.add(this.model, 'step').name('single step (→)');
+    run.add(this.model, 'reset').name('reset (R)');
+
+    this.rebuildParams();
+    this.rebuildHyper();
+  }
+
+  /** Shows the explorer's current state (after changes made elsewhere: keys, API, URL). */
+  sync(): void {
+    const s = this.explorer.state;
+    const surfaceChanged = s.surface !== this.shown.surface || JSON.stringify(s.surfaceParams) !== this.shown.params;
+    const optimizerChanged = s.optimizer !== this.shown.optimizer || JSON.stringify(s.hyper) !== this.shown.hyper;
+    const isPreset = PRESET_NAMES.includes(s.surface);
+    Object.assign(this.model, s, {
+      preset: isPreset ? s.surface : 'custom',
+      expression: isPreset ? PRESETS[s.surface](s.surfaceParams).expression : s.surface,
+    });
+    this.gui.controllersRecursive().forEach((c: Controller) => c.updateDisplay());
+    if (surfaceChanged) this.rebuildParams();
+    if (optimizerChanged) this.rebuildHyper();
+  }
+
+  /** What the panel last showed, to rebuild the sub-folders only when needed. */
+  private shown = { surface: '', params: '', optimizer: '', hyper: '' };
+
+  private errorSlot(folder: GUI, key: string): void {
+    const el = document.createElement('div');
+    el.className = 'error';
+    el.dataset.error = key;
+    el.hidden = true;
+    folder.$children.appendChild(el);
+    this.errors.set(key, el);
+  }
+
+  showError(key: string, message: string | null): void {
+    const el = this.errors.get(key);
+    if (!el) return;
+    el.textContent = message ?? '';
+    el.hidden = !message;
+  }
+
+  private async change(c: Partial<ExplorerState>, errorKey = 'particles'): Promise<void> {
+    const error = await this.explorer.apply(c);
+    this.showError(errorKey, error);
+  }
+
+  private togglePlay(): void {
+    if (this.explorer.playing) this.explorer.pause();
+    else this.explorer.play();
+  }
+
+  private async choosePreset(name: string): Promise<void> {
+    if (name === 'custom') return;
+    const error = await this.explorer.apply({ surface: name, surfaceParams: {}, start: null, region: null });
+    this.showError('surface', error);
+    if (!error) {
+      this.model.expression = PRESETS[name]().expression;
+      this.gui.controllersRecursive().forEach((c: Controller) => c.updateDisplay());
+      this.rebuildParams();
+    }
+  }
+
+  private async setExpression(text: string): Promise<void> {
+    const preset = this.model.preset as string;
+    if (preset !== 'custom' && text === PRESETS[preset](this.explorer.state.surfaceParams).expression) return;
+    const error = await this.explorer.apply({ surface: text, surfaceParams: {}, start: null, region: null });
+    this.showError('surface', error);
+    if (!error) {
+      this.model.preset = 'custom';
+      this.gui.controllersRecursive().forEach((c: Controller) => c.updateDisplay());
+      this.rebuildParams();
+    }
+  }
+
+  private rebuildParams(): void {
+    this.shown.surface = this.explorer.state.surface;
+    this.shown.params = JSON.stringify(this.explorer.state.surfaceParams);
+    this.paramsFolder.children.slice().forEach((c) => c.destroy());
+    const spec = PRESET_PARAMETERS[this.explorer.state.surface];
+    this.paramsFolder.show(!!spec);
+    if (!spec) return;
+    const values: Record<string, number> = {};
+    for (const p of spec) {
+      values[p.name] = this.explorer.state.surfaceParams[p.name] ?? p.default;
+      this.paramsFolder.add(values, p.name, p.min, p.max, p.step).onFinishChange(async () => {
+        const error = await this.explorer.apply({ surfaceParams: { ...values } });
+        this.showError('surface', error);
+      });
+    }
+  }
+
+  private async chooseOptimizer(name: string): Promise<void> {
+    const error = await this.explorer.apply({ optimizer: name, hyper: {} });
+    this.showError('optimizer', error);
+    this.rebuildHyper();
+  }
+
+  private rebuildHyper(): void {
+    this.shown.optimizer = this.explorer.state.optimizer;
+    this.shown.hyper = JSON.stringify(this.explorer.state.hyper);
+    this.hyperFolder.children.slice().forEach((c) => c.destroy());
+    const def = findOptimizer(this.explorer.state.optimizer);
+    const values: Record<string, number | boolean> = {};
+    for (const h of def.hyper.slice(1)) {
+      const current = this.explorer.state.hyper[h.name] ?? h.default;
+      values[h.name] = h.bool ? current === 1 : current;
+      const ctl = this.hyperFolder.add(values, h.name);
+      ctl.domElement.title = h.doc;
+      ctl.onFinishChange(async () => {
+        const hyper: Record<string, number> = {};
+        for (const [k, v] of Object.entries(values)) hyper[k] = typeof v === 'boolean' ? Number(v) : Number(v);
+        const error = await this.explorer.apply({ hyper });
+        this.showError('optimizer', error);
+      });
+    }
+  }
+}
+
+export { MAX_EXPLORER_PARTICLES };

@@ -1,0 +1,78 @@
+// Everything that defines what the explorer shows: plain data, validated by a schema
+// (the same schema will check shared URLs and imported files).
+
+import { z } from 'zod';
+
+export const LAYOUTS = ['sweep', 'random', 'grid', 'map'] as const;
+export const COLOR_BY = ['lr', 'status'] as const;
+export const MAX_EXPLORER_PARTICLES = 1_000_000;
+export const MAX_FALLBACK_PARTICLES = 4096;
+
+const finite = z.number().finite();
+const region = z.tuple([finite, finite, finite, finite]);
+
+export const ExplorerStateSchema = z.object({
+  surface: z.string().min(1).max(4000),
+  surfaceParams: z.record(z.string(), finite).default({}),
+  optimizer: z.string().min(1).max(40),
+  hyper: z.record(z.string(), finite).default({}),
+  layout: z.enum(LAYOUTS),
+  lrMin: finite.positive(),
+  lrMax: finite.positive(),
+  n: z.number().int().min(1).max(MAX_EXPLORER_PARTICLES),
+  /** Start of sweep/map layouts; null: the surface's default start. */
+  start: z.tuple([finite, finite]).nullable(),
+  /** Where random and grid starts lie; null: the whole domain. */
+  region: region.nullable(),
+  /** The map layout's second axis: a hyperparameter, or x0 / y0. */
+  mapParam: z.string().min(1).max(40),
+  mapMin: finite,
+  mapMax: finite,
+  stepsPerFrame: z.number().int().min(0).max(10_000),
+  seed: z.number().int().min(0).max(0xffffffff),
+  colorBy: z.enum(COLOR_BY),
+  surfaceColormap: z.enum(['viridis', 'magma', 'inferno', 'plasma', 'turbo']),
+  particleColormap: z.enum(['viridis', 'magma', 'inferno', 'plasma', 'turbo']),
+  logHeight: z.boolean(),
+  contours: z.boolean(),
+  topDown: z.boolean(),
+  particleSize: finite.min(0.002).max(0.2),
+});
+
+export type ExplorerState = z.infer<typeof ExplorerStateSchema>;
+
+/** On load: 10^4 particles sweeping lr across the sharp-vs-flat double well. */
+export const DEFAULT_STATE: ExplorerState = {
+  surface: 'double-well',
+  surfaceParams: {},
+  optimizer: 'SGD',
+  hyper: {},
+  layout: 'random',
+  lrMin: 0.005,
+  lrMax: 0.5,
+  n: 10_000,
+  start: null,
+  region: [-1.1, -0.9, -0.1, 0.1],
+  mapParam: 'momentum',
+  mapMin: 0,
+  mapMax: 0.95,
+  stepsPerFrame: 1,
+  seed: 1,
+  colorBy: 'lr',
+  surfaceColormap: 'viridis',
+  particleColormap: 'plasma',
+  logHeight: false,
+  contours: true,
+  topDown: false,
+  particleSize: 0.016,
+};
+
+/** Parses untrusted state (URL, file): a clear message for each problem, never a throw. */
+export function parseState(input: unknown): { state: ExplorerState } | { error: string } {
+  const r = ExplorerStateSchema.safeParse(input);
+  if (r.success) {
+    if (r.data.lrMin > r.data.lrMax) return { error: `lrMin ${r.data.lrMin} is above lrMax ${r.data.lrMax}` };
+    return { state: r.data };
+  }
+  return { error: r.error.issues.map((i) => `${i.path.join('.') || 'state'}: ${i.message}`).join('; ') };
+}

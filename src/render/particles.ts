@@ -1,0 +1,80 @@
+// Particles drawn straight from the engine's storage buffers: position and loss from
+// `pos`, status from `info`, colour from a per-particle colour buffer. The height uses
+// the same formula as render/mapping.ts.
+
+import * as THREE from 'three/webgpu';
+import { float, instanceIndex, length, log, max, min, mix, select, smoothstep, storage, uniform, uv, vec3 } from 'three/tsl';
+import { HEIGHT_CLIP, LOG_GAIN, type Mapping } from './mapping';
+
+export interface ParticleBuffers {
+  n: number;
+  pos: THREE.StorageInstancedBufferAttribute;
+  info: THREE.StorageInstancedBufferAttribute;
+  color: THREE.StorageInstancedBufferAttribute;
+}
+
+export class ParticleSprites {
+  readonly object: THREE.Sprite;
+  private readonly u = {
+    cx: uniform(0),
+    cy: uniform(0),
+    scale: uniform(1),
+    lossMin: uniform(0),
+    lossTop: uniform(1),
+    logHeight: uniform(0),
+    heightScale: uniform(1),
+    size: uniform(0.02),
+    fadeDiverged: uniform(0.12),
+    byStatus: uniform(0),
+  };
+
+  constructor(b: ParticleBuffers) {
+    const p = storage(b.pos, 'vec4', b.n).toReadOnly().element(instanceIndex);
+    const info = storage(b.info, 'uvec4', b.n).toReadOnly().element(instanceIndex);
+    const c = storage(b.color, 'vec4', b.n).toReadOnly().element(instanceIndex);
+    const u = this.u;
+    const t = max(float(0), p.z.sub(u.lossMin).div(u.lossTop.sub(u.lossMin)));
+    const logLevel = log(t.mul(LOG_GAIN).add(1)).div(Math.log1p(LOG_GAIN));
+    const lvl = min(mix(t, logLevel, u.logHeight), float(HEIGHT_CLIP));
+    const status = info.x;
+    const stopped = status.greaterThanEqual(2);
+    const converged = status.equal(1);
+
+    const mat = new THREE.SpriteNodeMaterial({ transparent: true, depthWrite: false });
+    mat.positionNode = vec3(p.x.sub(u.cx).mul(u.scale), lvl.mul(u.heightScale).add(0.012), p.y.sub(u.cy).mul(u.scale).negate());
+    const byLr = select(converged, mix(c.xyz, vec3(1, 1, 1), 0.35), c.xyz);
+    // Status palette: running blue-grey, converged green, diverged red, non-finite magenta.
+    const statusColor = select(converged, vec3(0.3, 0.85, 0.4), select(status.equal(2), vec3(0.95, 0.3, 0.25), select(status.equal(3), vec3(0.9, 0.3, 0.9), vec3(0.65, 0.75, 0.95))));
+    mat.colorNode = mix(byLr, statusColor, u.byStatus);
+    const disc = float(1).sub(smoothstep(0.38, 0.5, length(uv().sub(0.5))));
+    mat.opacityNode = disc.mul(select(stopped, u.fadeDiverged, float(1)));
+    mat.scaleNode = select(converged, u.size.mul(1.5), u.size);
+    this.object = new THREE.Sprite(mat);
+    this.object.count = b.n;
+    this.object.frustumCulled = false;
+    this.object.renderOrder = 2;
+  }
+
+  setMapping(m: Mapping): void {
+    this.u.cx.value = m.cx;
+    this.u.cy.value = m.cy;
+    this.u.scale.value = m.scale;
+    this.u.lossMin.value = m.lossMin;
+    this.u.lossTop.value = m.lossTop;
+    this.u.logHeight.value = m.log ? 1 : 0;
+    this.u.heightScale.value = m.heightScale;
+  }
+
+  setColorByStatus(on: boolean): void {
+    this.u.byStatus.value = on ? 1 : 0;
+  }
+
+  setSize(size: number): void {
+    this.u.size.value = size;
+  }
+
+  dispose(): void {
+    (this.object.material as THREE.Material).dispose();
+    this.object.geometry.dispose();
+  }
+}

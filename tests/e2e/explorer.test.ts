@@ -1,0 +1,190 @@
+// The explorer in headless Chromium (WebGPU on SwiftShader), against the built app.
+
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { launch } from './browser';
+import { capture, changedFraction, distinctColors, dominantShare } from './pixels';
+import { serveApp } from './server';
+
+let server: Awaited<ReturnType<typeof serveApp>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await serveApp();
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The part of the canvas clear of the panel, HUD and legend (viewport 960 x 540). */
+const VIEW = { x: 150, y: 110, width: 480, height: 330 };
+
+interface Opened {
+  page: Page;
+  problems: string[];
+}
+
+async function open(b: Browser = browser): Promise<Opened> {
+  const page = await b.newPage({ viewport: { width: 960, height: 540 } });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(server.url);
+  await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+  return { page, problems };
+}
+
+const steps = (page: Page) => page.evaluate(() => (window as any).etascape.explorer.steps as number);
+const apply = (page: Page, change: object) => page.evaluate((c) => (window as any).etascape.explorer.apply(c), change);
+async function framesPass(page: Page, n = 3): Promise<void> {
+  await page.evaluate((k) => new Promise<void>((r) => {
+    let left = k;
+    const tick = () => (--left <= 0 ? r() : requestAnimationFrame(tick));
+    requestAnimationFrame(tick);
+  }), n);
+}
+
+describe('explorer in headless Chromium with WebGPU', () => {
+  // One page for the whole group: loading the app costs SwiftShader many seconds.
+  let page: Page;
+  let problems: string[];
+  beforeAll(async () => {
+    ({ page, problems } = await open());
+  });
+  afterAll(async () => {
+    await page?.close();
+  });
+  // Each test starts from the default scene, playing.
+  beforeEach(async () => {
+    await page.evaluate(async () => {
+      const { explorer, defaults } = (window as any).etascape;
+      const error = await explorer.apply({ ...defaults });
+      if (error) throw new Error(error);
+      explorer.play();
+    });
+  });
+  test('loads with no console errors or warnings, and draws surface and particles', async () => {
+    await page.waitForTimeout(1500);
+    const pic = await capture(page, VIEW);
+    expect(distinctColors(pic)).toBeGreaterThan(500);
+    expect(dominantShare(pic)).toBeLessThan(0.3);
+    // Particles are there: recolouring them by status changes pixels.
+    await page.evaluate(() => (window as any).etascape.explorer.pause());
+    await framesPass(page);
+    const byLr = await capture(page, VIEW);
+    await apply(page, { colorBy: 'status' });
+    await framesPass(page);
+    const byStatus = await capture(page, VIEW);
+    expect(changedFraction(byLr, byStatus)).toBeGreaterThan(0.003);
+    expect(await page.locator('#hud').textContent()).toMatch(/10,000 particles on GPU/);
+    expect(problems).toEqual([]);
+  });
+
+  test('play moves the particles; pause stops them', async () => {
+    await apply(page, { stepsPerFrame: 5 });
+    const a = await capture(page, VIEW);
+    await page.waitForTimeout(1500);
+    const b = await capture(page, VIEW);
+    expect(changedFraction(a, b)).toBeGreaterThan(0.001);
+    await page.keyboard.press('Space'); // pause
+    await framesPass(page);
+    const s0 = await steps(page);
+    const c = await capture(page, VIEW);
+    await page.waitForTimeout(1500);
+    const d = await capture(page, VIEW);
+    expect(await steps(page)).toBe(s0);
+    expect(changedFraction(c, d)).toBeLessThan(0.0005);
+    await page.keyboard.press('ArrowRight'); // single step
+    await framesPass(page);
+    expect(await steps(page)).toBe(s0 + 5);
+  });
+
+  test('choosing another surface in the panel changes the picture', async () => {
+    await page.evaluate(() => (window as any).etascape.explorer.pause());
+    await framesPass(page);
+    const before = await capture(page, VIEW);
+    const preset = page.getByRole('combobox', { name: 'preset' });
+    await preset.selectOption('rosenbrock');
+    await page.waitForFunction(() => (window as any).etascape.explorer.state.surface === 'rosenbrock');
+    await framesPass(page);
+    const after = await capture(page, VIEW);
+    expect(changedFraction(before, after)).toBeGreaterThan(0.2);
+    expect(problems).toEqual([]);
+  });
+
+  test('a malformed expression shows an inline error and the previous surface keeps running', async () => {
+    const field = page.getByRole('textbox', { name: 'L(x, y) =' });
+    await field.fill('x + * 2');
+    await field.press('Enter');
+    const error = page.locator('[data-error="surface"]');
+    await expect.poll(() => error.textContent()).toMatch(/column 5: value expected/);
+    expect(await error.isVisible()).toBe(true);
+    expect(await page.evaluate(() => (window as any).etascape.explorer.state.surface)).toBe('double-well');
+    const s0 = await steps(page);
+    await page.waitForTimeout(800);
+    expect(await steps(page)).toBeGreaterThan(s0);
+    // A valid expression then replaces the surface and clears the error.
+    await field.fill('x^2 + 3*y^2');
+    await field.press('Enter');
+    await page.waitForFunction(() => (window as any).etascape.explorer.state.surface === 'x^2 + 3*y^2');
+    expect(await error.isVisible()).toBe(false);
+  });
+
+  test('a lost GPU device is re-created and the run resumes', async () => {
+    // Wait for a state snapshot taken after some steps: that is where the run resumes.
+    await page.waitForFunction(() => ((window as any).etascape.explorer.snapshotStep ?? 0) > 0, null, { timeout: 30_000 });
+    await page.evaluate(() => (window as any).etascape.explorer.simulateDeviceLoss());
+    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 30_000 }).toMatch(/re-created; resumed from step \d+/);
+    const resumedAt = Number((await page.locator('#notice').textContent())!.match(/step (\d+)/)![1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    const s0 = await steps(page);
+    expect(s0).toBeGreaterThanOrEqual(resumedAt);
+    await page.waitForTimeout(1000);
+    expect(await steps(page)).toBeGreaterThan(s0);
+    const pic = await capture(page, VIEW);
+    expect(distinctColors(pic)).toBeGreaterThan(500);
+  });
+
+  test('picking a particle gives its lr, status and loss curve', async () => {
+    await apply(page, { stepsPerFrame: 10 });
+    await page.waitForTimeout(1000);
+    const hit = await page.evaluate(async () => {
+      const ex = (window as any).etascape.explorer;
+      const c = document.querySelector('canvas')!;
+      return ex.pick(c.clientWidth / 2, c.clientHeight / 2, 5000);
+    });
+    expect(hit).not.toBeNull();
+    expect(hit.particle.lr).toBeGreaterThanOrEqual(0.005 * 0.999);
+    expect(hit.particle.lr).toBeLessThanOrEqual(0.5 * 1.001);
+    expect(hit.curve.length).toBeGreaterThan(2);
+    // The curve is the CPU reference's re-run of that particle: it ends where the particle is.
+    if (hit.particle.status === 'running') expect(hit.curve.at(-1)).toBeCloseTo(hit.particle.loss, 2);
+  });
+});
+
+describe('explorer without WebGPU', () => {
+  test('shows the CPU-fallback notice and still animates', async () => {
+    const plain = await launch({ webgpu: false, pixels: false });
+    try {
+      const { page, problems } = await open(plain);
+      await expect.poll(() => page.locator('#notice').textContent()).toMatch(/CPU reference engine in a Worker/);
+      expect(await page.locator('#hud').textContent()).toMatch(/on CPU/);
+      const a = await capture(page, VIEW);
+      const s0 = await steps(page);
+      await page.waitForTimeout(2000);
+      expect(await steps(page)).toBeGreaterThan(s0);
+      const b = await capture(page, VIEW);
+      expect(changedFraction(a, b)).toBeGreaterThan(0.0005);
+      expect(distinctColors(b)).toBeGreaterThan(500);
+      // No errors of ours; the browser's own notes about the missing adapter and WebGL readbacks are fine.
+      expect(problems.filter((p) => !/No available adapters|GL Driver Message/.test(p))).toEqual([]);
+      await page.close();
+    } finally {
+      await plain.close();
+    }
+  });
+});
