@@ -40,7 +40,8 @@ export class ParticleSprites {
     const stopped = status.greaterThanEqual(2);
     const converged = status.equal(1);
 
-    const mat = new THREE.SpriteNodeMaterial({ transparent: true, depthWrite: false });
+    // Drawn over the surface: a particle at the bottom of a narrow well must stay visible.
+    const mat = new THREE.SpriteNodeMaterial({ transparent: true, depthWrite: false, depthTest: false });
     mat.positionNode = vec3(p.x.sub(u.cx).mul(u.scale), lvl.mul(u.heightScale).add(0.012), p.y.sub(u.cy).mul(u.scale).negate());
     const byLr = select(converged, mix(c.xyz, vec3(1, 1, 1), 0.35), c.xyz);
     // Status palette: running blue-grey, converged green, diverged red, non-finite magenta.

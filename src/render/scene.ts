@@ -17,9 +17,9 @@ export class SurfaceView {
   constructor(readonly renderer: THREE.WebGPURenderer, canvas: HTMLCanvasElement) {
     this.scene.background = new THREE.Color(0x0f1117);
     this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 50);
-    this.camera.position.set(0, 2.6, 1.9);
+    this.camera.position.set(0, 3.0, 1.2);
     this.controls = new OrbitControls(this.camera, canvas);
-    this.controls.target.set(0, 0.15, 0.05);
+    this.controls.target.set(0, 0.1, 0.1);
     this.controls.enableDamping = true;
     this.scene.add(this.surfaceGroup);
     this.scene.add(new THREE.AmbientLight(0xffffff, 1.6));
@@ -47,10 +47,11 @@ export class SurfaceView {
       const [X, Y, Z] = toWorld(mesh.mapping, m.x, m.y, m.loss);
       const marker = new THREE.Mesh(
         new THREE.RingGeometry(0.025, 0.04, 32),
-        new THREE.MeshBasicNodeMaterial({ color: m.label === 'sharp' ? 0xff5a5f : 0xffffff, side: THREE.DoubleSide, transparent: true, opacity: 0.9 }),
+        new THREE.MeshBasicNodeMaterial({ color: m.label === 'sharp' ? 0xff5a5f : 0xffffff, side: THREE.DoubleSide, transparent: true, opacity: 0.9, depthTest: false }),
       );
       marker.rotation.x = -Math.PI / 2;
       marker.position.set(X, Y + 0.006, Z);
+      marker.renderOrder = 1;
       this.surfaceGroup.add(marker);
     }
     this.mapping = mesh.mapping;
@@ -71,8 +72,8 @@ export class SurfaceView {
       this.controls.target.set(0, 0, 0);
       this.controls.enableRotate = false;
     } else {
-      this.camera.position.set(0, 2.6, 1.9);
-      this.controls.target.set(0, 0.15, 0.05);
+      this.camera.position.set(0, 3.0, 1.2);
+      this.controls.target.set(0, 0.1, 0.1);
       this.controls.enableRotate = true;
     }
     this.controls.update();
