@@ -7,6 +7,7 @@ import { DEFAULT_RUN_CONFIG, particleAt, type ParticleState, type ParticleView }
 import type { Surface } from '../core/surfaces';
 import { describeAdapter, requestDevice, type DeviceHandle } from '../gpu/device';
 import { ParticleSprites } from '../render/particles';
+import { TrailLines } from '../render/trails';
 import { SurfaceView } from '../render/scene';
 import { adaptiveGrid, buildMesh, type MeshData } from '../render/surface-mesh';
 import { GpuRun, WorkerRun, type LiveRun } from './runs';
@@ -32,7 +33,7 @@ export interface FrameStats {
 }
 
 /** Keys whose change needs new particles (the others only change how they are drawn). */
-const RUN_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'optimizer', 'hyper', 'layout', 'lrMin', 'lrMax', 'n', 'start', 'region', 'mapParam', 'mapMin', 'mapMax', 'seed'];
+const RUN_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'optimizer', 'hyper', 'layout', 'lrMin', 'lrMax', 'n', 'start', 'region', 'mapParam', 'mapMin', 'mapMax', 'seed', 'trails', 'trailLength'];
 const SURFACE_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'logHeight', 'surfaceColormap', 'contours'];
 
 export class Explorer {
@@ -44,6 +45,7 @@ export class Explorer {
   private run: LiveRun | null = null;
   private setup: RunSetup | null = null;
   private sprites: ParticleSprites | null = null;
+  private trailLines: TrailLines | null = null;
   private colorAttr: THREE.StorageInstancedBufferAttribute | null = null;
   private mesh: MeshData | null = null;
   private snapshot: { state: ParticleState; steps: number } | null = null;
@@ -55,11 +57,12 @@ export class Explorer {
   /** Frames still to draw though no step runs (after a change; three may compile pipelines late). */
   private dirty = 8;
   private recovering = false;
+  private benchmarking = false;
   private adapterName = 'CPU (no WebGPU)';
   /** Bumped per rebuild, so an older async rebuild cannot overwrite a newer one. */
   private generation = 0;
 
-  private constructor(private readonly canvas: HTMLCanvasElement, state: ExplorerState, handle: DeviceHandle | null, private readonly events: ExplorerEvents) {
+  private constructor(private canvas: HTMLCanvasElement, state: ExplorerState, handle: DeviceHandle | null, private readonly events: ExplorerEvents) {
     this.state = state;
     this.handle = handle;
   }
@@ -81,6 +84,11 @@ export class Explorer {
     if (error) throw new Error(error);
     ex.loop();
     return ex;
+  }
+
+  /** The canvas drawn into (replaced if the GPU is lost for good). */
+  get canvasElement(): HTMLCanvasElement {
+    return this.canvas;
   }
 
   get mode(): 'gpu' | 'cpu' {
@@ -129,7 +137,29 @@ export class Explorer {
         const error = await this.rebuild(this.state, true, snapshot);
         this.events.notice(error ? `Could not resume: ${error}` : `The GPU device was lost and re-created; resumed from step ${snapshot?.steps ?? 0}.`);
       } catch (e) {
-        this.events.notice(`The GPU device was lost and could not be re-created: ${(e as Error).message}`);
+        // No GPU to come back to: carry on with the CPU reference rather than a frozen picture.
+        const reason = (e as Error).message;
+        try {
+          this.handle = null;
+          this.run = null;
+          this.sprites = null;
+          this.renderer.dispose();
+          // A canvas that had a WebGPU context cannot give a WebGL2 one: swap in a fresh one.
+          const fresh = this.canvas.cloneNode(false) as HTMLCanvasElement;
+          this.canvas.replaceWith(fresh);
+          this.canvas = fresh;
+          await this.initRenderer();
+          this.mesh = null;
+          const snapshot = this.snapshot && this.snapshot.state.n <= MAX_FALLBACK_PARTICLES ? this.snapshot : undefined;
+          const error = await this.rebuild(this.state, true, snapshot);
+          this.events.notice(
+            error
+              ? `The GPU device was lost and could not be re-created (${reason}); the CPU engine could not start: ${error}`
+              : `The GPU device was lost and could not be re-created (${reason}). Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles.`,
+          );
+        } catch (e2) {
+          this.events.notice(`The GPU device was lost and could not be re-created: ${reason}; ${(e2 as Error).message}`);
+        }
       } finally {
         this.recovering = false;
       }
@@ -181,7 +211,12 @@ export class Explorer {
     let run: LiveRun;
     try {
       if (this.handle) {
-        run = await GpuRun.create(this.handle, this.renderer, { surface: setup.surface, optimizer: setup.optimizer, particles, config: DEFAULT_RUN_CONFIG }, resumed?.steps);
+        run = await GpuRun.create(
+          this.handle,
+          this.renderer,
+          { surface: setup.surface, optimizer: setup.optimizer, particles, config: DEFAULT_RUN_CONFIG },
+          { firstStep: resumed?.steps, trails: state.trails, trailLength: state.trailLength },
+        );
       } else {
         run = new WorkerRun({ kind: 'init', state, n: setup.particles.n, snapshot: resumed?.state }, initialState(setup, particles));
       }
@@ -200,13 +235,23 @@ export class Explorer {
     }
     this.run?.dispose();
     this.sprites?.dispose();
+    this.trailLines?.dispose();
     this.run = run;
     this.setup = setup;
     this.snapshot = null;
-    this.colorAttr = new THREE.StorageInstancedBufferAttribute(particleColors(setup.particles, this.state), 4);
+    const colors = particleColors(setup.particles, this.state);
+    this.colorAttr = new THREE.StorageInstancedBufferAttribute(colors, 4);
     this.sprites = new ParticleSprites({ n: run.n, pos: run.pos, info: run.info, color: this.colorAttr });
     this.sprites.setMapping(this.mesh.mapping);
-    this.view.setParticles(this.sprites.object);
+    this.trailLines = null;
+    if (run.trails) {
+      const sel = run.trails.selected;
+      const trailColors = new Float32Array(4 * sel.length);
+      sel.forEach((i, k) => trailColors.set(colors.subarray(4 * i, 4 * i + 4), 4 * k));
+      this.trailLines = new TrailLines(run.trails.ring, new THREE.StorageInstancedBufferAttribute(trailColors, 4), sel.length, run.trails.recorder.len);
+      this.trailLines.setMapping(this.mesh.mapping);
+    }
+    this.view.setParticles(this.sprites.object, this.trailLines?.object ?? null);
     this.applyLook();
     this.stepsAt = [];
     this.events.rebuilt({ n: run.n, surface: setup.surface, mode: this.mode });
@@ -234,11 +279,12 @@ export class Explorer {
   private loop = (): void => {
     if (this.disposed) return;
     this.raf = requestAnimationFrame(this.loop);
-    if (this.recovering || !this.run) return;
+    if (this.recovering || this.benchmarking || !this.run) return;
     const now = performance.now();
     const k = (this.playing ? this.state.stepsPerFrame : 0) + this.pendingSteps;
     this.pendingSteps = 0;
     this.run.step(k);
+    if (this.run.trails && this.trailLines) this.trailLines.update(this.run.trails.recorder.head, this.run.trails.recorder.filled);
     // Draw only when something moved: particles stepped, the camera moved, or a setting changed.
     const cameraMoved = this.view.controls.update();
     if (k > 0 || cameraMoved || this.dirty > 0 || this.run.kind === 'cpu') {
@@ -336,6 +382,37 @@ export class Explorer {
   /** For tests and automation: the canvas's current picture is rendered. */
   renderNow(): void {
     this.dirty = 8;
+  }
+
+  /**
+   * Benchmark only (it waits for the GPU, which the frame loop never does): for each of
+   * `frames` frames, the time to run one frame of steps and the time to draw it.
+   */
+  async measureFrames(frames: number): Promise<{ computeMs: number[]; renderMs: number[] }> {
+    const device = this.handle?.device;
+    if (!device || !this.run) throw new Error('measureFrames needs the WebGPU engine');
+    const wasPlaying = this.playing;
+    this.playing = false;
+    this.benchmarking = true;
+    const computeMs: number[] = [];
+    const renderMs: number[] = [];
+    try {
+      await device.queue.onSubmittedWorkDone();
+      for (let f = 0; f < frames; f++) {
+        const t0 = performance.now();
+        this.run.step(this.state.stepsPerFrame);
+        await device.queue.onSubmittedWorkDone();
+        const t1 = performance.now();
+        this.view.render();
+        await device.queue.onSubmittedWorkDone();
+        computeMs.push(t1 - t0);
+        renderMs.push(performance.now() - t1);
+      }
+    } finally {
+      this.benchmarking = false;
+      this.playing = wasPlaying;
+    }
+    return { computeMs, renderMs };
   }
 
   simulateDeviceLoss(): void {

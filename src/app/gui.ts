@@ -54,6 +54,8 @@ export class ControlPanel {
     part.add(this.model, 'colorBy', COLOR_BY as unknown as string[]).name('colour by').onChange((v: ExplorerState['colorBy']) => this.change({ colorBy: v }));
     part.add(this.model, 'particleColormap', COLORMAPS).name('lr colormap').onChange((v: ExplorerState['particleColormap']) => this.change({ particleColormap: v }));
     part.add(this.model, 'particleSize', 0.004, 0.06, 0.001).name('size').onChange((v: number) => this.change({ particleSize: v }));
+    part.add(this.model, 'trails', 0, 4096, 1).name('trails (GPU)').onFinishChange((v: number) => this.change({ trails: v }, 'particles'));
+    part.add(this.model, 'trailLength', 2, 256, 1).name('trail length').onFinishChange((v: number) => this.change({ trailLength: v }, 'particles'));
     this.errorSlot(part, 'particles');
 
     const run = this.gui.addFolder('Run');

@@ -50,12 +50,14 @@ addEventListener('keydown', (e) => {
   else if (e.key === 'r' || e.key === 'R') void explorer.reset();
 });
 
+// On the container: the explorer may replace its canvas (GPU lost for good -> WebGL2).
+const container = canvas.parentElement!;
 let down: { x: number; y: number } | null = null;
-canvas.addEventListener('pointerdown', (e) => (down = { x: e.clientX, y: e.clientY }));
-canvas.addEventListener('pointerup', async (e) => {
+container.addEventListener('pointerdown', (e) => (down = e.target === explorer.canvasElement ? { x: e.clientX, y: e.clientY } : null));
+container.addEventListener('pointerup', async (e) => {
   // A click, not the end of an orbit drag.
-  if (!down || Math.hypot(e.clientX - down.x, e.clientY - down.y) > 4) return;
-  const rect = canvas.getBoundingClientRect();
+  if (!down || e.target !== explorer.canvasElement || Math.hypot(e.clientX - down.x, e.clientY - down.y) > 4) return;
+  const rect = explorer.canvasElement.getBoundingClientRect();
   const hit = await explorer.pick(e.clientX - rect.left, e.clientY - rect.top);
   if (!hit) {
     inspect.hidden = true;

@@ -6,8 +6,16 @@ import type { EngineSetup } from '../core/engine/engine';
 import type { ParticleState, RunConfig } from '../core/particles';
 import type { DeviceHandle } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
+import { TrailRecorder, trailSelection } from '../gpu/trails';
 import { sharedStorage } from '../render/three-adapter';
 import type { WorkerRequest, WorkerReply } from './cpu-worker';
+
+/** The ring buffer the renderer draws, its recorder, and which particles it follows. */
+export interface TrailSet {
+  ring: THREE.StorageInstancedBufferAttribute;
+  recorder: TrailRecorder;
+  selected: Uint32Array;
+}
 
 export interface LiveRun {
   readonly kind: 'gpu' | 'cpu';
@@ -18,6 +26,8 @@ export interface LiveRun {
   readonly info: THREE.StorageInstancedBufferAttribute;
   /** Queues k steps; never waits. */
   step(k: number): void;
+  /** GPU trails (null on the CPU fallback). */
+  readonly trails: TrailSet | null;
   /** The whole particle state (for inspection and snapshots); not for the frame loop. */
   read(): Promise<ParticleState>;
   dispose(): void;
@@ -32,17 +42,31 @@ export class GpuRun implements LiveRun {
     readonly info: THREE.StorageInstancedBufferAttribute,
     private readonly renderer: THREE.WebGPURenderer,
     private readonly firstStep: number,
+    readonly trails: TrailSet | null,
   ) {
     this.n = engine.n;
   }
 
   /** `firstStep`: the step count the particles already have (a resumed snapshot). */
-  static async create(handle: DeviceHandle, renderer: THREE.WebGPURenderer, setup: EngineSetup, firstStep = 0): Promise<GpuRun> {
+  static async create(
+    handle: DeviceHandle,
+    renderer: THREE.WebGPURenderer,
+    setup: EngineSetup,
+    opts: { firstStep?: number; trails?: number; trailLength?: number } = {},
+  ): Promise<GpuRun> {
     const n = setup.particles.n;
     const pos = sharedStorage(renderer, new Float32Array(4 * n), 4);
     const info = sharedStorage(renderer, new Uint32Array(4 * n), 4);
     const engine = await GpuEngine.create(handle, setup, { pos: pos.buffer, info: info.buffer });
-    return new GpuRun(engine, pos.attribute, info.attribute, renderer, firstStep);
+    let trails: TrailSet | null = null;
+    if ((opts.trails ?? 0) > 0) {
+      const selected = trailSelection(n, opts.trails!);
+      const len = opts.trailLength ?? 40;
+      const ring = sharedStorage(renderer, new Float32Array(4 * selected.length * len), 4);
+      const recorder = await TrailRecorder.create(handle, pos.buffer, ring.buffer, selected, len);
+      trails = { ring: ring.attribute, recorder, selected };
+    }
+    return new GpuRun(engine, pos.attribute, info.attribute, renderer, opts.firstStep ?? 0, trails);
   }
 
   get stepsDone(): number {
@@ -50,7 +74,10 @@ export class GpuRun implements LiveRun {
   }
 
   step(k: number): void {
-    if (k > 0) this.engine.step(k);
+    if (k > 0) {
+      this.engine.step(k);
+      this.trails?.recorder.record();
+    }
   }
 
   read(): Promise<ParticleState> {
@@ -59,15 +86,18 @@ export class GpuRun implements LiveRun {
 
   dispose(): void {
     this.engine.destroy();
+    this.trails?.recorder.destroy();
     const backend = (this.renderer as unknown as { backend: { destroyAttribute(a: unknown): void } }).backend;
     backend.destroyAttribute(this.pos);
     backend.destroyAttribute(this.info);
+    if (this.trails) backend.destroyAttribute(this.trails.ring);
   }
 }
 
 /** The CPU reference in a Worker; the main thread only copies finished states into attributes. */
 export class WorkerRun implements LiveRun {
   readonly kind = 'cpu';
+  readonly trails = null;
   readonly n: number;
   readonly pos: THREE.StorageInstancedBufferAttribute;
   readonly info: THREE.StorageInstancedBufferAttribute;

@@ -37,6 +37,9 @@ export const ExplorerStateSchema = z.object({
   contours: z.boolean(),
   topDown: z.boolean(),
   particleSize: finite.min(0.002).max(0.2),
+  /** Particles with a trail (spread over all lr bands; GPU only) and points per trail. */
+  trails: z.number().int().min(0).max(4096),
+  trailLength: z.number().int().min(2).max(256),
 });
 
 export type ExplorerState = z.infer<typeof ExplorerStateSchema>;
@@ -65,6 +68,8 @@ export const DEFAULT_STATE: ExplorerState = {
   contours: true,
   topDown: false,
   particleSize: 0.016,
+  trails: 300,
+  trailLength: 40,
 };
 
 /** Parses untrusted state (URL, file): a clear message for each problem, never a throw. */

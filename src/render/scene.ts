@@ -2,7 +2,8 @@
 
 import * as THREE from 'three/webgpu';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
-import type { Surface } from '../core/surfaces';
+import type { Minimum, Surface } from '../core/surfaces';
+import { formatNumber } from '../views/ticks';
 import { toWorld, type Mapping } from './mapping';
 import type { MeshData } from './surface-mesh';
 
@@ -11,7 +12,7 @@ export class SurfaceView {
   readonly camera: THREE.PerspectiveCamera;
   readonly controls: OrbitControls;
   private surfaceGroup = new THREE.Group();
-  private particleObject: THREE.Object3D | null = null;
+  private particleObjects: THREE.Object3D[] = [];
   private topDown = false;
 
   constructor(readonly renderer: THREE.WebGPURenderer, canvas: HTMLCanvasElement) {
@@ -22,10 +23,6 @@ export class SurfaceView {
     this.controls.target.set(0, 0.1, 0.1);
     this.controls.enableDamping = true;
     this.scene.add(this.surfaceGroup);
-    this.scene.add(new THREE.AmbientLight(0xffffff, 1.6));
-    const sun = new THREE.DirectionalLight(0xffffff, 1.8);
-    sun.position.set(2, 4, 1);
-    this.scene.add(sun);
   }
 
   setSurface(mesh: MeshData, surface: Surface): void {
@@ -35,7 +32,10 @@ export class SurfaceView {
     geom.setAttribute('color', new THREE.BufferAttribute(mesh.colors, 3));
     geom.setIndex(new THREE.BufferAttribute(mesh.indices, 1));
     geom.computeVertexNormals();
-    const mat = new THREE.MeshStandardNodeMaterial({ vertexColors: true, roughness: 0.85, metalness: 0, side: THREE.DoubleSide });
+    // Lighting baked into the vertex colours once, with an unlit material: per-pixel
+    // lighting of a full-screen mesh costs a software rasterizer most of a frame.
+    bakeLighting(geom, new THREE.Vector3(0.45, 0.85, 0.3).normalize());
+    const mat = new THREE.MeshBasicNodeMaterial({ vertexColors: true, side: THREE.DoubleSide });
     this.surfaceGroup.add(new THREE.Mesh(geom, mat));
 
     const lines = new THREE.BufferGeometry();
@@ -53,16 +53,20 @@ export class SurfaceView {
       marker.position.set(X, Y + 0.006, Z);
       marker.renderOrder = 1;
       this.surfaceGroup.add(marker);
+      const label = minimumLabel(m);
+      label.position.set(X, Y + 0.09, Z);
+      this.surfaceGroup.add(label);
     }
     this.mapping = mesh.mapping;
   }
 
   mapping: Mapping | null = null;
 
-  setParticles(object: THREE.Object3D | null): void {
-    if (this.particleObject) this.scene.remove(this.particleObject);
-    this.particleObject = object;
-    if (object) this.scene.add(object);
+  /** The particles and, optionally, their trails. */
+  setParticles(...objects: (THREE.Object3D | null)[]): void {
+    this.particleObjects.forEach((o) => this.scene.remove(o));
+    this.particleObjects = objects.filter((o): o is THREE.Object3D => o !== null);
+    this.particleObjects.forEach((o) => this.scene.add(o));
   }
 
   setTopDown(on: boolean): void {
@@ -92,4 +96,50 @@ export class SurfaceView {
   render(): void {
     this.renderer.render(this.scene, this.camera);
   }
+}
+
+/** Text of a minimum's label: sharp/flat (or its name) with lambda_max and the GD limit 2/lambda_max. */
+export function minimumLabelText(m: Minimum): string {
+  const who = m.label === 'sharp' || m.label === 'flat' ? m.label : m.name;
+  const lam = m.eigenvalues[1];
+  return Number.isFinite(lam) ? `${who}  λmax ${formatNumber(lam)}  2/λ ${formatNumber(2 / lam)}` : `${who}  (non-smooth)`;
+}
+
+function minimumLabel(m: Minimum): THREE.Sprite {
+  const text = minimumLabelText(m);
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d')!;
+  const font = '600 30px "DejaVu Sans", sans-serif';
+  ctx.font = font;
+  canvas.width = Math.ceil(ctx.measureText(text).width) + 24;
+  canvas.height = 44;
+  ctx.font = font;
+  ctx.fillStyle = 'rgba(15,17,23,0.78)';
+  ctx.beginPath();
+  ctx.roundRect(0, 0, canvas.width, canvas.height, 10);
+  ctx.fill();
+  ctx.fillStyle = m.label === 'sharp' ? '#ff8a8d' : '#f2f4f8';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(text, 12, canvas.height / 2 + 1);
+  const texture = new THREE.CanvasTexture(canvas);
+  texture.colorSpace = THREE.SRGBColorSpace;
+  const mat = new THREE.SpriteNodeMaterial({ map: texture, transparent: true, depthTest: false, depthWrite: false });
+  const sprite = new THREE.Sprite(mat);
+  const h = 0.055;
+  sprite.scale.set((h * canvas.width) / canvas.height, h, 1);
+  sprite.renderOrder = 3;
+  return sprite;
+}
+
+/** Multiplies vertex colours by ambient + diffuse shading for a light from `dir`. */
+export function bakeLighting(geom: THREE.BufferGeometry, dir: THREE.Vector3, ambient = 0.62): void {
+  const n = geom.getAttribute('normal') as THREE.BufferAttribute;
+  const c = geom.getAttribute('color') as THREE.BufferAttribute;
+  for (let i = 0; i < c.count; i++) {
+    // Double-sided: light whichever side faces up.
+    const d = Math.abs(n.getX(i) * dir.x + n.getY(i) * dir.y + n.getZ(i) * dir.z);
+    const k = ambient + (1 - ambient) * d;
+    c.setXYZ(i, c.getX(i) * k, c.getY(i) * k, c.getZ(i) * k);
+  }
+  c.needsUpdate = true;
 }

@@ -28,7 +28,7 @@ export function sampleGrid(surface: Surface, res: number): SurfaceGrid {
  * Resolution that follows the surface's detail: doubled (up to `max`) while bilinear
  * interpolation of the coarser grid misses the finer one by more than 1% of the range.
  */
-export function adaptiveGrid(surface: Surface, log: boolean, start = 96, max = 384): SurfaceGrid {
+export function adaptiveGrid(surface: Surface, log: boolean, start = 64, max = 256): SurfaceGrid {
   let grid = sampleGrid(surface, start);
   while (grid.res < max) {
     const finer = sampleGrid(surface, grid.res * 2 - 1);

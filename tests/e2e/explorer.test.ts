@@ -93,7 +93,15 @@ describe('explorer in headless Chromium with WebGPU', () => {
     await page.keyboard.press('Space'); // pause
     await framesPass(page);
     const s0 = await steps(page);
-    const c = await capture(page, VIEW);
+    // Frames already in flight may still reach the screen: wait until the picture settles.
+    let c = await capture(page, VIEW);
+    for (let i = 0; i < 10; i++) {
+      await page.waitForTimeout(300);
+      const again = await capture(page, VIEW);
+      const settled = changedFraction(c, again) === 0;
+      c = again;
+      if (settled) break;
+    }
     await page.waitForTimeout(1500);
     const d = await capture(page, VIEW);
     expect(await steps(page)).toBe(s0);

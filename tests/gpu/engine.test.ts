@@ -10,6 +10,7 @@ import { DEFAULT_RUN_CONFIG, ParticleError, type ParticleState } from '../../src
 import { hash3 } from '../../src/core/random';
 import { resolveSurface } from '../../src/core/surfaces';
 import { compileModule, GpuEngine, maxParticlesFor } from '../../src/gpu/engine';
+import { TrailRecorder, trailSelection } from '../../src/gpu/trails';
 import randomWgsl from '../../shaders/random.wgsl?raw';
 import { gpuDevice, runBoth } from '../helpers/gpu';
 
@@ -99,5 +100,55 @@ describe('dispatch splitting', () => {
     // The run includes every outcome: converged and diverged particles are frozen identically.
     const statuses = new Set(Array.from({ length: a.gpu.n }, (_, i) => a.gpu.info[4 * i]));
     expect(statuses.size).toBeGreaterThan(1);
+  });
+});
+
+describe('trails', () => {
+  test('the ring holds each selected particle\'s position at the last len frames, as the CPU reference had them', async () => {
+    const handle = await gpuDevice();
+    const { device } = handle;
+    const surface = resolveSurface('himmelblau');
+    const opt = getOptimizer('SGD');
+    const layout = { kind: 'random' as const, domain: [-4, 4, -4, 4] as [number, number, number, number], perBand: 64, bands: 4, lrMin: 1e-3, lrMax: 1e-2, seed: 5 };
+    const particles = buildParticles(layout, opt, { momentum: 0.5 });
+    const setup = { surface, optimizer: opt, particles, config: { ...DEFAULT_RUN_CONFIG, gtol: 0 } };
+    const engine = await GpuEngine.create(handle, setup);
+    const selected = trailSelection(particles.n, 16);
+    const len = 5;
+    const ring = device.createBuffer({ size: selected.length * len * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const recorder = await TrailRecorder.create(handle, engine.buffers.pos, ring, selected, len);
+    const cpu = new CpuEngine(setup);
+    const history: number[][][] = []; // frame -> trail -> [x, y, loss]
+    const frames = 7;
+    for (let f = 0; f < frames; f++) {
+      engine.step(3);
+      recorder.record();
+      cpu.step(3);
+      history.push(Array.from(selected, (i) => [0, 1, 2].map((c) => cpu.state.pos[4 * i + c])));
+    }
+    expect(recorder.head).toBe((frames - 1) % len);
+    expect(recorder.filled).toBe(len);
+    const staging = device.createBuffer({ size: ring.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(ring, 0, staging, 0, ring.size);
+    device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const got = new Float32Array(staging.getMappedRange().slice(0));
+    for (let age = 0; age < len; age++) {
+      const frame = frames - 1 - age;
+      const slot = (recorder.head - age + len) % len;
+      selected.forEach((_, j) => {
+        for (let c = 0; c < 3; c++) {
+          const want = history[frame][j][c];
+          const have = got[4 * (j * len + slot) + c];
+          expect(Math.abs(have - want) / Math.max(Math.abs(want), 1e-3), `trail ${j}, age ${age}, component ${c}`).toBeLessThan(1e-5);
+        }
+      });
+    }
+    expect(Array.from(selected)).toEqual(Array.from(trailSelection(256, 16)));
+    expect(new Set(selected).size).toBe(16);
+    recorder.destroy();
+    engine.destroy();
+    ring.destroy();
   });
 });

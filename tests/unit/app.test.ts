@@ -155,3 +155,14 @@ describe('snapshot and restore', () => {
     expect(Array.from(b.info)).toEqual(Array.from(a.info));
   });
 });
+
+describe('minimum labels', () => {
+  test('sharp and flat minima are labelled with lambda_max and 2/lambda_max', async () => {
+    const { minimumLabelText } = await import('../../src/render/scene');
+    const [flat, sharp] = resolveSurface('double-well').minima;
+    expect(minimumLabelText(sharp)).toMatch(/^sharp {2}λmax 44\.\d {2}2\/λ 0\.044\d$/);
+    expect(minimumLabelText(flat)).toMatch(/^flat {2}λmax 2\.4\d? {2}2\/λ 0\.8\d*$/);
+    expect(minimumLabelText(resolveSurface('ackley').minima[0])).toBe('origin  (non-smooth)');
+    expect(minimumLabelText(resolveSurface('rosenbrock').minima[0])).toMatch(/^valley end {2}λmax 1e3|^valley end {2}λmax 1000/);
+  });
+});

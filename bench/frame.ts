@@ -1,0 +1,102 @@
+// Frame-time benchmark of the explorer page: headless Chromium (WebGPU on whatever
+// adapter it finds; SwiftShader here), 1280x720, the default scene at 10^4, 10^5 and
+// 10^6 particles with 10 steps per frame. Prints a table and writes JSON.
+//
+//   npm run bench:frame            (after npm run build:app)
+//
+// With the screenshot flags (see HEADLESS-WEBGPU.md): without them this Chromium loses
+// the WebGPU device right after start. They route compositing through software Vulkan,
+// which caps the free-running fps; the compute / render split waits for the GPU work
+// itself (onSubmittedWorkDone) and leaves the compositor out.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { launch } from '../tests/e2e/browser';
+import { serveApp } from '../tests/e2e/server';
+
+const COUNTS = (process.env.BENCH_COUNTS ?? '10000,100000,1000000').split(',').map(Number);
+const STEPS_PER_FRAME = 10;
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 20);
+const out = process.argv[2] ?? 'bench/results/frame.json';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const server = await serveApp();
+const browser = await launch();
+const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+// tsx (esbuild) wraps named functions in __name(); functions sent to the page need it too.
+await page.addInitScript({ content: 'window.__name = (f) => f;' });
+// Count every mapAsync the page makes (readbacks), by wrapping the method before load.
+await page.addInitScript(() => {
+  const w = window as unknown as { __mapAsyncCalls: number };
+  w.__mapAsyncCalls = 0;
+  const proto = (globalThis as any).GPUBuffer?.prototype;
+  if (proto) {
+    const original = proto.mapAsync;
+    proto.mapAsync = function (...args: unknown[]) {
+      w.__mapAsyncCalls++;
+      return original.apply(this, args);
+    };
+  }
+});
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('page', m.type(), m.text().slice(0, 300)); });
+page.on('pageerror', (e) => console.error('pageerror', e.message));
+await page.goto(server.url);
+await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 120_000 });
+const adapter = await page.evaluate(() => document.querySelector('#hud')?.textContent ?? '');
+
+const rows = [];
+for (const n of COUNTS) {
+  const error = await page.evaluate(async ([n, k]) => (window as any).etascape.explorer.apply({ n, stepsPerFrame: k, trails: 0 }), [n, STEPS_PER_FRAME]);
+  if (error) throw new Error(error);
+  // Free-running frames: the normal loop, with its readback counter.
+  const loop = await page.evaluate(async () => {
+    const w = window as any;
+    const ex = w.etascape.explorer;
+    ex.play();
+    await new Promise((r) => setTimeout(r, 500));
+    const calls0 = w.__mapAsyncCalls;
+    const steps0 = ex.steps;
+    const t0 = performance.now();
+    let frames = 0;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        frames++;
+        if (performance.now() - t0 < 4000) requestAnimationFrame(tick);
+        else resolve();
+      };
+      requestAnimationFrame(tick);
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    return { frames, seconds, mapAsync: w.__mapAsyncCalls - calls0, steps: ex.steps - steps0 };
+  });
+  const split = await page.evaluate((f) => (window as any).etascape.explorer.measureFrames(f), FRAMES);
+  const row = {
+    particles: n,
+    stepsPerFrame: STEPS_PER_FRAME,
+    frameMs: (loop.seconds * 1000) / loop.frames,
+    fps: loop.frames / loop.seconds,
+    computeMs: median(split.computeMs),
+    renderMs: median(split.renderMs),
+    particleStepsPerSecond: (n * STEPS_PER_FRAME) / (median(split.computeMs) / 1000),
+    mapAsyncPerFrame: loop.mapAsync / loop.frames,
+    mapAsyncCalls: loop.mapAsync,
+    frames: loop.frames,
+  };
+  rows.push(row);
+  console.log(JSON.stringify(row));
+}
+await browser.close();
+await server.close();
+
+const fmt = (v: number, d = 1) => v.toFixed(d);
+console.log(`\netascape frame benchmark, 1280x720, ${STEPS_PER_FRAME} steps per frame (${adapter.split('\n')[1] ?? ''})`);
+console.log('particles   frame ms   fps   compute ms   render ms   particle-steps/s   mapAsync/frame');
+for (const r of rows) {
+  console.log(
+    `${String(r.particles).padStart(9)}  ${fmt(r.frameMs).padStart(9)}  ${fmt(r.fps).padStart(4)}  ${fmt(r.computeMs, 2).padStart(11)}  ${fmt(r.renderMs, 2).padStart(10)}  ${r.particleStepsPerSecond.toExponential(2).padStart(17)}  ${fmt(r.mapAsyncPerFrame, 3).padStart(15)}`,
+  );
+}
+console.log('mapAsync: only the state snapshot for device-loss recovery (4 buffers every 2 s); particles are drawn from GPU buffers.');
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), viewport: [1280, 720], stepsPerFrame: STEPS_PER_FRAME, rows }, null, 2));
+console.log(`wrote ${out}`);
