@@ -74,7 +74,7 @@ export function buildStepKernel({ surface, optimizer, minima }: StepKernelOption
   // Every output is captured before any is assigned: an output may name an input.
   const capture = (c: 'x' | 'y', e: typeof ox) =>
     ['p', ...def.state].map((s) => `let n${c}_${s} = ${e.outputs[s]};`).join('\n      ');
-  const assignState = (c: 'x' | 'y') => def.state.map((s) => `s${c}_${s} = n${c}_${s};`).join('\n      ');
+  const assignState = (c: 'x' | 'y') => def.state.map((s) => `s${c}_${s} = select(s${c}_${s}, n${c}_${s}, running);`).join('\n      ');
 
   return wgsl`
 ${common}
@@ -126,39 +126,40 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   ${hyperLoads}
   ${stateVars}
 
+  // Branch-free loop: a particle that stops (non-finite, diverged, converged) is frozen
+  // by select() for the remaining iterations, so SIMD lanes never diverge. Results are
+  // those of CpuEngine.stepParticle, which breaks out instead.
+  var running = true;
+  var stop_loss = 0.0f;
   for (var k = 0u; k < params.steps; k++) {
     let e = surface_step(x, y);
     let L = e.x;
     let gx = e.y;
     let gy = e.z;
-    if (!(is_finite(L) && is_finite(gx) && is_finite(gy) && is_finite(x) && is_finite(y))) {
-      status = NONFINITE;
-      break;
-    }
-    if (abs(x) > params.pos_bound || abs(y) > params.pos_bound || L > params.loss_bound) {
-      status = DIVERGED;
-      break;
-    }
+    // Priority as in the CPU reference: non-finite, diverged, converged.
+    let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
+    let out = (abs(x) > params.pos_bound) | (abs(y) > params.pos_bound) | (L > params.loss_bound);
     let gn2 = gx * gx + gy * gy;
-    if (steps > 0u && gn2 <= params.gtol2 && abs(L - prev_loss) <= params.ftol * (1.0f + abs(L))) {
-      status = CONVERGED;
-      minimum = classify(x, y, L);
-      break;
-    }
+    let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
+    let stop_now = running & (bad | out | conv);
+    status = select(status, select(select(CONVERGED, DIVERGED, out), NONFINITE, bad), stop_now);
+    stop_loss = select(stop_loss, L, stop_now);
+    running = running & !stop_now;
     let t = f32(steps);
     {
 ${indent(ox.code, '      ')}
 ${indent(oy.code, '      ')}
       ${capture('x', ox)}
       ${capture('y', oy)}
-      x = nx_p;
-      y = ny_p;
+      x = select(x, nx_p, running);
+      y = select(y, ny_p, running);
       ${assignState('x')}
       ${assignState('y')}
     }
-    prev_loss = L;
-    steps += 1u;
+    prev_loss = select(prev_loss, L, running);
+    steps = select(steps, steps + 1u, running);
   }
+  if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 
   pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
   ${stateStores}

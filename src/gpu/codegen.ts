@@ -31,7 +31,8 @@ function powiExpr(x: string, n: number): string {
 }
 
 const INFIX: Record<string, string> = {
-  add: '+', sub: '-', mul: '*', div: '/', lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=', and: '&&', or: '||',
+  // Non-short-circuit & and |: both operands are already computed, and branches cost.
+  add: '+', sub: '-', mul: '*', div: '/', lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=', and: '&', or: '|',
 };
 /** Exact in WGSL on every implementation we know of (sqrt and division: correctly rounded on SwiftShader). */
 const BUILTIN = new Set(['sqrt', 'abs', 'sign', 'min', 'max']);

@@ -2,6 +2,7 @@
 // readback. The same code runs in the browser and in Node (Dawn).
 
 import { minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
+import { specializeFor } from '../core/optimizers';
 import { ParticleError, type ParticleState } from '../core/particles';
 import { buildStepKernel } from '../../shaders/step';
 import type { DeviceHandle } from './device';
@@ -111,7 +112,10 @@ export class GpuEngine implements Engine {
     const { device } = handle;
     const p = setup.particles;
     checkDeviceCapacity(handle, p);
-    const kernel = buildStepKernel({ surface: setup.surface, optimizer: setup.optimizer, minima: minimaTable(setup.surface) });
+    // Hyperparameters every particle shares are compiled in as constants (so plain GD
+    // does not pay for momentum); the CPU reference specializes the same way.
+    const optimizer = specializeFor(setup.optimizer, p.hyper, p.n);
+    const kernel = buildStepKernel({ surface: setup.surface, optimizer, minima: minimaTable(setup.surface) });
     const module = await compileModule(device, kernel, `step:${setup.surface.id}:${setup.optimizer.def.name}`);
     const pipeline = await device.createComputePipelineAsync({
       layout: 'auto',

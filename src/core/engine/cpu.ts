@@ -2,6 +2,7 @@
 // Math.fround), the same state layout and update order as shaders/step.ts.
 
 import { Evaluator } from '../expr/program';
+import { specializeFor } from '../optimizers';
 import { NO_MINIMUM, Status, cloneParticles, type ParticleState } from '../particles';
 import { minimaTable, type Engine, type EngineSetup, type MinimaTable } from './engine';
 
@@ -37,7 +38,8 @@ export class CpuEngine implements Engine {
     this.n = this.p.n;
     this.surf = new Evaluator(setup.surface.step);
     this.lossOnly = new Evaluator(setup.surface.loss);
-    this.opt = new Evaluator(setup.optimizer.program);
+    // The same specialization as the GPU kernel: shared hyperparameters are constants.
+    this.opt = new Evaluator(specializeFor(setup.optimizer, this.p.hyper, this.n).program);
     this.minima = minimaTable(setup.surface);
   }
 

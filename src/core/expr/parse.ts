@@ -177,7 +177,7 @@ export function parseExpression(g: Graph, source: string, opts: ParseOptions): N
  * Parses a block of assignments `name = expr`, one per line, each able to use the
  * inputs and earlier names. Returns every name's final value. For internal definitions.
  */
-export function parseAssignments(g: Graph, source: string, inputs: string[]): Map<string, Node> {
+export function parseAssignments(g: Graph, source: string, inputs: string[] | ReadonlyMap<string, Node>): Map<string, Node> {
   const vars = toMap(g, inputs);
   let line = 0;
   for (const raw of source.split('\n')) {

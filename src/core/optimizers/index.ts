@@ -17,12 +17,26 @@ export function findOptimizer(name: string): OptimizerDef {
   return def;
 }
 
-export function getOptimizer(name: string): CompiledOptimizer {
+/** The compiled optimizer; `fixed` hyperparameters are compiled in as constants. */
+export function getOptimizer(name: string, fixed: Record<string, number> = {}): CompiledOptimizer {
   const def = findOptimizer(name);
-  let c = compiled.get(def.name);
+  const key = `${def.name}${JSON.stringify(fixed)}`;
+  let c = compiled.get(key);
   if (!c) {
-    c = compileOptimizer(def);
-    compiled.set(def.name, c);
+    c = compileOptimizer(def, fixed);
+    compiled.set(key, c);
   }
   return c;
+}
+
+/** The optimizer specialized to `particles`: every hyperparameter they all share is a constant. */
+export function specializeFor(opt: CompiledOptimizer, hyper: Float32Array, n: number): CompiledOptimizer {
+  const H = opt.hyperStride;
+  const fixed: Record<string, number> = {};
+  opt.def.hyper.forEach((h, k) => {
+    const v = hyper[k];
+    for (let i = 1; i < n; i++) if (!Object.is(hyper[i * H + k], v)) return;
+    if (n > 0) fixed[h.name] = v;
+  });
+  return getOptimizer(opt.def.name, fixed);
 }

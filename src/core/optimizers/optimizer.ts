@@ -38,6 +38,8 @@ export interface OptimizerDef {
 
 export interface CompiledOptimizer {
   def: OptimizerDef;
+  /** Hyperparameters compiled in as constants. */
+  fixed: Record<string, number>;
   program: Program;
   /** Hyperparameters per particle (stride of the hyper buffer). */
   hyperStride: number;
@@ -45,14 +47,21 @@ export interface CompiledOptimizer {
   stateStride: number;
 }
 
-export function compileOptimizer(def: OptimizerDef): CompiledOptimizer {
+/**
+ * `fixed` hyperparameters (the same for every particle) become constants, so the
+ * graph folds away the work they make dead (e.g. the momentum buffer when momentum is
+ * 0). The program's inputs stay the same; fixed ones are simply unused.
+ */
+export function compileOptimizer(def: OptimizerDef, fixed: Record<string, number> = {}): CompiledOptimizer {
   const g = new Graph();
   const inputs = ['p', 'g', 't', ...def.hyper.map((h) => h.name), ...def.state];
-  const env = parseAssignments(g, def.update, inputs);
+  const bound = new Map(inputs.map((name) => [name, name in fixed ? g.num(fixed[name]) : g.variable(name)]));
+  const env = parseAssignments(g, def.update, bound);
   const outputs: Record<string, ReturnType<Graph['num']> | any> = { p: env.get('p')! };
   for (const s of def.state) outputs[s] = env.get(s)!;
   return {
     def,
+    fixed,
     program: compileProgram(inputs, outputs),
     hyperStride: def.hyper.length,
     stateStride: 2 * def.state.length,

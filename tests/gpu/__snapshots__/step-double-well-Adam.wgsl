@@ -348,25 +348,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var sx_vmax = ostate[sb + 4u];
   var sy_vmax = ostate[sb + 5u];
 
+  // Branch-free loop: a particle that stops (non-finite, diverged, converged) is frozen
+  // by select() for the remaining iterations, so SIMD lanes never diverge. Results are
+  // those of CpuEngine.stepParticle, which breaks out instead.
+  var running = true;
+  var stop_loss = 0.0f;
   for (var k = 0u; k < params.steps; k++) {
     let e = surface_step(x, y);
     let L = e.x;
     let gx = e.y;
     let gy = e.z;
-    if (!(is_finite(L) && is_finite(gx) && is_finite(gy) && is_finite(x) && is_finite(y))) {
-      status = NONFINITE;
-      break;
-    }
-    if (abs(x) > params.pos_bound || abs(y) > params.pos_bound || L > params.loss_bound) {
-      status = DIVERGED;
-      break;
-    }
+    // Priority as in the CPU reference: non-finite, diverged, converged.
+    let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
+    let out = (abs(x) > params.pos_bound) | (abs(y) > params.pos_bound) | (L > params.loss_bound);
     let gn2 = gx * gx + gy * gy;
-    if (steps > 0u && gn2 <= params.gtol2 && abs(L - prev_loss) <= params.ftol * (1.0f + abs(L))) {
-      status = CONVERGED;
-      minimum = classify(x, y, L);
-      break;
-    }
+    let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
+    let stop_now = running & (bad | out | conv);
+    status = select(status, select(select(CONVERGED, DIVERGED, out), NONFINITE, bad), stop_now);
+    stop_loss = select(stop_loss, L, stop_now);
+    running = running & !stop_now;
     let t = f32(steps);
     {
       let ox13: f32 = t + 1.0f;
@@ -441,18 +441,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let ny_m = oy28;
       let ny_v = oy34;
       let ny_vmax = oy36;
-      x = nx_p;
-      y = ny_p;
-      sx_m = nx_m;
-      sx_v = nx_v;
-      sx_vmax = nx_vmax;
-      sy_m = ny_m;
-      sy_v = ny_v;
-      sy_vmax = ny_vmax;
+      x = select(x, nx_p, running);
+      y = select(y, ny_p, running);
+      sx_m = select(sx_m, nx_m, running);
+      sx_v = select(sx_v, nx_v, running);
+      sx_vmax = select(sx_vmax, nx_vmax, running);
+      sy_m = select(sy_m, ny_m, running);
+      sy_v = select(sy_v, ny_v, running);
+      sy_vmax = select(sy_vmax, ny_vmax, running);
     }
-    prev_loss = L;
-    steps += 1u;
+    prev_loss = select(prev_loss, L, running);
+    steps = select(steps, steps + 1u, running);
   }
+  if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 
   pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
   ostate[sb + 0u] = sx_m;

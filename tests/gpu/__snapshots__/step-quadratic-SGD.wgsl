@@ -244,25 +244,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var sx_buf = ostate[sb + 0u];
   var sy_buf = ostate[sb + 1u];
 
+  // Branch-free loop: a particle that stops (non-finite, diverged, converged) is frozen
+  // by select() for the remaining iterations, so SIMD lanes never diverge. Results are
+  // those of CpuEngine.stepParticle, which breaks out instead.
+  var running = true;
+  var stop_loss = 0.0f;
   for (var k = 0u; k < params.steps; k++) {
     let e = surface_step(x, y);
     let L = e.x;
     let gx = e.y;
     let gy = e.z;
-    if (!(is_finite(L) && is_finite(gx) && is_finite(gy) && is_finite(x) && is_finite(y))) {
-      status = NONFINITE;
-      break;
-    }
-    if (abs(x) > params.pos_bound || abs(y) > params.pos_bound || L > params.loss_bound) {
-      status = DIVERGED;
-      break;
-    }
+    // Priority as in the CPU reference: non-finite, diverged, converged.
+    let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
+    let out = (abs(x) > params.pos_bound) | (abs(y) > params.pos_bound) | (L > params.loss_bound);
     let gn2 = gx * gx + gy * gy;
-    if (steps > 0u && gn2 <= params.gtol2 && abs(L - prev_loss) <= params.ftol * (1.0f + abs(L))) {
-      status = CONVERGED;
-      minimum = classify(x, y, L);
-      break;
-    }
+    let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
+    let stop_now = running & (bad | out | conv);
+    status = select(status, select(select(CONVERGED, DIVERGED, out), NONFINITE, bad), stop_now);
+    stop_loss = select(stop_loss, L, stop_now);
+    running = running & !stop_now;
     let t = f32(steps);
     {
       let ox10: bool = h_momentum == 0.0f;
@@ -301,14 +301,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let nx_buf = ox20;
       let ny_p = oy26;
       let ny_buf = oy20;
-      x = nx_p;
-      y = ny_p;
-      sx_buf = nx_buf;
-      sy_buf = ny_buf;
+      x = select(x, nx_p, running);
+      y = select(y, ny_p, running);
+      sx_buf = select(sx_buf, nx_buf, running);
+      sy_buf = select(sy_buf, ny_buf, running);
     }
-    prev_loss = L;
-    steps += 1u;
+    prev_loss = select(prev_loss, L, running);
+    steps = select(steps, steps + 1u, running);
   }
+  if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 
   pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
   ostate[sb + 0u] = sx_buf;
