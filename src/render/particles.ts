@@ -3,8 +3,9 @@
 // the same formula as render/mapping.ts.
 
 import * as THREE from 'three/webgpu';
-import { float, instanceIndex, length, log, max, min, mix, select, smoothstep, storage, uniform, uv, vec3 } from 'three/tsl';
-import { HEIGHT_CLIP, LOG_GAIN, type Mapping } from './mapping';
+import { float, instanceIndex, length, mix, select, smoothstep, storage, uniform, uv, vec3 } from 'three/tsl';
+import type { Mapping } from './mapping';
+import { MappingNodes } from './mapping-node';
 
 export interface ParticleBuffers {
   n: number;
@@ -15,14 +16,8 @@ export interface ParticleBuffers {
 
 export class ParticleSprites {
   readonly object: THREE.Sprite;
+  private readonly mapping = new MappingNodes();
   private readonly u = {
-    cx: uniform(0),
-    cy: uniform(0),
-    scale: uniform(1),
-    lossMin: uniform(0),
-    lossTop: uniform(1),
-    logHeight: uniform(0),
-    heightScale: uniform(1),
     size: uniform(0.02),
     fadeDiverged: uniform(0.12),
     byStatus: uniform(0),
@@ -33,16 +28,13 @@ export class ParticleSprites {
     const info = storage(b.info, 'uvec4', b.n).toReadOnly().element(instanceIndex);
     const c = storage(b.color, 'vec4', b.n).toReadOnly().element(instanceIndex);
     const u = this.u;
-    const t = max(float(0), p.z.sub(u.lossMin).div(u.lossTop.sub(u.lossMin)));
-    const logLevel = log(t.mul(LOG_GAIN).add(1)).div(Math.log1p(LOG_GAIN));
-    const lvl = min(mix(t, logLevel, u.logHeight), float(HEIGHT_CLIP));
     const status = info.x;
     const stopped = status.greaterThanEqual(2);
     const converged = status.equal(1);
 
     // Drawn over the surface: a particle at the bottom of a narrow well must stay visible.
     const mat = new THREE.SpriteNodeMaterial({ transparent: true, depthWrite: false, depthTest: false });
-    mat.positionNode = vec3(p.x.sub(u.cx).mul(u.scale), lvl.mul(u.heightScale).add(0.012), p.y.sub(u.cy).mul(u.scale).negate());
+    mat.positionNode = this.mapping.world(p.x, p.y, p.z, 0.012);
     const byLr = select(converged, mix(c.xyz, vec3(1, 1, 1), 0.35), c.xyz);
     // Status palette: running blue-grey, converged green, diverged red, non-finite magenta.
     const statusColor = select(converged, vec3(0.3, 0.85, 0.4), select(status.equal(2), vec3(0.95, 0.3, 0.25), select(status.equal(3), vec3(0.9, 0.3, 0.9), vec3(0.65, 0.75, 0.95))));
@@ -57,13 +49,7 @@ export class ParticleSprites {
   }
 
   setMapping(m: Mapping): void {
-    this.u.cx.value = m.cx;
-    this.u.cy.value = m.cy;
-    this.u.scale.value = m.scale;
-    this.u.lossMin.value = m.lossMin;
-    this.u.lossTop.value = m.lossTop;
-    this.u.logHeight.value = m.log ? 1 : 0;
-    this.u.heightScale.value = m.heightScale;
+    this.mapping.set(m);
   }
 
   setColorByStatus(on: boolean): void {

@@ -3,21 +3,16 @@
 // ring slot. No CPU copy of any point.
 
 import * as THREE from 'three/webgpu';
-import { float, log, max, min, mix, select, storage, uniform, vec3, vertexIndex } from 'three/tsl';
-import { HEIGHT_CLIP, LOG_GAIN, type Mapping } from './mapping';
+import { float, select, storage, uniform, vertexIndex } from 'three/tsl';
+import type { Mapping } from './mapping';
+import { MappingNodes } from './mapping-node';
 
 export class TrailLines {
   readonly object: THREE.LineSegments;
+  private readonly mapping = new MappingNodes();
   private readonly u = {
     head: uniform(0, 'uint'),
     filled: uniform(0, 'uint'),
-    cx: uniform(0),
-    cy: uniform(0),
-    scale: uniform(1),
-    lossMin: uniform(0),
-    lossTop: uniform(1),
-    logHeight: uniform(0),
-    heightScale: uniform(1),
   };
 
   constructor(ring: THREE.StorageInstancedBufferAttribute, colors: THREE.StorageInstancedBufferAttribute, readonly count: number, readonly len: number) {
@@ -30,11 +25,8 @@ export class TrailLines {
     const slot = u.head.add(len).sub(age).mod(len);
     const p = storage(ring, 'vec4', count * len).toReadOnly().element(trail.mul(len).add(slot));
     const c = storage(colors, 'vec4', count).toReadOnly().element(trail);
-    const t = max(float(0), p.z.sub(u.lossMin).div(u.lossTop.sub(u.lossMin)));
-    const logLevel = log(t.mul(LOG_GAIN).add(1)).div(Math.log1p(LOG_GAIN));
-    const lvl = min(mix(t, logLevel, u.logHeight), float(HEIGHT_CLIP));
     const mat = new THREE.LineBasicNodeMaterial({ transparent: true, depthWrite: false, depthTest: false });
-    mat.positionNode = vec3(p.x.sub(u.cx).mul(u.scale), lvl.mul(u.heightScale).add(0.01), p.y.sub(u.cy).mul(u.scale).negate());
+    mat.positionNode = this.mapping.world(p.x, p.y, p.z, 0.01);
     mat.colorNode = c.xyz;
     // Older points fade; slots not yet written are invisible.
     const fresh = float(1).sub(float(age).div(len));
@@ -47,13 +39,7 @@ export class TrailLines {
   }
 
   setMapping(m: Mapping): void {
-    this.u.cx.value = m.cx;
-    this.u.cy.value = m.cy;
-    this.u.scale.value = m.scale;
-    this.u.lossMin.value = m.lossMin;
-    this.u.lossTop.value = m.lossTop;
-    this.u.logHeight.value = m.log ? 1 : 0;
-    this.u.heightScale.value = m.heightScale;
+    this.mapping.set(m);
   }
 
   /** Ring head and fill, from the recorder, once per frame. */
