@@ -5,7 +5,8 @@ import * as THREE from 'three/webgpu';
 import { CpuEngine } from '../core/engine/cpu';
 import { DEFAULT_RUN_CONFIG, particleAt, type ParticleState, type ParticleView } from '../core/particles';
 import type { Surface } from '../core/surfaces';
-import { describeAdapter, requestDevice, type DeviceHandle } from '../gpu/device';
+import { requestDevice, type DeviceHandle } from '../gpu/device';
+import { level } from '../render/mapping';
 import { ParticleSprites } from '../render/particles';
 import { TrailLines } from '../render/trails';
 import { SurfaceView } from '../render/scene';
@@ -104,6 +105,13 @@ export class Explorer {
       this.adapterName = this.handle.adapterName;
       this.watchDevice(this.handle);
     } else {
+      // Right after a GPU loss the browser's GPU process may still be restarting: retry a while.
+      let gl = this.canvas.getContext('webgl2');
+      for (let i = 0; !gl && i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        gl = this.canvas.getContext('webgl2');
+      }
+      if (!gl) throw new Error('this browser offers neither WebGPU nor WebGL2: there is nothing to draw with');
       params.forceWebGL = true;
     }
     this.renderer = new THREE.WebGPURenderer(params as ConstructorParameters<typeof THREE.WebGPURenderer>[0]);
@@ -120,50 +128,53 @@ export class Explorer {
     this.resize();
   }
 
-  /** A lost device is re-created, with renderer and pipelines, and the run resumes from the last snapshot. */
+  /**
+   * A lost device is re-created, with renderer and pipelines, and the run resumes from
+   * the last snapshot. If no GPU comes back, the page carries on with the CPU reference
+   * rather than a frozen picture.
+   */
   private watchDevice(handle: DeviceHandle): void {
     handle.device.lost.then(async (info) => {
       if (this.disposed || handle !== this.handle) return;
       this.recovering = true;
       this.events.notice(`The GPU device was lost (${info.reason || 'unknown'}: ${info.message}). Re-creating it and resuming…`);
+      const snapshot = this.snapshot ?? undefined;
+      let lostFor: string | null = null;
       try {
         this.handle = await requestDevice(navigator.gpu);
-        this.run = null;
-        this.sprites = null;
-        this.renderer.dispose();
-        await this.initRenderer();
-        this.mesh = null;
-        const snapshot = this.snapshot ?? undefined;
-        const error = await this.rebuild(this.state, true, snapshot);
-        this.events.notice(error ? `Could not resume: ${error}` : `The GPU device was lost and re-created; resumed from step ${snapshot?.steps ?? 0}.`);
       } catch (e) {
-        // No GPU to come back to: carry on with the CPU reference rather than a frozen picture.
-        const reason = (e as Error).message;
-        try {
-          this.handle = null;
-          this.run = null;
-          this.sprites = null;
-          this.renderer.dispose();
-          // A canvas that had a WebGPU context cannot give a WebGL2 one: swap in a fresh one.
-          const fresh = this.canvas.cloneNode(false) as HTMLCanvasElement;
-          this.canvas.replaceWith(fresh);
-          this.canvas = fresh;
-          await this.initRenderer();
-          this.mesh = null;
-          const snapshot = this.snapshot && this.snapshot.state.n <= MAX_FALLBACK_PARTICLES ? this.snapshot : undefined;
-          const error = await this.rebuild(this.state, true, snapshot);
-          this.events.notice(
-            error
-              ? `The GPU device was lost and could not be re-created (${reason}); the CPU engine could not start: ${error}`
-              : `The GPU device was lost and could not be re-created (${reason}). Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles.`,
-          );
-        } catch (e2) {
-          this.events.notice(`The GPU device was lost and could not be re-created: ${reason}; ${(e2 as Error).message}`);
-        }
+        this.handle = null;
+        lostFor = (e as Error).message;
+      }
+      try {
+        await this.restartGraphics();
+        const resume = this.handle || (snapshot && snapshot.state.n <= MAX_FALLBACK_PARTICLES) ? snapshot : undefined;
+        const error = await this.rebuild(this.state, true, resume);
+        if (error) this.events.notice(`Could not resume after losing the GPU device: ${error}`);
+        else if (!lostFor) this.events.notice(`The GPU device was lost and re-created; resumed from step ${snapshot?.steps ?? 0}.`);
+        else this.events.notice(`The GPU device was lost and could not be re-created (${lostFor}). Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles.`);
+      } catch (e) {
+        this.events.notice(`The GPU device was lost and could not be re-created: ${(e as Error).message}`);
       } finally {
         this.recovering = false;
       }
     });
+  }
+
+  /** A new renderer after a device loss (the old run's buffers died with the device). */
+  private async restartGraphics(): Promise<void> {
+    this.run = null;
+    this.sprites = null;
+    this.trailLines = null;
+    this.mesh = null;
+    this.renderer.dispose();
+    if (!this.handle) {
+      // A canvas that had a WebGPU context cannot give a WebGL2 one: swap in a fresh one.
+      const fresh = this.canvas.cloneNode(false) as HTMLCanvasElement;
+      this.canvas.replaceWith(fresh);
+      this.canvas = fresh;
+    }
+    await this.initRenderer();
   }
 
   /**
@@ -196,7 +207,6 @@ export class Explorer {
     return this.mode === 'cpu' ? Math.min(state.n, MAX_FALLBACK_PARTICLES) : state.n;
   }
 
-  /** Builds new particles (and the surface mesh when needed). */
   /** Builds particles for `state` (and the surface mesh when needed); the state becomes current on success. */
   private async rebuild(state: ExplorerState, newSurface: boolean, resume?: { state: ParticleState; steps: number }): Promise<string | null> {
     const gen = ++this.generation;
@@ -335,7 +345,6 @@ export class Explorer {
     const v = new THREE.Vector3();
     let best = -1;
     let bestD = radius * radius;
-    const { level } = await import('../render/mapping');
     for (let i = 0; i < state.n; i++) {
       const x = state.pos[4 * i];
       const y = state.pos[4 * i + 1];
@@ -433,4 +442,3 @@ function initialState(setup: RunSetup, particles: ParticleState): ParticleState 
   return engine.state;
 }
 
-export { describeAdapter };

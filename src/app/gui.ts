@@ -6,7 +6,7 @@ import { findOptimizer, OPTIMIZER_DEFS } from '../core/optimizers';
 import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS } from '../core/surfaces';
 import { COLORMAPS } from '../render/colormaps';
 import type { Explorer } from './explorer';
-import { COLOR_BY, LAYOUTS, MAX_EXPLORER_PARTICLES, type ExplorerState } from './state';
+import { COLOR_BY, LAYOUTS, type ExplorerState } from './state';
 
 const PARTICLE_COUNTS = [10, 100, 1000, 10_000, 100_000, 1_000_000];
 
@@ -179,4 +179,3 @@ export class ControlPanel {
   }
 }
 
-export { MAX_EXPLORER_PARTICLES };

@@ -3,7 +3,7 @@
 
 import * as THREE from 'three/webgpu';
 import type { EngineSetup } from '../core/engine/engine';
-import type { ParticleState, RunConfig } from '../core/particles';
+import type { ParticleState } from '../core/particles';
 import type { DeviceHandle } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
 import { TrailRecorder, trailSelection } from '../gpu/trails';
@@ -156,4 +156,3 @@ export class WorkerRun implements LiveRun {
   }
 }
 
-export type { RunConfig };

@@ -172,6 +172,7 @@ describe('explorer in headless Chromium with WebGPU', () => {
     // The curve is the CPU reference's re-run of that particle: it ends where the particle is.
     if (hit.particle.status === 'running') expect(hit.curve.at(-1)).toBeCloseTo(hit.particle.loss, 2);
   });
+
 });
 
 describe('explorer without WebGPU', () => {
@@ -190,6 +191,32 @@ describe('explorer without WebGPU', () => {
       expect(distinctColors(b)).toBeGreaterThan(500);
       // No errors of ours; the browser's own notes about the missing adapter and WebGL readbacks are fine.
       expect(problems.filter((p) => !/No available adapters|GL Driver Message/.test(p))).toEqual([]);
+      await page.close();
+    } finally {
+      await plain.close();
+    }
+  });
+  test('when a lost GPU cannot come back, the page carries on with the CPU engine', async () => {
+    // Without the pixel flags: WebGL2 exists there (with them, this Chromium has none).
+    const plain = await launch({ pixels: false });
+    try {
+      // The first adapter is real; every later request finds none.
+      const context = await plain.newContext();
+      await context.addInitScript(() => {
+        const gpu = navigator.gpu as any;
+        const real = gpu.requestAdapter.bind(gpu);
+        let calls = 0;
+        gpu.requestAdapter = (...args: unknown[]) => (calls++ === 0 ? real(...args) : Promise.resolve(null));
+      });
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+      await page.evaluate(() => (window as any).etascape.explorer.simulateDeviceLoss());
+      await expect.poll(() => page.locator('#notice').textContent(), { timeout: 30_000 }).toMatch(/could not be re-created .*CPU reference engine/);
+      await expect.poll(() => page.locator('#hud').textContent()).toMatch(/4,096 particles on CPU/);
+      const s0 = await steps(page);
+      await page.waitForTimeout(1500);
+      expect(await steps(page)).toBeGreaterThan(s0);
       await page.close();
     } finally {
       await plain.close();
