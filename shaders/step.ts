@@ -124,7 +124,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let hb = i * ${H}u;
   let sb = i * ${S}u;
   ${hyperLoads}
-  ${stateVars}
+  ${stateVars}${S === 0 ? '\n  _ = ostate[0]; // no state: still a static use, so the auto layout keeps binding 3' : ''}
 
   // Branch-free loop: a particle that stops (non-finite, diverged, converged) is frozen
   // by select() for the remaining iterations, so SIMD lanes never diverge. Results are

@@ -45,6 +45,25 @@ function stableSettings(optimizer: string, s: Surface) {
       { label: 'adam', hyper: {}, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
       { label: 'amsgrad', hyper: { amsgrad: 1 }, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
     ];
+    case 'AdamW': return [
+      { label: 'adamw', hyper: {}, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
+      { label: 'amsgrad, weight_decay 0.1', hyper: { amsgrad: 1, weight_decay: 0.1 }, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
+    ];
+    case 'Adamax': return [{ label: 'adamax', hyper: {}, lrMin: 1e-4 * width, lrMax: 3e-3 * width }];
+    case 'NAdam': return [{ label: 'nadam', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
+    // The first 5 steps are momentum SGD (gradient-scaled), so lr is also bounded by the curvature.
+    case 'RAdam': return [{ label: 'radam', hyper: {}, lrMin: Math.min(1e-4 * width, 0.003 / lam), lrMax: Math.min(3e-3 * width, 0.1 / lam) }];
+    case 'Adagrad': return [
+      { label: 'adagrad', hyper: {}, lrMin: 3e-4 * width, lrMax: 1e-3 * width },
+      { label: 'lr_decay 0.01', hyper: { lr_decay: 0.01, initial_accumulator_value: 0.1 }, lrMin: 3e-4 * width, lrMax: 1e-3 * width },
+    ];
+    // The first step is about 10 lr (square_avg starts at 0.01 g^2).
+    case 'RMSprop': return [
+      { label: 'rmsprop', hyper: {}, lrMin: 1e-5 * width, lrMax: 1e-4 * width },
+      { label: 'centered', hyper: { centered: 1 }, lrMin: 1e-5 * width, lrMax: 1e-4 * width },
+      { label: 'momentum 0.9', hyper: { momentum: 0.9 }, lrMin: 1e-6 * width, lrMax: 1e-5 * width },
+    ];
+    case 'Lion': return [{ label: 'lion', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
     default: throw new Error(`no stable settings for ${optimizer}: add them here`);
   }
 }

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles } from '../../src/core/layouts';
-import { getOptimizer } from '../../src/core/optimizers';
+import { compileOptimizer, getOptimizer } from '../../src/core/optimizers';
 import { DEFAULT_RUN_CONFIG, ParticleError, type ParticleState } from '../../src/core/particles';
 import { hash3 } from '../../src/core/random';
 import { resolveSurface } from '../../src/core/surfaces';
@@ -150,5 +150,31 @@ describe('trails', () => {
     recorder.destroy();
     engine.destroy();
     ring.destroy();
+  });
+});
+
+describe('stateless optimizers', () => {
+  test('an optimizer without state slots runs on the GPU and agrees with the CPU reference', async () => {
+    const def = {
+      name: 'TestGD',
+      doc: 'plain GD with no state, defined in the test',
+      hyper: [{ name: 'lr', default: 0.01, min: 0, openMin: true, doc: 'lr' }],
+      state: [],
+      update: 'p = p - lr * g',
+    };
+    const opt = compileOptimizer(def);
+    expect(opt.stateStride).toBe(0);
+    const surface = resolveSurface('quadratic');
+    const particles = buildParticles({ kind: 'sweep', start: [1, 1], lrMin: 0.01, lrMax: 0.15, n: 64 }, opt);
+    const setup = { surface, optimizer: opt, particles, config: { ...DEFAULT_RUN_CONFIG, gtol: 0 } };
+    const gpu = await GpuEngine.create(await gpuDevice(), setup);
+    gpu.step(50);
+    const cpu = new CpuEngine(setup);
+    cpu.step(50);
+    const a = await gpu.read();
+    const b = await cpu.read();
+    expect(Array.from(a.info.filter((_, k) => k % 4 === 1))).toEqual(new Array(64).fill(50));
+    for (let i = 0; i < 64 * 4; i++) expect(Math.abs(a.pos[i] - b.pos[i])).toBeLessThanOrEqual(1e-5 * Math.max(1e-3, Math.abs(b.pos[i])));
+    gpu.destroy();
   });
 });

@@ -220,7 +220,7 @@ describe('hyperparameter validation', () => {
     ['a flag that is not 0/1', () => resolveHyper(sgd, { nesterov: 2, momentum: 0.9 }), /nesterov is a flag/],
     ['unknown parameter', () => resolveHyper(sgd, { betas: 0.9 }), /no parameter 'betas'/],
     ['Adam has no momentum', () => resolveHyper(adam, { momentum: 0.9 }), /Adam has no parameter 'momentum'/],
-    ['unknown optimizer', () => findOptimizer('RMSprop'), /unknown optimizer 'RMSprop'/],
+    ['unknown optimizer', () => findOptimizer('LBFGS'), /unknown optimizer 'LBFGS'/],
     ['unknown optimizer (getOptimizer)', () => getOptimizer('lbfgs'), /unknown optimizer/],
   ];
   for (const [what, fn, msg] of cases) {

@@ -4,7 +4,17 @@ import { OPTIMIZER_DEFS } from './definitions';
 export * from './optimizer';
 export { OPTIMIZER_DEFS } from './definitions';
 
-const compiled = new Map<string, CompiledOptimizer>();
+/** Compiled programs per definition and set of fixed hyperparameters. */
+const compiled = new WeakMap<OptimizerDef, Map<string, CompiledOptimizer>>();
+
+function compiledFor(def: OptimizerDef, fixed: Record<string, number>): CompiledOptimizer {
+  let byFixed = compiled.get(def);
+  if (!byFixed) compiled.set(def, (byFixed = new Map()));
+  const key = JSON.stringify(fixed);
+  let c = byFixed.get(key);
+  if (!c) byFixed.set(key, (c = compileOptimizer(def, fixed)));
+  return c;
+}
 
 /** PyTorch class name or alias, case-insensitive ('sgd', 'Adam', 'gd'). */
 export function findOptimizer(name: string): OptimizerDef {
@@ -19,14 +29,7 @@ export function findOptimizer(name: string): OptimizerDef {
 
 /** The compiled optimizer; `fixed` hyperparameters are compiled in as constants. */
 export function getOptimizer(name: string, fixed: Record<string, number> = {}): CompiledOptimizer {
-  const def = findOptimizer(name);
-  const key = `${def.name}${JSON.stringify(fixed)}`;
-  let c = compiled.get(key);
-  if (!c) {
-    c = compileOptimizer(def, fixed);
-    compiled.set(key, c);
-  }
-  return c;
+  return compiledFor(findOptimizer(name), fixed);
 }
 
 /** The optimizer specialized to `particles`: every hyperparameter they all share is a constant. */
@@ -38,5 +41,5 @@ export function specializeFor(opt: CompiledOptimizer, hyper: Float32Array, n: nu
     for (let i = 1; i < n; i++) if (!Object.is(hyper[i * H + k], v)) return;
     if (n > 0) fixed[h.name] = v;
   });
-  return getOptimizer(opt.def.name, fixed);
+  return compiledFor(opt.def, fixed);
 }
