@@ -5,6 +5,19 @@ import type { HyperParam, OptimizerDef } from './optimizer';
 
 const lr = (def: number): HyperParam => ({ name: 'lr', default: def, min: 0, openMin: true, doc: 'learning rate eta' });
 const weightDecay: HyperParam = { name: 'weight_decay', default: 0, min: 0, doc: 'L2 penalty added to the gradient' };
+const beta = (name: string, def: number, which: string): HyperParam => ({
+  name, default: def, min: 0, max: 1, openMax: true, doc: which,
+});
+const eps = (def: number): HyperParam => ({ name: 'eps', default: def, min: 0, doc: 'term added to the denominator for numerical stability' });
+
+/** lr, betas, eps and weight_decay: the parameters every Adam-family optimizer takes, in PyTorch's order. */
+const adamFamily = (lrDefault: number, beta2Doc = 'second-moment decay (betas[1])'): HyperParam[] => [
+  lr(lrDefault),
+  beta('beta1', 0.9, 'first-moment decay (betas[0])'),
+  beta('beta2', 0.999, beta2Doc),
+  eps(1e-8),
+  weightDecay,
+];
 
 export const SGD: OptimizerDef = {
   name: 'SGD',
@@ -31,11 +44,7 @@ export const Adam: OptimizerDef = {
   name: 'Adam',
   doc: 'Adam with bias correction (PyTorch); amsgrad keeps the running maximum of the second moment.',
   hyper: [
-    lr(1e-3),
-    { name: 'beta1', default: 0.9, min: 0, max: 1, openMax: true, doc: 'first-moment decay (betas[0])' },
-    { name: 'beta2', default: 0.999, min: 0, max: 1, openMax: true, doc: 'second-moment decay (betas[1])' },
-    { name: 'eps', default: 1e-8, min: 0, doc: 'term added to the denominator' },
-    weightDecay,
+    ...adamFamily(1e-3),
     { name: 'amsgrad', default: 0, bool: true, doc: 'AMSGrad variant' },
   ],
   state: ['m', 'v', 'vmax'],
@@ -53,11 +62,6 @@ export const Adam: OptimizerDef = {
     p = p - step_size * (m / denom)
   `,
 };
-
-const beta = (name: string, def: number, which: string): HyperParam => ({
-  name, default: def, min: 0, max: 1, openMax: true, doc: which,
-});
-const eps = (def: number): HyperParam => ({ name: 'eps', default: def, min: 0, doc: 'term added to the denominator for numerical stability' });
 
 export const AdamW: OptimizerDef = {
   name: 'AdamW',
@@ -90,11 +94,7 @@ export const Adamax: OptimizerDef = {
   name: 'Adamax',
   doc: 'Adamax (PyTorch): Adam with the infinity norm, exp_inf = max(beta2*exp_inf, |g| + eps).',
   hyper: [
-    lr(2e-3),
-    beta('beta1', 0.9, 'first-moment decay (betas[0])'),
-    beta('beta2', 0.999, 'infinity-norm decay (betas[1])'),
-    eps(1e-8),
-    weightDecay,
+    ...adamFamily(2e-3, 'infinity-norm decay (betas[1])'),
   ],
   state: ['exp_avg', 'exp_inf'],
   update: `
@@ -111,11 +111,7 @@ export const NAdam: OptimizerDef = {
   name: 'NAdam',
   doc: 'Adam with Nesterov momentum (PyTorch NAdam, with the momentum-decay schedule mu_t).',
   hyper: [
-    lr(2e-3),
-    beta('beta1', 0.9, 'first-moment decay (betas[0])'),
-    beta('beta2', 0.999, 'second-moment decay (betas[1])'),
-    eps(1e-8),
-    weightDecay,
+    ...adamFamily(2e-3),
     { name: 'momentum_decay', default: 4e-3, min: 0, doc: 'momentum decay psi in mu_t = beta1 (1 - 0.5 * 0.96^(t psi))' },
   ],
   state: ['exp_avg', 'exp_avg_sq', 'mu_product'],
@@ -139,11 +135,7 @@ export const RAdam: OptimizerDef = {
   name: 'RAdam',
   doc: 'Rectified Adam (PyTorch): momentum SGD until the variance estimate is tractable (rho_t > 5), then rectified Adam.',
   hyper: [
-    lr(1e-3),
-    beta('beta1', 0.9, 'first-moment decay (betas[0])'),
-    beta('beta2', 0.999, 'second-moment decay (betas[1])'),
-    eps(1e-8),
-    weightDecay,
+    ...adamFamily(1e-3),
   ],
   state: ['exp_avg', 'exp_avg_sq'],
   update: `
