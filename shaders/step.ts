@@ -64,7 +64,7 @@ export function buildStepKernel({ surface, optimizer, minima }: StepKernelOption
   const stateVars = def.state.flatMap((s, k) => [`var sx_${s} = ostate[sb + ${2 * k}u];`, `var sy_${s} = ostate[sb + ${2 * k + 1}u];`]).join('\n  ');
   const stateStores = def.state.flatMap((s, k) => [`ostate[sb + ${2 * k}u] = sx_${s};`, `ostate[sb + ${2 * k + 1}u] = sy_${s};`]).join('\n  ');
   const coord = (c: 'x' | 'y') => {
-    const inputs: Record<string, string> = { p: c, g: `g${c}`, t: 't' };
+    const inputs: Record<string, string> = { p: c, g: `cg${c}`, t: 't' };
     def.hyper.forEach((h) => (inputs[h.name] = `h_${h.name}`));
     def.state.forEach((s) => (inputs[s] = `s${c}_${s}`));
     return emitWGSL(optimizer.program, { inputs, prefix: `o${c}` });
@@ -89,6 +89,9 @@ struct Params {
   ftol: f32,
   pos_bound: f32,
   loss_bound: f32,
+  clip_norm: f32,
+  clip_value: f32,
+  _pad2: vec2<u32>,
 }
 
 override WG: u32 = 64u;
@@ -146,6 +149,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     stop_loss = select(stop_loss, L, stop_now);
     running = running & !stop_now;
     let t = f32(steps);
+    // Clipping as CpuEngine does it: by norm (clip_grad_norm_), then by value.
+    let coef = select(1.0f, min(1.0f, params.clip_norm / (sqrt(gn2) + 1e-6f)), params.clip_norm > 0.0f);
+    var cgx = gx * coef;
+    var cgy = gy * coef;
+    if (params.clip_value > 0.0f) {
+      cgx = clamp(cgx, -params.clip_value, params.clip_value);
+      cgy = clamp(cgy, -params.clip_value, params.clip_value);
+    }
     {
 ${indent(ox.code, '      ')}
 ${indent(oy.code, '      ')}

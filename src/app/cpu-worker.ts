@@ -1,8 +1,8 @@
 // The CPU reference engine in a Worker: the fallback when WebGPU is missing.
 
 import { CpuEngine } from '../core/engine/cpu';
-import { DEFAULT_RUN_CONFIG, type ParticleState } from '../core/particles';
-import { buildRun } from './setup';
+import type { ParticleState } from '../core/particles';
+import { buildRun, runConfig } from './setup';
 import type { ExplorerState } from './state';
 
 export type WorkerRequest = { kind: 'init'; state: ExplorerState; n: number; snapshot?: ParticleState } | { kind: 'step'; steps: number };
@@ -15,7 +15,7 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   try {
     if (msg.kind === 'init') {
       const run = buildRun(msg.state, msg.n);
-      engine = new CpuEngine({ surface: run.surface, optimizer: run.optimizer, particles: msg.snapshot ?? run.particles, config: DEFAULT_RUN_CONFIG });
+      engine = new CpuEngine({ surface: run.surface, optimizer: run.optimizer, particles: msg.snapshot ?? run.particles, config: runConfig(msg.state) });
       engine.step(0);
     } else if (engine) {
       engine.step(msg.steps);

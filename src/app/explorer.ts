@@ -3,7 +3,7 @@
 
 import * as THREE from 'three/webgpu';
 import { CpuEngine } from '../core/engine/cpu';
-import { DEFAULT_RUN_CONFIG, particleAt, type ParticleState, type ParticleView } from '../core/particles';
+import { particleAt, type ParticleState, type ParticleView, type RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import { requestDevice, type DeviceHandle } from '../gpu/device';
 import { level } from '../render/mapping';
@@ -12,7 +12,7 @@ import { TrailLines } from '../render/trails';
 import { SurfaceView } from '../render/scene';
 import { adaptiveGrid, buildMesh, type MeshData } from '../render/surface-mesh';
 import { GpuRun, WorkerRun, type LiveRun } from './runs';
-import { buildRun, particleColors, type RunSetup } from './setup';
+import { buildRun, particleColors, runConfig, type RunSetup } from './setup';
 import { MAX_FALLBACK_PARTICLES, type ExplorerState } from './state';
 
 export interface ExplorerEvents {
@@ -34,7 +34,7 @@ export interface FrameStats {
 }
 
 /** Keys whose change needs new particles (the others only change how they are drawn). */
-const RUN_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'optimizer', 'hyper', 'layout', 'lrMin', 'lrMax', 'n', 'start', 'region', 'mapParam', 'mapMin', 'mapMax', 'seed', 'trails', 'trailLength'];
+const RUN_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'optimizer', 'hyper', 'layout', 'lrMin', 'lrMax', 'n', 'start', 'region', 'mapParam', 'mapMin', 'mapMax', 'seed', 'trails', 'trailLength', 'clipNorm', 'clipValue'];
 const SURFACE_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'logHeight', 'surfaceColormap', 'contours'];
 
 export class Explorer {
@@ -224,11 +224,11 @@ export class Explorer {
         run = await GpuRun.create(
           this.handle,
           this.renderer,
-          { surface: setup.surface, optimizer: setup.optimizer, particles, config: DEFAULT_RUN_CONFIG },
+          { surface: setup.surface, optimizer: setup.optimizer, particles, config: runConfig(state) },
           { firstStep: resumed?.steps, trails: state.trails, trailLength: state.trailLength },
         );
       } else {
-        run = new WorkerRun({ kind: 'init', state, n: setup.particles.n, snapshot: resumed?.state }, initialState(setup, particles));
+        run = new WorkerRun({ kind: 'init', state, n: setup.particles.n, snapshot: resumed?.state }, initialState(setup, particles, runConfig(state)));
       }
     } catch (e) {
       return (e as Error).message;
@@ -375,7 +375,7 @@ export class Explorer {
       state: p.state.slice(p.stateStride * index, p.stateStride * (index + 1)),
       info: p.info.slice(4 * index, 4 * index + 4),
     };
-    const engine = new CpuEngine({ surface: this.setup.surface, optimizer: this.setup.optimizer, particles: one, config: DEFAULT_RUN_CONFIG });
+    const engine = new CpuEngine({ surface: this.setup.surface, optimizer: this.setup.optimizer, particles: one, config: runConfig(this.state) });
     engine.step(0);
     const curve: number[] = [];
     const limit = Math.min(steps, 5000);
@@ -436,8 +436,8 @@ export class Explorer {
   }
 }
 
-function initialState(setup: RunSetup, particles: ParticleState): ParticleState {
-  const engine = new CpuEngine({ surface: setup.surface, optimizer: setup.optimizer, particles, config: DEFAULT_RUN_CONFIG });
+function initialState(setup: RunSetup, particles: ParticleState, config: RunConfig): ParticleState {
+  const engine = new CpuEngine({ surface: setup.surface, optimizer: setup.optimizer, particles, config });
   engine.step(0);
   return engine.state;
 }

@@ -43,6 +43,8 @@ export class ControlPanel {
     const opt = this.gui.addFolder('Optimizer');
     opt.add(this.model, 'optimizer', OPTIMIZER_DEFS.map((d) => d.name)).onChange((v: string) => this.chooseOptimizer(v));
     this.hyperFolder = opt.addFolder('hyperparameters');
+    opt.add(this.model, 'clipNorm').name('clip grad norm (0 off)').onFinishChange((v: number) => this.change({ clipNorm: Number(v) }, 'optimizer'));
+    opt.add(this.model, 'clipValue').name('clip grad value (0 off)').onFinishChange((v: number) => this.change({ clipValue: Number(v) }, 'optimizer'));
     this.errorSlot(opt, 'optimizer');
 
     const part = this.gui.addFolder('Particles');

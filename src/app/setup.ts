@@ -3,7 +3,7 @@
 
 import { buildParticles, type Layout } from '../core/layouts';
 import { getOptimizer, type CompiledOptimizer } from '../core/optimizers';
-import { type ParticleState } from '../core/particles';
+import { DEFAULT_RUN_CONFIG, type ParticleState, type RunConfig } from '../core/particles';
 import { resolveSurface, type Surface } from '../core/surfaces';
 import { colormap } from '../render/colormaps';
 import type { ExplorerState } from './state';
@@ -61,4 +61,9 @@ export function particleColors(p: ParticleState, state: ExplorerState): Float32A
     out[4 * i + 3] = 1;
   }
   return out;
+}
+
+/** The engines' thresholds and clipping for a state. */
+export function runConfig(state: ExplorerState): RunConfig {
+  return { ...DEFAULT_RUN_CONFIG, clipNorm: state.clipNorm, clipValue: state.clipValue };
 }

@@ -40,6 +40,9 @@ export const ExplorerStateSchema = z.object({
   /** Particles with a trail (spread over all lr bands; GPU only) and points per trail. */
   trails: z.number().int().min(0).max(4096),
   trailLength: z.number().int().min(2).max(256),
+  /** Gradient clipping by norm and by value (0: off), as clip_grad_norm_ / clip_grad_value_. */
+  clipNorm: finite.min(0),
+  clipValue: finite.min(0),
 });
 
 export type ExplorerState = z.infer<typeof ExplorerStateSchema>;
@@ -70,6 +73,8 @@ export const DEFAULT_STATE: ExplorerState = {
   particleSize: 0.016,
   trails: 300,
   trailLength: 40,
+  clipNorm: 0,
+  clipValue: 0,
 };
 
 /** Parses untrusted state (URL, file): a clear message for each problem, never a throw. */

@@ -242,6 +242,8 @@ export function loadConfig(flags: ParsedFlags): RunConfig {
   if (flags.has('gtol')) cfg.gtol = flags.get('gtol') as number;
   if (flags.has('ftol')) cfg.ftol = flags.get('ftol') as number;
   if (flags.has('bound')) cfg.posBound = flags.get('bound') as number;
+  if (flags.has('clip_norm')) cfg.clipNorm = flags.get('clip_norm') as number;
+  if (flags.has('clip_value')) cfg.clipValue = flags.get('clip_value') as number;
   return cfg;
 }
 
@@ -250,6 +252,8 @@ export function configFlags(): FlagSpec[] {
     { name: 'gtol', kind: 'number', min: 0, meta: 'G', help: 'converged when |grad| <= gtol ...', defaultText: String(DEFAULT_RUN_CONFIG.gtol) },
     { name: 'ftol', kind: 'number', min: 0, meta: 'F', help: '... and |L_t - L_t-1| <= ftol (1 + |L_t|)', defaultText: String(DEFAULT_RUN_CONFIG.ftol) },
     { name: 'bound', kind: 'number', min: 0, openMin: true, meta: 'B', help: 'diverged when |x| or |y| exceeds this', defaultText: String(DEFAULT_RUN_CONFIG.posBound) },
+    { name: 'clip_norm', kind: 'number', min: 0, meta: 'C', help: 'clip the gradient norm to C before each step, as clip_grad_norm_ (0: off)', defaultText: '0' },
+    { name: 'clip_value', kind: 'number', min: 0, meta: 'V', help: 'clamp each gradient component to [-V, V], as clip_grad_value_ (0: off)', defaultText: '0' },
   ];
 }
 

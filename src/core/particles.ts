@@ -64,9 +64,15 @@ export interface RunConfig {
   posBound: number;
   /** ... or the loss exceeds this. */
   lossBound: number;
+  /**
+   * Gradient clipping before each update (0: off), as torch.nn.utils.clip_grad_norm_
+   * (g *= min(1, max_norm / (|g| + 1e-6))) and then clip_grad_value_ (clamp to +-value).
+   */
+  clipNorm: number;
+  clipValue: number;
 }
 
-export const DEFAULT_RUN_CONFIG: RunConfig = { gtol: 1e-4, ftol: 1e-7, posBound: 1e4, lossBound: 3e38 };
+export const DEFAULT_RUN_CONFIG: RunConfig = { gtol: 1e-4, ftol: 1e-7, posBound: 1e4, lossBound: 3e38, clipNorm: 0, clipValue: 0 };
 
 export interface ParticleView {
   index: number;

@@ -84,7 +84,7 @@ export class GpuEngine implements Engine {
   private readonly pool: StagingPool;
   private readonly groupsX: number;
   private readonly groupsY: number;
-  private readonly paramData = new ArrayBuffer(32);
+  private readonly paramData = new ArrayBuffer(48);
   private owned: (keyof GpuEngine['buffers'])[] = [];
 
   private constructor(
@@ -135,7 +135,7 @@ export class GpuEngine implements Engine {
       hyper: make('hyper', bytes.hyper * p.n, p.hyper),
       state: make('state', bytes.state * p.n, p.state),
       info: make('info', bytes.info * p.n, p.info),
-      params: device.createBuffer({ label: 'params', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+      params: device.createBuffer({ label: 'params', size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
     };
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
@@ -162,6 +162,8 @@ export class GpuEngine implements Engine {
     f[5] = cfg.ftol;
     f[6] = cfg.posBound;
     f[7] = cfg.lossBound;
+    f[8] = cfg.clipNorm;
+    f[9] = cfg.clipValue;
     device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();

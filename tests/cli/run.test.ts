@@ -196,3 +196,11 @@ describe('etascape run: the summary', () => {
     expect(r.trajectory[0][3]).toBe(0.001); // SGD's default lr
   });
 });
+
+describe('gradient clipping flags', () => {
+  it('--clip_norm: from a symmetric start, GD on a quadratic with lr*lambda > 2 jumps by lr*C', () => {
+    const rows = JSON.parse(ok(['run', '--surface', '5*(x^2+y^2)', '--optimizer', 'gd', '--lr', '0.3', '--start', '0.15,0', '--steps', '6', '--clip_norm', '1', '--json'])).trajectory as number[][];
+    expect(rows).toHaveLength(7);
+    for (let t = 1; t < rows.length; t++) expect(Math.abs(rows[t][0] - rows[t - 1][0])).toBeCloseTo(0.3, 5);
+  });
+});

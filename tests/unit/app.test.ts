@@ -166,3 +166,13 @@ describe('minimum labels', () => {
     expect(minimumLabelText(resolveSurface('rosenbrock').minima[0])).toMatch(/^valley end {2}λmax 1e3|^valley end {2}λmax 1000/);
   });
 });
+
+describe('clipping in the explorer state', () => {
+  test('clipNorm and clipValue reach the engines config; negative values are rejected', async () => {
+    const { runConfig } = await import('../../src/app/setup');
+    expect(runConfig(state({ clipNorm: 1.5, clipValue: 0.2 }))).toMatchObject({ clipNorm: 1.5, clipValue: 0.2, gtol: DEFAULT_RUN_CONFIG.gtol });
+    expect(runConfig(DEFAULT_STATE)).toMatchObject({ clipNorm: 0, clipValue: 0 });
+    const r = parseState({ ...DEFAULT_STATE, clipNorm: -1 });
+    expect('error' in r && r.error).toMatch(/clipNorm/);
+  });
+});

@@ -7,6 +7,8 @@ import { NO_MINIMUM, Status, cloneParticles, type ParticleState } from '../parti
 import { minimaTable, type Engine, type EngineSetup, type MinimaTable } from './engine';
 
 const f32 = Math.fround;
+/** PyTorch's clip_grad_norm_ adds 1e-6 to the norm. */
+const CLIP_EPS = Math.fround(1e-6);
 
 export function classify(t: MinimaTable, x: number, y: number, loss: number): number {
   let best = NO_MINIMUM;
@@ -61,6 +63,8 @@ export class CpuEngine implements Engine {
     const ftol = f32(cfg.ftol);
     const posBound = f32(cfg.posBound);
     const lossBound = f32(cfg.lossBound);
+    const clipNorm = f32(cfg.clipNorm);
+    const clipValue = f32(cfg.clipValue);
     const surf = this.surf;
     const sr = surf.regs;
     const { loss: iLoss, gx: iGx, gy: iGy } = surf.program.outputs;
@@ -99,12 +103,24 @@ export class CpuEngine implements Engine {
         minimum = classify(this.minima, x, y, L);
         break;
       }
+      // Clipping as shaders/step.ts does it: by norm, then by value.
+      let cgx = gx;
+      let cgy = gy;
+      if (clipNorm > 0) {
+        const coef = Math.min(1, f32(clipNorm / f32(f32(Math.sqrt(gn2)) + CLIP_EPS)));
+        cgx = f32(cgx * coef);
+        cgy = f32(cgy * coef);
+      }
+      if (clipValue > 0) {
+        cgx = Math.min(clipValue, Math.max(-clipValue, cgx));
+        cgy = Math.min(clipValue, Math.max(-clipValue, cgy));
+      }
       // The optimizer program, once per coordinate: inputs p, g, t, hyper..., state...
       const t = steps;
       const newCoord = [0, 0];
       for (let c = 0; c < 2; c++) {
         r[0] = c === 0 ? x : y;
-        r[1] = c === 0 ? gx : gy;
+        r[1] = c === 0 ? cgx : cgy;
         r[2] = t;
         for (let h = 0; h < H; h++) r[3 + h] = hyper[i * H + h];
         for (let sl = 0; sl < slots; sl++) r[3 + H + sl] = state[i * S + 2 * sl + c];
