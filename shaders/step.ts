@@ -54,9 +54,11 @@ export interface StepKernelOptions {
   surface: Surface;
   optimizer: CompiledOptimizer;
   minima: MinimaTable;
+  /** Which gradient clipping to compile in (the thresholds are uniforms). */
+  clip?: { norm: boolean; value: boolean };
 }
 
-export function buildStepKernel({ surface, optimizer, minima }: StepKernelOptions): string {
+export function buildStepKernel({ surface, optimizer, minima, clip = { norm: false, value: false } }: StepKernelOptions): string {
   const def = optimizer.def;
   const H = optimizer.hyperStride;
   const S = optimizer.stateStride;
@@ -150,13 +152,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     running = running & !stop_now;
     let t = f32(steps);
     // Clipping as CpuEngine does it: by norm (clip_grad_norm_), then by value.
-    let coef = select(1.0f, min(1.0f, params.clip_norm / (sqrt(gn2) + 1e-6f)), params.clip_norm > 0.0f);
-    var cgx = gx * coef;
-    var cgy = gy * coef;
-    if (params.clip_value > 0.0f) {
-      cgx = clamp(cgx, -params.clip_value, params.clip_value);
-      cgy = clamp(cgy, -params.clip_value, params.clip_value);
-    }
+    // Clipping is compiled in only when used: even a branch that is the same for every
+    // particle costs SIMD hardware that cannot know it is.
+    var cgx = gx;
+    var cgy = gy;
+#if ${clip.norm}
+    let coef = min(1.0f, params.clip_norm / (sqrt(gn2) + 1e-6f));
+    cgx = gx * coef;
+    cgy = gy * coef;
+#endif
+#if ${clip.value}
+    cgx = clamp(cgx, -params.clip_value, params.clip_value);
+    cgy = clamp(cgy, -params.clip_value, params.clip_value);
+#endif
     {
 ${indent(ox.code, '      ')}
 ${indent(oy.code, '      ')}

@@ -115,7 +115,8 @@ export class GpuEngine implements Engine {
     // Hyperparameters every particle shares are compiled in as constants (so plain GD
     // does not pay for momentum); the CPU reference specializes the same way.
     const optimizer = specializeFor(setup.optimizer, p.hyper, p.n);
-    const kernel = buildStepKernel({ surface: setup.surface, optimizer, minima: minimaTable(setup.surface) });
+    const clip = { norm: setup.config.clipNorm > 0, value: setup.config.clipValue > 0 };
+    const kernel = buildStepKernel({ surface: setup.surface, optimizer, minima: minimaTable(setup.surface), clip });
     const module = await compileModule(device, kernel, `step:${setup.surface.id}:${setup.optimizer.def.name}`);
     const pipeline = await device.createComputePipelineAsync({
       layout: 'auto',

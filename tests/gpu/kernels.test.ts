@@ -31,6 +31,19 @@ describe('every kernel variant compiles (getCompilationInfo has no errors)', () 
     });
   }
 
+  test('the gradient-clipping variants compile', async () => {
+    const { device } = await gpuDevice();
+    const s = resolveSurface('rosenbrock');
+    for (const clip of [{ norm: true, value: false }, { norm: false, value: true }, { norm: true, value: true }]) {
+      for (const def of OPTIMIZER_DEFS) {
+        const code = buildStepKernel({ surface: s, optimizer: getOptimizer(def.name), minima: minimaTable(s), clip });
+        expect(code.includes('params.clip_norm /')).toBe(clip.norm);
+        expect(code.includes('clamp(cgx')).toBe(clip.value);
+        await expect(compileModule(device, code, `clip:${def.name}`)).resolves.toBeDefined();
+      }
+    }
+  });
+
   test('a broken kernel is reported with the compiler message and line', async () => {
     const { device } = await gpuDevice();
     await expect(compileModule(device, 'fn main() { let a: f32 = 1u; }', 'broken')).rejects.toThrow(ShaderCompileError);

@@ -166,6 +166,9 @@ struct Params {
   ftol: f32,
   pos_bound: f32,
   loss_bound: f32,
+  clip_norm: f32,
+  clip_value: f32,
+  _pad2: vec2<u32>,
 }
 
 override WG: u32 = 64u;
@@ -368,6 +371,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     stop_loss = select(stop_loss, L, stop_now);
     running = running & !stop_now;
     let t = f32(steps);
+    // Clipping as CpuEngine does it: by norm (clip_grad_norm_), then by value.
+    // Clipping is compiled in only when used: even a branch that is the same for every
+    // particle costs SIMD hardware that cannot know it is.
+    var cgx = gx;
+    var cgy = gy;
+
+
     {
       let ox13: f32 = t + 1.0f;
       let ox14: f32 = es_pow(h_beta1, ox13);
@@ -376,7 +386,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let ox17: f32 = 1.0f - h_beta1;
       let ox19: bool = ox17 < 0.5f;
       let ox20: f32 = x * h_weight_decay;
-      let ox21: f32 = gx + ox20;
+      let ox21: f32 = cgx + ox20;
       let ox22: f32 = ox21 - sx_m;
       let ox23: f32 = ox17 * ox22;
       let ox24: f32 = sx_m + ox23;
@@ -408,7 +418,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let oy17: f32 = 1.0f - h_beta1;
       let oy19: bool = oy17 < 0.5f;
       let oy20: f32 = y * h_weight_decay;
-      let oy21: f32 = gy + oy20;
+      let oy21: f32 = cgy + oy20;
       let oy22: f32 = oy21 - sy_m;
       let oy23: f32 = oy17 * oy22;
       let oy24: f32 = sy_m + oy23;

@@ -166,6 +166,9 @@ struct Params {
   ftol: f32,
   pos_bound: f32,
   loss_bound: f32,
+  clip_norm: f32,
+  clip_value: f32,
+  _pad2: vec2<u32>,
 }
 
 override WG: u32 = 64u;
@@ -264,10 +267,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     stop_loss = select(stop_loss, L, stop_now);
     running = running & !stop_now;
     let t = f32(steps);
+    // Clipping as CpuEngine does it: by norm (clip_grad_norm_), then by value.
+    // Clipping is compiled in only when used: even a branch that is the same for every
+    // particle costs SIMD hardware that cannot know it is.
+    var cgx = gx;
+    var cgy = gy;
+
+
     {
       let ox10: bool = h_momentum == 0.0f;
       let ox11: f32 = x * h_weight_decay;
-      let ox12: f32 = gx + ox11;
+      let ox12: f32 = cgx + ox11;
       let ox14: bool = h_nesterov == 1.0f;
       let ox15: bool = t == 0.0f;
       let ox16: f32 = h_momentum * sx_buf;
@@ -283,7 +293,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let ox26: f32 = x - ox25;
       let oy10: bool = h_momentum == 0.0f;
       let oy11: f32 = y * h_weight_decay;
-      let oy12: f32 = gy + oy11;
+      let oy12: f32 = cgy + oy11;
       let oy14: bool = h_nesterov == 1.0f;
       let oy15: bool = t == 0.0f;
       let oy16: f32 = h_momentum * sy_buf;
