@@ -64,6 +64,7 @@ function stableSettings(optimizer: string, s: Surface) {
       { label: 'momentum 0.9', hyper: { momentum: 0.9 }, lrMin: 1e-6 * width, lrMax: 1e-5 * width },
     ];
     case 'Lion': return [{ label: 'lion', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
+    case 'SignSGD': return [{ label: 'sign', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
     default: throw new Error(`no stable settings for ${optimizer}: add them here`);
   }
 }

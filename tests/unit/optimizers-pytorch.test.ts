@@ -362,7 +362,7 @@ describe('hyperparameters of the added optimizers', () => {
     for (const name of ['adamw', 'ADAMAX', 'nadam', 'radam', 'adagrad', 'rmsprop', 'lion']) {
       expect(findOptimizer(name).name.toLowerCase()).toBe(name.toLowerCase());
     }
-    expect(OPTIMIZER_DEFS.map((d) => d.name)).toEqual(['SGD', 'Adam', 'AdamW', 'Adamax', 'NAdam', 'RAdam', 'Adagrad', 'RMSprop', 'Lion']);
+    expect(OPTIMIZER_DEFS.map((d) => d.name)).toEqual(['SGD', 'Adam', 'AdamW', 'Adamax', 'NAdam', 'RAdam', 'Adagrad', 'RMSprop', 'Lion', 'SignSGD']);
   });
 
   const bad: [string, Hyper, RegExp][] = [
@@ -416,5 +416,26 @@ describe('hyperparameters of the added optimizers', () => {
     expect(() => resolveHyper(findOptimizer('RMSprop'), { alpha: 0 })).not.toThrow();
     expect(() => resolveHyper(findOptimizer('RMSprop'), { alpha: 1 })).not.toThrow();
     expect(() => resolveHyper(findOptimizer('Lion'), { beta1: 1, beta2: 0 })).not.toThrow();
+  });
+});
+
+describe('SignSGD', () => {
+  it('each step moves every coordinate by exactly lr against the gradient sign', () => {
+    const opt = getOptimizer('sign');
+    expect(opt.def.name).toBe('SignSGD');
+    expect(opt.stateStride).toBe(0);
+    const surface = resolveSurface('quadratic', { lambda1: 1, lambda2: 10 });
+    const lr = 0.25;
+    const particles = buildParticles({ kind: 'sweep', start: [1, -0.6], lrMin: lr, lrMax: lr, n: 1 }, opt);
+    const engine = new CpuEngine({ surface, optimizer: opt, particles, config: { ...DEFAULT_RUN_CONFIG, gtol: 0 } });
+    let [x, y] = [1, -0.6];
+    for (let t = 0; t < 8; t++) {
+      // Hand formula: gradient (x, 10 y), p -= lr * sign(g).
+      x -= lr * Math.sign(x);
+      y -= lr * Math.sign(10 * y);
+      engine.step(1);
+      expect(engine.state.pos[0]).toBeCloseTo(x, 6);
+      expect(engine.state.pos[1]).toBeCloseTo(y, 6);
+    }
   });
 });

@@ -215,4 +215,15 @@ export const Lion: OptimizerDef = {
   `,
 };
 
-export const OPTIMIZER_DEFS: OptimizerDef[] = [SGD, Adam, AdamW, Adamax, NAdam, RAdam, Adagrad, RMSprop, Lion];
+export const SignSGD: OptimizerDef = {
+  name: 'SignSGD',
+  aliases: ['sign'],
+  doc: 'Sign descent (beyond PyTorch): p -= lr * sign(g), a step of exactly lr per coordinate; no state.',
+  hyper: [lr(1e-3)],
+  state: [],
+  update: `
+    p = p - lr * sign(g)
+  `,
+};
+
+export const OPTIMIZER_DEFS: OptimizerDef[] = [SGD, Adam, AdamW, Adamax, NAdam, RAdam, Adagrad, RMSprop, Lion, SignSGD];
