@@ -15,7 +15,7 @@ import { serveApp } from '../tests/e2e/server';
 
 const COUNTS = (process.env.BENCH_COUNTS ?? '10000,100000,1000000').split(',').map(Number);
 const STEPS_PER_FRAME = 10;
-const FRAMES = Number(process.env.BENCH_FRAMES ?? 20);
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 5);
 const out = process.argv[2] ?? 'bench/results/frame.json';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
