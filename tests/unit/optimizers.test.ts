@@ -181,7 +181,7 @@ describe('Adam matches torch.optim.Adam (first 3 steps)', () => {
     const enginePlain = await runEngine('Adam', h);
     expectPath(engineAms.path, ams.path);
     expectPath(enginePlain.path, plain.path);
-    // State layout: m, v, vmax (x then y for each).
+    // State layout: exp_avg, exp_avg_sq, max_exp_avg_sq (x then y for each).
     const [, , vx, vy, vmaxX, vmaxY] = engineAms.state;
     expect(vmaxX).toBeGreaterThan(vx);
     expect(vmaxY).toBeGreaterThanOrEqual(vy);

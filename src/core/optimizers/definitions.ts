@@ -40,43 +40,11 @@ export const SGD: OptimizerDef = {
   check: (h) => (h.nesterov === 1 && (h.momentum <= 0 || h.dampening !== 0) ? 'nesterov needs momentum > 0 and dampening = 0' : null),
 };
 
-export const Adam: OptimizerDef = {
-  name: 'Adam',
-  doc: 'Adam with bias correction (PyTorch); amsgrad keeps the running maximum of the second moment.',
-  hyper: [
-    ...adamFamily(1e-3),
-    { name: 'amsgrad', default: 0, bool: true, doc: 'AMSGrad variant' },
-  ],
-  state: ['m', 'v', 'vmax'],
-  update: `
-    g = g + weight_decay * p
-    w = 1 - beta1
-    m = w < 0.5 ? m + w * (g - m) : g - (g - m) * (1 - w)
-    v = v * beta2 + (1 - beta2) * g * g
-    step = t + 1
-    bc1 = 1 - beta1 ^ step
-    bc2 = 1 - beta2 ^ step
-    step_size = lr / bc1
-    vmax = amsgrad == 1 ? max(vmax, v) : vmax
-    denom = sqrt((amsgrad == 1 ? vmax : v) / bc2) + eps
-    p = p - step_size * (m / denom)
-  `,
-};
-
-export const AdamW: OptimizerDef = {
-  name: 'AdamW',
-  doc: 'Adam with decoupled weight decay (PyTorch): p *= 1 - lr*weight_decay, then the Adam step without the L2 term.',
-  hyper: [
-    lr(1e-3),
-    beta('beta1', 0.9, 'first-moment decay (betas[0])'),
-    beta('beta2', 0.999, 'second-moment decay (betas[1])'),
-    eps(1e-8),
-    { name: 'weight_decay', default: 1e-2, min: 0, doc: 'decoupled weight decay coefficient' },
-    { name: 'amsgrad', default: 0, bool: true, doc: 'AMSGrad variant' },
-  ],
-  state: ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'],
-  update: `
-    p = p * (1 - lr * weight_decay)
+/**
+ * Adam's step after the weight-decay term, as torch.optim.Adam writes it (state names
+ * too). Adam and AdamW differ only in how they apply weight decay before it.
+ */
+const ADAM_STEP = `
     w = 1 - beta1
     exp_avg = w < 0.5 ? exp_avg + w * (g - exp_avg) : g - (g - exp_avg) * (1 - w)
     exp_avg_sq = exp_avg_sq * beta2 + (1 - beta2) * g * g
@@ -87,7 +55,30 @@ export const AdamW: OptimizerDef = {
     max_exp_avg_sq = amsgrad == 1 ? max(max_exp_avg_sq, exp_avg_sq) : max_exp_avg_sq
     denom = sqrt((amsgrad == 1 ? max_exp_avg_sq : exp_avg_sq) / bc2) + eps
     p = p - step_size * (exp_avg / denom)
-  `,
+`;
+const amsgrad: HyperParam = { name: 'amsgrad', default: 0, bool: true, doc: 'AMSGrad variant' };
+
+export const Adam: OptimizerDef = {
+  name: 'Adam',
+  doc: 'Adam with bias correction (PyTorch); amsgrad keeps the running maximum of the second moment.',
+  hyper: [...adamFamily(1e-3), amsgrad],
+  state: ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'],
+  update: `
+    g = g + weight_decay * p${ADAM_STEP}`,
+};
+
+export const AdamW: OptimizerDef = {
+  name: 'AdamW',
+  doc: 'Adam with decoupled weight decay (PyTorch): p *= 1 - lr*weight_decay, then the Adam step without the L2 term.',
+  hyper: [
+    ...adamFamily(1e-3).map((h) =>
+      h.name === 'weight_decay' ? { ...h, default: 1e-2, doc: 'decoupled weight decay coefficient' } : h,
+    ),
+    amsgrad,
+  ],
+  state: ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'],
+  update: `
+    p = p * (1 - lr * weight_decay)${ADAM_STEP}`,
 };
 
 export const Adamax: OptimizerDef = {

@@ -344,12 +344,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let h_eps = hyper[hb + 3u];
   let h_weight_decay = hyper[hb + 4u];
   let h_amsgrad = hyper[hb + 5u];
-  var sx_m = ostate[sb + 0u];
-  var sy_m = ostate[sb + 1u];
-  var sx_v = ostate[sb + 2u];
-  var sy_v = ostate[sb + 3u];
-  var sx_vmax = ostate[sb + 4u];
-  var sy_vmax = ostate[sb + 5u];
+  var sx_exp_avg = ostate[sb + 0u];
+  var sy_exp_avg = ostate[sb + 1u];
+  var sx_exp_avg_sq = ostate[sb + 2u];
+  var sy_exp_avg_sq = ostate[sb + 3u];
+  var sx_max_exp_avg_sq = ostate[sb + 4u];
+  var sy_max_exp_avg_sq = ostate[sb + 5u];
 
   // Branch-free loop: a particle that stops (non-finite, diverged, converged) is frozen
   // by select() for the remaining iterations, so SIMD lanes never diverge. Results are
@@ -387,21 +387,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let ox19: bool = ox17 < 0.5f;
       let ox20: f32 = x * h_weight_decay;
       let ox21: f32 = cgx + ox20;
-      let ox22: f32 = ox21 - sx_m;
+      let ox22: f32 = ox21 - sx_exp_avg;
       let ox23: f32 = ox17 * ox22;
-      let ox24: f32 = sx_m + ox23;
+      let ox24: f32 = sx_exp_avg + ox23;
       let ox25: f32 = 1.0f - ox17;
       let ox26: f32 = ox22 * ox25;
       let ox27: f32 = ox21 - ox26;
       let ox28: f32 = select(ox27, ox24, ox19);
       let ox29: bool = h_amsgrad == 1.0f;
-      let ox30: f32 = h_beta2 * sx_v;
+      let ox30: f32 = h_beta2 * sx_exp_avg_sq;
       let ox31: f32 = 1.0f - h_beta2;
       let ox32: f32 = ox21 * ox31;
       let ox33: f32 = ox21 * ox32;
       let ox34: f32 = ox30 + ox33;
-      let ox35: f32 = max(sx_vmax, ox34);
-      let ox36: f32 = select(sx_vmax, ox35, ox29);
+      let ox35: f32 = max(sx_max_exp_avg_sq, ox34);
+      let ox36: f32 = select(sx_max_exp_avg_sq, ox35, ox29);
       let ox37: f32 = select(ox34, ox36, ox29);
       let ox38: f32 = es_pow(h_beta2, ox13);
       let ox39: f32 = 1.0f - ox38;
@@ -419,21 +419,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let oy19: bool = oy17 < 0.5f;
       let oy20: f32 = y * h_weight_decay;
       let oy21: f32 = cgy + oy20;
-      let oy22: f32 = oy21 - sy_m;
+      let oy22: f32 = oy21 - sy_exp_avg;
       let oy23: f32 = oy17 * oy22;
-      let oy24: f32 = sy_m + oy23;
+      let oy24: f32 = sy_exp_avg + oy23;
       let oy25: f32 = 1.0f - oy17;
       let oy26: f32 = oy22 * oy25;
       let oy27: f32 = oy21 - oy26;
       let oy28: f32 = select(oy27, oy24, oy19);
       let oy29: bool = h_amsgrad == 1.0f;
-      let oy30: f32 = h_beta2 * sy_v;
+      let oy30: f32 = h_beta2 * sy_exp_avg_sq;
       let oy31: f32 = 1.0f - h_beta2;
       let oy32: f32 = oy21 * oy31;
       let oy33: f32 = oy21 * oy32;
       let oy34: f32 = oy30 + oy33;
-      let oy35: f32 = max(sy_vmax, oy34);
-      let oy36: f32 = select(sy_vmax, oy35, oy29);
+      let oy35: f32 = max(sy_max_exp_avg_sq, oy34);
+      let oy36: f32 = select(sy_max_exp_avg_sq, oy35, oy29);
       let oy37: f32 = select(oy34, oy36, oy29);
       let oy38: f32 = es_pow(h_beta2, oy13);
       let oy39: f32 = 1.0f - oy38;
@@ -444,21 +444,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let oy44: f32 = oy16 * oy43;
       let oy45: f32 = y - oy44;
       let nx_p = ox45;
-      let nx_m = ox28;
-      let nx_v = ox34;
-      let nx_vmax = ox36;
+      let nx_exp_avg = ox28;
+      let nx_exp_avg_sq = ox34;
+      let nx_max_exp_avg_sq = ox36;
       let ny_p = oy45;
-      let ny_m = oy28;
-      let ny_v = oy34;
-      let ny_vmax = oy36;
+      let ny_exp_avg = oy28;
+      let ny_exp_avg_sq = oy34;
+      let ny_max_exp_avg_sq = oy36;
       x = select(x, nx_p, running);
       y = select(y, ny_p, running);
-      sx_m = select(sx_m, nx_m, running);
-      sx_v = select(sx_v, nx_v, running);
-      sx_vmax = select(sx_vmax, nx_vmax, running);
-      sy_m = select(sy_m, ny_m, running);
-      sy_v = select(sy_v, ny_v, running);
-      sy_vmax = select(sy_vmax, ny_vmax, running);
+      sx_exp_avg = select(sx_exp_avg, nx_exp_avg, running);
+      sx_exp_avg_sq = select(sx_exp_avg_sq, nx_exp_avg_sq, running);
+      sx_max_exp_avg_sq = select(sx_max_exp_avg_sq, nx_max_exp_avg_sq, running);
+      sy_exp_avg = select(sy_exp_avg, ny_exp_avg, running);
+      sy_exp_avg_sq = select(sy_exp_avg_sq, ny_exp_avg_sq, running);
+      sy_max_exp_avg_sq = select(sy_max_exp_avg_sq, ny_max_exp_avg_sq, running);
     }
     prev_loss = select(prev_loss, L, running);
     steps = select(steps, steps + 1u, running);
@@ -466,12 +466,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 
   pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
-  ostate[sb + 0u] = sx_m;
-  ostate[sb + 1u] = sy_m;
-  ostate[sb + 2u] = sx_v;
-  ostate[sb + 3u] = sy_v;
-  ostate[sb + 4u] = sx_vmax;
-  ostate[sb + 5u] = sy_vmax;
+  ostate[sb + 0u] = sx_exp_avg;
+  ostate[sb + 1u] = sy_exp_avg;
+  ostate[sb + 2u] = sx_exp_avg_sq;
+  ostate[sb + 3u] = sy_exp_avg_sq;
+  ostate[sb + 4u] = sx_max_exp_avg_sq;
+  ostate[sb + 5u] = sy_max_exp_avg_sq;
   var event_step = m.z;
   if (status != RUNNING) { event_step = steps; }
   info[i] = vec4<u32>(status, steps, event_step, minimum);
