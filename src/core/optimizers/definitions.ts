@@ -40,18 +40,21 @@ export const SGD: OptimizerDef = {
   check: (h) => (h.nesterov === 1 && (h.momentum <= 0 || h.dampening !== 0) ? 'nesterov needs momentum > 0 and dampening = 0' : null),
 };
 
-/**
- * Adam's step after the weight-decay term, as torch.optim.Adam writes it (state names
- * too). Adam and AdamW differ only in how they apply weight decay before it.
- */
-const ADAM_STEP = `
+/** Adam's moment estimates (PyTorch's lerp form) and bias corrections, shared by Adam, AdamW and RAdam. */
+const ADAM_MOMENTS = `
     w = 1 - beta1
     exp_avg = w < 0.5 ? exp_avg + w * (g - exp_avg) : g - (g - exp_avg) * (1 - w)
     exp_avg_sq = exp_avg_sq * beta2 + (1 - beta2) * g * g
     step = t + 1
     bc1 = 1 - beta1 ^ step
     bc2 = 1 - beta2 ^ step
-    step_size = lr / bc1
+`;
+
+/**
+ * Adam's step after the weight-decay term, as torch.optim.Adam writes it (state names
+ * too). Adam and AdamW differ only in how they apply weight decay before it.
+ */
+const ADAM_STEP = `${ADAM_MOMENTS}    step_size = lr / bc1
     max_exp_avg_sq = amsgrad == 1 ? max(max_exp_avg_sq, exp_avg_sq) : max_exp_avg_sq
     denom = sqrt((amsgrad == 1 ? max_exp_avg_sq : exp_avg_sq) / bc2) + eps
     p = p - step_size * (exp_avg / denom)
@@ -130,14 +133,7 @@ export const RAdam: OptimizerDef = {
   ],
   state: ['exp_avg', 'exp_avg_sq'],
   update: `
-    g = g + weight_decay * p
-    w = 1 - beta1
-    exp_avg = w < 0.5 ? exp_avg + w * (g - exp_avg) : g - (g - exp_avg) * (1 - w)
-    exp_avg_sq = exp_avg_sq * beta2 + (1 - beta2) * g * g
-    step = t + 1
-    bc1 = 1 - beta1 ^ step
-    bc2 = 1 - beta2 ^ step
-    corrected = exp_avg / bc1
+    g = g + weight_decay * p${ADAM_MOMENTS}    corrected = exp_avg / bc1
     rho_inf = 2 / (1 - beta2) - 1
     rho_t = rho_inf - 2 * step * beta2 ^ step / bc2
     rho_c = max(rho_t, 5)
