@@ -34,6 +34,11 @@ export class CpuEngine implements Engine {
   private readonly lossOnly: Evaluator;
   private readonly opt: Evaluator;
   private readonly minima: MinimaTable;
+  /** Register of each state slot's new value in the optimizer program. */
+  private readonly slotOut: number[];
+  /** The run config in float32, as the kernel's uniforms hold it. */
+  private readonly limits: { gtol2: number; ftol: number; posBound: number; lossBound: number; clipNorm: number; clipValue: number };
+  private readonly newCoord = [0, 0];
 
   constructor(private readonly setup: EngineSetup) {
     this.p = cloneParticles(setup.particles);
@@ -42,7 +47,17 @@ export class CpuEngine implements Engine {
     this.lossOnly = new Evaluator(setup.surface.loss);
     // The same specialization as the GPU kernel: shared hyperparameters are constants.
     this.opt = new Evaluator(specializeFor(setup.optimizer, this.p.hyper, this.n).program);
+    this.slotOut = setup.optimizer.def.state.map((s) => this.opt.program.outputs[s]);
     this.minima = minimaTable(setup.surface);
+    const cfg = setup.config;
+    this.limits = {
+      gtol2: f32(f32(cfg.gtol) * f32(cfg.gtol)),
+      ftol: f32(cfg.ftol),
+      posBound: f32(cfg.posBound),
+      lossBound: f32(cfg.lossBound),
+      clipNorm: f32(cfg.clipNorm),
+      clipValue: f32(cfg.clipValue),
+    };
   }
 
   step(k: number): void {
@@ -58,22 +73,15 @@ export class CpuEngine implements Engine {
   private stepParticle(i: number, k: number): void {
     const { pos, hyper, state, info, hyperStride: H, stateStride: S } = this.p;
     if (info[4 * i] !== Status.Running) return;
-    const cfg = this.setup.config;
-    const gtol2 = f32(f32(cfg.gtol) * f32(cfg.gtol));
-    const ftol = f32(cfg.ftol);
-    const posBound = f32(cfg.posBound);
-    const lossBound = f32(cfg.lossBound);
-    const clipNorm = f32(cfg.clipNorm);
-    const clipValue = f32(cfg.clipValue);
+    const { gtol2, ftol, posBound, lossBound, clipNorm, clipValue } = this.limits;
     const surf = this.surf;
     const sr = surf.regs;
     const { loss: iLoss, gx: iGx, gy: iGy } = surf.program.outputs;
     const opt = this.opt;
     const r = opt.regs;
     const slots = S / 2;
-    const optOut = opt.program.outputs;
-    const pOut = optOut.p;
-    const slotOut = this.setup.optimizer.def.state.map((s) => optOut[s]);
+    const pOut = opt.program.outputs.p;
+    const slotOut = this.slotOut;
 
     let x = pos[4 * i];
     let y = pos[4 * i + 1];
@@ -117,7 +125,7 @@ export class CpuEngine implements Engine {
       }
       // The optimizer program, once per coordinate: inputs p, g, t, hyper..., state...
       const t = steps;
-      const newCoord = [0, 0];
+      const newCoord = this.newCoord;
       for (let c = 0; c < 2; c++) {
         r[0] = c === 0 ? x : y;
         r[1] = c === 0 ? cgx : cgy;
