@@ -4,9 +4,11 @@
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import common from './common.wgsl?raw';
+import random from './random.wgsl?raw';
 import { MATHLIB_WGSL } from './mathlib';
+import { NOISE_PROGRAM } from '../src/core/noise';
 import type { MinimaTable } from '../src/core/engine/engine';
-import type { CompiledOptimizer } from '../src/core/optimizers';
+import { PROGRAM_INPUTS, type CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
 import { emitWGSL, f32Literal } from '../src/gpu/codegen';
 
@@ -54,46 +56,59 @@ export interface StepKernelOptions {
   surface: Surface;
   optimizer: CompiledOptimizer;
   minima: MinimaTable;
-  /** Which gradient clipping to compile in (the thresholds are uniforms). */
+  /** Which gradient transforms to compile in (their settings are uniforms). */
   clip?: { norm: boolean; value: boolean };
+  noise?: boolean;
+  sam?: boolean;
 }
 
-export function buildStepKernel({ surface, optimizer, minima, clip = { norm: false, value: false } }: StepKernelOptions): string {
+export function buildStepKernel({ surface, optimizer, minima, clip = { norm: false, value: false }, noise = false, sam = false }: StepKernelOptions): string {
   const def = optimizer.def;
   const H = optimizer.hyperStride;
   const S = optimizer.stateStride;
+  const slots = optimizer.state;
   const hyperLoads = def.hyper.map((h, k) => `let h_${h.name} = hyper[hb + ${k}u];`).join('\n  ');
-  const stateVars = def.state.flatMap((s, k) => [`var sx_${s} = ostate[sb + ${2 * k}u];`, `var sy_${s} = ostate[sb + ${2 * k + 1}u];`]).join('\n  ');
-  const stateStores = def.state.flatMap((s, k) => [`ostate[sb + ${2 * k}u] = sx_${s};`, `ostate[sb + ${2 * k + 1}u] = sy_${s};`]).join('\n  ');
+  const stateVars = slots.flatMap((s, k) => [`var sx_${s} = ostate[sb + ${2 * k}u];`, `var sy_${s} = ostate[sb + ${2 * k + 1}u];`]).join('\n  ');
+  const stateStores = slots.flatMap((s, k) => [`ostate[sb + ${2 * k}u] = sx_${s};`, `ostate[sb + ${2 * k + 1}u] = sy_${s};`]).join('\n  ');
+  const hess = optimizer.needsHessian;
   const coord = (c: 'x' | 'y') => {
-    const inputs: Record<string, string> = { p: c, g: `cg${c}`, t: 't' };
+    const fixedInputs: Record<(typeof PROGRAM_INPUTS)[number], string> = {
+      p: c, g: `cg${c}`, t: 't', coord: c === 'x' ? '0.0f' : '1.0f', loss: 'L', gnorm: 'gnorm',
+      hxx: hess ? 'hs.x' : '0.0f', hxy: hess ? 'hs.y' : '0.0f', hyy: hess ? 'hs.z' : '0.0f',
+    };
+    const inputs: Record<string, string> = { ...fixedInputs };
     def.hyper.forEach((h) => (inputs[h.name] = `h_${h.name}`));
-    def.state.forEach((s) => (inputs[s] = `s${c}_${s}`));
+    slots.forEach((s) => (inputs[s] = `s${c}_${s}`));
     return emitWGSL(optimizer.program, { inputs, prefix: `o${c}` });
   };
+  const gauss = emitWGSL(NOISE_PROGRAM, { inputs: { u1: 'u1', u2: 'u2' }, prefix: 'z' });
   const ox = coord('x');
   const oy = coord('y');
   // Every output is captured before any is assigned: an output may name an input.
   const capture = (c: 'x' | 'y', e: typeof ox) =>
-    ['p', ...def.state].map((s) => `let n${c}_${s} = ${e.outputs[s]};`).join('\n      ');
-  const assignState = (c: 'x' | 'y') => def.state.map((s) => `s${c}_${s} = select(s${c}_${s}, n${c}_${s}, running);`).join('\n      ');
+    ['p', ...slots].map((s) => `let n${c}_${s} = ${e.outputs[s]};`).join('\n      ');
+  const assignState = (c: 'x' | 'y') => slots.map((s) => `s${c}_${s} = select(s${c}_${s}, n${c}_${s}, running);`).join('\n      ');
 
   return wgsl`
 ${common}
 ${MATHLIB_WGSL}
+#if ${noise}
+${random}
+#endif
 
 struct Params {
   n: u32,
   steps: u32,
   groups_x: u32,
-  _pad: u32,
+  seed: u32,
   gtol2: f32,
   ftol: f32,
   pos_bound: f32,
   loss_bound: f32,
   clip_norm: f32,
   clip_value: f32,
-  _pad2: vec2<u32>,
+  noise_scale: f32,
+  sam_rho: f32,
 }
 
 override WG: u32 = 64u;
@@ -151,19 +166,48 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     stop_loss = select(stop_loss, L, stop_now);
     running = running & !stop_now;
     let t = f32(steps);
-    // Clipping as CpuEngine does it: by norm (clip_grad_norm_), then by value.
-    // Clipping is compiled in only when used: even a branch that is the same for every
-    // particle costs SIMD hardware that cannot know it is.
+    let gnorm = sqrt(gn2);
+    // The gradient the optimizer sees, as CpuEngine builds it: SAM's, then noise, then
+    // clipping by norm (clip_grad_norm_) and by value. Each is compiled in only when used:
+    // even a branch that is the same for every particle costs SIMD hardware that cannot
+    // know it is.
     var cgx = gx;
     var cgy = gy;
+#if ${sam}
+    {
+      let sc = params.sam_rho / (gnorm + 1e-12f);
+      let sx = x + gx * sc;
+      let sy = y + gy * sc;
+      let es = surface_step(sx, sy);
+      cgx = es.y;
+      cgy = es.z;
+    }
+#endif
+#if ${noise}
+    {
+      let u1 = f32((hash3(params.seed, i, 2u * steps) >> 8u) + 1u) / 16777216.0f;
+      let u2 = f32(hash3(params.seed, i, 2u * steps + 1u) >> 8u) / 16777216.0f;
+${indent(gauss.code, '      ')}
+      let nzx = params.noise_scale * ${gauss.outputs.zx};
+      let nzy = params.noise_scale * ${gauss.outputs.zy};
+      cgx = cgx + nzx;
+      cgy = cgy + nzy;
+    }
+#endif
 #if ${clip.norm}
-    let coef = min(1.0f, params.clip_norm / (sqrt(gn2) + 1e-6f));
-    cgx = gx * coef;
-    cgy = gy * coef;
+    {
+      let cn = sqrt(cgx * cgx + cgy * cgy);
+      let coef = min(1.0f, params.clip_norm / (cn + 1e-6f));
+      cgx = cgx * coef;
+      cgy = cgy * coef;
+    }
 #endif
 #if ${clip.value}
     cgx = clamp(cgx, -params.clip_value, params.clip_value);
     cgy = clamp(cgy, -params.clip_value, params.clip_value);
+#endif
+#if ${hess}
+    let hs = surface_hessian(x, y);
 #endif
     {
 ${indent(ox.code, '      ')}

@@ -70,9 +70,34 @@ export interface RunConfig {
    */
   clipNorm: number;
   clipValue: number;
+  /**
+   * Gradient noise (0: off): the gradient gets Gaussian noise of standard deviation
+   * noise / sqrt(batchSize) per coordinate, drawn from the PRNG keyed by seed.
+   */
+  noise: number;
+  batchSize: number;
+  seed: number;
+  /**
+   * Sharpness-aware minimization around any optimizer (0: off): the gradient is taken at
+   * p + samRho * g / (|g| + 1e-12), as SAM (Foret et al. 2021; davda54/sam) does.
+   */
+  samRho: number;
 }
 
-export const DEFAULT_RUN_CONFIG: RunConfig = { gtol: 1e-4, ftol: 1e-7, posBound: 1e4, lossBound: 3e38, clipNorm: 0, clipValue: 0 };
+export const DEFAULT_RUN_CONFIG: RunConfig = {
+  gtol: 1e-4, ftol: 1e-7, posBound: 1e4, lossBound: 3e38, clipNorm: 0, clipValue: 0, noise: 0, batchSize: 1, seed: 0, samRho: 0,
+};
+
+/** Checks the settings a user can set; returns the problem, naming the setting. */
+export function runConfigProblem(c: RunConfig): string | null {
+  if (!(c.clipNorm >= 0) || !Number.isFinite(c.clipNorm)) return `clip_norm must be >= 0 (0: off), got ${c.clipNorm}`;
+  if (!(c.clipValue >= 0) || !Number.isFinite(c.clipValue)) return `clip_value must be >= 0 (0: off), got ${c.clipValue}`;
+  if (!(c.noise >= 0) || !Number.isFinite(c.noise)) return `noise (sigma) must be >= 0 (0: off), got ${c.noise}`;
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1) return `batch_size must be a whole number >= 1, got ${c.batchSize}`;
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) return `seed must be a whole number in 0 .. 2^32-1, got ${c.seed}`;
+  if (!(c.samRho >= 0) || !Number.isFinite(c.samRho)) return `sam_rho must be >= 0 (0: off), got ${c.samRho}`;
+  return null;
+}
 
 export interface ParticleView {
   index: number;

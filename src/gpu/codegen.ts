@@ -35,7 +35,7 @@ const INFIX: Record<string, string> = {
   add: '+', sub: '-', mul: '*', div: '/', lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=', and: '&', or: '|',
 };
 /** Exact in WGSL on every implementation we know of (sqrt and division: correctly rounded on SwiftShader). */
-const BUILTIN = new Set(['sqrt', 'abs', 'sign', 'min', 'max']);
+const BUILTIN = new Set(['sqrt', 'abs', 'sign', 'floor', 'min', 'max']);
 /** Computed by shaders/mathlib.ts, whose twin the CPU reference runs. */
 const LIBM = new Set(['exp', 'log', 'log2', 'log10', 'sin', 'cos', 'tan', 'atan', 'sinh', 'cosh', 'tanh', 'sigmoid', 'softplus', 'pow']);
 

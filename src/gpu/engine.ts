@@ -2,6 +2,7 @@
 // readback. The same code runs in the browser and in Node (Dawn).
 
 import { minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
+import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
 import { ParticleError, type ParticleState } from '../core/particles';
 import { buildStepKernel } from '../../shaders/step';
@@ -115,8 +116,11 @@ export class GpuEngine implements Engine {
     // Hyperparameters every particle shares are compiled in as constants (so plain GD
     // does not pay for momentum); the CPU reference specializes the same way.
     const optimizer = specializeFor(setup.optimizer, p.hyper, p.n);
-    const clip = { norm: setup.config.clipNorm > 0, value: setup.config.clipValue > 0 };
-    const kernel = buildStepKernel({ surface: setup.surface, optimizer, minima: minimaTable(setup.surface), clip });
+    const cfg = setup.config;
+    const clip = { norm: cfg.clipNorm > 0, value: cfg.clipValue > 0 };
+    const kernel = buildStepKernel({
+      surface: setup.surface, optimizer, minima: minimaTable(setup.surface), clip, noise: cfg.noise > 0, sam: cfg.samRho > 0,
+    });
     const module = await compileModule(device, kernel, `step:${setup.surface.id}:${setup.optimizer.def.name}`);
     const pipeline = await device.createComputePipelineAsync({
       layout: 'auto',
@@ -158,13 +162,15 @@ export class GpuEngine implements Engine {
     u[0] = this.n;
     u[1] = k;
     u[2] = this.groupsX;
-    u[3] = 0;
+    u[3] = cfg.seed >>> 0;
     f[4] = Math.fround(cfg.gtol) * Math.fround(cfg.gtol);
     f[5] = cfg.ftol;
     f[6] = cfg.posBound;
     f[7] = cfg.lossBound;
     f[8] = cfg.clipNorm;
     f[9] = cfg.clipValue;
+    f[10] = cfg.noise > 0 ? noiseScale(cfg.noise, cfg.batchSize) : 0;
+    f[11] = cfg.samRho;
     device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();

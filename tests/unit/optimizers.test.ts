@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findOptimizer, getOptimizer, HyperParamError, OPTIMIZER_DEFS, resolveHyper } from '../../src/core/optimizers';
+import { findOptimizer, getOptimizer, HyperParamError, OPTIMIZER_DEFS, resolveHyper, PROGRAM_INPUTS } from '../../src/core/optimizers';
 import { LAMBDA, QUAD, runEngine, SHIFTED, SHIFTED_EXPR, START, type Grad } from '../helpers/optimizer-run';
 
 
@@ -227,7 +227,7 @@ describe('hyperparameter validation', () => {
       expect(c.hyperStride).toBe(def.hyper.length);
       expect(c.stateStride).toBe(2 * def.state.length);
       expect(Object.keys(c.program.outputs).sort()).toEqual(['p', ...def.state].sort());
-      expect(c.program.inputs).toEqual(['p', 'g', 't', ...def.hyper.map((h) => h.name), ...def.state]);
+      expect(c.program.inputs).toEqual([...PROGRAM_INPUTS, ...def.hyper.map((h) => h.name), ...def.state]);
       for (const h of def.hyper) expect(() => resolveHyper(def, { [h.name]: h.default })).not.toThrow();
     }
   });

@@ -72,7 +72,7 @@ describe('parseExpression: valid input', () => {
       exp: Math.exp, log: Math.log, ln: Math.log, log2: Math.log2, log10: Math.log10, sqrt: Math.sqrt,
       abs: Math.abs, sign: Math.sign, sin: Math.sin, cos: Math.cos, tan: Math.tan, atan: Math.atan,
       sinh: Math.sinh, cosh: Math.cosh, tanh: Math.tanh,
-      sigmoid: (a) => 1 / (1 + Math.exp(-a)), softplus: (a) => Math.log1p(Math.exp(a)), square: (a) => a * a,
+      sigmoid: (a) => 1 / (1 + Math.exp(-a)), softplus: (a) => Math.log1p(Math.exp(a)), square: (a) => a * a, floor: Math.floor,
     };
     const seen = new Set<string>();
     for (const [name, spec] of Object.entries(FUNCTIONS)) {

@@ -38,7 +38,7 @@ describe('optimizer specialization', () => {
       const H = generic.hyperStride;
       for (let k = 0; k < 200; k++) {
         const r = (c: number) => Math.fround(uniform01(7, k, c) * 4 - 2);
-        const inputs = [r(0), r(1), k % 10, ...Array.from(particles.hyper.subarray(0, H)), ...generic.def.state.map((_, s) => Math.abs(r(2 + s)))];
+        const inputs = [r(0), r(1), k % 10, 0, r(5), Math.abs(r(6)), 0, 0, 0, ...Array.from(particles.hyper.subarray(0, H)), ...generic.def.state.map((_, s) => Math.abs(r(2 + s)))];
         a.run(...inputs);
         b.run(...inputs);
         for (const out of Object.keys(generic.program.outputs)) expect(b.out(out), out).toBe(a.out(out));

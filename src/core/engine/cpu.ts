@@ -2,13 +2,19 @@
 // Math.fround), the same state layout and update order as shaders/step.ts.
 
 import { Evaluator } from '../expr/program';
-import { specializeFor } from '../optimizers';
+import { NOISE_PROGRAM, noiseScale, noiseUniforms } from '../noise';
+import { PROGRAM_INPUTS, specializeFor } from '../optimizers';
 import { NO_MINIMUM, Status, cloneParticles, type ParticleState } from '../particles';
 import { minimaTable, type Engine, type EngineSetup, type MinimaTable } from './engine';
 
 const f32 = Math.fround;
 /** PyTorch's clip_grad_norm_ adds 1e-6 to the norm. */
 const CLIP_EPS = Math.fround(1e-6);
+/** SAM's guard against a zero gradient. */
+const SAM_EPS = Math.fround(1e-12);
+/** Registers of the optimizer program's fixed inputs. */
+const IN = Object.fromEntries(PROGRAM_INPUTS.map((name, k) => [name, k])) as Record<(typeof PROGRAM_INPUTS)[number], number>;
+const FIRST_HYPER = PROGRAM_INPUTS.length;
 
 export function classify(t: MinimaTable, x: number, y: number, loss: number): number {
   let best = NO_MINIMUM;
@@ -32,12 +38,17 @@ export class CpuEngine implements Engine {
   private readonly p: ParticleState;
   private readonly surf: Evaluator;
   private readonly lossOnly: Evaluator;
+  private readonly hess: Evaluator | null;
+  private readonly noise = new Evaluator(NOISE_PROGRAM);
   private readonly opt: Evaluator;
   private readonly minima: MinimaTable;
   /** Register of each state slot's new value in the optimizer program. */
   private readonly slotOut: number[];
   /** The run config in float32, as the kernel's uniforms hold it. */
-  private readonly limits: { gtol2: number; ftol: number; posBound: number; lossBound: number; clipNorm: number; clipValue: number };
+  private readonly limits: {
+    gtol2: number; ftol: number; posBound: number; lossBound: number;
+    clipNorm: number; clipValue: number; noiseScale: number; seed: number; samRho: number;
+  };
   private readonly newCoord = [0, 0];
 
   constructor(private readonly setup: EngineSetup) {
@@ -46,8 +57,10 @@ export class CpuEngine implements Engine {
     this.surf = new Evaluator(setup.surface.step);
     this.lossOnly = new Evaluator(setup.surface.loss);
     // The same specialization as the GPU kernel: shared hyperparameters are constants.
-    this.opt = new Evaluator(specializeFor(setup.optimizer, this.p.hyper, this.n).program);
-    this.slotOut = setup.optimizer.def.state.map((s) => this.opt.program.outputs[s]);
+    const opt = specializeFor(setup.optimizer, this.p.hyper, this.n);
+    this.opt = new Evaluator(opt.program);
+    this.slotOut = opt.state.map((s) => this.opt.program.outputs[s]);
+    this.hess = opt.needsHessian ? new Evaluator(setup.surface.hessian) : null;
     this.minima = minimaTable(setup.surface);
     const cfg = setup.config;
     this.limits = {
@@ -57,6 +70,9 @@ export class CpuEngine implements Engine {
       lossBound: f32(cfg.lossBound),
       clipNorm: f32(cfg.clipNorm),
       clipValue: f32(cfg.clipValue),
+      noiseScale: cfg.noise > 0 ? noiseScale(cfg.noise, cfg.batchSize) : 0,
+      seed: cfg.seed >>> 0,
+      samRho: f32(cfg.samRho),
     };
   }
 
@@ -73,7 +89,7 @@ export class CpuEngine implements Engine {
   private stepParticle(i: number, k: number): void {
     const { pos, hyper, state, info, hyperStride: H, stateStride: S } = this.p;
     if (info[4 * i] !== Status.Running) return;
-    const { gtol2, ftol, posBound, lossBound, clipNorm, clipValue } = this.limits;
+    const { gtol2, ftol, posBound, lossBound, clipNorm, clipValue, noiseScale: sigma, seed, samRho } = this.limits;
     const surf = this.surf;
     const sr = surf.regs;
     const { loss: iLoss, gx: iGx, gy: iGy } = surf.program.outputs;
@@ -111,11 +127,28 @@ export class CpuEngine implements Engine {
         minimum = classify(this.minima, x, y, L);
         break;
       }
-      // Clipping as shaders/step.ts does it: by norm, then by value.
+      // The gradient the optimizer sees, as shaders/step.ts builds it: SAM's, then noise,
+      // then clipping by norm (clip_grad_norm_) and by value.
+      const gnorm = f32(Math.sqrt(gn2));
       let cgx = gx;
       let cgy = gy;
+      if (samRho > 0) {
+        const sc = f32(samRho / f32(gnorm + SAM_EPS));
+        sr[0] = f32(x + f32(gx * sc));
+        sr[1] = f32(y + f32(gy * sc));
+        surf.exec();
+        cgx = sr[iGx];
+        cgy = sr[iGy];
+      }
+      if (sigma > 0) {
+        const [u1, u2] = noiseUniforms(seed, i, steps);
+        const nz = this.noise.run(u1, u2);
+        cgx = f32(cgx + f32(sigma * nz.out('zx')));
+        cgy = f32(cgy + f32(sigma * nz.out('zy')));
+      }
       if (clipNorm > 0) {
-        const coef = Math.min(1, f32(clipNorm / f32(f32(Math.sqrt(gn2)) + CLIP_EPS)));
+        const cn = f32(Math.sqrt(f32(f32(cgx * cgx) + f32(cgy * cgy))));
+        const coef = Math.min(1, f32(clipNorm / f32(cn + CLIP_EPS)));
         cgx = f32(cgx * coef);
         cgy = f32(cgy * coef);
       }
@@ -123,15 +156,28 @@ export class CpuEngine implements Engine {
         cgx = Math.min(clipValue, Math.max(-clipValue, cgx));
         cgy = Math.min(clipValue, Math.max(-clipValue, cgy));
       }
-      // The optimizer program, once per coordinate: inputs p, g, t, hyper..., state...
+      let hxx = 0, hxy = 0, hyy = 0;
+      if (this.hess) {
+        const h = this.hess.run(x, y);
+        hxx = h.out('hxx');
+        hxy = h.out('hxy');
+        hyy = h.out('hyy');
+      }
+      // The optimizer program (with its schedule), once per coordinate.
       const t = steps;
       const newCoord = this.newCoord;
       for (let c = 0; c < 2; c++) {
-        r[0] = c === 0 ? x : y;
-        r[1] = c === 0 ? cgx : cgy;
-        r[2] = t;
-        for (let h = 0; h < H; h++) r[3 + h] = hyper[i * H + h];
-        for (let sl = 0; sl < slots; sl++) r[3 + H + sl] = state[i * S + 2 * sl + c];
+        r[IN.p] = c === 0 ? x : y;
+        r[IN.g] = c === 0 ? cgx : cgy;
+        r[IN.t] = t;
+        r[IN.coord] = c;
+        r[IN.loss] = L;
+        r[IN.gnorm] = gnorm;
+        r[IN.hxx] = hxx;
+        r[IN.hxy] = hxy;
+        r[IN.hyy] = hyy;
+        for (let h = 0; h < H; h++) r[FIRST_HYPER + h] = hyper[i * H + h];
+        for (let sl = 0; sl < slots; sl++) r[FIRST_HYPER + H + sl] = state[i * S + 2 * sl + c];
         opt.exec();
         newCoord[c] = r[pOut];
         for (let sl = 0; sl < slots; sl++) state[i * S + 2 * sl + c] = r[slotOut[sl]];

@@ -5,7 +5,7 @@
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'log2' | 'log10' | 'sqrt' | 'abs' | 'sign'
   | 'sin' | 'cos' | 'tan' | 'atan' | 'sinh' | 'cosh' | 'tanh' | 'sigmoid' | 'softplus'
-  | 'not';
+  | 'floor' | 'not';
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'min' | 'max'
   | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne' | 'and' | 'or';
@@ -44,6 +44,7 @@ export function applyOp(op: Op, a: number, b = 0, c = 0, n = 0): number {
     case 'sqrt': return Math.sqrt(a);
     case 'abs': return Math.abs(a);
     case 'sign': return a > 0 ? 1 : a < 0 ? -1 : 0;
+    case 'floor': return Math.floor(a);
     case 'sin': return Math.sin(a);
     case 'cos': return Math.cos(a);
     case 'tan': return Math.tan(a);
@@ -241,6 +242,7 @@ export function differentiate(g: Graph, root: Node, name: string): Node {
       case 'sqrt': return g.div(d(a), g.mul(g.num(2), node));
       case 'abs': return g.mul(g.call('sign', a), d(a));
       case 'sign': return g.num(0);
+      case 'floor': return g.num(0);
       case 'sin': return g.mul(g.call('cos', a), d(a));
       case 'cos': return g.neg(g.mul(g.call('sin', a), d(a)));
       case 'tan': return g.mul(g.add(g.num(1), g.powi(node, 2)), d(a));

@@ -35,6 +35,7 @@ export const FUNCTIONS: Record<string, FnSpec> = {
   sqrt: unary('sqrt'),
   abs: unary('abs'),
   sign: unary('sign'),
+  floor: unary('floor'),
   sin: unary('sin'),
   cos: unary('cos'),
   tan: unary('tan'),

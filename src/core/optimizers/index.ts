@@ -1,4 +1,5 @@
-import { compileOptimizer, HyperParamError, type CompiledOptimizer, type OptimizerDef } from './optimizer';
+import { compileOptimizer, HyperParamError, variantKey, withPerCoordinateLr, type CompiledOptimizer, type OptimizerDef } from './optimizer';
+import type { ResolvedSchedule } from '../schedules';
 import { OPTIMIZER_DEFS } from './definitions';
 
 export * from './optimizer';
@@ -7,13 +8,21 @@ export { OPTIMIZER_DEFS } from './definitions';
 /** Compiled programs per definition and set of fixed hyperparameters. */
 const compiled = new WeakMap<OptimizerDef, Map<string, CompiledOptimizer>>();
 
-function compiledFor(def: OptimizerDef, fixed: Record<string, number>): CompiledOptimizer {
+function compiledFor(def: OptimizerDef, fixed: Record<string, number>, schedule?: ResolvedSchedule): CompiledOptimizer {
   let byFixed = compiled.get(def);
   if (!byFixed) compiled.set(def, (byFixed = new Map()));
-  const key = JSON.stringify(fixed);
+  const key = variantKey(fixed, schedule);
   let c = byFixed.get(key);
-  if (!c) byFixed.set(key, (c = compileOptimizer(def, fixed)));
+  if (!c) byFixed.set(key, (c = compileOptimizer(def, fixed, schedule)));
   return c;
+}
+
+export interface OptimizerOptions {
+  /** Constants compiled in. */
+  fixed?: Record<string, number>;
+  schedule?: ResolvedSchedule;
+  /** Separate learning rates for x (lr) and y (lr_y). */
+  perCoordinateLr?: boolean;
 }
 
 /** PyTorch class name or alias, case-insensitive ('sgd', 'Adam', 'gd'). */
@@ -27,9 +36,10 @@ export function findOptimizer(name: string): OptimizerDef {
   return def;
 }
 
-/** The compiled optimizer; `fixed` hyperparameters are compiled in as constants. */
-export function getOptimizer(name: string, fixed: Record<string, number> = {}): CompiledOptimizer {
-  return compiledFor(findOptimizer(name), fixed);
+/** The compiled optimizer, with its schedule and parameter groups; `fixed` hyperparameters are constants. */
+export function getOptimizer(name: string, opts: OptimizerOptions = {}): CompiledOptimizer {
+  const def = findOptimizer(name);
+  return compiledFor(opts.perCoordinateLr ? withPerCoordinateLr(def) : def, opts.fixed ?? {}, opts.schedule);
 }
 
 /** The optimizer specialized to `particles`: every hyperparameter they all share is a constant. */
@@ -41,5 +51,5 @@ export function specializeFor(opt: CompiledOptimizer, hyper: Float32Array, n: nu
     for (let i = 1; i < n; i++) if (!Object.is(hyper[i * H + k], v)) return;
     if (n > 0) fixed[h.name] = v;
   });
-  return compiledFor(opt.def, fixed);
+  return compiledFor(opt.def, fixed, opt.schedule);
 }

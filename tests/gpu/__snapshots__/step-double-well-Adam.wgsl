@@ -157,18 +157,20 @@ fn es_pow(x: f32, y: f32) -> f32 {
 }
 
 
+
 struct Params {
   n: u32,
   steps: u32,
   groups_x: u32,
-  _pad: u32,
+  seed: u32,
   gtol2: f32,
   ftol: f32,
   pos_bound: f32,
   loss_bound: f32,
   clip_norm: f32,
   clip_value: f32,
-  _pad2: vec2<u32>,
+  noise_scale: f32,
+  sam_rho: f32,
 }
 
 override WG: u32 = 64u;
@@ -371,86 +373,91 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     stop_loss = select(stop_loss, L, stop_now);
     running = running & !stop_now;
     let t = f32(steps);
-    // Clipping as CpuEngine does it: by norm (clip_grad_norm_), then by value.
-    // Clipping is compiled in only when used: even a branch that is the same for every
-    // particle costs SIMD hardware that cannot know it is.
+    let gnorm = sqrt(gn2);
+    // The gradient the optimizer sees, as CpuEngine builds it: SAM's, then noise, then
+    // clipping by norm (clip_grad_norm_) and by value. Each is compiled in only when used:
+    // even a branch that is the same for every particle costs SIMD hardware that cannot
+    // know it is.
     var cgx = gx;
     var cgy = gy;
 
 
+
+
+
     {
-      let ox13: f32 = t + 1.0f;
-      let ox14: f32 = es_pow(h_beta1, ox13);
-      let ox15: f32 = 1.0f - ox14;
-      let ox16: f32 = h_lr / ox15;
-      let ox17: f32 = 1.0f - h_beta1;
-      let ox19: bool = ox17 < 0.5f;
-      let ox20: f32 = x * h_weight_decay;
-      let ox21: f32 = cgx + ox20;
-      let ox22: f32 = ox21 - sx_exp_avg;
-      let ox23: f32 = ox17 * ox22;
-      let ox24: f32 = sx_exp_avg + ox23;
-      let ox25: f32 = 1.0f - ox17;
-      let ox26: f32 = ox22 * ox25;
-      let ox27: f32 = ox21 - ox26;
-      let ox28: f32 = select(ox27, ox24, ox19);
-      let ox29: bool = h_amsgrad == 1.0f;
-      let ox30: f32 = h_beta2 * sx_exp_avg_sq;
-      let ox31: f32 = 1.0f - h_beta2;
-      let ox32: f32 = ox21 * ox31;
-      let ox33: f32 = ox21 * ox32;
-      let ox34: f32 = ox30 + ox33;
-      let ox35: f32 = max(sx_max_exp_avg_sq, ox34);
-      let ox36: f32 = select(sx_max_exp_avg_sq, ox35, ox29);
-      let ox37: f32 = select(ox34, ox36, ox29);
-      let ox38: f32 = es_pow(h_beta2, ox13);
-      let ox39: f32 = 1.0f - ox38;
-      let ox40: f32 = ox37 / ox39;
-      let ox41: f32 = sqrt(ox40);
-      let ox42: f32 = h_eps + ox41;
-      let ox43: f32 = ox28 / ox42;
-      let ox44: f32 = ox16 * ox43;
-      let ox45: f32 = x - ox44;
-      let oy13: f32 = t + 1.0f;
-      let oy14: f32 = es_pow(h_beta1, oy13);
-      let oy15: f32 = 1.0f - oy14;
-      let oy16: f32 = h_lr / oy15;
-      let oy17: f32 = 1.0f - h_beta1;
-      let oy19: bool = oy17 < 0.5f;
-      let oy20: f32 = y * h_weight_decay;
-      let oy21: f32 = cgy + oy20;
-      let oy22: f32 = oy21 - sy_exp_avg;
-      let oy23: f32 = oy17 * oy22;
-      let oy24: f32 = sy_exp_avg + oy23;
-      let oy25: f32 = 1.0f - oy17;
-      let oy26: f32 = oy22 * oy25;
-      let oy27: f32 = oy21 - oy26;
-      let oy28: f32 = select(oy27, oy24, oy19);
-      let oy29: bool = h_amsgrad == 1.0f;
-      let oy30: f32 = h_beta2 * sy_exp_avg_sq;
-      let oy31: f32 = 1.0f - h_beta2;
-      let oy32: f32 = oy21 * oy31;
-      let oy33: f32 = oy21 * oy32;
-      let oy34: f32 = oy30 + oy33;
-      let oy35: f32 = max(sy_max_exp_avg_sq, oy34);
-      let oy36: f32 = select(sy_max_exp_avg_sq, oy35, oy29);
-      let oy37: f32 = select(oy34, oy36, oy29);
-      let oy38: f32 = es_pow(h_beta2, oy13);
-      let oy39: f32 = 1.0f - oy38;
-      let oy40: f32 = oy37 / oy39;
-      let oy41: f32 = sqrt(oy40);
-      let oy42: f32 = h_eps + oy41;
-      let oy43: f32 = oy28 / oy42;
-      let oy44: f32 = oy16 * oy43;
-      let oy45: f32 = y - oy44;
-      let nx_p = ox45;
-      let nx_exp_avg = ox28;
-      let nx_exp_avg_sq = ox34;
-      let nx_max_exp_avg_sq = ox36;
-      let ny_p = oy45;
-      let ny_exp_avg = oy28;
-      let ny_exp_avg_sq = oy34;
-      let ny_max_exp_avg_sq = oy36;
+      let ox19: f32 = t + 1.0f;
+      let ox20: f32 = es_pow(h_beta1, ox19);
+      let ox21: f32 = 1.0f - ox20;
+      let ox22: f32 = h_lr / ox21;
+      let ox23: f32 = 1.0f - h_beta1;
+      let ox25: bool = ox23 < 0.5f;
+      let ox26: f32 = x * h_weight_decay;
+      let ox27: f32 = cgx + ox26;
+      let ox28: f32 = ox27 - sx_exp_avg;
+      let ox29: f32 = ox23 * ox28;
+      let ox30: f32 = sx_exp_avg + ox29;
+      let ox31: f32 = 1.0f - ox23;
+      let ox32: f32 = ox28 * ox31;
+      let ox33: f32 = ox27 - ox32;
+      let ox34: f32 = select(ox33, ox30, ox25);
+      let ox35: bool = h_amsgrad == 1.0f;
+      let ox36: f32 = h_beta2 * sx_exp_avg_sq;
+      let ox37: f32 = 1.0f - h_beta2;
+      let ox38: f32 = ox27 * ox37;
+      let ox39: f32 = ox27 * ox38;
+      let ox40: f32 = ox36 + ox39;
+      let ox41: f32 = max(sx_max_exp_avg_sq, ox40);
+      let ox42: f32 = select(sx_max_exp_avg_sq, ox41, ox35);
+      let ox43: f32 = select(ox40, ox42, ox35);
+      let ox44: f32 = es_pow(h_beta2, ox19);
+      let ox45: f32 = 1.0f - ox44;
+      let ox46: f32 = ox43 / ox45;
+      let ox47: f32 = sqrt(ox46);
+      let ox48: f32 = h_eps + ox47;
+      let ox49: f32 = ox34 / ox48;
+      let ox50: f32 = ox22 * ox49;
+      let ox51: f32 = x - ox50;
+      let oy19: f32 = t + 1.0f;
+      let oy20: f32 = es_pow(h_beta1, oy19);
+      let oy21: f32 = 1.0f - oy20;
+      let oy22: f32 = h_lr / oy21;
+      let oy23: f32 = 1.0f - h_beta1;
+      let oy25: bool = oy23 < 0.5f;
+      let oy26: f32 = y * h_weight_decay;
+      let oy27: f32 = cgy + oy26;
+      let oy28: f32 = oy27 - sy_exp_avg;
+      let oy29: f32 = oy23 * oy28;
+      let oy30: f32 = sy_exp_avg + oy29;
+      let oy31: f32 = 1.0f - oy23;
+      let oy32: f32 = oy28 * oy31;
+      let oy33: f32 = oy27 - oy32;
+      let oy34: f32 = select(oy33, oy30, oy25);
+      let oy35: bool = h_amsgrad == 1.0f;
+      let oy36: f32 = h_beta2 * sy_exp_avg_sq;
+      let oy37: f32 = 1.0f - h_beta2;
+      let oy38: f32 = oy27 * oy37;
+      let oy39: f32 = oy27 * oy38;
+      let oy40: f32 = oy36 + oy39;
+      let oy41: f32 = max(sy_max_exp_avg_sq, oy40);
+      let oy42: f32 = select(sy_max_exp_avg_sq, oy41, oy35);
+      let oy43: f32 = select(oy40, oy42, oy35);
+      let oy44: f32 = es_pow(h_beta2, oy19);
+      let oy45: f32 = 1.0f - oy44;
+      let oy46: f32 = oy43 / oy45;
+      let oy47: f32 = sqrt(oy46);
+      let oy48: f32 = h_eps + oy47;
+      let oy49: f32 = oy34 / oy48;
+      let oy50: f32 = oy22 * oy49;
+      let oy51: f32 = y - oy50;
+      let nx_p = ox51;
+      let nx_exp_avg = ox34;
+      let nx_exp_avg_sq = ox40;
+      let nx_max_exp_avg_sq = ox42;
+      let ny_p = oy51;
+      let ny_exp_avg = oy34;
+      let ny_exp_avg_sq = oy40;
+      let ny_max_exp_avg_sq = oy42;
       x = select(x, nx_p, running);
       y = select(y, ny_p, running);
       sx_exp_avg = select(sx_exp_avg, nx_exp_avg, running);

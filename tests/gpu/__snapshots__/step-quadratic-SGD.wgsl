@@ -157,18 +157,20 @@ fn es_pow(x: f32, y: f32) -> f32 {
 }
 
 
+
 struct Params {
   n: u32,
   steps: u32,
   groups_x: u32,
-  _pad: u32,
+  seed: u32,
   gtol2: f32,
   ftol: f32,
   pos_bound: f32,
   loss_bound: f32,
   clip_norm: f32,
   clip_value: f32,
-  _pad2: vec2<u32>,
+  noise_scale: f32,
+  sam_rho: f32,
 }
 
 override WG: u32 = 64u;
@@ -267,50 +269,55 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     stop_loss = select(stop_loss, L, stop_now);
     running = running & !stop_now;
     let t = f32(steps);
-    // Clipping as CpuEngine does it: by norm (clip_grad_norm_), then by value.
-    // Clipping is compiled in only when used: even a branch that is the same for every
-    // particle costs SIMD hardware that cannot know it is.
+    let gnorm = sqrt(gn2);
+    // The gradient the optimizer sees, as CpuEngine builds it: SAM's, then noise, then
+    // clipping by norm (clip_grad_norm_) and by value. Each is compiled in only when used:
+    // even a branch that is the same for every particle costs SIMD hardware that cannot
+    // know it is.
     var cgx = gx;
     var cgy = gy;
 
 
+
+
+
     {
-      let ox10: bool = h_momentum == 0.0f;
-      let ox11: f32 = x * h_weight_decay;
-      let ox12: f32 = cgx + ox11;
-      let ox14: bool = h_nesterov == 1.0f;
-      let ox15: bool = t == 0.0f;
-      let ox16: f32 = h_momentum * sx_buf;
-      let ox17: f32 = 1.0f - h_dampening;
-      let ox18: f32 = ox12 * ox17;
-      let ox19: f32 = ox16 + ox18;
-      let ox20: f32 = select(ox19, ox12, ox15);
-      let ox21: f32 = h_momentum * ox20;
-      let ox22: f32 = ox12 + ox21;
-      let ox23: f32 = select(ox20, ox22, ox14);
-      let ox24: f32 = select(ox23, ox12, ox10);
-      let ox25: f32 = h_lr * ox24;
-      let ox26: f32 = x - ox25;
-      let oy10: bool = h_momentum == 0.0f;
-      let oy11: f32 = y * h_weight_decay;
-      let oy12: f32 = cgy + oy11;
-      let oy14: bool = h_nesterov == 1.0f;
-      let oy15: bool = t == 0.0f;
-      let oy16: f32 = h_momentum * sy_buf;
-      let oy17: f32 = 1.0f - h_dampening;
-      let oy18: f32 = oy12 * oy17;
-      let oy19: f32 = oy16 + oy18;
-      let oy20: f32 = select(oy19, oy12, oy15);
-      let oy21: f32 = h_momentum * oy20;
-      let oy22: f32 = oy12 + oy21;
-      let oy23: f32 = select(oy20, oy22, oy14);
-      let oy24: f32 = select(oy23, oy12, oy10);
-      let oy25: f32 = h_lr * oy24;
-      let oy26: f32 = y - oy25;
-      let nx_p = ox26;
-      let nx_buf = ox20;
-      let ny_p = oy26;
-      let ny_buf = oy20;
+      let ox16: bool = h_momentum == 0.0f;
+      let ox17: f32 = x * h_weight_decay;
+      let ox18: f32 = cgx + ox17;
+      let ox20: bool = h_nesterov == 1.0f;
+      let ox21: bool = t == 0.0f;
+      let ox22: f32 = h_momentum * sx_buf;
+      let ox23: f32 = 1.0f - h_dampening;
+      let ox24: f32 = ox18 * ox23;
+      let ox25: f32 = ox22 + ox24;
+      let ox26: f32 = select(ox25, ox18, ox21);
+      let ox27: f32 = h_momentum * ox26;
+      let ox28: f32 = ox18 + ox27;
+      let ox29: f32 = select(ox26, ox28, ox20);
+      let ox30: f32 = select(ox29, ox18, ox16);
+      let ox31: f32 = h_lr * ox30;
+      let ox32: f32 = x - ox31;
+      let oy16: bool = h_momentum == 0.0f;
+      let oy17: f32 = y * h_weight_decay;
+      let oy18: f32 = cgy + oy17;
+      let oy20: bool = h_nesterov == 1.0f;
+      let oy21: bool = t == 0.0f;
+      let oy22: f32 = h_momentum * sy_buf;
+      let oy23: f32 = 1.0f - h_dampening;
+      let oy24: f32 = oy18 * oy23;
+      let oy25: f32 = oy22 + oy24;
+      let oy26: f32 = select(oy25, oy18, oy21);
+      let oy27: f32 = h_momentum * oy26;
+      let oy28: f32 = oy18 + oy27;
+      let oy29: f32 = select(oy26, oy28, oy20);
+      let oy30: f32 = select(oy29, oy18, oy16);
+      let oy31: f32 = h_lr * oy30;
+      let oy32: f32 = y - oy31;
+      let nx_p = ox32;
+      let nx_buf = ox26;
+      let ny_p = oy32;
+      let ny_buf = oy26;
       x = select(x, nx_p, running);
       y = select(y, ny_p, running);
       sx_buf = select(sx_buf, nx_buf, running);
