@@ -144,5 +144,13 @@ export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Rec
       break;
     }
   }
+  // Parameters that default to another (lr_y to lr) follow each particle's own value
+  // unless they were given or are an axis of the layout.
+  const axes = layout.kind === 'product' ? [layout.x.param, layout.y.param] : [];
+  def.hyper.forEach((h, k) => {
+    if (!h.defaultFrom || base[h.name] !== undefined || axes.includes(h.name)) return;
+    const from = hyperIndex(h.defaultFrom);
+    for (let i = 0; i < n; i++) p.hyper[i * H + k] = p.hyper[i * H + from];
+  });
   return p;
 }

@@ -3,6 +3,7 @@ import { afterAll } from 'vitest';
 import { buildParticles, type Layout } from '../../src/core/layouts';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { getOptimizer } from '../../src/core/optimizers';
+import { resolveSchedule } from '../../src/core/schedules';
 import { DEFAULT_RUN_CONFIG, type ParticleState, type RunConfig } from '../../src/core/particles';
 import type { Surface } from '../../src/core/surfaces';
 import type { DeviceHandle } from '../../src/gpu/device';
@@ -29,9 +30,12 @@ export async function runBoth(
   surface: Surface,
   optimizer: string,
   layout: Layout,
-  opts: { hyper?: Record<string, number | undefined>; steps: number; perDispatch?: number; config?: Partial<RunConfig> },
+  opts: {
+    hyper?: Record<string, number | undefined>; steps: number; perDispatch?: number; config?: Partial<RunConfig>;
+    schedule?: string; perCoordinateLr?: boolean;
+  },
 ): Promise<PairRun> {
-  const opt = getOptimizer(optimizer);
+  const opt = getOptimizer(optimizer, { schedule: opts.schedule ? resolveSchedule(opts.schedule) : undefined, perCoordinateLr: opts.perCoordinateLr });
   const particles = buildParticles(layout, opt, opts.hyper ?? {});
   const setup = { surface, optimizer: opt, particles, config: { ...DEFAULT_RUN_CONFIG, ...opts.config } };
   const cpu = new CpuEngine(setup);
@@ -55,6 +59,7 @@ export function maxRelativeDiff(a: ParticleState, b: ParticleState, floor = 1e-3
     for (let c = 0; c < 3; c++) {
       const u = a.pos[4 * i + c];
       const v = b.pos[4 * i + c];
+      if (Object.is(u, v) || (Number.isNaN(u) && Number.isNaN(v))) continue;
       const d = Math.abs(u - v) / Math.max(Math.abs(u), Math.abs(v), floor);
       if (!(d <= diff)) {
         diff = Number.isNaN(d) ? Infinity : d;

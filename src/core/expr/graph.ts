@@ -139,6 +139,8 @@ export class Graph {
   add(a: Node, b: Node): Node {
     if (isZero(a)) return b;
     if (isZero(b)) return a;
+    const folded = this.foldConstants('add', a, b);
+    if (folded) return folded;
     if (b.kind === 'call' && b.op === 'neg') return this.sub(a, b.args[0]);
     if (a.kind === 'call' && a.op === 'neg') return this.sub(b, a.args[0]);
     return this.raw('add', [a, b]);
@@ -148,6 +150,17 @@ export class Graph {
     if (isZero(b)) return a;
     if (isZero(a)) return this.neg(b);
     if (a === b) return this.num(0);
+    if (b.kind === 'num' && !(a.kind === 'num')) {
+      const folded = this.foldConstants('add', a, this.num(-b.value));
+      if (folded) return folded;
+    }
+    // c1 - (c2 - x) = (c1 - c2) + x; c1 - (x + c2) = (c1 - c2) - x: e.g. 1 - (1 - b) is b.
+    if (a.kind === 'num' && b.kind === 'call' && (b.op === 'sub' || b.op === 'add')) {
+      const [u, v] = b.args;
+      if (b.op === 'sub' && u.kind === 'num') return this.add(v, this.num(a.value - u.value));
+      const k = u.kind === 'num' ? u : v.kind === 'num' ? v : null;
+      if (b.op === 'add' && k) return this.sub(this.num(a.value - k.value), k === u ? v : u);
+    }
     if (b.kind === 'call' && b.op === 'neg') return this.add(a, b.args[0]);
     return this.raw('sub', [a, b]);
   }
@@ -159,6 +172,8 @@ export class Graph {
     if (isNum(a, -1)) return this.neg(b);
     if (isNum(b, -1)) return this.neg(a);
     if (a === b) return this.powi(a, 2);
+    const folded = this.foldConstants('mul', a, b);
+    if (folded) return folded;
     return this.raw('mul', [a, b]);
   }
 
@@ -170,6 +185,31 @@ export class Graph {
     // compilers make that rewrite on their own (fast math), so we define it that way.
     if (b.kind === 'num' && b.value !== 0 && Number.isFinite(1 / b.value)) return this.mul(a, this.num(1 / b.value));
     return this.raw('div', [a, b]);
+  }
+
+  /**
+   * (x op c1) op c2 -> x op (c1 op c2) for op in {+, *} (and x - c as x + (-c)). GPU
+   * compilers reassociate constant chains on their own (fast math): the graph does it
+   * first, so both engines round the same single constant.
+   */
+  private foldConstants(op: 'add' | 'mul', a: Node, b: Node): Node | null {
+    const [k, e] = a.kind === 'num' ? [a, b] : b.kind === 'num' ? [b, a] : [null, null];
+    if (!k || e.kind !== 'call') return null;
+    if (e.op === op) {
+      const [u, v] = e.args;
+      const inner = u.kind === 'num' ? u : v.kind === 'num' ? v : null;
+      if (!inner) return null;
+      const rest = inner === u ? v : u;
+      const c = op === 'add' ? inner.value + k.value : inner.value * k.value;
+      return op === 'add' ? this.add(rest, this.num(c)) : this.mul(rest, this.num(c));
+    }
+    if (op === 'add' && e.op === 'sub') {
+      const [u, v] = e.args;
+      // (u - c1) + c2 = u + (c2 - c1); (c1 - v) + c2 = (c1 + c2) - v
+      if (v.kind === 'num') return this.add(u, this.num(k.value - v.value));
+      if (u.kind === 'num') return this.sub(this.num(u.value + k.value), v);
+    }
+    return null;
   }
 
   neg(a: Node): Node {

@@ -44,7 +44,7 @@ export const SGD: OptimizerDef = {
 const ADAM_MOMENTS = `
     w = 1 - beta1
     exp_avg = w < 0.5 ? exp_avg + w * (g - exp_avg) : g - (g - exp_avg) * (1 - w)
-    exp_avg_sq = exp_avg_sq * beta2 + (1 - beta2) * g * g
+    exp_avg_sq = exp_avg_sq * beta2 + (1 - beta2) * (g * g)
     step = t + 1
     bc1 = 1 - beta1 ^ step
     bc2 = 1 - beta2 ^ step
@@ -118,7 +118,7 @@ export const NAdam: OptimizerDef = {
     mu_product = t == 0 ? mu : mu_product * mu
     w = 1 - beta1
     exp_avg = w < 0.5 ? exp_avg + w * (g - exp_avg) : g - (g - exp_avg) * (1 - w)
-    exp_avg_sq = exp_avg_sq * beta2 + (1 - beta2) * g * g
+    exp_avg_sq = exp_avg_sq * beta2 + (1 - beta2) * (g * g)
     denom = sqrt(exp_avg_sq / bc2) + eps
     p = p - lr * (1 - mu) / (1 - mu_product) * (g / denom)
     p = p - lr * mu_next / (1 - mu_product * mu_next) * (exp_avg / denom)
@@ -176,7 +176,7 @@ export const RMSprop: OptimizerDef = {
   state: ['square_avg', 'grad_avg', 'momentum_buffer'],
   update: `
     g = g + weight_decay * p
-    square_avg = square_avg * alpha + (1 - alpha) * g * g
+    square_avg = square_avg * alpha + (1 - alpha) * (g * g)
     w = 1 - alpha
     grad_avg = centered == 1 ? (w < 0.5 ? grad_avg + w * (g - grad_avg) : g - (g - grad_avg) * (1 - w)) : grad_avg
     avg = (centered == 1 ? sqrt(square_avg - grad_avg * grad_avg) : sqrt(square_avg)) + eps

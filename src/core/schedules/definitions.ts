@@ -422,13 +422,16 @@ export const GradNormBrake: ScheduleDef = {
   code: (p, { B, out, P }) => {
     const w = n(p, 'window');
     const h = (k: number) => `${P}h${k}`; // h1: the last norm, hw: window steps ago
+    // Until the window has filled, the history holds the first norm: growth is caught
+    // from step 1 on, before a fast divergence runs off.
     const after = [
-      `${P}brake = t >= ${lit(w)} and gnorm > ${lit(n(p, 'ratio'))} * ${h(w)}`,
+      `${P}brake = t > 0 and gnorm > ${lit(n(p, 'ratio'))} * ${h(w)}`,
       `${P}lr = ${P}brake ? max(${out} * ${lit(n(p, 'factor'))}, ${lit(n(p, 'min_lr'))}) : ${out}`,
+      `${P}fill = ${P}brake or t == 0`,
     ];
     // Shift the history (oldest first, so each reads its neighbour's old value); a brake
     // fills it with the current norm, restarting the window.
-    for (let k = w; k > 1; k--) after.push(`${h(k)} = ${P}brake ? gnorm : ${h(k - 1)}`);
+    for (let k = w; k > 1; k--) after.push(`${h(k)} = ${P}fill ? gnorm : ${h(k - 1)}`);
     after.push(`${h(1)} = gnorm`);
     const state = [`${P}lr`, ...Array.from({ length: w }, (_, k) => h(k + 1))];
     return { before: `${out} = t == 0 ? ${B} : ${P}lr`, after: after.join('\n'), state };

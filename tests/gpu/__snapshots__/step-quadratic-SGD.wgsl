@@ -188,12 +188,8 @@ fn surface_step(x: f32, y: f32) -> vec3<f32> {
   let s6: f32 = 10.0f * s5;
   let s7: f32 = s3 + s6;
   let s8: f32 = 0.5f * s7;
-  let s10: f32 = x * 2.0f;
-  let s11: f32 = 0.5f * s10;
-  let s12: f32 = y * 2.0f;
-  let s13: f32 = 10.0f * s12;
-  let s14: f32 = 0.5f * s13;
-  return vec3<f32>(s8, s11, s14);
+  let s9: f32 = y * 10.0f;
+  return vec3<f32>(s8, x, s9);
 }
 
 fn surface_loss(x: f32, y: f32) -> f32 {
