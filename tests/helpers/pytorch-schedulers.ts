@@ -42,7 +42,7 @@ class StepLR extends Scheduler {
     if (this.last_epoch === 0 || this.last_epoch % step_size !== 0) return this.group.lr;
     return this.group.lr * gamma;
   }
-  closed_form() {
+  override closed_form() {
     const { step_size, gamma = 0.1 } = this.p;
     return this.base_lr * gamma ** Math.floor(this.last_epoch / step_size);
   }
@@ -55,7 +55,7 @@ class MultiStepLR extends Scheduler {
     if (count === 0) return this.group.lr;
     return this.group.lr * gamma ** count;
   }
-  closed_form() {
+  override closed_form() {
     const { milestones, gamma = 0.1 } = this.p;
     const passed = (milestones as number[]).filter((m) => m <= this.last_epoch).length; // bisect_right on sorted
     return this.base_lr * gamma ** passed;
@@ -67,7 +67,7 @@ class ExponentialLR extends Scheduler {
     if (this.last_epoch === 0) return this.group.lr;
     return this.group.lr * this.p.gamma;
   }
-  closed_form() {
+  override closed_form() {
     return this.base_lr * this.p.gamma ** this.last_epoch;
   }
 }
@@ -82,7 +82,7 @@ class CosineAnnealingLR extends Scheduler {
     }
     return ((1 + Math.cos((Math.PI * e) / T_max)) / (1 + Math.cos((Math.PI * (e - 1)) / T_max))) * (this.group.lr - eta_min) + eta_min;
   }
-  closed_form() {
+  override closed_form() {
     const { T_max, eta_min = 0 } = this.p;
     return eta_min + ((this.base_lr - eta_min) * (1 + Math.cos((Math.PI * this.last_epoch) / T_max))) / 2;
   }
@@ -99,7 +99,7 @@ class CosineAnnealingWarmRestarts extends Scheduler {
     const { eta_min = 0 } = this.p;
     return eta_min + ((this.base_lr - eta_min) * (1 + Math.cos((Math.PI * this.T_cur) / this.T_i))) / 2;
   }
-  step(epoch?: number) {
+  override step(epoch?: number) {
     const { T_0, T_mult = 1 } = this.p;
     if (epoch === undefined && this.last_epoch < 0) epoch = 0;
     if (epoch === undefined) {
@@ -206,7 +206,7 @@ class LinearLR extends Scheduler {
     if (e > total_iters) return this.group.lr;
     return this.group.lr * (1 + (end_factor - start_factor) / (total_iters * start_factor + (e - 1) * (end_factor - start_factor)));
   }
-  closed_form() {
+  override closed_form() {
     const { start_factor = 1 / 3, end_factor = 1, total_iters = 5 } = this.p;
     return this.base_lr * (start_factor + ((end_factor - start_factor) * Math.min(total_iters, this.last_epoch)) / total_iters);
   }
@@ -220,7 +220,7 @@ class ConstantLR extends Scheduler {
     if (e !== total_iters) return this.group.lr;
     return this.group.lr * (1 / factor);
   }
-  closed_form() {
+  override closed_form() {
     const { factor = 1 / 3, total_iters = 5 } = this.p;
     return this.base_lr * (factor + (this.last_epoch >= total_iters ? 1 : 0) * (1 - factor));
   }
@@ -234,7 +234,7 @@ class PolynomialLR extends Scheduler {
     const decay = ((1 - e / total_iters) / (1 - (e - 1) / total_iters)) ** power;
     return this.group.lr * decay;
   }
-  closed_form() {
+  override closed_form() {
     const { total_iters = 5, power = 1 } = this.p;
     return this.base_lr * (1 - Math.min(total_iters, this.last_epoch) / total_iters) ** power;
   }
