@@ -6,10 +6,15 @@ import { dirname } from 'node:path';
 import { CpuEngine } from '../core/engine/cpu';
 import type { Engine, EngineSetup } from '../core/engine/engine';
 import { ExpressionError } from '../core/expr/parse';
-import { findOptimizer, getOptimizer, HyperParamError, OPTIMIZER_DEFS, resolveHyper, type CompiledOptimizer, type HyperParam, type OptimizerDef } from '../core/optimizers';
+import {
+  findOptimizer, getOptimizer, HyperParamError, OPTIMIZER_DEFS, resolveHyper, withPerCoordinateLr, type CompiledOptimizer, type HyperParam, type OptimizerDef,
+} from '../core/optimizers';
+import {
+  findSchedule, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, ScheduleError, scheduleText, type ResolvedSchedule, type ScheduleDef, type ScheduleSpec,
+} from '../core/schedules';
 import { checkDeviceCapacity, GpuEngine } from '../gpu/engine';
 import { nodeDevice } from '../gpu/node';
-import { DEFAULT_RUN_CONFIG, MAX_PARTICLES, ParticleError, type ParticleState, type RunConfig } from '../core/particles';
+import { DEFAULT_RUN_CONFIG, MAX_PARTICLES, ParticleError, runConfigProblem, type ParticleState, type RunConfig } from '../core/particles';
 import { PRESETS, PRESET_NAMES, PRESET_PARAMETERS, resolveSurface, type Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { flagKey, parseNumber, peekFlag, UsageError, type FlagSpec, type ParsedFlags } from './args';
@@ -218,9 +223,75 @@ export interface OptimizerChoice {
 }
 
 export function loadOptimizer(def: OptimizerDef, flags: ParsedFlags, lrForCheck?: number): OptimizerChoice {
-  const given = givenHyper(def, flags);
-  const hyper = resolveHyper(def, lrForCheck === undefined ? given : { ...given, lr: lrForCheck });
-  return { def, compiled: getOptimizer(def.name), given, hyper };
+  const schedule = loadSchedule(flags, def);
+  // --lr_y makes two parameter groups (lr for x, lr_y for y).
+  const perCoordinateLr = flags.has('lr_y');
+  const eff = perCoordinateLr ? withPerCoordinateLr(def) : def;
+  const given = givenHyper(eff, flags);
+  const hyper = resolveHyper(eff, lrForCheck === undefined ? given : { ...given, lr: lrForCheck });
+  let compiled: CompiledOptimizer;
+  try {
+    compiled = getOptimizer(def.name, { schedule, perCoordinateLr });
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
+    throw e;
+  }
+  return { def: eff, compiled, given, hyper };
+}
+
+// ---------------------------------------------------------------- schedule
+
+/** The schedule named by --schedule (its name, before any '('), before full parsing. */
+export function peekSchedule(argv: string[]): ScheduleDef | null {
+  const text = peekFlag(argv, 'schedule');
+  if (text === undefined) return null;
+  try {
+    return findSchedule(parseScheduleText(text).name);
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Flags for a schedule's parameters (those an optimizer flag does not already take). */
+export function scheduleFlags(def: ScheduleDef | null, optimizer: OptimizerDef | null): FlagSpec[] {
+  const specs: FlagSpec[] = [
+    { name: 'schedule', kind: 'string', meta: 'NAME|TEXT', help: `lr schedule, a name or PyTorch's constructor call without the optimizer, e.g. "StepLR(step_size=30, gamma=0.1)": ${SCHEDULE_DEFS.map((d) => d.name).join(', ')}` },
+  ];
+  if (!def) return specs;
+  const taken = new Set(optimizer ? [...optimizer.hyper.map((h) => flagKey(h.name)), ...tupleFlags(optimizer).map((t) => flagKey(t.name))] : []);
+  for (const p of def.params) {
+    if (taken.has(flagKey(p.name))) continue;
+    const dflt = p.default === undefined ? 'required' : p.default === 'lr' ? "the particle's lr" : p.default === null ? 'None' : String(p.default);
+    const help = `${def.name}: ${p.doc}`;
+    if (p.kind === 'bool') specs.push({ name: p.name, kind: 'bool', help, defaultText: dflt });
+    else if (p.kind === 'number' || p.kind === 'int') specs.push({ name: p.name, kind: 'string', meta: 'X', help, defaultText: dflt });
+    else if (p.kind === 'list') specs.push({ name: p.name, kind: 'string', meta: 'N,N,...', help, defaultText: dflt });
+    else if (p.kind === 'enum') specs.push({ name: p.name, kind: 'string', meta: p.options!.join('|'), help, defaultText: dflt });
+    else specs.push({ name: p.name, kind: 'string', meta: 'S(...), S(...)', help: `${help}; schedules separated by commas`, defaultText: dflt });
+  }
+  return specs;
+}
+
+/** --schedule with its parameters (inline and as flags), validated; undefined without --schedule. */
+export function loadSchedule(flags: ParsedFlags, optimizer: OptimizerDef | null): ResolvedSchedule | undefined {
+  const text = flags.get('schedule') as string | undefined;
+  if (text === undefined) return undefined;
+  try {
+    const spec = parseScheduleText(text);
+    const def = findSchedule(spec.name);
+    for (const f of scheduleFlags(def, optimizer).slice(1)) {
+      const v = flags.get(flagKey(f.name));
+      if (v === undefined) continue;
+      if (Object.hasOwn(spec.params, f.name)) throw new UsageError(`--${f.name} is also given inside --schedule: give it once`);
+      const p = def.params.find((q) => q.name === f.name)!;
+      spec.params[f.name] = p.kind === 'schedules' ? (parseScheduleText(`X(s=[${v}])`).params.s as ScheduleSpec[]) : (v as string | boolean);
+    }
+    return resolveSchedule(spec);
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
+    throw e;
+  }
 }
 
 export function describeHyper(def: OptimizerDef, hyper: Record<string, number>, skip: string[] = []): string {
@@ -228,6 +299,17 @@ export function describeHyper(def: OptimizerDef, hyper: Record<string, number>, 
     .filter((h) => !skip.includes(h.name))
     .map((h) => `${h.name}=${h.bool ? (hyper[h.name] ? 'true' : 'false') : fmt(hyper[h.name])}`)
     .join(' ');
+}
+
+/** The schedule and gradient transforms of a run, for summaries: ', StepLR(step_size=3), noise 0.1/sqrt(4)'. */
+export function describeExtras(opt: CompiledOptimizer, cfg: RunConfig): string {
+  const parts: string[] = [];
+  if (opt.schedule) parts.push(`schedule ${scheduleText(opt.schedule)}`);
+  if (cfg.samRho > 0) parts.push(`SAM rho=${fmt(cfg.samRho)}`);
+  if (cfg.noise > 0) parts.push(`noise ${fmt(cfg.noise)}/sqrt(${cfg.batchSize}) seed ${cfg.seed}`);
+  if (cfg.clipNorm > 0) parts.push(`clip_norm ${fmt(cfg.clipNorm)}`);
+  if (cfg.clipValue > 0) parts.push(`clip_value ${fmt(cfg.clipValue)}`);
+  return parts.length ? `, ${parts.join(', ')}` : '';
 }
 
 // ---------------------------------------------------------------- start, config, engine
@@ -244,6 +326,13 @@ export function loadConfig(flags: ParsedFlags): RunConfig {
   if (flags.has('bound')) cfg.posBound = flags.get('bound') as number;
   if (flags.has('clip_norm')) cfg.clipNorm = flags.get('clip_norm') as number;
   if (flags.has('clip_value')) cfg.clipValue = flags.get('clip_value') as number;
+  if (flags.has('noise')) cfg.noise = flags.get('noise') as number;
+  if (flags.has('batch_size')) cfg.batchSize = flags.get('batch_size') as number;
+  if (flags.has('seed')) cfg.seed = flags.get('seed') as number;
+  if (flags.has('sam_rho')) cfg.samRho = flags.get('sam_rho') as number;
+  if (cfg.batchSize !== 1 && cfg.noise === 0) throw new UsageError('--batch_size scales the gradient noise: give --noise SIGMA too');
+  const problem = runConfigProblem(cfg);
+  if (problem) throw new UsageError(problem);
   return cfg;
 }
 
@@ -254,6 +343,11 @@ export function configFlags(): FlagSpec[] {
     { name: 'bound', kind: 'number', min: 0, openMin: true, meta: 'B', help: 'diverged when |x| or |y| exceeds this', defaultText: String(DEFAULT_RUN_CONFIG.posBound) },
     { name: 'clip_norm', kind: 'number', min: 0, meta: 'C', help: 'clip the gradient norm to C before each step, as clip_grad_norm_ (0: off)', defaultText: '0' },
     { name: 'clip_value', kind: 'number', min: 0, meta: 'V', help: 'clamp each gradient component to [-V, V], as clip_grad_value_ (0: off)', defaultText: '0' },
+    { name: 'noise', kind: 'number', min: 0, meta: 'SIGMA', help: 'Gaussian gradient noise of standard deviation SIGMA/sqrt(B) per coordinate (0: off)', defaultText: '0' },
+    { name: 'batch_size', kind: 'int', min: 1, meta: 'B', help: 'batch size B in the noise scale SIGMA/sqrt(B)', defaultText: '1' },
+    { name: 'seed', kind: 'int', min: 0, meta: 'S', help: 'seed of every random draw (the noise)', defaultText: '0' },
+    { name: 'sam_rho', kind: 'number', min: 0, meta: 'RHO', help: 'SAM around the optimizer: the gradient at p + RHO g/|g| (0: off)', defaultText: '0' },
+    { name: 'lr_y', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'a learning rate of its own for y (parameter groups: lr is then x\'s)' },
   ];
 }
 

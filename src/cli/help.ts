@@ -53,6 +53,7 @@ Commands:
   run     one particle's trajectory (summary, or --json rows [x, y, loss, lr])
   sweep   many particles from one start, lr log-spaced over [--lr-min, --lr-max]:
           one row per particle (CSV or JSON), with a summary of where they ended
+  schedule  the lr of a schedule at steps 0 .. N-1 (PyTorch's lr_scheduler semantics)
   bench   particle-steps per second, GPU engine vs CPU reference, fused vs unfused
   help    this text, or 'etascape help <command>'
 
@@ -63,6 +64,10 @@ Examples:
   etascape run --surface "0.5*(x^2 + 10*y^2)" --optimizer gd --lr 0.1 --start 1,1 --steps 20 --json
   etascape sweep --surface quadratic --surface-param lambda2=20 --optimizer gd --lr-min 0.01 --lr-max 0.2 \\
                  --n 4096 --steps 2000 --start 1.5,1.5 --out sweep.csv
+  etascape schedule --schedule OneCycleLR --max_lr 0.1 --total_steps 100 --json
+  etascape run --surface double-well --optimizer sgd --lr 0.3 --momentum 0.9 \
+               --schedule "SequentialLR(schedulers=[LinearLR(start_factor=0.1, total_iters=20), CosineAnnealingLR(T_max=480)], milestones=[20])" \
+               --noise 0.5 --batch_size 8 --seed 1 --steps 500
   etascape bench --out bench/results/bench.json
 
 Errors print one line starting with 'etascape: '; exit code 2 for a bad command line

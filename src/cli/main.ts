@@ -8,15 +8,17 @@
 import pkg from '../../package.json';
 import { ExpressionError } from '../core/expr/parse';
 import { HyperParamError } from '../core/optimizers';
+import { ScheduleError } from '../core/schedules';
 import { ParticleError } from '../core/particles';
 import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
 import { benchTable, runBench } from './bench';
 import { writeOutput } from './common';
 import { mainHelp } from './help';
 import { runCommand, runHelp } from './run';
+import { scheduleCommand, scheduleHelp } from './schedule';
 import { sweepCommand, sweepHelp } from './sweep';
 
-const COMMANDS = ['run', 'sweep', 'bench'] as const;
+const COMMANDS = ['run', 'sweep', 'schedule', 'bench'] as const;
 
 const BENCH_FLAGS: FlagSpec[] = [
   { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
@@ -72,7 +74,7 @@ async function benchCommand(argv: string[], out: (s: string) => void): Promise<n
 }
 
 function isUsageError(e: unknown): boolean {
-  return e instanceof UsageError || e instanceof ExpressionError || e instanceof HyperParamError || e instanceof ParticleError;
+  return e instanceof UsageError || e instanceof ExpressionError || e instanceof HyperParamError || e instanceof ParticleError || e instanceof ScheduleError;
 }
 
 /** One line: the first line of the message, without a leading 'etascape: '. */
@@ -99,6 +101,7 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
       const topic = rest[0];
       if (topic === 'run') io.out(runHelp(null));
       else if (topic === 'sweep') io.out(sweepHelp(null));
+      else if (topic === 'schedule') io.out(scheduleHelp(null));
       else if (topic === 'bench') io.out(benchHelp());
       else throw new UsageError(`no help for '${topic}' (commands: ${COMMANDS.join(', ')})`);
       return 0;
@@ -108,6 +111,8 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
         return await runCommand(rest, io.out);
       case 'sweep':
         return await sweepCommand(rest, io.out, io.err);
+      case 'schedule':
+        return await scheduleCommand(rest, io.out);
       case 'bench':
         return await benchCommand(rest, io.out);
       default:

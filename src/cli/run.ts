@@ -3,19 +3,20 @@
 import { classify } from '../core/engine/cpu';
 import { minimaTable } from '../core/engine/engine';
 import { buildParticles } from '../core/layouts';
-import { particleAt, type ParticleView } from '../core/particles';
+import { particleAt, type ParticleState, type ParticleView } from '../core/particles';
 import type { OptimizerDef } from '../core/optimizers';
 import { formatFlags, parseFlags, type FlagSpec } from './args';
 import {
   configFlags, createEngine, describeHyper, f32, fmt, hyperFlags, loadConfig, loadEngineKind, loadOptimizer, loadStart, loadSurface,
-  minimaLines, minimumName, padTable, peekOptimizer, surfaceFlags, unknownFlagMessage,
+  describeExtras, minimaLines, minimumName, padTable, peekOptimizer, peekSchedule, scheduleFlags, surfaceFlags, unknownFlagMessage,
 } from './common';
+import type { ScheduleDef } from '../core/schedules';
 import { optimizerHelp, presetHelp } from './help';
 
 export const RUN_DEFAULT_STEPS = 100;
 
-export function runFlags(def: OptimizerDef): FlagSpec[] {
-  return [...baseRunFlags(), ...hyperFlags(def)];
+export function runFlags(def: OptimizerDef, schedule: ScheduleDef | null = null): FlagSpec[] {
+  return [...baseRunFlags(), ...hyperFlags(def), ...scheduleFlags(schedule, def)];
 }
 
 function baseRunFlags(): FlagSpec[] {
@@ -23,7 +24,7 @@ function baseRunFlags(): FlagSpec[] {
     ...surfaceFlags(),
     { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps', defaultText: String(RUN_DEFAULT_STEPS) },
     { name: 'engine', kind: 'string', meta: 'cpu|gpu', help: 'the CPU reference or the WebGPU engine', defaultText: 'cpu' },
-    { name: 'json', kind: 'bool', help: 'print {"trajectory": [[x, y, loss, lr], ...], "status", "steps", "minimum"}' },
+    { name: 'json', kind: 'bool', help: 'print {"trajectory": [[x, y, loss, lr], ...], "status", "steps", "minimum"} (lr: of the step that led to the row)' },
     ...configFlags(),
   ];
 }
@@ -59,7 +60,7 @@ export interface RunResult {
 
 export async function runCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const def = peekOptimizer(argv);
-  const flags = parseFlags(argv, runFlags(def), { unknown: unknownFlagMessage(def, 'run') });
+  const flags = parseFlags(argv, runFlags(def, peekSchedule(argv)), { unknown: unknownFlagMessage(def, 'run') });
   if (flags.get('help')) {
     out(runHelp(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
     return 0;
@@ -72,6 +73,9 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
   const config = loadConfig(flags);
   const lr = opt.hyper.lr;
   const particles = buildParticles({ kind: 'sweep', start, lrMin: lr, lrMax: lr, n: 1 }, opt.compiled, opt.given);
+  // With a schedule, the lr column is the lr the step used (the schedule keeps it as state).
+  const usedSlot = opt.compiled.state.indexOf('sch_lr_used');
+  const lrOf = (p: ParticleState, v: ParticleView) => (usedSlot >= 0 ? p.state[2 * usedSlot] : v.lr);
 
   const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config });
   const rows: RunResult['trajectory'] = [];
@@ -83,9 +87,10 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
     rows.push([f32(last.x), f32(last.y), f32(last.loss), f32(last.lr)]);
     for (let t = 1; t <= steps && last.status === 'running'; t++) {
       engine.step(1);
-      const p = particleAt(await engine.read(), 0);
+      const state = await engine.read();
+      const p = particleAt(state, 0);
       // A stop is detected before the update: the particle did not move.
-      if (p.steps > last.steps) rows.push([f32(p.x), f32(p.y), f32(p.loss), f32(p.lr)]);
+      if (p.steps > last.steps) rows.push([f32(p.x), f32(p.y), f32(p.loss), f32(lrOf(state, p))]);
       last = p;
     }
   } finally {
@@ -100,7 +105,7 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
 
   const lines: string[] = [];
   const surfaceName = surface.id === 'custom' ? surface.spec.expression : `${surface.id}: ${surface.spec.expression}`;
-  lines.push(`etascape run: ${def.name} (${describeHyper(def, opt.hyper)}) on ${surfaceName}, ${kind} engine${open.adapter ? ` (${open.adapter})` : ''}`);
+  lines.push(`etascape run: ${def.name} (${describeHyper(opt.def, opt.hyper)})${describeExtras(opt.compiled, config)} on ${surfaceName}, ${kind} engine${open.adapter ? ` (${open.adapter})` : ''}`);
   const r0 = rows[0];
   const rn = rows[rows.length - 1];
   lines.push(`start    x=${fmt(r0[0])}  y=${fmt(r0[1])}  loss=${fmt(r0[2])}`);

@@ -4,12 +4,13 @@ import { extname } from 'node:path';
 import { buildParticles } from '../core/layouts';
 import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
 import { particleAt, STATUS_NAMES } from '../core/particles';
+import type { ScheduleDef } from '../core/schedules';
 import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
 import {
-  checkCount, checkGpuCapacity, configFlags, createEngine, csvField, csvNumber, describeHyper, f32, fmt, hyperFlags, loadConfig,
-  loadEngineKind, loadOptimizer, loadStart, loadSurface, minimumName, openGpu, peekOptimizer, surfaceFlags, unknownFlagMessage, writeOutput,
+  checkCount, checkGpuCapacity, configFlags, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, hyperFlags, loadConfig,
+  loadEngineKind, loadOptimizer, loadStart, loadSurface, minimumName, openGpu, peekOptimizer, peekSchedule, scheduleFlags, surfaceFlags, unknownFlagMessage, writeOutput,
 } from './common';
 import { optimizerHelp, presetHelp } from './help';
 
@@ -30,8 +31,8 @@ function baseSweepFlags(): FlagSpec[] {
   ];
 }
 
-export function sweepFlags(def: OptimizerDef): FlagSpec[] {
-  return [...baseSweepFlags(), ...hyperFlags(def, ['lr'])];
+export function sweepFlags(def: OptimizerDef, schedule: ScheduleDef | null = null): FlagSpec[] {
+  return [...baseSweepFlags(), ...hyperFlags(def, ['lr']), ...scheduleFlags(schedule, def)];
 }
 
 export function sweepHelp(def: OptimizerDef | null): string {
@@ -118,7 +119,7 @@ export function toCsv(rows: SweepRow[]): string {
 
 export async function sweepCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const def = peekOptimizer(argv);
-  const flags = parseFlags(argv, sweepFlags(def), { unknown: unknownFlagMessage(def, 'sweep') });
+  const flags = parseFlags(argv, sweepFlags(def, peekSchedule(argv)), { unknown: unknownFlagMessage(def, 'sweep') });
   if (flags.get('help')) {
     out(sweepHelp(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
     return 0;
@@ -185,7 +186,7 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   const summary = summarize(rows);
   const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
   const header =
-    `etascape sweep: ${n} particles, ${def.name} (${describeHyper(def, opt.hyper, ['lr'])}) on ${surfaceName}, ` +
+    `etascape sweep: ${n} particles, ${def.name} (${describeHyper(opt.def, opt.hyper, ['lr'])})${describeExtras(opt.compiled, config)} on ${surfaceName}, ` +
     `lr ${fmt(lrMin)}..${fmt(lrMax)} (log), start (${fmt(start[0])}, ${fmt(start[1])}), ${steps} steps, ` +
     `${kind} engine${adapter ? ` (${adapter})` : ''}, ${seconds.toFixed(2)} s`;
   const text = `${header}\n${summaryText(summary, surface)}`;
