@@ -34,7 +34,7 @@ export interface FrameStats {
 }
 
 /** Keys whose change needs new particles (the others only change how they are drawn). */
-const RUN_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'optimizer', 'hyper', 'layout', 'lrMin', 'lrMax', 'n', 'start', 'region', 'mapParam', 'mapMin', 'mapMax', 'seed', 'trails', 'trailLength', 'clipNorm', 'clipValue'];
+const RUN_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'optimizer', 'hyper', 'layout', 'lrMin', 'lrMax', 'n', 'start', 'region', 'mapParam', 'mapMin', 'mapMax', 'seed', 'trails', 'trailLength', 'clipNorm', 'clipValue', 'schedule', 'noise', 'batchSize', 'samRho', 'lrY'];
 const SURFACE_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'logHeight', 'surfaceColormap', 'contours'];
 
 export class Explorer {

@@ -3,6 +3,9 @@
 
 import GUI, { type Controller } from 'lil-gui';
 import { findOptimizer, OPTIMIZER_DEFS } from '../core/optimizers';
+import {
+  exampleSchedule, findSchedule, formatSchedule, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, scheduleText, type ScheduleSpec, type ScheduleValue,
+} from '../core/schedules';
 import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS } from '../core/surfaces';
 import { COLORMAPS } from '../render/colormaps';
 import type { Explorer } from './explorer';
@@ -17,6 +20,7 @@ export class ControlPanel {
   private model: Record<string, unknown>;
   private hyperFolder: GUI;
   private paramsFolder: GUI;
+  private scheduleFolder: GUI;
 
   constructor(private readonly explorer: Explorer) {
     const s = explorer.state;
@@ -25,6 +29,8 @@ export class ControlPanel {
       preset: isPreset ? s.surface : 'custom',
       expression: isPreset ? PRESETS[s.surface](s.surfaceParams).expression : s.surface,
       ...s,
+      ...scheduleModel(s.schedule),
+      lrYText: s.lrY === null ? '' : String(s.lrY),
       playPause: () => this.togglePlay(),
       step: () => explorer.stepOnce(),
       reset: () => void explorer.reset(),
@@ -43,9 +49,22 @@ export class ControlPanel {
     const opt = this.gui.addFolder('Optimizer');
     opt.add(this.model, 'optimizer', OPTIMIZER_DEFS.map((d) => d.name)).onChange((v: string) => this.chooseOptimizer(v));
     this.hyperFolder = opt.addFolder('hyperparameters');
-    opt.add(this.model, 'clipNorm').name('clip grad norm (0 off)').onFinishChange((v: number) => this.change({ clipNorm: Number(v) }, 'optimizer'));
-    opt.add(this.model, 'clipValue').name('clip grad value (0 off)').onFinishChange((v: number) => this.change({ clipValue: Number(v) }, 'optimizer'));
     this.errorSlot(opt, 'optimizer');
+
+    const sched = this.gui.addFolder('Schedule');
+    sched.add(this.model, 'scheduleName', ['none', ...SCHEDULE_DEFS.map((d) => d.name)]).name('schedule').onChange((v: string) => this.chooseSchedule(v));
+    this.scheduleFolder = sched.addFolder('schedule parameters');
+    sched.add(this.model, 'schedule').name('as text').onFinishChange((v: string) => this.setScheduleText(v));
+    this.errorSlot(sched, 'schedule');
+
+    const grad = this.gui.addFolder('Gradient');
+    grad.add(this.model, 'clipNorm').name('clip grad norm (0 off)').onFinishChange((v: number) => this.change({ clipNorm: Number(v) }, 'gradient'));
+    grad.add(this.model, 'clipValue').name('clip grad value (0 off)').onFinishChange((v: number) => this.change({ clipValue: Number(v) }, 'gradient'));
+    grad.add(this.model, 'noise').name('noise σ (0 off)').onFinishChange((v: number) => this.change({ noise: Number(v) }, 'gradient'));
+    grad.add(this.model, 'batchSize', 1, 4096, 1).name('batch size B (σ/√B)').onFinishChange((v: number) => this.change({ batchSize: Number(v) }, 'gradient'));
+    grad.add(this.model, 'samRho').name('SAM ρ (0 off)').onFinishChange((v: number) => this.change({ samRho: Number(v) }, 'gradient'));
+    grad.add(this.model, 'lrYText').name('lr of y (empty: lr)').onFinishChange((v: string) => this.setLrY(v));
+    this.errorSlot(grad, 'gradient');
 
     const part = this.gui.addFolder('Particles');
     part.add(this.model, 'layout', LAYOUTS as unknown as string[]).onChange((v: ExplorerState['layout']) => this.change({ layout: v }, 'particles'));
@@ -68,6 +87,7 @@ export class ControlPanel {
 
     this.rebuildParams();
     this.rebuildHyper();
+    this.rebuildSchedule();
   }
 
   /** Shows the explorer's current state (after changes made elsewhere: keys, API, URL). */
@@ -75,18 +95,22 @@ export class ControlPanel {
     const s = this.explorer.state;
     const surfaceChanged = s.surface !== this.shown.surface || JSON.stringify(s.surfaceParams) !== this.shown.params;
     const optimizerChanged = s.optimizer !== this.shown.optimizer || JSON.stringify(s.hyper) !== this.shown.hyper;
+    const scheduleChanged = s.schedule !== this.shown.schedule;
     const isPreset = PRESET_NAMES.includes(s.surface);
     Object.assign(this.model, s, {
       preset: isPreset ? s.surface : 'custom',
       expression: isPreset ? PRESETS[s.surface](s.surfaceParams).expression : s.surface,
+      ...scheduleModel(s.schedule),
+      lrYText: s.lrY === null ? '' : String(s.lrY),
     });
     this.gui.controllersRecursive().forEach((c: Controller) => c.updateDisplay());
     if (surfaceChanged) this.rebuildParams();
     if (optimizerChanged) this.rebuildHyper();
+    if (scheduleChanged) this.rebuildSchedule();
   }
 
   /** What the panel last showed, to rebuild the sub-folders only when needed. */
-  private shown = { surface: '', params: '', optimizer: '', hyper: '' };
+  private shown = { surface: '', params: '', optimizer: '', hyper: '', schedule: '' };
 
   private errorSlot(folder: GUI, key: string): void {
     const el = document.createElement('div');
@@ -179,5 +203,94 @@ export class ControlPanel {
       });
     }
   }
+
+  private async applySchedule(text: string): Promise<boolean> {
+    const error = await this.explorer.apply({ schedule: text });
+    this.showError('schedule', error);
+    if (!error) this.sync();
+    return !error;
+  }
+
+  private async chooseSchedule(name: string): Promise<void> {
+    const text = name === 'none' ? '' : scheduleText(resolveSchedule(exampleSchedule(findSchedule(name))));
+    if (!(await this.applySchedule(text))) this.sync();
+  }
+
+  private async setScheduleText(text: string): Promise<void> {
+    let canonical = text.trim();
+    if (canonical) {
+      try {
+        canonical = scheduleText(resolveSchedule(canonical));
+      } catch (e) {
+        this.showError('schedule', (e as Error).message);
+        return;
+      }
+    }
+    await this.applySchedule(canonical);
+  }
+
+  private async setLrY(text: string): Promise<void> {
+    const t = text.trim();
+    const v = t === '' ? null : Number(t);
+    if (v !== null && !(Number.isFinite(v) && v > 0)) {
+      this.showError('gradient', `lr of y must be a positive number (or empty for lr), got '${text}'`);
+      return;
+    }
+    await this.change({ lrY: v }, 'gradient');
+  }
+
+  /** One control per parameter of the current schedule; a change re-resolves the whole text. */
+  private rebuildSchedule(): void {
+    const text = this.explorer.state.schedule;
+    this.shown.schedule = text;
+    this.scheduleFolder.children.slice().forEach((c) => c.destroy());
+    if (!text.trim()) {
+      this.scheduleFolder.show(false);
+      return;
+    }
+    let spec: ScheduleSpec;
+    try {
+      spec = parseScheduleText(text);
+    } catch {
+      this.scheduleFolder.show(false);
+      return;
+    }
+    const def = findSchedule(spec.name);
+    this.scheduleFolder.show(true);
+    const values: Record<string, string | number | boolean> = {};
+    for (const p of def.params) {
+      const given = spec.params[p.name];
+      const dflt = p.default === 'lr' || p.default === null ? undefined : p.default;
+      const v = given ?? dflt;
+      // Optional lr-valued or None parameters, lists and nested schedules are text ('' = default).
+      const asText = p.kind === 'list' || p.kind === 'schedules' || p.default === 'lr' || p.default === null;
+      values[p.name] = asText
+        ? v === undefined ? '' : p.kind === 'schedules' ? (v as ScheduleSpec[]).map(formatSchedule).join(', ') : Array.isArray(v) ? v.join(', ') : String(v)
+        : (v as number | boolean | string);
+      const ctl = p.kind === 'enum' ? this.scheduleFolder.add(values, p.name, p.options!) : this.scheduleFolder.add(values, p.name);
+      ctl.domElement.title = p.doc;
+      ctl.onFinishChange(() => {
+        const params: Record<string, ScheduleValue> = {};
+        for (const q of def.params) {
+          const raw = values[q.name];
+          if (raw === '' || raw === undefined) continue;
+          params[q.name] = q.kind === 'schedules' ? (parseScheduleText(`X(s=[${raw}])`).params.s as ScheduleSpec[]) : (raw as ScheduleValue);
+        }
+        try {
+          void this.applySchedule(scheduleText(resolveSchedule({ name: def.name, params })));
+        } catch (e) {
+          this.showError('schedule', (e as Error).message);
+        }
+      });
+    }
+  }
 }
 
+/** The panel's view of a schedule text: its name for the picker. */
+function scheduleModel(text: string): { scheduleName: string } {
+  try {
+    return { scheduleName: text.trim() ? findSchedule(parseScheduleText(text).name).name : 'none' };
+  } catch {
+    return { scheduleName: 'none' };
+  }
+}

@@ -4,6 +4,7 @@ import { Explorer } from './explorer';
 import { ControlPanel } from './gui';
 import { renderHud, renderInspect, renderLegend, renderNotice } from './overlay';
 import { DEFAULT_STATE } from './state';
+import { LrPreview } from '../views/lr-preview';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const canvas = $<HTMLCanvasElement>('#view');
@@ -11,6 +12,8 @@ const hud = $('#hud');
 const legend = $('#legend');
 const notice = $('#notice');
 const inspect = $('#inspect');
+const preview = new LrPreview($('#lr-preview'));
+const drawPreview = (ex: Explorer) => preview.update({ schedule: ex.state.schedule, lrMin: ex.state.lrMin, lrMax: ex.state.lrMax });
 
 function drawLegend(ex: Explorer): void {
   const s = ex.state;
@@ -28,7 +31,10 @@ const explorer = await Explorer.create(canvas, { ...DEFAULT_STATE }, {
   frame: (stats) => renderHud(hud, stats),
   rebuilt: () => ready && drawLegend(ready),
   changed: () => {
-    if (ready) drawLegend(ready);
+    if (ready) {
+      drawLegend(ready);
+      drawPreview(ready);
+    }
     panel?.sync();
   },
 }).catch((e: Error) => {
@@ -37,6 +43,7 @@ const explorer = await Explorer.create(canvas, { ...DEFAULT_STATE }, {
 });
 ready = explorer;
 drawLegend(explorer);
+drawPreview(explorer);
 panel = new ControlPanel(explorer);
 
 addEventListener('resize', () => explorer.resize());
@@ -68,4 +75,4 @@ container.addEventListener('pointerup', async (e) => {
 });
 
 /** Automation and tests: the live explorer and its controls. */
-Object.assign(window, { etascape: { explorer, panel, defaults: DEFAULT_STATE, ready: true } });
+Object.assign(window, { etascape: { explorer, panel, preview, defaults: DEFAULT_STATE, ready: true } });

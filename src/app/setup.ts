@@ -3,7 +3,8 @@
 
 import { buildParticles, type Layout } from '../core/layouts';
 import { getOptimizer, type CompiledOptimizer } from '../core/optimizers';
-import { DEFAULT_RUN_CONFIG, type ParticleState, type RunConfig } from '../core/particles';
+import { DEFAULT_RUN_CONFIG, ParticleError, runConfigProblem, type ParticleState, type RunConfig } from '../core/particles';
+import { resolveSchedule } from '../core/schedules';
 import { resolveSurface, type Surface } from '../core/surfaces';
 import { colormap } from '../render/colormaps';
 import type { ExplorerState } from './state';
@@ -41,12 +42,26 @@ export function layoutFor(state: ExplorerState, surface: Surface, n = state.n): 
   }
 }
 
-/** Throws ExpressionError / HyperParamError / ParticleError with a message for the user. */
+/** Two parameter groups when lr_y is set or is the map's second axis. */
+export function perCoordinateLr(state: ExplorerState): boolean {
+  return state.lrY !== null || (state.layout === 'map' && state.mapParam === 'lr_y');
+}
+
+/** The optimizer with the state's schedule and parameter groups compiled in. */
+export function optimizerFor(state: ExplorerState): CompiledOptimizer {
+  const schedule = state.schedule.trim() ? resolveSchedule(state.schedule) : undefined;
+  return getOptimizer(state.optimizer, { schedule, perCoordinateLr: perCoordinateLr(state) });
+}
+
+/** Throws ExpressionError / HyperParamError / ParticleError / ScheduleError with a message for the user. */
 export function buildRun(state: ExplorerState, n = state.n): RunSetup {
   const surface = resolveSurface(state.surface, state.surfaceParams);
-  const optimizer = getOptimizer(state.optimizer);
+  const optimizer = optimizerFor(state);
+  const problem = runConfigProblem(runConfig(state));
+  if (problem) throw new ParticleError(problem);
   const layout = layoutFor(state, surface, n);
-  const particles = buildParticles(layout, optimizer, state.hyper);
+  const hyper = state.lrY !== null ? { ...state.hyper, lr_y: state.lrY } : state.hyper;
+  const particles = buildParticles(layout, optimizer, hyper);
   return { surface, optimizer, layout, particles };
 }
 
@@ -65,5 +80,9 @@ export function particleColors(p: ParticleState, state: ExplorerState): Float32A
 
 /** The engines' thresholds and clipping for a state. */
 export function runConfig(state: ExplorerState): RunConfig {
-  return { ...DEFAULT_RUN_CONFIG, clipNorm: state.clipNorm, clipValue: state.clipValue };
+  return {
+    ...DEFAULT_RUN_CONFIG,
+    clipNorm: state.clipNorm, clipValue: state.clipValue,
+    noise: state.noise, batchSize: state.batchSize, seed: state.seed, samRho: state.samRho,
+  };
 }

@@ -43,6 +43,15 @@ export const ExplorerStateSchema = z.object({
   /** Gradient clipping by norm and by value (0: off), as clip_grad_norm_ / clip_grad_value_. */
   clipNorm: finite.min(0),
   clipValue: finite.min(0),
+  /** The lr schedule as PyTorch's constructor call (e.g. "StepLR(step_size=30)"); '' for none. */
+  schedule: z.string().max(2000).default(''),
+  /** Gradient noise sigma/sqrt(batchSize) (0: off), drawn with `seed`. */
+  noise: finite.min(0).default(0),
+  batchSize: z.number().int().min(1).max(1_000_000).default(1),
+  /** SAM's rho (0: off). */
+  samRho: finite.min(0).default(0),
+  /** A learning rate of its own for y (parameter groups); null: one lr for both. */
+  lrY: finite.positive().nullable().default(null),
 });
 
 export type ExplorerState = z.infer<typeof ExplorerStateSchema>;
@@ -75,6 +84,11 @@ export const DEFAULT_STATE: ExplorerState = {
   trailLength: 40,
   clipNorm: 0,
   clipValue: 0,
+  schedule: '',
+  noise: 0,
+  batchSize: 1,
+  samRho: 0,
+  lrY: null,
 };
 
 /** Parses untrusted state (URL, file): a clear message for each problem, never a throw. */

@@ -142,6 +142,37 @@ describe('explorer in headless Chromium with WebGPU', () => {
     expect(await error.isVisible()).toBe(false);
   });
 
+  test('the schedule picker: eta(t) preview redraws, parameters appear, bad text shows an inline error and the run goes on', async () => {
+    const box = (await page.locator('#lr-preview').boundingBox())!;
+    const before = await capture(page, box);
+    expect(distinctColors(before)).toBeGreaterThan(8); // the constant-lr lines and axes
+    await page.getByRole('combobox', { name: 'schedule' }).selectOption('CosineAnnealingLR');
+    await page.waitForFunction(() => (window as any).etascape.explorer.state.schedule.startsWith('CosineAnnealingLR('));
+    await framesPass(page);
+    const after = await capture(page, box);
+    expect(changedFraction(before, after)).toBeGreaterThan(0.03);
+    expect(await page.getByRole('textbox', { name: 'T_max' }).count()).toBe(1);
+    // The text field takes PyTorch's constructor syntax; a malformed one keeps the run.
+    const text = page.getByRole('textbox', { name: 'as text' });
+    await text.fill('StepLR(step_size=');
+    await text.press('Enter');
+    const error = page.locator('[data-error="schedule"]');
+    await expect.poll(() => error.textContent()).toMatch(/schedule text, column 18/);
+    expect(await page.evaluate(() => (window as any).etascape.explorer.state.schedule)).toMatch(/^CosineAnnealingLR/);
+    const s0 = await steps(page);
+    await page.evaluate(() => (window as any).etascape.explorer.play());
+    await page.waitForTimeout(800);
+    expect(await steps(page)).toBeGreaterThan(s0);
+    await text.fill('ReduceLROnPlateau(patience=3)');
+    await text.press('Enter');
+    await page.waitForFunction(() => (window as any).etascape.explorer.state.schedule === 'ReduceLROnPlateau(patience=3)');
+    expect(await error.isVisible()).toBe(false);
+    await expect.poll(() => page.locator('#lr-preview .note').textContent()).toMatch(/from its own run/);
+    await page.getByRole('combobox', { name: 'schedule' }).selectOption('none');
+    await page.waitForFunction(() => (window as any).etascape.explorer.state.schedule === '');
+    expect(problems).toEqual([]);
+  });
+
   test('a lost GPU device is re-created and the run resumes', async () => {
     // Wait for a state snapshot taken after some steps: that is where the run resumes.
     await page.waitForFunction(() => ((window as any).etascape.explorer.snapshotStep ?? 0) > 0, null, { timeout: 30_000 });

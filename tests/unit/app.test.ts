@@ -3,7 +3,8 @@
 // and snapshot / restore of a run.
 
 import { describe, expect, test } from 'vitest';
-import { buildRun, layoutFor, particleColors } from '../../src/app/setup';
+import { buildRun, layoutFor, particleColors, runConfig } from '../../src/app/setup';
+import { previewData } from '../../src/views/lr-preview';
 import { DEFAULT_STATE, parseState, type ExplorerState } from '../../src/app/state';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { DEFAULT_RUN_CONFIG } from '../../src/core/particles';
@@ -174,5 +175,46 @@ describe('clipping in the explorer state', () => {
     expect(runConfig(DEFAULT_STATE)).toMatchObject({ clipNorm: 0, clipValue: 0 });
     const r = parseState({ ...DEFAULT_STATE, clipNorm: -1 });
     expect('error' in r && r.error).toMatch(/clipNorm/);
+  });
+});
+
+describe('schedules, noise, SAM and parameter groups in the explorer state', () => {
+  test('the schedule text compiles into the run; bad text names the problem', () => {
+    const run = buildRun(state({ schedule: 'StepLR(step_size=10, gamma=0.5)', n: 100 }));
+    expect(run.optimizer.schedule?.def.name).toBe('StepLR');
+    expect(run.optimizer.state).toContain('sch_lr_used');
+    expect(() => buildRun(state({ schedule: 'StepLR(step_size=0)' }))).toThrow(/step_size must satisfy 1 <= step_size, got 0/);
+    expect(() => buildRun(state({ schedule: 'Nope' }))).toThrow(/unknown schedule 'Nope'/);
+    expect(() => buildRun(state({ schedule: 'StepLR(' }))).toThrow(/column 8/);
+  });
+
+  test('noise, batch size, seed and SAM reach the engines config; lr_y makes two parameter groups', () => {
+    const s = state({ noise: 0.3, batchSize: 8, samRho: 0.05, seed: 42 });
+    expect(runConfig(s)).toMatchObject({ noise: 0.3, batchSize: 8, samRho: 0.05, seed: 42 });
+    const run = buildRun(state({ lrY: 0.01, n: 100 }));
+    const H = run.particles.hyperStride;
+    expect(run.optimizer.def.hyper.at(-1)!.name).toBe('lr_y');
+    expect(run.particles.hyper[H - 1]).toBeCloseTo(0.01, 7);
+    // The map's second axis can be lr_y: an eta_x x eta_y map.
+    const map = buildRun(state({ layout: 'map', mapParam: 'lr_y', mapMin: 0.01, mapMax: 0.1, n: 100 }));
+    const ys = new Set(Array.from({ length: 100 }, (_, i) => map.particles.hyper[i * map.particles.hyperStride + map.particles.hyperStride - 1].toFixed(4)));
+    expect(ys.size).toBe(10);
+    expect(parseState({ ...DEFAULT_STATE, batchSize: 0 })).toMatchObject({ error: expect.stringMatching(/batchSize/) });
+    expect(parseState({ ...DEFAULT_STATE, lrY: -1 })).toMatchObject({ error: expect.stringMatching(/lrY/) });
+    expect(parseState({ ...DEFAULT_STATE, schedule: 7 })).toMatchObject({ error: expect.stringMatching(/schedule/) });
+  });
+
+  test('eta(t) preview data: the compiled schedule per lr, one curve when the schedule sets its own lr, notes otherwise', () => {
+    const d = previewData({ schedule: 'StepLR(step_size=10, gamma=0.5)', lrMin: 0.01, lrMax: 1 });
+    expect(d.series).toHaveLength(3);
+    expect(d.steps).toHaveLength(40);
+    expect(d.series[2].lr[0]).toBeCloseTo(1, 6);
+    expect(d.series[2].lr[10]).toBeCloseTo(0.5, 6);
+    expect(d.series[0].lr[39]).toBeCloseTo(0.01 / 8, 8);
+    expect(previewData({ schedule: 'CyclicLR(base_lr=0.1, max_lr=1, step_size_up=5)', lrMin: 0.01, lrMax: 1 }).series).toHaveLength(1);
+    expect(previewData({ schedule: 'OneCycleLR(total_steps=50)', lrMin: 0.01, lrMax: 1 }).steps).toHaveLength(51);
+    expect(previewData({ schedule: 'ReduceLROnPlateau', lrMin: 0.01, lrMax: 1 }).note).toMatch(/from its own run/);
+    expect(previewData({ schedule: 'StepLR(', lrMin: 0.01, lrMax: 1 }).note).toMatch(/column 8/);
+    expect(previewData({ schedule: '', lrMin: 0.01, lrMax: 1 }).note).toMatch(/constant/);
   });
 });

@@ -38,7 +38,7 @@ export const StepLR: ScheduleDef = {
   origin: 'PyTorch',
   doc: 'lr * gamma^floor(t / step_size): decay by gamma every step_size steps.',
   params: [
-    { name: 'step_size', kind: 'int', min: 1, doc: 'period of the decay, in steps' },
+    { name: 'step_size', kind: 'int', min: 1, example: 100, doc: 'period of the decay, in steps' },
     gamma(0.1),
   ],
   code: (p, { T, B, out }) => ({ before: `${out} = ${B} * ${lit(n(p, 'gamma'))} ^ ${idiv(T, n(p, 'step_size'))}` }),
@@ -49,7 +49,7 @@ export const MultiStepLR: ScheduleDef = {
   origin: 'PyTorch',
   doc: 'lr * gamma^(number of milestones <= t).',
   params: [
-    { name: 'milestones', kind: 'list', doc: 'steps at which the lr is multiplied by gamma (a repeated milestone counts twice)' },
+    { name: 'milestones', kind: 'list', example: [100, 200], doc: 'steps at which the lr is multiplied by gamma (a repeated milestone counts twice)' },
     gamma(0.1),
   ],
   code: (p, { T, B, out, P }) => {
@@ -63,7 +63,7 @@ export const ExponentialLR: ScheduleDef = {
   name: 'ExponentialLR',
   origin: 'PyTorch',
   doc: 'lr * gamma^t.',
-  params: [gamma(undefined)],
+  params: [{ ...gamma(undefined), example: 0.99 }],
   code: (p, { T, B, out }) => ({ before: `${out} = ${B} * ${lit(n(p, 'gamma'))} ^ ${T}` }),
 };
 
@@ -71,7 +71,7 @@ export const CosineAnnealingLR: ScheduleDef = {
   name: 'CosineAnnealingLR',
   origin: 'PyTorch',
   doc: 'eta_min + (lr - eta_min)(1 + cos(pi t / T_max))/2; past T_max the cosine continues (back up), as in PyTorch.',
-  params: [{ name: 'T_max', kind: 'number', min: 0, openMin: true, doc: 'half period, in steps' }, etaMin],
+  params: [{ name: 'T_max', kind: 'number', min: 0, openMin: true, example: 200, doc: 'half period, in steps' }, etaMin],
   code: (p, { T, B, out }) => {
     const m = lit(n(p, 'eta_min'));
     return { before: `${out} = ${m} + (${B} - ${m}) * (1 + cos(pi * ${T} / ${lit(n(p, 'T_max'))})) / 2` };
@@ -86,7 +86,7 @@ export const CosineAnnealingWarmRestarts: ScheduleDef = {
   origin: 'PyTorch',
   doc: 'cosine annealing restarted after T_0 steps, each cycle T_mult times longer than the last (SGDR).',
   params: [
-    { name: 'T_0', kind: 'int', min: 1, doc: 'length of the first cycle, in steps' },
+    { name: 'T_0', kind: 'int', min: 1, example: 50, doc: 'length of the first cycle, in steps' },
     { name: 'T_mult', kind: 'int', default: 1, min: 1, doc: 'growth factor of the cycle length' },
     etaMin,
   ],
@@ -117,7 +117,7 @@ export const CyclicLR: ScheduleDef = {
   doc: 'triangular cycles between base_lr and max_lr (Smith 2017); triangular2 halves the amplitude each cycle, exp_range scales it by gamma^t.',
   params: [
     { name: 'base_lr', kind: 'number', default: 'lr', min: 0, doc: "lower lr bound (default: the particle's lr)" },
-    { name: 'max_lr', kind: 'number', min: 0, doc: 'upper lr bound' },
+    { name: 'max_lr', kind: 'number', min: 0, example: 0.5, doc: 'upper lr bound' },
     { name: 'step_size_up', kind: 'int', default: 2000, min: 1, doc: 'steps in the increasing half of a cycle' },
     { name: 'step_size_down', kind: 'int', default: null, min: 1, doc: 'steps in the decreasing half (default: step_size_up)' },
     { name: 'mode', kind: 'enum', default: 'triangular', options: ['triangular', 'triangular2', 'exp_range'], doc: 'amplitude policy' },
@@ -176,7 +176,7 @@ export const OneCycleLR: ScheduleDef = {
   doc: 'warm up from max_lr/div_factor to max_lr over pct_start of total_steps, then anneal to max_lr/(div_factor*final_div_factor) (fastai fit_one_cycle). Past total_steps (where PyTorch raises) the lr holds at its value at step total_steps - 1.',
   params: [
     { name: 'max_lr', kind: 'number', default: 'lr', min: 0, openMin: true, doc: "peak lr (default: the particle's lr)" },
-    { name: 'total_steps', kind: 'int', default: null, min: 1, doc: 'length of the cycle in steps (or give epochs and steps_per_epoch)' },
+    { name: 'total_steps', kind: 'int', default: null, min: 1, example: 300, doc: 'length of the cycle in steps (or give epochs and steps_per_epoch)' },
     { name: 'epochs', kind: 'int', default: 0, min: 0, doc: 'with steps_per_epoch: total_steps = epochs * steps_per_epoch' },
     { name: 'steps_per_epoch', kind: 'int', default: 0, min: 0, doc: 'see epochs' },
     { name: 'pct_start', kind: 'number', default: 0.3, min: 0, max: 1, doc: 'fraction of the cycle spent increasing the lr' },
@@ -277,7 +277,7 @@ export const InverseTimeDecay: ScheduleDef = {
   origin: 'Keras (tf.keras.optimizers.schedules.InverseTimeDecay)',
   doc: 'lr / (1 + decay_rate * t / decay_steps): the 1/t decay of stochastic approximation.',
   params: [
-    { name: 'decay_rate', kind: 'number', min: 0, doc: 'k in lr / (1 + k t)' },
+    { name: 'decay_rate', kind: 'number', min: 0, example: 0.01, doc: 'k in lr / (1 + k t)' },
     { name: 'decay_steps', kind: 'number', default: 1, min: 0, openMin: true, doc: 'time unit of the decay' },
     { name: 'staircase', kind: 'bool', default: false, doc: 'decay in whole units of decay_steps' },
   ],
@@ -295,8 +295,8 @@ export const SineLR: ScheduleDef = {
   doc: 'base_lr + (max_lr - base_lr)(1 - cos(2 pi t / period))/2: a smooth cycle starting at base_lr.',
   params: [
     { name: 'base_lr', kind: 'number', default: 'lr', min: 0, doc: "lower lr bound (default: the particle's lr)" },
-    { name: 'max_lr', kind: 'number', min: 0, doc: 'upper lr bound' },
-    { name: 'period', kind: 'number', min: 0, openMin: true, doc: 'steps per cycle' },
+    { name: 'max_lr', kind: 'number', min: 0, example: 0.5, doc: 'upper lr bound' },
+    { name: 'period', kind: 'number', min: 0, openMin: true, example: 100, doc: 'steps per cycle' },
   ],
   code: (p, ctx) => {
     const base = lrOf(p, 'base_lr', ctx);
@@ -325,8 +325,8 @@ export const SequentialLR: ScheduleDef = {
   origin: 'PyTorch',
   doc: 'runs schedulers one after another: the k-th starts (from its own step 0 and the base lr) at milestone k-1.',
   params: [
-    { name: 'schedulers', kind: 'schedules', doc: 'the schedules in order, e.g. [LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95)]' },
-    { name: 'milestones', kind: 'list', doc: 'steps at which the next schedule takes over (one fewer than schedulers)' },
+    { name: 'schedulers', kind: 'schedules', example: 'LinearLR(start_factor=0.1, total_iters=20), CosineAnnealingLR(T_max=280)', doc: 'the schedules in order, e.g. [LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95)]' },
+    { name: 'milestones', kind: 'list', example: [20], doc: 'steps at which the next schedule takes over (one fewer than schedulers)' },
   ],
   check: (p) => {
     const kids = p.schedulers as { def: ScheduleDef }[];

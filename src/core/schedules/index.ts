@@ -169,3 +169,40 @@ export function scheduleValues(c: CompiledSchedule, lr: number, steps: number): 
   for (let t = 0; t < steps; t++) out[t] = ev.run(t, lr).out('lr');
   return out;
 }
+
+/** A valid spec to start from: the definition's examples for its required parameters. */
+export function exampleSchedule(def: ScheduleDef): ScheduleSpec {
+  const params: Record<string, ScheduleValue> = {};
+  for (const p of def.params) {
+    if (p.default !== undefined || p.example === undefined) continue;
+    params[p.name] = p.kind === 'schedules' ? (parseScheduleText(`X(s=[${p.example}])`).params.s as ScheduleSpec[]) : p.example;
+  }
+  return { name: def.name, params };
+}
+
+/** Steps worth previewing: a few periods, the whole cycle, past the last milestone. */
+export function previewSteps(r: ResolvedSchedule): number {
+  const p = r.params;
+  const num = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+  const list = (k: string) => (Array.isArray(p[k]) ? (p[k] as number[]) : []);
+  let h = 0;
+  switch (r.def.name) {
+    case 'StepLR': h = 4 * num('step_size'); break;
+    case 'MultiStepLR': h = 1.5 * Math.max(10, ...list('milestones')); break;
+    case 'CosineAnnealingLR': h = 2 * num('T_max'); break;
+    case 'CosineAnnealingWarmRestarts': h = num('T_0') * (1 + num('T_mult') + num('T_mult') ** 2); break;
+    case 'CyclicLR': h = 3 * (num('step_size_up') + (p.step_size_down === null ? num('step_size_up') : num('step_size_down'))); break;
+    case 'OneCycleLR': h = (p.total_steps === null ? num('epochs') * num('steps_per_epoch') : num('total_steps')) + 1; break;
+    case 'LinearLR': case 'ConstantLR': case 'PolynomialLR': h = 2 * num('total_iters'); break;
+    case 'SineLR': h = 3 * num('period'); break;
+    case 'LRRangeTest': h = num('num_it') + 1; break;
+    case 'SequentialLR': {
+      const ms = list('milestones');
+      const last = (p.schedulers as ResolvedSchedule[]).at(-1)!;
+      h = Math.max(...ms, 0) + (last.def.stateful ? 100 : previewSteps(last));
+      break;
+    }
+    default: h = 300;
+  }
+  return Math.max(20, Math.min(5000, Math.round(h)));
+}

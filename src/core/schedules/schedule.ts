@@ -19,6 +19,8 @@ export interface ScheduleParam {
   openMax?: boolean;
   /** The choices of an enum parameter. */
   options?: string[];
+  /** A value to start from where the parameter is required (the page's pickers). */
+  example?: number | number[] | string;
   doc: string;
 }
 
