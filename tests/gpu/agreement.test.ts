@@ -58,6 +58,11 @@ function stableSettings(optimizer: string, s: Surface) {
       { label: 'lr_decay 0.01', hyper: { lr_decay: 0.01, initial_accumulator_value: 0.1 }, lrMin: 3e-4 * width, lrMax: 1e-3 * width },
     ];
     // The first step is about 10 lr (square_avg starts at 0.01 g^2).
+    // Adadelta's first steps are about sqrt(eps / g^2) g: tiny; lr 1 is PyTorch's default.
+    case 'Adadelta': return [
+      { label: 'adadelta', hyper: {}, lrMin: 0.03, lrMax: 0.3 },
+      { label: 'rho 0.5, weight_decay 0.01', hyper: { rho: 0.5, weight_decay: 0.01 }, lrMin: 0.03, lrMax: 0.3 },
+    ];
     case 'RMSprop': return [
       { label: 'rmsprop', hyper: {}, lrMin: 1e-5 * width, lrMax: 1e-4 * width },
       { label: 'centered', hyper: { centered: 1 }, lrMin: 1e-5 * width, lrMax: 1e-4 * width },

@@ -153,6 +153,20 @@ function torchRMSprop(h: { lr: number; alpha?: number; eps?: number; weight_deca
   }, grad);
 }
 
+/** torch.optim.Adadelta, single-tensor: delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g. */
+function torchAdadelta(h: { lr?: number; rho?: number; eps?: number; weight_decay?: number }, steps: number, grad?: Grad) {
+  const { lr = 1, rho = 0.9, eps = 1e-6, weight_decay = 0 } = h;
+  return reference(steps, (c, g) => {
+    const s = c.st;
+    g += weight_decay * c.p;
+    s.sq = (s.sq ?? 0) * rho + (1 - rho) * g * g;
+    const std = Math.sqrt(s.sq + eps);
+    const delta = (Math.sqrt((s.acc ?? 0) + eps) / std) * g;
+    s.acc = (s.acc ?? 0) * rho + (1 - rho) * delta * delta;
+    c.p -= lr * delta;
+  }, grad);
+}
+
 /** lion-pytorch's update_fn. */
 function lion(h: { lr: number; beta1?: number; beta2?: number; weight_decay?: number }, steps: number, grad?: Grad) {
   const { lr, beta1 = 0.9, beta2 = 0.99, weight_decay = 0 } = h;
@@ -274,6 +288,20 @@ describe('Adagrad matches torch.optim.Adagrad', () => {
     const { path, state } = await runEngine('Adagrad', h, 6, SHIFTED_EXPR);
     expectPath(path, want);
     expect(state[0]).toBeGreaterThan(2);
+  });
+});
+
+describe('Adadelta matches torch.optim.Adadelta', () => {
+  it('defaults (lr 1)', async () => {
+    const { path } = await runEngine('Adadelta', { lr: 1 }, 8);
+    expectPath(path, torchAdadelta({}, 8));
+  });
+
+  it('rho, eps, weight_decay and lr', async () => {
+    const h = { lr: 0.5, rho: 0.5, eps: 1e-3, weight_decay: 0.2 };
+    const want = torchAdadelta(h, 8);
+    expect(differ(want, torchAdadelta({ lr: 0.5 }, 8))).toBe(true);
+    expectPath((await runEngine('Adadelta', h, 8)).path, want);
   });
 });
 

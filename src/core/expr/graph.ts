@@ -172,6 +172,9 @@ export class Graph {
     if (isNum(a, -1)) return this.neg(b);
     if (isNum(b, -1)) return this.neg(a);
     if (a === b) return this.powi(a, 2);
+    // k * -x = (-k) * x: exact, and it lets constant chains fold through negations.
+    if (a.kind === 'num' && b.kind === 'call' && b.op === 'neg') return this.mul(this.num(-a.value), b.args[0]);
+    if (b.kind === 'num' && a.kind === 'call' && a.op === 'neg') return this.mul(a.args[0], this.num(-b.value));
     const folded = this.foldConstants('mul', a, b);
     if (folded) return folded;
     return this.raw('mul', [a, b]);
@@ -214,6 +217,11 @@ export class Graph {
 
   neg(a: Node): Node {
     if (a.kind === 'call' && a.op === 'neg') return a.args[0];
+    if (a.kind === 'call' && a.op === 'mul') {
+      const [u, v] = a.args;
+      if (u.kind === 'num') return this.mul(this.num(-u.value), v);
+      if (v.kind === 'num') return this.mul(u, this.num(-v.value));
+    }
     return this.raw('neg', [a]);
   }
 

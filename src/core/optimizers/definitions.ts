@@ -185,6 +185,27 @@ export const RMSprop: OptimizerDef = {
   `,
 };
 
+export const Adadelta: OptimizerDef = {
+  name: 'Adadelta',
+  doc: 'Adadelta (PyTorch): step sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g, both running averages with rho; lr scales it (default 1).',
+  hyper: [
+    lr(1.0),
+    { name: 'rho', default: 0.9, min: 0, max: 1, doc: 'coefficient of the running averages' },
+    eps(1e-6),
+    weightDecay,
+  ],
+  state: ['square_avg', 'acc_delta'],
+  // sqrt(a) / sqrt(b) is written sqrt(a / b): GPU compilers turn x / sqrt(y) into
+  // x * rsqrt(y), an approximation, so the quotient goes under one square root.
+  update: `
+    g = g + weight_decay * p
+    square_avg = square_avg * rho + (1 - rho) * (g * g)
+    delta = sqrt((acc_delta + eps) / (square_avg + eps)) * g
+    acc_delta = acc_delta * rho + (1 - rho) * (delta * delta)
+    p = p - lr * delta
+  `,
+};
+
 export const Lion: OptimizerDef = {
   name: 'Lion',
   doc: 'Lion (Chen et al. 2023; lion-pytorch, not in torch.optim): sign of an interpolated momentum, decoupled weight decay.',
@@ -213,4 +234,4 @@ export const SignSGD: OptimizerDef = {
   `,
 };
 
-export const OPTIMIZER_DEFS: OptimizerDef[] = [SGD, Adam, AdamW, Adamax, NAdam, RAdam, Adagrad, RMSprop, Lion, SignSGD];
+export const OPTIMIZER_DEFS: OptimizerDef[] = [SGD, Adam, AdamW, Adamax, NAdam, RAdam, Adagrad, RMSprop, Adadelta, Lion, SignSGD];
