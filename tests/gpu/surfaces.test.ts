@@ -16,7 +16,7 @@ import { randomExpression } from '../helpers/random-expr';
 const N = 4096;
 
 /** loss, gx, gy, hxx, hxy, hyy at N points of the domain, on the GPU. */
-async function onGpu(surface: Surface, pts: Float32Array): Promise<Float32Array> {
+async function onGpu(surface: Surface, pts: Float32Array<ArrayBuffer>): Promise<Float32Array> {
   const { device } = await gpuDevice();
   const code = `${common}\n${MATHLIB_WGSL}\n${surfaceFunctions(surface)}
 @group(0) @binding(0) var<storage, read> p: array<vec2<f32>>;
