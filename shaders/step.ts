@@ -7,6 +7,7 @@ import common from './common.wgsl?raw';
 import random from './random.wgsl?raw';
 import { MATHLIB_WGSL } from './mathlib';
 import { NOISE_PROGRAM } from '../src/core/noise';
+import { MINIBATCH_SALT } from '../src/core/surfaces/dataset';
 import type { MinimaTable } from '../src/core/engine/engine';
 import { PROGRAM_INPUTS, type CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
@@ -82,6 +83,8 @@ export function buildStepKernel({ surface, optimizer, minima, clip = { norm: fal
     return emitWGSL(optimizer.program, { inputs, prefix: `o${c}` });
   };
   const gauss = emitWGSL(NOISE_PROGRAM, { inputs: { u1: 'u1', u2: 'u2' }, prefix: 'z' });
+  const dataset = surface.dataset;
+  const sample = dataset ? emitWGSL(dataset.sample, { inputs: { x: 'x', y: 'y', a: 'dp.x', b: 'dp.y', t: 'dp.z' }, prefix: 'd' }) : null;
   const ox = coord('x');
   const oy = coord('y');
   // Every output is captured before any is assigned: an output may name an input.
@@ -92,7 +95,7 @@ export function buildStepKernel({ surface, optimizer, minima, clip = { norm: fal
   return wgsl`
 ${common}
 ${MATHLIB_WGSL}
-#if ${noise}
+#if ${noise || !!dataset}
 ${random}
 #endif
 
@@ -109,6 +112,10 @@ struct Params {
   clip_value: f32,
   noise_scale: f32,
   sam_rho: f32,
+  batch: u32,
+  points: u32,
+  _pad0: u32,
+  _pad1: u32,
 }
 
 override WG: u32 = 64u;
@@ -118,6 +125,10 @@ override WG: u32 = 64u;
 @group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
 @group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+#if ${!!dataset}
+// The dataset: a, b, t, 0 per point.
+@group(0) @binding(5) var<storage, read> data: array<vec4<f32>>;
+#endif
 
 ${surfaceFunctions(surface)}
 
@@ -181,6 +192,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let es = surface_step(sx, sy);
       cgx = es.y;
       cgy = es.z;
+    }
+#endif
+#if ${!!dataset}
+    {
+      // A minibatch of params.batch points drawn with replacement: the mean of their gradients.
+      var sgx = 0.0f;
+      var sgy = 0.0f;
+      for (var k = 0u; k < params.batch; k++) {
+        let j = hash3(params.seed ^ ${MINIBATCH_SALT}u, i, steps * params.batch + k) % params.points;
+        let dp = data[j];
+${indent(sample?.code ?? '', '        ')}
+        sgx = sgx + ${sample?.outputs.gx ?? '0.0f'};
+        sgy = sgy + ${sample?.outputs.gy ?? '0.0f'};
+      }
+      cgx = sgx / f32(params.batch);
+      cgy = sgy / f32(params.batch);
     }
 #endif
 #if ${noise}

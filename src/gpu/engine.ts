@@ -1,7 +1,7 @@
 // The WebGPU engine: particle buffers, the fused step pipeline, dispatch, and pooled
 // readback. The same code runs in the browser and in Node (Dawn).
 
-import { minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
+import { checkSetup, minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
 import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
 import { ParticleError, type ParticleState } from '../core/particles';
@@ -9,6 +9,8 @@ import { buildStepKernel } from '../../shaders/step';
 import type { DeviceHandle } from './device';
 
 export const WORKGROUP_SIZE = 64;
+/** Size of the kernel's Params uniform. */
+const PARAMS_BYTES = 64;
 
 /** Buffers the caller owns: pos is vec4<f32> (x, y, loss, prev loss), info vec4<u32> per particle. */
 export interface ExternalBuffers {
@@ -81,11 +83,11 @@ export class GpuEngine implements Engine {
   readonly n: number;
   stepsQueued = 0;
   readonly kernel: string;
-  readonly buffers: { pos: GPUBuffer; hyper: GPUBuffer; state: GPUBuffer; info: GPUBuffer; params: GPUBuffer };
+  readonly buffers: { pos: GPUBuffer; hyper: GPUBuffer; state: GPUBuffer; info: GPUBuffer; params: GPUBuffer; data?: GPUBuffer };
   private readonly pool: StagingPool;
   private readonly groupsX: number;
   private readonly groupsY: number;
-  private readonly paramData = new ArrayBuffer(48);
+  private readonly paramData = new ArrayBuffer(PARAMS_BYTES);
   private owned: (keyof GpuEngine['buffers'])[] = [];
 
   private constructor(
@@ -112,6 +114,7 @@ export class GpuEngine implements Engine {
   static async create(handle: DeviceHandle, setup: EngineSetup, external: ExternalBuffers = {}): Promise<GpuEngine> {
     const { device } = handle;
     const p = setup.particles;
+    checkSetup(setup);
     checkDeviceCapacity(handle, p);
     // Hyperparameters every particle shares are compiled in as constants (so plain GD
     // does not pay for momentum); the CPU reference specializes the same way.
@@ -140,14 +143,18 @@ export class GpuEngine implements Engine {
       hyper: make('hyper', bytes.hyper * p.n, p.hyper),
       state: make('state', bytes.state * p.n, p.state),
       info: make('info', bytes.info * p.n, p.info),
-      params: device.createBuffer({ label: 'params', size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+      params: device.createBuffer({ label: 'params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+      data: undefined as GPUBuffer | undefined,
     };
+    const dataset = setup.surface.dataset;
+    if (dataset) buffers.data = make('data' as 'hyper', dataset.points.byteLength, dataset.points);
+    const bound = dataset ? (['params', 'pos', 'hyper', 'state', 'info', 'data'] as const) : (['params', 'pos', 'hyper', 'state', 'info'] as const);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
-      entries: (['params', 'pos', 'hyper', 'state', 'info'] as const).map((k, binding) => ({ binding, resource: { buffer: buffers[k] } })),
+      entries: bound.map((k, binding) => ({ binding, resource: { buffer: buffers[k]! } })),
     });
     const engine = new GpuEngine(handle, setup, pipeline, bindGroup, buffers, kernel);
-    engine.owned = (['pos', 'hyper', 'state', 'info', 'params'] as const).filter((k) => !(k === 'pos' || k === 'info') || !external[k]);
+    engine.owned = (['pos', 'hyper', 'state', 'info', 'params', 'data'] as const).filter((k) => buffers[k] && (!(k === 'pos' || k === 'info') || !external[k]));
     engine.step(0); // fills in the loss at the starts
     return engine;
   }
@@ -171,6 +178,10 @@ export class GpuEngine implements Engine {
     f[9] = cfg.clipValue;
     f[10] = cfg.noise > 0 ? noiseScale(cfg.noise, cfg.batchSize) : 0;
     f[11] = cfg.samRho;
+    u[12] = cfg.batchSize;
+    u[13] = this.setup.surface.dataset?.spec.m ?? 0;
+    u[14] = 0;
+    u[15] = 0;
     device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
@@ -216,7 +227,7 @@ export class GpuEngine implements Engine {
   }
 
   destroy(): void {
-    this.owned.forEach((k) => this.buffers[k].destroy());
+    this.owned.forEach((k) => this.buffers[k]?.destroy());
     this.pool.destroy();
   }
 }

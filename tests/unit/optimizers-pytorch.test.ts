@@ -363,7 +363,7 @@ describe('hyperparameters of the added optimizers', () => {
     for (const name of ['adamw', 'ADAMAX', 'nadam', 'radam', 'adagrad', 'rmsprop', 'lion']) {
       expect(findOptimizer(name).name.toLowerCase()).toBe(name.toLowerCase());
     }
-    expect(OPTIMIZER_DEFS.map((d) => d.name)).toEqual(['SGD', 'Adam', 'AdamW', 'Adamax', 'NAdam', 'RAdam', 'Adagrad', 'RMSprop', 'Lion', 'SignSGD']);
+    expect(OPTIMIZER_DEFS.map((d) => d.name)).toEqual(['SGD', 'Adam', 'AdamW', 'Adamax', 'NAdam', 'RAdam', 'Adagrad', 'RMSprop', 'Adadelta', 'Lion', 'SignSGD']);
   });
 
   const bad: [string, Hyper, RegExp][] = [

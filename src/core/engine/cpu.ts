@@ -5,7 +5,8 @@ import { Evaluator } from '../expr/program';
 import { NOISE_PROGRAM, noiseScale, noiseUniforms } from '../noise';
 import { PROGRAM_INPUTS, specializeFor } from '../optimizers';
 import { NO_MINIMUM, Status, cloneParticles, type ParticleState } from '../particles';
-import { minimaTable, type Engine, type EngineSetup, type MinimaTable } from './engine';
+import { minibatchIndex } from '../surfaces/dataset';
+import { checkSetup, minimaTable, type Engine, type EngineSetup, type MinimaTable } from './engine';
 
 const f32 = Math.fround;
 /** PyTorch's clip_grad_norm_ adds 1e-6 to the norm. */
@@ -50,8 +51,15 @@ export class CpuEngine implements Engine {
     clipNorm: number; clipValue: number; noiseScale: number; seed: number; samRho: number;
   };
   private readonly newCoord = [0, 0];
+  private get batch(): number {
+    return this.setup.config.batchSize;
+  }
+
+  private readonly sample: Evaluator | null;
 
   constructor(private readonly setup: EngineSetup) {
+    checkSetup(setup);
+    this.sample = setup.surface.dataset ? new Evaluator(setup.surface.dataset.sample) : null;
     this.p = cloneParticles(setup.particles);
     this.n = this.p.n;
     this.surf = new Evaluator(setup.surface.step);
@@ -139,6 +147,22 @@ export class CpuEngine implements Engine {
         surf.exec();
         cgx = sr[iGx];
         cgy = sr[iGy];
+      }
+      if (this.sample) {
+        // A minibatch of B points drawn with replacement: the mean of their gradients.
+        const d = this.setup.surface.dataset!.points;
+        const m = this.setup.surface.dataset!.spec.m;
+        const B = this.batch;
+        let sx = 0;
+        let sy = 0;
+        for (let k = 0; k < B; k++) {
+          const j = minibatchIndex(seed, i, steps, k, B, m);
+          const e = this.sample.run(x, y, d[4 * j], d[4 * j + 1], d[4 * j + 2]);
+          sx = f32(sx + e.out('gx'));
+          sy = f32(sy + e.out('gy'));
+        }
+        cgx = f32(sx / B);
+        cgy = f32(sy / B);
       }
       if (sigma > 0) {
         const [u1, u2] = noiseUniforms(seed, i, steps);

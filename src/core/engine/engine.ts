@@ -43,3 +43,10 @@ export function minimaTable(surface: Surface): MinimaTable {
     lossMax: surface.minima.map((m) => f(m.loss + 1e-3 * (1 + Math.abs(m.loss)))),
   };
 }
+
+/** Combinations the engines do not run; the message names the settings. */
+export function checkSetup(setup: EngineSetup): void {
+  if (setup.surface.dataset && setup.config.samRho > 0) {
+    throw new Error('SAM on a dataset surface is not supported: its perturbation would need a second minibatch');
+  }
+}

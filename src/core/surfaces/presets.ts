@@ -2,6 +2,7 @@
 // closed form exists: Surface refines them with Newton's method and computes their
 // loss and Hessian eigenvalues from the same expression the engines run.
 
+import { TRUE_WEIGHTS, type DatasetKind } from './dataset';
 import type { SurfaceSpec } from './surface';
 
 const num = (v: number): string => {
@@ -28,6 +29,15 @@ export const PRESET_PARAMETERS: Record<string, PresetParam[]> = {
   ],
 };
 
+const datasetParams = (maxPoints: number): PresetParam[] => [
+  { name: 'points', default: 256, min: 8, max: maxPoints, step: 1 },
+  { name: 'dataSeed', default: 1, min: 0, max: 9999, step: 1 },
+  { name: 'correlation', default: 0.6, min: -0.95, max: 0.95, step: 0.05 },
+  { name: 'scale', default: 0.5, min: 0.1, max: 3, step: 0.05 },
+  { name: 'noise', default: 0.5, min: 0, max: 3, step: 0.05 },
+];
+PRESET_PARAMETERS['least-squares'] = datasetParams(4096);
+
 function withDefaults<T>(id: string, given: Partial<T>): T {
   const out: Record<string, number> = {};
   for (const p of PRESET_PARAMETERS[id]) out[p.name] = (given as Record<string, number>)[p.name] ?? p.default;
@@ -51,6 +61,28 @@ export function quadratic(p: Partial<QuadraticParams> = {}): SurfaceSpec {
     defaultStart: [1.5, 1.5],
     minima: [{ name: 'origin', at: [0, 0], label: 'global' }],
     notes: 'GD is stable iff lr < 2/lambda_max; heavy-ball momentum beta iff lr < 2(1+beta)/lambda_max.',
+  };
+}
+
+export interface DatasetParams { points: number; dataSeed: number; correlation: number; scale: number; noise: number }
+
+/** Regression with weights (x, y) on a generated dataset; the gradient of a step is a real minibatch's. */
+function datasetSurface(kind: DatasetKind) {
+  return (p: Partial<DatasetParams> = {}): SurfaceSpec => {
+    const q = withDefaults<DatasetParams>(kind, p);
+    if (!Number.isInteger(q.points) || q.points < 8) throw new RangeError(`points must be a whole number >= 8, got ${q.points}`);
+    const [wx, wy] = TRUE_WEIGHTS;
+    const model = kind === 'least-squares' ? '1/(2M) sum (x a_i + y b_i - t_i)^2' : '1/M sum log(1 + exp(-t_i (x a_i + y b_i)))';
+    return {
+      id: kind,
+      title: `${kind === 'least-squares' ? 'Least squares' : 'Logistic regression'} on ${q.points} points (minibatches of --batch_size)`,
+      expression: `${model} over ${q.points} points`,
+      domain: [wx - 3, wx + 3, wy - 3, wy + 3],
+      defaultStart: [wx - 2.5, wy + 2.5],
+      minima: [{ name: kind === 'least-squares' ? 'least-squares solution' : 'maximum likelihood', at: [wx, wy], label: 'global' }],
+      dataset: { kind, m: q.points, seed: q.dataSeed, correlation: q.correlation, scale: q.scale, noise: q.noise },
+      notes: 'Each step draws B points per particle (with replacement): the gradient noise is real; its variance scales as 1/B.',
+    };
   };
 }
 
@@ -185,6 +217,7 @@ export const PRESETS: Record<string, (params?: any) => SurfaceSpec> = {
     notes: 'No minimum: a saddle at the origin; GD escapes along y.',
   }),
   'double-well': doubleWell,
+  'least-squares': datasetSurface('least-squares'),
   'two-layer': fixed({
     id: 'two-layer',
     title: 'Two-layer scalar network L(a, b) = 1/2 (ab - 1)^2',

@@ -4,6 +4,7 @@
 import { Graph, differentiate } from '../expr/graph';
 import { parseExpression } from '../expr/parse';
 import { compileProgram, Evaluator, type Program } from '../expr/program';
+import { fullLoss, makeDataset, type Dataset, type DatasetSpec } from './dataset';
 
 export type MinimumLabel = 'global' | 'local' | 'sharp' | 'flat' | 'balanced';
 
@@ -27,6 +28,8 @@ export interface SurfaceSpec {
   defaultStart: [number, number];
   minima: MinimumSpec[];
   notes?: string;
+  /** A dataset surface: the loss is the full-batch loss of this data (`expression` only describes it). */
+  dataset?: DatasetSpec;
 }
 
 export interface Minimum {
@@ -58,13 +61,16 @@ export class Surface {
   /** Inputs x, y -> hxx, hxy, hyy. */
   readonly hessian: Program;
   readonly minima: Minimum[];
+  /** The data of a dataset surface: minibatch gradients replace the full gradient in the update. */
+  readonly dataset: Dataset | null;
   private readonly f64: Evaluator;
   private readonly h64: Evaluator;
 
   /** Throws ExpressionError for a malformed expression. */
   constructor(readonly spec: SurfaceSpec) {
-    const g = new Graph();
-    const L = parseExpression(g, spec.expression, { variables: ['x', 'y'] });
+    const g = new Graph(spec.dataset ? 100_000 : undefined);
+    this.dataset = spec.dataset ? makeDataset(spec.dataset) : null;
+    const L = this.dataset ? fullLoss(g, this.dataset) : parseExpression(g, spec.expression, { variables: ['x', 'y'] });
     const gx = differentiate(g, L, 'x');
     const gy = differentiate(g, L, 'y');
     this.step = compileProgram(['x', 'y'], { loss: L, gx, gy });

@@ -171,6 +171,10 @@ struct Params {
   clip_value: f32,
   noise_scale: f32,
   sam_rho: f32,
+  batch: u32,
+  points: u32,
+  _pad0: u32,
+  _pad1: u32,
 }
 
 override WG: u32 = 64u;
@@ -180,6 +184,7 @@ override WG: u32 = 64u;
 @group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
 @group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+
 
 // Generated from: 0.5*(1*x^2 + 10*y^2)
 fn surface_step(x: f32, y: f32) -> vec3<f32> {
@@ -272,6 +277,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // know it is.
     var cgx = gx;
     var cgy = gy;
+
 
 
 
