@@ -4,7 +4,7 @@
 import GUI, { type Controller } from 'lil-gui';
 import { findOptimizer, OPTIMIZER_DEFS } from '../core/optimizers';
 import {
-  exampleSchedule, findSchedule, formatSchedule, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, scheduleText, type ScheduleSpec, type ScheduleValue,
+  exampleSchedule, findSchedule, formatSchedule, parseScheduleList, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, scheduleText, type ScheduleSpec, type ScheduleValue,
 } from '../core/schedules';
 import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS } from '../core/surfaces';
 import { COLORMAPS } from '../render/colormaps';
@@ -270,13 +270,14 @@ export class ControlPanel {
       const ctl = p.kind === 'enum' ? this.scheduleFolder.add(values, p.name, p.options!) : this.scheduleFolder.add(values, p.name);
       ctl.domElement.title = p.doc;
       ctl.onFinishChange(() => {
-        const params: Record<string, ScheduleValue> = {};
-        for (const q of def.params) {
-          const raw = values[q.name];
-          if (raw === '' || raw === undefined) continue;
-          params[q.name] = q.kind === 'schedules' ? (parseScheduleText(`X(s=[${raw}])`).params.s as ScheduleSpec[]) : (raw as ScheduleValue);
-        }
         try {
+          // A malformed list of schedulers is an inline error too, like any other bad value.
+          const params: Record<string, ScheduleValue> = {};
+          for (const q of def.params) {
+            const raw = values[q.name];
+            if (raw === '' || raw === undefined) continue;
+            params[q.name] = q.kind === 'schedules' ? parseScheduleList(String(raw)) : (raw as ScheduleValue);
+          }
           void this.applySchedule(scheduleText(resolveSchedule({ name: def.name, params })));
         } catch (e) {
           this.showError('schedule', (e as Error).message);

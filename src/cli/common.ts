@@ -10,7 +10,7 @@ import {
   findOptimizer, getOptimizer, HyperParamError, OPTIMIZER_DEFS, resolveHyper, withPerCoordinateLr, type CompiledOptimizer, type HyperParam, type OptimizerDef,
 } from '../core/optimizers';
 import {
-  findSchedule, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, ScheduleError, scheduleText, type ResolvedSchedule, type ScheduleDef, type ScheduleSpec,
+  findSchedule, parseScheduleList, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, ScheduleError, scheduleText, type ResolvedSchedule, type ScheduleDef,
 } from '../core/schedules';
 import { checkDeviceCapacity, GpuEngine } from '../gpu/engine';
 import { nodeDevice } from '../gpu/node';
@@ -285,7 +285,7 @@ export function loadSchedule(flags: ParsedFlags, optimizer: OptimizerDef | null)
       if (v === undefined) continue;
       if (Object.hasOwn(spec.params, f.name)) throw new UsageError(`--${f.name} is also given inside --schedule: give it once`);
       const p = def.params.find((q) => q.name === f.name)!;
-      spec.params[f.name] = p.kind === 'schedules' ? (parseScheduleText(`X(s=[${v}])`).params.s as ScheduleSpec[]) : (v as string | boolean);
+      spec.params[f.name] = p.kind === 'schedules' ? parseScheduleList(String(v)) : (v as string | boolean);
     }
     return resolveSchedule(spec);
   } catch (e) {

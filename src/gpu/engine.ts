@@ -131,7 +131,7 @@ export class GpuEngine implements Engine {
     });
     const bytes = bufferBytes(p);
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const make = (label: keyof ExternalBuffers | 'hyper' | 'state', size: number, data: ArrayBufferView) => {
+    const make = (label: keyof ExternalBuffers | 'hyper' | 'state' | 'data', size: number, data: ArrayBufferView) => {
       const given = label === 'pos' || label === 'info' ? external[label] : undefined;
       if (given && given.size < size) throw new Error(`the ${label} buffer holds ${given.size} bytes, ${size} needed`);
       const buf = given ?? device.createBuffer({ label, size: Math.max(size, 16), usage: storage });
@@ -147,7 +147,7 @@ export class GpuEngine implements Engine {
       data: undefined as GPUBuffer | undefined,
     };
     const dataset = setup.surface.dataset;
-    if (dataset) buffers.data = make('data' as 'hyper', dataset.points.byteLength, dataset.points);
+    if (dataset) buffers.data = make('data', dataset.points.byteLength, dataset.points);
     const bound = dataset ? (['params', 'pos', 'hyper', 'state', 'info', 'data'] as const) : (['params', 'pos', 'hyper', 'state', 'info'] as const);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),

@@ -6,6 +6,7 @@
 // floor((t + 0.5) / d), which is exact for integer t and d even though the graph turns
 // division by a constant into multiplication by its reciprocal.
 
+import { ScheduleError } from './spec';
 import { lit, type CodeContext, type ParamValue, type ScheduleCode, type ScheduleDef, type ScheduleParam } from './schedule';
 
 type P = Record<string, ParamValue>;
@@ -28,7 +29,7 @@ const cycleMomentum = (base: number, max: number): ScheduleParam[] => [
 function cycles(p: P, ctx: CodeContext, name: string): boolean {
   if (ctx.standalone || !p.cycle_momentum) return false;
   if (!ctx.momentum) {
-    throw new Error(`${name}: the optimizer has no momentum or beta1 to cycle; pass cycle_momentum=False`);
+    throw new ScheduleError(`${name}: the optimizer has no momentum or beta1 to cycle; pass cycle_momentum=False`);
   }
   return true;
 }

@@ -8,7 +8,7 @@ import { parseAssignments } from '../expr/parse';
 import { compileProgram, Evaluator, type Program } from '../expr/program';
 import { SCHEDULE_DEFS } from './definitions';
 import type { CodeContext, ParamValue, ResolvedSchedule, ScheduleCode, ScheduleDef, ScheduleParam } from './schedule';
-import { formatSchedule, parseScheduleText, ScheduleError, type ScheduleSpec, type ScheduleValue } from './spec';
+import { formatSchedule, parseScheduleList, parseScheduleText, ScheduleError, type ScheduleSpec, type ScheduleValue } from './spec';
 
 export * from './schedule';
 export * from './spec';
@@ -123,12 +123,7 @@ export const SCHEDULE_PREFIX = 'sch_';
  */
 export function scheduleCode(r: ResolvedSchedule, momentum: string | null, standalone = false): ScheduleCode {
   const ctx: CodeContext = { T: 't', B: 'lr', out: 'lr', mOut: momentum ?? 'sch_momentum', P: SCHEDULE_PREFIX, momentum, standalone };
-  let code: ScheduleCode;
-  try {
-    code = r.def.code(r.params, ctx);
-  } catch (e) {
-    throw new ScheduleError((e as Error).message);
-  }
+  const code = r.def.code(r.params, ctx);
   const used = `${SCHEDULE_PREFIX}lr_used`;
   return {
     ...code,
@@ -175,7 +170,7 @@ export function exampleSchedule(def: ScheduleDef): ScheduleSpec {
   const params: Record<string, ScheduleValue> = {};
   for (const p of def.params) {
     if (p.default !== undefined || p.example === undefined) continue;
-    params[p.name] = p.kind === 'schedules' ? (parseScheduleText(`X(s=[${p.example}])`).params.s as ScheduleSpec[]) : p.example;
+    params[p.name] = p.kind === 'schedules' ? parseScheduleList(String(p.example)) : p.example;
   }
   return { name: def.name, params };
 }

@@ -137,6 +137,13 @@ export function parseScheduleText(text: string): ScheduleSpec {
   return spec;
 }
 
+/** A comma-separated list of schedules, as SequentialLR's schedulers (without the brackets). */
+export function parseScheduleList(text: string): ScheduleSpec[] {
+  const v = parseScheduleText(`SequentialLR(schedulers=[${text}])`).params.schedulers;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'object')) throw new ScheduleError(`expected schedules such as LinearLR(total_iters=5), got '${text}'`);
+  return v as ScheduleSpec[];
+}
+
 function formatValue(v: ScheduleValue): string {
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'number') return String(v);
