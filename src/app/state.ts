@@ -2,6 +2,7 @@
 // (the same schema will check shared URLs and imported files).
 
 import { z } from 'zod';
+import { VIEW_NAMES } from '../views/dock';
 
 export const LAYOUTS = ['sweep', 'random', 'grid', 'map'] as const;
 export const COLOR_BY = ['lr', 'status'] as const;
@@ -10,6 +11,7 @@ export const MAX_FALLBACK_PARTICLES = 4096;
 
 const finite = z.number().finite();
 const region = z.tuple([finite, finite, finite, finite]);
+const axis = z.object({ param: z.string().min(1).max(40), min: finite, max: finite, scale: z.enum(['log', 'linear']) });
 
 export const ExplorerStateSchema = z.object({
   surface: z.string().min(1).max(4000),
@@ -52,6 +54,16 @@ export const ExplorerStateSchema = z.object({
   samRho: finite.min(0).default(0),
   /** A learning rate of its own for y (parameter groups); null: one lr for both. */
   lrY: finite.positive().nullable().default(null),
+  /** The views open beside the 3-D scene, in order. */
+  views: z.array(z.enum(VIEW_NAMES)).max(VIEW_NAMES.length).default(['sweep', 'loss']),
+  /** What the bifurcation diagram plots against lr. */
+  bifurcationValue: z.enum(['x', 'y', 'loss']).default('x'),
+  /** The hyperparameter map's window (null: lr range x the map axis of the particles panel) and resolution. */
+  mapWindow: z.object({ x: axis, y: axis }).nullable().default(null),
+  mapRes: z.number().int().min(8).max(2048).default(128),
+  mapSteps: z.number().int().min(1).max(100_000).default(500),
+  /** The lr of the basins view (null: the middle of the lr range, log scale). */
+  basinLr: finite.positive().nullable().default(null),
 });
 
 export type ExplorerState = z.infer<typeof ExplorerStateSchema>;
@@ -89,6 +101,12 @@ export const DEFAULT_STATE: ExplorerState = {
   batchSize: 1,
   samRho: 0,
   lrY: null,
+  views: ['sweep', 'loss'],
+  bifurcationValue: 'x',
+  mapWindow: null,
+  mapRes: 128,
+  mapSteps: 500,
+  basinLr: null,
 };
 
 /** Parses untrusted state (URL, file): a clear message for each problem, never a throw. */
