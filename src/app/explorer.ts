@@ -3,11 +3,13 @@
 
 import * as THREE from 'three/webgpu';
 import { CpuEngine } from '../core/engine/cpu';
+import { buildParticles } from '../core/layouts';
 import { particleAt, type ParticleState, type ParticleView, type RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import { requestDevice, type DeviceHandle } from '../gpu/device';
 import { level } from '../render/mapping';
 import { ParticleSprites } from '../render/particles';
+import { ProbeLine } from '../render/probe';
 import { TrailLines } from '../render/trails';
 import { SurfaceView } from '../render/scene';
 import { adaptiveGrid, buildMesh, type MeshData } from '../render/surface-mesh';
@@ -239,6 +241,7 @@ export class Explorer {
     }
     this.state = state;
     if (newSurface || !this.mesh) {
+      this.clearProbe();
       const grid = adaptiveGrid(setup.surface, this.state.logHeight);
       this.mesh = buildMesh(grid, { log: this.state.logHeight, colormap: this.state.surfaceColormap, contourLevels: this.state.contours ? 14 : 0 });
       this.view.setSurface(this.mesh, setup.surface);
@@ -278,6 +281,10 @@ export class Explorer {
   /** Step of the state snapshot a device loss would resume from (null before the first). */
   get snapshotStep(): number | null { return this.snapshot?.steps ?? null; }
   get surface(): Surface | null { return this.setup?.surface ?? null; }
+  /** The live run and what it was built from (views reduce its particles). */
+  get live(): { run: LiveRun; setup: RunSetup; device: DeviceHandle | null } | null {
+    return this.run && this.setup ? { run: this.run, setup: this.setup, device: this.handle } : null;
+  }
 
   resize(): void {
     const w = this.canvas.clientWidth || 1;
@@ -422,6 +429,47 @@ export class Explorer {
       this.playing = wasPlaying;
     }
     return { computeMs, renderMs };
+  }
+
+  /** Linked views: highlight the particles of one bin of the live run (null: none). */
+  highlight(h: { binning: { div: number; mod: number }; bin: number } | null): void {
+    this.sprites?.setHighlight(h);
+    this.dirty = 8;
+  }
+
+  private probe: ProbeLine | null = null;
+
+  /**
+   * Spawns one particle with these settings (a clicked view bin or map pixel): the CPU
+   * reference runs it (up to `steps` steps) and its path is drawn over the surface.
+   */
+  spawnProbe(settings: { hyper: Record<string, number>; start?: [number, number] }, steps = 2000): ParticleView | null {
+    if (!this.setup || !this.mesh) return null;
+    const { surface, optimizer } = this.setup;
+    const start = settings.start ?? this.state.start ?? surface.spec.defaultStart;
+    const { lr, ...rest } = settings.hyper;
+    const base = { ...this.state.hyper, ...(this.state.lrY !== null ? { lr_y: this.state.lrY } : {}), ...rest };
+    const particles = buildParticles({ kind: 'sweep', start, lrMin: lr, lrMax: lr, n: 1 }, optimizer, base);
+    const engine = new CpuEngine({ surface, optimizer, particles, config: runConfig(this.state) });
+    engine.step(0);
+    const path: number[] = [engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]];
+    for (let t = 0; t < steps && engine.state.info[0] === 0; t++) {
+      engine.step(1);
+      path.push(engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]);
+    }
+    this.clearProbe();
+    this.probe = new ProbeLine(Float32Array.from(path), this.mesh.mapping);
+    this.view.scene.add(this.probe.object);
+    this.dirty = 8;
+    return particleAt(engine.state, 0);
+  }
+
+  clearProbe(): void {
+    if (!this.probe) return;
+    this.view.scene.remove(this.probe.object);
+    this.probe.dispose();
+    this.probe = null;
+    this.dirty = 8;
   }
 
   simulateDeviceLoss(): void {

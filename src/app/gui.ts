@@ -10,6 +10,7 @@ import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS } from '../core/surfaces';
 import { COLORMAPS } from '../render/colormaps';
 import type { Explorer } from './explorer';
 import { COLOR_BY, LAYOUTS, type ExplorerState } from './state';
+import { VIEW_NAMES, VIEW_TITLES, type ViewName } from '../views/dock';
 
 const PARTICLE_COUNTS = [10, 100, 1000, 10_000, 100_000, 1_000_000];
 
@@ -34,6 +35,7 @@ export class ControlPanel {
       playPause: () => this.togglePlay(),
       step: () => explorer.stepOnce(),
       reset: () => void explorer.reset(),
+      ...viewModel(s.views),
     };
 
     const surf = this.gui.addFolder('Surface');
@@ -85,6 +87,9 @@ export class ControlPanel {
     run.add(this.model, 'step').name('single step (→)');
     run.add(this.model, 'reset').name('reset (R)');
 
+    const views = this.gui.addFolder('Views');
+    for (const v of VIEW_NAMES) views.add(this.model, `view_${v}`).name(VIEW_TITLES[v]).onChange(() => this.setViews());
+
     this.rebuildParams();
     this.rebuildHyper();
     this.rebuildSchedule();
@@ -102,6 +107,7 @@ export class ControlPanel {
       expression: isPreset ? PRESETS[s.surface](s.surfaceParams).expression : s.surface,
       ...scheduleModel(s.schedule),
       lrYText: s.lrY === null ? '' : String(s.lrY),
+      ...viewModel(s.views),
     });
     this.gui.controllersRecursive().forEach((c: Controller) => c.updateDisplay());
     if (surfaceChanged) this.rebuildParams();
@@ -131,6 +137,13 @@ export class ControlPanel {
   private async change(c: Partial<ExplorerState>, errorKey = 'particles'): Promise<void> {
     const error = await this.explorer.apply(c);
     this.showError(errorKey, error);
+  }
+
+  /** The ticked views, in the panel's order after those already open. */
+  private setViews(): void {
+    const ticked = VIEW_NAMES.filter((v) => this.model[`view_${v}`]);
+    const kept = this.explorer.state.views.filter((v) => ticked.includes(v));
+    void this.change({ views: [...kept, ...ticked.filter((v) => !kept.includes(v))] });
   }
 
   private togglePlay(): void {
@@ -285,6 +298,10 @@ export class ControlPanel {
       });
     }
   }
+}
+
+function viewModel(open: readonly ViewName[]): Record<string, boolean> {
+  return Object.fromEntries(VIEW_NAMES.map((v) => [`view_${v}`, open.includes(v)]));
 }
 
 /** The panel's view of a schedule text: its name for the picker. */

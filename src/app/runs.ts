@@ -37,7 +37,7 @@ export class GpuRun implements LiveRun {
   readonly kind = 'gpu';
   readonly n: number;
   private constructor(
-    private readonly engine: GpuEngine,
+    readonly engine: GpuEngine,
     readonly pos: THREE.StorageInstancedBufferAttribute,
     readonly info: THREE.StorageInstancedBufferAttribute,
     private readonly renderer: THREE.WebGPURenderer,

@@ -55,7 +55,7 @@ export const ExplorerStateSchema = z.object({
   /** A learning rate of its own for y (parameter groups); null: one lr for both. */
   lrY: finite.positive().nullable().default(null),
   /** The views open beside the 3-D scene, in order. */
-  views: z.array(z.enum(VIEW_NAMES)).max(VIEW_NAMES.length).default(['sweep', 'loss']),
+  views: z.array(z.enum(VIEW_NAMES)).max(VIEW_NAMES.length).default(['sweep']),
   /** What the bifurcation diagram plots against lr. */
   bifurcationValue: z.enum(['x', 'y', 'loss']).default('x'),
   /** The hyperparameter map's window (null: lr range x the map axis of the particles panel) and resolution. */
@@ -101,7 +101,7 @@ export const DEFAULT_STATE: ExplorerState = {
   batchSize: 1,
   samRho: 0,
   lrY: null,
-  views: ['sweep', 'loss'],
+  views: ['sweep'],
   bifurcationValue: 'x',
   mapWindow: null,
   mapRes: 128,

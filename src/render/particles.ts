@@ -21,6 +21,11 @@ export class ParticleSprites {
     size: uniform(0.02),
     fadeDiverged: uniform(0.12),
     byStatus: uniform(0),
+    // Linked views: particles whose bin (i / div) % mod equals `bin` are highlighted.
+    highlight: uniform(0),
+    hlDiv: uniform(1, 'uint'),
+    hlMod: uniform(1, 'uint'),
+    hlBin: uniform(0, 'uint'),
   };
 
   constructor(b: ParticleBuffers) {
@@ -38,10 +43,15 @@ export class ParticleSprites {
     const byLr = select(converged, mix(c.xyz, vec3(1, 1, 1), 0.35), c.xyz);
     // Status palette: running blue-grey, converged green, diverged red, non-finite magenta.
     const statusColor = select(converged, vec3(0.3, 0.85, 0.4), select(status.equal(2), vec3(0.95, 0.3, 0.25), select(status.equal(3), vec3(0.9, 0.3, 0.9), vec3(0.65, 0.75, 0.95))));
-    mat.colorNode = mix(byLr, statusColor, u.byStatus);
+    const inBin = instanceIndex.div(u.hlDiv).mod(u.hlMod).equal(u.hlBin);
+    const lit = u.highlight.greaterThan(0.5).and(inBin);
+    const dimmed = u.highlight.greaterThan(0.5).and(inBin.not());
+    const base = mix(byLr, statusColor, u.byStatus);
+    mat.colorNode = select(lit, mix(base, vec3(1, 1, 1), 0.5), base);
     const disc = float(1).sub(smoothstep(0.38, 0.5, length(uv().sub(0.5))));
-    mat.opacityNode = disc.mul(select(stopped, u.fadeDiverged, float(1)));
-    mat.scaleNode = select(converged, u.size.mul(1.5), u.size);
+    mat.opacityNode = disc.mul(select(stopped, u.fadeDiverged, float(1))).mul(select(dimmed, float(0.15), float(1)));
+    const size = select(converged, u.size.mul(1.5), u.size);
+    mat.scaleNode = select(lit, size.mul(1.8), size);
     this.object = new THREE.Sprite(mat);
     this.object.count = b.n;
     this.object.frustumCulled = false;
@@ -54,6 +64,15 @@ export class ParticleSprites {
 
   setColorByStatus(on: boolean): void {
     this.u.byStatus.value = on ? 1 : 0;
+  }
+
+  /** Highlights the particles of one bin (a hovered view bin or map pixel); null clears. */
+  setHighlight(h: { binning: { div: number; mod: number }; bin: number } | null): void {
+    this.u.highlight.value = h ? 1 : 0;
+    if (!h) return;
+    this.u.hlDiv.value = h.binning.div;
+    this.u.hlMod.value = h.binning.mod;
+    this.u.hlBin.value = h.bin;
   }
 
   setSize(size: number): void {
