@@ -1,0 +1,72 @@
+// The history kernel: appends one sample per selected particle to its ring of `len`
+// samples: (x, y, loss, sharpness) and (lr, step, status, 0), as u32 bits. Sharpness is the top
+// eigenvalue of the surface's Hessian, generated from the surface like the step kernel's.
+// src/gpu/history.ts dispatches it; src/core/analysis/history.ts is its CPU reference.
+
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import common from './common.wgsl?raw';
+import { MATHLIB_WGSL } from './mathlib';
+import { surfaceFunctions } from './step';
+import type { Surface } from '../src/core/surfaces';
+
+export interface HistoryKernelOptions {
+  surface: Surface;
+  /** Floats per particle in the hyper buffer (lr is the first). */
+  hyperStride: number;
+  /** Floats per particle in the state buffer. */
+  stateStride: number;
+  /** Float index of the schedule's last lr in a particle's state, or -1 (then the lr is hyper lr). */
+  lrSlot: number;
+}
+
+export function buildHistoryKernel({ surface, hyperStride, stateStride, lrSlot }: HistoryKernelOptions): string {
+  return wgsl`
+${common}
+${MATHLIB_WGSL}
+
+struct HistoryParams {
+  count: u32,
+  len: u32,
+  head: u32,
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: HistoryParams;
+@group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> hyper: array<f32>;
+@group(0) @binding(3) var<storage, read> ostate: array<f32>;
+@group(0) @binding(4) var<storage, read> info: array<vec4<u32>>;
+@group(0) @binding(5) var<storage, read> selected: array<u32>;
+// As u32 bits: a small step count bitcast to f32 is a subnormal, which a GPU may flush.
+@group(0) @binding(6) var<storage, read_write> ring: array<vec4<u32>>;
+
+${surfaceFunctions(surface)}
+
+// Top eigenvalue of the symmetric (hxx, hxy, hyy); the halvings are exact, so a
+// reassociating compiler cannot change the bits (src/core/analysis/history.ts).
+fn top_eigenvalue(h: vec3<f32>) -> f32 {
+  let mean = (h.x + h.z) * 0.5f;
+  let d = (h.x - h.z) * 0.5f;
+  return mean + sqrt(d * d + h.y * h.y);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x;
+  if (j >= params.count) { return; }
+  let i = selected[j];
+  let q = pos[i];
+  let m = info[i];
+  var lr = hyper[i * ${hyperStride}u];
+#if ${lrSlot >= 0}
+  // The schedule's lr of the last step; before any step, the base lr.
+  if (m.y > 0u) { lr = ostate[i * ${Math.max(1, stateStride)}u + ${Math.max(0, lrSlot)}u]; }
+#else
+  _ = ostate[0];
+#endif
+  let at = 2u * (j * params.len + params.head);
+  ring[at] = bitcast<vec4<u32>>(vec4<f32>(q.x, q.y, q.z, top_eigenvalue(surface_hessian(q.x, q.y))));
+  ring[at + 1u] = vec4<u32>(bitcast<u32>(lr), m.y, m.x, 0u);
+}
+`;
+}
