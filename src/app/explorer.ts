@@ -127,6 +127,12 @@ export class Explorer {
       old.controls.dispose();
     }
     this.view.setTopDown(this.state.topDown);
+    if (this.state.camera) this.view.setCamera(this.state.camera);
+    // The user's orbit becomes part of the state (shared links keep the view).
+    this.view.controls.addEventListener('end', () => {
+      this.state = { ...this.state, camera: this.view.getCamera() };
+      this.events.changed(this.state);
+    });
     this.resize();
   }
 
@@ -201,6 +207,7 @@ export class Explorer {
   private applyLook(): void {
     this.dirty = 8;
     this.view.setTopDown(this.state.topDown);
+    if (this.state.camera) this.view.setCamera(this.state.camera);
     this.sprites?.setSize(this.state.particleSize);
     this.sprites?.setColorByStatus(this.state.colorBy === 'status');
   }

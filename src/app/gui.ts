@@ -12,6 +12,13 @@ import type { Explorer } from './explorer';
 import { COLOR_BY, LAYOUTS, type ExplorerState } from './state';
 import { VIEW_NAMES, VIEW_TITLES, type ViewName } from '../views/dock';
 
+/** What the Share folder does (the page provides it: downloads, the location). */
+export interface ShareActions {
+  exportJson(): void;
+  importJson(text: string): Promise<string | null>;
+  link(): string;
+}
+
 const PARTICLE_COUNTS = [10, 100, 1000, 10_000, 100_000, 1_000_000];
 
 export class ControlPanel {
@@ -23,7 +30,7 @@ export class ControlPanel {
   private paramsFolder: GUI;
   private scheduleFolder: GUI;
 
-  constructor(private readonly explorer: Explorer) {
+  constructor(private readonly explorer: Explorer, private readonly share?: ShareActions) {
     const s = explorer.state;
     const isPreset = PRESET_NAMES.includes(s.surface);
     this.model = {
@@ -46,7 +53,7 @@ export class ControlPanel {
     surf.add(this.model, 'logHeight').name('log height').onChange((v: boolean) => this.change({ logHeight: v }));
     surf.add(this.model, 'contours').onChange((v: boolean) => this.change({ contours: v }));
     surf.add(this.model, 'surfaceColormap', COLORMAPS).name('colormap').onChange((v: ExplorerState['surfaceColormap']) => this.change({ surfaceColormap: v }));
-    surf.add(this.model, 'topDown').name('top-down 2-D').onChange((v: boolean) => this.change({ topDown: v }));
+    surf.add(this.model, 'topDown').name('top-down 2-D').onChange((v: boolean) => this.change({ topDown: v, camera: null }));
 
     const opt = this.gui.addFolder('Optimizer');
     opt.add(this.model, 'optimizer', OPTIMIZER_DEFS.map((d) => d.name)).onChange((v: string) => this.chooseOptimizer(v));
@@ -89,6 +96,20 @@ export class ControlPanel {
 
     const views = this.gui.addFolder('Views');
     for (const v of VIEW_NAMES) views.add(this.model, `view_${v}`).name(VIEW_TITLES[v]).onChange(() => this.setViews());
+
+    if (share) {
+      const sh = this.gui.addFolder('Share');
+      const actions = {
+        copyLink: () => void navigator.clipboard?.writeText(share.link()).catch(() => {}),
+        exportJson: () => share.exportJson(),
+        importJson: () => this.pickStateFile(),
+      };
+      sh.add(actions, 'copyLink').name('copy link to this state');
+      sh.add(actions, 'exportJson').name('export state (JSON)');
+      sh.add(actions, 'importJson').name('import state (JSON)…');
+      this.errorSlot(sh, 'share');
+      sh.close();
+    }
 
     this.rebuildParams();
     this.rebuildHyper();
@@ -137,6 +158,18 @@ export class ControlPanel {
   private async change(c: Partial<ExplorerState>, errorKey = 'particles'): Promise<void> {
     const error = await this.explorer.apply(c);
     this.showError(errorKey, error);
+  }
+
+  private pickStateFile(): void {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.accept = 'application/json,.json';
+    input.addEventListener('change', async () => {
+      const file = input.files?.[0];
+      if (!file) return;
+      this.showError('share', await this.share!.importJson(await file.text()));
+    });
+    input.click();
   }
 
   /** The ticked views, in the panel's order after those already open. */

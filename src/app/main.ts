@@ -1,8 +1,10 @@
 // The page: builds the explorer, the panel and the overlays, and wires keys and clicks.
 
-import { Explorer } from './explorer';
+import { Explorer, type FrameStats } from './explorer';
+import { decodeHash, encodeHash, exportJson, importJson, type Loaded } from './share';
 import { ControlPanel } from './gui';
 import { renderHud, renderInspect, renderLegend, renderNotice } from './overlay';
+import { buildRun } from './setup';
 import { DEFAULT_STATE } from './state';
 import { LrPreview } from '../views/lr-preview';
 
@@ -26,25 +28,70 @@ function drawLegend(ex: Explorer): void {
 
 let ready: Explorer | undefined;
 let panel: ControlPanel | undefined;
-const explorer = await Explorer.create(canvas, { ...DEFAULT_STATE }, {
-  notice: (text) => renderNotice(notice, text),
-  frame: (stats) => renderHud(hud, stats),
+let hashTimer = 0;
+const events = {
+  notice: (text: string | null) => renderNotice(notice, text),
+  frame: (stats: FrameStats) => renderHud(hud, stats),
   rebuilt: () => ready && drawLegend(ready),
   changed: () => {
     if (ready) {
       drawLegend(ready);
       drawPreview(ready);
+      // The link always describes what is on screen (debounced: orbiting fires often).
+      clearTimeout(hashTimer);
+      hashTimer = window.setTimeout(() => history.replaceState(null, '', encodeHash(ready!.state)), 300);
     }
     panel?.sync();
   },
-}).catch((e: Error) => {
+};
+
+/** A shared link's state, or the default with a notice saying what was wrong with the link. */
+async function start(): Promise<Explorer> {
+  const linked = decodeHash(location.hash);
+  if ('state' in linked) {
+    try {
+      buildRun(linked.state, 1); // a bad expression or value fails here, before the canvas is taken
+      return await Explorer.create(canvas, linked.state, events);
+    } catch (e) {
+      if (location.hash === '' || location.hash === '#') throw e;
+      linkProblem = `This link's settings could not run (${(e as Error).message}); showing the default scene.`;
+    }
+  } else {
+    linkProblem = `This link could not be loaded: ${linked.error}. Showing the default scene.`;
+  }
+  return Explorer.create(canvas, { ...DEFAULT_STATE }, events);
+}
+let linkProblem: string | null = null;
+const explorer = await start().catch((e: Error) => {
   renderNotice(notice, `etascape could not start: ${e.message}`);
   throw e;
 });
+if (linkProblem) renderNotice(notice, linkProblem);
 ready = explorer;
+
+/** Loads a state from a link or a file: on a problem, says what it was and keeps the current one. */
+async function load(r: Loaded, source: string): Promise<string | null> {
+  const error = 'error' in r ? r.error : await explorer.apply(r.state);
+  renderNotice(notice, error ? `The ${source} could not be loaded: ${error}` : null);
+  return error;
+}
+addEventListener('hashchange', () => void load(decodeHash(location.hash), 'link'));
 drawLegend(explorer);
 drawPreview(explorer);
-panel = new ControlPanel(explorer);
+panel = new ControlPanel(explorer, {
+  exportJson: () => download('etascape-state.json', exportJson(explorer.state), 'application/json'),
+  importJson: async (text: string) => load(importJson(text), 'state file'),
+  link: () => new URL(encodeHash(explorer.state), location.href).href,
+});
+
+function download(name: string, text: string | Blob, type: string): void {
+  const url = URL.createObjectURL(typeof text === 'string' ? new Blob([text], { type }) : text);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
 
 addEventListener('resize', () => explorer.resize());
 addEventListener('keydown', (e) => {
@@ -75,4 +122,4 @@ container.addEventListener('pointerup', async (e) => {
 });
 
 /** Automation and tests: the live explorer and its controls. */
-Object.assign(window, { etascape: { explorer, panel, preview, defaults: DEFAULT_STATE, ready: true } });
+Object.assign(window, { etascape: { explorer, panel, preview, defaults: DEFAULT_STATE, share: { encodeHash, decodeHash, exportJson, importJson, load }, ready: true } });

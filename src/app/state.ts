@@ -64,6 +64,8 @@ export const ExplorerStateSchema = z.object({
   mapSteps: z.number().int().min(1).max(100_000).default(500),
   /** The lr of the basins view (null: the middle of the lr range, log scale). */
   basinLr: finite.positive().nullable().default(null),
+  /** The orbit camera (null: the default view of the surface). */
+  camera: z.object({ position: z.tuple([finite, finite, finite]), target: z.tuple([finite, finite, finite]) }).nullable().default(null),
 });
 
 export type ExplorerState = z.infer<typeof ExplorerStateSchema>;
@@ -107,6 +109,7 @@ export const DEFAULT_STATE: ExplorerState = {
   mapRes: 128,
   mapSteps: 500,
   basinLr: null,
+  camera: null,
 };
 
 /** Parses untrusted state (URL, file): a clear message for each problem, never a throw. */

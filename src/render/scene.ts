@@ -14,6 +14,7 @@ export class SurfaceView {
   private surfaceGroup = new THREE.Group();
   private particleObjects: THREE.Object3D[] = [];
   private topDown = false;
+  private initialized = false;
 
   constructor(readonly renderer: THREE.WebGPURenderer, canvas: HTMLCanvasElement) {
     this.scene.background = new THREE.Color(0x0f1117);
@@ -69,7 +70,23 @@ export class SurfaceView {
     this.particleObjects.forEach((o) => this.scene.add(o));
   }
 
+  /** Places the orbit camera (a shared link's view). */
+  setCamera(c: { position: [number, number, number]; target: [number, number, number] }): void {
+    this.camera.position.set(...c.position);
+    this.controls.target.set(...c.target);
+    this.controls.update();
+  }
+
+  getCamera(): { position: [number, number, number]; target: [number, number, number] } {
+    const r = (v: number) => Number(v.toFixed(4));
+    const p = this.camera.position;
+    const t = this.controls.target;
+    return { position: [r(p.x), r(p.y), r(p.z)], target: [r(t.x), r(t.y), r(t.z)] };
+  }
+
   setTopDown(on: boolean): void {
+    if (on === this.topDown && this.initialized) return;
+    this.initialized = true;
     this.topDown = on;
     if (on) {
       this.camera.position.set(0, 3.2, 0.0001);
