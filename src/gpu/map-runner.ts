@@ -1,0 +1,280 @@
+// Runs a hyperparameter map (a product layout) in bounded chunks, coarse to fine: a
+// small version first (at most `coarse` pixels a side), then the full resolution,
+// each handing over its image as soon as it is done. `tick(budget)` never waits: the
+// page calls it once per frame, the CLI calls it and awaits `idle()`. A zoom starts a
+// fresh run on new axis ranges. Works on the GPU engine and on the CPU reference.
+
+import { lossFloor, mapImage, type MapColoring, type MapColorOptions } from '../core/analysis/map';
+import { CpuEngine } from '../core/engine/cpu';
+import type { EngineSetup } from '../core/engine/engine';
+import { buildParticles, type Layout } from '../core/layouts';
+import type { CompiledOptimizer } from '../core/optimizers';
+import type { ParticleState, RunConfig } from '../core/particles';
+import type { Surface } from '../core/surfaces';
+import type { DeviceHandle } from './device';
+import { GpuEngine } from './engine';
+import { MapColorizer } from './map';
+
+export type ProductLayout = Extract<Layout, { kind: 'product' }>;
+
+export interface MapRunSpec {
+  surface: Surface;
+  optimizer: CompiledOptimizer;
+  /** Hyperparameters every particle shares (the axes override theirs). */
+  base: Record<string, number | boolean | undefined>;
+  config: RunConfig;
+  layout: ProductLayout;
+  steps: number;
+  coloring: MapColoring;
+  /** A first pass at most this many pixels a side (default 64; 0: full resolution only). */
+  coarse?: number;
+}
+
+export type MapBackend = { kind: 'gpu'; handle: DeviceHandle } | { kind: 'cpu' };
+
+export interface MapImage {
+  /** The layout of this image (its axes' n: the image size). */
+  layout: ProductLayout;
+  nx: number;
+  ny: number;
+  /** Packed RGBA8 per pixel, row-major, row 0 at the y axis' minimum. */
+  rgba: Uint32Array;
+  level: number;
+  final: boolean;
+  /** The particles at the end (final image only, with keepParticles). */
+  particles?: ParticleState;
+}
+
+export interface MapProgress {
+  level: number;
+  levels: number;
+  /** Particle-steps done and in all (every level). */
+  done: number;
+  total: number;
+  finished: boolean;
+}
+
+export interface MapRunnerOptions {
+  onImage?: (image: MapImage) => void;
+  /** Read the final particle state back (the CLI's CSV needs it). */
+  keepParticles?: boolean;
+  /** GPU: the most steps fused into one dispatch (default 100). */
+  maxStepsPerDispatch?: number;
+}
+
+/** The resolutions a run goes through: a coarse pass (when smaller), then the layout's own. */
+export function mapLevels(layout: ProductLayout, coarse = 64): ProductLayout[] {
+  const cx = Math.min(layout.x.n, coarse);
+  const cy = Math.min(layout.y.n, coarse);
+  if (coarse <= 0 || (cx === layout.x.n && cy === layout.y.n)) return [layout];
+  return [{ ...layout, x: { ...layout.x, n: cx }, y: { ...layout.y, n: cy } }, layout];
+}
+
+interface Level {
+  layout: ProductLayout;
+  n: number;
+  stepsDone: number;
+  /** CPU: steps of the current pass and the next particle of it. */
+  pass: number;
+  cursor: number;
+  cpu?: CpuEngine;
+  gpu?: GpuEngine;
+  start?: GPUBuffer;
+  startLoss?: Float32Array;
+}
+
+export class MapRunner {
+  private levels: ProductLayout[] = [];
+  private index = 0;
+  private cur: Level | null = null;
+  private pending: { promise: Promise<void> } | null = null;
+  private error: unknown = null;
+  private colorizer: MapColorizer | null = null;
+  private generation = 0;
+  /** The latest image handed over. */
+  latest: MapImage | null = null;
+
+  constructor(
+    private spec: MapRunSpec,
+    private readonly backend: MapBackend,
+    private readonly opts: MapRunnerOptions = {},
+  ) {
+    if (!Number.isInteger(spec.steps) || spec.steps < 0) throw new RangeError(`steps must be a whole number >= 0, got ${spec.steps}`);
+    this.restart(spec.layout);
+  }
+
+  get layout(): ProductLayout {
+    return this.spec.layout;
+  }
+
+  get finished(): boolean {
+    return this.index >= this.levels.length;
+  }
+
+  get progress(): MapProgress {
+    const S = this.spec.steps;
+    const size = (l: ProductLayout) => l.x.n * l.y.n;
+    const total = this.levels.reduce((a, l) => a + size(l) * S, 0);
+    let done = this.levels.slice(0, this.index).reduce((a, l) => a + size(l) * S, 0);
+    if (this.cur) done += this.cur.stepsDone * this.cur.n + this.cur.cursor * this.cur.pass;
+    return { level: Math.min(this.index, this.levels.length - 1), levels: this.levels.length, done, total, finished: this.finished };
+  }
+
+  /** Starts afresh on new axis ranges (same resolution and scales). */
+  zoom(x: [number, number], y: [number, number]): void {
+    const l = this.spec.layout;
+    this.restart({ ...l, x: { ...l.x, min: x[0], max: x[1] }, y: { ...l.y, min: y[0], max: y[1] } });
+  }
+
+  /** Starts afresh on another layout. */
+  restart(layout: ProductLayout): void {
+    this.generation++;
+    this.spec = { ...this.spec, layout };
+    this.levels = mapLevels(layout, this.spec.coarse ?? 64);
+    this.index = 0;
+    this.error = null;
+    const old = this.cur;
+    this.cur = null;
+    // Work in flight on the old level finishes first: buffers are dropped after it.
+    const wait = this.pending?.promise;
+    this.track((async () => {
+      await wait?.catch(() => {});
+      destroyLevel(old);
+    })());
+  }
+
+  /**
+   * Advances the run by at most `budget` particle-steps (on the GPU at least one step
+   * of every particle of the current level: a dispatch covers all of them). Returns at
+   * once; does nothing while earlier GPU work is still running.
+   */
+  tick(budget: number): void {
+    if (this.error) throw this.error;
+    if (this.pending || this.finished) return;
+    const cur = this.cur;
+    if (!cur) this.track(this.startLevel());
+    else if (cur.stepsDone < this.spec.steps) this.advance(cur, budget);
+    else this.track(this.finishLevel(cur));
+  }
+
+  /** Resolves when no work is in flight (rejects with its error). */
+  async idle(): Promise<void> {
+    while (this.pending) await this.pending.promise;
+    if (this.error) throw this.error;
+  }
+
+  /** Runs to the end: the final image. `budget` per tick bounds the time between progress calls. */
+  async run(budget = 1e8, onProgress?: (p: MapProgress) => void): Promise<MapImage> {
+    while (!this.finished) {
+      this.tick(budget);
+      await this.idle();
+      onProgress?.(this.progress);
+    }
+    return this.latest!;
+  }
+
+  destroy(): void {
+    this.generation++;
+    const wait = this.pending?.promise;
+    const old = this.cur;
+    const colorizer = this.colorizer;
+    this.cur = null;
+    this.colorizer = null;
+    void (async () => {
+      await wait?.catch(() => {});
+      destroyLevel(old);
+      colorizer?.destroy();
+    })();
+  }
+
+  private track(promise: Promise<void>): void {
+    const entry = { promise: promise.then(
+      () => { if (this.pending === entry) this.pending = null; },
+      (e) => {
+        if (this.pending === entry) {
+          this.pending = null;
+          this.error = e;
+        }
+      },
+    ) };
+    this.pending = entry;
+  }
+
+  private colorOptions(): MapColorOptions {
+    return { coloring: this.spec.coloring, steps: this.spec.steps, floor: lossFloor(this.spec.surface.minima.map((m) => m.loss)) };
+  }
+
+  private async startLevel(): Promise<void> {
+    const gen = this.generation;
+    const layout = this.levels[this.index];
+    const { surface, optimizer, config, base } = this.spec;
+    const particles = buildParticles(layout, optimizer, base);
+    const setup: EngineSetup = { surface, optimizer, particles, config };
+    const level: Level = { layout, n: particles.n, stepsDone: 0, pass: 0, cursor: 0 };
+    if (this.backend.kind === 'cpu') {
+      level.cpu = new CpuEngine(setup);
+      level.cpu.stepRange(0, 0, particles.n); // the loss at the starts
+      const pos = level.cpu.state.pos;
+      level.startLoss = Float32Array.from({ length: particles.n }, (_, i) => pos[4 * i + 2]);
+    } else {
+      this.colorizer ??= await MapColorizer.create(this.backend.handle);
+      level.gpu = await GpuEngine.create(this.backend.handle, setup); // computes the start losses
+      level.start = this.colorizer.snapshot(level.gpu.buffers.pos);
+    }
+    if (gen !== this.generation) destroyLevel(level);
+    else this.cur = level;
+  }
+
+  private advance(cur: Level, budget: number): void {
+    const left = this.spec.steps - cur.stepsDone;
+    const b = Math.max(1, Math.floor(budget));
+    if (cur.gpu) {
+      let k = Math.min(left, Math.max(1, Math.floor(b / cur.n)));
+      const per = this.opts.maxStepsPerDispatch ?? 100;
+      cur.stepsDone += k;
+      for (; k > 0; k -= per) cur.gpu.step(Math.min(per, k));
+      this.track(cur.gpu.done());
+      return;
+    }
+    // CPU: passes of `pass` steps over particle ranges, so a tick stays within budget.
+    if (cur.cursor === 0) cur.pass = Math.min(left, Math.max(1, Math.floor(b / cur.n)));
+    const m = Math.max(1, Math.floor(b / cur.pass));
+    const to = Math.min(cur.n, cur.cursor + m);
+    cur.cpu!.stepRange(cur.pass, cur.cursor, to);
+    cur.cursor = to;
+    if (cur.cursor >= cur.n) {
+      cur.stepsDone += cur.pass;
+      cur.cursor = 0;
+      cur.pass = 0;
+    }
+  }
+
+  private async finishLevel(cur: Level): Promise<void> {
+    const gen = this.generation;
+    const final = this.index === this.levels.length - 1;
+    const o = this.colorOptions();
+    let rgba: Uint32Array;
+    let particles: ParticleState | undefined;
+    if (cur.cpu) {
+      rgba = mapImage(cur.cpu.state, cur.startLoss!, o);
+      if (final && this.opts.keepParticles) particles = await cur.cpu.read();
+    } else {
+      const g = cur.gpu!;
+      rgba = await this.colorizer!.render({ pos: g.buffers.pos, info: g.buffers.info, start: cur.start! }, cur.n, o);
+      if (final && this.opts.keepParticles) particles = await g.read();
+    }
+    if (gen !== this.generation) return;
+    destroyLevel(cur);
+    this.cur = null;
+    const image: MapImage = { layout: cur.layout, nx: cur.layout.x.n, ny: cur.layout.y.n, rgba, level: this.index, final, particles };
+    this.index++;
+    this.latest = image;
+    this.opts.onImage?.(image);
+  }
+}
+
+function destroyLevel(l: Level | null): void {
+  l?.gpu?.destroy();
+  l?.start?.destroy();
+  l?.cpu?.destroy();
+}
