@@ -1,0 +1,220 @@
+// Per-bin reductions on the GPU (shaders/reduce.ts) over an engine's pos and info
+// buffers: the bin summary, the bifurcation density and per-particle sharpness. Results
+// come back asynchronously through pooled staging buffers; nothing here waits inside
+// a frame: callers use each Promise when it resolves.
+
+import {
+  BinSummary, bucketThresholds, checkBinning, checkHistogram, summaryStride, type Binning, type HistogramSpec, type SummaryShape,
+} from '../core/analysis/bins';
+import type { Surface } from '../core/surfaces';
+import { buildReduceKernel } from '../../shaders/reduce';
+import type { DeviceHandle } from './device';
+import { compileModule, WORKGROUP_SIZE, type GpuEngine } from './engine';
+
+/** The particle buffers a reducer reads (an engine's, or any with the same layout). */
+export interface ReduceTarget {
+  n: number;
+  /** vec4<f32> (x, y, loss, prev loss) per particle. */
+  pos: GPUBuffer;
+  /** vec4<u32> (status, steps, event step, minimum) per particle. */
+  info: GPUBuffer;
+}
+
+export interface ReducerOptions {
+  surface: Surface;
+  binning: Binning;
+  histogram: HistogramSpec;
+  /** Also compile the per-particle sharpness kernel (sharpness()). */
+  sharpness?: boolean;
+}
+
+/** Staging buffers by size, reused once their readback is done. */
+class ReadbackPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private all: GPUBuffer[] = [];
+  constructor(private readonly device: GPUDevice) {}
+  take(size: number): GPUBuffer {
+    const b = this.free.get(size)?.pop();
+    if (b) return b;
+    const made = this.device.createBuffer({ label: 'reduce-readback', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.all.push(made);
+    return made;
+  }
+  give(b: GPUBuffer): void {
+    const list = this.free.get(b.size) ?? [];
+    list.push(b);
+    this.free.set(b.size, list);
+  }
+  get size(): number {
+    return this.all.length;
+  }
+  destroy(): void {
+    this.all.forEach((b) => b.destroy());
+    this.all = [];
+    this.free.clear();
+  }
+}
+
+const PARAMS_BYTES = 48;
+
+export class GpuReducer {
+  readonly shape: SummaryShape;
+  readonly binning: Binning;
+  private histogramSpec: HistogramSpec;
+  private readonly pool: ReadbackPool;
+  private readonly params: GPUBuffer;
+  private readonly thresholds: GPUBuffer;
+  private readonly summaryBuffer: GPUBuffer;
+  private readonly densityBuffer: GPUBuffer;
+  private readonly sharpBuffer: GPUBuffer | null;
+  private readonly bindGroup: GPUBindGroup;
+  private readonly groups: [number, number];
+
+  private constructor(
+    private readonly handle: DeviceHandle,
+    private readonly target: ReduceTarget,
+    opts: ReducerOptions,
+    private readonly pipelines: { summary: GPUComputePipeline; density: GPUComputePipeline; sharpness: GPUComputePipeline | null },
+    layout: GPUBindGroupLayout,
+  ) {
+    const { device } = handle;
+    this.histogramSpec = opts.histogram;
+    this.binning = { ...opts.binning };
+    this.shape = { bins: opts.binning.mod, minima: opts.surface.minima.length, buckets: opts.histogram.buckets };
+    this.pool = new ReadbackPool(device);
+    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.params = device.createBuffer({ label: 'reduce-params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.thresholds = device.createBuffer({ label: 'reduce-thresholds', size: Math.max(16, 4 * (this.shape.buckets - 1)), usage: storage });
+    this.summaryBuffer = device.createBuffer({ label: 'reduce-summary', size: 4 * this.shape.bins * summaryStride(this.shape), usage: storage });
+    this.densityBuffer = device.createBuffer({ label: 'reduce-density', size: 4 * this.shape.bins * this.shape.buckets, usage: storage });
+    this.sharpBuffer = pipelines.sharpness ? device.createBuffer({ label: 'reduce-sharpness', size: Math.max(16, 4 * target.n), usage: storage }) : null;
+    const groups = Math.ceil(target.n / WORKGROUP_SIZE);
+    const gx = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
+    this.groups = [gx, Math.ceil(groups / gx)];
+    const buffers = [this.params, target.pos, target.info, this.thresholds, this.summaryBuffer, this.densityBuffer, this.sharpBuffer];
+    this.bindGroup = device.createBindGroup({
+      label: 'reduce',
+      layout,
+      entries: buffers.flatMap((buffer, binding) => (buffer ? [{ binding, resource: { buffer } }] : [])),
+    });
+    this.writeParams();
+  }
+
+  static async create(handle: DeviceHandle, target: ReduceTarget, opts: ReducerOptions): Promise<GpuReducer> {
+    checkBinning(opts.binning);
+    checkHistogram(opts.histogram);
+    const sharpness = !!opts.sharpness;
+    const { device } = handle;
+    const module = await compileModule(device, buildReduceKernel({ surface: opts.surface, value: opts.histogram.value, sharpness }), `reduce:${opts.surface.id}`);
+    const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
+    const layout = device.createBindGroupLayout({
+      label: 'reduce',
+      entries: [
+        entry(0, 'uniform'), entry(1, 'read-only-storage'), entry(2, 'read-only-storage'), entry(3, 'read-only-storage'),
+        entry(4, 'storage'), entry(5, 'storage'), ...(sharpness ? [entry(6, 'storage')] : []),
+      ],
+    });
+    const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+    const make = (entryPoint: string) =>
+      device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint, constants: { WG: WORKGROUP_SIZE } } });
+    const [summary, density, sharp] = await Promise.all([make('summary_main'), make('density_main'), sharpness ? make('sharpness_main') : null]);
+    return new GpuReducer(handle, target, opts, { summary, density, sharpness: sharp }, layout);
+  }
+
+  /** A reducer over a GPU engine's particle buffers. */
+  static forEngine(engine: GpuEngine, opts: ReducerOptions): Promise<GpuReducer> {
+    return GpuReducer.create(engine.handle, { n: engine.n, pos: engine.buffers.pos, info: engine.buffers.info }, opts);
+  }
+
+  get histogram(): HistogramSpec {
+    return this.histogramSpec;
+  }
+
+  /** Staging buffers made so far (they are reused: this stops growing once warm). */
+  get stagingBuffers(): number {
+    return this.pool.size;
+  }
+
+  /** A new range (or transform) for the same value and bucket count; applies to work queued after it. */
+  setHistogram(h: HistogramSpec): void {
+    checkHistogram(h);
+    if (h.value !== this.histogramSpec.value || h.buckets !== this.histogramSpec.buckets) {
+      throw new RangeError(`a reducer keeps its value and bucket count (${this.histogramSpec.value}, ${this.histogramSpec.buckets}): make a new one for ${h.value}, ${h.buckets}`);
+    }
+    this.histogramSpec = h;
+    this.writeParams();
+  }
+
+  private writeParams(): void {
+    const data = new ArrayBuffer(PARAMS_BYTES);
+    const u = new Uint32Array(data);
+    const { div, mod } = this.binning;
+    u.set([this.target.n, this.groups[0], div, mod, this.shape.minima, summaryStride(this.shape), this.shape.buckets]);
+    new Float32Array(data)[7] = this.histogramSpec.offset ?? 0;
+    const { queue } = this.handle.device;
+    queue.writeBuffer(this.params, 0, data);
+    const thr = bucketThresholds(this.histogramSpec);
+    if (thr.length) queue.writeBuffer(this.thresholds, 0, thr);
+  }
+
+  private dispatch(enc: GPUCommandEncoder, pipeline: GPUComputePipeline): void {
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, this.bindGroup);
+    pass.dispatchWorkgroups(this.groups[0], this.groups[1]);
+    pass.end();
+  }
+
+  /** Encodes `encode`, then copies `src` into a pooled staging buffer; resolves with the bytes. */
+  private async readBack(src: GPUBuffer, encode: (enc: GPUCommandEncoder) => void): Promise<ArrayBuffer> {
+    const { device } = this.handle;
+    const staging = this.pool.take(src.size);
+    const enc = device.createCommandEncoder();
+    encode(enc);
+    enc.copyBufferToBuffer(src, 0, staging, 0, src.size);
+    device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const bytes = staging.getMappedRange().slice(0);
+    staging.unmap();
+    this.pool.give(staging);
+    return bytes;
+  }
+
+  /** Queues the reduction of the particles' current state; resolves with the summary. */
+  summary(): Promise<BinSummary> {
+    return this.readBack(this.summaryBuffer, (enc) => {
+      enc.clearBuffer(this.summaryBuffer);
+      this.dispatch(enc, this.pipelines.summary);
+    }).then((bytes) => new BinSummary(this.shape, new Uint32Array(bytes)));
+  }
+
+  /** Adds every particle's current value to the bifurcation density (queued, not awaited). */
+  accumulate(): void {
+    const enc = this.handle.device.createCommandEncoder();
+    this.dispatch(enc, this.pipelines.density);
+    this.handle.device.queue.submit([enc.finish()]);
+  }
+
+  /** The density image, bins x buckets (row-major by bin). */
+  density(): Promise<Uint32Array> {
+    return this.readBack(this.densityBuffer, () => {}).then((bytes) => new Uint32Array(bytes));
+  }
+
+  clearDensity(): void {
+    const enc = this.handle.device.createCommandEncoder();
+    enc.clearBuffer(this.densityBuffer);
+    this.handle.device.queue.submit([enc.finish()]);
+  }
+
+  /** Each particle's top Hessian eigenvalue at its current position (needs `sharpness: true`). */
+  sharpness(): Promise<Float32Array> {
+    const pipeline = this.pipelines.sharpness;
+    if (!pipeline || !this.sharpBuffer) throw new Error('this reducer was created without sharpness: true');
+    return this.readBack(this.sharpBuffer, (enc) => this.dispatch(enc, pipeline)).then((bytes) => new Float32Array(bytes, 0, this.target.n));
+  }
+
+  destroy(): void {
+    [this.params, this.thresholds, this.summaryBuffer, this.densityBuffer, this.sharpBuffer].forEach((b) => b?.destroy());
+    this.pool.destroy();
+  }
+}
