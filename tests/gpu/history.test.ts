@@ -8,10 +8,12 @@ import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles, type Layout } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
 import { DEFAULT_RUN_CONFIG, Status } from '../../src/core/particles';
-import { resolveSchedule } from '../../src/core/schedules';
+import { compileSchedule, resolveSchedule, scheduleValues } from '../../src/core/schedules';
 import { resolveSurface, type Surface } from '../../src/core/surfaces';
 import { GpuEngine } from '../../src/gpu/engine';
 import { HistoryRecorder } from '../../src/gpu/history';
+import { openGpuRun } from '../../src/gpu/lr-finder';
+import { openCpuRun, runLrRangeTest } from '../../src/core/analysis/lr-range-test';
 import { gpuDevice } from '../helpers/gpu';
 
 interface Case {
@@ -143,6 +145,31 @@ describe('history: GPU samples equal the CPU reference bit for bit', () => {
     await expect(HistoryRecorder.create(gpu, setup, Uint32Array.from([1]), 0)).rejects.toThrow(HistoryError);
     await expect(HistoryRecorder.create(gpu, setup, new Uint32Array(4097), 5)).rejects.toThrow(/1 to 4096 particles, got 4097/);
     gpu.destroy();
+  });
+});
+
+describe('the LR range test through the history: the same curve on both engines', () => {
+  test('rosenbrock, SGD momentum, 64 random starts: GPU curve == CPU curve; lr per step is the schedule\'s', async () => {
+    const spec = { surface: resolveSurface('rosenbrock'), optimizer: 'sgd', hyper: { momentum: 0.9 }, lrMin: 1e-6, lrMax: 1e-2, steps: 60, particles: 64, seed: 2 };
+    const gpu = await runLrRangeTest(spec, openGpuRun(await gpuDevice()));
+    const cpu = await runLrRangeTest(spec, openCpuRun);
+    expect(gpu.curve).toEqual(cpu.curve);
+    expect(gpu.suggestions).toEqual(cpu.suggestions);
+    expect(gpu.curve.lr.length).toBe(60);
+    const lr = scheduleValues(compileSchedule(resolveSchedule('LRRangeTest(start_lr=1e-6, end_lr=1e-2, num_it=60)')), 1, 60);
+    expect(gpu.curve.lr).toEqual(Array.from(lr));
+    expect(gpu.schedule).toMatch(/^LRRangeTest\(/);
+  });
+
+  test('a particle that leaves the domain ends the curve (it counts as a stop)', async () => {
+    // One start; the lr reaches 100 on a bowl of curvature 10: |x| passes the bound of 1e4.
+    const spec = { surface: resolveSurface('quadratic', { lambda1: 10, lambda2: 10 }), optimizer: 'gd', lrMin: 0.01, lrMax: 100, steps: 40, particles: 1, start: [1, 1] as [number, number] };
+    const r = await runLrRangeTest({ ...spec, stopDiv: false }, openGpuRun(await gpuDevice()));
+    expect(r.stop).toBe('nonfinite');
+    const firstInf = r.curve.loss.findIndex((l) => l === Infinity);
+    expect(firstInf).toBeGreaterThan(0);
+    expect(r.stopIndex).toBe(firstInf);
+    expect(r.raw.length).toBe(firstInf);
   });
 });
 
