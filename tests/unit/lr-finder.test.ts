@@ -90,7 +90,7 @@ describe('lrFind: the run as fastai records it', () => {
   test('a non-finite loss stops before it is recorded', () => {
     const r = lrFind([1, 2, 3, 4], [1, 0.9, Infinity, 0.5], { numIt: 4 });
     expect(r.stop).toBe('nonfinite');
-    expect(r.stopIndex).toBe(2);
+    expect(r.stopIndex).toBe(1);
     expect(r.raw).toEqual([1, 0.9]);
   });
 

@@ -34,7 +34,7 @@ export interface LrFinderResult {
   smoothed: number[];
   /** 'diverged': the smoothed loss exceeded 4x its best; 'nonfinite': a raw loss was not finite (that step is left out); 'end': num_it steps ran. */
   stop: 'diverged' | 'nonfinite' | 'end';
-  /** Index of the step that stopped the run (the last recorded; for 'nonfinite' the first left out), or null when it ran to the end. */
+  /** Index of the last step recorded when the run stopped early (into lrs), or null when it ran to the end. */
   stopIndex: number | null;
   /** First and one-past-last curve index the suggestions look at (fastai: [num_it//10, len-5)). */
   window: [number, number];
@@ -98,7 +98,7 @@ export function lrFind(lrs: readonly number[], raw: readonly number[], opts: LrF
   return {
     ...out,
     stop,
-    stopIndex: stop === 'end' ? null : stop === 'diverged' ? n - 1 : n,
+    stopIndex: stop === 'end' || n === 0 ? null : n - 1,
     window: [from, to],
     suggestions: { valley: shift(valley(wl, ws)), steep: shift(steep(wl, ws)), minimum: shift(minimum(wl, ws)) },
   };
