@@ -1,5 +1,5 @@
-// Bundles the `etascape` command into dist/cli.mjs (Node). `webgpu` stays external:
-// it holds Dawn's native module.
+// Bundles the `etascape` command into dist/cli.mjs (Node). `webgpu` and `@napi-rs/canvas`
+// stay external: they hold native modules (Dawn, Skia).
 import { defineConfig } from 'vite';
 
 export default defineConfig({
@@ -13,8 +13,8 @@ export default defineConfig({
     rollupOptions: {
       input: { cli: process.env.ETASCAPE_ENTRY ?? 'src/cli/main.ts' },
       output: { format: 'es', entryFileNames: '[name].mjs' },
-      external: ['webgpu', 'playwright-core', /^node:/],
+      external: ['webgpu', '@napi-rs/canvas', 'playwright-core', /^node:/],
     },
   },
-  ssr: { noExternal: true, external: ['webgpu', 'playwright-core'] },
+  ssr: { noExternal: true, external: ['webgpu', '@napi-rs/canvas', 'playwright-core'] },
 });

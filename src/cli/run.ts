@@ -12,6 +12,7 @@ import {
 } from './common';
 import type { ScheduleDef } from '../core/schedules';
 import { optimizerHelp, presetHelp } from './help';
+import { startProgress } from './progress';
 
 export const RUN_DEFAULT_STEPS = 100;
 
@@ -85,6 +86,7 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
     if (kind === 'cpu') engine.step(0); // the loss at the start (the GPU engine does this on creation)
     last = particleAt(await engine.read(), 0);
     rows.push([f32(last.x), f32(last.y), f32(last.loss), f32(last.lr)]);
+    const bar = startProgress('etascape run', steps, 'steps');
     for (let t = 1; t <= steps && last.status === 'running'; t++) {
       engine.step(1);
       const state = await engine.read();
@@ -92,7 +94,9 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
       // A stop is detected before the update: the particle did not move.
       if (p.steps > last.steps) rows.push([f32(p.x), f32(p.y), f32(p.loss), f32(lrOf(state, p))]);
       last = p;
+      bar.update(t);
     }
+    bar.stop();
   } finally {
     open.close();
   }

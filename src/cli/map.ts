@@ -1,0 +1,274 @@
+// `etascape map`: a hyperparameter map (any two hyperparameters, or the start x0/y0, as
+// axes), run on the GPU or the CPU reference, written as a PNG figure (axes and legend,
+// drawn by views/map-figure.ts on @napi-rs/canvas) and optionally as CSV.
+
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
+import { mapFractions, MAP_COLORINGS, type MapColoring, type MapFractions } from '../core/analysis/map';
+import { axisValue, type Axis } from '../core/layouts';
+import { checkHyper, getOptimizer, HyperParamError, resolveHyper, withPerCoordinateLr, type OptimizerDef } from '../core/optimizers';
+import { STATUS_NAMES, type ParticleState } from '../core/particles';
+import { ScheduleError, type ScheduleDef } from '../core/schedules';
+import type { Surface } from '../core/surfaces';
+import type { DeviceHandle } from '../gpu/device';
+import { MapRunner, type MapBackend, type ProductLayout } from '../gpu/map-runner';
+import { basinLegend, drawMapFigure, mapFigureGeometry, outcomeLegend, type Context2D, type ScratchCanvas } from '../views/map-figure';
+import { formatFlags, parseFlags, parseNumber, UsageError, type FlagSpec } from './args';
+import {
+  checkGpuCapacity, configFlags, csvField, csvNumber, describeExtras, fmt, givenHyper, hyperFlags, loadConfig, loadEngineKind, loadSchedule, loadStart,
+  loadSurface, minimumName, openGpu, peekOptimizer, peekSchedule, scheduleFlags, surfaceFlags, unknownFlagMessage, writeOutput,
+} from './common';
+import { optimizerHelp, presetHelp } from './help';
+import { startProgress } from './progress';
+
+export const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number, number], stepsPerDispatch: 100 };
+export const MAX_RES = 4096;
+const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+
+function baseMapFlags(): FlagSpec[] {
+  return [
+    ...surfaceFlags(),
+    { name: 'x', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the horizontal axis: a hyperparameter, or x0 / y0 (the start); e.g. lr:1e-3:10:log (required)' },
+    { name: 'y', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the vertical axis, e.g. momentum:0:0.99 (required)' },
+    { name: 'res', kind: 'string', meta: 'N|NX,NY', help: `runs per axis, 1..${MAX_RES}`, defaultText: String(MAP_DEFAULTS.res) },
+    { name: 'steps', kind: 'int', min: 0, meta: 'S', help: 'optimizer steps', defaultText: String(MAP_DEFAULTS.steps) },
+    { name: 'color', kind: 'string', meta: 'outcome|basin', help: 'outcome: steps to converge / to diverge, loss fall of the running; basin: which minimum', defaultText: 'outcome' },
+    { name: 'out', kind: 'string', meta: 'FILE.png', help: 'the figure (required)' },
+    { name: 'csv', kind: 'string', meta: 'FILE.csv', help: 'also one row per run: ix, iy, the two axis values, status, steps, event_step, minimum, loss' },
+    { name: 'size', kind: 'numbers', arity: 2, meta: 'W,H', help: 'figure size in pixels', defaultText: MAP_DEFAULTS.size.join(',') },
+    { name: 'engine', kind: 'string', meta: 'cpu|gpu', help: 'the WebGPU engine or the CPU reference', defaultText: 'gpu' },
+    { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', defaultText: String(MAP_DEFAULTS.stepsPerDispatch) },
+    ...configFlags(),
+  ];
+}
+
+export function mapFlags(def: OptimizerDef, schedule: ScheduleDef | null = null): FlagSpec[] {
+  return [...baseMapFlags(), ...hyperFlags(def), ...scheduleFlags(schedule, def)];
+}
+
+export function mapHelp(def: OptimizerDef | null): string {
+  return `Usage: etascape map --surface NAME|EXPR [--optimizer NAME] --x PARAM:MIN:MAX[:log|lin]
+                    --y PARAM:MIN:MAX[:log|lin] --out FILE.png [--res N|NX,NY] [--steps S]
+                    [--color outcome|basin] [--csv FILE.csv] [--start X,Y] [--engine gpu|cpu]
+                    [hyperparameter, schedule and gradient flags]
+
+Runs one particle per pixel: NX values of the x axis by NY values of the y axis (each
+a hyperparameter of the optimizer, or x0 / y0: the start coordinates), every other
+setting shared, for S steps, and draws the outcome as an image with axes and legend.
+  --color outcome: converged runs in blues by steps to converge (dark: fast), diverged
+    or non-finite runs in reds by steps to diverge (dark: fast), runs still going in
+    greys by how far the loss gap L - L* fell (L* the lowest known minimum's loss).
+  --color basin: a colour per known minimum, and for converged elsewhere, diverged,
+    still running.
+A one-line summary (fractions per status and minimum) goes to stderr; on a terminal a
+progress bar too.
+
+Flags:
+${formatFlags(baseMapFlags())}
+
+${optimizerHelp(def)}
+
+${presetHelp()}
+
+Examples:
+  etascape map --surface quadratic --optimizer sgd --x lr:1e-3:1:log --y momentum:0:0.99 \\
+               --res 256 --steps 1000 --out map.png --csv map.csv
+  etascape map --surface double-well --lr 0.02 --x x0:-3:3 --y y0:-2.5:2.5 --color basin --out basins.png`;
+}
+
+// ---------------------------------------------------------------- parsing
+
+/** `param:min:max[:log|lin]` for --x / --y. */
+export function parseAxisSpec(text: string, flag: string): Omit<Axis, 'n'> {
+  const parts = text.split(':').map((s) => s.trim());
+  if (parts.length < 3 || parts.length > 4 || !parts[0]) {
+    throw new UsageError(`${flag}: expected PARAM:MIN:MAX[:log|lin] (e.g. lr:1e-3:10:log), got '${text}'`);
+  }
+  const [param, lo, hi, sc] = parts;
+  const min = parseNumber(lo, `${flag} minimum`);
+  const max = parseNumber(hi, `${flag} maximum`);
+  const scale = sc === undefined || sc === 'lin' || sc === 'linear' ? 'linear' : sc === 'log' ? 'log' : null;
+  if (!scale) throw new UsageError(`${flag}: the scale must be log or lin, got '${sc}'`);
+  if (!(min < max)) throw new UsageError(`${flag}: the minimum ${lo} must be below the maximum ${hi}`);
+  if (scale === 'log' && !(min > 0)) throw new UsageError(`${flag}: a log axis needs a minimum > 0, got ${lo}`);
+  return { param, min, max, scale };
+}
+
+/** `N` or `NX,NY`, each 1..4096. */
+export function parseRes(text: string | undefined): [number, number] {
+  if (text === undefined) return [MAP_DEFAULTS.res, MAP_DEFAULTS.res];
+  const parts = text.split(',').map((s) => s.trim());
+  const vs = parts.map(Number);
+  if ((parts.length !== 1 && parts.length !== 2) || parts.some((p) => p === '') || vs.some((v) => !Number.isInteger(v) || v < 1 || v > MAX_RES)) {
+    throw new UsageError(`--res: expected N or NX,NY with whole numbers 1..${MAX_RES}, got '${text}'`);
+  }
+  return parts.length === 1 ? [vs[0], vs[0]] : [vs[0], vs[1]];
+}
+
+/** Checks an axis against the optimizer: a real, non-boolean parameter, values in its range. */
+function checkAxis(def: OptimizerDef, a: Omit<Axis, 'n'>, flag: string): void {
+  if (a.param === 'x0' || a.param === 'y0') return;
+  const h = def.hyper.find((p) => p.name === a.param);
+  if (!h) throw new UsageError(`${flag}: ${def.name} has no parameter '${a.param}' (axes: ${[...def.hyper.filter((p) => !p.bool).map((p) => p.name), 'x0', 'y0'].join(', ')})`);
+  if (h.bool) throw new UsageError(`${flag}: ${a.param} is a flag (true or false), not an axis`);
+  try {
+    checkHyper(def, h, a.min);
+    checkHyper(def, h, a.max);
+  } catch (e) {
+    if (e instanceof HyperParamError) throw new UsageError(`${flag}: ${e.message}`);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- output
+
+function writeBinary(path: string, data: Uint8Array): void {
+  try {
+    const dir = dirname(path);
+    if (dir && dir !== '.') mkdirSync(dir, { recursive: true });
+    writeFileSync(path, data);
+  } catch (e) {
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+const pct = (v: number) => `${fmt(100 * v, 3)}%`;
+
+export function fractionsText(f: MapFractions, surface: Surface): string {
+  const minima = surface.minima.map((m, j) => `${m.name} ${pct(f.minima[j])}`);
+  if (f.elsewhere > 0) minima.push(`elsewhere ${pct(f.elsewhere)}`);
+  return `converged ${pct(f.converged)}${minima.length ? ` (${minima.join(', ')})` : ''}, diverged ${pct(f.diverged)}, non-finite ${pct(f.nonfinite)}, running ${pct(f.running)}`;
+}
+
+function csvText(p: ParticleState, layout: ProductLayout, surface: Surface): string {
+  const { x, y } = layout;
+  const lines = [['ix', 'iy', x.param, y.param, 'status', 'steps', 'event_step', 'minimum', 'loss'].join(',')];
+  for (let iy = 0; iy < y.n; iy++) {
+    const yv = csvNumber(Math.fround(axisValue(y.min, y.max, y.n, iy, y.scale)));
+    for (let ix = 0; ix < x.n; ix++) {
+      const i = iy * x.n + ix;
+      const m = p.info[4 * i + 3];
+      lines.push([
+        ix, iy, csvNumber(Math.fround(axisValue(x.min, x.max, x.n, ix, x.scale))), yv, STATUS_NAMES[p.info[4 * i]], p.info[4 * i + 1], p.info[4 * i + 2],
+        csvField(minimumName(surface, m === 0xffffffff ? null : m) ?? ''), csvNumber(p.pos[4 * i + 2]),
+      ].join(','));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------- command
+
+export async function mapCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const def = peekOptimizer(argv);
+  const flags = parseFlags(argv, mapFlags(def, peekSchedule(argv)), { unknown: unknownFlagMessage(def, 'map') });
+  if (flags.get('help')) {
+    out(mapHelp(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
+    return 0;
+  }
+  const surface = loadSurface(flags);
+  const xText = flags.get('x') as string | undefined;
+  const yText = flags.get('y') as string | undefined;
+  if (xText === undefined || yText === undefined) throw new UsageError('map needs --x and --y (PARAM:MIN:MAX[:log|lin], e.g. --x lr:1e-3:10:log --y momentum:0:0.99)');
+  const xs = parseAxisSpec(xText, '--x');
+  const ys = parseAxisSpec(yText, '--y');
+  if (xs.param === ys.param) throw new UsageError(`--y: ${ys.param} is already the x axis`);
+  const [nx, ny] = parseRes(flags.get('res') as string | undefined);
+  const steps = (flags.get('steps') as number | undefined) ?? MAP_DEFAULTS.steps;
+  const coloringText = ((flags.get('color') as string | undefined) ?? 'outcome').trim().toLowerCase();
+  if (!MAP_COLORINGS.includes(coloringText as MapColoring)) throw new UsageError(`--color: expected ${MAP_COLORINGS.join(' or ')}, got '${flags.get('color')}'`);
+  const coloring = coloringText as MapColoring;
+  const outPath = flags.get('out') as string | undefined;
+  if (outPath === undefined) throw new UsageError('map needs --out FILE.png (the figure)');
+  if (extname(outPath).toLowerCase() !== '.png') throw new UsageError(`--out: the file name must end in .png, got '${outPath}'`);
+  const csvPath = flags.get('csv') as string | undefined;
+  if (csvPath !== undefined && extname(csvPath).toLowerCase() !== '.csv') throw new UsageError(`--csv: the file name must end in .csv, got '${csvPath}'`);
+  const size = (flags.get('size') as number[] | undefined) ?? MAP_DEFAULTS.size;
+  if (size.some((v) => !Number.isInteger(v) || v < 200 || v > 8192)) throw new UsageError(`--size: width and height must be whole numbers 200..8192, got ${size.join(',')}`);
+  const kind = loadEngineKind(flags, 'gpu');
+  const config = loadConfig(flags);
+  const K = (flags.get('steps_per_dispatch') as number | undefined) ?? MAP_DEFAULTS.stepsPerDispatch;
+
+  // The optimizer: an lr_y axis or flag makes two parameter groups.
+  const perCoordinateLr = flags.has('lr_y') || xs.param === 'lr_y' || ys.param === 'lr_y';
+  const eff = perCoordinateLr ? withPerCoordinateLr(def) : def;
+  checkAxis(eff, xs, '--x');
+  checkAxis(eff, ys, '--y');
+  const given = givenHyper(eff, flags);
+  for (const [a, flag] of [[xs, '--x'], [ys, '--y']] as const) {
+    if (given[a.param] !== undefined) throw new UsageError(`--${a.param}: ${a.param} is the map's ${flag.slice(2)} axis; leave the flag out`);
+  }
+  if ((xs.param === 'x0' || ys.param === 'x0') && (xs.param === 'y0' || ys.param === 'y0') && flags.has('start')) {
+    throw new UsageError('--start: both start coordinates are axes of the map; leave --start out');
+  }
+  const schedule = loadSchedule(flags, def);
+  const hyper = resolveHyper(eff, given);
+  let optimizer;
+  try {
+    optimizer = getOptimizer(def.name, { schedule, perCoordinateLr });
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
+    throw e;
+  }
+  const start = loadStart(flags, surface);
+  const layout: ProductLayout = { kind: 'product', start, x: { ...xs, n: nx }, y: { ...ys, n: ny } };
+
+  let handle: DeviceHandle | undefined;
+  if (kind === 'gpu') {
+    handle = await openGpu();
+    try {
+      checkGpuCapacity(handle, optimizer, nx * ny);
+    } catch (e) {
+      handle.device.destroy();
+      throw e;
+    }
+  }
+  const backend: MapBackend = handle ? { kind: 'gpu', handle } : { kind: 'cpu' };
+  const t0 = performance.now();
+  let image;
+  const runner = new MapRunner({ surface, optimizer, base: given, config, layout, steps, coloring, coarse: 0 }, backend, { keepParticles: true, maxStepsPerDispatch: K });
+  const bar = startProgress('etascape map', steps, 'steps');
+  try {
+    // GPU: one dispatch a tick; CPU: about a quarter second of work a tick.
+    image = await runner.run(kind === 'gpu' ? nx * ny * K : 2e5, (p) => bar.update(Math.floor(p.done / (nx * ny))));
+  } finally {
+    bar.stop();
+    runner.destroy();
+    await runner.idle().catch(() => {});
+    handle?.device.destroy();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const particles = image.particles!;
+  const fr = mapFractions(particles.info, particles.n, surface.minima.length);
+
+  const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
+  const shared = eff.hyper.filter((h) => h.name !== xs.param && h.name !== ys.param && (given[h.name] !== undefined || h.name === 'lr'));
+  const sharedText = shared.map((h) => `${h.name}=${h.bool ? String(Boolean(hyper[h.name])) : fmt(hyper[h.name])}`).join(' ');
+  const title = `${def.name}${sharedText ? ` (${sharedText})` : ''} on ${surfaceName}, ${steps} steps`;
+  const notes = [
+    `${nx} x ${ny} runs, ${kind} engine`,
+    `converged ${pct(fr.converged)}`,
+    ...surface.minima.slice(0, 4).map((m, j) => `  in ${m.name} ${pct(fr.minima[j])}`),
+    `diverged ${pct(fr.diverged + fr.nonfinite)}`,
+    `running ${pct(fr.running)}`,
+  ];
+
+  const { createCanvas, GlobalFonts } = await import('@napi-rs/canvas');
+  let font = 'sans-serif';
+  if (existsSync(FONT_FILE) && GlobalFonts.registerFromPath(FONT_FILE, 'DejaVu Sans')) font = "'DejaVu Sans', sans-serif";
+  const canvas = createCanvas(size[0], size[1]);
+  const geometry = mapFigureGeometry(size[0], size[1], layout.x, layout.y);
+  drawMapFigure(canvas.getContext('2d') as unknown as Context2D, geometry, {
+    image, title, font, notes,
+    legend: coloring === 'basin' ? basinLegend(surface.minima) : outcomeLegend(steps),
+    makeCanvas: (w, h) => createCanvas(w, h) as unknown as ScratchCanvas,
+  });
+  writeBinary(outPath, canvas.toBuffer('image/png'));
+  if (csvPath !== undefined) writeOutput(csvPath, csvText(particles, layout, surface));
+
+  err(
+    `etascape map: ${nx}x${ny} ${xs.param} x ${ys.param}, ${title}${describeExtras(optimizer, config)}, ${kind} engine, ${seconds.toFixed(2)} s: ${fractionsText(fr, surface)}`,
+  );
+  out(`wrote ${outPath} (${size[0]}x${size[1]})${csvPath ? `, ${csvPath} (${particles.n} rows)` : ''}`);
+  return 0;
+}
