@@ -53,8 +53,6 @@ Commands:
   run     one particle's trajectory (summary, or --json rows [x, y, loss, lr])
   sweep   many particles from one start, lr log-spaced over [--lr-min, --lr-max]:
           one row per particle (CSV or JSON), with a summary of where they ended
-  map     a hyperparameter map: two axes (any hyperparameter, or the start x0/y0), one
-          run per pixel, drawn by outcome or basin as a PNG with axes and legend (and CSV)
   schedule  the lr of a schedule at steps 0 .. N-1 (PyTorch's lr_scheduler semantics)
   lr-find the LR range test (fastai's lr_find): the loss vs an exponentially growing lr,
           with fastai's suggestions (valley, steep, minimum)
