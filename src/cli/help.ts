@@ -53,6 +53,8 @@ Commands:
   run     one particle's trajectory (summary, or --json rows [x, y, loss, lr])
   sweep   many particles from one start, lr log-spaced over [--lr-min, --lr-max]:
           one row per particle (CSV or JSON), with a summary of where they ended
+  map     a hyperparameter map: two axes (any hyperparameter, or the start x0/y0), one
+          run per pixel, drawn by outcome or basin as a PNG with axes and legend (and CSV)
   schedule  the lr of a schedule at steps 0 .. N-1 (PyTorch's lr_scheduler semantics)
   lr-find the LR range test (fastai's lr_find): the loss vs an exponentially growing lr,
           with fastai's suggestions (valley, steep, minimum)
@@ -66,6 +68,8 @@ Examples:
   etascape run --surface "0.5*(x^2 + 10*y^2)" --optimizer gd --lr 0.1 --start 1,1 --steps 20 --json
   etascape sweep --surface quadratic --surface-param lambda2=20 --optimizer gd --lr-min 0.01 --lr-max 0.2 \\
                  --n 4096 --steps 2000 --start 1.5,1.5 --out sweep.csv
+  etascape map --surface quadratic --optimizer sgd --x lr:1e-3:1:log --y momentum:0:0.99 \\
+               --res 256 --steps 1000 --out map.png --csv map.csv
   etascape schedule --schedule OneCycleLR --max_lr 0.1 --total_steps 100 --json
   etascape lr-find --surface rosenbrock --optimizer sgd --momentum 0.9 --lr-min 1e-6 --lr-max 1
   etascape run --surface double-well --optimizer sgd --lr 0.3 --momentum 0.9 \

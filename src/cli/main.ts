@@ -14,12 +14,13 @@ import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
 import { benchTable, runBench } from './bench';
 import { writeOutput } from './common';
 import { mainHelp } from './help';
+import { mapCommand, mapHelp } from './map';
 import { runCommand, runHelp } from './run';
 import { lrFindCommand, lrFindHelp } from './lr-find';
 import { scheduleCommand, scheduleHelp } from './schedule';
 import { sweepCommand, sweepHelp } from './sweep';
 
-const COMMANDS = ['run', 'sweep', 'schedule', 'lr-find', 'bench'] as const;
+const COMMANDS = ['run', 'sweep', 'map', 'schedule', 'lr-find', 'bench'] as const;
 
 const BENCH_FLAGS: FlagSpec[] = [
   { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
@@ -102,6 +103,7 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
       const topic = rest[0];
       if (topic === 'run') io.out(runHelp(null));
       else if (topic === 'sweep') io.out(sweepHelp(null));
+      else if (topic === 'map') io.out(mapHelp(null));
       else if (topic === 'schedule') io.out(scheduleHelp(null));
       else if (topic === 'lr-find') io.out(lrFindHelp(null));
       else if (topic === 'bench') io.out(benchHelp());
@@ -113,6 +115,8 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
         return await runCommand(rest, io.out);
       case 'sweep':
         return await sweepCommand(rest, io.out, io.err);
+      case 'map':
+        return await mapCommand(rest, io.out, io.err);
       case 'schedule':
         return await scheduleCommand(rest, io.out);
       case 'lr-find':
