@@ -13,6 +13,7 @@ import {
   loadEngineKind, loadOptimizer, loadStart, loadSurface, minimumName, openGpu, peekOptimizer, peekSchedule, scheduleFlags, surfaceFlags, unknownFlagMessage, writeOutput,
 } from './common';
 import { optimizerHelp, presetHelp } from './help';
+import { startProgress } from './progress';
 
 export const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
 export const SWEEP_COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'] as const;
@@ -167,8 +168,19 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config }, handle);
     adapter = open.adapter;
     try {
-      if (kind === 'cpu') open.engine.step(steps);
-      else for (let done = 0; done < steps; done += K) open.engine.step(Math.min(K, steps - done));
+      const bar = startProgress('etascape sweep', steps, 'steps');
+      if (kind === 'cpu' && !bar.active) open.engine.step(steps);
+      else {
+        for (let done = 0; done < steps; done += K) {
+          open.engine.step(Math.min(K, steps - done));
+          // On a terminal: wait for each chunk, so the bar shows work done, not queued.
+          if (bar.active) {
+            await open.done();
+            bar.update(Math.min(steps, done + K));
+          }
+        }
+      }
+      bar.stop();
       state = await open.engine.read();
     } finally {
       open.close();
