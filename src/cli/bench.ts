@@ -11,6 +11,7 @@ import { DEFAULT_RUN_CONFIG, Status } from '../core/particles';
 import { resolveSurface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
+import { MapRunner, type ProductLayout } from '../gpu/map-runner';
 import { checkCount, checkGpuCapacity, fmt, openGpu, padTable } from './common';
 
 export interface BenchOptions {
@@ -30,6 +31,9 @@ export interface BenchOptions {
   handle?: DeviceHandle;
   /** Progress messages. */
   log?: (message: string) => void;
+  /** The map workload: res x res runs (default min(512, sqrt(n)); 0 leaves it out) of mapSteps steps (default 1000). */
+  mapRes?: number;
+  mapSteps?: number;
 }
 
 export interface BenchWorkload {
@@ -57,8 +61,82 @@ export interface BenchResult {
   node: string;
   cpu: string;
   workloads: BenchWorkload[];
-  ratios: { gpu_vs_cpu: number; fused_vs_unfused: number };
+  /** The map workload (absent with mapRes 0). */
+  map?: MapBench;
+  ratios: { gpu_vs_cpu: number; fused_vs_unfused: number; map_gpu_vs_cpu?: number };
 }
+
+/** A hyperparameter map, whole, on the GPU against the CPU reference on a subset of its rows. */
+export interface MapBench {
+  surface: string;
+  optimizer: string;
+  x: string;
+  y: string;
+  res: number;
+  steps: number;
+  /** GPU: the whole map, from engine creation (kernel compilation included) to the image read back. */
+  gpu_seconds: number;
+  gpu_particle_steps: number;
+  /** CPU reference: `cpu_rows` rows spread over the map, timed, and scaled to all rows. */
+  cpu_rows: number;
+  cpu_seconds_measured: number;
+  cpu_seconds_extrapolated: number;
+  cpu_particle_steps: number;
+  note: string;
+}
+
+export const MAP_BENCH = {
+  surface: 'rosenbrock',
+  x: { param: 'lr', min: 1e-5, max: 3e-3, scale: 'log' as const },
+  y: { param: 'x0', min: -2, max: 2 },
+  start: [-1.5, 2] as [number, number],
+};
+
+function executedSteps(info: Uint32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += info[4 * i + 1];
+  return s;
+}
+
+/** GD on Rosenbrock, lr (log) x start x: the GPU runs the whole map, the CPU reference some rows. */
+export async function runMapBench(handle: DeviceHandle, res: number, steps: number, cpuSeconds: number, log: (m: string) => void): Promise<MapBench> {
+  const w = MAP_BENCH;
+  const surface = resolveSurface(w.surface);
+  const optimizer = getOptimizer('SGD');
+  const layout: ProductLayout = { kind: 'product', start: w.start, x: { ...w.x, n: res }, y: { ...w.y, n: res } };
+  checkGpuCapacity(handle, optimizer, res * res);
+  const spec = { surface, optimizer, base: {}, config: DEFAULT_RUN_CONFIG, layout, steps, coloring: 'outcome' as const, coarse: 0 };
+  log(`map: ${res}x${res} runs of ${steps} steps on the GPU`);
+  let t = performance.now();
+  const runner = new MapRunner(spec, { kind: 'gpu', handle }, { keepParticles: true });
+  const image = await runner.run(res * res * 100);
+  const gpuSeconds = (performance.now() - t) / 1000;
+  runner.destroy();
+  const gpuSteps = executedSteps(image.particles!.info, 0, res * res);
+
+  // The CPU reference on rows spread evenly over the map (rows differ in how soon runs stop).
+  const cpu = new CpuEngine({ surface, optimizer, particles: buildParticles(layout, optimizer, {}), config: DEFAULT_RUN_CONFIG });
+  const mid = Math.floor(res / 2);
+  t = performance.now();
+  cpu.stepRange(steps, mid * res, (mid + 1) * res);
+  const rowSeconds = Math.max((performance.now() - t) / 1000, 1e-6);
+  const rows = Math.max(1, Math.min(res - 1, Math.round(cpuSeconds / rowSeconds)));
+  const picked = Array.from(new Set(Array.from({ length: rows }, (_, k) => Math.floor(((k + 0.5) * res) / rows)))).filter((r) => r !== mid);
+  log(`map: the CPU reference on ${picked.length + 1} of ${res} rows`);
+  t = performance.now();
+  for (const r of picked) cpu.stepRange(steps, r * res, (r + 1) * res);
+  const measured = (performance.now() - t) / 1000 + rowSeconds;
+  const info = cpu.state.info;
+  const cpuSteps = [mid, ...picked].reduce((a, r) => a + executedSteps(info, r * res, (r + 1) * res), 0);
+  const cpuRows = picked.length + 1;
+  return {
+    surface: w.surface, optimizer: 'SGD (plain GD)', x: `lr ${w.x.min}..${w.x.max} (log)`, y: `x0 ${w.y.min}..${w.y.max} (start y ${w.start[1]})`,
+    res, steps, gpu_seconds: gpuSeconds, gpu_particle_steps: gpuSteps,
+    cpu_rows: cpuRows, cpu_seconds_measured: measured, cpu_seconds_extrapolated: (measured * res) / cpuRows, cpu_particle_steps: cpuSteps,
+    note: `the CPU reference ran ${cpuRows} of ${res} rows (spread over the map); its time for the whole map is that time x ${res}/${cpuRows}`,
+  };
+}
+
 
 export const BENCH_WORKLOAD = {
   surface: 'rosenbrock',
@@ -126,6 +204,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const optimizer = getOptimizer(w.optimizer);
   const handle = opts.handle ?? (await openGpu());
   const workloads: BenchWorkload[] = [];
+  let map: MapBench | undefined;
   const entry = (name: string, engine: 'gpu' | 'cpu', k: number, dispatches: number, particleSteps: number, seconds: number, stopped: number): BenchWorkload => ({
     name,
     engine,
@@ -178,6 +257,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     const seconds = (performance.now() - t) / 1000;
     const after = await counters(cpu);
     workloads.push(entry('cpu reference', 'cpu', k, 1, after.steps - before.steps, seconds, after.stopped));
+    const mapRes = opts.mapRes ?? Math.min(512, Math.floor(Math.sqrt(n)));
+    if (mapRes > 0) map = await runMapBench(handle, mapRes, opts.mapSteps ?? 1000, cpuSeconds, log);
   } finally {
     if (!opts.handle) handle.device.destroy();
   }
@@ -189,7 +270,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     node: process.version,
     cpu: `${cpus()[0]?.model?.trim() ?? 'unknown'} x ${cpus().length}`,
     workloads,
-    ratios: { gpu_vs_cpu: rate(0) / rate(2), fused_vs_unfused: rate(0) / rate(1) },
+    ...(map ? { map } : {}),
+    ratios: {
+      gpu_vs_cpu: rate(0) / rate(2), fused_vs_unfused: rate(0) / rate(1),
+      ...(map ? { map_gpu_vs_cpu: map.cpu_seconds_extrapolated / map.gpu_seconds } : {}),
+    },
   };
 }
 
@@ -209,5 +294,16 @@ export function benchTable(r: BenchResult): string {
     '',
     `gpu vs cpu:        ${ratio(r.ratios.gpu_vs_cpu)}  (${r.workloads[0].name} / ${r.workloads[2].name})`,
     `fused vs unfused:  ${ratio(r.ratios.fused_vs_unfused)}  (${r.workloads[0].name} / ${r.workloads[1].name})`,
+    ...(r.map ? mapBenchLines(r.map, ratio(r.ratios.map_gpu_vs_cpu!)) : []),
   ].join('\n');
+}
+
+function mapBenchLines(m: MapBench, ratio: string): string[] {
+  return [
+    '',
+    `map: ${m.res}x${m.res} runs of ${m.steps} steps, ${m.optimizer} on ${m.surface}, ${m.x} x ${m.y}`,
+    `  gpu:  ${m.gpu_seconds.toFixed(2)} s for the whole map (compilation and readback included), ${m.gpu_particle_steps} particle-steps`,
+    `  cpu:  ${m.cpu_seconds_extrapolated.toFixed(1)} s extrapolated (${m.cpu_seconds_measured.toFixed(2)} s measured on ${m.cpu_rows} rows)`,
+    `  map gpu vs cpu:  ${ratio}  (${m.note})`,
+  ];
 }

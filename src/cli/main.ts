@@ -28,6 +28,8 @@ const BENCH_FLAGS: FlagSpec[] = [
   { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'steps fused into one dispatch (fused workload)', defaultText: 'min(100, S)' },
   { name: 'cpu-seconds', kind: 'number', min: 0, meta: 'T', help: 'the CPU reference runs steps (at most S) for about this long', defaultText: '2' },
   { name: 'min-seconds', kind: 'number', min: 0, meta: 'T', help: 'GPU workloads repeat their round until they ran this long', defaultText: '1' },
+  { name: 'map-res', kind: 'int', min: 0, meta: 'R', help: 'the map workload: R x R runs of GD on Rosenbrock (0: leave it out)', defaultText: 'min(512, sqrt(N))' },
+  { name: 'map-steps', kind: 'int', min: 1, meta: 'S', help: 'steps of the map workload', defaultText: '1000' },
   { name: 'json', kind: 'bool', help: 'print the results as JSON instead of a table' },
   { name: 'out', kind: 'string', meta: 'FILE.json', help: 'also write the results there as JSON' },
 ];
@@ -42,10 +44,13 @@ executed particle-steps are counted from each particle's step counter.
   gpu fused:     rounds of S steps in dispatches of K = min(100, S) steps
   gpu unfused:   the same particles, one step per dispatch
   cpu reference: the same N particles for fewer steps (about --cpu-seconds long)
+  map:           a --map-res squared map of --map-steps steps (GD on Rosenbrock, lr x
+                 start x), whole on the GPU (compilation and readback included) vs the
+                 CPU reference on some of its rows (about --cpu-seconds), extrapolated
 Each GPU workload is warmed up by one dispatch (pipeline compilation excluded), then
 runs (in batches of 1, 2, 4, ... rounds) for at least --min-seconds, timed until the
 GPU is done. The JSON is {adapter, date, node, cpu, workloads: [...],
-ratios: {gpu_vs_cpu, fused_vs_unfused}}.
+map, ratios: {gpu_vs_cpu, fused_vs_unfused, map_gpu_vs_cpu}}.
 
 Flags:
 ${formatFlags(BENCH_FLAGS)}`;
@@ -66,6 +71,8 @@ async function benchCommand(argv: string[], out: (s: string) => void): Promise<n
     stepsPerDispatch: flags.get('steps_per_dispatch') as number | undefined,
     cpuSeconds: flags.get('cpu_seconds') as number | undefined,
     minSeconds: flags.get('min_seconds') as number | undefined,
+    mapRes: flags.get('map_res') as number | undefined,
+    mapSteps: flags.get('map_steps') as number | undefined,
     log: progress,
   });
   const json = JSON.stringify(result, null, 2);

@@ -185,6 +185,18 @@ describe('etascape map', () => {
     expect(c.stderr).toMatch(/--csv: the file name must end in .csv/);
   });
 
+  it('bench has a map workload: GPU whole map vs CPU reference rows, extrapolated, as a ratio', () => {
+    const r = JSON.parse(ok(['bench', '--n', '1024', '--steps', '2', '--min-seconds', '0.05', '--cpu-seconds', '0.05', '--map-res', '16', '--map-steps', '50', '--json']));
+    expect(r.map).toMatchObject({ surface: 'rosenbrock', res: 16, steps: 50 });
+    expect(r.map.gpu_particle_steps).toBeGreaterThan(0);
+    expect(r.map.gpu_particle_steps).toBeLessThanOrEqual(16 * 16 * 50);
+    expect(r.map.cpu_rows).toBeGreaterThanOrEqual(1);
+    expect(r.map.cpu_rows).toBeLessThan(16);
+    expect(r.map.cpu_seconds_extrapolated).toBeCloseTo((r.map.cpu_seconds_measured * 16) / r.map.cpu_rows, 9);
+    expect(r.ratios.map_gpu_vs_cpu).toBeCloseTo(r.map.cpu_seconds_extrapolated / r.map.gpu_seconds, 9);
+    expect(ok(['bench', '--n', '1024', '--steps', '2', '--min-seconds', '0.05', '--cpu-seconds', '0.05', '--map-res', '0', '--json'])).not.toMatch(/"map"/);
+  });
+
   it('map --help lists the axis flags', () => {
     const out = ok(['map', '--help']);
     expect(out).toMatch(/--x PARAM:MIN:MAX\[:log\|lin\]/);
