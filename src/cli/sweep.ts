@@ -13,6 +13,9 @@ import {
   loadEngineKind, loadOptimizer, loadStart, loadSurface, minimumName, openGpu, peekOptimizer, peekSchedule, scheduleFlags, surfaceFlags, unknownFlagMessage, writeOutput,
 } from './common';
 import { optimizerHelp, presetHelp } from './help';
+import {
+  binRowsCsv, binRowsJson, binSummaryText, summarizeBins, summaryBinning, summaryColumns, SUMMARY_BUCKETS, SUMMARY_DEFAULT_BINS, type BinRow,
+} from './sweep-summary';
 import { startProgress } from './progress';
 
 export const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
@@ -28,6 +31,8 @@ function baseSweepFlags(): FlagSpec[] {
     { name: 'engine', kind: 'string', meta: 'cpu|gpu', help: 'the WebGPU engine or the CPU reference', defaultText: 'gpu' },
     { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', defaultText: String(SWEEP_DEFAULTS.stepsPerDispatch) },
     { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', help: 'write the rows there (format by extension); default: CSV on stdout' },
+    { name: 'summary', kind: 'bool', help: 'one row per lr bin instead of one per particle (reduced on the GPU with the GPU engine)' },
+    { name: 'bins', kind: 'int', min: 1, meta: 'B', help: 'with --summary: lr bins of ceil(N/B) consecutive particles', defaultText: String(SUMMARY_DEFAULT_BINS) },
     ...configFlags(),
   ];
 }
@@ -39,13 +44,21 @@ export function sweepFlags(def: OptimizerDef, schedule: ScheduleDef | null = nul
 export function sweepHelp(def: OptimizerDef | null): string {
   return `Usage: etascape sweep --surface NAME|EXPR [--optimizer NAME] --lr-min A --lr-max B [--n N]
                       [--steps S] [--start X,Y] [--engine gpu|cpu] [--out FILE.csv|FILE.json]
-                      [--steps-per-dispatch K] [hyperparameter flags]
+                      [--steps-per-dispatch K] [--summary [--bins B]] [hyperparameter flags]
 
 Runs N particles from one start, particle i with lr = A (B/A)^(i/(N-1)), for S steps,
 and writes one row per particle: ${SWEEP_COLUMNS.join(', ')} (the name of the known
 minimum it converged to, or empty). CSV on stdout, or --out FILE.csv / FILE.json. A
 summary (counts per status and per minimum, the smallest lr that diverged) goes to
 stderr, or to stdout when --out is given.
+
+With --summary, one row per lr bin (B bins of ceil(N/B) consecutive particles, the
+last may hold fewer): lr_min, lr_max, lr_mid (geometric), particles, the fractions
+running, converged, diverged and nonfinite, minimum_NAME (the fraction converged into
+each known minimum), and loss_q10, loss_q50, loss_q90 (quantiles of the final loss of
+the running and converged particles; nan when there are none), interpolated in
+${SUMMARY_BUCKETS}-bucket histograms of log10(loss above the lowest loss). The GPU engine
+reduces on the GPU and reads back only these counts.
 
 Flags:
 ${formatFlags(baseSweepFlags())}
@@ -56,7 +69,9 @@ ${presetHelp()}
 
 Example:
   etascape sweep --surface quadratic --surface-param lambda2=10 --optimizer gd \\
-                 --lr-min 0.1 --lr-max 0.3 --n 64 --steps 2000 --start 1.5,1.5 --out sweep.json`;
+                 --lr-min 0.1 --lr-max 0.3 --n 64 --steps 2000 --start 1.5,1.5 --out sweep.json
+  etascape sweep --surface double-well --lr-min 0.005 --lr-max 0.5 --n 65536 --steps 2000 \\
+                 --summary --bins 64 --out curve.csv`;
 }
 
 export interface SweepRow {
@@ -149,6 +164,10 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   const outPath = flags.get('out') as string | undefined;
   const format = outPath === undefined ? 'csv' : extname(outPath).toLowerCase().slice(1);
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--out: the file name must end in .csv or .json, got '${outPath}'`);
+  const summaryMode = flags.get('summary') === true;
+  if (flags.has('bins') && !summaryMode) throw new UsageError(`--bins needs --summary (it sets the number of lr bins of the summary)`);
+  const binning = summaryMode ? summaryBinning(n, (flags.get('bins') as number | undefined) ?? Math.min(n, SUMMARY_DEFAULT_BINS)) : null;
+  const layout = { kind: 'sweep' as const, start, lrMin, lrMax, n };
 
   let handle: DeviceHandle | undefined;
   if (kind === 'gpu') {
@@ -161,10 +180,11 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     }
   }
   let state;
+  let binRows: BinRow[] = [];
   let adapter: string | null = null;
   const t0 = performance.now();
   try {
-    const particles = buildParticles({ kind: 'sweep', start, lrMin, lrMax, n }, opt.compiled, opt.given);
+    const particles = buildParticles(layout, opt.compiled, opt.given);
     const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config }, handle);
     adapter = open.adapter;
     try {
@@ -181,7 +201,8 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
         }
       }
       bar.stop();
-      state = await open.engine.read();
+      if (binning) binRows = await summarizeBins(open.engine, surface, layout, binning);
+      else state = await open.engine.read();
     } finally {
       open.close();
     }
@@ -189,18 +210,39 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     handle?.device.destroy();
   }
   const seconds = (performance.now() - t0) / 1000;
-
-  const rows: SweepRow[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = particleAt(state, i);
-    rows.push({ index: i, lr: f32(p.lr), x: f32(p.x), y: f32(p.y), loss: f32(p.loss), status: p.status, steps: p.steps, minimum: minimumName(surface, p.minimum) });
-  }
-  const summary = summarize(rows);
   const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
   const header =
     `etascape sweep: ${n} particles, ${def.name} (${describeHyper(opt.def, opt.hyper, ['lr'])})${describeExtras(opt.compiled, config)} on ${surfaceName}, ` +
     `lr ${fmt(lrMin)}..${fmt(lrMax)} (log), start (${fmt(start[0])}, ${fmt(start[1])}), ${steps} steps, ` +
     `${kind} engine${adapter ? ` (${adapter})` : ''}, ${seconds.toFixed(2)} s`;
+
+  if (binning) {
+    const text = `${header}\n${binSummaryText(binRows, surface)}`;
+    if (outPath === undefined) {
+      out(binRowsCsv(binRows, surface).trimEnd());
+      err(text);
+      return 0;
+    }
+    if (format === 'csv') writeOutput(outPath, binRowsCsv(binRows, surface));
+    else {
+      const doc = {
+        surface: surface.id, expression: surface.spec.expression, optimizer: def.name,
+        hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
+        lr_min: lrMin, lr_max: lrMax, start, steps, engine: kind, adapter, config,
+        particles: n, bins: binRows.length, loss_buckets: SUMMARY_BUCKETS, columns: summaryColumns(surface), rows: binRowsJson(binRows),
+      };
+      writeOutput(outPath, JSON.stringify(doc) + '\n');
+    }
+    out(`${text}\nwrote ${binRows.length} bin rows to ${outPath}`);
+    return 0;
+  }
+
+  const rows: SweepRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = particleAt(state!, i);
+    rows.push({ index: i, lr: f32(p.lr), x: f32(p.x), y: f32(p.y), loss: f32(p.loss), status: p.status, steps: p.steps, minimum: minimumName(surface, p.minimum) });
+  }
+  const summary = summarize(rows);
   const text = `${header}\n${summaryText(summary, surface)}`;
 
   if (outPath === undefined) {
