@@ -44,7 +44,11 @@ export function summaryColumns(surface: Surface): string[] {
   ];
 }
 
+/** Each bin holds a 4096-bucket histogram: 16 KiB per bin. */
+export const MAX_SUMMARY_BINS = 1024;
+
 export function summaryBinning(n: number, bins: number): Binning {
+  if (bins > MAX_SUMMARY_BINS) throw new UsageError(`--bins must be at most ${MAX_SUMMARY_BINS}, got ${bins}`);
   if (bins > n) throw new UsageError(`--bins must be at most --n (${n}), got ${bins}`);
   return sweepBinning(n, bins);
 }

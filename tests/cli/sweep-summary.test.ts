@@ -118,8 +118,9 @@ describe('sweep --summary', () => {
 
   it.each([
     [['--bins', '4'], ['--bins needs --summary']],
-    [['--summary', '--bins', '2000'], ['--bins must be at most --n (1000), got 2000']],
+    [['--summary', '--bins', '1010'], ['--bins must be at most --n (1000), got 1010']],
     [['--summary', '--bins', '0'], ['--bins']],
+    [['--summary', '--bins', '2048'], ['--bins must be at most 1024, got 2048']],
     [['--summary', '--bins', '2.5'], ['--bins', 'whole']],
   ])('bad %j: one line naming the flag, exit 2', (extra, words) => {
     const r = cli([...BASE, '--n', String(n), ...extra]);
