@@ -32,7 +32,7 @@ function baseSweepFlags(): FlagSpec[] {
     { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', defaultText: String(SWEEP_DEFAULTS.stepsPerDispatch) },
     { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', help: 'write the rows there (format by extension); default: CSV on stdout' },
     { name: 'summary', kind: 'bool', help: 'one row per lr bin instead of one per particle (reduced on the GPU with the GPU engine)' },
-    { name: 'bins', kind: 'int', min: 1, meta: 'B', help: 'with --summary: lr bins of ceil(N/B) consecutive particles', defaultText: String(SUMMARY_DEFAULT_BINS) },
+    { name: 'bins', kind: 'int', min: 1, meta: 'B', help: 'with --summary: lr bins of ceil(N/B) consecutive particles (at most 1024)', defaultText: String(SUMMARY_DEFAULT_BINS) },
     ...configFlags(),
   ];
 }
