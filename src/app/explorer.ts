@@ -7,7 +7,7 @@ import { buildParticles } from '../core/layouts';
 import { particleAt, type ParticleState, type ParticleView, type RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import { requestDevice, type DeviceHandle } from '../gpu/device';
-import { level } from '../render/mapping';
+import { level, type Mapping } from '../render/mapping';
 import { ParticleSprites } from '../render/particles';
 import { ProbeLine } from '../render/probe';
 import { TrailLines } from '../render/trails';
@@ -288,6 +288,10 @@ export class Explorer {
   /** Step of the state snapshot a device loss would resume from (null before the first). */
   get snapshotStep(): number | null { return this.snapshot?.steps ?? null; }
   get surface(): Surface | null { return this.setup?.surface ?? null; }
+  /** How the surface is drawn (its sampled loss range): the views' loss scales start from it. */
+  get meshMapping(): Mapping | null {
+    return this.mesh?.mapping ?? null;
+  }
   /** The live run and what it was built from (views reduce its particles). */
   get live(): { run: LiveRun; setup: RunSetup; device: DeviceHandle | null } | null {
     return this.run && this.setup ? { run: this.run, setup: this.setup, device: this.handle } : null;

@@ -7,6 +7,7 @@ import { renderHud, renderInspect, renderLegend, renderNotice } from './overlay'
 import { buildRun } from './setup';
 import { DEFAULT_STATE } from './state';
 import { LrPreview } from '../views/lr-preview';
+import { ViewDriver } from './view-driver';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const canvas = $<HTMLCanvasElement>('#view');
@@ -28,11 +29,18 @@ function drawLegend(ex: Explorer): void {
 
 let ready: Explorer | undefined;
 let panel: ControlPanel | undefined;
+let views: ViewDriver | undefined;
 let hashTimer = 0;
 const events = {
   notice: (text: string | null) => renderNotice(notice, text),
-  frame: (stats: FrameStats) => renderHud(hud, stats),
-  rebuilt: () => ready && drawLegend(ready),
+  frame: (stats: FrameStats) => {
+    renderHud(hud, stats);
+    views?.frame(performance.now());
+  },
+  rebuilt: () => {
+    if (ready) drawLegend(ready);
+    views?.rebuilt();
+  },
   changed: () => {
     if (ready) {
       drawLegend(ready);
@@ -42,6 +50,7 @@ const events = {
       hashTimer = window.setTimeout(() => history.replaceState(null, '', encodeHash(ready!.state)), 300);
     }
     panel?.sync();
+    views?.sync();
   },
 };
 
@@ -68,6 +77,8 @@ const explorer = await start().catch((e: Error) => {
 });
 if (linkProblem) renderNotice(notice, linkProblem);
 ready = explorer;
+views = new ViewDriver($('#views'), explorer);
+views.rebuilt();
 
 /** Loads a state from a link or a file: on a problem, says what it was and keeps the current one. */
 async function load(r: Loaded, source: string): Promise<string | null> {
@@ -122,4 +133,4 @@ container.addEventListener('pointerup', async (e) => {
 });
 
 /** Automation and tests: the live explorer and its controls. */
-Object.assign(window, { etascape: { explorer, panel, preview, defaults: DEFAULT_STATE, share: { encodeHash, decodeHash, exportJson, importJson, load }, ready: true } });
+Object.assign(window, { etascape: { explorer, panel, preview, views, defaults: DEFAULT_STATE, share: { encodeHash, decodeHash, exportJson, importJson, load }, ready: true } });

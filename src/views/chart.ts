@@ -22,6 +22,8 @@ export interface ChartData {
   bands?: { lower: number; upper: number; fill: string }[];
   /** Vertical lines at x values. */
   markers?: { x: number; label: string; color: string }[];
+  /** A compact legend under the chart (uPlot's own lists every series). */
+  legend?: { label: string; color: string; dash?: boolean }[];
 }
 
 export interface ChartOptions {
@@ -47,8 +49,31 @@ export class LineChart {
   private plot: uPlot | null = null;
   private shape = '';
   private markers: ChartData['markers'] = [];
+  /** Linked views: the x value under the pointer (null when it leaves), and clicks. */
+  onHover: ((x: number | null) => void) | null = null;
+  onClick: ((x: number) => void) | null = null;
 
-  constructor(private readonly el: HTMLElement, private readonly opts: ChartOptions) {}
+  private readonly legendEl = document.createElement('div');
+
+  constructor(private readonly el: HTMLElement, private readonly opts: ChartOptions) {
+    this.legendEl.className = 'chart-legend';
+    el.addEventListener('pointermove', (e) => this.onHover?.(this.valueAt(e)));
+    el.addEventListener('pointerleave', () => this.onHover?.(null));
+    el.addEventListener('click', (e) => {
+      const x = this.valueAt(e);
+      if (x !== null) this.onClick?.(x);
+    });
+  }
+
+  /** The x value under a pointer event inside the plotting area, else null. */
+  private valueAt(e: MouseEvent): number | null {
+    const over = this.plot?.over;
+    if (!over) return null;
+    const r = over.getBoundingClientRect();
+    const left = e.clientX - r.left;
+    if (left < 0 || left > r.width || e.clientY < r.top || e.clientY > r.bottom) return null;
+    return this.plot!.posToVal(left, 'x');
+  }
 
   set(data: ChartData): void {
     this.markers = data.markers ?? [];
@@ -64,6 +89,14 @@ export class LineChart {
     this.shape = shape;
     this.plot?.destroy();
     this.plot = new uPlot(this.options(data), aligned, this.el);
+    this.legendEl.replaceChildren(...(data.legend ?? []).map((l) => {
+      const item = document.createElement('span');
+      const mark = document.createElement('i');
+      mark.style.borderTop = `2px ${l.dash ? 'dashed' : 'solid'} ${l.color}`;
+      item.append(mark, l.label);
+      return item;
+    }));
+    this.el.appendChild(this.legendEl);
   }
 
   resize(width: number, height: number): void {
@@ -86,7 +119,7 @@ export class LineChart {
     return {
       width: o.width,
       height: o.height,
-      legend: { show: true, live: false },
+      legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales,
       axes,
@@ -101,7 +134,8 @@ export class LineChart {
   private drawMarkers(u: uPlot): void {
     const ctx = u.ctx;
     const { top, height } = u.bbox;
-    for (const m of this.markers ?? []) {
+    const dpr = devicePixelRatio;
+    for (const [k, m] of (this.markers ?? []).entries()) {
       const x = u.valToPos(m.x, 'x', true);
       if (!(x >= u.bbox.left && x <= u.bbox.left + u.bbox.width)) continue;
       ctx.save();
@@ -113,15 +147,13 @@ export class LineChart {
       ctx.lineTo(x, top + height);
       ctx.stroke();
       ctx.fillStyle = m.color;
-      ctx.font = `${11 * devicePixelRatio}px 'DejaVu Sans', sans-serif`;
-      ctx.fillText(m.label, x + 4 * devicePixelRatio, top + 12 * devicePixelRatio);
+      ctx.font = `${11 * dpr}px 'DejaVu Sans', sans-serif`;
+      // Labels near the right edge go left of their line; several markers stack.
+      const right = x > u.bbox.left + u.bbox.width * 0.6;
+      ctx.textAlign = right ? 'right' : 'left';
+      ctx.fillText(m.label, x + (right ? -4 : 4) * dpr, top + (12 + 13 * k) * dpr);
       ctx.restore();
     }
-  }
-
-  /** The x value under a canvas-relative CSS pixel (for linking a hover to particles). */
-  xAt(left: number): number | null {
-    return this.plot ? this.plot.posToVal(left, 'x') : null;
   }
 
   get root(): HTMLElement | null {

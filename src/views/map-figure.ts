@@ -38,14 +38,14 @@ export interface MapFigureGeometry {
 const MARGIN = { left: 72, right: 16, top: 36, bottom: 50 };
 export const LEGEND_WIDTH = 220;
 
-export function mapFigureGeometry(width: number, height: number, x: MapAxis, y: MapAxis): MapFigureGeometry {
+export function mapFigureGeometry(width: number, height: number, x: MapAxis, y: MapAxis, legendWidth = LEGEND_WIDTH): MapFigureGeometry {
   const image = {
     left: MARGIN.left,
     top: MARGIN.top,
-    width: Math.max(1, width - MARGIN.left - MARGIN.right - LEGEND_WIDTH),
+    width: Math.max(1, width - MARGIN.left - MARGIN.right - legendWidth),
     height: Math.max(1, height - MARGIN.top - MARGIN.bottom),
   };
-  const legend = { left: image.left + image.width + 24, top: MARGIN.top, width: LEGEND_WIDTH - 24, height: image.height };
+  const legend = { left: image.left + image.width + 24, top: MARGIN.top, width: legendWidth - 24, height: image.height };
   return { width, height, image, legend, x, y };
 }
 

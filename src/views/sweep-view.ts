@@ -43,6 +43,12 @@ export function sweepChartData(s: SweepStats, minima: readonly Minimum[]): Chart
     ],
     bands: [{ lower: 0, upper: 2, fill: 'rgba(240,249,33,0.15)' }],
     markers: stabilityMarkers(minima),
+    legend: [
+      { label: 'median loss (band q10–q90)', color: '#f0f921' },
+      { label: 'converged', color: '#4dd966' },
+      { label: 'diverged', color: '#f24d40' },
+      ...s.minima.map((m, k) => ({ label: `in ${m.name}`, color: MINIMUM_COLORS[k % MINIMUM_COLORS.length], dash: true })),
+    ],
   };
 }
 

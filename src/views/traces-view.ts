@@ -27,10 +27,13 @@ export interface ParticleTrace {
 
 const css = ([r, g, b]: [number, number, number], a = 1) => `rgba(${Math.round(r * 255)},${Math.round(g * 255)},${Math.round(b * 255)},${a})`;
 
-/** Colour of an lr on the particles' colormap between lrMin and lrMax (log). */
+/**
+ * Colour of an lr on the particles' colormap between lrMin and lrMax (log), for lines
+ * on the dark panels: the darkest quarter of the colormap is skipped.
+ */
 export function lrColor(lr: number, lrMin: number, lrMax: number, map: ColormapName, alpha = 1): string {
   const t = lrMax > lrMin ? Math.log(lr / lrMin) / Math.log(lrMax / lrMin) : 0.5;
-  return css(colormap(map, Math.min(1, Math.max(0, t))), alpha);
+  return css(colormap(map, 0.25 + 0.75 * Math.min(1, Math.max(0, t))), alpha);
 }
 
 /** Merges series sampled at different steps onto one sorted x axis (gaps elsewhere). */
@@ -68,7 +71,11 @@ export function lossChartData(samples: BinSample[], binLr: number[], shown: numb
   traces.forEach((t, k) => {
     series.push({ label: `#${t.index} η ${formatNumber(t.lr)}`, values: values[3 * shown.length + k], color: lrColor(t.lr, lrRange[0], lrRange[1], map, 0.9), width: 1, dash: [3, 2] });
   });
-  return { x, series, bands };
+  const legend = [
+    ...shown.map((b) => ({ label: `η ${formatNumber(binLr[b])}`, color: lrColor(binLr[b], lrRange[0], lrRange[1], map) })),
+    ...(traces.length ? [{ label: 'one particle each', color: '#c9d1d9', dash: true }] : []),
+  ];
+  return { x, series, bands, legend };
 }
 
 /** Pure: sharpness vs step for each trace, with its 2/eta_t line dashed in the same colour. */
@@ -81,7 +88,11 @@ export function sharpnessChartData(traces: ParticleTrace[], lrRange: [number, nu
       { label: `2/η #${t.index}`, values: values[2 * k + 1], color, width: 1, dash: [5, 4] },
     ];
   });
-  return { x, series };
+  const legend = [
+    ...traces.map((t) => ({ label: `η ${formatNumber(t.lr)}`, color: lrColor(t.lr, lrRange[0], lrRange[1], map) })),
+    { label: '2/η (dashed)', color: '#c9d1d9', dash: true },
+  ];
+  return { x, series, legend };
 }
 
 export class LossCurvesView {

@@ -1,0 +1,397 @@
+// Drives the views beside the 3-D scene. The live run's views (sweep curve, loss
+// curves, sharpness trace) read its reductions a few times a second; the map, basins,
+// bifurcation and LR finder run particles of their own in bounded ticks, one per frame,
+// so a frame never waits for them. Hovering a bin highlights its particles in 3-D;
+// clicking spawns a probe particle with those settings.
+
+import { particleHistory, type HistoryData } from '../core/analysis/history';
+import { sweepBinning } from '../core/analysis/bins';
+import { basinLegend, outcomeLegend, type MapAxis } from '../views/map-figure';
+import { MapRunner, type MapImage, type ProductLayout } from '../gpu/map-runner';
+import { BifurcationRunner } from '../gpu/bifurcation-runner';
+import { densityImage, densityLegend, valueAxis } from '../views/bifurcation-view';
+import { ViewDock, type ViewName } from '../views/dock';
+import { FigureView } from '../views/figure-view';
+import { LrFinderView } from '../views/lr-finder-view';
+import { SweepView } from '../views/sweep-view';
+import { LossCurvesView, SharpnessView, lossChartData, sharpnessChartData, type BinSample, type ParticleTrace } from '../views/traces-view';
+import { formatNumber } from '../views/ticks';
+import type { Explorer } from './explorer';
+import { LiveAnalysis, StaleRun } from './live-analysis';
+import { optimizerFor, runConfig } from './setup';
+import type { ExplorerState } from './state';
+import { binRepresentative, lossHistogram, lrBins, nearestBin, spreadBins, sweepStats } from './view-data';
+import { runLrFinder } from './lr-finder-job';
+
+const CHART = { width: 410, height: 190 };
+const FIGURE = { width: 410, height: 240 };
+/** Particle-steps a background view may run per frame (GPU / CPU fallback). */
+const BUDGET = { gpu: 1_500_000, cpu: 40_000 };
+/** Loss-curve bins shown, and the most samples kept (older ones thinned). */
+const SHOWN_BINS = 5;
+const MAX_SAMPLES = 600;
+
+type Job = { kind: 'map' | 'basins'; runner: MapRunner; key: string } | { kind: 'bifurcation'; runner: BifurcationRunner; key: string };
+
+export class ViewDriver {
+  private readonly dock: ViewDock;
+  private analysis: LiveAnalysis | null = null;
+  private samples: BinSample[] = [];
+  private traces: ParticleTrace[] = [];
+  private shown: number[] = [];
+  private lastSummary = 0;
+  private lastHistory = 0;
+  private sweep: SweepView | null = null;
+  private loss: LossCurvesView | null = null;
+  private sharp: SharpnessView | null = null;
+  private lrFinder: LrFinderView | null = null;
+  private figures = new Map<ViewName, FigureView>();
+  private jobs = new Map<ViewName, Job>();
+  private lrFinderKey = '';
+
+  constructor(el: HTMLElement, private readonly explorer: Explorer) {
+    this.dock = new ViewDock(el, (name) => void explorer.apply({ views: explorer.state.views.filter((v) => v !== name) }));
+  }
+
+  /** After any change of state: show the open views, restart the jobs whose inputs changed. */
+  sync(): void {
+    const s = this.explorer.state;
+    this.dock.show(s.views);
+    for (const v of s.views) this.ensureView(v);
+    for (const [name, job] of this.jobs) {
+      if (!s.views.includes(name)) {
+        job.runner.destroy();
+        this.jobs.delete(name);
+      }
+    }
+    if (s.views.includes('map')) this.ensureMapJob('map');
+    if (s.views.includes('basins')) this.ensureMapJob('basins');
+    if (s.views.includes('bifurcation')) this.ensureBifurcation();
+    if (s.views.includes('lrfinder')) this.ensureLrFinder();
+  }
+
+  /** After the live run was rebuilt: new reductions, new histories. */
+  rebuilt(): void {
+    this.analysis?.dispose();
+    this.analysis = null;
+    this.samples = [];
+    this.traces = [];
+    const live = this.explorer.live;
+    if (!live) return;
+    const { setup, run } = live;
+    const bins = lrBins(setup.layout);
+    this.shown = spreadBins(bins.binning.mod, SHOWN_BINS);
+    const selected = Uint32Array.from(new Set(this.shown.map((b) => binRepresentative(bins.binning, run.n, b))));
+    const mapping = this.explorer.meshMapping;
+    const histogram = lossHistogram(setup.surface, mapping ?? { lossMin: 0, lossTop: 1 });
+    this.analysis = new LiveAnalysis(run, setup, bins, histogram, selected);
+    this.sync();
+  }
+
+  /** Once per frame, after the frame's steps were queued. */
+  frame(now: number): void {
+    const a = this.analysis;
+    const views = this.explorer.state.views;
+    // Always recorded (a few particles): a view opened later still shows the whole run.
+    a?.afterSteps();
+    if (a && (views.includes('sweep') || views.includes('loss')) && now - this.lastSummary > 250) {
+      const req = a.summary();
+      if (req) {
+        this.lastSummary = now;
+        req.then((r) => a === this.analysis && this.onSummary(a, r.summary, r.step), ignoreStale);
+      }
+    }
+    if (a && (views.includes('loss') || views.includes('sharpness')) && now - this.lastHistory > 500) {
+      const req = a.history();
+      if (req) {
+        this.lastHistory = now;
+        req.then((h) => a === this.analysis && h && this.onHistory(h), ignoreStale);
+      }
+    }
+    const budget = this.explorer.mode === 'gpu' ? BUDGET.gpu : BUDGET.cpu;
+    for (const [name, job] of this.jobs) {
+      try {
+        job.runner.tick(budget);
+      } catch (e) {
+        this.figures.get(name)!.panel.status.textContent = `could not run: ${(e as Error).message}`;
+        job.runner.destroy();
+        this.jobs.delete(name);
+        continue;
+      }
+      this.showJob(name, job);
+    }
+  }
+
+  private ensureView(v: ViewName): void {
+    const panel = this.dock.panel(v);
+    switch (v) {
+      case 'sweep':
+        if (!this.sweep) {
+          this.sweep = new SweepView(panel, CHART);
+          this.linkChart(this.sweep.chart);
+        }
+        break;
+      case 'loss':
+        this.loss ??= new LossCurvesView(panel, CHART);
+        break;
+      case 'sharpness':
+        this.sharp ??= new SharpnessView(panel, CHART);
+        break;
+      case 'lrfinder':
+        this.lrFinder ??= new LrFinderView(panel, CHART);
+        break;
+      default:
+        if (!this.figures.has(v)) this.figures.set(v, this.makeFigure(v, panel));
+    }
+  }
+
+  private makeFigure(v: ViewName, panel: ReturnType<ViewDock['panel']>): FigureView {
+    const fig = new FigureView(panel, FIGURE);
+    if (v === 'map') {
+      fig.onZoom = (w) => void this.explorer.apply({ mapWindow: { x: { ...this.mapAxes().x, min: w.x[0], max: w.x[1] }, y: { ...this.mapAxes().y, min: w.y[0], max: w.y[1] } } });
+      const reset = document.createElement('button');
+      reset.type = 'button';
+      reset.textContent = 'reset zoom';
+      reset.addEventListener('click', () => void this.explorer.apply({ mapWindow: null }));
+      panel.controls.appendChild(reset);
+      fig.onClick = (p) => {
+        const axes = this.mapAxes();
+        const hyper: Record<string, number> = {};
+        let start: [number, number] | undefined;
+        for (const [a, value] of [[axes.x, p.xValue], [axes.y, p.yValue]] as const) {
+          if (a.param === 'x0' || a.param === 'y0') {
+            start ??= [...(this.explorer.state.start ?? this.explorer.surface!.spec.defaultStart)] as [number, number];
+            start[a.param === 'x0' ? 0 : 1] = value;
+          } else hyper[a.param] = value;
+        }
+        hyper.lr ??= Math.sqrt(this.explorer.state.lrMin * this.explorer.state.lrMax);
+        this.probe(hyper, start);
+      };
+    } else if (v === 'basins') {
+      fig.onClick = (p) => this.probe({ lr: this.basinLr() }, [p.xValue, p.yValue]);
+    } else if (v === 'bifurcation') {
+      const select = document.createElement('select');
+      select.setAttribute('aria-label', 'bifurcation value');
+      for (const k of ['x', 'y', 'loss'] as const) select.add(new Option(k, k));
+      select.value = this.explorer.state.bifurcationValue;
+      select.addEventListener('change', () => void this.explorer.apply({ bifurcationValue: select.value as ExplorerState['bifurcationValue'] }));
+      panel.controls.appendChild(select);
+      fig.onClick = (p) => this.probe({ lr: p.xValue });
+    }
+    return fig;
+  }
+
+  /** Hover an lr on a chart: its bin lights up in 3-D; click: a probe with that lr. */
+  private linkChart(chart: { onHover: ((x: number | null) => void) | null; onClick: ((x: number) => void) | null }): void {
+    chart.onHover = (lr) => {
+      const a = this.analysis;
+      if (!a || lr === null || !a.bins.byLr) {
+        this.explorer.highlight(null);
+        return;
+      }
+      this.explorer.highlight({ binning: a.bins.binning, bin: nearestBin(a.bins, lr) });
+    };
+    chart.onClick = (lr) => this.probe({ lr });
+  }
+
+  private probe(hyper: Record<string, number>, start?: [number, number]): void {
+    const p = this.explorer.spawnProbe({ hyper, start });
+    if (!p) return;
+    const where = Number.isFinite(p.x) ? `(${formatNumber(p.x)}, ${formatNumber(p.y)})` : 'far away';
+    this.dockNote(`probe: lr ${formatNumber(hyper.lr)} ${p.status} after ${p.steps} steps at ${where}, loss ${formatNumber(p.loss)}`);
+  }
+
+  private dockNote(text: string): void {
+    for (const v of this.explorer.state.views) this.dock.panel(v).status.dataset.probe = text;
+    const first = this.explorer.state.views[0];
+    if (first) this.dock.panel(first).status.textContent = text;
+  }
+
+  private onSummary(a: LiveAnalysis, s: Parameters<typeof sweepStats>[0], step: number): void {
+    const names = a.surface.minima.map((m) => m.name);
+    const stats = sweepStats(s, a.histogram, a.bins, names);
+    const offset = a.histogram.offset ?? 0;
+    const floor = offset !== 0 ? ` (loss − ${formatNumber(offset)})` : '';
+    if (this.sweep && this.explorer.state.views.includes('sweep')) {
+      const conv = stats.converged.reduce((x, y) => x + (Number.isFinite(y) ? y : 0), 0) / Math.max(1, stats.converged.length);
+      this.sweep.update(stats, a.surface.minima, `step ${step}: median and q10–q90 of the loss per lr bin${floor}; ${(conv * 100).toFixed(0)}% converged`);
+    }
+    this.samples.push({ step, median: stats.median, q10: stats.q10, q90: stats.q90 });
+    if (this.samples.length > MAX_SAMPLES) this.samples = this.samples.filter((_, k) => k % 2 === 0 || k === this.samples.length - 1);
+    this.drawLoss();
+  }
+
+  private onHistory(h: HistoryData): void {
+    const live = this.explorer.live;
+    if (!live) return;
+    const p = live.setup.particles;
+    this.traces = Array.from({ length: h.count }, (_, j) => {
+      const t = particleHistory(h, j);
+      return { index: t.index, lr: p.hyper[t.index * p.hyperStride], steps: Array.from(t.step), loss: Array.from(t.loss), sharpness: Array.from(t.sharpness), lrUsed: Array.from(t.lr) };
+    });
+    this.drawLoss();
+    if (this.sharp && this.explorer.state.views.includes('sharpness')) {
+      const s = this.explorer.state;
+      this.sharp.update(sharpnessChartData(this.traces, [s.lrMin, s.lrMax], s.particleColormap), 'top Hessian eigenvalue along the traced particles; dashed: 2/η (edge of stability)');
+    }
+  }
+
+  private drawLoss(): void {
+    const a = this.analysis;
+    if (!a || !this.loss || !this.explorer.state.views.includes('loss')) return;
+    const s = this.explorer.state;
+    const data = lossChartData(this.samples, a.bins.lr, this.shown, this.traces, [s.lrMin, s.lrMax], s.particleColormap);
+    this.loss.update(data, `median and q10–q90 band of ${this.shown.length} lr bins; dashed: one particle of each`);
+  }
+
+  // ------------------------------------------------------------ runs of their own
+
+  /** The map's axes: the zoomed window, else lr (log) x the particles panel's map axis. */
+  private mapAxes(): { x: Required<Omit<MapAxis, 'n'>>; y: Required<Omit<MapAxis, 'n'>> } {
+    const s = this.explorer.state;
+    if (s.mapWindow) return s.mapWindow;
+    return { x: { param: 'lr', min: s.lrMin, max: s.lrMax, scale: 'log' as const }, y: { param: s.mapParam, min: s.mapMin, max: s.mapMax, scale: 'linear' as const } };
+  }
+
+  private basinLr(): number {
+    const s = this.explorer.state;
+    return s.basinLr ?? Math.sqrt(s.lrMin * s.lrMax);
+  }
+
+  private mapLayout(kind: 'map' | 'basins'): ProductLayout | null {
+    const s = this.explorer.state;
+    const surface = this.explorer.surface;
+    if (!surface) return null;
+    const res = this.explorer.mode === 'gpu' ? s.mapRes : Math.min(s.mapRes, 48);
+    if (kind === 'basins') {
+      const d = surface.spec.domain;
+      return { kind: 'product', start: [0, 0], x: { param: 'x0', min: d[0], max: d[1], n: res, scale: 'linear' }, y: { param: 'y0', min: d[2], max: d[3], n: res, scale: 'linear' } };
+    }
+    const a = this.mapAxes();
+    return { kind: 'product', start: s.start ?? surface.spec.defaultStart, x: { ...a.x, n: res }, y: { ...a.y, n: res } };
+  }
+
+  private ensureMapJob(kind: 'map' | 'basins'): void {
+    const live = this.explorer.live;
+    const layout = this.mapLayout(kind);
+    if (!live || !layout) return;
+    const s = this.explorer.state;
+    const key = JSON.stringify([kind, layout, s.surface, s.surfaceParams, s.optimizer, s.hyper, s.schedule, s.mapSteps, s.clipNorm, s.clipValue, s.noise, s.batchSize, s.samRho, s.seed, kind === 'basins' ? this.basinLr() : 0, this.explorer.mode]);
+    if (this.jobs.get(kind)?.key === key) return;
+    this.jobs.get(kind)?.runner.destroy();
+    this.jobs.delete(kind);
+    const fig = this.figures.get(kind)!;
+    try {
+      const base = { ...s.hyper, ...(s.lrY !== null ? { lr_y: s.lrY } : {}), ...(kind === 'basins' ? { lr: this.basinLr() } : {}) };
+      const runner = new MapRunner(
+        { surface: live.setup.surface, optimizer: optimizerFor(s), base, config: runConfig(s), layout, steps: s.mapSteps, coloring: kind === 'basins' ? 'basin' : 'outcome', coarse: 32 },
+        live.device ? { kind: 'gpu', handle: live.device } : { kind: 'cpu' },
+      );
+      this.jobs.set(kind, { kind, runner, key });
+      fig.panel.status.textContent = 'computing…';
+    } catch (e) {
+      fig.panel.status.textContent = `could not run: ${(e as Error).message}`;
+    }
+  }
+
+  private ensureBifurcation(): void {
+    const live = this.explorer.live;
+    if (!live) return;
+    const s = this.explorer.state;
+    const surface = live.setup.surface;
+    const gpu = this.explorer.mode === 'gpu';
+    const n = gpu ? 4096 : 512;
+    const bins = gpu ? 256 : 128;
+    const d = surface.spec.domain;
+    const value = s.bifurcationValue;
+    const histogram = value === 'loss'
+      ? { ...lossHistogram(surface, this.explorer.meshMapping ?? { lossMin: 0, lossTop: 1 }, 200) }
+      : { value, buckets: 200, lo: value === 'x' ? d[0] : d[2], hi: value === 'x' ? d[1] : d[3] } as const;
+    const start = s.start ?? surface.spec.defaultStart;
+    const key = JSON.stringify([s.surface, s.surfaceParams, s.optimizer, s.hyper, s.schedule, s.lrMin, s.lrMax, start, value, s.clipNorm, s.clipValue, s.noise, s.seed, this.explorer.mode]);
+    if (this.jobs.get('bifurcation')?.key === key) return;
+    this.jobs.get('bifurcation')?.runner.destroy();
+    this.jobs.delete('bifurcation');
+    const fig = this.figures.get('bifurcation')!;
+    try {
+      sweepBinning(n, bins);
+      const runner = new BifurcationRunner(
+        {
+          surface, optimizer: optimizerFor(s), base: { ...s.hyper }, config: runConfig(s),
+          layout: { kind: 'sweep', start, lrMin: s.lrMin, lrMax: s.lrMax, n }, bins, histogram, transient: 500, record: 64,
+        },
+        live.device ? { kind: 'gpu', handle: live.device } : { kind: 'cpu' },
+      );
+      this.jobs.set('bifurcation', { kind: 'bifurcation', runner, key });
+      fig.panel.status.textContent = 'computing…';
+    } catch (e) {
+      fig.panel.status.textContent = `could not run: ${(e as Error).message}`;
+    }
+  }
+
+  private shownImage = new Map<ViewName, unknown>();
+
+  private showJob(name: ViewName, job: Job): void {
+    const fig = this.figures.get(name)!;
+    if (job.kind === 'bifurcation') {
+      const r = job.runner.result;
+      if (!r) {
+        fig.panel.status.textContent = `computing… ${(job.runner.progress * 100).toFixed(0)}%`;
+        return;
+      }
+      if (this.shownImage.get(name) === r) return;
+      this.shownImage.set(name, r);
+      const l = job.runner.spec.layout;
+      const h = r.histogram;
+      const x: MapAxis = { param: 'lr', min: r.binLr[0]!.lrMid, max: r.binLr[r.bins - 1]!.lrMid, n: r.bins, scale: 'log' };
+      const y = h.log ? valueAxis(`log10(loss − ${formatNumber(h.offset ?? 0)})`, h.lo, h.hi, h.buckets) : valueAxis(h.value, h.lo, h.hi, h.buckets);
+      fig.show(x, y, { image: densityImage(r), title: `last ${job.runner.spec.record} iterates per lr`, legend: densityLegend(), notes: [`${l.n} runs from (${formatNumber(l.start[0])}, ${formatNumber(l.start[1])})`] });
+      fig.panel.status.textContent = 'period doubling shows as the branches split; click an lr for a probe';
+      return;
+    }
+    const img: MapImage | null = job.runner.latest;
+    const prog = job.runner.progress;
+    if (img && this.shownImage.get(name) !== img) {
+      this.shownImage.set(name, img);
+      const { x, y } = img.layout;
+      const surface = this.explorer.surface!;
+      const title = name === 'basins' ? `where runs end, lr ${formatNumber(this.basinLr())}` : `outcome after ${this.explorer.state.mapSteps} steps`;
+      fig.show(x, y, { image: img, title, legend: name === 'basins' ? basinLegend(surface.minima) : outcomeLegend(this.explorer.state.mapSteps) });
+    }
+    fig.panel.status.textContent = prog.finished
+      ? name === 'map' ? `${img?.nx}×${img?.ny} runs; drag to zoom, click a pixel for a probe` : 'click a start for a probe'
+      : `computing ${prog.level + 1}/${prog.levels}: ${((prog.done / Math.max(1, prog.total)) * 100).toFixed(0)}%`;
+  }
+
+  private ensureLrFinder(): void {
+    const live = this.explorer.live;
+    if (!live || !this.lrFinder) return;
+    const s = this.explorer.state;
+    const key = JSON.stringify([s.surface, s.surfaceParams, s.optimizer, s.hyper, s.start, s.seed, this.explorer.mode]);
+    if (key === this.lrFinderKey) return;
+    this.lrFinderKey = key;
+    const view = this.lrFinder;
+    view.panel.status.textContent = 'running the range test…';
+    runLrFinder(live, s).then(
+      (c) => key === this.lrFinderKey && view.update(c.curve, c.note),
+      (e) => (view.panel.status.textContent = `could not run: ${(e as Error).message}`),
+    );
+  }
+
+  /** For tests: whether every open view has drawn. */
+  get drawn(): Record<string, boolean> {
+    const out: Record<string, boolean> = {};
+    for (const v of this.explorer.state.views) {
+      if (v === 'sweep') out[v] = !!this.sweep?.chart.root;
+      else if (v === 'loss') out[v] = !!this.loss?.chart.root && this.samples.length > 1;
+      else if (v === 'sharpness') out[v] = !!this.sharp?.chart.root && this.traces.length > 0;
+      else if (v === 'lrfinder') out[v] = !!this.lrFinder?.chart.root;
+      else out[v] = this.figures.get(v)?.current !== null && this.shownImage.has(v);
+    }
+    return out;
+  }
+}
+
+function ignoreStale(e: unknown): void {
+  if (!(e instanceof StaleRun)) console.warn(`views: ${(e as Error).message}`);
+}

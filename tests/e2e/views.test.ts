@@ -1,0 +1,100 @@
+// The views beside the 3-D scene, in headless Chromium (WebGPU on SwiftShader): each
+// draws non-blank pixels; a drag on the map zooms (new axes, new picture); hovering a
+// sweep bin highlights its particles in 3-D; clicking spawns a probe.
+
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launch } from './browser';
+import { capture, changedFraction, distinctColors, dominantShare } from './pixels';
+import { serveApp } from './server';
+
+let server: Awaited<ReturnType<typeof serveApp>>;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  server = await serveApp();
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(server.url);
+  await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const apply = (change: object) => page.evaluate((c) => (window as any).etascape.explorer.apply(c), change);
+const drawn = () => page.evaluate(() => (window as any).etascape.views.drawn as Record<string, boolean>);
+
+async function panelPicture(name: string) {
+  const box = (await page.locator(`.view-panel[data-view="${name}"] .body`).boundingBox())!;
+  return capture(page, box);
+}
+
+async function openViews(views: string[], extra: object = {}): Promise<void> {
+  const error = await apply({ ...(await page.evaluate(() => (window as any).etascape.defaults)), ...extra, views });
+  expect(error).toBeNull();
+  await page.evaluate(() => (window as any).etascape.explorer.play());
+  const all = Object.fromEntries(views.map((v) => [v, true]));
+  await expect.poll(drawn, { timeout: 90_000, interval: 500 }).toEqual(all);
+}
+
+describe('views in headless Chromium with WebGPU', () => {
+  test('the sweep curve, loss curves and sharpness trace draw the live run', async () => {
+    await openViews(['sweep', 'loss', 'sharpness'], { stepsPerFrame: 5 });
+    for (const v of ['sweep', 'loss', 'sharpness']) {
+      const pic = await panelPicture(v);
+      expect(distinctColors(pic), v).toBeGreaterThan(40);
+      expect(dominantShare(pic), v).toBeLessThan(0.97);
+    }
+    expect(await page.locator('.view-panel[data-view="sweep"] .status').textContent()).toMatch(/converged/);
+  });
+
+  test('hovering the sweep curve highlights a bin in 3-D; a click spawns a probe', async () => {
+    await openViews(['sweep'], { stepsPerFrame: 0 });
+    await page.evaluate(() => (window as any).etascape.explorer.pause());
+    const scene = { x: 150, y: 120, width: 600, height: 380 };
+    const before = await capture(page, scene);
+    const over = (await page.locator('.view-panel[data-view="sweep"] .u-over').boundingBox())!;
+    await page.mouse.move(over.x + over.width * 0.5, over.y + over.height * 0.5);
+    await page.evaluate(() => (window as any).etascape.explorer.renderNow());
+    await expect.poll(async () => changedFraction(before, await capture(page, scene)), { timeout: 20_000 }).toBeGreaterThan(0.002);
+    await page.mouse.click(over.x + over.width * 0.5, over.y + over.height * 0.5);
+    await expect.poll(() => page.locator('.view-panel[data-view="sweep"] .status').textContent()).toMatch(/probe: lr/);
+  });
+
+  test.each([['bifurcation', 'lrfinder'], ['map', 'basins']])('the %s and %s views draw', async (a, b) => {
+    await openViews([a, b], { mapRes: 64, mapSteps: 200 });
+    for (const v of [a, b]) {
+      const pic = await panelPicture(v);
+      expect(distinctColors(pic), v).toBeGreaterThan(20);
+      // A density plot is mostly white paper; the others are filled.
+      expect(dominantShare(pic), v).toBeLessThan(v === 'bifurcation' ? 0.97 : 0.9);
+    }
+  });
+
+  test('a drag on the map zooms: new axes and a new picture', async () => {
+    await openViews(['map'], { mapRes: 64, mapSteps: 200 });
+    const before = await panelPicture('map');
+    const canvas = (await page.locator('.view-panel[data-view="map"] canvas.figure').boundingBox())!;
+    // Inside the image (left margin 72, top 36), a quarter of it.
+    await page.mouse.move(canvas.x + 90, canvas.y + 60);
+    await page.mouse.down();
+    await page.mouse.move(canvas.x + 150, canvas.y + 120, { steps: 5 });
+    await page.mouse.up();
+    const win = await page.evaluate(() => (window as any).etascape.explorer.state.mapWindow);
+    expect(win).not.toBeNull();
+    expect(win.x.min).toBeGreaterThan(0.005);
+    expect(win.x.max).toBeLessThan(0.5);
+    await expect.poll(async () => changedFraction(before, await panelPicture('map')), { timeout: 60_000 }).toBeGreaterThan(0.05);
+    await page.getByRole('button', { name: 'reset zoom' }).click();
+    await expect.poll(() => page.evaluate(() => (window as any).etascape.explorer.state.mapWindow)).toBeNull();
+    expect(problems).toEqual([]);
+  });
+});
