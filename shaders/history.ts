@@ -6,6 +6,7 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import common from './common.wgsl?raw';
 import { MATHLIB_WGSL } from './mathlib';
+import { TOP_EIGENVALUE_WGSL } from './sharpness';
 import { surfaceFunctions } from './step';
 import type { Surface } from '../src/core/surfaces';
 
@@ -42,13 +43,7 @@ struct HistoryParams {
 
 ${surfaceFunctions(surface)}
 
-// Top eigenvalue of the symmetric (hxx, hxy, hyy); the halvings are exact, so a
-// reassociating compiler cannot change the bits (src/core/analysis/history.ts).
-fn top_eigenvalue(h: vec3<f32>) -> f32 {
-  let mean = (h.x + h.z) * 0.5f;
-  let d = (h.x - h.z) * 0.5f;
-  return mean + sqrt(d * d + h.y * h.y);
-}
+${TOP_EIGENVALUE_WGSL}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -6,6 +6,7 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import common from './common.wgsl?raw';
 import { MATHLIB_WGSL } from './mathlib';
+import { TOP_EIGENVALUE_WGSL } from './sharpness';
 import { surfaceFunctions } from './step';
 import type { ValueKind } from '../src/core/analysis/bins';
 import type { Surface } from '../src/core/surfaces';
@@ -62,13 +63,11 @@ fn opaque(v: f32) -> f32 {
   return bitcast<f32>(bitcast<u32>(v) ^ params.zero);
 }
 
-// Top eigenvalue of the symmetric Hessian; halving is exact, so reassociation cannot change it.
+${TOP_EIGENVALUE_WGSL}
+
 fn sharpness_at(x: f32, y: f32) -> f32 {
   let hs = surface_hessian(x, y);
-  let h = vec3<f32>(opaque(hs.x), opaque(hs.y), opaque(hs.z));
-  let m = (h.x + h.z) * 0.5f;
-  let d = (h.x - h.z) * 0.5f;
-  return m + sqrt(d * d + h.y * h.y);
+  return top_eigenvalue(vec3<f32>(opaque(hs.x), opaque(hs.y), opaque(hs.z)));
 }
 #endif
 

@@ -3,7 +3,8 @@
 // newest `capacity` samples in order; sharpness is the top Hessian eigenvalue.
 
 import { describe, expect, test } from 'vitest';
-import { HistoryBuilder, HistoryError, sharpness, topEigenvalue, type HistoryData } from '../../src/core/analysis/history';
+import { HistoryBuilder, HistoryError, sharpness, type HistoryData } from '../../src/core/analysis/history';
+import { topEigenvalue } from '../../src/core/analysis/sharpness';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles, type Layout } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';

@@ -3,8 +3,9 @@
 import { describe, expect, test } from 'vitest';
 import {
   Bifurcation, binOf, binParticleRange, bucketOf, bucketThresholds, clusters, fromOrderedKey, histogramQuantile, orderedKey, reduceBins,
-  sharpness32, sharpnessOf, sweepBinLr, sweepBinning, type HistogramSpec,
+  sweepBinLr, sweepBinning, type HistogramSpec,
 } from '../../src/core/analysis/bins';
+import { sharpnessOf, topEigenvalue } from '../../src/core/analysis/sharpness';
 import { buildParticles } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
 import { allocateParticles, NO_MINIMUM, Status, type ParticleState } from '../../src/core/particles';
@@ -117,11 +118,11 @@ describe('buckets', () => {
     vs.forEach((v, k) => expect(Object.is(fromOrderedKey(keys[k]), v)).toBe(true));
   });
 
-  test('sharpness32: the top eigenvalue of the symmetric 2x2 within float32 rounding; a^2 + b^2 on ab = 1 of the two-layer net', () => {
+  test('topEigenvalue: the top eigenvalue of the symmetric 2x2 within float32 rounding; a^2 + b^2 on ab = 1 of the two-layer net', () => {
     for (let k = 0; k < 500; k++) {
       const [a, b, c] = [0, 1, 2].map((j) => Math.fround(40 * (uniform01(3, k, j) - 0.5)));
       const want = symmetricEigenvalues(a, b, c)[1];
-      expect(Math.abs(sharpness32(a, b, c) - want)).toBeLessThanOrEqual(1e-5 * (Math.abs(a) + Math.abs(b) + Math.abs(c)));
+      expect(Math.abs(topEigenvalue(a, b, c) - want)).toBeLessThanOrEqual(1e-5 * (Math.abs(a) + Math.abs(b) + Math.abs(c)));
     }
     const s = sharpnessOf(resolveSurface('two-layer'));
     for (const a of [0.5, 1, 2, 3]) expect(s(a, 1 / a)).toBeCloseTo(a * a + 1 / (a * a), 5);

@@ -4,10 +4,10 @@
 // over recorded iterates. Both engines compute buckets by comparing float32 values
 // with the same float32 thresholds, so their counts are identical.
 
-import { Evaluator } from '../expr/program';
 import { layoutSize, type Layout } from '../layouts';
 import { Status, type ParticleState } from '../particles';
 import type { Surface } from '../surfaces';
+import { sharpnessOf } from './sharpness';
 
 const f32 = Math.fround;
 
@@ -128,23 +128,6 @@ export function bucketOf(thresholds: Float32Array, u: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Top eigenvalue of the symmetric 2x2 [[hxx, hxy], [hxy, hyy]] in float32 (halving is exact). */
-export function sharpness32(hxx: number, hxy: number, hyy: number): number {
-  const m = f32(f32(hxx + hyy) * 0.5);
-  const d = f32(f32(hxx - hyy) * 0.5);
-  const r = f32(Math.sqrt(f32(f32(d * d) + f32(hxy * hxy))));
-  return f32(m + r);
-}
-
-/** Sharpness at (x, y) from the surface's Hessian program in float32, as the GPU computes it. */
-export function sharpnessOf(surface: Surface): (x: number, y: number) => number {
-  const h = new Evaluator(surface.hessian);
-  return (x, y) => {
-    h.run(x, y);
-    return sharpness32(h.out('hxx'), h.out('hxy'), h.out('hyy'));
-  };
 }
 
 /** Per-particle sharpness of a whole state (the CPU twin of GpuReducer.sharpness). */

@@ -3,11 +3,11 @@
 // there. This is the CPU reference of src/gpu/history.ts + shaders/history.ts: the
 // same samples, the same ring buffer (oldest dropped), the same float32 arithmetic.
 
-import { Evaluator } from '../expr/program';
 import type { CompiledOptimizer } from '../optimizers';
 import { Status, type ParticleState } from '../particles';
 import { SCHEDULE_PREFIX } from '../schedules';
 import type { Surface } from '../surfaces';
+import { sharpnessOf } from './sharpness';
 
 const f32 = Math.fround;
 
@@ -51,22 +51,13 @@ export function checkHistory(n: number, selected: Uint32Array, capacity: number)
   if (bad !== undefined) throw new HistoryError(`particle ${bad} is selected for the history, but there are only ${n}`);
 }
 
-/** Top eigenvalue of a symmetric 2x2 matrix in float32, as shaders/history.ts computes it. */
-export function topEigenvalue(hxx: number, hxy: number, hyy: number): number {
-  const mean = f32(f32(hxx + hyy) * 0.5);
-  const d = f32(f32(hxx - hyy) * 0.5);
-  const r = f32(Math.sqrt(f32(f32(d * d) + f32(hxy * hxy))));
-  return f32(mean + r);
-}
-
-const hessians = new WeakMap<Surface, Evaluator>();
+const evaluators = new WeakMap<Surface, (x: number, y: number) => number>();
 
 /** The sharpness (top Hessian eigenvalue) of `surface` at (x, y), in float32 as the GPU computes it. */
 export function sharpness(surface: Surface, x: number, y: number): number {
-  let ev = hessians.get(surface);
-  if (!ev) hessians.set(surface, (ev = new Evaluator(surface.hessian)));
-  ev.run(x, y);
-  return topEigenvalue(ev.out('hxx'), ev.out('hxy'), ev.out('hyy'));
+  let at = evaluators.get(surface);
+  if (!at) evaluators.set(surface, (at = sharpnessOf(surface)));
+  return at(x, y);
 }
 
 /** Float index in a particle's state of the lr its schedule used last (x's group), or -1 without a schedule. */
