@@ -31,6 +31,8 @@ export class LiveAnalysis {
   private busy = { summary: false, history: false, record: false };
   private lastRecorded = -1;
   private disposed = false;
+  /** Readbacks in flight: their staging buffers must outlive them. */
+  private inflight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly run: LiveRun,
@@ -91,7 +93,7 @@ export class LiveAnalysis {
       const p = await this.run.read();
       return { summary: reduceBins(p, this.setup.surface, { binning: this.bins.binning, histogram: this.histogram }), step };
     });
-    return work.finally(() => (this.busy.summary = false));
+    return this.track(work.finally(() => (this.busy.summary = false)));
   }
 
   /** The histories recorded so far; null if a read is in flight. */
@@ -102,15 +104,24 @@ export class LiveAnalysis {
       if (this.disposed) throw new StaleRun();
       return this.recorder ? this.recorder.read() : this.builder ? this.builder.result() : null;
     });
-    return work.finally(() => (this.busy.history = false));
+    return this.track(work.finally(() => (this.busy.history = false)));
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   dispose(): void {
     this.disposed = true;
-    // Work in flight finishes against live buffers; they go after it.
-    void this.ready.then(() => {
-      this.reducer?.destroy();
-      this.recorder?.destroy();
-    });
+    // Readbacks in flight finish first; the buffers go after them.
+    void this.ready
+      .then(() => Promise.allSettled([...this.inflight]))
+      .then(() => {
+        this.reducer?.destroy();
+        this.recorder?.destroy();
+      });
   }
 }

@@ -56,6 +56,8 @@ export const ExplorerStateSchema = z.object({
   lrY: finite.positive().nullable().default(null),
   /** The views open beside the 3-D scene, in order. */
   views: z.array(z.enum(VIEW_NAMES)).max(VIEW_NAMES.length).default(['sweep']),
+  /** The lrs whose bins the loss curves show (nearest bins); empty: five spread over the range. */
+  lossLrs: z.array(finite.positive()).max(12).default([]),
   /** What the bifurcation diagram plots against lr. */
   bifurcationValue: z.enum(['x', 'y', 'loss']).default('x'),
   /** The hyperparameter map's window (null: lr range x the map axis of the particles panel) and resolution. */
@@ -104,6 +106,7 @@ export const DEFAULT_STATE: ExplorerState = {
   samRho: 0,
   lrY: null,
   views: ['sweep'],
+  lossLrs: [],
   bifurcationValue: 'x',
   mapWindow: null,
   mapRes: 128,

@@ -64,6 +64,22 @@ export function binRepresentative(b: Binning, n: number, bin: number): number {
   return Math.min(n - 1, i < n ? i : bin * b.div);
 }
 
+/** The bins nearest to the chosen lrs (in order, without repeats); none chosen: `count` spread evenly. */
+export function shownBins(bins: LrBins, lrs: readonly number[], count: number): number[] {
+  if (!lrs.length || !bins.byLr) return spreadBins(bins.binning.mod, count);
+  return [...new Set(lrs.map((lr) => nearestBin(bins, lr)).filter((b) => b >= 0))];
+}
+
+/** Parses the loss view's lr list ("0.01, 0.1"); throws with the bad item named. */
+export function parseLrList(text: string): number[] {
+  const items = text.split(',').map((t) => t.trim()).filter(Boolean);
+  return items.map((t) => {
+    const v = Number(t);
+    if (!(Number.isFinite(v) && v > 0)) throw new Error(`'${t}' is not a positive learning rate`);
+    return v;
+  });
+}
+
 /** `count` bins spread evenly from the first to the last. */
 export function spreadBins(bins: number, count: number): number[] {
   if (bins <= count) return Array.from({ length: bins }, (_, b) => b);

@@ -20,7 +20,7 @@ import type { Explorer } from './explorer';
 import { LiveAnalysis, StaleRun } from './live-analysis';
 import { optimizerFor, runConfig } from './setup';
 import type { ExplorerState } from './state';
-import { binRepresentative, lossHistogram, lrBins, nearestBin, spreadBins, sweepStats } from './view-data';
+import { binRepresentative, lossHistogram, lrBins, nearestBin, parseLrList, shownBins, sweepStats } from './view-data';
 import { runLrFinder } from './lr-finder-job';
 
 const CHART = { width: 410, height: 190 };
@@ -48,6 +48,8 @@ export class ViewDriver {
   private figures = new Map<ViewName, FigureView>();
   private jobs = new Map<ViewName, Job>();
   private lrFinderKey = '';
+  private lossLrsKey = '[]';
+  private device: unknown = undefined;
 
   constructor(el: HTMLElement, private readonly explorer: Explorer) {
     this.dock = new ViewDock(el, (name) => void explorer.apply({ views: explorer.state.views.filter((v) => v !== name) }));
@@ -56,6 +58,10 @@ export class ViewDriver {
   /** After any change of state: show the open views, restart the jobs whose inputs changed. */
   sync(): void {
     const s = this.explorer.state;
+    if (JSON.stringify(s.lossLrs) !== this.lossLrsKey) {
+      this.lossLrsKey = JSON.stringify(s.lossLrs);
+      if (this.analysis) this.rebuilt(); // other bins and particles to follow
+    }
     this.dock.show(s.views);
     for (const v of s.views) this.ensureView(v);
     for (const [name, job] of this.jobs) {
@@ -78,9 +84,16 @@ export class ViewDriver {
     this.traces = [];
     const live = this.explorer.live;
     if (!live) return;
+    if (live.device !== this.device) {
+      // A new device (a lost one re-created, or the CPU fallback): the runs start over on it.
+      this.device = live.device;
+      for (const job of this.jobs.values()) job.runner.destroy();
+      this.jobs.clear();
+      this.lrFinderKey = '';
+    }
     const { setup, run } = live;
     const bins = lrBins(setup.layout);
-    this.shown = spreadBins(bins.binning.mod, SHOWN_BINS);
+    this.shown = shownBins(bins, this.explorer.state.lossLrs, SHOWN_BINS);
     const selected = Uint32Array.from(new Set(this.shown.map((b) => binRepresentative(bins.binning, run.n, b))));
     const mapping = this.explorer.meshMapping;
     const histogram = lossHistogram(setup.surface, mapping ?? { lossMin: 0, lossTop: 1 });
@@ -132,7 +145,10 @@ export class ViewDriver {
         }
         break;
       case 'loss':
-        this.loss ??= new LossCurvesView(panel, CHART);
+        if (!this.loss) {
+          this.loss = new LossCurvesView(panel, CHART);
+          this.lossControls(panel);
+        }
         break;
       case 'sharpness':
         this.sharp ??= new SharpnessView(panel, CHART);
@@ -148,6 +164,13 @@ export class ViewDriver {
   private makeFigure(v: ViewName, panel: ReturnType<ViewDock['panel']>): FigureView {
     const fig = new FigureView(panel, FIGURE);
     if (v === 'map') {
+      // Hovering a pixel lights up the live run's particles with that pixel's lr.
+      fig.onHover = (p) => {
+        const a = this.analysis;
+        const axes = this.mapAxes();
+        const lr = p && (axes.x.param === 'lr' ? p.xValue : axes.y.param === 'lr' ? p.yValue : null);
+        this.explorer.highlight(a && lr && a.bins.byLr ? { binning: a.bins.binning, bin: nearestBin(a.bins, lr) } : null);
+      };
       fig.onZoom = (w) => void this.explorer.apply({ mapWindow: { x: { ...this.mapAxes().x, min: w.x[0], max: w.x[1] }, y: { ...this.mapAxes().y, min: w.y[0], max: w.y[1] } } });
       const reset = document.createElement('button');
       reset.type = 'button';
@@ -179,6 +202,28 @@ export class ViewDriver {
       fig.onClick = (p) => this.probe({ lr: p.xValue });
     }
     return fig;
+  }
+
+  /** A text field for the lrs whose bins the loss curves show (empty: spread over the range). */
+  private lossControls(panel: ReturnType<ViewDock['panel']>): void {
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.size = 16;
+    input.placeholder = 'η: e.g. 0.01, 0.1';
+    input.setAttribute('aria-label', 'loss curves lrs');
+    input.value = this.explorer.state.lossLrs.join(', ');
+    input.addEventListener('change', async () => {
+      let lrs: number[];
+      try {
+        lrs = parseLrList(input.value);
+      } catch (e) {
+        panel.status.textContent = (e as Error).message;
+        return;
+      }
+      const error = await this.explorer.apply({ lossLrs: lrs });
+      if (error) panel.status.textContent = error;
+    });
+    panel.controls.appendChild(input);
   }
 
   /** Hover an lr on a chart: its bin lights up in 3-D; click: a probe with that lr. */

@@ -56,6 +56,19 @@ describe('views in headless Chromium with WebGPU', () => {
     expect(await page.locator('.view-panel[data-view="sweep"] .status').textContent()).toMatch(/converged/);
   });
 
+  test('the loss curves follow the lrs typed in their panel', async () => {
+    await openViews(['loss'], { stepsPerFrame: 2 });
+    const field = page.getByRole('textbox', { name: 'loss curves lrs' });
+    await field.fill('0.01, 0.3');
+    await field.press('Enter');
+    await expect.poll(() => page.evaluate(() => (window as any).etascape.explorer.state.lossLrs)).toEqual([0.01, 0.3]);
+    await expect.poll(() => page.locator('.view-panel[data-view="loss"] .chart-legend').textContent(), { timeout: 30_000 }).toMatch(/η 0\.01.*η 0\.3/);
+    await field.fill('0.1, nope');
+    await field.press('Enter');
+    await expect.poll(() => page.locator('.view-panel[data-view="loss"] .status').textContent()).toMatch(/'nope' is not a positive learning rate/);
+    expect(await page.evaluate(() => (window as any).etascape.explorer.state.lossLrs)).toEqual([0.01, 0.3]);
+  });
+
   test('hovering the sweep curve highlights a bin in 3-D; a click spawns a probe', async () => {
     await openViews(['sweep'], { stepsPerFrame: 0 });
     await page.evaluate(() => (window as any).etascape.explorer.pause());
@@ -96,5 +109,36 @@ describe('views in headless Chromium with WebGPU', () => {
     await page.getByRole('button', { name: 'reset zoom' }).click();
     await expect.poll(() => page.evaluate(() => (window as any).etascape.explorer.state.mapWindow)).toBeNull();
     expect(problems).toEqual([]);
+  });
+});
+
+describe('shared links', () => {
+  test('a link carries the state (views included); a broken one says why and loads the default', async () => {
+    const hash = await page.evaluate(() => {
+      const { share, explorer } = (window as any).etascape;
+      return share.encodeHash({ ...explorer.state, surface: 'x^2 + 3*y^2', seed: 42, views: ['map'] });
+    });
+    await page.goto('about:blank');
+    await page.goto(`${server.url}${hash}`);
+    await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+    const state = await page.evaluate(() => (window as any).etascape.explorer.state);
+    expect(state).toMatchObject({ surface: 'x^2 + 3*y^2', seed: 42, views: ['map'] });
+    expect(await page.locator('.view-panel[data-view="map"]').isVisible()).toBe(true);
+    // The page keeps its link current.
+    await apply({ seed: 7 });
+    await expect.poll(() => page.evaluate(() => (window as any).etascape.share.decodeHash(location.hash).state?.seed)).toBe(7);
+
+    await page.goto('about:blank');
+    await page.goto(`${server.url}#s=bm90IGpzb24`); // base64url of 'not json'
+    await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+    await expect.poll(() => page.locator('#notice').textContent()).toMatch(/This link could not be loaded: the link's settings could not be read/);
+    expect(await page.evaluate(() => (window as any).etascape.explorer.state.surface)).toBe('double-well');
+
+    const bad = await page.evaluate(() => (window as any).etascape.share.encodeHash({ ...(window as any).etascape.defaults, surface: 'x + * 2' }));
+    await page.goto('about:blank');
+    await page.goto(`${server.url}${bad}`);
+    await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+    await expect.poll(() => page.locator('#notice').textContent()).toMatch(/could not run .*column 5/);
+    expect(await page.evaluate(() => (window as any).etascape.explorer.state.surface)).toBe('double-well');
   });
 });

@@ -9,7 +9,7 @@ import { buildParticles, type Layout } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
 import { DEFAULT_RUN_CONFIG, Status } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
-import { binRepresentative, lossHistogram, lrBins, nearestBin, spreadBins, sweepStats } from '../../src/app/view-data';
+import { binRepresentative, lossHistogram, lrBins, nearestBin, parseLrList, shownBins, spreadBins, sweepStats } from '../../src/app/view-data';
 import { densityImage } from '../../src/views/bifurcation-view';
 import { forScale } from '../../src/views/chart';
 import { stabilityMarkers, sweepChartData } from '../../src/views/sweep-view';
@@ -57,6 +57,20 @@ describe('lr bins of each layout', () => {
     for (const b of [0, 5, 7]) expect(binOfIndex(cols, binRepresentative(cols, 64, b))).toBe(b);
     expect(spreadBins(64, 5)).toEqual([0, 16, 32, 47, 63]);
     expect(spreadBins(3, 5)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('the loss curves follow chosen lrs', () => {
+  test('the nearest bin of each chosen lr, without repeats; none chosen: spread', () => {
+    const bins = lrBins({ kind: 'sweep', start: [0, 0], lrMin: 0.01, lrMax: 1, n: 100 }, 10);
+    expect(shownBins(bins, [0.011, 0.9, 0.95], 5)).toEqual([0, 9]);
+    expect(shownBins(bins, [], 5)).toEqual(spreadBins(10, 5));
+  });
+  test('the lr list is parsed, never evaluated; a bad item is named', () => {
+    expect(parseLrList(' 0.01, 1e-3 ,')).toEqual([0.01, 1e-3]);
+    expect(parseLrList('')).toEqual([]);
+    expect(() => parseLrList('0.1, -2')).toThrow(/'-2' is not a positive learning rate/);
+    expect(() => parseLrList('alert(1)')).toThrow(/'alert\(1\)'/);
   });
 });
 
