@@ -85,6 +85,35 @@ for (const n of COUNTS) {
   rows.push(row);
   console.log(JSON.stringify(row));
 }
+// Responsiveness while a hyperparameter map computes in the page (its own particles,
+// bounded ticks, one per frame): frame intervals with the map view running at 512^2 x
+// 1000 steps, against the same page with no view open.
+const intervals = (seconds: number, untilMapDone: boolean) => page.evaluate(async ([seconds, untilMapDone]) => {
+  const out: number[] = [];
+  const w = window as any;
+  let last = performance.now();
+  const t0 = last;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      out.push(now - last);
+      last = now;
+      const done = untilMapDone ? !w.etascape.views.computing('map') : false;
+      if (now - t0 < seconds * 1000 && !done) requestAnimationFrame(tick);
+      else resolve();
+    };
+    requestAnimationFrame(tick);
+  });
+  return { intervals: out, seconds: (performance.now() - t0) / 1000 };
+}, [seconds, untilMapDone] as const);
+const stats = (xs: number[]) => ({ frames: xs.length, medianMs: median(xs), p95Ms: [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))], maxMs: Math.max(...xs) });
+await page.evaluate(() => (window as any).etascape.explorer.apply({ n: 1000, stepsPerFrame: 1, trails: 0, views: [] }));
+await page.waitForTimeout(1000);
+const idle = stats((await intervals(5, false)).intervals);
+await page.evaluate(() => (window as any).etascape.explorer.apply({ views: ['map'], mapRes: 512, mapSteps: 1000 }));
+const busy = await intervals(180, true);
+const mapRow = { mapSize: 512, mapSteps: 1000, mapSeconds: busy.seconds, withMap: stats(busy.intervals.slice(1)), without: idle };
+console.log(JSON.stringify(mapRow));
 await browser.close();
 await server.close();
 
@@ -96,7 +125,9 @@ for (const r of rows) {
     `${String(r.particles).padStart(9)}  ${fmt(r.frameMs).padStart(9)}  ${fmt(r.fps).padStart(4)}  ${fmt(r.computeMs, 2).padStart(11)}  ${fmt(r.renderMs, 2).padStart(10)}  ${r.particleStepsPerSecond.toExponential(2).padStart(17)}  ${fmt(r.mapAsyncPerFrame, 3).padStart(15)}`,
   );
 }
-console.log('mapAsync: only the state snapshot for device-loss recovery (4 buffers every 2 s); particles are drawn from GPU buffers.');
+console.log('mapAsync: the state snapshot for device-loss recovery (4 buffers every 2 s) and the sweep view\'s small per-bin summary; particles are drawn from GPU buffers.');
+console.log(`\nwhile a 512^2 map of 1000 steps computes in the page (10^3 particles): ${fmt(mapRow.mapSeconds)} s; frame ms median ${fmt(mapRow.withMap.medianMs)}, p95 ${fmt(mapRow.withMap.p95Ms)}, max ${fmt(mapRow.withMap.maxMs)}`);
+console.log(`the same page without the map: median ${fmt(idle.medianMs)}, p95 ${fmt(idle.p95Ms)}, max ${fmt(idle.maxMs)}`);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), viewport: [1280, 720], stepsPerFrame: STEPS_PER_FRAME, rows }, null, 2));
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), viewport: [1280, 720], stepsPerFrame: STEPS_PER_FRAME, rows, mapWhileRunning: mapRow }, null, 2));
 console.log(`wrote ${out}`);

@@ -423,6 +423,12 @@ export class ViewDriver {
     );
   }
 
+  /** Whether a view's own run is still computing (benchmarks and tests). */
+  computing(name: ViewName): boolean {
+    const job = this.jobs.get(name);
+    return !!job && !job.runner.finished;
+  }
+
   /** For tests: whether every open view has drawn. */
   get drawn(): Record<string, boolean> {
     const out: Record<string, boolean> = {};
