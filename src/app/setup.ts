@@ -47,10 +47,10 @@ export function perCoordinateLr(state: ExplorerState): boolean {
   return state.lrY !== null || (state.layout === 'map' && state.mapParam === 'lr_y');
 }
 
-/** The optimizer with the state's schedule and parameter groups compiled in. */
-export function optimizerFor(state: ExplorerState): CompiledOptimizer {
+/** The optimizer with the state's schedule and parameter groups compiled in (also when a view's map has an lr_y axis). */
+export function optimizerFor(state: ExplorerState, extraAxes: readonly string[] = []): CompiledOptimizer {
   const schedule = state.schedule.trim() ? resolveSchedule(state.schedule) : undefined;
-  return getOptimizer(state.optimizer, { schedule, perCoordinateLr: perCoordinateLr(state) });
+  return getOptimizer(state.optimizer, { schedule, perCoordinateLr: perCoordinateLr(state) || extraAxes.includes('lr_y') });
 }
 
 /** Throws ExpressionError / HyperParamError / ParticleError / ScheduleError with a message for the user. */

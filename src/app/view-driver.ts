@@ -329,7 +329,7 @@ export class ViewDriver {
     try {
       const base = { ...s.hyper, ...(s.lrY !== null ? { lr_y: s.lrY } : {}), ...(kind === 'basins' ? { lr: this.basinLr() } : {}) };
       const runner = new MapRunner(
-        { surface: live.setup.surface, optimizer: optimizerFor(s), base, config: runConfig(s), layout, steps: s.mapSteps, coloring: kind === 'basins' ? 'basin' : 'outcome', coarse: 32 },
+        { surface: live.setup.surface, optimizer: optimizerFor(s, [layout.x.param, layout.y.param]), base, config: runConfig(s), layout, steps: s.mapSteps, coloring: kind === 'basins' ? 'basin' : 'outcome', coarse: 32 },
         live.device ? { kind: 'gpu', handle: live.device } : { kind: 'cpu' },
       );
       this.jobs.set(kind, { kind, runner, key });
