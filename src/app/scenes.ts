@@ -48,7 +48,7 @@ export const SCENES: readonly Scene[] = [
     id: 'feature-scaling', number: 4, title: 'Feature scaling',
     summary: 'Feature y scaled by 10: curvature along y ×100, and η = 0.1 now diverges',
     formula: 'y → 10y:  λ_y → 100·λ_y,  η < 2/λ_max shrinks 100×',
-    state: { surface: '0.5*(x^2 + (10*y)^2)', layout: 'sweep', n: 400, lrMin: 0.002, lrMax: 0.5, start: [1.5, 0.15], views: ['sweep'] },
+    state: { surface: '0.5*(x^2 + (10*y)^2)', layout: 'sweep', n: 400, lrMin: 0.01, lrMax: 0.5, start: [1.5, 0.15], views: ['sweep'] },
   },
   {
     id: 'grad-norm-brake', number: 5, title: 'A brake on exploding gradients',
@@ -94,15 +94,15 @@ export const SCENES: readonly Scene[] = [
   },
   {
     id: 'adaptive-vs-sgd', number: 12, title: 'Adaptive methods vs SGD',
-    summary: 'Adam on an ill-conditioned bowl: final loss vs η is much flatter than SGD\'s',
+    summary: 'Adam on a bowl with λ = 0.2 and 100: final loss vs η is much flatter than SGD\'s',
     formula: 'θ ← θ − η·m̂/(√v̂ + ε)',
-    state: { ...bowl(1, 100, 20), optimizer: 'Adam', layout: 'sweep', n: 1000, lrMin: 1e-4, lrMax: 1, start: [1.5, 1.5], stepsPerFrame: 5, views: ['sweep'] },
+    state: { ...bowl(0.2, 100, 20), optimizer: 'Adam', layout: 'sweep', n: 1000, lrMin: 1e-4, lrMax: 1, start: [1.5, 1.5], stepsPerFrame: 5, views: ['sweep'] },
   },
   {
     id: 'lr-finder', number: 13, title: 'The LR range test',
     summary: 'η from 1e−6 growing every step; pick the steepest descent, not the minimum',
     formula: 'η_t = η_0·(η_1/η_0)^{t/T}',
-    state: { ...bowl(1, 10), layout: 'random', n: 256, lrMin: 1e-6, lrMax: 10, views: ['lrfinder'] },
+    state: { ...bowl(1, 10), layout: 'random', n: 256, lrMin: 1e-4, lrMax: 1, views: ['lrfinder'] },
   },
   {
     id: 'grid-search', number: 14, title: 'Grid search over η',
@@ -114,7 +114,7 @@ export const SCENES: readonly Scene[] = [
     id: 'explore-then-refine', number: 15, title: 'Explore, then refine',
     summary: 'A high η escapes the sharp trap; at step 300 it drops 50× and settles in the flat basin',
     formula: 'η_t = η for t < 300, η/50 after',
-    state: { surface: 'double-well', layout: 'random', n: 1000, lrMin: 0.12, lrMax: 0.2, region: [-1.1, -0.9, -0.1, 0.1], schedule: 'MultiStepLR(milestones=[300], gamma=0.02)', trails: 100, views: ['loss'] },
+    state: { surface: 'double-well', layout: 'random', n: 1000, lrMin: 0.15, lrMax: 0.2, region: [-1.1, -0.9, -0.1, 0.1], schedule: 'MultiStepLR(milestones=[300], gamma=0.02)', trails: 100, views: ['loss'] },
   },
   {
     id: 'per-coordinate-lr', number: 16, title: 'A learning rate per parameter',
