@@ -298,6 +298,7 @@ export class Explorer {
   }
 
   resize(): void {
+    if (this.offscreen) return; // endOffscreen restores the on-screen size
     const w = this.canvas.clientWidth || 1;
     const h = this.canvas.clientHeight || 1;
     this.view?.resize(w, h);
@@ -307,7 +308,7 @@ export class Explorer {
   private loop = (): void => {
     if (this.disposed) return;
     this.raf = requestAnimationFrame(this.loop);
-    if (this.recovering || this.benchmarking || !this.run) return;
+    if (this.recovering || this.benchmarking || this.offscreen || !this.run) return;
     const now = performance.now();
     const k = (this.playing ? this.state.stepsPerFrame : 0) + this.pendingSteps;
     this.pendingSteps = 0;
@@ -440,6 +441,69 @@ export class Explorer {
       this.playing = wasPlaying;
     }
     return { computeMs, renderMs };
+  }
+
+  /** While recording or snapshotting: the frame loop neither steps nor draws. */
+  private offscreen = false;
+
+  /**
+   * Hands the run to a recorder: the frame loop stops, and with `restart` the run starts
+   * again from step 0. Frames are then made with stepExactly and renderTo; endOffscreen
+   * gives the run back.
+   */
+  async beginOffscreen(restart: boolean): Promise<void> {
+    const device = this.handle?.device;
+    if (!device || !this.run) throw new Error('recording needs the WebGPU engine (this page runs the CPU fallback)');
+    if (this.offscreen) throw new Error('a recording or snapshot is already running');
+    this.offscreen = true;
+    try {
+      if (restart) {
+        const error = await this.rebuild(this.state, false);
+        if (error) throw new Error(error);
+      }
+      if (this.state.camera) this.view.setCamera(this.state.camera);
+      await device.queue.onSubmittedWorkDone();
+    } catch (e) {
+      this.endOffscreen();
+      throw e;
+    }
+  }
+
+  /** Runs exactly k more steps and waits until the GPU has done them. */
+  async stepExactly(k: number): Promise<void> {
+    const device = this.handle?.device;
+    if (!device || !this.run) throw new Error('stepExactly needs the WebGPU engine');
+    this.run.step(k);
+    if (this.run.trails && this.trailLines) this.trailLines.update(this.run.trails.recorder.head, this.run.trails.recorder.filled);
+    await device.queue.onSubmittedWorkDone();
+  }
+
+  /**
+   * Renders the 3-D view at width x height device pixels and draws it into `target` at
+   * (0, 0), in one task (a WebGPU canvas's picture expires at the end of the task).
+   */
+  renderTo(target: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, width: number, height: number): void {
+    if (!this.offscreen) throw new Error('renderTo needs beginOffscreen first');
+    // The canvas keeps the output size until endOffscreen (resizing per frame reallocates).
+    if (this.offscreenSize !== `${width}x${height}`) {
+      this.screenPixelRatio ??= this.renderer.getPixelRatio();
+      this.renderer.setPixelRatio(1);
+      this.view.resize(width, height);
+      this.offscreenSize = `${width}x${height}`;
+    }
+    this.view.render();
+    target.drawImage(this.canvas, 0, 0, width, height);
+  }
+
+  private offscreenSize = '';
+  private screenPixelRatio: number | null = null;
+
+  endOffscreen(): void {
+    if (this.screenPixelRatio !== null) this.renderer.setPixelRatio(this.screenPixelRatio);
+    this.screenPixelRatio = null;
+    this.offscreenSize = '';
+    this.offscreen = false;
+    this.resize();
   }
 
   /** Linked views: highlight the particles of one bin of the live run (null: none). */

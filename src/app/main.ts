@@ -8,6 +8,8 @@ import { buildRun } from './setup';
 import { DEFAULT_STATE } from './state';
 import { LrPreview } from '../views/lr-preview';
 import { ViewDriver } from './view-driver';
+import { record, snapshot, supportedFormats, type RecordOptions, type SnapshotOptions } from './recorder';
+import { compareVideos, hashPixels, inspectVideo } from './video-check';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const canvas = $<HTMLCanvasElement>('#view');
@@ -133,4 +135,11 @@ container.addEventListener('pointerup', async (e) => {
 });
 
 /** Automation and tests: the live explorer and its controls. */
-Object.assign(window, { etascape: { explorer, panel, preview, views, defaults: DEFAULT_STATE, share: { encodeHash, decodeHash, exportJson, importJson, load }, ready: true } });
+/** Recording for automation: record() resolves to the video file, snapshot() to a PNG. */
+const recording = {
+  record: (options?: RecordOptions) => record(explorer, options),
+  snapshot: (options?: SnapshotOptions) => snapshot(explorer, options),
+  formats: supportedFormats,
+  video: { inspect: inspectVideo, compare: compareVideos, hashPixels },
+};
+Object.assign(window, { etascape: { explorer, panel, preview, views, defaults: DEFAULT_STATE, ...recording, share: { encodeHash, decodeHash, exportJson, importJson, load }, ready: true } });

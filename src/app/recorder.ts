@@ -1,0 +1,190 @@
+// Offline, deterministic recording: the explorer is paused and restarted from step 0;
+// for frame k the steps up to k x stepsPerFrame run and are awaited, then the 3-D view
+// is rendered at the output size, composited with the overlay, and encoded (WebCodecs
+// through mediabunny) with timestamp k / fps. The machine's speed changes only how long
+// it takes, never what a frame shows.
+
+import {
+  canEncodeVideo, Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, VideoSampleSource, WebMOutputFormat, type StreamTargetChunk,
+} from 'mediabunny';
+import type { Explorer } from './explorer';
+import { drawFrameOverlay } from './frame-overlay';
+import { checkSize, FORMAT_CODECS, planRecording, RECORD_FORMATS, type RecordFormat, type RecordPlan, type RecordRequest } from './record-options';
+
+export interface RecordProgress {
+  /** Frames encoded so far, of `frames`. */
+  frame: number;
+  frames: number;
+  /** Estimated from the frames so far (null before the first). */
+  secondsLeft: number | null;
+}
+
+/** Something that writes at positions, as FileSystemWritableFileStream does. */
+export interface PositionedWriter {
+  write(chunk: { type: 'write'; position: number; data: Uint8Array }): Promise<void>;
+  close(): Promise<void>;
+  abort?(reason?: unknown): Promise<void>;
+}
+
+export interface RecordOptions extends RecordRequest {
+  signal?: AbortSignal;
+  onProgress?(p: RecordProgress): void;
+  /** Each composited frame before it is encoded (tests hash them). */
+  onFrame?(k: number, frame: OffscreenCanvas): void;
+  /** Streams the file there (a file from showSaveFilePicker); otherwise it is kept as a list of Blobs and returned. */
+  writer?: PositionedWriter;
+}
+
+export interface FormatSupport {
+  format: RecordFormat;
+  label: string;
+  available: boolean;
+}
+
+/** Which formats this browser can encode at this size and rate. */
+export async function supportedFormats(width = 1280, height = 720, fps = 30): Promise<FormatSupport[]> {
+  return Promise.all(
+    RECORD_FORMATS.map(async (format) => {
+      const { codec, label } = FORMAT_CODECS[format];
+      const available = typeof VideoEncoder !== 'undefined' && (await canEncodeVideo(codec, { width, height, frameRate: fps }).catch(() => false));
+      return { format, label, available };
+    }),
+  );
+}
+
+/**
+ * Pieces of the file as Blobs (the browser may keep big Blobs on disk), so a long video
+ * never needs one growing buffer. Writes may go back (a container patching a size).
+ */
+export class BlobChunks {
+  private parts: { pos: number; blob: Blob }[] = [];
+  private end = 0;
+
+  write(position: number, data: Uint8Array): void {
+    const blob = new Blob([data as Uint8Array<ArrayBuffer>]);
+    const stop = position + data.byteLength;
+    if (position >= this.end) {
+      this.parts.push({ pos: position, blob });
+      this.end = stop;
+      return;
+    }
+    const kept: { pos: number; blob: Blob }[] = [];
+    for (const p of this.parts) {
+      const pEnd = p.pos + p.blob.size;
+      if (pEnd <= position || p.pos >= stop) kept.push(p);
+      else {
+        if (p.pos < position) kept.push({ pos: p.pos, blob: p.blob.slice(0, position - p.pos) });
+        if (pEnd > stop) kept.push({ pos: stop, blob: p.blob.slice(stop - p.pos) });
+      }
+    }
+    kept.push({ pos: position, blob });
+    kept.sort((a, b) => a.pos - b.pos);
+    this.parts = kept;
+    this.end = Math.max(this.end, stop);
+  }
+
+  toBlob(type: string): Blob {
+    const pieces: BlobPart[] = [];
+    let at = 0;
+    for (const p of this.parts) {
+      if (p.pos > at) pieces.push(new Uint8Array(p.pos - at));
+      pieces.push(p.blob);
+      at = p.pos + p.blob.size;
+    }
+    return new Blob(pieces, { type });
+  }
+}
+
+function abortError(): DOMException {
+  return new DOMException('the recording was cancelled', 'AbortError');
+}
+
+/** Records the explorer's current state from step 0. Returns the file (null when streamed to `writer`). */
+export async function record(explorer: Explorer, options: RecordOptions = {}): Promise<Blob | null> {
+  const plan = planRecording(options, explorer.state.stepsPerFrame);
+  const { codec, container, label, mime } = FORMAT_CODECS[plan.format];
+  if (typeof VideoEncoder === 'undefined') throw new Error('this browser has no WebCodecs VideoEncoder: it cannot record video');
+  if (!(await canEncodeVideo(codec, { width: plan.width, height: plan.height, frameRate: plan.fps }))) {
+    const others = (await supportedFormats(plan.width, plan.height, plan.fps)).filter((f) => f.available).map((f) => f.format);
+    throw new Error(`this browser cannot encode ${label} at ${plan.width}x${plan.height}; available here: ${others.join(', ') || 'none'}`);
+  }
+  const chunks = options.writer ? null : new BlobChunks();
+  const writer = options.writer;
+  const sink = new WritableStream<StreamTargetChunk>({
+    write: (c) => (writer ? writer.write({ type: 'write', position: c.position, data: c.data }) : chunks!.write(c.position, c.data)),
+  });
+  const output = new Output({
+    format: container === 'mp4' ? new Mp4OutputFormat() : new WebMOutputFormat(),
+    target: new StreamTarget(sink, { chunked: true, chunkSize: 4 << 20 }),
+  });
+  // mediabunny configures the VideoEncoder; awaiting add() waits while its queue is full.
+  const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH, keyFrameInterval: 2, latencyMode: 'quality' });
+  output.addVideoTrack(source, { frameRate: plan.fps });
+
+  const canvas = new OffscreenCanvas(plan.width, plan.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: !!options.onFrame })!;
+  const signal = options.signal;
+  let started = false;
+  try {
+    signal?.throwIfAborted();
+    await output.start();
+    await explorer.beginOffscreen(true);
+    started = true;
+    // A first picture at the output size, discarded: three uploads textures on first use.
+    explorer.renderTo(ctx, plan.width, plan.height);
+    const t0 = performance.now();
+    for (let k = 0; k < plan.frames; k++) {
+      if (signal?.aborted) throw abortError();
+      if (k > 0) await explorer.stepExactly(plan.stepsPerFrame);
+      composeFrame(explorer, ctx, plan, k * plan.stepsPerFrame);
+      options.onFrame?.(k, canvas);
+      const frame = new VideoFrame(canvas, { timestamp: Math.round((k * 1e6) / plan.fps), duration: Math.round(1e6 / plan.fps) });
+      const sample = new VideoSample(frame);
+      try {
+        await source.add(sample);
+      } finally {
+        sample.close();
+      }
+      const elapsed = (performance.now() - t0) / 1000;
+      options.onProgress?.({ frame: k + 1, frames: plan.frames, secondsLeft: (elapsed / (k + 1)) * (plan.frames - k - 1) });
+    }
+    if (signal?.aborted) throw abortError();
+    await output.finalize();
+    if (writer) await writer.close();
+  } catch (e) {
+    await output.cancel().catch(() => {});
+    await writer?.abort?.(e).catch(() => {});
+    throw e;
+  } finally {
+    if (started) explorer.endOffscreen();
+  }
+  return chunks ? chunks.toBlob(mime) : null;
+}
+
+function composeFrame(explorer: Explorer, ctx: OffscreenCanvasRenderingContext2D, plan: Pick<RecordPlan, 'width' | 'height'>, step: number): void {
+  explorer.renderTo(ctx, plan.width, plan.height);
+  drawFrameOverlay(ctx, plan.width, plan.height, { state: explorer.state, step, n: explorer.live?.run.n ?? 0 });
+}
+
+export interface SnapshotOptions {
+  width?: number;
+  height?: number;
+  /** Leave out title, step counter and legend. */
+  bare?: boolean;
+}
+
+/** A PNG of the current state (not restarted) at any size, with the overlay. */
+export async function snapshot(explorer: Explorer, options: SnapshotOptions = {}): Promise<Blob> {
+  const [width, height] = checkSize(options.width ?? 1920, options.height ?? 1080, false);
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  await explorer.beginOffscreen(false);
+  try {
+    explorer.renderTo(ctx, width, height); // first use at this size: see record()
+    explorer.renderTo(ctx, width, height);
+    if (!options.bare) drawFrameOverlay(ctx, width, height, { state: explorer.state, step: explorer.steps, n: explorer.live?.run.n ?? 0 });
+  } finally {
+    explorer.endOffscreen();
+  }
+  return canvas.convertToBlob({ type: 'image/png' });
+}

@@ -1,0 +1,158 @@
+// Recording in headless Chromium (WebGPU on SwiftShader, WebCodecs): the file has the
+// frames, duration and size asked for (demuxed here in Node, decoded in the page);
+// recording twice gives the same frames; frame k shows step k x stepsPerFrame; cancel;
+// PNG snapshots at any size.
+
+import { ALL_FORMATS, BufferSource, Input } from 'mediabunny';
+import { PNG } from 'pngjs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launch } from './browser';
+import { distinctColors } from './pixels';
+import { serveApp } from './server';
+
+let server: Awaited<ReturnType<typeof serveApp>>;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  server = await serveApp();
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 960, height: 540 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(server.url);
+  await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+  // The default scene without the side views (they have their own tests).
+  await page.evaluate(() => (window as any).etascape.explorer.apply({ views: [] }));
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The container's own account of a file: demuxed in Node, independent of the page. */
+async function demux(bytes: Uint8Array) {
+  const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
+  const track = (await input.getPrimaryVideoTrack())!;
+  const stats = await track.computePacketStats();
+  const facts = { width: track.displayWidth, height: track.displayHeight, codec: track.codec, packets: stats.packetCount, duration: await input.computeDuration(), mime: await input.getMimeType() };
+  input.dispose();
+  return facts;
+}
+
+describe('record', () => {
+  test('2 s at 640x360, 30 fps: 60 frames of 640x360 lasting 2 s; twice gives identical frames', async () => {
+    const out = await page.evaluate(async () => {
+      const e = (window as any).etascape;
+      const captured: string[][] = [[], []];
+      const blobs: Blob[] = [];
+      for (const run of [0, 1]) {
+        const blob: Blob = await e.record({
+          width: 640, height: 360, fps: 30, seconds: 2, format: 'mp4',
+          onFrame: (_: number, c: OffscreenCanvas) => captured[run].push(e.video.hashPixels(c.getContext('2d')!.getImageData(0, 0, 640, 360).data)),
+        });
+        blobs.push(blob);
+      }
+      const bytes = new Uint8Array(await blobs[0].arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return {
+        file: btoa(bin),
+        type: blobs[0].type,
+        captured,
+        decoded: [await e.video.inspect(blobs[0]), await e.video.inspect(blobs[1])],
+        compare: await e.video.compare(blobs[0], blobs[1]),
+      };
+    });
+    const facts = await demux(Buffer.from(out.file, 'base64'));
+    expect(facts).toMatchObject({ width: 640, height: 360, codec: 'avc', packets: 60 });
+    expect(facts.mime).toMatch(/^video\/mp4/);
+    expect(facts.duration).toBeCloseTo(2, 6);
+    expect(out.type).toBe('video/mp4');
+    const [a, b] = out.decoded;
+    expect(a).toMatchObject({ width: 640, height: 360, frames: 60 });
+    expect(a.duration).toBeCloseTo(2, 6);
+    // Frame k at k / 30 s exactly (to the container's time base).
+    a.timestamps.forEach((t: number, k: number) => expect(t).toBeCloseTo(k / 30, 6));
+    // The rendered frames are bit-identical before encoding, and so are the decoded ones.
+    expect(out.captured[0]).toHaveLength(60);
+    expect(out.captured[1]).toEqual(out.captured[0]);
+    expect(b.hashes).toEqual(a.hashes);
+    expect(out.compare).toEqual({ frames: 60, maxDiff: 0, meanDiff: 0 });
+    // The particles move: every frame differs from the one before.
+    expect(new Set(out.captured[0]).size).toBe(60);
+    expect(problems).toEqual([]);
+  });
+
+  test('frame k shows step k x stepsPerFrame: frame k at 2 steps per frame is frame 2k at 1', async () => {
+    const out = await page.evaluate(async () => {
+      const e = (window as any).etascape;
+      // Trails sample once per frame, so they would differ; the particles must not.
+      await e.explorer.apply({ trails: 0 });
+      const hashes = async (stepsPerFrame: number) => {
+        const h: string[] = [];
+        await e.record({ width: 320, height: 180, fps: 30, steps: 8, stepsPerFrame, format: 'webm', onFrame: (_: number, c: OffscreenCanvas) => h.push(e.video.hashPixels(c.getContext('2d')!.getImageData(0, 0, 320, 180).data)) });
+        return h;
+      };
+      const one = await hashes(1);
+      const two = await hashes(2);
+      await e.explorer.apply({ trails: e.defaults.trails });
+      return { one, two };
+    });
+    expect(out.one).toHaveLength(9);
+    expect(out.two).toHaveLength(5);
+    out.two.forEach((h: string, k: number) => expect(h).toBe(out.one[2 * k]));
+    expect(new Set(out.one).size).toBe(9);
+  });
+
+  test('cancel: the promise rejects with AbortError and the explorer plays on', async () => {
+    const out = await page.evaluate(async () => {
+      const e = (window as any).etascape;
+      const ac = new AbortController();
+      const progress: number[] = [];
+      let error = '';
+      await e.record({ width: 320, height: 180, seconds: 10, signal: ac.signal, onProgress: (p: { frame: number; frames: number; secondsLeft: number }) => {
+        progress.push(p.frame);
+        if (p.frame === 3) ac.abort();
+      } }).catch((err: Error) => (error = err.name));
+      e.explorer.play();
+      const before = e.explorer.steps;
+      await new Promise((r) => setTimeout(r, 1500));
+      return { error, progress, moved: e.explorer.steps - before };
+    });
+    expect(out.error).toBe('AbortError');
+    expect(out.progress).toEqual([1, 2, 3]);
+    expect(out.moved).toBeGreaterThan(0);
+  });
+
+  test('bad options name the option', async () => {
+    const msg = (o: object) => page.evaluate((opts) => (window as any).etascape.record(opts).then(() => 'resolved', (e: Error) => e.message), o);
+    expect(await msg({ width: 641, height: 360 })).toMatch(/^width must be an even whole number/);
+    expect(await msg({ fps: 25 })).toMatch(/^fps must be one of 24, 30, 60/);
+    expect(await msg({ format: 'avi' })).toMatch(/^format must be one of mp4, webm/);
+    expect(await msg({ seconds: 1, steps: 10 })).toBe('give seconds or steps, not both');
+  });
+
+  test('PNG snapshot at 1024x768 (any size, not only the screen)', async () => {
+    const b64 = await page.evaluate(async () => {
+      const blob: Blob = await (window as any).etascape.snapshot({ width: 1024, height: 768 });
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(bin);
+    });
+    const png = PNG.sync.read(Buffer.from(b64, 'base64'));
+    expect([png.width, png.height]).toEqual([1024, 768]);
+    expect(distinctColors({ width: png.width, height: png.height, data: png.data })).toBeGreaterThan(2000);
+    const odd = await page.evaluate(async () => {
+      const blob: Blob = await (window as any).etascape.snapshot({ width: 333, height: 211 });
+      const bmp = await createImageBitmap(blob);
+      return [bmp.width, bmp.height];
+    });
+    expect(odd).toEqual([333, 211]);
+  });
+});
