@@ -3,7 +3,9 @@
 
 export const RECORD_FORMATS = ['mp4', 'webm', 'mp4-av1', 'webm-av1'] as const;
 export type RecordFormat = (typeof RECORD_FORMATS)[number];
+/** The usual rates (the panel offers these); any whole rate up to MAX_FPS is accepted. */
 export const RECORD_FPS = [24, 30, 60] as const;
+export const MAX_FPS = 120;
 export const RESOLUTIONS = { '1280x720': [1280, 720], '1920x1080': [1920, 1080], '3840x2160': [3840, 2160] } as const;
 /** Largest side (8K); WebCodecs encoders refuse more. */
 export const MAX_SIDE = 7680;
@@ -40,7 +42,9 @@ export interface RecordPlan {
   format: RecordFormat;
 }
 
-export class RecordOptionError extends Error {}
+export class RecordOptionError extends Error {
+  override name = 'RecordOptionError';
+}
 
 const bad = (msg: string): never => {
   throw new RecordOptionError(msg);
@@ -66,7 +70,7 @@ export function parseResolution(text: string, even = true): [number, number] {
 export function planRecording(req: RecordRequest, defaultStepsPerFrame: number): RecordPlan {
   const [width, height] = checkSize(req.width ?? 1280, req.height ?? 720);
   const fps = req.fps ?? 30;
-  if (!(RECORD_FPS as readonly number[]).includes(fps)) bad(`fps must be one of ${RECORD_FPS.join(', ')}, got ${JSON.stringify(fps)}`);
+  if (typeof fps !== 'number' || !Number.isInteger(fps) || fps < 1 || fps > MAX_FPS) bad(`fps must be a whole number from 1 to ${MAX_FPS} (usually ${RECORD_FPS.join(', ')}), got ${JSON.stringify(fps)}`);
   const format = (req.format ?? 'mp4') as RecordFormat;
   if (!RECORD_FORMATS.includes(format)) bad(`format must be one of ${RECORD_FORMATS.join(', ')}, got ${JSON.stringify(req.format)}`);
   const stepsPerFrame = req.stepsPerFrame ?? Math.max(1, defaultStepsPerFrame);

@@ -59,6 +59,7 @@ Commands:
   lr-find the LR range test (fastai's lr_find): the loss vs an exponentially growing lr,
           with fastai's suggestions (valley, steep, minimum)
   bench   particle-steps per second, GPU engine vs CPU reference, fused vs unfused
+  record  a frame-exact video (MP4/WebM) of a scene or a state, made by the app in headless Chromium
   help    this text, or 'etascape help <command>'
 
 Run 'etascape <command> --help' for a command's flags.
@@ -76,6 +77,7 @@ Examples:
                --schedule "SequentialLR(schedulers=[LinearLR(start_factor=0.1, total_iters=20), CosineAnnealingLR(T_max=480)], milestones=[20])" \
                --noise 0.5 --batch_size 8 --seed 1 --steps 500
   etascape bench --out bench/results/bench.json
+  etascape record --state lecture.json --out talk.mp4 --width 1920 --height 1080 --fps 30 --seconds 10
 
 Errors print one line starting with 'etascape: '; exit code 2 for a bad command line
 or bad values, 1 for a failure while running (no GPU, a file that cannot be written).

@@ -17,10 +17,11 @@ import { mainHelp } from './help';
 import { mapCommand, mapHelp } from './map';
 import { runCommand, runHelp } from './run';
 import { lrFindCommand, lrFindHelp } from './lr-find';
+import { recordCommand, recordHelp } from './record';
 import { scheduleCommand, scheduleHelp } from './schedule';
 import { sweepCommand, sweepHelp } from './sweep';
 
-const COMMANDS = ['run', 'sweep', 'map', 'schedule', 'lr-find', 'bench'] as const;
+const COMMANDS = ['run', 'sweep', 'map', 'schedule', 'lr-find', 'bench', 'record'] as const;
 
 const BENCH_FLAGS: FlagSpec[] = [
   { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
@@ -114,6 +115,7 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
       else if (topic === 'schedule') io.out(scheduleHelp(null));
       else if (topic === 'lr-find') io.out(lrFindHelp(null));
       else if (topic === 'bench') io.out(benchHelp());
+      else if (topic === 'record') io.out(recordHelp());
       else throw new UsageError(`no help for '${topic}' (commands: ${COMMANDS.join(', ')})`);
       return 0;
     }
@@ -130,6 +132,8 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
         return await lrFindCommand(rest, io.out);
       case 'bench':
         return await benchCommand(rest, io.out);
+      case 'record':
+        return await recordCommand(rest, io.out);
       default:
         if (cmd.startsWith('-')) throw new UsageError(`expected a command before '${cmd}': etascape ${COMMANDS.join('|')} ... (etascape --help for usage)`);
         throw new UsageError(`unknown command '${cmd}' (commands: ${COMMANDS.join(', ')}; etascape --help for usage)`);

@@ -1,0 +1,72 @@
+// The built app (dist/app) in the system's headless Chromium, for commands that need the
+// page (record): a static server on a free localhost port (a secure context, which
+// WebGPU needs) and Chromium with WebGPU on SwiftShader (see HEADLESS-WEBGPU.md).
+
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { UsageError } from './args';
+
+/** dist/app beside dist/cli.mjs (the bundle) or under the working directory. */
+export function appDir(): string {
+  const candidates = [fileURLToPath(new URL('./app', import.meta.url)), resolve('dist/app')];
+  const dir = candidates.find((d) => existsSync(join(d, 'index.html')));
+  if (!dir) throw new Error('the built app is missing (dist/app/index.html): run `npm run build:app` first');
+  return dir;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
+  '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
+};
+
+/** Serves `dir` read-only on 127.0.0.1; paths outside it are 404. */
+export async function serveStatic(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const root = resolve(dir);
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let file = normalize(join(root, path));
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', () => ok()));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(() => ok())) };
+}
+
+export const chromiumPath = (): string => process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+// As tests/e2e/browser.ts: WebGPU on SwiftShader, and compositing through software
+// Vulkan so that a WebGPU canvas can be read back (drawImage) into video frames.
+const FLAGS = [
+  '--no-sandbox', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=vulkan',
+];
+
+export async function launchChromium(): Promise<Browser> {
+  const path = chromiumPath();
+  if (!existsSync(path)) {
+    throw new UsageError(`no Chromium at ${path}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  let chromium: typeof import('playwright-core').chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    throw new UsageError('this command drives Chromium with playwright-core, which is not installed (npm install playwright-core)');
+  }
+  return chromium.launch({ executablePath: path, headless: true, args: FLAGS });
+}

@@ -1,0 +1,204 @@
+// `etascape record`: a video of a scene or a state, made by the page itself (the built
+// app in headless Chromium, WebGPU and WebCodecs) with window.etascape.record: the same
+// frame-exact file the page's Record button makes.
+
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import type { Page } from 'playwright-core';
+import { FORMAT_CODECS, planRecording, RECORD_FORMATS, RecordOptionError, type RecordFormat, type RecordPlan } from '../app/record-options';
+import { buildRun } from '../app/setup';
+import { decodeHash, encodeHash, importJson, type Loaded } from '../app/share';
+import { DEFAULT_STATE, type ExplorerState } from '../app/state';
+import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
+import { appDir, chromiumPath, launchChromium, serveStatic } from './browser';
+import { startProgress } from './progress';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'out', kind: 'string', meta: 'FILE.mp4|FILE.webm', help: 'the video file to write (its extension picks the container)' },
+  { name: 'scene', kind: 'string', meta: 'NAME', help: 'a ready-made scene (window.etascape.loadScene)' },
+  { name: 'state', kind: 'string', meta: 'FILE.json', help: 'a state file exported from the page (Share > export state)' },
+  { name: 'hash', kind: 'string', meta: '#s=...|URL', help: 'a shared link, or its #s=... part' },
+  { name: 'width', kind: 'int', meta: 'W', help: 'video width in pixels (even)', defaultText: '1280' },
+  { name: 'height', kind: 'int', meta: 'H', help: 'video height in pixels (even)', defaultText: '720' },
+  { name: 'fps', kind: 'int', meta: 'F', help: 'frames per second: 24, 30, 60 (any whole number up to 120)', defaultText: '30' },
+  { name: 'seconds', kind: 'number', meta: 'T', help: 'length in seconds (T x fps frames)', defaultText: '5' },
+  { name: 'steps', kind: 'int', meta: 'N', help: 'length in steps instead: frames showing steps 0, S, 2S, ... up to N' },
+  { name: 'steps-per-frame', kind: 'int', meta: 'S', help: 'optimizer steps between frames', defaultText: "the state's steps per frame" },
+  { name: 'format', kind: 'string', meta: RECORD_FORMATS.join('|'), help: 'H.264 MP4, VP9 WebM, AV1 in MP4 or WebM', defaultText: 'from --out: mp4 or webm' },
+];
+
+export function recordHelp(): string {
+  return `Usage: etascape record --out FILE.mp4|FILE.webm [--scene NAME | --state FILE.json | --hash LINK]
+                       [--width W] [--height H] [--fps F] [--seconds T | --steps N]
+                       [--steps-per-frame S] [--format ${RECORD_FORMATS.join('|')}]
+
+Records a video of a scene, of a saved state, or of the default state: the built app
+(dist/app) runs in the system's headless Chromium (${chromiumPath()}, or
+$CHROMIUM_PATH) with WebGPU, and its window.etascape.record makes the file. Frame k
+shows exactly the state after k x S steps from the start, whatever the machine's
+speed; frame k is at k / fps seconds. Common sizes: 1280x720, 1920x1080, 3840x2160.
+Formats this machine's Chromium cannot encode are refused with the list of those it can.
+A progress bar shows on a terminal.
+
+Flags:
+${formatFlags(FLAGS)}`;
+}
+
+/** The option's flag in a message from planRecording ('width must ...' -> '--width must ...'). */
+function asFlags(e: RecordOptionError): UsageError {
+  const msg = e.message.replace(/^(width|height|fps|format|seconds|steps|stepsPerFrame)\b/, (m) => `--${m === 'stepsPerFrame' ? 'steps-per-frame' : m}`);
+  return new UsageError(msg.replace('give seconds or steps', 'give --seconds or --steps'));
+}
+
+/** The state to record from --state or --hash, checked here before any browser starts. */
+function givenState(flags: Map<string, unknown>): ExplorerState | null {
+  let loaded: Loaded;
+  let what: string;
+  if (flags.has('state')) {
+    const path = flags.get('state') as string;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--state: cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    loaded = importJson(text);
+    what = '--state';
+  } else if (flags.has('hash')) {
+    const text = flags.get('hash') as string;
+    const i = text.indexOf('#');
+    loaded = decodeHash(i >= 0 ? text.slice(i) : `#${text}`);
+    what = '--hash';
+  } else {
+    return null;
+  }
+  if ('error' in loaded) throw new UsageError(`${what}: ${loaded.error}`);
+  try {
+    buildRun(loaded.state, 1);
+  } catch (e) {
+    throw new UsageError(`${what}: these settings cannot run: ${(e as Error).message}`);
+  }
+  return loaded.state;
+}
+
+export async function recordCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const flags = parseFlags(argv, FLAGS);
+  if (flags.get('help')) {
+    out(recordHelp());
+    return 0;
+  }
+  const outPath = flags.get('out') as string | undefined;
+  if (outPath === undefined) throw new UsageError('--out FILE.mp4 or FILE.webm is required');
+  const ext = extname(outPath).toLowerCase();
+  if (ext !== '.mp4' && ext !== '.webm') throw new UsageError(`--out: the file name must end in .mp4 or .webm, got '${outPath}'`);
+  const format = (flags.get('format') as string | undefined) ?? ext.slice(1);
+  if (RECORD_FORMATS.includes(format as RecordFormat) && `.${FORMAT_CODECS[format as RecordFormat].container}` !== ext) {
+    throw new UsageError(`--format ${format} writes ${FORMAT_CODECS[format as RecordFormat].container.toUpperCase()}, but --out ends in ${ext}`);
+  }
+  const sources = ['scene', 'state', 'hash'].filter((k) => flags.has(k));
+  if (sources.length > 1) throw new UsageError(`give one of --scene, --state, --hash, not ${sources.map((s) => `--${s}`).join(' and ')}`);
+  const request = {
+    width: flags.get('width') as number | undefined,
+    height: flags.get('height') as number | undefined,
+    fps: flags.get('fps') as number | undefined,
+    seconds: flags.get('seconds') as number | undefined,
+    steps: flags.get('steps') as number | undefined,
+    stepsPerFrame: flags.get('steps_per_frame') as number | undefined,
+    format,
+  };
+  let plan: RecordPlan;
+  try {
+    plan = planRecording(request, 1); // checked again in the page with the state's steps per frame
+  } catch (e) {
+    throw e instanceof RecordOptionError ? asFlags(e) : e;
+  }
+  const state = givenState(flags);
+  const scene = flags.get('scene') as string | undefined;
+  const dir = appDir();
+
+  const browser = await launchChromium();
+  const server = await serveStatic(dir);
+  try {
+    const page = await browser.newPage({ viewport: { width: 960, height: 540 }, acceptDownloads: true });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The side views never appear in the video: left closed, they cost nothing.
+    const hash = encodeHash({ ...(state ?? DEFAULT_STATE), views: [] });
+    await page.goto(server.url + hash);
+    await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 180_000 }).catch(() => {
+      throw new Error(`the app did not start in Chromium${pageErrors.length ? `: ${pageErrors[0]}` : ''}`);
+    });
+    if (scene !== undefined) await loadScene(page, scene);
+    await checkFormat(page, plan);
+    return await recordInPage(page, plan, request, outPath, out);
+  } finally {
+    await browser.close().catch(() => {});
+    await server.close();
+  }
+}
+
+async function loadScene(page: Page, name: string): Promise<void> {
+  const r = await page.evaluate(async (n) => {
+    const e = (window as any).etascape;
+    if (typeof e.loadScene !== 'function') return { missing: true, error: null as string | null, names: [] as string[] };
+    const names: string[] = Array.isArray(e.scenes) ? e.scenes.map((s: any) => (typeof s === 'string' ? s : s?.name ?? s?.id)).filter(Boolean) : e.scenes && typeof e.scenes === 'object' ? Object.keys(e.scenes) : [];
+    if (names.length > 0 && !names.includes(n)) return { missing: false, error: `unknown scene '${n}'`, names };
+    try {
+      const result = await e.loadScene(n);
+      if (typeof result === 'string' && result) return { missing: false, error: result, names };
+      await e.explorer.apply({ views: [] });
+      return { missing: false, error: null, names };
+    } catch (err) {
+      return { missing: false, error: (err as Error).message, names };
+    }
+  }, name);
+  if (r.missing) throw new UsageError('--scene: this build of the app has no scenes (window.etascape.loadScene); use --state or --hash');
+  if (r.error) throw new UsageError(`--scene: ${r.error}${r.names.length ? ` (scenes: ${r.names.join(', ')})` : ''}`);
+}
+
+async function checkFormat(page: Page, plan: RecordPlan): Promise<void> {
+  const formats = (await page.evaluate(([w, h, fps]) => (window as any).etascape.formats(w, h, fps), [plan.width, plan.height, plan.fps])) as { format: string; available: boolean }[];
+  if (!formats.find((f) => f.format === plan.format)?.available) {
+    const can = formats.filter((f) => f.available).map((f) => f.format);
+    throw new UsageError(`--format ${plan.format}: this Chromium cannot encode ${FORMAT_CODECS[plan.format].label} at ${plan.width}x${plan.height}; it can: ${can.join(', ') || 'none'}`);
+  }
+}
+
+async function recordInPage(page: Page, plan: RecordPlan, request: object, outPath: string, out: (s: string) => void): Promise<number> {
+  let bar: ReturnType<typeof startProgress> | null = null;
+  let frames = 0;
+  await page.exposeFunction('__etascapeRecordProgress', (p: { frame: number; frames: number }) => {
+    bar ??= startProgress('etascape record', p.frames, 'frames');
+    bar.update(p.frame);
+    frames = p.frame;
+  });
+  let result: { size: number; type: string };
+  try {
+    result = await page.evaluate(async (opts) => {
+      const blob: Blob = await (window as any).etascape.record({ ...opts, onProgress: (p: object) => (window as any).__etascapeRecordProgress(p) });
+      (window as any).__etascapeVideo = blob;
+      return { size: blob.size, type: blob.type };
+    }, request);
+  } catch (e) {
+    // The page's message without playwright's wrapping.
+    const msg = (e as Error).message.replace(/^page\.evaluate: (\w*Error: )?/, '').split('\n')[0];
+    throw new Error(`recording failed: ${msg}`);
+  } finally {
+    (bar as ReturnType<typeof startProgress> | null)?.stop();
+  }
+  // The file leaves the page as a download: written to disk as it streams, never whole in Node.
+  await mkdir(dirname(outPath), { recursive: true });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.evaluate(() => {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL((window as any).__etascapeVideo);
+      a.download = 'video';
+      a.click();
+    }),
+  ]);
+  await download.saveAs(outPath);
+  out(`wrote ${outPath}: ${frames} frames, ${plan.width}x${plan.height} at ${plan.fps} fps (${(frames / plan.fps).toFixed(2)} s), ${FORMAT_CODECS[plan.format].label}, ${result.size} bytes`);
+  return 0;
+}
