@@ -8,8 +8,9 @@ import {
   canEncodeVideo, Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, VideoSampleSource, WebMOutputFormat, type StreamTargetChunk,
 } from 'mediabunny';
 import type { Explorer } from './explorer';
-import { drawFrameOverlay } from './frame-overlay';
-import { checkSize, FORMAT_CODECS, planRecording, RECORD_FORMATS, type RecordFormat, type RecordPlan, type RecordRequest } from './record-options';
+import type { AnnotationInput } from '../views/annotations';
+import { drawFrameOverlay, stateAnnotations } from './frame-overlay';
+import { checkSize, FORMAT_CODECS, planRecording, RECORD_FORMATS, type RecordFormat, type RecordRequest } from './record-options';
 
 export interface RecordProgress {
   /** Frames encoded so far, of `frames`. */
@@ -33,6 +34,8 @@ export interface RecordOptions extends RecordRequest {
   onFrame?(k: number, frame: OffscreenCanvas): void;
   /** Streams the file there (a file from showSaveFilePicker); otherwise it is kept as a list of Blobs and returned. */
   writer?: PositionedWriter;
+  /** What the frames show over the 3-D view (the page's scene annotations); default: from the state. */
+  annotations?: () => AnnotationInput;
 }
 
 export interface FormatSupport {
@@ -123,6 +126,7 @@ export async function record(explorer: Explorer, options: RecordOptions = {}): P
 
   const canvas = new OffscreenCanvas(plan.width, plan.height);
   const ctx = canvas.getContext('2d', { willReadFrequently: !!options.onFrame })!;
+  const annotate = options.annotations ?? (() => stateAnnotations(explorer));
   const signal = options.signal;
   let started = false;
   try {
@@ -136,7 +140,8 @@ export async function record(explorer: Explorer, options: RecordOptions = {}): P
     for (let k = 0; k < plan.frames; k++) {
       if (signal?.aborted) throw abortError();
       if (k > 0) await explorer.stepExactly(plan.stepsPerFrame);
-      composeFrame(explorer, ctx, plan, k * plan.stepsPerFrame);
+      explorer.renderTo(ctx, plan.width, plan.height);
+      drawFrameOverlay(ctx, plan.width, plan.height, annotate(), k * plan.stepsPerFrame);
       options.onFrame?.(k, canvas);
       const frame = new VideoFrame(canvas, { timestamp: Math.round((k * 1e6) / plan.fps), duration: Math.round(1e6 / plan.fps) });
       const sample = new VideoSample(frame);
@@ -161,16 +166,12 @@ export async function record(explorer: Explorer, options: RecordOptions = {}): P
   return chunks ? chunks.toBlob(mime) : null;
 }
 
-function composeFrame(explorer: Explorer, ctx: OffscreenCanvasRenderingContext2D, plan: Pick<RecordPlan, 'width' | 'height'>, step: number): void {
-  explorer.renderTo(ctx, plan.width, plan.height);
-  drawFrameOverlay(ctx, plan.width, plan.height, { state: explorer.state, step, n: explorer.live?.run.n ?? 0 });
-}
-
 export interface SnapshotOptions {
   width?: number;
   height?: number;
-  /** Leave out title, step counter and legend. */
+  /** Leave out the annotations (title, formula, step counter, legend). */
   bare?: boolean;
+  annotations?: () => AnnotationInput;
 }
 
 /** A PNG of the current state (not restarted) at any size, with the overlay. */
@@ -182,7 +183,7 @@ export async function snapshot(explorer: Explorer, options: SnapshotOptions = {}
   try {
     explorer.renderTo(ctx, width, height); // first use at this size: see record()
     explorer.renderTo(ctx, width, height);
-    if (!options.bare) drawFrameOverlay(ctx, width, height, { state: explorer.state, step: explorer.steps, n: explorer.live?.run.n ?? 0 });
+    if (!options.bare) drawFrameOverlay(ctx, width, height, (options.annotations ?? (() => stateAnnotations(explorer)))(), explorer.steps);
   } finally {
     explorer.endOffscreen();
   }
