@@ -10,6 +10,7 @@ import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS } from '../core/surfaces';
 import { COLORMAPS } from '../render/colormaps';
 import type { Explorer } from './explorer';
 import { COLOR_BY, LAYOUTS, type ExplorerState } from './state';
+import { SCENES } from './scenes';
 import { VIEW_NAMES, VIEW_TITLES, type ViewName } from '../views/dock';
 
 /** What the Share folder does (the page provides it: downloads, the location). */
@@ -18,6 +19,20 @@ export interface ShareActions {
   importJson(text: string): Promise<string | null>;
   link(): string;
 }
+
+/** What the Scenes folder does (the page provides it: the lecture). */
+export interface SceneActions {
+  load(id: string): Promise<string | null>;
+  togglePresentation(): void;
+  /** The scene shown (null: none). */
+  current(): string | null;
+}
+
+const NO_SCENE = '—';
+const sceneLabel = (id: string | null) => {
+  const s = SCENES.find((x) => x.id === id);
+  return s ? `${s.number}. ${s.title}` : NO_SCENE;
+};
 
 const PARTICLE_COUNTS = [10, 100, 1000, 10_000, 100_000, 1_000_000];
 
@@ -30,7 +45,10 @@ export class ControlPanel {
   private paramsFolder: GUI;
   private scheduleFolder: GUI;
 
-  constructor(private readonly explorer: Explorer, private readonly share?: ShareActions) {
+  private sceneModel = { scene: NO_SCENE, presentation: () => {} };
+  private sceneSummary: HTMLElement | null = null;
+
+  constructor(private readonly explorer: Explorer, private readonly share?: ShareActions, private readonly scenes?: SceneActions) {
     const s = explorer.state;
     const isPreset = PRESET_NAMES.includes(s.surface);
     this.model = {
@@ -44,6 +62,8 @@ export class ControlPanel {
       reset: () => void explorer.reset(),
       ...viewModel(s.views),
     };
+
+    if (scenes) this.addScenes(scenes);
 
     const surf = this.gui.addFolder('Surface');
     surf.add(this.model, 'preset', [...PRESET_NAMES, 'custom']).name('preset').onChange((v: string) => this.choosePreset(v));
@@ -134,6 +154,33 @@ export class ControlPanel {
     if (surfaceChanged) this.rebuildParams();
     if (optimizerChanged) this.rebuildHyper();
     if (scheduleChanged) this.rebuildSchedule();
+    this.syncScene();
+  }
+
+  /** The Scenes folder, first in the panel: a picker of the lecture scenes, the chosen one's summary. */
+  private addScenes(actions: SceneActions): void {
+    const f = this.gui.addFolder('Scenes');
+    this.sceneModel.presentation = () => actions.togglePresentation();
+    f.add(this.sceneModel, 'scene', [NO_SCENE, ...SCENES.map((s) => sceneLabel(s.id))]).name('scene').onChange(async (label: string) => {
+      const scene = SCENES.find((s) => sceneLabel(s.id) === label);
+      if (!scene) return;
+      this.showError('scenes', await actions.load(scene.id));
+      this.syncScene();
+    });
+    this.sceneSummary = document.createElement('div');
+    this.sceneSummary.className = 'scene-summary';
+    f.$children.appendChild(this.sceneSummary);
+    f.add(this.sceneModel, 'presentation').name('presentation mode (P)');
+    this.errorSlot(f, 'scenes');
+    this.syncScene();
+  }
+
+  private syncScene(): void {
+    if (!this.scenes || !this.sceneSummary) return;
+    const id = this.scenes.current();
+    this.sceneModel.scene = sceneLabel(id);
+    this.sceneSummary.textContent = SCENES.find((s) => s.id === id)?.summary ?? 'Pick a scene, or press 1-9.';
+    this.gui.controllersRecursive().forEach((c: Controller) => c.object === this.sceneModel && c.updateDisplay());
   }
 
   /** What the panel last showed, to rebuild the sub-folders only when needed. */

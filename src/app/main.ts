@@ -8,6 +8,8 @@ import { buildRun } from './setup';
 import { DEFAULT_STATE } from './state';
 import { LrPreview } from '../views/lr-preview';
 import { ViewDriver } from './view-driver';
+import { Lecture, lectureKeys } from './lecture';
+import { SCENES } from './scenes';
 import { record, snapshot, supportedFormats, type RecordOptions, type SnapshotOptions } from './recorder';
 import { compareVideos, hashPixels, inspectVideo } from './video-check';
 
@@ -32,12 +34,14 @@ function drawLegend(ex: Explorer): void {
 let ready: Explorer | undefined;
 let panel: ControlPanel | undefined;
 let views: ViewDriver | undefined;
+let lecture: Lecture | undefined;
 let hashTimer = 0;
 const events = {
   notice: (text: string | null) => renderNotice(notice, text),
   frame: (stats: FrameStats) => {
     renderHud(hud, stats);
     views?.frame(performance.now());
+    lecture?.update();
   },
   rebuilt: () => {
     if (ready) drawLegend(ready);
@@ -51,6 +55,7 @@ const events = {
       clearTimeout(hashTimer);
       hashTimer = window.setTimeout(() => history.replaceState(null, '', encodeHash(ready!.state)), 300);
     }
+    lecture?.changed();
     panel?.sync();
     views?.sync();
   },
@@ -81,6 +86,8 @@ if (linkProblem) renderNotice(notice, linkProblem);
 ready = explorer;
 views = new ViewDriver($('#views'), explorer);
 views.rebuilt();
+lecture = new Lecture(explorer, $<HTMLCanvasElement>('#annotations'));
+const lectureRef = lecture;
 
 /** Loads a state from a link or a file: on a problem, says what it was and keeps the current one. */
 async function load(r: Loaded, source: string): Promise<string | null> {
@@ -95,7 +102,12 @@ panel = new ControlPanel(explorer, {
   exportJson: () => download('etascape-state.json', exportJson(explorer.state), 'application/json'),
   importJson: async (text: string) => load(importJson(text), 'state file'),
   link: () => new URL(encodeHash(explorer.state), location.href).href,
+}, {
+  load: (id: string) => lectureRef.loadScene(id),
+  togglePresentation: () => lectureRef.setPresentation(!lectureRef.presenting),
+  current: () => lectureRef.scene?.id ?? null,
 });
+lecture.onChange(() => panel?.sync());
 
 function download(name: string, text: string | Blob, type: string): void {
   const url = URL.createObjectURL(typeof text === 'string' ? new Blob([text], { type }) : text);
@@ -116,6 +128,7 @@ addEventListener('keydown', (e) => {
   } else if (e.key === 'ArrowRight') explorer.stepOnce();
   else if (e.key === 'r' || e.key === 'R') void explorer.reset();
 });
+addEventListener('keydown', lectureKeys(lecture, (error) => error && renderNotice(notice, error)));
 
 // On the container: the explorer may replace its canvas (GPU lost for good -> WebGL2).
 const container = canvas.parentElement!;
@@ -137,9 +150,21 @@ container.addEventListener('pointerup', async (e) => {
 /** Automation and tests: the live explorer and its controls. */
 /** Recording for automation: record() resolves to the video file, snapshot() to a PNG. */
 const recording = {
-  record: (options?: RecordOptions) => record(explorer, options),
-  snapshot: (options?: SnapshotOptions) => snapshot(explorer, options),
+  record: (options?: RecordOptions) => record(explorer, { annotations: () => lectureRef.annotations(), ...options }),
+  snapshot: (options?: SnapshotOptions) => snapshot(explorer, { annotations: () => lectureRef.annotations(), ...options }),
   formats: supportedFormats,
   video: { inspect: inspectVideo, compare: compareVideos, hashPixels },
 };
-Object.assign(window, { etascape: { explorer, panel, preview, views, defaults: DEFAULT_STATE, ...recording, share: { encodeHash, decodeHash, exportJson, importJson, load }, ready: true } });
+/** Lectures for automation: scenes, validated state changes, exact steps, the annotations shown. */
+const lectures = {
+  scenes: SCENES,
+  loadScene: (id: string | number) => lectureRef.loadScene(id),
+  setState: (change: unknown) => lectureRef.setState(change),
+  step: (k: number) => lectureRef.step(k),
+  annotations: () => lectureRef.annotations(),
+  presentation: (on?: boolean) => {
+    lectureRef.setPresentation(on ?? !lectureRef.presenting);
+    return lectureRef.presenting;
+  },
+};
+Object.assign(window, { etascape: { explorer, panel, preview, views, defaults: DEFAULT_STATE, ...recording, ...lectures, lecture, share: { encodeHash, decodeHash, exportJson, importJson, load }, ready: true } });

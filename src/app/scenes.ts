@@ -39,7 +39,7 @@ export const SCENES: readonly Scene[] = [
     state: { ...bowl(10, 10), layout: 'sweep', n: 3, lrMin: 0.0125, lrMax: 0.8, start: [1.2, 1.2], trails: 3, trailLength: 64, particleSize: 0.035, lossLrs: [0.0125, 0.1, 0.8], views: ['loss'] },
   },
   {
-    id: 'stability-limit', number: 3, title: 'The stability limit η < 2/λ_max',
+    id: 'stability-limit', number: 3, title: 'The stability limit',
     summary: 'L = ½ θᵀAθ with λ = 2 and 50: the η sweep diverges past 2/50 = 0.04',
     formula: 'η < 2/λ_max',
     state: { ...bowl(2, 50, 30), layout: 'sweep', n: 1000, lrMin: 0.032, lrMax: 0.05, start: [1, 1], stepsPerFrame: 20, views: ['sweep'] },
