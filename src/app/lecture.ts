@@ -114,8 +114,8 @@ export class Lecture {
     const w = c.clientWidth;
     const h = c.clientHeight;
     const input = this.annotations();
-    // The page's own HTML legend stands in for the drawn one outside presentation mode.
-    const shown = this.presenting ? input : { ...input, legend: null };
+    // Outside presentation mode the page's HUD and HTML legend show the step and the legend.
+    const shown = this.presenting ? input : { ...input, step: null, legend: null };
     const scale = this.presenting ? PRESENTATION_SCALE * Math.max(1, annotationScale(w, h)) : 1;
     const key = JSON.stringify([shown, w, h, dpr, scale]);
     if (key === this.drawn) return;

@@ -13,7 +13,8 @@ export type AnnotationLegend =
 export interface AnnotationInput {
   title: string;
   formula: string;
-  step: number;
+  /** The step counter; null: none (the page's HUD shows it outside presentation mode). */
+  step: number | null;
   /** null: no legend (the page shows its own in normal mode). */
   legend: AnnotationLegend | null;
   /** Short lines under the formula. */
@@ -72,7 +73,7 @@ function drawTitleBlock(ctx: AnnotationContext, width: number, input: Annotation
   if (input.title) lines.push({ text: input.title, font: `700 ${26 * s}px ${FAMILY}`, color: INK, size: 26 * s });
   if (input.formula) lines.push({ text: input.formula, font: `italic 400 ${21 * s}px ${FAMILY}`, color: '#ffd479', size: 21 * s });
   for (const n of input.notes ?? []) lines.push({ text: n, font: `400 ${15 * s}px ${FAMILY}`, color: SOFT, size: 15 * s });
-  lines.push({ text: `step ${input.step.toLocaleString('en')}`, font: `600 ${16 * s}px ${MONO}`, color: SOFT, size: 16 * s });
+  if (input.step !== null) lines.push({ text: `step ${input.step.toLocaleString('en')}`, font: `600 ${16 * s}px ${MONO}`, color: SOFT, size: 16 * s });
   const pad = 12 * s;
   const gap = 6 * s;
   // Lines too wide for the canvas shrink to fit.

@@ -107,7 +107,7 @@ describe('lecture scenes in the page', () => {
     expect(await et('(e) => e.lecture.layout.legend')).toBeNull();
     await page.keyboard.press('p');
     await expect.poll(() => page.locator('.lil-gui.lil-root').isVisible()).toBe(false);
-    expect(await page.locator('#hud').isVisible()).toBe(false);
+    await expect.poll(() => page.locator('#hud').isVisible()).toBe(false);
     const big = await titlePixels();
     expect(big.box.height / normal.box.height).toBeGreaterThan(1.5);
     expect(big.bright).toBeGreaterThan(2 * normal.bright);
@@ -117,12 +117,12 @@ describe('lecture scenes in the page', () => {
     expect(await sceneId()).toBe('stability-limit');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('.lil-gui.lil-root').isVisible()).toBe(true);
-    expect(await page.locator('#hud').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#hud').isVisible()).toBe(true);
     // the panel's button toggles it too
     await page.getByText('presentation mode (P)').click();
-    expect(await et('(e) => e.lecture.presenting')).toBe(true);
+    await expect.poll(() => et('(e) => e.lecture.presenting')).toBe(true);
     await page.keyboard.press('P');
-    expect(await et('(e) => e.lecture.presenting')).toBe(false);
+    await expect.poll(() => et('(e) => e.lecture.presenting')).toBe(false);
   });
 
   test('no page errors', () => {

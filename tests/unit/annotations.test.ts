@@ -74,13 +74,15 @@ describe('drawAnnotations', () => {
     expect(draw(960, 540, { ...input, legend: null }, 1).layout.legend).toBeNull();
   });
 
-  test('a title wider than the canvas shrinks to fit; notes add lines', () => {
+  test('a title wider than the canvas shrinks to fit; notes add lines, no step counter one less', () => {
     const long = draw(400, 300, { ...input, title: 'A very long title that would never fit into four hundred pixels of width' }, 1).layout.title;
     expect(long.left).toBeGreaterThanOrEqual(0);
     expect(long.left + long.width).toBeLessThanOrEqual(400);
     const plain = draw(960, 540, input, 1).layout.title;
     const noted = draw(960, 540, { ...input, notes: ['one note'] }, 1).layout.title;
     expect(noted.height).toBeGreaterThan(plain.height + 15);
+    const stepless = draw(960, 540, { ...input, step: null }, 1).layout.title;
+    expect(stepless.height).toBeLessThan(plain.height - 15);
   });
 
   test('annotationScale: 1 at 1280 x 720, 1.5 at 1080p, 3 at 2160p', () => {
