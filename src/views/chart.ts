@@ -76,6 +76,7 @@ export class LineChart {
   }
 
   set(data: ChartData): void {
+    this.last = data;
     this.markers = data.markers ?? [];
     const xs = forScale(data.x, !!this.opts.xLog);
     const keep = xs.map((v) => v !== null);
@@ -158,6 +159,21 @@ export class LineChart {
 
   get root(): HTMLElement | null {
     return this.plot?.root ?? null;
+  }
+
+  private last: ChartData | null = null;
+  /** What the chart shows (null before the first set). */
+  data(): ChartData | null {
+    return this.last;
+  }
+
+  get xLabel(): string {
+    return this.opts.xLabel;
+  }
+
+  /** uPlot's canvas: axes, curves and markers. */
+  get canvas(): HTMLCanvasElement | null {
+    return this.plot?.ctx.canvas ?? null;
   }
 
   destroy(): void {

@@ -3,6 +3,7 @@
 // basins and bifurcation views are all such figures.
 
 import type { ViewPanel } from './dock';
+import { canvasPng, exportButtons, figureCsv } from './export';
 import { drawMapFigure, mapFigureGeometry, pixelAt, windowFromDrag, type MapAxis, type MapFigureGeometry, type MapFigureInput, type MapPixel, type MapWindow } from './map-figure';
 
 /** The page's panels are narrow: a slimmer legend than the CLI's figures. */
@@ -25,6 +26,13 @@ export class FigureView {
     this.canvas.width = Math.round(size.width * devicePixelRatio);
     this.canvas.height = Math.round(size.height * devicePixelRatio);
     panel.body.appendChild(this.canvas);
+    exportButtons(panel, {
+      png: () => (this.geometry ? canvasPng(this.canvas) : null),
+      csv: () => {
+        const d = this.data();
+        return d ? figureCsv(d.x, d.y, d.image) : null;
+      },
+    });
     const at = (e: PointerEvent) => {
       const r = this.canvas.getBoundingClientRect();
       return { x: e.clientX - r.left, y: e.clientY - r.top };
@@ -65,6 +73,11 @@ export class FigureView {
     this.geometry = mapFigureGeometry(this.size.width, this.size.height, x, y, PANEL_LEGEND_WIDTH);
     this.input = input;
     this.redraw();
+  }
+
+  /** What it shows (for export): the image and its axes, null before the first show. */
+  data(): { x: MapAxis; y: MapAxis; image: MapFigureInput['image'] } | null {
+    return this.geometry && this.input ? { x: this.geometry.x, y: this.geometry.y, image: this.input.image } : null;
   }
 
   get current(): MapFigureGeometry | null {

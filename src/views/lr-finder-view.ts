@@ -3,6 +3,7 @@
 
 import { LineChart, type ChartData } from './chart';
 import type { ViewPanel } from './dock';
+import { exportChart } from './export';
 import { formatNumber } from './ticks';
 
 export interface LrFinderCurve {
@@ -30,6 +31,11 @@ export class LrFinderView {
   readonly chart: LineChart;
   constructor(readonly panel: ViewPanel, size: { width: number; height: number }) {
     this.chart = new LineChart(panel.body, { ...size, xLabel: 'learning rate η', yLabel: 'loss', xLog: true, yLog: true });
+    exportChart(panel, this.chart);
+  }
+  /** The data it shows (for export), null before the first update. */
+  data(): ChartData | null {
+    return this.chart.data();
   }
   update(c: LrFinderCurve, note: string): void {
     this.chart.set(lrFinderChartData(c));

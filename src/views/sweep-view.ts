@@ -5,6 +5,7 @@
 import type { Minimum } from '../core/surfaces';
 import { LineChart, type ChartData } from './chart';
 import type { ViewPanel } from './dock';
+import { exportChart } from './export';
 import { formatNumber } from './ticks';
 
 /** Per lr bin (bins ordered by lr). */
@@ -57,6 +58,12 @@ export class SweepView {
 
   constructor(readonly panel: ViewPanel, size: { width: number; height: number }) {
     this.chart = new LineChart(panel.body, { ...size, xLabel: 'learning rate η', yLabel: 'loss', xLog: true, yLog: true, fracLabel: 'fraction' });
+    exportChart(panel, this.chart);
+  }
+
+  /** The data it shows (for export), null before the first update. */
+  data(): ChartData | null {
+    return this.chart.data();
   }
 
   update(stats: SweepStats, minima: readonly Minimum[], note: string): void {

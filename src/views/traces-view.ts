@@ -4,6 +4,7 @@
 import { colormap, type ColormapName } from '../render/colormaps';
 import { LineChart, type ChartData, type ChartSeries } from './chart';
 import type { ViewPanel } from './dock';
+import { exportChart } from './export';
 import { formatNumber } from './ticks';
 
 /** One sample of the per-bin loss quantiles, taken at `step`. */
@@ -99,6 +100,12 @@ export class LossCurvesView {
   readonly chart: LineChart;
   constructor(readonly panel: ViewPanel, size: { width: number; height: number }) {
     this.chart = new LineChart(panel.body, { ...size, xLabel: 'step + 1', yLabel: 'loss', xLog: true, yLog: true });
+
+    exportChart(panel, this.chart);
+  }
+  /** The data it shows (for export), null before the first update. */
+  data(): ChartData | null {
+    return this.chart.data();
   }
   update(data: ChartData, note: string): void {
     this.chart.set(data);
@@ -110,6 +117,12 @@ export class SharpnessView {
   readonly chart: LineChart;
   constructor(readonly panel: ViewPanel, size: { width: number; height: number }) {
     this.chart = new LineChart(panel.body, { ...size, xLabel: 'step', yLabel: 'top Hessian eigenvalue', yLog: true });
+
+    exportChart(panel, this.chart);
+  }
+  /** The data it shows (for export), null before the first update. */
+  data(): ChartData | null {
+    return this.chart.data();
   }
   update(data: ChartData, note: string): void {
     this.chart.set(data);
