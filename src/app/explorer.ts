@@ -453,7 +453,8 @@ export class Explorer {
    */
   async beginOffscreen(restart: boolean): Promise<void> {
     const device = this.handle?.device;
-    if (!device || !this.run) throw new Error('recording needs the WebGPU engine (this page runs the CPU fallback)');
+    if (!device) throw new Error('recording needs the WebGPU engine (this page runs the CPU fallback)');
+    if (!this.run) throw new Error('there is no run to record yet');
     if (this.offscreen) throw new Error('a recording or snapshot is already running');
     this.offscreen = true;
     try {

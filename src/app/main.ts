@@ -12,6 +12,7 @@ import { Lecture, lectureKeys } from './lecture';
 import { SCENES } from './scenes';
 import { record, snapshot, supportedFormats, type RecordOptions, type SnapshotOptions } from './recorder';
 import { compareVideos, hashPixels, inspectVideo } from './video-check';
+import { RecordPanel } from './record-panel';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const canvas = $<HTMLCanvasElement>('#view');
@@ -147,9 +148,12 @@ container.addEventListener('pointerup', async (e) => {
   renderInspect(inspect, hit.particle, hit.curve, minimum);
 });
 
-/** Automation and tests: the live explorer and its controls. */
+/** The panel's Record folder: videos and PNG snapshots of what is on screen, annotations included. */
+const recordPanel = new RecordPanel(panel.gui, explorer, { save: (name, blob) => download(name, blob, blob.type), annotations: () => lectureRef.annotations() });
+
 /** Recording for automation: record() resolves to the video file, snapshot() to a PNG. */
 const recording = {
+  recordPanel,
   record: (options?: RecordOptions) => record(explorer, { annotations: () => lectureRef.annotations(), ...options }),
   snapshot: (options?: SnapshotOptions) => snapshot(explorer, { annotations: () => lectureRef.annotations(), ...options }),
   formats: supportedFormats,
@@ -167,4 +171,5 @@ const lectures = {
     return lectureRef.presenting;
   },
 };
+/** Automation and tests: the live explorer and its controls. */
 Object.assign(window, { etascape: { explorer, panel, preview, views, defaults: DEFAULT_STATE, ...recording, ...lectures, lecture, share: { encodeHash, decodeHash, exportJson, importJson, load }, ready: true } });

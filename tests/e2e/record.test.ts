@@ -1,8 +1,9 @@
 // Recording in headless Chromium (WebGPU on SwiftShader, WebCodecs): the file has the
 // frames, duration and size asked for (demuxed here in Node, decoded in the page);
 // recording twice gives the same frames; frame k shows step k x stepsPerFrame; cancel;
-// PNG snapshots at any size.
+// PNG snapshots at any size; the panel's Record folder; the views' PNG and CSV buttons.
 
+import { readFileSync } from 'node:fs';
 import { ALL_FORMATS, BufferSource, Input } from 'mediabunny';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
@@ -154,5 +155,90 @@ describe('record', () => {
       return [bmp.width, bmp.height];
     });
     expect(odd).toEqual([333, 211]);
+  });
+});
+
+/** Clicks and returns the file the page downloads. */
+async function downloaded(click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
+  const [d] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), click()]);
+  return { name: d.suggestedFilename(), bytes: readFileSync((await d.path())!) };
+}
+
+const button = (name: string) => page.locator('.lil-gui').getByRole('button', { name, exact: true });
+async function fill(name: string, value: string): Promise<void> {
+  const input = page.locator('.lil-gui').getByLabel(name, { exact: true });
+  await input.fill(value);
+  await input.press('Enter');
+}
+
+describe('the page', () => {
+  test('the Record folder records what it is set to and downloads it; PNG snapshot at the size typed', async () => {
+    // No file picker in automation: the file is downloaded.
+    await page.evaluate(() => {
+      (window as any).showSaveFilePicker = undefined;
+      (window as any).etascape.explorer.apply({ views: [] });
+    });
+    await page.locator('.lil-gui .lil-title', { hasText: /^Record$/ }).click();
+    await fill('size (W×H)', '320x180');
+    await fill('seconds', '0.5');
+    const video = await downloaded(() => button('● Record video').click());
+    expect(video.name).toBe('etascape-320x180.mp4');
+    const facts = await demux(video.bytes);
+    expect(facts).toMatchObject({ width: 320, height: 180, codec: 'avc', packets: 15 });
+    expect(facts.duration).toBeCloseTo(0.5, 6);
+    // The progress row is hidden again and the button usable.
+    await expect.poll(() => page.locator('.record-progress').isHidden()).toBe(true);
+
+    await fill('size (W×H)', '321x180');
+    await button('● Record video').click();
+    await expect.poll(() => page.locator('[data-error="record"]').textContent()).toMatch(/^width must be an even whole number/);
+
+    await fill('PNG size (W×H)', '300x200');
+    const png = await downloaded(() => button('PNG snapshot').click());
+    expect(png.name).toBe('etascape-300x200.png');
+    const pic = PNG.sync.read(png.bytes);
+    expect([pic.width, pic.height]).toEqual([300, 200]);
+  });
+
+  test('a view panel exports its picture as PNG and its data as CSV', async () => {
+    await page.evaluate(async () => {
+      const e = (window as any).etascape;
+      await e.explorer.apply({ views: ['sweep', 'map'], stepsPerFrame: 5, mapRes: 32, mapSteps: 100 });
+      e.explorer.play();
+    });
+    await expect.poll(() => page.evaluate(() => (window as any).etascape.views.drawn), { timeout: 90_000, interval: 500 }).toEqual({ sweep: true, map: true });
+    const panel = (v: string) => page.locator(`.view-panel[data-view="${v}"]`);
+
+    const png = await downloaded(() => panel('sweep').locator('button.export-png').click());
+    expect(png.name).toBe('etascape-sweep.png');
+    const pic = PNG.sync.read(png.bytes);
+    expect(pic.width).toBeGreaterThan(300);
+    expect(distinctColors({ width: pic.width, height: pic.height, data: pic.data })).toBeGreaterThan(40);
+
+    await page.evaluate(() => (window as any).etascape.explorer.pause());
+    const csv = (await downloaded(() => panel('sweep').locator('button.export-csv').click())).bytes.toString('utf8');
+    // The same rows as the data the view holds (its data()), x first.
+    const data = await page.evaluate(() => {
+      const d = (window as any).etascape.views.sweep.data();
+      return { x: d.x, labels: d.series.map((s: any) => s.label), first: d.series[0].values };
+    });
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe(['learning rate η', ...data.labels].join(','));
+    expect(lines).toHaveLength(data.x.length + 1);
+    const row = lines[1].split(',');
+    expect(Number(row[0])).toBe(data.x[0]);
+    expect(row[1] === '' ? null : Number(row[1])).toBe(data.first[0]);
+
+    const map = (await downloaded(() => panel('map').locator('button.export-csv').click())).bytes.toString('utf8').trim().split('\n');
+    const fig = await page.evaluate(() => {
+      const d = (window as any).etascape.views.figures.get('map').data();
+      return { x: d.x.param, y: d.y.param, n: d.image.nx * d.image.ny };
+    });
+    expect(map[0]).toBe(`${fig.x},${fig.y},color`);
+    expect(map).toHaveLength(fig.n + 1);
+    expect(map[1]).toMatch(/^[-\d.e]+,[-\d.e]+,#[0-9a-f]{6}$/);
+    const mapPng = PNG.sync.read((await downloaded(() => panel('map').locator('button.export-png').click())).bytes);
+    expect(mapPng.width).toBeGreaterThan(300);
+    await page.evaluate(() => (window as any).etascape.explorer.apply({ views: [] }));
   });
 });
