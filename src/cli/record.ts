@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import type { Page } from 'playwright-core';
 import { FORMAT_CODECS, planRecording, RECORD_FORMATS, RecordOptionError, type RecordFormat, type RecordPlan } from '../app/record-options';
+import { findScene } from '../app/scenes';
 import { buildRun } from '../app/setup';
 import { decodeHash, encodeHash, importJson, type Loaded } from '../app/share';
 import { DEFAULT_STATE, type ExplorerState } from '../app/state';
@@ -16,7 +17,7 @@ import { startProgress } from './progress';
 
 const FLAGS: FlagSpec[] = [
   { name: 'out', kind: 'string', meta: 'FILE.mp4|FILE.webm', help: 'the video file to write (its extension picks the container)' },
-  { name: 'scene', kind: 'string', meta: 'NAME', help: 'a ready-made scene (window.etascape.loadScene)' },
+  { name: 'scene', kind: 'string', meta: 'NAME|N', help: 'a lecture scene, by name or number (the page\'s Scenes folder)' },
   { name: 'state', kind: 'string', meta: 'FILE.json', help: 'a state file exported from the page (Share > export state)' },
   { name: 'hash', kind: 'string', meta: '#s=...|URL', help: 'a shared link, or its #s=... part' },
   { name: 'width', kind: 'int', meta: 'W', help: 'video width in pixels (even)', defaultText: '1280' },
@@ -115,6 +116,13 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
   }
   const state = givenState(flags);
   const scene = flags.get('scene') as string | undefined;
+  if (scene !== undefined) {
+    try {
+      findScene(scene);
+    } catch (e) {
+      throw new UsageError(`--scene: ${(e as Error).message}`);
+    }
+  }
   const dir = appDir();
 
   const browser = await launchChromium();
@@ -139,22 +147,13 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
 }
 
 async function loadScene(page: Page, name: string): Promise<void> {
-  const r = await page.evaluate(async (n) => {
+  const error = await page.evaluate(async (n) => {
     const e = (window as any).etascape;
-    if (typeof e.loadScene !== 'function') return { missing: true, error: null as string | null, names: [] as string[] };
-    const names: string[] = Array.isArray(e.scenes) ? e.scenes.map((s: any) => (typeof s === 'string' ? s : s?.name ?? s?.id)).filter(Boolean) : e.scenes && typeof e.scenes === 'object' ? Object.keys(e.scenes) : [];
-    if (names.length > 0 && !names.includes(n)) return { missing: false, error: `unknown scene '${n}'`, names };
-    try {
-      const result = await e.loadScene(n);
-      if (typeof result === 'string' && result) return { missing: false, error: result, names };
-      await e.explorer.apply({ views: [] });
-      return { missing: false, error: null, names };
-    } catch (err) {
-      return { missing: false, error: (err as Error).message, names };
-    }
+    const problem: string | null = await e.loadScene(n);
+    if (!problem) await e.explorer.apply({ views: [] });
+    return problem;
   }, name);
-  if (r.missing) throw new UsageError('--scene: this build of the app has no scenes (window.etascape.loadScene); use --state or --hash');
-  if (r.error) throw new UsageError(`--scene: ${r.error}${r.names.length ? ` (scenes: ${r.names.join(', ')})` : ''}`);
+  if (error) throw new Error(`the scene '${name}' could not be loaded: ${error}`);
 }
 
 async function checkFormat(page: Page, plan: RecordPlan): Promise<void> {
