@@ -1,0 +1,111 @@
+// The pure parts of recording and export: what a recording request means (frames,
+// checks with the option named), the Blob list a video streams into (writes that go
+// back), the views' CSV, and the time-left text.
+
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { parseResolution, planRecording, RecordOptionError } from '../../src/app/record-options';
+import { formatDuration } from '../../src/app/record-panel';
+import { BlobChunks } from '../../src/app/recorder';
+import { chartCsv, figureCsv } from '../../src/views/export';
+
+describe('planRecording', () => {
+  test('seconds x fps frames; steps: frames for steps 0, S, 2S, ... up to N', () => {
+    expect(planRecording({ width: 640, height: 360, fps: 30, seconds: 2 }, 1)).toEqual({ width: 640, height: 360, fps: 30, frames: 60, stepsPerFrame: 1, format: 'mp4' });
+    expect(planRecording({ fps: 24, seconds: 1.5 }, 3)).toMatchObject({ width: 1280, height: 720, frames: 36, stepsPerFrame: 3 });
+    expect(planRecording({ steps: 10, stepsPerFrame: 2 }, 1).frames).toBe(6);
+    expect(planRecording({ steps: 11, stepsPerFrame: 2 }, 1).frames).toBe(6);
+    expect(planRecording({ steps: 0 }, 5).frames).toBe(1);
+    // The explorer's steps per frame by default; 0 (paused) still moves one step per frame.
+    expect(planRecording({}, 0)).toMatchObject({ frames: 150, stepsPerFrame: 1, fps: 30 });
+    expect(planRecording({ format: 'webm-av1', width: 3840, height: 2160, fps: 60 }, 1)).toMatchObject({ format: 'webm-av1', frames: 300 });
+  });
+
+  test('bad values: one message naming the option', () => {
+    const msg = (req: object) => {
+      try {
+        planRecording(req, 1);
+        return 'accepted';
+      } catch (e) {
+        expect(e).toBeInstanceOf(RecordOptionError);
+        return (e as Error).message;
+      }
+    };
+    expect(msg({ width: 1279 })).toBe('width must be an even whole number of pixels from 16 to 7680, got 1279');
+    expect(msg({ height: 8000 })).toMatch(/^height must be an even whole number/);
+    expect(msg({ width: 640.5 })).toMatch(/^width /);
+    expect(msg({ fps: 0 })).toMatch(/^fps must be a whole number from 1 to 120/);
+    expect(msg({ fps: 121 })).toMatch(/^fps /);
+    expect(msg({ format: 'mov' })).toBe('format must be one of mp4, webm, mp4-av1, webm-av1, got "mov"');
+    expect(msg({ seconds: 0 })).toMatch(/^seconds must be a number > 0/);
+    expect(msg({ seconds: 0.01 })).toMatch(/^seconds must give at least one frame/);
+    expect(msg({ steps: -1 })).toMatch(/^steps must be a whole number >= 0/);
+    expect(msg({ steps: 5, seconds: 1 })).toBe('give seconds or steps, not both');
+    expect(msg({ stepsPerFrame: 0 })).toMatch(/^stepsPerFrame must be a whole number from 1/);
+    expect(msg({ seconds: 4000, fps: 60 })).toMatch(/^a recording has at most 216000 frames/);
+  });
+
+  test('parseResolution: WxH, even for video, any size for PNG', () => {
+    expect(parseResolution('1920x1080')).toEqual([1920, 1080]);
+    expect(parseResolution(' 640 × 360 ')).toEqual([640, 360]);
+    expect(parseResolution('333x211', false)).toEqual([333, 211]);
+    expect(() => parseResolution('333x211')).toThrow(/^width must be an even/);
+    expect(() => parseResolution('1920 by 1080')).toThrow(/^resolution must be WIDTHxHEIGHT such as 1920x1080, got "1920 by 1080"$/);
+  });
+});
+
+describe('BlobChunks', () => {
+  const bytes = async (b: Blob) => Array.from(new Uint8Array(await b.arrayBuffer()));
+
+  test('appends, and a write that goes back replaces those bytes (a container patching a size)', async () => {
+    const c = new BlobChunks();
+    c.write(0, Uint8Array.of(1, 2, 3, 4));
+    c.write(4, Uint8Array.of(5, 6, 7, 8));
+    c.write(2, Uint8Array.of(9, 9, 9));
+    c.write(10, Uint8Array.of(1));
+    const blob = c.toBlob('video/mp4');
+    expect(blob.type).toBe('video/mp4');
+    expect(await bytes(blob)).toEqual([1, 2, 9, 9, 9, 6, 7, 8, 0, 0, 1]);
+  });
+
+  test('any sequence of writes gives the bytes of writing into one array', async () => {
+    const write = fc.record({ pos: fc.integer({ min: 0, max: 60 }), data: fc.uint8Array({ minLength: 1, maxLength: 20 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(write, { minLength: 1, maxLength: 30 }), async (writes) => {
+        const c = new BlobChunks();
+        const end = Math.max(...writes.map((w) => w.pos + w.data.length));
+        const flat = new Uint8Array(end);
+        for (const w of writes) {
+          c.write(w.pos, w.data);
+          flat.set(w.data, w.pos);
+        }
+        expect(await bytes(c.toBlob(''))).toEqual(Array.from(flat));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('view CSV', () => {
+  test('a chart: x then one column per series, gaps empty, non-finite as numpy writes them', () => {
+    const csv = chartCsv({ x: [0.1, 0.2, 0.3], series: [
+      { label: 'median loss', values: [1, null, NaN], color: '#fff' },
+      { label: 'diverged, fraction', values: [0, 0.5, Infinity], color: '#f00' },
+    ] }, 'learning rate η');
+    expect(csv).toBe('learning rate η,median loss,"diverged, fraction"\n0.1,1,0\n0.2,,0.5\n0.3,nan,inf\n');
+  });
+
+  test('a map figure: one row per pixel with its axis values and colour, row 0 at the y minimum', () => {
+    // Packed RGBA little-endian: 0xAABBGGRR.
+    const rgba = Uint32Array.of(0xff0000ff, 0xff00ff00, 0xffff0000, 0xff123456);
+    const csv = figureCsv({ param: 'lr', min: 0.01, max: 1, n: 2, scale: 'log' }, { param: 'momentum', min: 0, max: 0.9, n: 2 }, { nx: 2, ny: 2, rgba });
+    expect(csv.trim().split('\n')).toEqual(['lr,momentum,color', '0.01,0,#ff0000', '1,0,#00ff00', '0.01,0.9,#0000ff', '1,0.9,#563412']);
+  });
+});
+
+test('time left as m:ss', () => {
+  expect(formatDuration(0)).toBe('0:00');
+  expect(formatDuration(61.4)).toBe('1:01');
+  expect(formatDuration(3599.6)).toBe('60:00');
+  expect(formatDuration(-3)).toBe('0:00');
+});
