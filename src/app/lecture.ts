@@ -64,10 +64,15 @@ export class Lecture {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`step(k) takes a whole number k >= 0, got ${k}`);
     const wasPlaying = this.explorer.playing;
     this.explorer.pause();
+    const run = this.explorer.live?.run;
     const target = this.explorer.steps + k;
     this.explorer.stepOnce(k);
     try {
-      while (this.explorer.steps < target) await new Promise((r) => requestAnimationFrame(r));
+      while (this.explorer.steps < target) {
+        await new Promise((r) => requestAnimationFrame(r));
+        // A rebuild (new state, reset) starts again from 0: these k steps will never be counted.
+        if (this.explorer.live?.run !== run) throw new Error('the run was rebuilt while stepping (state changed or reset)');
+      }
       const live = this.explorer.live;
       if (live?.device) await live.device.device.queue.onSubmittedWorkDone();
       else await live?.run.read();

@@ -120,9 +120,9 @@ describe('lecture scenes in the page', () => {
     await expect.poll(() => page.locator('#hud').isVisible()).toBe(true);
     // the panel's button toggles it too
     await page.getByText('presentation mode (P)').click();
-    await expect.poll(() => et('(e) => e.lecture.presenting')).toBe(true);
+    await expect.poll(() => et('(e) => e.lecture.presenting'), { timeout: 10_000 }).toBe(true);
     await page.keyboard.press('P');
-    await expect.poll(() => et('(e) => e.lecture.presenting')).toBe(false);
+    await expect.poll(() => et('(e) => e.lecture.presenting'), { timeout: 10_000 }).toBe(false);
   });
 
   test('no page errors', () => {
