@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { findScene, sceneState, SCENES } from '../../src/app/scenes';
 import { buildRun } from '../../src/app/setup';
+import { decodeHash, encodeHash, exportJson, importJson } from '../../src/app/share';
 import { DEFAULT_STATE, ExplorerStateSchema } from '../../src/app/state';
 
 describe('scenes', () => {
@@ -32,6 +33,14 @@ describe('scenes', () => {
     const keys = SCENES.map((s) => JSON.stringify(sceneState(s.id)));
     expect(new Set(keys).size).toBe(19);
     expect(keys.indexOf(JSON.stringify(DEFAULT_STATE))).toBe(6);
+  });
+
+  test('every scene round-trips through the URL hash and the JSON file', () => {
+    for (const scene of SCENES) {
+      const state = sceneState(scene.id);
+      expect(decodeHash(encodeHash(state)), scene.id).toEqual({ state });
+      expect(importJson(exportJson(state)), scene.id).toEqual({ state });
+    }
   });
 
   test('findScene takes an id or a number; an unknown one is a clear error listing the ids', () => {
