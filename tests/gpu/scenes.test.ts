@@ -308,6 +308,37 @@ test('10. batch-noise-scaling: the minibatch gradient noise variance scales as 1
   }
 });
 
+test('10. batch-noise-scaling: with eta/B constant the mean loss vs samples processed coincides (linear scaling); same eta, 4x B falls behind', async () => {
+  const { batchSize: B, lrMin: eta } = sceneState('batch-noise-scaling');
+  const checkpoints = [100, 200, 400, 800]; // steps at batch B; a quarter as many at 4B
+  /** Mean loss of 1024 runs at each checkpoint of samples processed, both engines. */
+  async function curve(batchSize: number, lr: number) {
+    const s = await scene('batch-noise-scaling', { n: 1024, change: { batchSize, lrMin: lr, lrMax: lr, seed: 5 } });
+    const out = { cpu: [] as number[], gpu: [] as number[] };
+    let done = 0;
+    for (const c of checkpoints) {
+      const target = (c * B) / batchSize;
+      s.step(target - done);
+      done = target;
+      const r = await s.read();
+      for (const e of ENGINES) out[e].push(Array.from({ length: r[e].n }, (_, i) => r[e].pos[4 * i + 2]).reduce((a, v) => a + v, 0) / r[e].n);
+    }
+    s.destroy();
+    return out;
+  }
+  const base = await curve(B, eta);
+  const linear = await curve(4 * B, 4 * eta);
+  const same = await curve(4 * B, eta);
+  for (const e of ENGINES) {
+    console.log(`batch scaling ${e}: mean loss at B*{${checkpoints}} samples: B ${base[e].map((v) => v.toPrecision(4))}, 4B with 4 eta ${linear[e].map((v) => v.toPrecision(4))}, 4B with eta ${same[e].map((v) => v.toPrecision(4))}`);
+    checkpoints.forEach((_, k) => {
+      expect(Math.abs(linear[e][k] / base[e][k] - 1), `checkpoint ${k}`).toBeLessThan(0.03);
+      expect(same[e][k] / base[e][k], `checkpoint ${k}`).toBeGreaterThan(1.5);
+    });
+  }
+  for (const c of [base, linear, same]) c.gpu.forEach((v, k) => expect(Math.abs(v / c.cpu[k] - 1)).toBeLessThan(1e-4));
+});
+
 test("11. schedules-gallery: the scene's schedule gives PyTorch's lr at every step, on both engines", async () => {
   const s = await scene('schedules-gallery', { n: 3 });
   expect(s.state.schedule).toBe('OneCycleLR(total_steps=300)');
