@@ -190,6 +190,7 @@ export class Explorer {
    * new state cannot run: a malformed expression, an out-of-range value.
    */
   async apply(change: Partial<ExplorerState>): Promise<string | null> {
+    if (this.offscreen) return 'a recording is running: wait for it to finish or cancel it';
     const previous = this.state;
     const next = { ...previous, ...change };
     const changed = (keys: (keyof ExplorerState)[]) => keys.some((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
@@ -282,7 +283,9 @@ export class Explorer {
   pause(): void { this.playing = false; }
   /** One frame's worth of steps while paused. */
   stepOnce(k = Math.max(1, this.state.stepsPerFrame)): void { this.pendingSteps += k; }
-  async reset(): Promise<void> { await this.rebuild(this.state, false); }
+  async reset(): Promise<void> {
+    if (!this.offscreen) await this.rebuild(this.state, false);
+  }
 
   get steps(): number { return this.run?.stepsDone ?? 0; }
   /** Step of the state snapshot a device loss would resume from (null before the first). */
@@ -457,6 +460,7 @@ export class Explorer {
     if (!this.run) throw new Error('there is no run to record yet');
     if (this.offscreen) throw new Error('a recording or snapshot is already running');
     this.offscreen = true;
+    this.view.controls.enabled = false; // an orbit drag would move the camera between frames
     try {
       if (restart) {
         const error = await this.rebuild(this.state, false);
@@ -504,6 +508,7 @@ export class Explorer {
     this.screenPixelRatio = null;
     this.offscreenSize = '';
     this.offscreen = false;
+    this.view.controls.enabled = true;
     this.resize();
   }
 

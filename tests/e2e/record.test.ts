@@ -110,24 +110,30 @@ describe('record', () => {
     expect(new Set(out.one).size).toBe(9);
   });
 
-  test('cancel: the promise rejects with AbortError and the explorer plays on', async () => {
+  test('cancel: the promise rejects with AbortError and the explorer plays on; changes while recording are refused', async () => {
     const out = await page.evaluate(async () => {
       const e = (window as any).etascape;
       const ac = new AbortController();
       const progress: number[] = [];
       let error = '';
+      let during: Promise<string | null> | null = null;
       await e.record({ width: 320, height: 180, seconds: 10, signal: ac.signal, onProgress: (p: { frame: number; frames: number; secondsLeft: number }) => {
         progress.push(p.frame);
+        // A change while recording would swap the run under it: refused.
+        if (p.frame === 1) during = e.explorer.apply({ lrMax: 0.3 });
         if (p.frame === 3) ac.abort();
       } }).catch((err: Error) => (error = err.name));
       e.explorer.play();
       const before = e.explorer.steps;
       await new Promise((r) => setTimeout(r, 1500));
-      return { error, progress, moved: e.explorer.steps - before };
+      return { error, progress, moved: e.explorer.steps - before, during: await during, lrMax: e.explorer.state.lrMax, after: await e.explorer.apply({ lrMax: e.defaults.lrMax }) };
     });
     expect(out.error).toBe('AbortError');
     expect(out.progress).toEqual([1, 2, 3]);
     expect(out.moved).toBeGreaterThan(0);
+    expect(out.during).toBe('a recording is running: wait for it to finish or cancel it');
+    expect(out.lrMax).toBe(0.5);
+    expect(out.after).toBeNull();
   });
 
   test('bad options name the option', async () => {
