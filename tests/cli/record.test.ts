@@ -85,6 +85,13 @@ describe('etascape record', () => {
     expect(await decode(bytes)).toMatchObject({ frames: 4, width: 320, height: 180 });
   });
 
+  test('--help and help record list the flags', () => {
+    const help = ok(['record', '--help']);
+    for (const flag of ['--out', '--scene', '--state', '--hash', '--width', '--height', '--fps', '--seconds', '--steps', '--steps-per-frame', '--format']) expect(help).toContain(flag);
+    expect(ok(['help', 'record'])).toBe(help);
+    expect(ok(['--help'])).toMatch(/^\s+record\s+a frame-exact video/m);
+  });
+
   test('errors: one line naming the flag, exit 2', () => {
     const cases: [string[], RegExp, Record<string, string>?][] = [
       [['--width', '321'], /^etascape: --width must be an even whole number of pixels from 16 to 7680, got 321$/],

@@ -136,6 +136,36 @@ describe('record', () => {
     expect(out.after).toBeNull();
   });
 
+  test('streamed to a writer (as to a file from showSaveFilePicker): positioned writes make the same file', async () => {
+    const out = await page.evaluate(async () => {
+      const e = (window as any).etascape;
+      let file = new Uint8Array(0);
+      const writes: number[] = [];
+      let closed = false;
+      const writer = {
+        async write(c: { type: 'write'; position: number; data: Uint8Array }) {
+          writes.push(c.position);
+          const end = c.position + c.data.byteLength;
+          if (end > file.length) {
+            const grown = new Uint8Array(end);
+            grown.set(file);
+            file = grown;
+          }
+          file.set(c.data, c.position);
+        },
+        async close() {
+          closed = true;
+        },
+      };
+      const result = await e.record({ width: 320, height: 180, fps: 30, seconds: 0.5, format: 'webm', writer });
+      const facts = await e.video.inspect(new Blob([file]));
+      return { result, closed, writes: writes.length, frames: facts.frames, width: facts.width, codec: facts.codec, duration: facts.duration };
+    });
+    expect(out).toMatchObject({ result: null, closed: true, frames: 15, width: 320, codec: 'vp9' });
+    expect(out.writes).toBeGreaterThan(0);
+    expect(out.duration).toBeCloseTo(0.5, 6);
+  });
+
   test('bad options name the option', async () => {
     const msg = (o: object) => page.evaluate((opts) => (window as any).etascape.record(opts).then(() => 'resolved', (e: Error) => e.message), o);
     expect(await msg({ width: 641, height: 360 })).toMatch(/^width must be an even whole number/);
@@ -185,6 +215,8 @@ describe('the page', () => {
       (window as any).etascape.explorer.apply({ views: [] });
     });
     await page.locator('.lil-gui .lil-title', { hasText: /^Record$/ }).click();
+    // The formats this Chromium encodes (all four here) are offered without a warning.
+    await expect.poll(() => page.locator('.lil-gui').getByLabel('format', { exact: true }).locator('option').allTextContents()).toEqual(['H.264 MP4', 'VP9 WebM', 'AV1 MP4', 'AV1 WebM']);
     await fill('size (W×H)', '320x180');
     await fill('seconds', '0.5');
     const video = await downloaded(() => button('● Record video').click());
