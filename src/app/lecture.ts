@@ -86,6 +86,9 @@ export class Lecture {
     if (on === this.presenting) return;
     this.presenting = on;
     document.body.classList.toggle('presentation', on);
+    // Focus left on the hidden panel's button would keep the keys from the page
+    // (lil-gui keeps key events to itself).
+    if (on && document.activeElement instanceof HTMLElement) document.activeElement.blur();
     this.drawn = '';
     this.explorer.resize();
     this.notify();

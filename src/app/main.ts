@@ -10,8 +10,8 @@ import { LrPreview } from '../views/lr-preview';
 import { ViewDriver } from './view-driver';
 import { Lecture, lectureKeys } from './lecture';
 import { SCENES } from './scenes';
-import { record, snapshot, supportedFormats, type RecordOptions, type SnapshotOptions } from './recorder';
-import { compareVideos, hashPixels, inspectVideo } from './video-check';
+import type { RecordOptions, SnapshotOptions } from './recorder';
+import { hashPixels } from './pixel-hash';
 import { RecordPanel } from './record-panel';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
@@ -154,10 +154,15 @@ const recordPanel = new RecordPanel(panel.gui, explorer, { save: (name, blob) =>
 /** Recording for automation: record() resolves to the video file, snapshot() to a PNG. */
 const recording = {
   recordPanel,
-  record: (options?: RecordOptions) => record(explorer, { annotations: () => lectureRef.annotations(), ...options }),
-  snapshot: (options?: SnapshotOptions) => snapshot(explorer, { annotations: () => lectureRef.annotations(), ...options }),
-  formats: supportedFormats,
-  video: { inspect: inspectVideo, compare: compareVideos, hashPixels },
+  // The recorder and the decoder (mediabunny) load on first use.
+  record: async (options?: RecordOptions) => (await import('./recorder')).record(explorer, { annotations: () => lectureRef.annotations(), ...options }),
+  snapshot: async (options?: SnapshotOptions) => (await import('./recorder')).snapshot(explorer, { annotations: () => lectureRef.annotations(), ...options }),
+  formats: async (width?: number, height?: number, fps?: number) => (await import('./recorder')).supportedFormats(width, height, fps),
+  video: {
+    inspect: async (blob: Blob) => (await import('./video-check')).inspectVideo(blob),
+    compare: async (a: Blob, b: Blob) => (await import('./video-check')).compareVideos(a, b),
+    hashPixels,
+  },
 };
 /** Lectures for automation: scenes, validated state changes, exact steps, the annotations shown. */
 const lectures = {

@@ -8,7 +8,10 @@ import type { Controller } from 'lil-gui';
 import type { AnnotationInput } from '../views/annotations';
 import type { Explorer } from './explorer';
 import { FORMAT_CODECS, parseResolution, RECORD_FORMATS, RECORD_FPS, RESOLUTIONS, type RecordFormat } from './record-options';
-import { record, snapshot, supportedFormats, type PositionedWriter, type RecordProgress } from './recorder';
+import type { PositionedWriter, RecordProgress } from './recorder';
+
+/** The recorder (and mediabunny) load when first needed. */
+const recorder = () => import('./recorder');
 
 export interface RecordPanelActions {
   /** Saves a finished file (a download). */
@@ -91,7 +94,7 @@ export class RecordPanel {
     } catch {
       // the default size's answer until the size is valid
     }
-    const support = await supportedFormats(size[0], size[1], Number(this.model.fps));
+    const support = await (await recorder()).supportedFormats(size[0], size[1], Number(this.model.fps));
     // In place of the old dropdown (lil-gui's options() would move it to the end).
     const old = this.formatCtrl;
     this.formatCtrl = this.folder.add(this.model, 'format', formatOptions(new Map(support.map((s) => [s.format, s.available])))).name('format');
@@ -132,7 +135,7 @@ export class RecordPanel {
     try {
       const writer = await this.pickFile(name, label, mime, container);
       if (writer === 'cancelled') return;
-      const blob = await record(this.explorer, {
+      const blob = await (await recorder()).record(this.explorer, {
         width, height, fps: Number(m.fps), stepsPerFrame: m.stepsPerFrame, format: m.format,
         ...(m.steps > 0 ? { steps: m.steps } : { seconds: m.seconds }),
         signal: abort.signal, onProgress: this.onProgress, writer: writer ?? undefined, annotations: this.actions.annotations,
@@ -165,7 +168,7 @@ export class RecordPanel {
     this.showError(null);
     try {
       const [width, height] = parseResolution(this.model.pngSize, false);
-      const blob = await snapshot(this.explorer, { width, height, annotations: this.actions.annotations });
+      const blob = await (await recorder()).snapshot(this.explorer, { width, height, annotations: this.actions.annotations });
       this.actions.save(`etascape-${width}x${height}.png`, blob);
     } catch (e) {
       this.showError(`PNG snapshot failed: ${(e as Error).message}`);

@@ -3,6 +3,7 @@
 // are two recordings the same).
 
 import { ALL_FORMATS, BlobSource, Input, VideoSampleSink } from 'mediabunny';
+import { hashPixels } from './pixel-hash';
 
 export interface VideoFacts {
   width: number;
@@ -17,11 +18,6 @@ export interface VideoFacts {
   hashes: string[];
 }
 
-function fnv1a(bytes: Uint8ClampedArray): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
 
 /** Decodes every frame, calling `each` with its pixels (a frame's pixels live only during the call). */
 async function decodeFrames(blob: Blob, each: (k: number, pixels: Uint8ClampedArray, timestamp: number) => void): Promise<Omit<VideoFacts, 'timestamps' | 'hashes'>> {
@@ -54,7 +50,7 @@ export async function inspectVideo(blob: Blob): Promise<VideoFacts> {
   const hashes: string[] = [];
   const facts = await decodeFrames(blob, (_, px, t) => {
     timestamps.push(t);
-    hashes.push(fnv1a(px));
+    hashes.push(hashPixels(px));
   });
   return { ...facts, timestamps, hashes };
 }
@@ -81,4 +77,3 @@ export async function compareVideos(a: Blob, b: Blob): Promise<{ frames: number;
   return { frames: facts.frames, maxDiff, meanDiff: count ? sum / count : 0 };
 }
 
-export { fnv1a as hashPixels };
