@@ -5,6 +5,7 @@
 
 import { colormap, type ColormapName } from '../render/colormaps';
 import { logTicks } from './ticks';
+import type { Context2D, Rect } from './map-figure';
 
 export type AnnotationLegend =
   | { kind: 'lr'; min: number; max: number; colormap: ColormapName }
@@ -21,26 +22,12 @@ export interface AnnotationInput {
   notes?: string[];
 }
 
-/** What the annotations need of a Canvas 2D context (DOM, OffscreenCanvas and @napi-rs/canvas all have it). */
-export interface AnnotationContext {
-  fillStyle: unknown;
-  strokeStyle: unknown;
-  lineWidth: number;
-  font: string;
-  textAlign: unknown;
-  textBaseline: unknown;
-  save(): void;
-  restore(): void;
-  fillRect(x: number, y: number, w: number, h: number): void;
-  fillText(text: string, x: number, y: number): void;
+/** What the annotations need of a Canvas 2D context (DOM, OffscreenCanvas and @napi-rs/canvas all have it): the map figure's, and measuring text. */
+export type AnnotationContext = Omit<Context2D, 'imageSmoothingEnabled' | 'translate' | 'rotate' | 'strokeRect' | 'drawImage'> & {
   measureText(text: string): { width: number };
-  beginPath(): void;
-  moveTo(x: number, y: number): void;
-  lineTo(x: number, y: number): void;
-  stroke(): void;
-}
+};
 
-export interface Box { left: number; top: number; width: number; height: number }
+export type Box = Rect;
 
 /** Where the parts were drawn (canvas pixels), for tests and hit checks. */
 export interface AnnotationLayout {

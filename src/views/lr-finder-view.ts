@@ -1,9 +1,9 @@
 // The LR finder: the range test's loss against lr (log axis), raw and smoothed as
 // fastai smooths it, with the suggested learning rates marked.
 
-import { LineChart, type ChartData } from './chart';
+import { type ChartData } from './chart';
+import { ChartView } from './chart-view';
 import type { ViewPanel } from './dock';
-import { exportChart } from './export';
 import { formatNumber } from './ticks';
 
 export interface LrFinderCurve {
@@ -27,18 +27,11 @@ export function lrFinderChartData(c: LrFinderCurve): ChartData {
   };
 }
 
-export class LrFinderView {
-  readonly chart: LineChart;
-  constructor(readonly panel: ViewPanel, size: { width: number; height: number }) {
-    this.chart = new LineChart(panel.body, { ...size, xLabel: 'learning rate η', yLabel: 'loss', xLog: true, yLog: true });
-    exportChart(panel, this.chart);
-  }
-  /** The data it shows (for export), null before the first update. */
-  data(): ChartData | null {
-    return this.chart.data();
+export class LrFinderView extends ChartView {
+  constructor(panel: ViewPanel, size: { width: number; height: number }) {
+    super(panel, { ...size, xLabel: 'learning rate η', yLabel: 'loss', xLog: true, yLog: true });
   }
   update(c: LrFinderCurve, note: string): void {
-    this.chart.set(lrFinderChartData(c));
-    this.panel.status.textContent = note;
+    this.show(lrFinderChartData(c), note);
   }
 }

@@ -3,9 +3,9 @@
 // in each known minimum per bin, and a marker at 2/lambda_max of each minimum.
 
 import type { Minimum } from '../core/surfaces';
-import { LineChart, type ChartData } from './chart';
+import { type ChartData } from './chart';
+import { ChartView } from './chart-view';
 import type { ViewPanel } from './dock';
-import { exportChart } from './export';
 import { formatNumber } from './ticks';
 
 /** Per lr bin (bins ordered by lr). */
@@ -53,21 +53,11 @@ export function sweepChartData(s: SweepStats, minima: readonly Minimum[]): Chart
   };
 }
 
-export class SweepView {
-  readonly chart: LineChart;
-
-  constructor(readonly panel: ViewPanel, size: { width: number; height: number }) {
-    this.chart = new LineChart(panel.body, { ...size, xLabel: 'learning rate η', yLabel: 'loss', xLog: true, yLog: true, fracLabel: 'fraction' });
-    exportChart(panel, this.chart);
+export class SweepView extends ChartView {
+  constructor(panel: ViewPanel, size: { width: number; height: number }) {
+    super(panel, { ...size, xLabel: 'learning rate η', yLabel: 'loss', xLog: true, yLog: true, fracLabel: 'fraction' });
   }
-
-  /** The data it shows (for export), null before the first update. */
-  data(): ChartData | null {
-    return this.chart.data();
-  }
-
   update(stats: SweepStats, minima: readonly Minimum[], note: string): void {
-    this.chart.set(sweepChartData(stats, minima));
-    this.panel.status.textContent = note;
+    this.show(sweepChartData(stats, minima), note);
   }
 }

@@ -2,9 +2,9 @@
 // particles) and the sharpness trace against each particle's 2/eta line.
 
 import { colormap, type ColormapName } from '../render/colormaps';
-import { LineChart, type ChartData, type ChartSeries } from './chart';
+import { type ChartData, type ChartSeries } from './chart';
+import { ChartView } from './chart-view';
 import type { ViewPanel } from './dock';
-import { exportChart } from './export';
 import { formatNumber } from './ticks';
 
 /** One sample of the per-bin loss quantiles, taken at `step`. */
@@ -96,36 +96,20 @@ export function sharpnessChartData(traces: ParticleTrace[], lrRange: [number, nu
   return { x, series, legend };
 }
 
-export class LossCurvesView {
-  readonly chart: LineChart;
-  constructor(readonly panel: ViewPanel, size: { width: number; height: number }) {
-    this.chart = new LineChart(panel.body, { ...size, xLabel: 'step + 1', yLabel: 'loss', xLog: true, yLog: true });
-
-    exportChart(panel, this.chart);
-  }
-  /** The data it shows (for export), null before the first update. */
-  data(): ChartData | null {
-    return this.chart.data();
+export class LossCurvesView extends ChartView {
+  constructor(panel: ViewPanel, size: { width: number; height: number }) {
+    super(panel, { ...size, xLabel: 'step + 1', yLabel: 'loss', xLog: true, yLog: true });
   }
   update(data: ChartData, note: string): void {
-    this.chart.set(data);
-    this.panel.status.textContent = note;
+    this.show(data, note);
   }
 }
 
-export class SharpnessView {
-  readonly chart: LineChart;
-  constructor(readonly panel: ViewPanel, size: { width: number; height: number }) {
-    this.chart = new LineChart(panel.body, { ...size, xLabel: 'step', yLabel: 'top Hessian eigenvalue', yLog: true });
-
-    exportChart(panel, this.chart);
-  }
-  /** The data it shows (for export), null before the first update. */
-  data(): ChartData | null {
-    return this.chart.data();
+export class SharpnessView extends ChartView {
+  constructor(panel: ViewPanel, size: { width: number; height: number }) {
+    super(panel, { ...size, xLabel: 'step', yLabel: 'top Hessian eigenvalue', yLog: true });
   }
   update(data: ChartData, note: string): void {
-    this.chart.set(data);
-    this.panel.status.textContent = note;
+    this.show(data, note);
   }
 }

@@ -6,33 +6,23 @@
 import { readFileSync } from 'node:fs';
 import { ALL_FORMATS, BufferSource, Input } from 'mediabunny';
 import { PNG } from 'pngjs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openApp, type OpenedApp } from './app';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launch } from './browser';
 import { distinctColors } from './pixels';
-import { serveApp } from './server';
 
-let server: Awaited<ReturnType<typeof serveApp>>;
-let browser: Browser;
+let app: OpenedApp;
 let page: Page;
-const problems: string[] = [];
+let problems: string[];
 
 beforeAll(async () => {
-  server = await serveApp();
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 960, height: 540 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  await page.goto(server.url);
-  await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+  app = await openApp({ width: 960, height: 540 });
+  ({ page, problems } = app);
   // The default scene without the side views (they have their own tests).
   await page.evaluate(() => (window as any).etascape.explorer.apply({ views: [] }));
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
 });
 
 /** The container's own account of a file: demuxed in Node, independent of the page. */

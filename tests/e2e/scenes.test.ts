@@ -2,30 +2,20 @@
 // panel's picker, the number keys and the API; the annotation overlay's title pixels;
 // presentation mode; step(k) runs exactly k steps.
 
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openApp, type OpenedApp } from './app';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launch } from './browser';
-import { serveApp } from './server';
 
-let server: Awaited<ReturnType<typeof serveApp>>;
-let browser: Browser;
+let app: OpenedApp;
 let page: Page;
-const problems: string[] = [];
+let problems: string[];
 
 beforeAll(async () => {
-  server = await serveApp();
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  await page.goto(server.url);
-  await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+  app = await openApp({ width: 1280, height: 720 }, { warnings: false });
+  ({ page, problems } = app);
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
 });
 
 const et = <T>(f: string, arg?: unknown) => page.evaluate(([f, arg]) => new Function('e', 'a', `return (${f})(e, a)`)((window as any).etascape, arg), [f, arg] as const) as Promise<T>;

@@ -2,31 +2,21 @@
 // draws non-blank pixels; a drag on the map zooms (new axes, new picture); hovering a
 // sweep bin highlights its particles in 3-D; clicking spawns a probe.
 
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openApp, type OpenedApp } from './app';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launch } from './browser';
 import { capture, changedFraction, distinctColors, dominantShare } from './pixels';
-import { serveApp } from './server';
 
-let server: Awaited<ReturnType<typeof serveApp>>;
-let browser: Browser;
+let app: OpenedApp;
 let page: Page;
-const problems: string[] = [];
+let problems: string[];
 
 beforeAll(async () => {
-  server = await serveApp();
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  await page.goto(server.url);
-  await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+  app = await openApp({ width: 1280, height: 800 });
+  ({ page, problems } = app);
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
 });
 
 const apply = (change: object) => page.evaluate((c) => (window as any).etascape.explorer.apply(c), change);
@@ -119,7 +109,7 @@ describe('shared links', () => {
       return share.encodeHash({ ...explorer.state, surface: 'x^2 + 3*y^2', seed: 42, views: ['map'] });
     });
     await page.goto('about:blank');
-    await page.goto(`${server.url}${hash}`);
+    await page.goto(`${app.server.url}${hash}`);
     await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
     const state = await page.evaluate(() => (window as any).etascape.explorer.state);
     expect(state).toMatchObject({ surface: 'x^2 + 3*y^2', seed: 42, views: ['map'] });
@@ -129,14 +119,14 @@ describe('shared links', () => {
     await expect.poll(() => page.evaluate(() => (window as any).etascape.share.decodeHash(location.hash).state?.seed)).toBe(7);
 
     await page.goto('about:blank');
-    await page.goto(`${server.url}#s=bm90IGpzb24`); // base64url of 'not json'
+    await page.goto(`${app.server.url}#s=bm90IGpzb24`); // base64url of 'not json'
     await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
     await expect.poll(() => page.locator('#notice').textContent()).toMatch(/This link could not be loaded: the link's settings could not be read/);
     expect(await page.evaluate(() => (window as any).etascape.explorer.state.surface)).toBe('double-well');
 
     const bad = await page.evaluate(() => (window as any).etascape.share.encodeHash({ ...(window as any).etascape.defaults, surface: 'x + * 2' }));
     await page.goto('about:blank');
-    await page.goto(`${server.url}${bad}`);
+    await page.goto(`${app.server.url}${bad}`);
     await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
     await expect.poll(() => page.locator('#notice').textContent()).toMatch(/could not run .*column 5/);
     expect(await page.evaluate(() => (window as any).etascape.explorer.state.surface)).toBe('double-well');
