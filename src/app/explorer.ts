@@ -524,7 +524,7 @@ export class Explorer {
    * Spawns one particle with these settings (a clicked view bin or map pixel): the CPU
    * reference runs it (up to `steps` steps) and its path is drawn over the surface.
    */
-  spawnProbe(settings: { hyper: Record<string, number>; start?: [number, number] }, steps = 2000): ParticleView | null {
+  spawnProbe(settings: { hyper: Record<string, number>; start?: [number, number] }, steps = 2000): { particle: ParticleView; curve: number[] } | null {
     if (!this.setup || !this.mesh) return null;
     const { surface, optimizer } = this.setup;
     const start = settings.start ?? this.state.start ?? surface.spec.defaultStart;
@@ -542,7 +542,7 @@ export class Explorer {
     this.probe = new ProbeLine(Float32Array.from(path), this.mesh.mapping);
     this.view.scene.add(this.probe.object);
     this.dirty = 8;
-    return particleAt(engine.state, 0);
+    return { particle: particleAt(engine.state, 0), curve: path.filter((_, k) => k % 3 === 2) };
   }
 
   clearProbe(): void {

@@ -85,7 +85,7 @@ const explorer = await start().catch((e: Error) => {
 });
 if (linkProblem) renderNotice(notice, linkProblem);
 ready = explorer;
-views = new ViewDriver($('#views'), explorer);
+views = new ViewDriver($('#views'), explorer, (p, curve) => renderInspect(inspect, p, curve, p.minimum === null ? null : (explorer.surface?.minima[p.minimum]?.name ?? null), 'probe (clicked in a view)'));
 views.rebuilt();
 lecture = new Lecture(explorer, $<HTMLCanvasElement>('#annotations'));
 const lectureRef = lecture;

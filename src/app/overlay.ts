@@ -57,11 +57,11 @@ export function renderNotice(el: HTMLElement, text: string | null): void {
   el.hidden = !text;
 }
 
-export function renderInspect(el: HTMLElement, p: ParticleView, curve: number[], minimumName: string | null): void {
+export function renderInspect(el: HTMLElement, p: ParticleView, curve: number[], minimumName: string | null, title = `particle ${p.index}`): void {
   el.replaceChildren();
   const text = document.createElement('div');
   text.textContent = [
-    `particle ${p.index}`,
+    title,
     `lr      ${formatNumber(p.lr)}`,
     `x, y    ${p.x.toPrecision(5)}, ${p.y.toPrecision(5)}`,
     `loss    ${p.loss.toPrecision(5)}`,

@@ -5,6 +5,7 @@
 // clicking spawns a probe particle with those settings.
 
 import { particleHistory, type HistoryData } from '../core/analysis/history';
+import type { ParticleView } from '../core/particles';
 import { sweepBinning } from '../core/analysis/bins';
 import { basinLegend, outcomeLegend, type MapAxis } from '../views/map-figure';
 import { MapRunner, type MapImage, type ProductLayout } from '../gpu/map-runner';
@@ -51,7 +52,8 @@ export class ViewDriver {
   private lossLrsKey = '[]';
   private device: unknown = undefined;
 
-  constructor(el: HTMLElement, private readonly explorer: Explorer) {
+  /** `onProbe` shows a spawned probe particle (the page's inspect box). */
+  constructor(el: HTMLElement, private readonly explorer: Explorer, private readonly onProbe: (p: ParticleView, curve: number[]) => void = () => {}) {
     this.dock = new ViewDock(el, (name) => void explorer.apply({ views: explorer.state.views.filter((v) => v !== name) }));
   }
 
@@ -240,16 +242,8 @@ export class ViewDriver {
   }
 
   private probe(hyper: Record<string, number>, start?: [number, number]): void {
-    const p = this.explorer.spawnProbe({ hyper, start });
-    if (!p) return;
-    const where = Number.isFinite(p.x) ? `(${formatNumber(p.x)}, ${formatNumber(p.y)})` : 'far away';
-    this.dockNote(`probe: lr ${formatNumber(hyper.lr)} ${p.status} after ${p.steps} steps at ${where}, loss ${formatNumber(p.loss)}`);
-  }
-
-  private dockNote(text: string): void {
-    for (const v of this.explorer.state.views) this.dock.panel(v).status.dataset.probe = text;
-    const first = this.explorer.state.views[0];
-    if (first) this.dock.panel(first).status.textContent = text;
+    const hit = this.explorer.spawnProbe({ hyper, start });
+    if (hit) this.onProbe(hit.particle, hit.curve);
   }
 
   private onSummary(a: LiveAnalysis, s: Parameters<typeof sweepStats>[0], step: number): void {

@@ -69,7 +69,11 @@ describe('views in headless Chromium with WebGPU', () => {
     await page.evaluate(() => (window as any).etascape.explorer.renderNow());
     await expect.poll(async () => changedFraction(before, await capture(page, scene)), { timeout: 20_000 }).toBeGreaterThan(0.002);
     await page.mouse.click(over.x + over.width * 0.5, over.y + over.height * 0.5);
-    await expect.poll(() => page.locator('.view-panel[data-view="sweep"] .status').textContent()).toMatch(/probe: lr/);
+    // The probe's outcome shows in the inspect box (its lr is the clicked bin's, within the bin's width).
+    await expect.poll(() => page.locator('#inspect').isVisible()).toBe(true);
+    const lr = Number((await page.locator('#inspect').textContent())!.match(/lr\s+([0-9.e-]+)/)![1]);
+    expect(lr).toBeGreaterThan(0.005);
+    expect(lr).toBeLessThan(0.5);
   });
 
   test.each([['bifurcation', 'lrfinder'], ['map', 'basins']])('the %s and %s views draw', async (a, b) => {
