@@ -6,6 +6,7 @@ import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
 import { ParticleError, type ParticleState } from '../core/particles';
 import { buildStepKernel } from '../../shaders/step';
+import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
 export const WORKGROUP_SIZE = 64;
@@ -60,31 +61,13 @@ export function checkDeviceCapacity(handle: DeviceHandle, p: ParticleState): voi
   }
 }
 
-/** Staging buffers for readback, reused by size so reads allocate nothing once warm. */
-class StagingPool {
-  private free = new Map<number, GPUBuffer[]>();
-  constructor(private readonly device: GPUDevice) {}
-  take(size: number): GPUBuffer {
-    return this.free.get(size)?.pop() ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  }
-  give(b: GPUBuffer): void {
-    const list = this.free.get(b.size) ?? [];
-    list.push(b);
-    this.free.set(b.size, list);
-  }
-  destroy(): void {
-    for (const list of this.free.values()) list.forEach((b) => b.destroy());
-    this.free.clear();
-  }
-}
-
 export class GpuEngine implements Engine {
   readonly kind = 'gpu';
   readonly n: number;
   stepsQueued = 0;
   readonly kernel: string;
   readonly buffers: { pos: GPUBuffer; hyper: GPUBuffer; state: GPUBuffer; info: GPUBuffer; params: GPUBuffer; data?: GPUBuffer };
-  private readonly pool: StagingPool;
+  private readonly pool: ReadbackPool;
   private readonly groupsX: number;
   private readonly groupsY: number;
   private readonly paramData = new ArrayBuffer(PARAMS_BYTES);
@@ -101,7 +84,7 @@ export class GpuEngine implements Engine {
     this.n = setup.particles.n;
     this.buffers = buffers;
     this.kernel = kernel;
-    this.pool = new StagingPool(handle.device);
+    this.pool = new ReadbackPool(handle.device, 'engine readback');
     const groups = Math.ceil(this.n / WORKGROUP_SIZE);
     this.groupsX = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
     this.groupsY = Math.ceil(groups / this.groupsX);
@@ -183,41 +166,24 @@ export class GpuEngine implements Engine {
     u[14] = 0;
     u[15] = 0;
     device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroup);
-    pass.dispatchWorkgroups(this.groupsX, this.groupsY);
-    pass.end();
-    device.queue.submit([enc.finish()]);
+    submitPass(device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
     this.stepsQueued += k;
   }
 
-  /** Reads all particle buffers back through pooled staging buffers. */
+  /** Reads all particle buffers back through pooled staging buffers (one snapshot: the copies are queued together). */
   async read(): Promise<ParticleState> {
     const p = this.setup.particles;
-    const { device } = this.handle;
     const sizes = bufferBytes(p);
     const keys = ['pos', 'hyper', 'state', 'info'] as const;
-    const staging = keys.map((k) => this.pool.take(Math.max(16, sizes[k] * this.n)));
-    const enc = device.createCommandEncoder();
-    keys.forEach((k, j) => enc.copyBufferToBuffer(this.buffers[k], 0, staging[j], 0, staging[j].size));
-    device.queue.submit([enc.finish()]);
-    await Promise.all(staging.map((b) => b.mapAsync(GPUMapMode.READ)));
-    const copy = <T extends Float32Array | Uint32Array>(j: number, Ctor: new (b: ArrayBuffer) => T, len: number): T => {
-      const out = new Ctor(staging[j].getMappedRange().slice(0));
-      staging[j].unmap();
-      this.pool.give(staging[j]);
-      return out.subarray(0, len) as T;
-    };
+    const [pos, hyper, state, info] = await Promise.all(keys.map((k) => this.pool.read(this.buffers[k], Math.max(16, sizes[k] * this.n))));
     return {
       n: this.n,
       hyperStride: p.hyperStride,
       stateStride: p.stateStride,
-      pos: copy(0, Float32Array, 4 * this.n),
-      hyper: copy(1, Float32Array, p.hyperStride * this.n),
-      state: copy(2, Float32Array, p.stateStride * this.n),
-      info: copy(3, Uint32Array, 4 * this.n),
+      pos: new Float32Array(pos, 0, 4 * this.n),
+      hyper: new Float32Array(hyper, 0, p.hyperStride * this.n),
+      state: new Float32Array(state, 0, p.stateStride * this.n),
+      info: new Uint32Array(info, 0, 4 * this.n),
     };
   }
 

@@ -8,6 +8,7 @@ import type { EngineSetup } from '../core/engine/engine';
 import { buildHistoryKernel } from '../../shaders/history';
 import type { DeviceHandle } from './device';
 import { compileModule, type GpuEngine } from './engine';
+import { ReadbackPool, submitPass } from './queue';
 
 /** Bytes per sample: two vec4 (x, y, loss, sharpness) and (lr, step, status, 0). */
 const SAMPLE_BYTES = 32;
@@ -22,8 +23,7 @@ export class HistoryRecorder {
   private readonly ring: GPUBuffer;
   private readonly bindGroup: GPUBindGroup;
   private readonly data = new Uint32Array(4);
-  /** Staging buffers of the ring's size, reused by read(). */
-  private readonly staging: GPUBuffer[] = [];
+  private readonly pool: ReadbackPool;
 
   private constructor(
     private readonly handle: DeviceHandle,
@@ -33,6 +33,7 @@ export class HistoryRecorder {
     readonly capacity: number,
   ) {
     const { device } = handle;
+    this.pool = new ReadbackPool(device, 'history readback');
     this.params = device.createBuffer({ label: 'history params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.selectedBuffer = device.createBuffer({ label: 'history selection', size: Math.max(16, selected.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.selectedBuffer, 0, selected.buffer as ArrayBuffer, selected.byteOffset, selected.byteLength);
@@ -81,27 +82,13 @@ export class HistoryRecorder {
     this.data.set([this.selected.length, this.capacity, this.head, 0]);
     const { device } = this.handle;
     device.queue.writeBuffer(this.params, 0, this.data);
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroup);
-    pass.dispatchWorkgroups(Math.ceil(this.selected.length / 64));
-    pass.end();
-    device.queue.submit([enc.finish()]);
+    submitPass(device, this.pipeline, this.bindGroup, Math.ceil(this.selected.length / 64));
   }
 
   /** The samples recorded so far, oldest first (a snapshot as of this call). */
   async read(): Promise<HistoryData> {
     const { head, filled, capacity } = this;
-    const { device } = this.handle;
-    const buf = this.staging.pop() ?? device.createBuffer({ label: 'history staging', size: this.ringBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(this.ring, 0, buf, 0, this.ringBytes);
-    device.queue.submit([enc.finish()]);
-    await buf.mapAsync(GPUMapMode.READ);
-    const words = new Uint32Array(buf.getMappedRange().slice(0));
-    buf.unmap();
-    this.staging.push(buf);
+    const words = new Uint32Array(await this.pool.read(this.ring, this.ringBytes));
     const floats = new Float32Array(words.buffer);
     const out = emptyHistory(this.selected, filled);
     for (let j = 0; j < this.selected.length; j++) {
@@ -124,7 +111,6 @@ export class HistoryRecorder {
     this.params.destroy();
     this.selectedBuffer.destroy();
     this.ring.destroy();
-    this.staging.forEach((b) => b.destroy());
-    this.staging.length = 0;
+    this.pool.destroy();
   }
 }

@@ -6,6 +6,7 @@ import type { MapColorOptions } from '../core/analysis/map';
 import { buildMapKernel, MAP_WORKGROUP_SIZE } from '../../shaders/map';
 import type { DeviceHandle } from './device';
 import { compileModule } from './engine';
+import { encodePass, ReadbackPool } from './queue';
 
 /** The buffers one map image is made from (vec4 per particle, as GpuEngine keeps them). */
 export interface MapSources {
@@ -19,12 +20,13 @@ export class MapColorizer {
   private readonly params: GPUBuffer;
   private readonly paramData = new ArrayBuffer(32);
   private image: GPUBuffer | null = null;
-  private staging: GPUBuffer | null = null;
+  private readonly pool: ReadbackPool;
 
   private constructor(
     private readonly handle: DeviceHandle,
     private readonly pipeline: GPUComputePipeline,
   ) {
+    this.pool = new ReadbackPool(handle.device, 'map readback');
     this.params = handle.device.createBuffer({ label: 'map params', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
@@ -50,9 +52,7 @@ export class MapColorizer {
     const bytes = Math.max(16, 4 * n);
     if (!this.image || this.image.size !== bytes) {
       this.image?.destroy();
-      this.staging?.destroy();
       this.image = device.createBuffer({ label: 'map image', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-      this.staging = device.createBuffer({ label: 'map readback', size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     }
     const groups = Math.ceil(n / MAP_WORKGROUP_SIZE);
     const groupsX = Math.min(groups, this.handle.limits.maxComputeWorkgroupsPerDimension);
@@ -65,24 +65,14 @@ export class MapColorizer {
       layout: this.pipeline.getBindGroupLayout(0),
       entries: [this.params, src.pos, src.info, src.start, this.image].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(groupsX, Math.ceil(groups / groupsX));
-    pass.end();
-    enc.copyBufferToBuffer(this.image, 0, this.staging!, 0, bytes);
-    device.queue.submit([enc.finish()]);
-    const staging = this.staging!;
-    await staging.mapAsync(GPUMapMode.READ);
-    const out = new Uint32Array(staging.getMappedRange().slice(0, 4 * n));
-    staging.unmap();
-    return out;
+    const image = this.image;
+    const bytesOut = await this.pool.read(image, bytes, (enc) => encodePass(enc, this.pipeline, bindGroup, groupsX, Math.ceil(groups / groupsX)));
+    return new Uint32Array(bytesOut, 0, n);
   }
 
   destroy(): void {
     this.params.destroy();
     this.image?.destroy();
-    this.staging?.destroy();
+    this.pool.destroy();
   }
 }

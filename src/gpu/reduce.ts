@@ -10,6 +10,7 @@ import type { Surface } from '../core/surfaces';
 import { buildReduceKernel } from '../../shaders/reduce';
 import type { DeviceHandle } from './device';
 import { compileModule, WORKGROUP_SIZE, type GpuEngine } from './engine';
+import { encodePass, ReadbackPool, submitPass } from './queue';
 
 /** The particle buffers a reducer reads (an engine's, or any with the same layout). */
 export interface ReduceTarget {
@@ -26,33 +27,6 @@ export interface ReducerOptions {
   histogram: HistogramSpec;
   /** Also compile the per-particle sharpness kernel (sharpness()). */
   sharpness?: boolean;
-}
-
-/** Staging buffers by size, reused once their readback is done. */
-class ReadbackPool {
-  private free = new Map<number, GPUBuffer[]>();
-  private all: GPUBuffer[] = [];
-  constructor(private readonly device: GPUDevice) {}
-  take(size: number): GPUBuffer {
-    const b = this.free.get(size)?.pop();
-    if (b) return b;
-    const made = this.device.createBuffer({ label: 'reduce-readback', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.all.push(made);
-    return made;
-  }
-  give(b: GPUBuffer): void {
-    const list = this.free.get(b.size) ?? [];
-    list.push(b);
-    this.free.set(b.size, list);
-  }
-  get size(): number {
-    return this.all.length;
-  }
-  destroy(): void {
-    this.all.forEach((b) => b.destroy());
-    this.all = [];
-    this.free.clear();
-  }
 }
 
 const PARAMS_BYTES = 48;
@@ -81,7 +55,7 @@ export class GpuReducer {
     this.histogramSpec = opts.histogram;
     this.binning = { ...opts.binning };
     this.shape = { bins: opts.binning.mod, minima: opts.surface.minima.length, buckets: opts.histogram.buckets };
-    this.pool = new ReadbackPool(device);
+    this.pool = new ReadbackPool(device, 'reduce readback');
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     this.params = device.createBuffer({ label: 'reduce-params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.thresholds = device.createBuffer({ label: 'reduce-thresholds', size: Math.max(16, 4 * (this.shape.buckets - 1)), usage: storage });
@@ -158,31 +132,12 @@ export class GpuReducer {
   }
 
   private dispatch(enc: GPUCommandEncoder, pipeline: GPUComputePipeline): void {
-    const pass = enc.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, this.bindGroup);
-    pass.dispatchWorkgroups(this.groups[0], this.groups[1]);
-    pass.end();
-  }
-
-  /** Encodes `encode`, then copies `src` into a pooled staging buffer; resolves with the bytes. */
-  private async readBack(src: GPUBuffer, encode: (enc: GPUCommandEncoder) => void): Promise<ArrayBuffer> {
-    const { device } = this.handle;
-    const staging = this.pool.take(src.size);
-    const enc = device.createCommandEncoder();
-    encode(enc);
-    enc.copyBufferToBuffer(src, 0, staging, 0, src.size);
-    device.queue.submit([enc.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const bytes = staging.getMappedRange().slice(0);
-    staging.unmap();
-    this.pool.give(staging);
-    return bytes;
+    encodePass(enc, pipeline, this.bindGroup, this.groups[0], this.groups[1]);
   }
 
   /** Queues the reduction of the particles' current state; resolves with the summary. */
   summary(): Promise<BinSummary> {
-    return this.readBack(this.summaryBuffer, (enc) => {
+    return this.pool.read(this.summaryBuffer, this.summaryBuffer.size, (enc) => {
       enc.clearBuffer(this.summaryBuffer);
       this.dispatch(enc, this.pipelines.summary);
     }).then((bytes) => new BinSummary(this.shape, new Uint32Array(bytes)));
@@ -190,14 +145,12 @@ export class GpuReducer {
 
   /** Adds every particle's current value to the bifurcation density (queued, not awaited). */
   accumulate(): void {
-    const enc = this.handle.device.createCommandEncoder();
-    this.dispatch(enc, this.pipelines.density);
-    this.handle.device.queue.submit([enc.finish()]);
+    submitPass(this.handle.device, this.pipelines.density, this.bindGroup, this.groups[0], this.groups[1]);
   }
 
   /** The density image, bins x buckets (row-major by bin). */
   density(): Promise<Uint32Array> {
-    return this.readBack(this.densityBuffer, () => {}).then((bytes) => new Uint32Array(bytes));
+    return this.pool.read(this.densityBuffer, this.densityBuffer.size).then((bytes) => new Uint32Array(bytes));
   }
 
   clearDensity(): void {
@@ -210,7 +163,8 @@ export class GpuReducer {
   sharpness(): Promise<Float32Array> {
     const pipeline = this.pipelines.sharpness;
     if (!pipeline || !this.sharpBuffer) throw new Error('this reducer was created without sharpness: true');
-    return this.readBack(this.sharpBuffer, (enc) => this.dispatch(enc, pipeline)).then((bytes) => new Float32Array(bytes, 0, this.target.n));
+    const sharp = this.sharpBuffer;
+    return this.pool.read(sharp, sharp.size, (enc) => this.dispatch(enc, pipeline)).then((bytes) => new Float32Array(bytes, 0, this.target.n));
   }
 
   destroy(): void {

@@ -4,6 +4,7 @@
 import trailsWgsl from '../../shaders/trails.wgsl?raw';
 import type { DeviceHandle } from './device';
 import { compileModule } from './engine';
+import { submitPass } from './queue';
 
 export const MAX_TRAILS = 4096;
 
@@ -62,13 +63,7 @@ export class TrailRecorder {
     this.data.set([this.count, this.len, this.head, 0]);
     const { device } = this.handle;
     device.queue.writeBuffer(this.params, 0, this.data);
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroup);
-    pass.dispatchWorkgroups(Math.ceil(this.count / 64));
-    pass.end();
-    device.queue.submit([enc.finish()]);
+    submitPass(device, this.pipeline, this.bindGroup, Math.ceil(this.count / 64));
   }
 
   destroy(): void {

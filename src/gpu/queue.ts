@@ -1,0 +1,77 @@
+// What the engine and its auxiliary kernels (trails, histories, reductions, maps) all do
+// on the queue: encode one compute pass, and read a buffer back through a pool of
+// staging buffers reused by size, so reads allocate nothing once warm.
+
+/** Encodes one compute pass of `groups` workgroups (x, and y for grids past the per-dimension limit). */
+export function encodePass(enc: GPUCommandEncoder, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, groupsX: number, groupsY = 1): void {
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(groupsX, groupsY);
+  pass.end();
+}
+
+/** Submits one compute pass; returns without waiting. */
+export function submitPass(device: GPUDevice, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, groupsX: number, groupsY = 1): void {
+  const enc = device.createCommandEncoder();
+  encodePass(enc, pipeline, bindGroup, groupsX, groupsY);
+  device.queue.submit([enc.finish()]);
+}
+
+export class ReadbackPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private made = 0;
+  private destroyed = false;
+
+  constructor(private readonly device: GPUDevice, private readonly label = 'readback') {}
+
+  take(size: number): GPUBuffer {
+    const b = this.free.get(size)?.pop();
+    if (b) return b;
+    this.made++;
+    return this.device.createBuffer({ label: this.label, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  /** Returns a buffer for reuse (after the pool was destroyed, a read in flight destroys its buffer here). */
+  give(b: GPUBuffer): void {
+    if (this.destroyed) {
+      b.destroy();
+      return;
+    }
+    const list = this.free.get(b.size) ?? [];
+    list.push(b);
+    this.free.set(b.size, list);
+  }
+
+  /** Staging buffers made so far (they are reused: this stops growing once warm). */
+  get size(): number {
+    return this.made;
+  }
+
+  /**
+   * Encodes `encode` (if any), then copies the first `bytes` of `src` into a staging
+   * buffer; resolves with a copy of them once the GPU has done all work queued before.
+   */
+  async read(src: GPUBuffer, bytes: number, encode?: (enc: GPUCommandEncoder) => void): Promise<ArrayBuffer> {
+    const staging = this.take(bytes);
+    const enc = this.device.createCommandEncoder();
+    encode?.(enc);
+    enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+      const out = staging.getMappedRange().slice(0);
+      staging.unmap();
+      return out;
+    } finally {
+      this.give(staging);
+    }
+  }
+
+  /** Destroys the idle buffers now and those of reads in flight when they finish. */
+  destroy(): void {
+    this.destroyed = true;
+    for (const list of this.free.values()) list.forEach((b) => b.destroy());
+    this.free.clear();
+  }
+}
