@@ -397,17 +397,23 @@ export class Explorer {
       state: p.state.slice(p.stateStride * index, p.stateStride * (index + 1)),
       info: p.info.slice(4 * index, 4 * index + 4),
     };
-    const engine = new CpuEngine({ surface: this.setup.surface, optimizer: this.setup.optimizer, particles: one, config: runConfig(this.state) });
+    const { path } = this.cpuPath(one, Math.min(steps, 5000));
+    return path.filter((_, k) => k % 3 === 2);
+  }
+
+  /**
+   * One particle run by the CPU reference until it stops or `steps` ran: its (x, y, loss)
+   * after each step, the start first, and its final state.
+   */
+  private cpuPath(particle: ParticleState, steps: number): { path: number[]; state: ParticleState } {
+    const engine = new CpuEngine({ surface: this.setup!.surface, optimizer: this.setup!.optimizer, particles: particle, config: runConfig(this.state) });
     engine.step(0);
-    const curve: number[] = [];
-    const limit = Math.min(steps, 5000);
-    curve.push(engine.state.pos[2]);
-    for (let t = 0; t < limit; t++) {
+    const path: number[] = [engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]];
+    for (let t = 0; t < steps && engine.state.info[0] === 0; t++) {
       engine.step(1);
-      curve.push(engine.state.pos[2]);
-      if (engine.state.info[0] !== 0) break;
+      path.push(engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]);
     }
-    return curve;
+    return { path, state: engine.state };
   }
 
   /** For tests and automation: the canvas's current picture is rendered. */
@@ -530,19 +536,12 @@ export class Explorer {
     const start = settings.start ?? this.state.start ?? surface.spec.defaultStart;
     const { lr, ...rest } = settings.hyper;
     const base = { ...this.state.hyper, ...(this.state.lrY !== null ? { lr_y: this.state.lrY } : {}), ...rest };
-    const particles = buildParticles({ kind: 'sweep', start, lrMin: lr, lrMax: lr, n: 1 }, optimizer, base);
-    const engine = new CpuEngine({ surface, optimizer, particles, config: runConfig(this.state) });
-    engine.step(0);
-    const path: number[] = [engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]];
-    for (let t = 0; t < steps && engine.state.info[0] === 0; t++) {
-      engine.step(1);
-      path.push(engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]);
-    }
+    const { path, state } = this.cpuPath(buildParticles({ kind: 'sweep', start, lrMin: lr, lrMax: lr, n: 1 }, optimizer, base), steps);
     this.clearProbe();
     this.probe = new ProbeLine(Float32Array.from(path), this.mesh.mapping);
     this.view.scene.add(this.probe.object);
     this.dirty = 8;
-    return { particle: particleAt(engine.state, 0), curve: path.filter((_, k) => k % 3 === 2) };
+    return { particle: particleAt(state, 0), curve: path.filter((_, k) => k % 3 === 2) };
   }
 
   clearProbe(): void {

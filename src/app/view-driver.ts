@@ -6,10 +6,10 @@
 
 import { particleHistory, type HistoryData } from '../core/analysis/history';
 import type { ParticleView } from '../core/particles';
-import { sweepBinning } from '../core/analysis/bins';
 import { basinLegend, outcomeLegend, type MapAxis } from '../views/map-figure';
 import { MapRunner, type MapImage, type ProductLayout } from '../gpu/map-runner';
 import { BifurcationRunner } from '../gpu/bifurcation-runner';
+import { runBackend } from '../gpu/device';
 import { densityImage, densityLegend, valueAxis } from '../views/bifurcation-view';
 import { ViewDock, type ViewName } from '../views/dock';
 import { FigureView } from '../views/figure-view';
@@ -42,6 +42,9 @@ export class ViewDriver {
   private shown: number[] = [];
   private lastSummary = 0;
   private lastHistory = 0;
+  /** The run's step at the last summary / history read (-1: none for what is shown now). */
+  private summarizedStep = -1;
+  private historyStep = -1;
   private sweep: SweepView | null = null;
   private loss: LossCurvesView | null = null;
   private sharp: SharpnessView | null = null;
@@ -50,6 +53,7 @@ export class ViewDriver {
   private jobs = new Map<ViewName, Job>();
   private lrFinderKey = '';
   private lossLrsKey = '[]';
+  private shownViews = '';
   private device: unknown = undefined;
 
   /** `onProbe` shows a spawned probe particle (the page's inspect box). */
@@ -60,6 +64,13 @@ export class ViewDriver {
   /** After any change of state: show the open views, restart the jobs whose inputs changed. */
   sync(): void {
     const s = this.explorer.state;
+    const shown = s.views.join();
+    if (shown !== this.shownViews) {
+      // A view opened while paused still gets its first data.
+      this.shownViews = shown;
+      this.summarizedStep = -1;
+      this.historyStep = -1;
+    }
     if (JSON.stringify(s.lossLrs) !== this.lossLrsKey) {
       this.lossLrsKey = JSON.stringify(s.lossLrs);
       if (this.analysis) this.rebuilt(); // other bins and particles to follow
@@ -82,6 +93,8 @@ export class ViewDriver {
   rebuilt(): void {
     this.analysis?.dispose();
     this.analysis = null;
+    this.summarizedStep = -1;
+    this.historyStep = -1;
     this.samples = [];
     this.traces = [];
     const live = this.explorer.live;
@@ -109,17 +122,21 @@ export class ViewDriver {
     const views = this.explorer.state.views;
     // Always recorded (a few particles): a view opened later still shows the whole run.
     a?.afterSteps();
-    if (a && (views.includes('sweep') || views.includes('loss')) && now - this.lastSummary > 250) {
+    // A state already reduced (paused, nothing new) is not reduced again.
+    const step = this.explorer.steps;
+    if (a && (views.includes('sweep') || views.includes('loss')) && now - this.lastSummary > 250 && step !== this.summarizedStep) {
       const req = a.summary();
       if (req) {
         this.lastSummary = now;
+        this.summarizedStep = step;
         req.then((r) => a === this.analysis && this.onSummary(a, r.summary, r.step), ignoreStale);
       }
     }
-    if (a && (views.includes('loss') || views.includes('sharpness')) && now - this.lastHistory > 500) {
+    if (a && (views.includes('loss') || views.includes('sharpness')) && now - this.lastHistory > 500 && step !== this.historyStep) {
       const req = a.history();
       if (req) {
         this.lastHistory = now;
+        this.historyStep = step;
         req.then((h) => a === this.analysis && h && this.onHistory(h), ignoreStale);
       }
     }
@@ -316,21 +333,14 @@ export class ViewDriver {
     if (!live || !layout) return;
     const s = this.explorer.state;
     const key = JSON.stringify([kind, layout, s.surface, s.surfaceParams, s.optimizer, s.hyper, s.schedule, s.mapSteps, s.clipNorm, s.clipValue, s.noise, s.batchSize, s.samRho, s.seed, kind === 'basins' ? this.basinLr() : 0, this.explorer.mode]);
-    if (this.jobs.get(kind)?.key === key) return;
-    this.jobs.get(kind)?.runner.destroy();
-    this.jobs.delete(kind);
-    const fig = this.figures.get(kind)!;
-    try {
+    this.startJob(kind, key, () => {
       const base = { ...s.hyper, ...(s.lrY !== null ? { lr_y: s.lrY } : {}), ...(kind === 'basins' ? { lr: this.basinLr() } : {}) };
       const runner = new MapRunner(
         { surface: live.setup.surface, optimizer: optimizerFor(s, [layout.x.param, layout.y.param]), base, config: runConfig(s), layout, steps: s.mapSteps, coloring: kind === 'basins' ? 'basin' : 'outcome', coarse: 32 },
-        live.device ? { kind: 'gpu', handle: live.device } : { kind: 'cpu' },
+        runBackend(live.device),
       );
-      this.jobs.set(kind, { kind, runner, key });
-      fig.panel.status.textContent = 'computing…';
-    } catch (e) {
-      fig.panel.status.textContent = `could not run: ${(e as Error).message}`;
-    }
+      return { kind, runner, key };
+    });
   }
 
   private ensureBifurcation(): void {
@@ -344,27 +354,33 @@ export class ViewDriver {
     const d = surface.spec.domain;
     const value = s.bifurcationValue;
     const histogram = value === 'loss'
-      ? { ...lossHistogram(surface, this.explorer.meshMapping ?? { lossMin: 0, lossTop: 1 }, 200) }
+      ? lossHistogram(surface, this.explorer.meshMapping ?? { lossMin: 0, lossTop: 1 }, 200)
       : { value, buckets: 200, lo: value === 'x' ? d[0] : d[2], hi: value === 'x' ? d[1] : d[3] } as const;
     const start = s.start ?? surface.spec.defaultStart;
     const key = JSON.stringify([s.surface, s.surfaceParams, s.optimizer, s.hyper, s.schedule, s.lrMin, s.lrMax, start, value, s.clipNorm, s.clipValue, s.noise, s.seed, this.explorer.mode]);
-    if (this.jobs.get('bifurcation')?.key === key) return;
-    this.jobs.get('bifurcation')?.runner.destroy();
-    this.jobs.delete('bifurcation');
-    const fig = this.figures.get('bifurcation')!;
-    try {
-      sweepBinning(n, bins);
+    this.startJob('bifurcation', key, () => {
       const runner = new BifurcationRunner(
         {
           surface, optimizer: optimizerFor(s), base: { ...s.hyper }, config: runConfig(s),
           layout: { kind: 'sweep', start, lrMin: s.lrMin, lrMax: s.lrMax, n }, bins, histogram, transient: 500, record: 64,
         },
-        live.device ? { kind: 'gpu', handle: live.device } : { kind: 'cpu' },
+        runBackend(live.device),
       );
-      this.jobs.set('bifurcation', { kind: 'bifurcation', runner, key });
-      fig.panel.status.textContent = 'computing…';
+      return { kind: 'bifurcation', runner, key };
+    });
+  }
+
+  /** Replaces a view's run unless the one going has the same inputs (`key`); a run that cannot start says why in the panel. */
+  private startJob(name: ViewName, key: string, make: () => Job): void {
+    if (this.jobs.get(name)?.key === key) return;
+    this.jobs.get(name)?.runner.destroy();
+    this.jobs.delete(name);
+    const status = this.figures.get(name)!.panel.status;
+    try {
+      this.jobs.set(name, make());
+      status.textContent = 'computing…';
     } catch (e) {
-      fig.panel.status.textContent = `could not run: ${(e as Error).message}`;
+      status.textContent = `could not run: ${(e as Error).message}`;
     }
   }
 

@@ -49,13 +49,19 @@ export async function serveStatic(dir: string): Promise<{ url: string; close(): 
 
 export const chromiumPath = (): string => process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-// As tests/e2e/browser.ts: WebGPU on SwiftShader, and compositing through software
-// Vulkan so that a WebGPU canvas can be read back (drawImage) into video frames.
-const FLAGS = [
+const BASE_FLAGS = [
   '--no-sandbox', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=vulkan',
+  '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
 ];
+const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+/** Compositing through software Vulkan, so a WebGPU canvas can be read back (screenshots, drawImage into video frames). */
+const PIXEL_FLAGS = ['--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=vulkan'];
+
+/** Chromium's flags for the page: WebGPU on SwiftShader (or none), readable pixels; the tests and benchmarks use the same. */
+export function chromiumArgs(opts: { webgpu?: boolean; pixels?: boolean } = {}): string[] {
+  const { webgpu = true, pixels = true } = opts;
+  return [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : ['--disable-unsafe-webgpu']), ...(pixels ? PIXEL_FLAGS : [])];
+}
 
 export async function launchChromium(): Promise<Browser> {
   const path = chromiumPath();
@@ -68,5 +74,5 @@ export async function launchChromium(): Promise<Browser> {
   } catch {
     throw new UsageError('this command drives Chromium with playwright-core, which is not installed (npm install playwright-core)');
   }
-  return chromium.launch({ executablePath: path, headless: true, args: FLAGS });
+  return chromium.launch({ executablePath: path, headless: true, args: chromiumArgs() });
 }

@@ -10,8 +10,8 @@ import { checkHyper, getOptimizer, HyperParamError, resolveHyper, withPerCoordin
 import { STATUS_NAMES, type ParticleState } from '../core/particles';
 import { ScheduleError, type ScheduleDef } from '../core/schedules';
 import type { Surface } from '../core/surfaces';
-import type { DeviceHandle } from '../gpu/device';
-import { MapRunner, type MapBackend, type ProductLayout } from '../gpu/map-runner';
+import { runBackend, type DeviceHandle } from '../gpu/device';
+import { MapRunner, type ProductLayout } from '../gpu/map-runner';
 import { basinLegend, drawMapFigure, mapFigureGeometry, outcomeLegend, type Context2D, type ScratchCanvas } from '../views/map-figure';
 import { formatFlags, parseFlags, parseNumber, UsageError, type FlagSpec } from './args';
 import {
@@ -223,7 +223,7 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
       throw e;
     }
   }
-  const backend: MapBackend = handle ? { kind: 'gpu', handle } : { kind: 'cpu' };
+  const backend = runBackend(handle);
   const t0 = performance.now();
   let image;
   const runner = new MapRunner({ surface, optimizer, base: given, config, layout, steps, coloring, coarse: 0 }, backend, { keepParticles: true, maxStepsPerDispatch: K });

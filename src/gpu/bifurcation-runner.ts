@@ -9,7 +9,7 @@ import { buildParticles, type Layout } from '../core/layouts';
 import type { CompiledOptimizer } from '../core/optimizers';
 import type { RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
-import type { DeviceHandle } from './device';
+import type { RunBackend } from './device';
 import { GpuEngine } from './engine';
 import { GpuReducer } from './reduce';
 
@@ -35,8 +35,6 @@ export interface BifurcationImage {
   histogram: HistogramSpec;
 }
 
-export type RunnerBackend = { kind: 'gpu'; handle: DeviceHandle } | { kind: 'cpu' };
-
 export class BifurcationRunner {
   private cpu: { engine: CpuEngine; density: Bifurcation } | null = null;
   private gpu: { engine: GpuEngine; reducer: GpuReducer } | null = null;
@@ -47,7 +45,7 @@ export class BifurcationRunner {
   private destroyed = false;
   result: BifurcationImage | null = null;
 
-  constructor(readonly spec: BifurcationSpec, private readonly backend: RunnerBackend) {
+  constructor(readonly spec: BifurcationSpec, private readonly backend: RunBackend) {
     for (const [name, v] of [['transient', spec.transient], ['record', spec.record]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be a whole number >= 0, got ${v}`);
     }

@@ -7,6 +7,14 @@ export interface DeviceHandle {
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeWorkgroupsPerDimension: number };
 }
 
+/** Where a run of its own (a map, a bifurcation diagram) steps its particles: a GPU device, or the CPU reference. */
+export type RunBackend = { kind: 'gpu'; handle: DeviceHandle } | { kind: 'cpu' };
+
+/** The GPU when there is one, else the CPU reference. */
+export function runBackend(handle: DeviceHandle | null | undefined): RunBackend {
+  return handle ? { kind: 'gpu', handle } : { kind: 'cpu' };
+}
+
 export class NoWebGPUError extends Error {
   constructor(message: string) {
     super(message);

@@ -11,7 +11,7 @@ import { buildParticles, type Layout } from '../core/layouts';
 import type { CompiledOptimizer } from '../core/optimizers';
 import type { ParticleState, RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
-import type { DeviceHandle } from './device';
+import type { RunBackend } from './device';
 import { GpuEngine } from './engine';
 import { MapColorizer } from './map';
 
@@ -30,7 +30,7 @@ export interface MapRunSpec {
   coarse?: number;
 }
 
-export type MapBackend = { kind: 'gpu'; handle: DeviceHandle } | { kind: 'cpu' };
+export type MapBackend = RunBackend;
 
 export interface MapImage {
   /** The layout of this image (its axes' n: the image size). */

@@ -4,7 +4,7 @@
 // over recorded iterates. Both engines compute buckets by comparing float32 values
 // with the same float32 thresholds, so their counts are identical.
 
-import { layoutSize, type Layout } from '../layouts';
+import { axisValue, layoutSize, type Layout } from '../layouts';
 import { Status, type ParticleState } from '../particles';
 import type { Surface } from '../surfaces';
 import { sharpnessOf } from './sharpness';
@@ -53,12 +53,7 @@ export interface BinLr {
 /** The lr range of each bin of a sweep layout (float32, as the particles hold it); null for empty bins. */
 export function sweepBinLr(layout: Extract<Layout, { kind: 'sweep' }>, b: Binning): (BinLr | null)[] {
   const n = layoutSize(layout);
-  const scale = layout.scale ?? 'log';
-  const lrAt = (i: number) => {
-    if (n === 1) return f32(layout.lrMin);
-    const t = i / (n - 1);
-    return f32(scale === 'log' ? layout.lrMin * Math.pow(layout.lrMax / layout.lrMin, t) : layout.lrMin + (layout.lrMax - layout.lrMin) * t);
-  };
+  const lrAt = (i: number) => f32(axisValue(layout.lrMin, layout.lrMax, n, i, layout.scale ?? 'log'));
   return Array.from({ length: b.mod }, (_, bin) => {
     const r = binParticleRange(b, n, bin);
     if (!r) return null;
