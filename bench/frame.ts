@@ -108,7 +108,13 @@ const intervals = (seconds: number, untilMapDone: boolean) => page.evaluate(asyn
 }, [seconds, untilMapDone] as const);
 const stats = (xs: number[]) => ({ frames: xs.length, medianMs: median(xs), p95Ms: [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))], maxMs: Math.max(...xs) });
 await page.evaluate(() => (window as any).etascape.explorer.apply({ n: 1000, stepsPerFrame: 1, trails: 0, views: [] }));
-await page.waitForTimeout(1000);
+// The switch down from 10^6 particles (buffers freed, pipelines rebuilt) stalls a frame
+// for many seconds: the baseline starts once 10 frames have passed.
+await page.evaluate(() => new Promise<void>((done) => {
+  let left = 10;
+  const tick = () => (--left <= 0 ? done() : requestAnimationFrame(tick));
+  requestAnimationFrame(tick);
+}));
 const idle = stats((await intervals(5, false)).intervals);
 await page.evaluate(() => (window as any).etascape.explorer.apply({ views: ['map'], mapRes: 512, mapSteps: 1000 }));
 const busy = await intervals(180, true);

@@ -13,6 +13,7 @@ import { SCENES } from './scenes';
 import type { RecordOptions, SnapshotOptions } from './recorder';
 import { hashPixels } from './pixel-hash';
 import { RecordPanel } from './record-panel';
+import { downloadBlob } from '../views/export';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const canvas = $<HTMLCanvasElement>('#view');
@@ -100,7 +101,7 @@ addEventListener('hashchange', () => void load(decodeHash(location.hash), 'link'
 drawLegend(explorer);
 drawPreview(explorer);
 panel = new ControlPanel(explorer, {
-  exportJson: () => download('etascape-state.json', exportJson(explorer.state), 'application/json'),
+  exportJson: () => downloadBlob('etascape-state.json', new Blob([exportJson(explorer.state)], { type: 'application/json' })),
   importJson: async (text: string) => load(importJson(text), 'state file'),
   link: () => new URL(encodeHash(explorer.state), location.href).href,
 }, {
@@ -109,15 +110,6 @@ panel = new ControlPanel(explorer, {
   current: () => lectureRef.scene?.id ?? null,
 });
 lecture.onChange(() => panel?.sync());
-
-function download(name: string, text: string | Blob, type: string): void {
-  const url = URL.createObjectURL(typeof text === 'string' ? new Blob([text], { type }) : text);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 addEventListener('resize', () => explorer.resize());
 addEventListener('keydown', (e) => {
@@ -149,7 +141,7 @@ container.addEventListener('pointerup', async (e) => {
 });
 
 /** The panel's Record folder: videos and PNG snapshots of what is on screen, annotations included. */
-const recordPanel = new RecordPanel(panel.gui, explorer, { save: (name, blob) => download(name, blob, blob.type), annotations: () => lectureRef.annotations() });
+const recordPanel = new RecordPanel(panel.gui, explorer, { save: downloadBlob, annotations: () => lectureRef.annotations() });
 
 /** Recording for automation: record() resolves to the video file, snapshot() to a PNG. */
 const recording = {

@@ -50,9 +50,7 @@ export function fmt(v: number, digits = 6): string {
   return v.toExponential(Math.max(0, digits - 3)).replace(/\.?0+e/, 'e');
 }
 
-export function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export { csvField } from '../core/csv';
 
 export function padTable(rows: string[][], align: ('l' | 'r')[] = []): string {
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => (r[j] ?? '').length)));

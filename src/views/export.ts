@@ -6,6 +6,7 @@ import { axisValue } from '../core/layouts';
 import type { ChartData, LineChart } from './chart';
 import type { ViewPanel } from './dock';
 import type { MapAxis } from './map-figure';
+import { csvField } from '../core/csv';
 
 const BACKGROUND = '#0f1117';
 
@@ -17,7 +18,6 @@ function csvValue(v: number | null): string {
   return String(v);
 }
 
-const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /** One row per x: x, then each series (a column per series, headed by its label). */
 export function chartCsv(data: ChartData, xLabel: string): string {
@@ -83,7 +83,8 @@ export interface PanelExport {
   csv(): string | null;
 }
 
-function save(name: string, blob: Blob): void {
+/** Saves a file through the browser's download. */
+export function downloadBlob(name: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -110,12 +111,12 @@ export function exportButtons(panel: ViewPanel, source: PanelExport): void {
     button('PNG', 'save this view as a PNG', async () => {
       const png = source.png();
       if (!png) return void nothing();
-      save(`etascape-${panel.name}.png`, await png);
+      downloadBlob(`etascape-${panel.name}.png`, await png);
     }),
     button('CSV', 'save the data this view shows as CSV', async () => {
       const csv = source.csv();
       if (csv === null) return void nothing();
-      save(`etascape-${panel.name}.csv`, new Blob([csv], { type: 'text/csv' }));
+      downloadBlob(`etascape-${panel.name}.csv`, new Blob([csv], { type: 'text/csv' }));
     }),
   );
   const close = panel.root.querySelector('header .close');
