@@ -7,9 +7,12 @@ import { buildParticles } from '../core/layouts';
 import { particleAt, type ParticleState, type ParticleView, type RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import { requestDevice, type DeviceHandle } from '../gpu/device';
+import { GpuTimer } from '../gpu/timing';
 import { level, type Mapping } from '../render/mapping';
 import { ParticleSprites } from '../render/particles';
 import { ProbeLine } from '../render/probe';
+import { ParticleSplat, splatFormatSupported } from '../render/splat';
+import { canvasTexture, configureCanvasForCompute, keepCanvasForCompute } from '../render/three-adapter';
 import { TrailLines } from '../render/trails';
 import { SurfaceView } from '../render/scene';
 import { adaptiveGrid, buildMesh, type MeshData } from '../render/surface-mesh';
@@ -47,8 +50,15 @@ export class Explorer {
   private view!: SurfaceView;
   private run: LiveRun | null = null;
   private setup: RunSetup | null = null;
+  /** Particles as sprites drawn by three.js: the WebGL2 (CPU engine) path. */
   private sprites: ParticleSprites | null = null;
   private trailLines: TrailLines | null = null;
+  /** Particles and trails drawn by compute over a cached surface image: the WebGPU path. */
+  private splat: ParticleSplat | null = null;
+  /** The canvas format when compute passes can draw into it. */
+  private splatFormat: GPUTextureFormat | null = null;
+  /** Camera and size the cached surface image was drawn with. */
+  private backgroundKey = '';
   private colorAttr: THREE.StorageInstancedBufferAttribute | null = null;
   private mesh: MeshData | null = null;
   private snapshot: { state: ParticleState; steps: number } | null = null;
@@ -119,6 +129,12 @@ export class Explorer {
     this.renderer = new THREE.WebGPURenderer(params as ConstructorParameters<typeof THREE.WebGPURenderer>[0]);
     this.renderer.setPixelRatio(Math.min(devicePixelRatio, 2));
     await this.renderer.init();
+    this.splatFormat = null;
+    if (this.handle) {
+      const format = configureCanvasForCompute(this.renderer, this.handle.device);
+      if (splatFormatSupported(this.handle.device, format)) this.splatFormat = format;
+    }
+    this.backgroundKey = '';
     const old = this.view;
     this.view = new SurfaceView(this.renderer, this.canvas);
     if (old) {
@@ -174,6 +190,7 @@ export class Explorer {
     this.run = null;
     this.sprites = null;
     this.trailLines = null;
+    this.splat = null;
     this.mesh = null;
     this.renderer.dispose();
     if (!this.handle) {
@@ -211,6 +228,8 @@ export class Explorer {
     if (this.state.camera) this.view.setCamera(this.state.camera);
     this.sprites?.setSize(this.state.particleSize);
     this.sprites?.setColorByStatus(this.state.colorBy === 'status');
+    this.splat?.setSize(this.state.particleSize);
+    this.splat?.setColorByStatus(this.state.colorBy === 'status');
   }
 
   private particleCount(state: ExplorerState): number {
@@ -257,22 +276,41 @@ export class Explorer {
     this.run?.dispose();
     this.sprites?.dispose();
     this.trailLines?.dispose();
+    this.splat?.dispose();
+    this.sprites = null;
+    this.trailLines = null;
+    this.splat = null;
     this.run = run;
     this.setup = setup;
     this.snapshot = null;
     const colors = particleColors(setup.particles, this.state);
-    this.colorAttr = new THREE.StorageInstancedBufferAttribute(colors, 4);
-    this.sprites = new ParticleSprites({ n: run.n, pos: run.pos, info: run.info, color: this.colorAttr });
-    this.sprites.setMapping(this.mesh.mapping);
-    this.trailLines = null;
-    if (run.trails) {
-      const sel = run.trails.selected;
-      const trailColors = new Float32Array(4 * sel.length);
-      sel.forEach((i, k) => trailColors.set(colors.subarray(4 * i, 4 * i + 4), 4 * k));
-      this.trailLines = new TrailLines(run.trails.ring, new THREE.StorageInstancedBufferAttribute(trailColors, 4), sel.length, run.trails.recorder.len);
-      this.trailLines.setMapping(this.mesh.mapping);
+    const trailColors = (sel: Uint32Array) => {
+      const out = new Float32Array(4 * sel.length);
+      sel.forEach((i, k) => out.set(colors.subarray(4 * i, 4 * i + 4), 4 * k));
+      return out;
+    };
+    if (run instanceof GpuRun && this.handle && this.splatFormat) {
+      const t = run.trails;
+      this.splat = new ParticleSplat(this.handle.device, this.splatFormat, {
+        n: run.n,
+        pos: run.buffers.pos,
+        info: run.buffers.info,
+        colors,
+        trails: t && run.buffers.ring ? { ring: run.buffers.ring, colors: trailColors(t.selected), count: t.selected.length, len: t.recorder.len } : null,
+      });
+      this.splat.setMapping(this.mesh.mapping);
+      this.view.setParticles();
+    } else {
+      this.colorAttr = new THREE.StorageInstancedBufferAttribute(colors, 4);
+      this.sprites = new ParticleSprites({ n: run.n, pos: run.pos, info: run.info, color: this.colorAttr });
+      this.sprites.setMapping(this.mesh.mapping);
+      if (run.trails) {
+        const sel = run.trails.selected;
+        this.trailLines = new TrailLines(run.trails.ring, new THREE.StorageInstancedBufferAttribute(trailColors(sel), 4), sel.length, run.trails.recorder.len);
+        this.trailLines.setMapping(this.mesh.mapping);
+      }
+      this.view.setParticles(this.sprites.object, this.trailLines?.object ?? null);
     }
-    this.view.setParticles(this.sprites.object, this.trailLines?.object ?? null);
     this.applyLook();
     this.stepsAt = [];
     this.events.rebuilt({ n: run.n, surface: setup.surface, mode: this.mode });
@@ -316,12 +354,13 @@ export class Explorer {
     const k = (this.playing ? this.state.stepsPerFrame : 0) + this.pendingSteps;
     this.pendingSteps = 0;
     this.run.step(k);
-    if (this.run.trails && this.trailLines) this.trailLines.update(this.run.trails.recorder.head, this.run.trails.recorder.filled);
+    this.updateTrails();
     // Draw only when something moved: particles stepped, the camera moved, or a setting changed.
     const cameraMoved = this.view.controls.update();
     if (k > 0 || cameraMoved || this.dirty > 0 || this.run.kind === 'cpu') {
+      const settingChanged = this.dirty > 0;
       this.dirty = Math.max(0, this.dirty - 1);
-      this.view.render();
+      this.draw(settingChanged);
     }
     this.takeSnapshot();
     this.frameTimes.push(now);
@@ -340,6 +379,35 @@ export class Explorer {
       playing: this.playing,
     });
   };
+
+  private updateTrails(): void {
+    const t = this.run?.trails;
+    if (!t) return;
+    this.trailLines?.update(t.recorder.head, t.recorder.filled);
+    this.splat?.updateTrails(t.recorder.head, t.recorder.filled);
+  }
+
+  /**
+   * Draws one frame into the canvas. On the WebGPU path three.js draws the surface only
+   * when it may look different (a setting changed, the camera moved, the size changed);
+   * then compute passes draw particles and trails over that image.
+   */
+  private draw(surfaceChanged: boolean): void {
+    if (!this.splat) {
+      this.view.render();
+      return;
+    }
+    keepCanvasForCompute(this.renderer, this.handle!.device);
+    const cam = this.view.camera;
+    cam.updateMatrixWorld();
+    const key = `${this.canvas.width}x${this.canvas.height} ${cam.matrixWorld.elements.join()} ${cam.projectionMatrix.elements.join()}`;
+    const fresh = surfaceChanged || key !== this.backgroundKey || !this.splat.hasCache(this.canvas.width, this.canvas.height);
+    if (fresh) {
+      this.view.render();
+      this.backgroundKey = key;
+    }
+    this.splat.draw(canvasTexture(this.renderer), cam, fresh);
+  }
 
   /** Every ~2 s, a state snapshot for device-loss recovery: started here, never awaited here. */
   private snapshotBusy = false;
@@ -422,34 +490,72 @@ export class Explorer {
   }
 
   /**
-   * Benchmark only (it waits for the GPU, which the frame loop never does): for each of
-   * `frames` frames, the time to run one frame of steps and the time to draw it.
+   * Benchmark only: for each of `frames` frames (one per animation frame), the GPU time
+   * of one frame of steps and of drawing it, with the surface image cached as in the
+   * loop; then the drawing time when the surface must be redrawn too (camera moving).
+   * GPU timestamps where the device has them, else the wait for the queue (which adds
+   * the browser's polling delay).
    */
-  async measureFrames(frames: number): Promise<{ computeMs: number[]; renderMs: number[] }> {
+  async measureFrames(frames: number): Promise<{ computeMs: number[]; renderMs: number[]; redrawMs: number[]; method: 'timestamp' | 'wait' }> {
     const device = this.handle?.device;
     if (!device || !this.run) throw new Error('measureFrames needs the WebGPU engine');
     const wasPlaying = this.playing;
     this.playing = false;
     this.benchmarking = true;
+    const nextFrame = () => new Promise((r) => requestAnimationFrame(r));
+    const timer = GpuTimer.create(device, 6 * frames + 2);
     const computeMs: number[] = [];
     const renderMs: number[] = [];
+    const redrawMs: number[] = [];
     try {
       await device.queue.onSubmittedWorkDone();
-      for (let f = 0; f < frames; f++) {
-        const t0 = performance.now();
-        this.run.step(this.state.stepsPerFrame);
-        await device.queue.onSubmittedWorkDone();
-        const t1 = performance.now();
-        this.view.render();
-        await device.queue.onSubmittedWorkDone();
-        computeMs.push(t1 - t0);
-        renderMs.push(performance.now() - t1);
+      this.draw(true);
+      await device.queue.onSubmittedWorkDone();
+      if (timer) {
+        for (let f = 0; f < frames; f++) {
+          await nextFrame();
+          timer.mark();
+          this.run.step(this.state.stepsPerFrame);
+          this.updateTrails();
+          timer.mark();
+          this.draw(false);
+          timer.mark();
+        }
+        for (let f = 0; f < frames; f++) {
+          await nextFrame();
+          timer.mark();
+          this.draw(true);
+          timer.mark();
+        }
+        const d = await timer.read();
+        for (let f = 0; f < frames; f++) {
+          computeMs.push(d[3 * f]);
+          renderMs.push(d[3 * f + 1]);
+          redrawMs.push(d[3 * frames + 2 * f]);
+        }
+      } else {
+        const timed = async (work: () => void) => {
+          await nextFrame();
+          const t0 = performance.now();
+          work();
+          await device.queue.onSubmittedWorkDone();
+          return performance.now() - t0;
+        };
+        for (let f = 0; f < frames; f++) {
+          computeMs.push(await timed(() => {
+            this.run!.step(this.state.stepsPerFrame);
+            this.updateTrails();
+          }));
+          renderMs.push(await timed(() => this.draw(false)));
+        }
+        for (let f = 0; f < frames; f++) redrawMs.push(await timed(() => this.draw(true)));
       }
     } finally {
+      timer?.destroy();
       this.benchmarking = false;
       this.playing = wasPlaying;
     }
-    return { computeMs, renderMs };
+    return { computeMs, renderMs, redrawMs, method: timer ? 'timestamp' : 'wait' };
   }
 
   /** While recording or snapshotting: the frame loop neither steps nor draws. */
@@ -485,7 +591,7 @@ export class Explorer {
     const device = this.handle?.device;
     if (!device || !this.run) throw new Error('stepExactly needs the WebGPU engine');
     this.run.step(k);
-    if (this.run.trails && this.trailLines) this.trailLines.update(this.run.trails.recorder.head, this.run.trails.recorder.filled);
+    this.updateTrails();
     await device.queue.onSubmittedWorkDone();
   }
 
@@ -502,7 +608,7 @@ export class Explorer {
       this.view.resize(width, height);
       this.offscreenSize = `${width}x${height}`;
     }
-    this.view.render();
+    this.draw(false);
     target.drawImage(this.canvas, 0, 0, width, height);
   }
 
@@ -521,6 +627,7 @@ export class Explorer {
   /** Linked views: highlight the particles of one bin of the live run (null: none). */
   highlight(h: { binning: { div: number; mod: number }; bin: number } | null): void {
     this.sprites?.setHighlight(h);
+    this.splat?.setHighlight(h);
     this.dirty = 8;
   }
 
@@ -560,6 +667,7 @@ export class Explorer {
     this.disposed = true;
     cancelAnimationFrame(this.raf);
     this.run?.dispose();
+    this.splat?.dispose();
     this.renderer.dispose();
   }
 }

@@ -38,6 +38,8 @@ export class GpuRun implements LiveRun {
   readonly n: number;
   private constructor(
     readonly engine: GpuEngine,
+    /** The GPU buffers behind pos, info and the trail ring (the compute-drawn particles read them). */
+    readonly buffers: { pos: GPUBuffer; info: GPUBuffer; ring: GPUBuffer | null },
     readonly pos: THREE.StorageInstancedBufferAttribute,
     readonly info: THREE.StorageInstancedBufferAttribute,
     private readonly renderer: THREE.WebGPURenderer,
@@ -59,14 +61,16 @@ export class GpuRun implements LiveRun {
     const info = sharedStorage(renderer, new Uint32Array(4 * n), 4);
     const engine = await GpuEngine.create(handle, setup, { pos: pos.buffer, info: info.buffer });
     let trails: TrailSet | null = null;
+    let ringBuffer: GPUBuffer | null = null;
     if ((opts.trails ?? 0) > 0) {
       const selected = trailSelection(n, opts.trails!);
       const len = opts.trailLength ?? 40;
       const ring = sharedStorage(renderer, new Float32Array(4 * selected.length * len), 4);
       const recorder = await TrailRecorder.create(handle, pos.buffer, ring.buffer, selected, len);
       trails = { ring: ring.attribute, recorder, selected };
+      ringBuffer = ring.buffer;
     }
-    return new GpuRun(engine, pos.attribute, info.attribute, renderer, opts.firstStep ?? 0, trails);
+    return new GpuRun(engine, { pos: pos.buffer, info: info.buffer, ring: ringBuffer }, pos.attribute, info.attribute, renderer, opts.firstStep ?? 0, trails);
   }
 
   get stepsDone(): number {

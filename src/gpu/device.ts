@@ -33,7 +33,10 @@ export async function requestDevice(gpu: GPU | undefined): Promise<DeviceHandle>
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new NoWebGPUError('WebGPU found no adapter (no GPU driver, or WebGPU disabled)');
   const l = adapter.limits;
+  // Optional: a compute pass drawing into a bgra8unorm canvas (render/splat.ts), GPU timing for the benchmark.
+  const wanted: GPUFeatureName[] = ['bgra8unorm-storage', 'timestamp-query'];
   const device = await adapter.requestDevice({
+    requiredFeatures: wanted.filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,

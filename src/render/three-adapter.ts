@@ -18,3 +18,38 @@ export function sharedStorage<T extends Float32Array | Uint32Array>(renderer: TH
   if (!buffer) throw new Error('three.js did not create a GPU buffer for the storage attribute (three version changed?)');
   return { attribute, buffer, array };
 }
+
+interface CanvasBackend {
+  context: GPUCanvasContext;
+  parameters: { alpha?: boolean };
+  utils: { getPreferredCanvasFormat(): GPUTextureFormat };
+}
+
+const canvasBackend = (renderer: THREE.WebGPURenderer) => (renderer as unknown as { backend: CanvasBackend }).backend;
+
+/**
+ * Re-configures the canvas three.js draws into so that compute passes can also write
+ * it (storage) and copy into it; returns its format. Call after renderer.init().
+ */
+export function configureCanvasForCompute(renderer: THREE.WebGPURenderer, device: GPUDevice): GPUTextureFormat {
+  const backend = canvasBackend(renderer);
+  const format = backend.utils.getPreferredCanvasFormat();
+  backend.context.configure({
+    device,
+    format,
+    usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING,
+    alphaMode: backend.parameters.alpha === false ? 'opaque' : 'premultiplied',
+  });
+  return format;
+}
+
+/** Re-applies configureCanvasForCompute if the canvas lost that configuration; call before drawing a frame. */
+export function keepCanvasForCompute(renderer: THREE.WebGPURenderer, device: GPUDevice): void {
+  const config = canvasBackend(renderer).context.getConfiguration();
+  if (!config || (config.usage & GPUTextureUsage.STORAGE_BINDING) === 0) configureCanvasForCompute(renderer, device);
+}
+
+/** The canvas's texture for this frame (the one three.js renders into in this task). */
+export function canvasTexture(renderer: THREE.WebGPURenderer): GPUTexture {
+  return canvasBackend(renderer).context.getCurrentTexture();
+}
