@@ -92,6 +92,9 @@ describe('explorer in headless Chromium with WebGPU', () => {
     expect(changedFraction(a, b)).toBeGreaterThan(0.001);
     await page.keyboard.press('Space'); // pause
     await framesPass(page);
+    // Under load the GPU may still be behind: let it finish the frames already queued.
+    await page.evaluate(() => (window as any).etascape.explorer.handle?.device.queue.onSubmittedWorkDone());
+    await framesPass(page);
     const s0 = await steps(page);
     // Frames already in flight may still reach the screen: wait until the picture settles.
     let c = await capture(page, VIEW);
