@@ -69,6 +69,8 @@ export class Explorer {
   private disposed = false;
   /** Frames still to draw though no step runs (after a change; three may compile pipelines late). */
   private dirty = 8;
+  /** Of those, frames whose surface image must be drawn again (not for a highlight). */
+  private surfaceDirty = 8;
   private recovering = false;
   private benchmarking = false;
   private adapterName = 'CPU (no WebGPU)';
@@ -223,7 +225,7 @@ export class Explorer {
   }
 
   private applyLook(): void {
-    this.dirty = 8;
+    this.dirty = this.surfaceDirty = 8;
     this.view.setTopDown(this.state.topDown);
     if (this.state.camera) this.view.setCamera(this.state.camera);
     this.sprites?.setSize(this.state.particleSize);
@@ -343,7 +345,7 @@ export class Explorer {
     const w = this.canvas.clientWidth || 1;
     const h = this.canvas.clientHeight || 1;
     this.view?.resize(w, h);
-    this.dirty = 8;
+    this.dirty = this.surfaceDirty = 8;
   }
 
   private loop = (): void => {
@@ -358,9 +360,10 @@ export class Explorer {
     // Draw only when something moved: particles stepped, the camera moved, or a setting changed.
     const cameraMoved = this.view.controls.update();
     if (k > 0 || cameraMoved || this.dirty > 0 || this.run.kind === 'cpu') {
-      const settingChanged = this.dirty > 0;
+      const surfaceChanged = this.surfaceDirty > 0;
       this.dirty = Math.max(0, this.dirty - 1);
-      this.draw(settingChanged);
+      this.surfaceDirty = Math.max(0, this.surfaceDirty - 1);
+      this.draw(surfaceChanged);
     }
     this.takeSnapshot();
     this.frameTimes.push(now);
@@ -486,7 +489,7 @@ export class Explorer {
 
   /** For tests and automation: the canvas's current picture is rendered. */
   renderNow(): void {
-    this.dirty = 8;
+    this.dirty = this.surfaceDirty = 8;
   }
 
   /**
@@ -628,7 +631,7 @@ export class Explorer {
   highlight(h: { binning: { div: number; mod: number }; bin: number } | null): void {
     this.sprites?.setHighlight(h);
     this.splat?.setHighlight(h);
-    this.dirty = 8;
+    this.dirty = 8; // particles only: the surface image stays
   }
 
   private probe: ProbeLine | null = null;
@@ -647,7 +650,7 @@ export class Explorer {
     this.clearProbe();
     this.probe = new ProbeLine(Float32Array.from(path), this.mesh.mapping);
     this.view.scene.add(this.probe.object);
-    this.dirty = 8;
+    this.dirty = this.surfaceDirty = 8;
     return { particle: particleAt(state, 0), curve: path.filter((_, k) => k % 3 === 2) };
   }
 
@@ -656,7 +659,7 @@ export class Explorer {
     this.view.scene.remove(this.probe.object);
     this.probe.dispose();
     this.probe = null;
-    this.dirty = 8;
+    this.dirty = this.surfaceDirty = 8;
   }
 
   simulateDeviceLoss(): void {

@@ -19,7 +19,8 @@ afterAll(async () => {
 });
 
 /** The part of the canvas clear of the panel, HUD and legend (viewport 960 x 540). */
-const VIEW = { x: 150, y: 110, width: 480, height: 330 };
+// (The HUD ends at y = 110: its width follows its text, e.g. steps/s falling to 0 after a pause.)
+const VIEW = { x: 150, y: 120, width: 480, height: 320 };
 
 interface Opened {
   page: Page;
