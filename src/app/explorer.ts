@@ -328,6 +328,10 @@ export class Explorer {
   }
 
   get steps(): number { return this.run?.stepsDone ?? 0; }
+  /** How particles are drawn: by compute over the cached surface (WebGPU), or as three.js sprites. */
+  get particleDrawing(): 'compute' | 'sprites' | null {
+    return this.splat ? 'compute' : this.sprites ? 'sprites' : null;
+  }
   /** Step of the state snapshot a device loss would resume from (null before the first). */
   get snapshotStep(): number | null { return this.snapshot?.steps ?? null; }
   get surface(): Surface | null { return this.setup?.surface ?? null; }

@@ -82,6 +82,8 @@ describe('explorer in headless Chromium with WebGPU', () => {
     const byStatus = await capture(page, VIEW);
     expect(changedFraction(byLr, byStatus)).toBeGreaterThan(0.003);
     expect(await page.locator('#hud').textContent()).toMatch(/10,000 particles on GPU/);
+    // SwiftShader's canvas is rgba8unorm: particles are drawn by compute, not as sprites.
+    expect(await page.evaluate(() => (window as any).etascape.explorer.particleDrawing)).toBe('compute');
     expect(problems).toEqual([]);
   });
 
@@ -215,6 +217,7 @@ describe('explorer without WebGPU', () => {
       const { page, problems } = await open(plain);
       await expect.poll(() => page.locator('#notice').textContent()).toMatch(/CPU reference engine in a Worker/);
       expect(await page.locator('#hud').textContent()).toMatch(/on CPU/);
+      expect(await page.evaluate(() => (window as any).etascape.explorer.particleDrawing)).toBe('sprites');
       const a = await capture(page, VIEW);
       const s0 = await steps(page);
       await expect.poll(() => steps(page), { timeout: 20_000 }).toBeGreaterThan(s0);
