@@ -131,7 +131,7 @@ await server.close();
 const fmt = (v: number, d = 1) => v.toFixed(d);
 console.log(`\netascape frame benchmark, 1280x720, ${STEPS_PER_FRAME} steps per frame (${adapter.split('\n')[1] ?? ''})`);
 console.log(`GPU time per frame (${rows[0]?.timing === 'timestamp' ? 'timestamp queries' : 'waiting for the queue'}): compute = ${STEPS_PER_FRAME} steps; render = particles drawn over the cached surface image; redraw = render when the surface must be drawn again (camera moving).`);
-console.log('The page fps is what headless Chromium shows: its compositing through software Vulkan caps it (a bare WebGPU canvas that only clears reaches ~10 fps there).');
+console.log('The page fps is what headless Chromium shows: its compositing through software Vulkan, not the GPU work, sets it (in one measurement a bare WebGPU canvas that only cleared reached ~10 fps with these flags, ~80 with --disable-gpu-vsync --disable-frame-rate-limit).');
 console.log('particles   compute ms   render ms   GPU fps   redraw ms   page fps   particle-steps/s   mapAsync/frame');
 for (const r of rows) {
   console.log(
