@@ -34,6 +34,8 @@ struct Params {
 @group(0) @binding(6) var frame: texture_storage_2d<FORMAT, write>;
 @group(0) @binding(7) var<storage, read> ring: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read> trail_colors: array<vec4<f32>>;
+// The minima's labels (premultiplied alpha), put back over whatever is drawn here.
+@group(0) @binding(9) var labels: texture_2d<f32>;
 
 const LOG_GAIN = 50.0;
 const HEIGHT_CLIP = 1.6;
@@ -139,6 +141,8 @@ fn blend(x: i32, y: i32, color: vec3<f32>, alpha: f32) {
   if (alpha < 1.0) {
     out = mix(textureLoad(background, vec2<i32>(x, y), 0).rgb, color, alpha);
   }
+  let label = textureLoad(labels, vec2<i32>(x, y), 0);
+  out = label.rgb + (1.0 - label.a) * out;
   textureStore(frame, vec2<i32>(x, y), vec4<f32>(out, 1.0));
 }
 

@@ -410,6 +410,9 @@ export class Explorer {
     const key = `${this.canvas.width}x${this.canvas.height} ${cam.matrixWorld.elements.join()} ${cam.projectionMatrix.elements.join()}`;
     const fresh = surfaceChanged || key !== this.backgroundKey || !this.splat.hasCache(this.canvas.width, this.canvas.height);
     if (fresh) {
+      // The labels alone first (kept to go over the particles), then the whole surface.
+      this.view.renderLabels();
+      this.splat.captureLabels(canvasTexture(this.renderer));
       this.view.render();
       this.backgroundKey = key;
     }

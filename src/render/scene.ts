@@ -28,6 +28,7 @@ export class SurfaceView {
 
   setSurface(mesh: MeshData, surface: Surface): void {
     this.surfaceGroup.clear();
+    this.labels = [];
     const geom = new THREE.BufferGeometry();
     geom.setAttribute('position', new THREE.BufferAttribute(mesh.positions, 3));
     geom.setAttribute('color', new THREE.BufferAttribute(mesh.colors, 3));
@@ -57,11 +58,14 @@ export class SurfaceView {
       const label = minimumLabel(m);
       label.position.set(X, Y + 0.09, Z);
       this.surfaceGroup.add(label);
+      this.labels.push(label);
     }
     this.mapping = mesh.mapping;
   }
 
   mapping: Mapping | null = null;
+  /** The minima's labels: drawn over the particles too (renderLabels). */
+  private labels: THREE.Object3D[] = [];
 
   /** The particles and, optionally, their trails. */
   setParticles(...objects: (THREE.Object3D | null)[]): void {
@@ -112,6 +116,23 @@ export class SurfaceView {
 
   render(): void {
     this.renderer.render(this.scene, this.camera);
+  }
+
+  /**
+   * Draws only the minima's labels, on a transparent background: the layer the
+   * compute-drawn particles put back on top of themselves.
+   */
+  renderLabels(): void {
+    const hidden = [...this.scene.children, ...this.surfaceGroup.children].filter((o) => o !== this.surfaceGroup && !this.labels.includes(o) && o.visible);
+    hidden.forEach((o) => (o.visible = false));
+    const background = this.scene.background;
+    this.scene.background = null;
+    try {
+      this.renderer.render(this.scene, this.camera);
+    } finally {
+      this.scene.background = background;
+      hidden.forEach((o) => (o.visible = true));
+    }
   }
 }
 

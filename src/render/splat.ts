@@ -36,6 +36,8 @@ export class ParticleSplat {
   private readonly ownRing: boolean;
   private keys: GPUBuffer | null = null;
   private cache: GPUTexture | null = null;
+  /** Labels drawn over the particles (premultiplied alpha; transparent until captured). */
+  private labels: GPUTexture | null = null;
   private readonly layout: GPUBindGroupLayout;
   private readonly pipelines: Record<'particles_splat' | 'particles_resolve' | 'trails_splat' | 'trails_resolve', GPUComputePipeline>;
   private readonly matrix = new Float32Array(16);
@@ -70,6 +72,7 @@ export class ParticleSplat {
         entry(6, { storageTexture: { access: 'write-only', format } }),
         entry(7, { buffer: { type: 'read-only-storage' } }),
         entry(8, { buffer: { type: 'read-only-storage' } }),
+        entry(9, { texture: { sampleType: 'float' } }),
       ],
     });
     const module = device.createShaderModule({ label: 'splat', code: splatWgsl.replace('FORMAT', format) });
@@ -107,6 +110,29 @@ export class ParticleSplat {
     return this.cache !== null && this.cache.width === width && this.cache.height === height;
   }
 
+  private allocate(w: number, h: number): void {
+    if (this.hasCache(w, h)) return;
+    const { device } = this;
+    this.cache?.destroy();
+    this.labels?.destroy();
+    this.keys?.destroy();
+    const image = (label: string) => device.createTexture({ label, size: [w, h], format: this.format, usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC });
+    this.cache = image('surface image');
+    this.labels = image('labels image');
+    this.keys = device.createBuffer({ label: 'splat keys', size: 4 * w * h, usage: GPUBufferUsage.STORAGE });
+  }
+
+  /**
+   * Keeps `source` (the canvas with only the labels drawn, on transparent black) as the
+   * layer drawn over particles and trails. Call before drawing the new surface image.
+   */
+  captureLabels(source: GPUTexture): void {
+    this.allocate(source.width, source.height);
+    const enc = this.device.createCommandEncoder({ label: 'labels' });
+    enc.copyTextureToTexture({ texture: source }, { texture: this.labels! }, [source.width, source.height]);
+    this.device.queue.submit([enc.finish()]);
+  }
+
   /**
    * Draws the particles into `target` (the canvas's current texture). With `freshBackground`
    * the target already holds a new surface image, which becomes the cache; otherwise the
@@ -117,12 +143,7 @@ export class ParticleSplat {
     const w = target.width;
     const h = target.height;
     if (!freshBackground && !this.hasCache(w, h)) throw new Error('the splat has no surface image of this size: draw the surface first');
-    if (!this.hasCache(w, h)) {
-      this.cache?.destroy();
-      this.keys?.destroy();
-      this.cache = device.createTexture({ label: 'surface image', size: [w, h], format: this.format, usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC });
-      this.keys = device.createBuffer({ label: 'splat keys', size: 4 * w * h, usage: GPUBufferUsage.STORAGE });
-    }
+    this.allocate(w, h);
     this.writeParams(camera, w, h);
     const bindGroup = device.createBindGroup({
       layout: this.layout,
@@ -136,6 +157,7 @@ export class ParticleSplat {
         { binding: 6, resource: target.createView() },
         { binding: 7, resource: { buffer: this.ringBuffer } },
         { binding: 8, resource: { buffer: this.trailColorBuffer } },
+        { binding: 9, resource: this.labels!.createView() },
       ],
     });
     const enc = device.createCommandEncoder({ label: 'splat' });
@@ -191,5 +213,6 @@ export class ParticleSplat {
     if (this.ownRing) this.ringBuffer.destroy();
     this.keys?.destroy();
     this.cache?.destroy();
+    this.labels?.destroy();
   }
 }

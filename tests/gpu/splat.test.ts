@@ -137,6 +137,41 @@ describe('particles drawn by compute (splat)', () => {
     splat.dispose();
   });
 
+  test('the labels layer goes over particles and trails, with its alpha', async () => {
+    // An opaque band, a half-transparent band (premultiplied) and nothing elsewhere.
+    const labels = new Uint8Array(4 * W * H);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        if (y >= 40 && y < 52) labels.set([250, 20, 20, 255], 4 * (y * W + x));
+        else if (y >= 70 && y < 84) labels.set([10, 60, 10, 128], 4 * (y * W + x));
+      }
+    }
+    const s = scene(10, 800, { trails: trails(11, 12, 6, 3, 6), labels });
+    const { device, splat } = await setup(s);
+    splat.captureLabels(target(device, labels));
+    const t = target(device, s.background);
+    splat.draw(t, camera(), true);
+    const gpu = await read(device, t);
+    const ref = splatReference(s);
+    const { differing, drawn } = compare(gpu, ref, s.background);
+    expect(drawn).toBeGreaterThan(2000);
+    expect(differing / drawn).toBeLessThan(0.01);
+    // Where particles were drawn inside the opaque band, the label colour shows.
+    const without = splatReference({ ...s, labels: undefined });
+    let covered = 0;
+    for (let y = 40; y < 52; y++) {
+      for (let x = 0; x < W; x++) {
+        const k = 4 * (y * W + x);
+        if (without[k] !== s.background[k] || without[k + 1] !== s.background[k + 1]) {
+          covered++;
+          expect([gpu[k], gpu[k + 1], gpu[k + 2]]).toEqual([250, 20, 20]);
+        }
+      }
+    }
+    expect(covered).toBeGreaterThan(50);
+    splat.dispose();
+  });
+
   test('highlighted particles are drawn over the others, faded ones under', async () => {
     // Two particles at the same point: the later index is on top unless the earlier is highlighted.
     const s = scene(6, 2);

@@ -23,6 +23,8 @@ export interface SplatScene {
   trails: { ring: Float32Array; colors: Float32Array; count: number; len: number; head: number; filled: number } | null;
   /** rgba8, row-major. */
   background: Uint8Array;
+  /** The labels layer (rgba8, premultiplied), put over what the splat draws; none if absent. */
+  labels?: Uint8Array;
 }
 
 const mix = (a: number, b: number, t: number) => a + (b - a) * t;
@@ -117,10 +119,14 @@ export function splatReference(s: SplatScene): Uint8Array {
     if (owner[k] < 0) continue;
     const [r, g, b, a] = paint[owner[k]](k % W, Math.floor(k / W));
     const bg = s.background.subarray(4 * k, 4 * k + 3);
-    const blend = (fg: number, back: number) => Math.round(255 * (a < 1 ? mix(back / 255, fg, a) : fg));
-    out[4 * k] = blend(r, bg[0]);
-    out[4 * k + 1] = blend(g, bg[1]);
-    out[4 * k + 2] = blend(b, bg[2]);
+    const la = s.labels ? s.labels[4 * k + 3] / 255 : 0;
+    const blend = (fg: number, back: number, c: number) => {
+      const drawn = a < 1 ? mix(back / 255, fg, a) : fg;
+      return Math.round(255 * ((s.labels ? s.labels[4 * k + c] / 255 : 0) + (1 - la) * drawn));
+    };
+    out[4 * k] = blend(r, bg[0], 0);
+    out[4 * k + 1] = blend(g, bg[1], 1);
+    out[4 * k + 2] = blend(b, bg[2], 2);
     out[4 * k + 3] = 255;
   }
   return out;
