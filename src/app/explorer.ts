@@ -12,7 +12,7 @@ import { level, type Mapping } from '../render/mapping';
 import { ParticleSprites } from '../render/particles';
 import { ProbeLine } from '../render/probe';
 import { ParticleSplat, splatFormatSupported } from '../render/splat';
-import { canvasTexture, configureCanvasForCompute, keepCanvasForCompute } from '../render/three-adapter';
+import { canvasFormat, canvasTexture, configureCanvasForCompute, keepCanvasForCompute } from '../render/three-adapter';
 import { TrailLines } from '../render/trails';
 import { SurfaceView } from '../render/scene';
 import { adaptiveGrid, buildMesh, type MeshData } from '../render/surface-mesh';
@@ -133,8 +133,11 @@ export class Explorer {
     await this.renderer.init();
     this.splatFormat = null;
     if (this.handle) {
-      const format = configureCanvasForCompute(this.renderer, this.handle.device);
-      if (splatFormatSupported(this.handle.device, format)) this.splatFormat = format;
+      const format = canvasFormat(this.renderer);
+      if (splatFormatSupported(this.handle.device, format)) {
+        configureCanvasForCompute(this.renderer, this.handle.device);
+        this.splatFormat = format;
+      }
     }
     this.backgroundKey = '';
     const old = this.view;

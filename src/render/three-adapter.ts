@@ -27,20 +27,25 @@ interface CanvasBackend {
 
 const canvasBackend = (renderer: THREE.WebGPURenderer) => (renderer as unknown as { backend: CanvasBackend }).backend;
 
+/** The format of the canvas three.js draws into. */
+export function canvasFormat(renderer: THREE.WebGPURenderer): GPUTextureFormat {
+  return canvasBackend(renderer).utils.getPreferredCanvasFormat();
+}
+
 /**
  * Re-configures the canvas three.js draws into so that compute passes can also write
- * it (storage) and copy into it; returns its format. Call after renderer.init().
+ * it (storage) and copy into it. Call after renderer.init(), and only for a format the
+ * device can store to (render/splat.ts splatFormatSupported).
  */
-export function configureCanvasForCompute(renderer: THREE.WebGPURenderer, device: GPUDevice): GPUTextureFormat {
+export function configureCanvasForCompute(renderer: THREE.WebGPURenderer, device: GPUDevice): void {
   const backend = canvasBackend(renderer);
-  const format = backend.utils.getPreferredCanvasFormat();
+  const format = canvasFormat(renderer);
   backend.context.configure({
     device,
     format,
     usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING,
     alphaMode: backend.parameters.alpha === false ? 'opaque' : 'premultiplied',
   });
-  return format;
 }
 
 /** Re-applies configureCanvasForCompute if the canvas lost that configuration; call before drawing a frame. */
