@@ -146,9 +146,9 @@ fn blend(x: i32, y: i32, color: vec3<f32>, alpha: f32) {
   textureStore(frame, vec2<i32>(x, y), vec4<f32>(out, 1.0));
 }
 
-@compute @workgroup_size(64)
-fn particles_splat(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
+// One walk over a particle's disc for both passes, so the resolve visits exactly the
+// pixels, with exactly the keys, that the splat did.
+fn particle_pass(i: u32, resolve: bool) {
   if (i >= P.counts.x) { return; }
   let d = disc(i);
   if (!d.visible) { return; }
@@ -157,32 +157,29 @@ fn particles_splat(@builtin(global_invocation_id) gid: vec3<u32>) {
     let span = row_span(d, b, y);
     for (var x = span.x; x <= span.y; x++) {
       let cov = coverage(d, x, y);
+      if (cov <= 0.0) { continue; }
       let k = pixel(x, y);
       let key = particle_key(d, i, cov);
       // A plain load first: where particles pile up, most pixels already hold a larger key.
-      if (cov > 0.0 && atomicLoad(&keys[k]) < key) { atomicMax(&keys[k], key); }
-    }
-  }
-}
-
-@compute @workgroup_size(64)
-fn particles_resolve(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= P.counts.x) { return; }
-  let d = disc(i);
-  if (!d.visible) { return; }
-  let b = bounds(d);
-  for (var y = b.z; y <= b.w; y++) {
-    let span = row_span(d, b, y);
-    for (var x = span.x; x <= span.y; x++) {
-      let cov = coverage(d, x, y);
-      let k = pixel(x, y);
-      if (cov > 0.0 && atomicLoad(&keys[k]) == particle_key(d, i, cov)) {
+      let held = atomicLoad(&keys[k]);
+      if (!resolve) {
+        if (held < key) { atomicMax(&keys[k], key); }
+      } else if (held == key) {
         atomicStore(&keys[k], 0u);
         blend(x, y, d.color, cov * d.opacity);
       }
     }
   }
+}
+
+@compute @workgroup_size(64)
+fn particles_splat(@builtin(global_invocation_id) gid: vec3<u32>) {
+  particle_pass(gid.x, false);
+}
+
+@compute @workgroup_size(64)
+fn particles_resolve(@builtin(global_invocation_id) gid: vec3<u32>) {
+  particle_pass(gid.x, true);
 }
 
 // Trail segment s (0 newest) of trail t: its two ends, or nothing when not yet recorded.
@@ -230,22 +227,8 @@ fn inside(p: vec2<i32>) -> bool {
   return p.x >= 0 && p.y >= 0 && p.x < i32(P.view.x) && p.y < i32(P.view.y);
 }
 
-@compute @workgroup_size(64)
-fn trails_splat(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.x;
-  if (j >= P.trails.x * (P.trails.y - 1u)) { return; }
-  let s = segment(j);
-  if (!s.visible) { return; }
-  let n = segment_steps(s);
-  for (var k = 0; k <= n; k++) {
-    let p = segment_pixel(s, k, n);
-    if (inside(p) && atomicLoad(&keys[pixel(p.x, p.y)]) < s.key) { atomicMax(&keys[pixel(p.x, p.y)], s.key); }
-  }
-}
-
-@compute @workgroup_size(64)
-fn trails_resolve(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.x;
+// One walk along a trail segment for both passes (as particle_pass).
+fn trail_pass(j: u32, resolve: bool) {
   if (j >= P.trails.x * (P.trails.y - 1u)) { return; }
   let s = segment(j);
   if (!s.visible) { return; }
@@ -255,9 +238,22 @@ fn trails_resolve(@builtin(global_invocation_id) gid: vec3<u32>) {
     let p = segment_pixel(s, k, n);
     if (!inside(p)) { continue; }
     let px = pixel(p.x, p.y);
-    if (atomicLoad(&keys[px]) == s.key) {
+    let held = atomicLoad(&keys[px]);
+    if (!resolve) {
+      if (held < s.key) { atomicMax(&keys[px], s.key); }
+    } else if (held == s.key) {
       atomicStore(&keys[px], 0u);
       blend(p.x, p.y, color, s.alpha);
     }
   }
+}
+
+@compute @workgroup_size(64)
+fn trails_splat(@builtin(global_invocation_id) gid: vec3<u32>) {
+  trail_pass(gid.x, false);
+}
+
+@compute @workgroup_size(64)
+fn trails_resolve(@builtin(global_invocation_id) gid: vec3<u32>) {
+  trail_pass(gid.x, true);
 }

@@ -48,7 +48,11 @@ export function configureCanvasForCompute(renderer: THREE.WebGPURenderer, device
   });
 }
 
-/** Re-applies configureCanvasForCompute if the canvas lost that configuration; call before drawing a frame. */
+/**
+ * Re-applies configureCanvasForCompute if the canvas lost it: three.js forgets its
+ * canvas context on every resize and configures it again with its own usage. Call
+ * before drawing a frame.
+ */
 export function keepCanvasForCompute(renderer: THREE.WebGPURenderer, device: GPUDevice): void {
   const config = canvasBackend(renderer).context.getConfiguration();
   if (!config || (config.usage & GPUTextureUsage.STORAGE_BINDING) === 0) configureCanvasForCompute(renderer, device);
