@@ -2,8 +2,8 @@
 
 import { CpuEngine } from '../core/engine/cpu';
 import type { ParticleState } from '../core/particles';
-import { buildRun, runConfig } from './setup';
-import type { ExplorerState } from './state';
+import { buildRun, runConfig } from '../model/setup';
+import type { ExplorerState } from '../model/state';
 
 export type WorkerRequest = { kind: 'init'; state: ExplorerState; n: number; snapshot?: ParticleState } | { kind: 'step'; steps: number };
 export type WorkerReply = { kind: 'state'; state: ParticleState } | { kind: 'error'; message: string };

@@ -8,7 +8,7 @@ import { particleAt, type ParticleState, type ParticleView, type RunConfig } fro
 import type { Surface } from '../core/surfaces';
 import { requestDevice, type DeviceHandle } from '../gpu/device';
 import { GpuTimer } from '../gpu/timing';
-import { level, type Mapping } from '../render/mapping';
+import { level, type Mapping } from '../display/mapping';
 import { ParticleSprites } from '../render/particles';
 import { ProbeLine } from '../render/probe';
 import { ParticleSplat, splatFormatSupported } from '../render/splat';
@@ -17,8 +17,8 @@ import { TrailLines } from '../render/trails';
 import { SurfaceView } from '../render/scene';
 import { adaptiveGrid, buildMesh, type MeshData } from '../render/surface-mesh';
 import { GpuRun, WorkerRun, type LiveRun } from './runs';
-import { buildRun, particleColors, runConfig, type RunSetup } from './setup';
-import { MAX_FALLBACK_PARTICLES, type ExplorerState } from './state';
+import { buildRun, particleColors, runConfig, type RunSetup } from '../model/setup';
+import { MAX_FALLBACK_PARTICLES, type ExplorerState } from '../model/state';
 
 export interface ExplorerEvents {
   notice(text: string | null): void;

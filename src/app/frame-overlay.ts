@@ -1,8 +1,8 @@
 // What a recorded frame or snapshot shows over the 3-D view: the annotations of the page
 // (drawAnnotations: title, formula, step counter, eta legend), scaled to the output size.
 
-import { annotationScale, drawAnnotations, type AnnotationContext, type AnnotationInput } from '../views/annotations';
-import { formatNumber } from '../views/ticks';
+import { annotationScale, drawAnnotations, type AnnotationContext, type AnnotationInput } from '../display/annotations';
+import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
 
 /** Annotations of the explorer's state where no scene provides them. */

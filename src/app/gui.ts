@@ -7,11 +7,11 @@ import {
   exampleSchedule, findSchedule, formatSchedule, parseScheduleList, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, scheduleText, type ScheduleSpec, type ScheduleValue,
 } from '../core/schedules';
 import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS } from '../core/surfaces';
-import { COLORMAPS } from '../render/colormaps';
+import { COLORMAPS } from '../display/colormaps';
 import type { Explorer } from './explorer';
-import { COLOR_BY, LAYOUTS, type ExplorerState } from './state';
-import { SCENES } from './scenes';
-import { VIEW_NAMES, VIEW_TITLES, type ViewName } from '../views/dock';
+import { COLOR_BY, LAYOUTS, type ExplorerState } from '../model/state';
+import { SCENES } from '../model/scenes';
+import { VIEW_NAMES, VIEW_TITLES, type ViewName } from '../model/views';
 
 /** What the Share folder does (the page provides it: downloads, the location). */
 export interface ShareActions {

@@ -1,11 +1,11 @@
 // Lectures in the page: loading scenes, the annotation overlay (title, formula, step,
 // legend), presentation mode, and the automation calls window.etascape offers for them.
 
-import { annotationScale, drawAnnotations, type AnnotationInput, type AnnotationLayout } from '../views/annotations';
-import { formatNumber } from '../views/ticks';
+import { annotationScale, drawAnnotations, type AnnotationInput, type AnnotationLayout } from '../display/annotations';
+import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
-import { findScene, sceneState, SCENES, type Scene } from './scenes';
-import { parseState, type ExplorerState } from './state';
+import { findScene, sceneState, SCENES, type Scene } from '../model/scenes';
+import { parseState, type ExplorerState } from '../model/state';
 
 /** How much larger the annotations are in presentation mode. */
 export const PRESENTATION_SCALE = 1.75;

@@ -10,7 +10,7 @@ import type { Surface } from '../core/surfaces';
 import { HistoryRecorder } from '../gpu/history';
 import { GpuReducer } from '../gpu/reduce';
 import { GpuRun, type LiveRun } from './runs';
-import type { RunSetup } from './setup';
+import type { RunSetup } from '../model/setup';
 import type { LrBins } from './view-data';
 
 export const HISTORY_CAPACITY = 2048;

@@ -4,12 +4,12 @@
 import { openCpuRun, runLrRangeTest } from '../core/analysis/lr-range-test';
 import { openGpuRun } from '../gpu/lr-finder';
 import type { LrFinderCurve } from '../views/lr-finder-view';
-import { formatNumber } from '../views/ticks';
+import { formatNumber } from '../display/ticks';
 import type { LiveRun } from './runs';
-import type { RunSetup } from './setup';
-import { runConfig } from './setup';
+import type { RunSetup } from '../model/setup';
+import { runConfig } from '../model/setup';
 import type { DeviceHandle } from '../gpu/device';
-import type { ExplorerState } from './state';
+import type { ExplorerState } from '../model/state';
 
 /** The range test spans the particles' lr range widened (a decade up, two down). */
 export function rangeTestBounds(state: ExplorerState): { lrMin: number; lrMax: number } {

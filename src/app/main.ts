@@ -1,15 +1,15 @@
 // The page: builds the explorer, the panel and the overlays, and wires keys and clicks.
 
 import { Explorer, type FrameStats } from './explorer';
-import { decodeHash, encodeHash, exportJson, importJson, type Loaded } from './share';
+import { decodeHash, encodeHash, exportJson, importJson, type Loaded } from '../model/share';
 import { ControlPanel } from './gui';
 import { renderHud, renderInspect, renderLegend, renderNotice } from './overlay';
-import { buildRun } from './setup';
-import { DEFAULT_STATE } from './state';
+import { buildRun } from '../model/setup';
+import { DEFAULT_STATE } from '../model/state';
 import { LrPreview } from '../views/lr-preview';
 import { ViewDriver } from './view-driver';
 import { Lecture, lectureKeys } from './lecture';
-import { SCENES } from './scenes';
+import { SCENES } from '../model/scenes';
 import type { RecordOptions, SnapshotOptions } from './recorder';
 import { hashPixels } from './pixel-hash';
 import { RecordPanel } from './record-panel';

@@ -1,7 +1,7 @@
 // HUD, colour legend, notices and the inspect box: plain DOM over the canvas.
 
-import { formatNumber, logTicks } from '../views/ticks';
-import { colormap, type ColormapName } from '../render/colormaps';
+import { formatNumber, logTicks } from '../display/ticks';
+import { colormap, type ColormapName } from '../display/colormaps';
 import type { ParticleView } from '../core/particles';
 import type { FrameStats } from './explorer';
 

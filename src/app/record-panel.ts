@@ -5,9 +5,9 @@
 
 import type GUI from 'lil-gui';
 import type { Controller } from 'lil-gui';
-import type { AnnotationInput } from '../views/annotations';
+import type { AnnotationInput } from '../display/annotations';
 import type { Explorer } from './explorer';
-import { FORMAT_CODECS, parseResolution, RECORD_FORMATS, RECORD_FPS, RESOLUTIONS, type RecordFormat } from './record-options';
+import { FORMAT_CODECS, parseResolution, RECORD_FORMATS, RECORD_FPS, RESOLUTIONS, type RecordFormat } from '../model/record-options';
 import type { PositionedWriter, RecordProgress } from './recorder';
 
 /** The recorder (and mediabunny) load when first needed. */

@@ -8,9 +8,9 @@ import {
   canEncodeVideo, Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, VideoSampleSource, WebMOutputFormat, type StreamTargetChunk,
 } from 'mediabunny';
 import type { Explorer } from './explorer';
-import type { AnnotationInput } from '../views/annotations';
+import type { AnnotationInput } from '../display/annotations';
 import { drawFrameOverlay, stateAnnotations } from './frame-overlay';
-import { checkSize, FORMAT_CODECS, planRecording, RECORD_FORMATS, type RecordFormat, type RecordRequest } from './record-options';
+import { checkSize, FORMAT_CODECS, planRecording, RECORD_FORMATS, type RecordFormat, type RecordRequest } from '../model/record-options';
 
 export interface RecordProgress {
   /** Frames encoded so far, of `frames`. */

@@ -6,21 +6,22 @@
 
 import { particleHistory, type HistoryData } from '../core/analysis/history';
 import type { ParticleView } from '../core/particles';
-import { basinLegend, outcomeLegend, type MapAxis } from '../views/map-figure';
+import { basinLegend, outcomeLegend, type MapAxis } from '../display/map-figure';
 import { MapRunner, type MapImage, type ProductLayout } from '../gpu/map-runner';
 import { BifurcationRunner } from '../gpu/bifurcation-runner';
 import { runBackend } from '../gpu/device';
 import { densityImage, densityLegend, valueAxis } from '../views/bifurcation-view';
-import { ViewDock, type ViewName } from '../views/dock';
+import { ViewDock } from '../views/dock';
+import type { ViewName } from '../model/views';
 import { FigureView } from '../views/figure-view';
 import { LrFinderView } from '../views/lr-finder-view';
 import { SweepView } from '../views/sweep-view';
 import { LossCurvesView, SharpnessView, lossChartData, sharpnessChartData, type BinSample, type ParticleTrace } from '../views/traces-view';
-import { formatNumber } from '../views/ticks';
+import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
 import { LiveAnalysis, StaleRun } from './live-analysis';
-import { optimizerFor, runConfig } from './setup';
-import type { ExplorerState } from './state';
+import { optimizerFor, runConfig } from '../model/setup';
+import type { ExplorerState } from '../model/state';
 import { binRepresentative, lossHistogram, lrBins, nearestBin, parseLrList, shownBins, sweepStats } from './view-data';
 import { runLrFinder } from './lr-finder-job';
 

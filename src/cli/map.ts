@@ -12,7 +12,7 @@ import { ScheduleError, type ScheduleDef } from '../core/schedules';
 import type { Surface } from '../core/surfaces';
 import { runBackend, type DeviceHandle } from '../gpu/device';
 import { MapRunner, type ProductLayout } from '../gpu/map-runner';
-import { basinLegend, drawMapFigure, mapFigureGeometry, outcomeLegend, type Context2D, type ScratchCanvas } from '../views/map-figure';
+import { basinLegend, drawMapFigure, mapFigureGeometry, outcomeLegend, type Context2D, type ScratchCanvas } from '../display/map-figure';
 import { formatFlags, parseFlags, parseNumber, UsageError, type FlagSpec } from './args';
 import {
   checkGpuCapacity, configFlags, csvField, csvNumber, describeExtras, fmt, givenHyper, hyperFlags, loadConfig, loadEngineKind, loadSchedule, loadStart,

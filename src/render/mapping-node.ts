@@ -3,7 +3,7 @@
 
 import type { Node } from 'three/webgpu';
 import { float, log, max, min, mix, uniform, vec3 } from 'three/tsl';
-import { HEIGHT_CLIP, LOG_GAIN, type Mapping } from './mapping';
+import { HEIGHT_CLIP, LOG_GAIN, type Mapping } from '../display/mapping';
 
 type FloatNode = Node<'float'>;
 

@@ -4,7 +4,7 @@
 
 import * as THREE from 'three/webgpu';
 import { float, instanceIndex, length, mix, select, smoothstep, storage, uniform, uv, vec3 } from 'three/tsl';
-import type { Mapping } from './mapping';
+import type { Mapping } from '../display/mapping';
 import { MappingNodes } from './mapping-node';
 
 export interface ParticleBuffers {

@@ -2,7 +2,7 @@
 // trajectory computed by the CPU reference and drawn as a bright polyline with a head.
 
 import * as THREE from 'three/webgpu';
-import { toWorld, type Mapping } from './mapping';
+import { toWorld, type Mapping } from '../display/mapping';
 
 export class ProbeLine {
   readonly object = new THREE.Group();

@@ -3,8 +3,8 @@
 import * as THREE from 'three/webgpu';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import type { Minimum, Surface } from '../core/surfaces';
-import { formatNumber } from '../views/ticks';
-import { toWorld, type Mapping } from './mapping';
+import { formatNumber } from '../display/ticks';
+import { toWorld, type Mapping } from '../display/mapping';
 import type { MeshData } from './surface-mesh';
 
 export class SurfaceView {

@@ -6,7 +6,7 @@
 
 import type * as THREE from 'three/webgpu';
 import splatWgsl from '../../shaders/splat.wgsl?raw';
-import type { Mapping } from './mapping';
+import type { Mapping } from '../display/mapping';
 
 /** Formats a compute pass can write into a canvas of: rgba8unorm always, bgra8unorm with its feature. */
 export function splatFormatSupported(device: GPUDevice, format: GPUTextureFormat): boolean {

@@ -3,8 +3,8 @@
 
 import { Evaluator } from '../core/expr/program';
 import type { Surface } from '../core/surfaces';
-import { colormap, type ColormapName } from './colormaps';
-import { level, mappingFor, toWorld, type Mapping } from './mapping';
+import { colormap, type ColormapName } from '../display/colormaps';
+import { level, mappingFor, toWorld, type Mapping } from '../display/mapping';
 
 export interface SurfaceGrid {
   res: number;

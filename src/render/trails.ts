@@ -4,7 +4,7 @@
 
 import * as THREE from 'three/webgpu';
 import { float, select, storage, uniform, vertexIndex } from 'three/tsl';
-import type { Mapping } from './mapping';
+import type { Mapping } from '../display/mapping';
 import { MappingNodes } from './mapping-node';
 
 export class TrailLines {

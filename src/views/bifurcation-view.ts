@@ -2,8 +2,8 @@
 // density image (lr bins across, value buckets up), on the map figure's axes.
 
 import { packRgba } from '../core/analysis/map';
-import { colormap } from '../render/colormaps';
-import type { MapAxis, LegendItem } from './map-figure';
+import { colormap } from '../display/colormaps';
+import type { MapAxis, LegendItem } from '../display/map-figure';
 
 export interface DensityInput {
   bins: number;

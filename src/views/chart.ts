@@ -3,7 +3,7 @@
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { formatNumber } from './ticks';
+import { formatNumber } from '../display/ticks';
 
 export interface ChartSeries {
   label: string;

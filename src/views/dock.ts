@@ -1,18 +1,7 @@
 // The views dock: panels beside the 3-D scene, one per open view, each with a title,
 // a slot for its own controls, a body and a close button.
 
-export const VIEW_NAMES = ['loss', 'sweep', 'bifurcation', 'map', 'basins', 'lrfinder', 'sharpness'] as const;
-export type ViewName = (typeof VIEW_NAMES)[number];
-
-export const VIEW_TITLES: Record<ViewName, string> = {
-  loss: 'Loss curves',
-  sweep: 'η sweep: final loss and outcome',
-  bifurcation: 'Bifurcation diagram',
-  map: 'Hyperparameter map',
-  basins: 'Basins of attraction',
-  lrfinder: 'LR finder (range test)',
-  sharpness: 'Sharpness trace (edge of stability)',
-};
+import { VIEW_TITLES, type ViewName } from '../model/views';
 
 export interface ViewPanel {
   name: ViewName;

@@ -5,7 +5,7 @@ import { unpackRgba } from '../core/analysis/map';
 import { axisValue } from '../core/layouts';
 import type { ChartData, LineChart } from './chart';
 import type { ViewPanel } from './dock';
-import type { MapAxis } from './map-figure';
+import type { MapAxis } from '../display/map-figure';
 import { csvField } from '../core/csv';
 
 const BACKGROUND = '#0f1117';

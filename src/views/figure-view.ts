@@ -4,7 +4,7 @@
 
 import type { ViewPanel } from './dock';
 import { canvasPng, exportButtons, figureCsv } from './export';
-import { drawMapFigure, mapFigureGeometry, pixelAt, windowFromDrag, type MapAxis, type MapFigureGeometry, type MapFigureInput, type MapPixel, type MapWindow } from './map-figure';
+import { drawMapFigure, mapFigureGeometry, pixelAt, windowFromDrag, type MapAxis, type MapFigureGeometry, type MapFigureInput, type MapPixel, type MapWindow } from '../display/map-figure';
 
 /** The page's panels are narrow: a slimmer legend than the CLI's figures. */
 const PANEL_LEGEND_WIDTH = 160;

@@ -4,7 +4,7 @@
 import { type ChartData } from './chart';
 import { ChartView } from './chart-view';
 import type { ViewPanel } from './dock';
-import { formatNumber } from './ticks';
+import { formatNumber } from '../display/ticks';
 
 export interface LrFinderCurve {
   lr: number[];

@@ -5,7 +5,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { compileSchedule, previewSteps, resolveSchedule, scheduleValues, usesBaseLr } from '../core/schedules';
-import { formatNumber } from './ticks';
+import { formatNumber } from '../display/ticks';
 
 export interface PreviewInput {
   schedule: string;

@@ -6,7 +6,7 @@ import type { Minimum } from '../core/surfaces';
 import { type ChartData } from './chart';
 import { ChartView } from './chart-view';
 import type { ViewPanel } from './dock';
-import { formatNumber } from './ticks';
+import { formatNumber } from '../display/ticks';
 
 /** Per lr bin (bins ordered by lr). */
 export interface SweepStats {

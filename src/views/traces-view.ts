@@ -1,11 +1,11 @@
 // Line views over steps: loss curves (per lr bin: median and q10-q90 band; and single
 // particles) and the sharpness trace against each particle's 2/eta line.
 
-import { colormap, type ColormapName } from '../render/colormaps';
+import { colormap, type ColormapName } from '../display/colormaps';
 import { type ChartData, type ChartSeries } from './chart';
 import { ChartView } from './chart-view';
 import type { ViewPanel } from './dock';
-import { formatNumber } from './ticks';
+import { formatNumber } from '../display/ticks';
 
 /** One sample of the per-bin loss quantiles, taken at `step`. */
 export interface BinSample {

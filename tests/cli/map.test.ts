@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { BASIN_DIVERGED, BASIN_OTHER, BASIN_PALETTE, BASIN_RUNNING, CONVERGED_LUT, DIVERGED_LUT, RUNNING_LUT, stepBucket, unpackRgba } from '../../src/core/analysis/map';
 import { axisValue } from '../../src/core/layouts';
-import { mapFigureGeometry, type MapAxis } from '../../src/views/map-figure';
+import { mapFigureGeometry, type MapAxis } from '../../src/display/map-figure';
 import { cli, ok, tempDir } from './cli';
 
 const W = 640;

@@ -4,9 +4,9 @@
 
 import { describe, expect, test } from 'vitest';
 import { runLrFinder } from '../../src/app/lr-finder-job';
-import { sceneState } from '../../src/app/scenes';
-import { buildRun, runConfig } from '../../src/app/setup';
-import type { ExplorerState } from '../../src/app/state';
+import { sceneState } from '../../src/model/scenes';
+import { buildRun, runConfig } from '../../src/model/setup';
+import type { ExplorerState } from '../../src/model/state';
 import { particleSharpness } from '../../src/core/analysis/bins';
 import { boundaryAlong } from '../../src/core/analysis/map';
 import { CpuEngine } from '../../src/core/engine/cpu';

@@ -5,7 +5,7 @@
 import * as THREE from 'three';
 import { describe, expect, test } from 'vitest';
 import { uniform01 } from '../../src/core/random';
-import type { Mapping } from '../../src/render/mapping';
+import type { Mapping } from '../../src/display/mapping';
 import { ParticleSplat } from '../../src/render/splat';
 import { gpuDevice } from '../helpers/gpu';
 import { splatReference, type SplatScene } from '../helpers/splat-reference';

@@ -3,7 +3,7 @@
 // blended over the background. Differences with the GPU are float32 rounding at disc
 // rims and line steps only.
 
-import { level, type Mapping } from '../../src/render/mapping';
+import { level, type Mapping } from '../../src/display/mapping';
 
 export interface SplatScene {
   width: number;

@@ -3,8 +3,8 @@
 
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, test } from 'vitest';
-import { annotationScale, drawAnnotations, STATUS_COLORS, type AnnotationInput, type Box } from '../../src/views/annotations';
-import { colormap } from '../../src/render/colormaps';
+import { annotationScale, drawAnnotations, STATUS_COLORS, type AnnotationInput, type Box } from '../../src/display/annotations';
+import { colormap } from '../../src/display/colormaps';
 
 const input: AnnotationInput = {
   title: 'The stability limit', formula: 'η < 2/λ_max', step: 1200,

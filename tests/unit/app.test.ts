@@ -3,16 +3,16 @@
 // and snapshot / restore of a run.
 
 import { describe, expect, test } from 'vitest';
-import { buildRun, layoutFor, particleColors, runConfig } from '../../src/app/setup';
+import { buildRun, layoutFor, particleColors, runConfig } from '../../src/model/setup';
 import { previewData } from '../../src/views/lr-preview';
-import { DEFAULT_STATE, parseState, type ExplorerState } from '../../src/app/state';
+import { DEFAULT_STATE, parseState, type ExplorerState } from '../../src/model/state';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { DEFAULT_RUN_CONFIG } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
-import { colormap } from '../../src/render/colormaps';
-import { HEIGHT_CLIP, level, mappingFor, toWorld } from '../../src/render/mapping';
+import { colormap } from '../../src/display/colormaps';
+import { HEIGHT_CLIP, level, mappingFor, toWorld } from '../../src/display/mapping';
 import { adaptiveGrid, buildMesh, sampleGrid } from '../../src/render/surface-mesh';
-import { formatNumber, linearTicks, logTicks } from '../../src/views/ticks';
+import { formatNumber, linearTicks, logTicks } from '../../src/display/ticks';
 
 const state = (c: Partial<ExplorerState> = {}): ExplorerState => ({ ...DEFAULT_STATE, ...c });
 
@@ -170,7 +170,7 @@ describe('minimum labels', () => {
 
 describe('clipping in the explorer state', () => {
   test('clipNorm and clipValue reach the engines config; negative values are rejected', async () => {
-    const { runConfig } = await import('../../src/app/setup');
+    const { runConfig } = await import('../../src/model/setup');
     expect(runConfig(state({ clipNorm: 1.5, clipValue: 0.2 }))).toMatchObject({ clipNorm: 1.5, clipValue: 0.2, gtol: DEFAULT_RUN_CONFIG.gtol });
     expect(runConfig(DEFAULT_STATE)).toMatchObject({ clipNorm: 0, clipValue: 0 });
     const r = parseState({ ...DEFAULT_STATE, clipNorm: -1 });

@@ -10,7 +10,7 @@ import { axisValue } from '../../src/core/layouts';
 import { NO_MINIMUM, Status } from '../../src/core/particles';
 import {
   axisFraction, axisValueAt, basinLegend, drawMapFigure, flippedRows, mapFigureGeometry, outcomeLegend, pixelAt, windowFromDrag, type Context2D, type MapAxis,
-} from '../../src/views/map-figure';
+} from '../../src/display/map-figure';
 
 const outcome: MapColorOptions = { coloring: 'outcome', steps: 1000, floor: 0 };
 const basin: MapColorOptions = { ...outcome, coloring: 'basin' };

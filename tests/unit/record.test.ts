@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parseResolution, planRecording, RecordOptionError } from '../../src/app/record-options';
+import { parseResolution, planRecording, RecordOptionError } from '../../src/model/record-options';
 import { formatDuration } from '../../src/app/record-panel';
 import { BlobChunks } from '../../src/app/recorder';
 import { chartCsv, figureCsv } from '../../src/views/export';

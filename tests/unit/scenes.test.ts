@@ -1,10 +1,10 @@
 // The lecture scenes: every preset is a valid state that builds a run; lookup by id or number.
 
 import { describe, expect, test } from 'vitest';
-import { findScene, sceneState, SCENES } from '../../src/app/scenes';
-import { buildRun } from '../../src/app/setup';
-import { decodeHash, encodeHash, exportJson, importJson } from '../../src/app/share';
-import { DEFAULT_STATE, ExplorerStateSchema } from '../../src/app/state';
+import { findScene, sceneState, SCENES } from '../../src/model/scenes';
+import { buildRun } from '../../src/model/setup';
+import { decodeHash, encodeHash, exportJson, importJson } from '../../src/model/share';
+import { DEFAULT_STATE, ExplorerStateSchema } from '../../src/model/state';
 
 describe('scenes', () => {
   test('19 scenes numbered 1..19 in order, unique ids, each with a title, summary and formula', () => {

@@ -3,8 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { decodeHash, encodeHash, exportJson, HASH_PREFIX, importJson, stateDelta } from '../../src/app/share';
-import { DEFAULT_STATE, type ExplorerState } from '../../src/app/state';
+import { decodeHash, encodeHash, exportJson, HASH_PREFIX, importJson, stateDelta } from '../../src/model/share';
+import { DEFAULT_STATE, type ExplorerState } from '../../src/model/state';
 
 const state = (c: Partial<ExplorerState> = {}): ExplorerState => ({ ...DEFAULT_STATE, ...c });
 const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');

@@ -3,7 +3,7 @@
 // drawn on any Canvas 2D context (the page's overlay canvas, the recorder's frames,
 // @napi-rs/canvas in tests). Sizes are CSS pixels times `scale`.
 
-import { colormap, type ColormapName } from '../render/colormaps';
+import { colormap, type ColormapName } from './colormaps';
 import { logTicks } from './ticks';
 import type { Context2D, Rect } from './map-figure';
 

@@ -6,7 +6,7 @@ import { getOptimizer, type CompiledOptimizer } from '../core/optimizers';
 import { DEFAULT_RUN_CONFIG, ParticleError, runConfigProblem, type ParticleState, type RunConfig } from '../core/particles';
 import { resolveSchedule } from '../core/schedules';
 import { resolveSurface, type Surface } from '../core/surfaces';
-import { colormap } from '../render/colormaps';
+import { colormap } from '../display/colormaps';
 import type { ExplorerState } from './state';
 
 export interface RunSetup {

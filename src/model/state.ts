@@ -2,7 +2,7 @@
 // (the same schema will check shared URLs and imported files).
 
 import { z } from 'zod';
-import { VIEW_NAMES } from '../views/dock';
+import { VIEW_NAMES } from './views';
 
 export const LAYOUTS = ['sweep', 'random', 'grid', 'map'] as const;
 export const COLOR_BY = ['lr', 'status'] as const;
