@@ -86,6 +86,8 @@ export const MAX_POWI = 64;
 
 export class Graph {
   private readonly table = new Map<string, Node>();
+  /** Ids of nodes that contain a NaN or infinite constant (see `finite`). */
+  private readonly nonFinite = new Set<number>();
   private nextId = 0;
   /** Guard against expressions whose derivatives explode. */
   constructor(readonly maxNodes = 20000) {}
@@ -105,7 +107,23 @@ export class Graph {
 
   num(value: number): NumNode {
     const v = Object.is(value, -0) ? 0 : value;
-    return this.intern(`#${v}`, (id) => ({ kind: 'num', id, value: v }));
+    const node = this.intern(`#${v}`, (id) => ({ kind: 'num', id, value: v }));
+    if (!Number.isFinite(v)) this.nonFinite.add(node.id);
+    return node;
+  }
+
+  /**
+   * Whether the algebraic shortcuts (0·a = 0, a − a = 0, a/a = 1) may drop `a`: not when
+   * `a` carries a NaN or infinite constant, which IEEE arithmetic would propagate
+   * (0·(1/0) and (1/0) − (1/0) are NaN, so `0/0 + x^2` is NaN everywhere).
+   */
+  private finite(...nodes: Node[]): boolean {
+    return nodes.every((n) => !this.nonFinite.has(n.id));
+  }
+
+  /** Both operands constant: the IEEE value of the operation, before any shortcut. */
+  private constant(op: Op, a: Node, b: Node): Node | null {
+    return a.kind === 'num' && b.kind === 'num' ? this.num(applyOp(op, a.value, b.value)) : null;
   }
 
   variable(name: string): VarNode {
@@ -119,7 +137,9 @@ export class Graph {
       return this.num(applyOp(op, v[0], v[1], v[2], n));
     }
     const key = `${op}${n ?? ''}(${args.map((a) => a.id).join(',')})`;
-    return this.intern(key, (id) => ({ kind: 'call', id, op, args, ...(n === undefined ? {} : { n }) }));
+    const node = this.intern(key, (id) => ({ kind: 'call', id, op, args, ...(n === undefined ? {} : { n }) }));
+    if (!this.finite(...args)) this.nonFinite.add(node.id);
+    return node;
   }
 
   call(op: Op, ...args: Node[]): Node {
@@ -137,6 +157,8 @@ export class Graph {
   }
 
   add(a: Node, b: Node): Node {
+    const c = this.constant('add', a, b);
+    if (c) return c;
     if (isZero(a)) return b;
     if (isZero(b)) return a;
     const folded = this.foldConstants('add', a, b);
@@ -147,9 +169,11 @@ export class Graph {
   }
 
   sub(a: Node, b: Node): Node {
+    const c = this.constant('sub', a, b);
+    if (c) return c;
     if (isZero(b)) return a;
     if (isZero(a)) return this.neg(b);
-    if (a === b) return this.num(0);
+    if (a === b && this.finite(a)) return this.num(0);
     if (b.kind === 'num' && !(a.kind === 'num')) {
       const folded = this.foldConstants('add', a, this.num(-b.value));
       if (folded) return folded;
@@ -166,7 +190,9 @@ export class Graph {
   }
 
   mul(a: Node, b: Node): Node {
-    if (isZero(a) || isZero(b)) return this.num(0);
+    const c = this.constant('mul', a, b);
+    if (c) return c;
+    if ((isZero(a) || isZero(b)) && this.finite(a, b)) return this.num(0);
     if (isNum(a, 1)) return b;
     if (isNum(b, 1)) return a;
     if (isNum(a, -1)) return this.neg(b);
@@ -181,9 +207,11 @@ export class Graph {
   }
 
   div(a: Node, b: Node): Node {
-    if (isZero(a)) return this.num(0);
+    const c = this.constant('div', a, b);
+    if (c) return c;
+    if (isZero(a) && this.finite(b)) return this.num(0);
     if (isNum(b, 1)) return a;
-    if (a === b) return this.num(1);
+    if (a === b && this.finite(a)) return this.num(1);
     // Division by a constant is multiplication by its reciprocal, in both engines: GPU
     // compilers make that rewrite on their own (fast math), so we define it that way.
     if (b.kind === 'num' && b.value !== 0 && Number.isFinite(1 / b.value)) return this.mul(a, this.num(1 / b.value));
