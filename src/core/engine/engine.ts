@@ -1,3 +1,5 @@
+// The engine interface both engines implement (CPU reference, GPU), and what they are built from.
+
 import type { CompiledOptimizer } from '../optimizers';
 import type { ParticleState, RunConfig } from '../particles';
 import type { Surface } from '../surfaces';

@@ -1,3 +1,5 @@
+// Optimizers by name: PyTorch names and aliases resolved to their definitions, compiled with a schedule.
+
 import { compileOptimizer, HyperParamError, variantKey, withPerCoordinateLr, type CompiledOptimizer, type OptimizerDef } from './optimizer';
 import type { ResolvedSchedule } from '../schedules';
 import { OPTIMIZER_DEFS } from './definitions';

@@ -1,3 +1,5 @@
+// Surfaces by name: presets (with their parameters) or a typed expression, resolved to a Surface.
+
 import { PRESETS, PRESET_NAMES } from './presets';
 import { Surface } from './surface';
 
