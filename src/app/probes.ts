@@ -6,14 +6,11 @@ import * as THREE from 'three/webgpu';
 import { CpuEngine } from '../core/engine/cpu';
 import { buildParticles } from '../core/layouts';
 import { particleAt, type ParticleState, type ParticleView } from '../core/particles';
-import { toWorld, type Mapping } from '../display/mapping';
+import { PARTICLE_LIFT, toWorld, type Mapping } from '../display/mapping';
 import { ProbeLine } from '../render/probe';
 import type { SurfaceView } from '../render/scene';
 import { runConfig, type RunSetup } from '../model/setup';
 import type { ExplorerState } from '../model/state';
-
-/** Height over the surface at which particles are drawn (render/particles.ts) and picked. */
-export const PARTICLE_LIFT = 0.012;
 
 export type Probe = { particle: ParticleView; curve: number[] };
 
