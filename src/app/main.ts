@@ -1,4 +1,5 @@
-// The page: builds the explorer, the panel and the overlays, and wires keys and clicks.
+// The page: builds the explorer, the panel and the overlays, wires keys and clicks, and
+// fills window.etascape (its type: automation.ts).
 
 import { Explorer, type FrameStats } from './explorer';
 import { decodeHash, encodeHash, exportJson, importJson, type Loaded } from '../model/share';
