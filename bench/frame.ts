@@ -11,6 +11,7 @@
 // the browser's polling delay) and leaves the compositor out.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type {} from '../src/app/automation'; // window.etascape's type
 import { launch } from '../tests/e2e/browser';
 import { serveApp } from '../tests/e2e/server';
 
@@ -30,10 +31,10 @@ await page.addInitScript({ content: 'window.__name = (f) => f;' });
 await page.addInitScript(() => {
   const w = window as unknown as { __mapAsyncCalls: number };
   w.__mapAsyncCalls = 0;
-  const proto = (globalThis as any).GPUBuffer?.prototype;
+  const proto = globalThis.GPUBuffer?.prototype;
   if (proto) {
     const original = proto.mapAsync;
-    proto.mapAsync = function (...args: unknown[]) {
+    proto.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
       w.__mapAsyncCalls++;
       return original.apply(this, args);
     };
@@ -42,17 +43,50 @@ await page.addInitScript(() => {
 page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('page', m.type(), m.text().slice(0, 300)); });
 page.on('pageerror', (e) => console.error('pageerror', e.message));
 await page.goto(server.url);
-await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 120_000 });
+await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 120_000 });
 const adapter = await page.evaluate(() => document.querySelector('#hud')?.textContent ?? '');
+
+/**
+ * In the page, with the loop paused: `frames` frames of `steps` steps each drawn over the
+ * cached surface image, then `frames` frames drawing the surface again too (as when the
+ * camera moves), each on its own animation frame and timed by the page's timeFrame.
+ */
+async function timeFrames([frames, steps]: readonly [number, number]) {
+  const ex = window.etascape!.explorer;
+  const nextFrame = () => new Promise((r) => requestAnimationFrame(r));
+  const wasPlaying = ex.playing;
+  ex.pause();
+  const computeMs: number[] = [];
+  const renderMs: number[] = [];
+  const redrawMs: number[] = [];
+  let method = '';
+  try {
+    await ex.timeFrame(0, true); // the surface image cached, pipelines compiled
+    for (let f = 0; f < frames; f++) {
+      await nextFrame();
+      const t = await ex.timeFrame(steps, false);
+      computeMs.push(t.computeMs);
+      renderMs.push(t.renderMs);
+      method = t.method;
+    }
+    for (let f = 0; f < frames; f++) {
+      await nextFrame();
+      redrawMs.push((await ex.timeFrame(0, true)).renderMs);
+    }
+  } finally {
+    if (wasPlaying) ex.play();
+  }
+  return { computeMs, renderMs, redrawMs, method };
+}
 
 const rows = [];
 for (const n of COUNTS) {
-  const error = await page.evaluate(async ([n, k]) => (window as any).etascape.explorer.apply({ n, stepsPerFrame: k, trails: 0 }), [n, STEPS_PER_FRAME]);
+  const error = await page.evaluate(async ([n, k]) => window.etascape!.explorer.apply({ n, stepsPerFrame: k, trails: 0 }), [n, STEPS_PER_FRAME]);
   if (error) throw new Error(error);
   // Free-running frames: the normal loop, with its readback counter.
   const loop = await page.evaluate(async () => {
-    const w = window as any;
-    const ex = w.etascape.explorer;
+    const w = window as unknown as { __mapAsyncCalls: number };
+    const ex = window.etascape!.explorer;
     ex.play();
     await new Promise((r) => setTimeout(r, 500));
     const calls0 = w.__mapAsyncCalls;
@@ -70,7 +104,7 @@ for (const n of COUNTS) {
     const seconds = (performance.now() - t0) / 1000;
     return { frames, seconds, mapAsync: w.__mapAsyncCalls - calls0, steps: ex.steps - steps0 };
   });
-  const split = await page.evaluate((f) => (window as any).etascape.explorer.measureFrames(f), FRAMES);
+  const split = await page.evaluate(timeFrames, [FRAMES, STEPS_PER_FRAME] as const);
   const row = {
     particles: n,
     stepsPerFrame: STEPS_PER_FRAME,
@@ -95,7 +129,6 @@ for (const n of COUNTS) {
 // 1000 steps, against the same page with no view open.
 const intervals = (seconds: number, untilMapDone: boolean) => page.evaluate(async ([seconds, untilMapDone]) => {
   const out: number[] = [];
-  const w = window as any;
   let last = performance.now();
   const t0 = last;
   await new Promise<void>((resolve) => {
@@ -103,7 +136,7 @@ const intervals = (seconds: number, untilMapDone: boolean) => page.evaluate(asyn
       const now = performance.now();
       out.push(now - last);
       last = now;
-      const done = untilMapDone ? !w.etascape.views.computing('map') : false;
+      const done = untilMapDone ? !window.etascape!.views.computing('map') : false;
       if (now - t0 < seconds * 1000 && !done) requestAnimationFrame(tick);
       else resolve();
     };
@@ -112,7 +145,7 @@ const intervals = (seconds: number, untilMapDone: boolean) => page.evaluate(asyn
   return { intervals: out, seconds: (performance.now() - t0) / 1000 };
 }, [seconds, untilMapDone] as const);
 const stats = (xs: number[]) => ({ frames: xs.length, medianMs: median(xs), p95Ms: [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))], maxMs: Math.max(...xs) });
-await page.evaluate(() => (window as any).etascape.explorer.apply({ n: 1000, stepsPerFrame: 1, trails: 0, views: [] }));
+await page.evaluate(() => window.etascape!.explorer.apply({ n: 1000, stepsPerFrame: 1, trails: 0, views: [] }));
 // The switch down from 10^6 particles (buffers freed, pipelines rebuilt) stalls a frame
 // for many seconds: the baseline starts once 10 frames have passed.
 await page.evaluate(() => new Promise<void>((done) => {
@@ -121,7 +154,7 @@ await page.evaluate(() => new Promise<void>((done) => {
   requestAnimationFrame(tick);
 }));
 const idle = stats((await intervals(5, false)).intervals);
-await page.evaluate(() => (window as any).etascape.explorer.apply({ views: ['map'], mapRes: 512, mapSteps: 1000 }));
+await page.evaluate(() => window.etascape!.explorer.apply({ views: ['map'], mapRes: 512, mapSteps: 1000 }));
 const busy = await intervals(180, true);
 const mapRow = { mapSize: 512, mapSteps: 1000, mapSeconds: busy.seconds, withMap: stats(busy.intervals.slice(1)), without: idle };
 console.log(JSON.stringify(mapRow));

@@ -1,4 +1,5 @@
-// The page: builds the explorer, the panel and the overlays, and wires keys and clicks.
+// The page: builds the explorer, the panel and the overlays, wires keys and clicks, and
+// fills window.etascape (its type: automation.ts).
 
 import { Explorer, type FrameStats } from './explorer';
 import { decodeHash, encodeHash, exportJson, importJson, type Loaded } from '../model/share';
@@ -10,7 +11,7 @@ import { LrPreview } from '../views/lr-preview';
 import { ViewDriver } from './view-driver';
 import { Lecture, lectureKeys } from './lecture';
 import { SCENES } from '../model/scenes';
-import type { RecordOptions, SnapshotOptions } from './recorder';
+import type { EtascapeApi } from './automation';
 import { hashPixels } from './pixel-hash';
 import { RecordPanel } from './record-panel';
 import { downloadBlob } from '../views/export';
@@ -143,30 +144,34 @@ container.addEventListener('pointerup', async (e) => {
 /** The panel's Record folder: videos and PNG snapshots of what is on screen, annotations included. */
 const recordPanel = new RecordPanel(panel.gui, explorer, { save: downloadBlob, annotations: () => lectureRef.annotations() });
 
-/** Recording for automation: record() resolves to the video file, snapshot() to a PNG. */
-const recording = {
+/** Automation and tests: the live explorer and its controls (typed in automation.ts). */
+const api: EtascapeApi = {
+  ready: true,
+  explorer,
+  panel,
+  preview,
+  views,
+  lecture,
+  defaults: DEFAULT_STATE,
   recordPanel,
   // The recorder and the decoder (mediabunny) load on first use.
-  record: async (options?: RecordOptions) => (await import('./recorder')).record(explorer, { annotations: () => lectureRef.annotations(), ...options }),
-  snapshot: async (options?: SnapshotOptions) => (await import('./recorder')).snapshot(explorer, { annotations: () => lectureRef.annotations(), ...options }),
-  formats: async (width?: number, height?: number, fps?: number) => (await import('./recorder')).supportedFormats(width, height, fps),
+  record: async (options) => (await import('./recorder')).record(explorer, { annotations: () => lectureRef.annotations(), ...options }),
+  snapshot: async (options) => (await import('./recorder')).snapshot(explorer, { annotations: () => lectureRef.annotations(), ...options }),
+  formats: async (width, height, fps) => (await import('./recorder')).supportedFormats(width, height, fps),
   video: {
-    inspect: async (blob: Blob) => (await import('./video-check')).inspectVideo(blob),
-    compare: async (a: Blob, b: Blob) => (await import('./video-check')).compareVideos(a, b),
+    inspect: async (blob) => (await import('./video-check')).inspectVideo(blob),
+    compare: async (a, b) => (await import('./video-check')).compareVideos(a, b),
     hashPixels,
   },
-};
-/** Lectures for automation: scenes, validated state changes, exact steps, the annotations shown. */
-const lectures = {
   scenes: SCENES,
-  loadScene: (id: string | number) => lectureRef.loadScene(id),
-  setState: (change: unknown) => lectureRef.setState(change),
-  step: (k: number) => lectureRef.step(k),
+  loadScene: (id) => lectureRef.loadScene(id),
+  setState: (change) => lectureRef.setState(change),
+  step: (k) => lectureRef.step(k),
   annotations: () => lectureRef.annotations(),
-  presentation: (on?: boolean) => {
+  presentation: (on) => {
     lectureRef.setPresentation(on ?? !lectureRef.presenting);
     return lectureRef.presenting;
   },
+  share: { encodeHash, decodeHash, exportJson, importJson, load },
 };
-/** Automation and tests: the live explorer and its controls. */
-Object.assign(window, { etascape: { explorer, panel, preview, views, defaults: DEFAULT_STATE, ...recording, ...lectures, lecture, share: { encodeHash, decodeHash, exportJson, importJson, load }, ready: true } });
+window.etascape = api;

@@ -1,8 +1,8 @@
-// Offline, deterministic recording: the explorer is paused and restarted from step 0;
-// for frame k the steps up to k x stepsPerFrame run and are awaited, then the 3-D view
-// is rendered at the output size, composited with the overlay, and encoded (WebCodecs
-// through mediabunny) with timestamp k / fps. The machine's speed changes only how long
-// it takes, never what a frame shows.
+// Offline, deterministic recording: the explorer's frame loop is held and the run
+// restarted from step 0; for frame k the steps up to k x stepsPerFrame run and are
+// awaited, then the 3-D view is rendered at the output size (OffscreenView), composited
+// with the overlay, and encoded (WebCodecs through mediabunny) with timestamp k / fps.
+// The machine's speed changes only how long it takes, never what a frame shows.
 
 import {
   canEncodeVideo, Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, VideoSampleSource, WebMOutputFormat, type StreamTargetChunk,
@@ -98,6 +98,64 @@ export class BlobChunks {
   }
 }
 
+/**
+ * The explorer handed to a recorder: its frame loop held (with `restart` the run starts
+ * again from step 0), frames made with step and renderTo, given back by end.
+ */
+export class OffscreenView {
+  /** The canvas keeps the output size until end (resizing per frame reallocates). */
+  private size = '';
+  private screenPixelRatio: number | null = null;
+
+  private constructor(private readonly explorer: Explorer, private readonly release: () => void) {}
+
+  static async begin(explorer: Explorer, restart: boolean): Promise<OffscreenView> {
+    if (!explorer.graphics.device) throw new Error('recording needs the WebGPU engine (this page runs the CPU fallback)');
+    if (!explorer.live) throw new Error('there is no run to record yet');
+    const view = new OffscreenView(explorer, explorer.hold('a recording is running: wait for it to finish or cancel it'));
+    try {
+      if (restart) await explorer.restartHeld();
+      if (explorer.state.camera) explorer.graphics.view.setCamera(explorer.state.camera);
+      await explorer.settled();
+    } catch (e) {
+      view.end();
+      throw e;
+    }
+    return view;
+  }
+
+  /** Runs exactly k more steps and waits until the GPU has done them. */
+  async step(k: number): Promise<void> {
+    this.explorer.stepHeld(k);
+    await this.explorer.settled();
+  }
+
+  /**
+   * Renders the 3-D view at width x height device pixels and draws it into `target` at
+   * (0, 0), in one task (a WebGPU canvas's picture expires at the end of the task).
+   */
+  renderTo(target: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, width: number, height: number): void {
+    const { renderer, view, canvas } = this.explorer.graphics;
+    if (this.size !== `${width}x${height}`) {
+      this.screenPixelRatio ??= renderer.getPixelRatio();
+      renderer.setPixelRatio(1);
+      view.resize(width, height);
+      this.size = `${width}x${height}`;
+    }
+    this.explorer.frame.draw(false);
+    target.drawImage(canvas, 0, 0, width, height);
+  }
+
+  /** Gives the explorer back at its on-screen size. */
+  end(): void {
+    if (this.screenPixelRatio !== null) this.explorer.graphics.renderer.setPixelRatio(this.screenPixelRatio);
+    this.screenPixelRatio = null;
+    this.size = '';
+    this.release();
+    this.explorer.resize();
+  }
+}
+
 function abortError(): DOMException {
   return new DOMException('the recording was cancelled', 'AbortError');
 }
@@ -128,19 +186,18 @@ export async function record(explorer: Explorer, options: RecordOptions = {}): P
   const ctx = canvas.getContext('2d', { willReadFrequently: !!options.onFrame })!;
   const annotate = options.annotations ?? (() => stateAnnotations(explorer));
   const signal = options.signal;
-  let started = false;
+  let offscreen: OffscreenView | null = null;
   try {
     signal?.throwIfAborted();
     await output.start();
-    await explorer.beginOffscreen(true);
-    started = true;
+    offscreen = await OffscreenView.begin(explorer, true);
     // A first picture at the output size, discarded: three uploads textures on first use.
-    explorer.renderTo(ctx, plan.width, plan.height);
+    offscreen.renderTo(ctx, plan.width, plan.height);
     const t0 = performance.now();
     for (let k = 0; k < plan.frames; k++) {
       if (signal?.aborted) throw abortError();
-      if (k > 0) await explorer.stepExactly(plan.stepsPerFrame);
-      explorer.renderTo(ctx, plan.width, plan.height);
+      if (k > 0) await offscreen.step(plan.stepsPerFrame);
+      offscreen.renderTo(ctx, plan.width, plan.height);
       drawFrameOverlay(ctx, plan.width, plan.height, annotate(), k * plan.stepsPerFrame);
       options.onFrame?.(k, canvas);
       const frame = new VideoFrame(canvas, { timestamp: Math.round((k * 1e6) / plan.fps), duration: Math.round(1e6 / plan.fps) });
@@ -161,7 +218,7 @@ export async function record(explorer: Explorer, options: RecordOptions = {}): P
     await writer?.abort?.(e).catch(() => {});
     throw e;
   } finally {
-    if (started) explorer.endOffscreen();
+    offscreen?.end();
   }
   return chunks ? chunks.toBlob(mime) : null;
 }
@@ -179,13 +236,13 @@ export async function snapshot(explorer: Explorer, options: SnapshotOptions = {}
   const [width, height] = checkSize(options.width ?? 1920, options.height ?? 1080, false);
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d')!;
-  await explorer.beginOffscreen(false);
+  const offscreen = await OffscreenView.begin(explorer, false);
   try {
-    explorer.renderTo(ctx, width, height); // first use at this size: see record()
-    explorer.renderTo(ctx, width, height);
+    offscreen.renderTo(ctx, width, height); // first use at this size: see record()
+    offscreen.renderTo(ctx, width, height);
     if (!options.bare) drawFrameOverlay(ctx, width, height, (options.annotations ?? (() => stateAnnotations(explorer)))(), explorer.steps);
   } finally {
-    explorer.endOffscreen();
+    offscreen.end();
   }
   return canvas.convertToBlob({ type: 'image/png' });
 }

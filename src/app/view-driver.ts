@@ -1,15 +1,13 @@
-// Drives the views beside the 3-D scene. The live run's views (sweep curve, loss
-// curves, sharpness trace) read its reductions a few times a second; the map, basins,
-// bifurcation and LR finder run particles of their own in bounded ticks, one per frame,
-// so a frame never waits for them. Hovering a bin highlights its particles in 3-D;
-// clicking spawns a probe particle with those settings.
+// Drives the views beside the 3-D scene: opens their panels, feeds them, links them to
+// the 3-D view. The live run's views (sweep curve, loss curves, sharpness trace) read its
+// reductions a few times a second; the map, basins and bifurcation show the images of
+// their own runs (view-jobs.ts, ticked once per frame); the LR finder runs its range
+// test once per change. Hovering a bin highlights its particles in 3-D; clicking spawns a
+// probe particle with those settings. Status words come from view-status.ts.
 
 import { particleHistory, type HistoryData } from '../core/analysis/history';
 import type { ParticleView } from '../core/particles';
 import { basinLegend, outcomeLegend, type MapAxis } from '../display/map-figure';
-import { MapRunner, type MapImage, type ProductLayout } from '../gpu/map-runner';
-import { BifurcationRunner } from '../gpu/bifurcation-runner';
-import { runBackend } from '../gpu/device';
 import { densityImage, densityLegend, valueAxis } from '../views/bifurcation-view';
 import { ViewDock } from '../views/dock';
 import type { ViewName } from '../model/views';
@@ -17,23 +15,21 @@ import { FigureView } from '../views/figure-view';
 import { LrFinderView } from '../views/lr-finder-view';
 import { SweepView } from '../views/sweep-view';
 import { LossCurvesView, SharpnessView, lossChartData, sharpnessChartData, type BinSample, type ParticleTrace } from '../views/traces-view';
+import type { ChartData } from '../views/chart';
 import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
 import { LiveAnalysis, StaleRun } from './live-analysis';
-import { optimizerFor, runConfig } from '../model/setup';
 import type { ExplorerState } from '../model/state';
 import { binRepresentative, lossHistogram, lrBins, nearestBin, parseLrList, shownBins, sweepStats } from './view-data';
 import { runLrFinder } from './lr-finder-job';
+import { ViewJobs, type JobEvent, type ViewJob } from './view-jobs';
+import { bifurcationText, couldNotRun, jobEventText, jobStatus, lossCurvesNote, LR_FINDER_RUNNING, mapTitle, SHARPNESS_NOTE, sweepNote } from './view-status';
 
 const CHART = { width: 410, height: 190 };
 const FIGURE = { width: 410, height: 240 };
-/** Particle-steps a background view may run per frame (GPU / CPU fallback). */
-const BUDGET = { gpu: 1_500_000, cpu: 40_000 };
 /** Loss-curve bins shown, and the most samples kept (older ones thinned). */
 const SHOWN_BINS = 5;
 const MAX_SAMPLES = 600;
-
-type Job = { kind: 'map' | 'basins'; runner: MapRunner; key: string } | { kind: 'bifurcation'; runner: BifurcationRunner; key: string };
 
 export class ViewDriver {
   private readonly dock: ViewDock;
@@ -51,15 +47,17 @@ export class ViewDriver {
   private sharp: SharpnessView | null = null;
   private lrFinder: LrFinderView | null = null;
   private figures = new Map<ViewName, FigureView>();
-  private jobs = new Map<ViewName, Job>();
+  private readonly jobs: ViewJobs;
+  /** The image each figure shows now (a new one from its job is drawn once). */
+  private shownImage = new Map<ViewName, unknown>();
   private lrFinderKey = '';
   private lossLrsKey = '[]';
   private shownViews = '';
-  private device: unknown = undefined;
 
   /** `onProbe` shows a spawned probe particle (the page's inspect box). */
   constructor(el: HTMLElement, private readonly explorer: Explorer, private readonly onProbe: (p: ParticleView, curve: number[]) => void = () => {}) {
     this.dock = new ViewDock(el, (name) => void explorer.apply({ views: explorer.state.views.filter((v) => v !== name) }));
+    this.jobs = new ViewJobs(explorer);
   }
 
   /** After any change of state: show the open views, restart the jobs whose inputs changed. */
@@ -78,15 +76,7 @@ export class ViewDriver {
     }
     this.dock.show(s.views);
     for (const v of s.views) this.ensureView(v);
-    for (const [name, job] of this.jobs) {
-      if (!s.views.includes(name)) {
-        job.runner.destroy();
-        this.jobs.delete(name);
-      }
-    }
-    if (s.views.includes('map')) this.ensureMapJob('map');
-    if (s.views.includes('basins')) this.ensureMapJob('basins');
-    if (s.views.includes('bifurcation')) this.ensureBifurcation();
+    this.showEvents(this.jobs.sync());
     if (s.views.includes('lrfinder')) this.ensureLrFinder();
   }
 
@@ -100,13 +90,8 @@ export class ViewDriver {
     this.traces = [];
     const live = this.explorer.live;
     if (!live) return;
-    if (live.device !== this.device) {
-      // A new device (a lost one re-created, or the CPU fallback): the runs start over on it.
-      this.device = live.device;
-      for (const job of this.jobs.values()) job.runner.destroy();
-      this.jobs.clear();
-      this.lrFinderKey = '';
-    }
+    // A new device (a lost one re-created, or the CPU fallback): the runs start over on it.
+    if (this.jobs.setDevice(live.device)) this.lrFinderKey = '';
     const { setup, run } = live;
     const bins = lrBins(setup.layout);
     this.shown = shownBins(bins, this.explorer.state.lossLrs, SHOWN_BINS);
@@ -141,18 +126,15 @@ export class ViewDriver {
         req.then((h) => a === this.analysis && h && this.onHistory(h), ignoreStale);
       }
     }
-    const budget = this.explorer.mode === 'gpu' ? BUDGET.gpu : BUDGET.cpu;
-    for (const [name, job] of this.jobs) {
-      try {
-        job.runner.tick(budget);
-      } catch (e) {
-        this.figures.get(name)!.panel.status.textContent = `could not run: ${(e as Error).message}`;
-        job.runner.destroy();
-        this.jobs.delete(name);
-        continue;
-      }
-      this.showJob(name, job);
+    this.showEvents(this.jobs.tick());
+    for (const name of views) {
+      const job = this.jobs.get(name);
+      if (job) this.showJob(name, job);
     }
+  }
+
+  private showEvents(events: JobEvent[]): void {
+    for (const e of events) this.figures.get(e.name)!.panel.status.textContent = jobEventText(e);
   }
 
   private ensureView(v: ViewName): void {
@@ -187,18 +169,21 @@ export class ViewDriver {
       // Hovering a pixel lights up the live run's particles with that pixel's lr.
       fig.onHover = (p) => {
         const a = this.analysis;
-        const axes = this.mapAxes();
+        const axes = this.jobs.mapAxes();
         const lr = p && (axes.x.param === 'lr' ? p.xValue : axes.y.param === 'lr' ? p.yValue : null);
         this.explorer.highlight(a && lr && a.bins.byLr ? { binning: a.bins.binning, bin: nearestBin(a.bins, lr) } : null);
       };
-      fig.onZoom = (w) => void this.explorer.apply({ mapWindow: { x: { ...this.mapAxes().x, min: w.x[0], max: w.x[1] }, y: { ...this.mapAxes().y, min: w.y[0], max: w.y[1] } } });
+      fig.onZoom = (w) => {
+        const axes = this.jobs.mapAxes();
+        void this.explorer.apply({ mapWindow: { x: { ...axes.x, min: w.x[0], max: w.x[1] }, y: { ...axes.y, min: w.y[0], max: w.y[1] } } });
+      };
       const reset = document.createElement('button');
       reset.type = 'button';
       reset.textContent = 'reset zoom';
       reset.addEventListener('click', () => void this.explorer.apply({ mapWindow: null }));
       panel.controls.appendChild(reset);
       fig.onClick = (p) => {
-        const axes = this.mapAxes();
+        const axes = this.jobs.mapAxes();
         const hyper: Record<string, number> = {};
         let start: [number, number] | undefined;
         for (const [a, value] of [[axes.x, p.xValue], [axes.y, p.yValue]] as const) {
@@ -211,7 +196,7 @@ export class ViewDriver {
         this.probe(hyper, start);
       };
     } else if (v === 'basins') {
-      fig.onClick = (p) => this.probe({ lr: this.basinLr() }, [p.xValue, p.yValue]);
+      fig.onClick = (p) => this.probe({ lr: this.jobs.basinLr() }, [p.xValue, p.yValue]);
     } else if (v === 'bifurcation') {
       const select = document.createElement('select');
       select.setAttribute('aria-label', 'bifurcation value');
@@ -267,11 +252,8 @@ export class ViewDriver {
   private onSummary(a: LiveAnalysis, s: Parameters<typeof sweepStats>[0], step: number): void {
     const names = a.surface.minima.map((m) => m.name);
     const stats = sweepStats(s, a.histogram, a.bins, names);
-    const offset = a.histogram.offset ?? 0;
-    const floor = offset !== 0 ? ` (loss − ${formatNumber(offset)})` : '';
     if (this.sweep && this.explorer.state.views.includes('sweep')) {
-      const conv = stats.converged.reduce((x, y) => x + (Number.isFinite(y) ? y : 0), 0) / Math.max(1, stats.converged.length);
-      this.sweep.update(stats, a.surface.minima, `step ${step}: median and q10–q90 of the loss per lr bin${floor}; ${(conv * 100).toFixed(0)}% converged`);
+      this.sweep.update(stats, a.surface.minima, sweepNote(step, stats.converged, a.histogram.offset ?? 0));
     }
     this.samples.push({ step, median: stats.median, q10: stats.q10, q90: stats.q90 });
     if (this.samples.length > MAX_SAMPLES) this.samples = this.samples.filter((_, k) => k % 2 === 0 || k === this.samples.length - 1);
@@ -289,7 +271,7 @@ export class ViewDriver {
     this.drawLoss();
     if (this.sharp && this.explorer.state.views.includes('sharpness')) {
       const s = this.explorer.state;
-      this.sharp.update(sharpnessChartData(this.traces, [s.lrMin, s.lrMax], s.particleColormap), 'top Hessian eigenvalue along the traced particles; dashed: 2/η (edge of stability)');
+      this.sharp.update(sharpnessChartData(this.traces, [s.lrMin, s.lrMax], s.particleColormap), SHARPNESS_NOTE);
     }
   }
 
@@ -298,125 +280,35 @@ export class ViewDriver {
     if (!a || !this.loss || !this.explorer.state.views.includes('loss')) return;
     const s = this.explorer.state;
     const data = lossChartData(this.samples, a.bins.lr, this.shown, this.traces, [s.lrMin, s.lrMax], s.particleColormap);
-    this.loss.update(data, `median and q10–q90 band of ${this.shown.length} lr bins; dashed: one particle of each`);
+    this.loss.update(data, lossCurvesNote(this.shown.length));
   }
 
   // ------------------------------------------------------------ runs of their own
 
-  /** The map's axes: the zoomed window, else lr (log) x the particles panel's map axis. */
-  private mapAxes(): { x: Required<Omit<MapAxis, 'n'>>; y: Required<Omit<MapAxis, 'n'>> } {
-    const s = this.explorer.state;
-    if (s.mapWindow) return s.mapWindow;
-    return { x: { param: 'lr', min: s.lrMin, max: s.lrMax, scale: 'log' as const }, y: { param: s.mapParam, min: s.mapMin, max: s.mapMax, scale: 'linear' as const } };
-  }
-
-  private basinLr(): number {
-    const s = this.explorer.state;
-    return s.basinLr ?? Math.sqrt(s.lrMin * s.lrMax);
-  }
-
-  private mapLayout(kind: 'map' | 'basins'): ProductLayout | null {
-    const s = this.explorer.state;
-    const surface = this.explorer.surface;
-    if (!surface) return null;
-    const res = this.explorer.mode === 'gpu' ? s.mapRes : Math.min(s.mapRes, 48);
-    if (kind === 'basins') {
-      const d = surface.spec.domain;
-      return { kind: 'product', start: [0, 0], x: { param: 'x0', min: d[0], max: d[1], n: res, scale: 'linear' }, y: { param: 'y0', min: d[2], max: d[3], n: res, scale: 'linear' } };
-    }
-    const a = this.mapAxes();
-    return { kind: 'product', start: s.start ?? surface.spec.defaultStart, x: { ...a.x, n: res }, y: { ...a.y, n: res } };
-  }
-
-  private ensureMapJob(kind: 'map' | 'basins'): void {
-    const live = this.explorer.live;
-    const layout = this.mapLayout(kind);
-    if (!live || !layout) return;
-    const s = this.explorer.state;
-    const key = JSON.stringify([kind, layout, s.surface, s.surfaceParams, s.optimizer, s.hyper, s.schedule, s.mapSteps, s.clipNorm, s.clipValue, s.noise, s.batchSize, s.samRho, s.seed, kind === 'basins' ? this.basinLr() : 0, this.explorer.mode]);
-    this.startJob(kind, key, () => {
-      const base = { ...s.hyper, ...(s.lrY !== null ? { lr_y: s.lrY } : {}), ...(kind === 'basins' ? { lr: this.basinLr() } : {}) };
-      const runner = new MapRunner(
-        { surface: live.setup.surface, optimizer: optimizerFor(s, [layout.x.param, layout.y.param]), base, config: runConfig(s), layout, steps: s.mapSteps, coloring: kind === 'basins' ? 'basin' : 'outcome', coarse: 32 },
-        runBackend(live.device),
-      );
-      return { kind, runner, key };
-    });
-  }
-
-  private ensureBifurcation(): void {
-    const live = this.explorer.live;
-    if (!live) return;
-    const s = this.explorer.state;
-    const surface = live.setup.surface;
-    const gpu = this.explorer.mode === 'gpu';
-    const n = gpu ? 4096 : 512;
-    const bins = gpu ? 256 : 128;
-    const d = surface.spec.domain;
-    const value = s.bifurcationValue;
-    const histogram = value === 'loss'
-      ? lossHistogram(surface, this.explorer.meshMapping ?? { lossMin: 0, lossTop: 1 }, 200)
-      : { value, buckets: 200, lo: value === 'x' ? d[0] : d[2], hi: value === 'x' ? d[1] : d[3] } as const;
-    const start = s.start ?? surface.spec.defaultStart;
-    const key = JSON.stringify([s.surface, s.surfaceParams, s.optimizer, s.hyper, s.schedule, s.lrMin, s.lrMax, start, value, s.clipNorm, s.clipValue, s.noise, s.seed, this.explorer.mode]);
-    this.startJob('bifurcation', key, () => {
-      const runner = new BifurcationRunner(
-        {
-          surface, optimizer: optimizerFor(s), base: { ...s.hyper }, config: runConfig(s),
-          layout: { kind: 'sweep', start, lrMin: s.lrMin, lrMax: s.lrMax, n }, bins, histogram, transient: 500, record: 64,
-        },
-        runBackend(live.device),
-      );
-      return { kind: 'bifurcation', runner, key };
-    });
-  }
-
-  /** Replaces a view's run unless the one going has the same inputs (`key`); a run that cannot start says why in the panel. */
-  private startJob(name: ViewName, key: string, make: () => Job): void {
-    if (this.jobs.get(name)?.key === key) return;
-    this.jobs.get(name)?.runner.destroy();
-    this.jobs.delete(name);
-    const status = this.figures.get(name)!.panel.status;
-    try {
-      this.jobs.set(name, make());
-      status.textContent = 'computing…';
-    } catch (e) {
-      status.textContent = `could not run: ${(e as Error).message}`;
-    }
-  }
-
-  private shownImage = new Map<ViewName, unknown>();
-
-  private showJob(name: ViewName, job: Job): void {
+  /** Draws a job's new image (once) and its status line. */
+  private showJob(name: ViewName, job: ViewJob): void {
     const fig = this.figures.get(name)!;
     if (job.kind === 'bifurcation') {
       const r = job.runner.result;
-      if (!r) {
-        fig.panel.status.textContent = `computing… ${(job.runner.progress * 100).toFixed(0)}%`;
-        return;
+      if (r && this.shownImage.get(name) !== r) {
+        this.shownImage.set(name, r);
+        const l = job.runner.spec.layout;
+        const h = r.histogram;
+        const x: MapAxis = { param: 'lr', min: r.binLr[0]!.lrMid, max: r.binLr[r.bins - 1]!.lrMid, n: r.bins, scale: 'log' };
+        const y = h.log ? valueAxis(`log10(loss − ${formatNumber(h.offset ?? 0)})`, h.lo, h.hi, h.buckets) : valueAxis(h.value, h.lo, h.hi, h.buckets);
+        const text = bifurcationText(job.runner.spec.record, l.n, l.start);
+        fig.show(x, y, { image: densityImage(r), title: text.title, legend: densityLegend(), notes: [text.note] });
       }
-      if (this.shownImage.get(name) === r) return;
-      this.shownImage.set(name, r);
-      const l = job.runner.spec.layout;
-      const h = r.histogram;
-      const x: MapAxis = { param: 'lr', min: r.binLr[0]!.lrMid, max: r.binLr[r.bins - 1]!.lrMid, n: r.bins, scale: 'log' };
-      const y = h.log ? valueAxis(`log10(loss − ${formatNumber(h.offset ?? 0)})`, h.lo, h.hi, h.buckets) : valueAxis(h.value, h.lo, h.hi, h.buckets);
-      fig.show(x, y, { image: densityImage(r), title: `last ${job.runner.spec.record} iterates per lr`, legend: densityLegend(), notes: [`${l.n} runs from (${formatNumber(l.start[0])}, ${formatNumber(l.start[1])})`] });
-      fig.panel.status.textContent = 'period doubling shows as the branches split; click an lr for a probe';
-      return;
+    } else {
+      const img = job.runner.latest;
+      if (img && this.shownImage.get(name) !== img) {
+        this.shownImage.set(name, img);
+        const surface = this.explorer.surface!;
+        const steps = this.explorer.state.mapSteps;
+        fig.show(img.layout.x, img.layout.y, { image: img, title: mapTitle(job.kind, steps, this.jobs.basinLr()), legend: job.kind === 'basins' ? basinLegend(surface.minima) : outcomeLegend(steps) });
+      }
     }
-    const img: MapImage | null = job.runner.latest;
-    const prog = job.runner.progress;
-    if (img && this.shownImage.get(name) !== img) {
-      this.shownImage.set(name, img);
-      const { x, y } = img.layout;
-      const surface = this.explorer.surface!;
-      const title = name === 'basins' ? `where runs end, lr ${formatNumber(this.basinLr())}` : `outcome after ${this.explorer.state.mapSteps} steps`;
-      fig.show(x, y, { image: img, title, legend: name === 'basins' ? basinLegend(surface.minima) : outcomeLegend(this.explorer.state.mapSteps) });
-    }
-    fig.panel.status.textContent = prog.finished
-      ? name === 'map' ? `${img?.nx}×${img?.ny} runs; drag to zoom, click a pixel for a probe` : 'click a start for a probe'
-      : `computing ${prog.level + 1}/${prog.levels}: ${((prog.done / Math.max(1, prog.total)) * 100).toFixed(0)}%`;
+    fig.panel.status.textContent = jobStatus(job);
   }
 
   private ensureLrFinder(): void {
@@ -427,17 +319,27 @@ export class ViewDriver {
     if (key === this.lrFinderKey) return;
     this.lrFinderKey = key;
     const view = this.lrFinder;
-    view.panel.status.textContent = 'running the range test…';
+    view.panel.status.textContent = LR_FINDER_RUNNING;
     runLrFinder(live, s).then(
       (c) => key === this.lrFinderKey && view.update(c.curve, c.note),
-      (e) => (view.panel.status.textContent = `could not run: ${(e as Error).message}`),
+      (e) => (view.panel.status.textContent = couldNotRun((e as Error).message)),
     );
   }
 
   /** Whether a view's own run is still computing (benchmarks and tests). */
   computing(name: ViewName): boolean {
-    const job = this.jobs.get(name);
-    return !!job && !job.runner.finished;
+    return this.jobs.computing(name);
+  }
+
+  /** For tests and exports: the data a chart view shows (null before it draws). */
+  chartData(name: 'sweep' | 'loss' | 'sharpness' | 'lrfinder'): ChartData | null {
+    const view = { sweep: this.sweep, loss: this.loss, sharpness: this.sharp, lrfinder: this.lrFinder }[name];
+    return view?.data() ?? null;
+  }
+
+  /** For tests and exports: the image and axes a figure view shows (null before it draws). */
+  figureData(name: ViewName): ReturnType<FigureView['data']> {
+    return this.figures.get(name)?.data() ?? null;
   }
 
   /** For tests: whether every open view has drawn. */

@@ -37,6 +37,9 @@ export function level(m: Mapping, loss: number): number {
   return Math.min(v, HEIGHT_CLIP);
 }
 
+/** World height particles are drawn above the surface (sprites, the splat's PARTICLE_LIFT) and picked at. */
+export const PARTICLE_LIFT = 0.012;
+
 export function toWorld(m: Mapping, x: number, y: number, loss: number): [number, number, number] {
   return [(x - m.cx) * m.scale, level(m, loss) * m.heightScale, -(y - m.cy) * m.scale];
 }

@@ -1,7 +1,7 @@
 // The bifurcation diagram as a run of its own: an lr sweep from one start, `transient`
 // steps to settle, then `record` single steps each followed by adding every particle's
-// value to the density (lr bins x value buckets). Bounded ticks, like MapRunner: the
-// page calls tick() once per frame; tests and the CLI await run(). GPU or CPU reference.
+// value to the density (lr bins x value buckets). A Job (job.ts), like MapRunner: the
+// page ticks it once per frame; tests and the CLI await run(). GPU or CPU reference.
 
 import { Bifurcation, sweepBinLr, sweepBinning, type BinLr, type HistogramSpec } from '../core/analysis/bins';
 import { CpuEngine } from '../core/engine/cpu';
@@ -11,6 +11,7 @@ import type { RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import type { RunBackend } from './device';
 import { GpuEngine } from './engine';
+import { Job } from './job';
 import { GpuReducer } from './reduce';
 
 export interface BifurcationSpec {
@@ -35,17 +36,15 @@ export interface BifurcationImage {
   histogram: HistogramSpec;
 }
 
-export class BifurcationRunner {
+export class BifurcationRunner extends Job<BifurcationImage, number> {
   private cpu: { engine: CpuEngine; density: Bifurcation } | null = null;
   private gpu: { engine: GpuEngine; reducer: GpuReducer } | null = null;
   private stepsDone = 0;
   private recorded = 0;
-  private pending: Promise<void> | null = null;
-  private error: unknown = null;
-  private destroyed = false;
   result: BifurcationImage | null = null;
 
   constructor(readonly spec: BifurcationSpec, private readonly backend: RunBackend) {
+    super();
     for (const [name, v] of [['transient', spec.transient], ['record', spec.record]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be a whole number >= 0, got ${v}`);
     }
@@ -62,25 +61,24 @@ export class BifurcationRunner {
     return total === 0 ? (this.finished ? 1 : 0) : Math.min(1, (this.stepsDone + this.recorded) / total);
   }
 
-  /** At most `budget` particle-steps of work (at least one step); returns at once. */
-  tick(budget: number): void {
-    if (this.error) throw this.error;
-    if (this.pending || this.finished || this.destroyed) return;
-    if (!this.cpu && !this.gpu) {
-      this.track(this.start());
-      return;
-    }
+  protected outcome(): BifurcationImage {
+    return this.result!;
+  }
+
+  protected advance(budget: number): Promise<void> | void {
+    if (!this.cpu && !this.gpu) return this.start();
     const n = this.spec.layout.n;
     let k = Math.max(1, Math.floor(budget / n));
     const transientLeft = this.spec.transient - this.stepsDone;
     if (transientLeft > 0) {
       k = Math.min(k, transientLeft);
       this.stepsDone += k;
-      if (this.gpu) {
-        for (let left = k; left > 0; left -= 100) this.gpu.engine.step(Math.min(100, left));
-        this.track(this.gpu.engine.done());
-      } else this.cpu!.engine.step(k);
-      return;
+      if (!this.gpu) {
+        this.cpu!.engine.step(k);
+        return;
+      }
+      for (let left = k; left > 0; left -= 100) this.gpu.engine.step(Math.min(100, left));
+      return this.gpu.engine.done();
     }
     const recordLeft = this.spec.record - this.recorded;
     if (recordLeft > 0) {
@@ -95,39 +93,19 @@ export class BifurcationRunner {
           this.cpu!.density.accumulate(this.cpu!.engine.state);
         }
       }
-      if (this.gpu) this.track(this.gpu.engine.done());
-      return;
+      return this.gpu?.engine.done();
     }
-    this.track(this.finish());
+    return this.finish();
   }
 
-  async run(budget = 1e8): Promise<BifurcationImage> {
-    while (!this.finished) {
-      this.tick(budget);
-      while (this.pending) await this.pending;
-      if (this.error) throw this.error;
-    }
-    return this.result!;
-  }
-
-  destroy(): void {
-    this.destroyed = true;
-    const wait = this.pending;
+  protected detach(): () => void {
     const gpu = this.gpu;
     this.gpu = null;
     this.cpu = null;
-    void (async () => {
-      await wait?.catch(() => {});
+    return () => {
       gpu?.reducer.destroy();
       gpu?.engine.destroy();
-    })();
-  }
-
-  private track(p: Promise<void>): void {
-    this.pending = p.then(
-      () => { this.pending = null; },
-      (e) => { this.pending = null; this.error = e; },
-    );
+    };
   }
 
   private async start(): Promise<void> {

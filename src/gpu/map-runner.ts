@@ -1,8 +1,8 @@
 // Runs a hyperparameter map (a product layout) in bounded chunks, coarse to fine: a
 // small version first (at most `coarse` pixels a side), then the full resolution,
-// each handing over its image as soon as it is done. `tick(budget)` never waits: the
-// page calls it once per frame, the CLI calls it and awaits `idle()`. A zoom starts a
-// fresh run on new axis ranges. Works on the GPU engine and on the CPU reference.
+// each handing over its image as soon as it is done. A Job (job.ts): the page ticks it
+// once per frame, the CLI awaits run(). A zoom starts a fresh run on new axis ranges.
+// Works on the GPU engine and on the CPU reference.
 
 import { lossFloor, mapImage, type MapColoring, type MapColorOptions } from '../core/analysis/map';
 import { CpuEngine } from '../core/engine/cpu';
@@ -13,6 +13,7 @@ import type { ParticleState, RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import type { RunBackend } from './device';
 import { GpuEngine } from './engine';
+import { Job } from './job';
 import { MapColorizer } from './map';
 
 export type ProductLayout = Extract<Layout, { kind: 'product' }>;
@@ -83,12 +84,10 @@ interface Level {
   startLoss?: Float32Array;
 }
 
-export class MapRunner {
+export class MapRunner extends Job<MapImage, MapProgress> {
   private levels: ProductLayout[] = [];
   private index = 0;
   private cur: Level | null = null;
-  private pending: { promise: Promise<void> } | null = null;
-  private error: unknown = null;
   private colorizer: MapColorizer | null = null;
   private generation = 0;
   /** The latest image handed over. */
@@ -99,6 +98,7 @@ export class MapRunner {
     private readonly backend: MapBackend,
     private readonly opts: MapRunnerOptions = {},
   ) {
+    super();
     if (!Number.isInteger(spec.steps) || spec.steps < 0) throw new RangeError(`steps must be a whole number >= 0, got ${spec.steps}`);
     this.restart(spec.layout);
   }
@@ -132,72 +132,35 @@ export class MapRunner {
     this.spec = { ...this.spec, layout };
     this.levels = mapLevels(layout, this.spec.coarse ?? 64);
     this.index = 0;
-    this.error = null;
+    this.clearError();
     const old = this.cur;
     this.cur = null;
     // Work in flight on the old level finishes first: buffers are dropped after it.
-    const wait = this.pending?.promise;
-    this.track((async () => {
-      await wait?.catch(() => {});
-      destroyLevel(old);
-    })());
+    this.track(this.afterPending(() => destroyLevel(old)));
   }
 
-  /**
-   * Advances the run by at most `budget` particle-steps (on the GPU at least one step
-   * of every particle of the current level: a dispatch covers all of them). Returns at
-   * once; does nothing while earlier GPU work is still running.
-   */
-  tick(budget: number): void {
-    if (this.error) throw this.error;
-    if (this.pending || this.finished) return;
-    const cur = this.cur;
-    if (!cur) this.track(this.startLevel());
-    else if (cur.stepsDone < this.spec.steps) this.advance(cur, budget);
-    else this.track(this.finishLevel(cur));
-  }
-
-  /** Resolves when no work is in flight (rejects with its error). */
-  async idle(): Promise<void> {
-    while (this.pending) await this.pending.promise;
-    if (this.error) throw this.error;
-  }
-
-  /** Runs to the end: the final image. `budget` per tick bounds the time between progress calls. */
-  async run(budget = 1e8, onProgress?: (p: MapProgress) => void): Promise<MapImage> {
-    while (!this.finished) {
-      this.tick(budget);
-      await this.idle();
-      onProgress?.(this.progress);
-    }
+  protected outcome(): MapImage {
     return this.latest!;
   }
 
-  destroy(): void {
+  /** At most `budget` particle-steps (on the GPU at least one step of every particle of the level: a dispatch covers all). */
+  protected advance(budget: number): Promise<void> | void {
+    const cur = this.cur;
+    if (!cur) return this.startLevel();
+    if (cur.stepsDone < this.spec.steps) return this.advanceLevel(cur, budget);
+    return this.finishLevel(cur);
+  }
+
+  protected detach(): () => void {
     this.generation++;
-    const wait = this.pending?.promise;
     const old = this.cur;
     const colorizer = this.colorizer;
     this.cur = null;
     this.colorizer = null;
-    void (async () => {
-      await wait?.catch(() => {});
+    return () => {
       destroyLevel(old);
       colorizer?.destroy();
-    })();
-  }
-
-  private track(promise: Promise<void>): void {
-    const entry = { promise: promise.then(
-      () => { if (this.pending === entry) this.pending = null; },
-      (e) => {
-        if (this.pending === entry) {
-          this.pending = null;
-          this.error = e;
-        }
-      },
-    ) };
-    this.pending = entry;
+    };
   }
 
   private colorOptions(): MapColorOptions {
@@ -225,7 +188,7 @@ export class MapRunner {
     else this.cur = level;
   }
 
-  private advance(cur: Level, budget: number): void {
+  private advanceLevel(cur: Level, budget: number): Promise<void> | void {
     const left = this.spec.steps - cur.stepsDone;
     const b = Math.max(1, Math.floor(budget));
     if (cur.gpu) {
@@ -233,8 +196,7 @@ export class MapRunner {
       const per = this.opts.maxStepsPerDispatch ?? 100;
       cur.stepsDone += k;
       for (; k > 0; k -= per) cur.gpu.step(Math.min(per, k));
-      this.track(cur.gpu.done());
-      return;
+      return cur.gpu.done();
     }
     // CPU: passes of `pass` steps over particle ranges, so a tick stays within budget.
     if (cur.cursor === 0) cur.pass = Math.min(left, Math.max(1, Math.floor(b / cur.n)));

@@ -23,7 +23,7 @@ export async function openApp(viewport: { width: number; height: number }, opts:
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(server.url);
-  await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+  await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 90_000 });
   return {
     server, browser, page, problems,
     close: async () => {

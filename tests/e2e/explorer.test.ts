@@ -2,6 +2,7 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { PARTICLE_LIFT, toWorld } from '../../src/display/mapping';
 import { launch } from './browser';
 import { capture, changedFraction, distinctColors, dominantShare } from './pixels';
 import { serveApp } from './server';
@@ -35,12 +36,12 @@ async function open(b: Browser = browser): Promise<Opened> {
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(server.url);
-  await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+  await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 90_000 });
   return { page, problems };
 }
 
-const steps = (page: Page) => page.evaluate(() => (window as any).etascape.explorer.steps as number);
-const apply = (page: Page, change: object) => page.evaluate((c) => (window as any).etascape.explorer.apply(c), change);
+const steps = (page: Page) => page.evaluate(() => window.etascape!.explorer.steps as number);
+const apply = (page: Page, change: object) => page.evaluate((c) => window.etascape!.explorer.apply(c), change);
 async function framesPass(page: Page, n = 3): Promise<void> {
   await page.evaluate((k) => new Promise<void>((r) => {
     let left = k;
@@ -62,7 +63,7 @@ describe('explorer in headless Chromium with WebGPU', () => {
   // Each test starts from the default scene, playing.
   beforeEach(async () => {
     await page.evaluate(async () => {
-      const { explorer, defaults } = (window as any).etascape;
+      const { explorer, defaults } = window.etascape!;
       const error = await explorer.apply({ ...defaults, views: [] }); // the views have their own tests
       if (error) throw new Error(error);
       explorer.play();
@@ -74,7 +75,7 @@ describe('explorer in headless Chromium with WebGPU', () => {
     expect(distinctColors(pic)).toBeGreaterThan(500);
     expect(dominantShare(pic)).toBeLessThan(0.3);
     // Particles are there: recolouring them by status changes pixels.
-    await page.evaluate(() => (window as any).etascape.explorer.pause());
+    await page.evaluate(() => window.etascape!.explorer.pause());
     await framesPass(page);
     const byLr = await capture(page, VIEW);
     await apply(page, { colorBy: 'status' });
@@ -83,7 +84,7 @@ describe('explorer in headless Chromium with WebGPU', () => {
     expect(changedFraction(byLr, byStatus)).toBeGreaterThan(0.003);
     expect(await page.locator('#hud').textContent()).toMatch(/10,000 particles on GPU/);
     // SwiftShader's canvas is rgba8unorm: particles are drawn by compute, not as sprites.
-    expect(await page.evaluate(() => (window as any).etascape.explorer.particleDrawing)).toBe('compute');
+    expect(await page.evaluate(() => window.etascape!.explorer.particleDrawing)).toBe('compute');
     expect(problems).toEqual([]);
   });
 
@@ -96,7 +97,7 @@ describe('explorer in headless Chromium with WebGPU', () => {
     await page.keyboard.press('Space'); // pause
     await framesPass(page);
     // Under load the GPU may still be behind: let it finish the frames already queued.
-    await page.evaluate(() => (window as any).etascape.explorer.handle?.device.queue.onSubmittedWorkDone());
+    await page.evaluate(() => window.etascape!.explorer.settled());
     await framesPass(page);
     const s0 = await steps(page);
     // Frames already in flight may still reach the screen: wait until the picture settles.
@@ -118,12 +119,12 @@ describe('explorer in headless Chromium with WebGPU', () => {
   });
 
   test('choosing another surface in the panel changes the picture', async () => {
-    await page.evaluate(() => (window as any).etascape.explorer.pause());
+    await page.evaluate(() => window.etascape!.explorer.pause());
     await framesPass(page);
     const before = await capture(page, VIEW);
     const preset = page.getByRole('combobox', { name: 'preset' });
     await preset.selectOption('rosenbrock');
-    await page.waitForFunction(() => (window as any).etascape.explorer.state.surface === 'rosenbrock');
+    await page.waitForFunction(() => window.etascape!.explorer.state.surface === 'rosenbrock');
     await framesPass(page);
     const after = await capture(page, VIEW);
     expect(changedFraction(before, after)).toBeGreaterThan(0.2);
@@ -137,13 +138,13 @@ describe('explorer in headless Chromium with WebGPU', () => {
     const error = page.locator('[data-error="surface"]');
     await expect.poll(() => error.textContent()).toMatch(/column 5: value expected/);
     expect(await error.isVisible()).toBe(true);
-    expect(await page.evaluate(() => (window as any).etascape.explorer.state.surface)).toBe('double-well');
+    expect(await page.evaluate(() => window.etascape!.explorer.state.surface)).toBe('double-well');
     const s0 = await steps(page);
     await expect.poll(() => steps(page), { timeout: 20_000 }).toBeGreaterThan(s0);
     // A valid expression then replaces the surface and clears the error.
     await field.fill('x^2 + 3*y^2');
     await field.press('Enter');
-    await page.waitForFunction(() => (window as any).etascape.explorer.state.surface === 'x^2 + 3*y^2');
+    await page.waitForFunction(() => window.etascape!.explorer.state.surface === 'x^2 + 3*y^2');
     expect(await error.isVisible()).toBe(false);
   });
 
@@ -152,7 +153,7 @@ describe('explorer in headless Chromium with WebGPU', () => {
     const before = await capture(page, box);
     expect(distinctColors(before)).toBeGreaterThan(8); // the constant-lr lines and axes
     await page.getByRole('combobox', { name: 'schedule' }).selectOption('CosineAnnealingLR');
-    await page.waitForFunction(() => (window as any).etascape.explorer.state.schedule.startsWith('CosineAnnealingLR('));
+    await page.waitForFunction(() => window.etascape!.explorer.state.schedule.startsWith('CosineAnnealingLR('));
     await framesPass(page);
     const after = await capture(page, box);
     expect(changedFraction(before, after)).toBeGreaterThan(0.03);
@@ -163,24 +164,24 @@ describe('explorer in headless Chromium with WebGPU', () => {
     await text.press('Enter');
     const error = page.locator('[data-error="schedule"]');
     await expect.poll(() => error.textContent()).toMatch(/schedule text, column 18/);
-    expect(await page.evaluate(() => (window as any).etascape.explorer.state.schedule)).toMatch(/^CosineAnnealingLR/);
+    expect(await page.evaluate(() => window.etascape!.explorer.state.schedule)).toMatch(/^CosineAnnealingLR/);
     const s0 = await steps(page);
-    await page.evaluate(() => (window as any).etascape.explorer.play());
+    await page.evaluate(() => window.etascape!.explorer.play());
     await expect.poll(() => steps(page), { timeout: 20_000 }).toBeGreaterThan(s0);
     await text.fill('ReduceLROnPlateau(patience=3)');
     await text.press('Enter');
-    await page.waitForFunction(() => (window as any).etascape.explorer.state.schedule === 'ReduceLROnPlateau(patience=3)');
+    await page.waitForFunction(() => window.etascape!.explorer.state.schedule === 'ReduceLROnPlateau(patience=3)');
     expect(await error.isVisible()).toBe(false);
     await expect.poll(() => page.locator('#lr-preview .note').textContent()).toMatch(/from its own run/);
     await page.getByRole('combobox', { name: 'schedule' }).selectOption('none');
-    await page.waitForFunction(() => (window as any).etascape.explorer.state.schedule === '');
+    await page.waitForFunction(() => window.etascape!.explorer.state.schedule === '');
     expect(problems).toEqual([]);
   });
 
   test('a lost GPU device is re-created and the run resumes', async () => {
     // Wait for a state snapshot taken after some steps: that is where the run resumes.
-    await page.waitForFunction(() => ((window as any).etascape.explorer.snapshotStep ?? 0) > 0, null, { timeout: 30_000 });
-    await page.evaluate(() => (window as any).etascape.explorer.simulateDeviceLoss());
+    await page.waitForFunction(() => (window.etascape!.explorer.snapshotStep ?? 0) > 0, null, { timeout: 30_000 });
+    await page.evaluate(() => window.etascape!.explorer.simulateDeviceLoss());
     await expect.poll(() => page.locator('#notice').textContent(), { timeout: 30_000 }).toMatch(/re-created; resumed from step \d+/);
     const resumedAt = Number((await page.locator('#notice').textContent())!.match(/step (\d+)/)![1]);
     expect(resumedAt).toBeGreaterThan(0);
@@ -192,22 +193,57 @@ describe('explorer in headless Chromium with WebGPU', () => {
     expect(distinctColors(pic)).toBeGreaterThan(500);
   });
 
-  test('picking a particle gives its lr, status and loss curve', async () => {
+  test('picking at a particle\'s drawn position gives that particle, its lr and its loss curve; empty space gives none', async () => {
     await apply(page, { stepsPerFrame: 10 });
     await page.waitForTimeout(1000);
-    const hit = await page.evaluate(async () => {
-      const ex = (window as any).etascape.explorer;
-      const c = document.querySelector('canvas')!;
-      return ex.pick(c.clientWidth / 2, c.clientHeight / 2, 5000);
+    await page.evaluate(() => window.etascape!.explorer.pause());
+    await framesPass(page);
+    // What the page draws from: the particles, the height mapping and the camera.
+    const seen = await page.evaluate(async () => {
+      const ex = window.etascape!.explorer;
+      const s = await ex.live!.run.read();
+      const cam = ex.graphics.view.camera;
+      return {
+        n: s.n,
+        pos: Array.from(s.pos),
+        status: Array.from({ length: s.n }, (_, i) => s.info[4 * i]),
+        lr: Array.from({ length: s.n }, (_, i) => s.hyper[i * s.hyperStride]),
+        mapping: ex.meshMapping!,
+        view: Array.from(cam.matrixWorldInverse.elements),
+        projection: Array.from(cam.projectionMatrix.elements),
+        width: ex.canvasElement.clientWidth,
+        height: ex.canvasElement.clientHeight,
+      };
     });
+    // Each particle's drawn position, projected here as the page does (column-major 4x4 matrices).
+    const apply4 = (m: number[], v: number[]) => [0, 1, 2, 3].map((r) => m[r] * v[0] + m[4 + r] * v[1] + m[8 + r] * v[2] + m[12 + r] * v[3]);
+    const screen = Array.from({ length: seen.n }, (_, i) => {
+      const [X, Y, Z] = toWorld(seen.mapping, seen.pos[4 * i], seen.pos[4 * i + 1], seen.pos[4 * i + 2]);
+      const c = apply4(seen.projection, apply4(seen.view, [X, Y + PARTICLE_LIFT, Z, 1]));
+      return { x: ((c[0] / c[3] + 1) / 2) * seen.width, y: ((1 - c[1] / c[3]) / 2) * seen.height, inFront: c[2] / c[3] < 1 };
+    });
+    const nearestOther = (x: number, y: number, skip: number) => Math.min(...screen.map((p, j) => (j === skip || !p.inFront ? Infinity : Math.hypot(p.x - x, p.y - y))));
+    // A running particle inside the clear part of the view with no other within 3 px.
+    const inView = (p: { x: number; y: number }) => p.x > VIEW.x && p.x < VIEW.x + VIEW.width && p.y > VIEW.y && p.y < VIEW.y + VIEW.height;
+    const chosen = screen.findIndex((p, i) => seen.status[i] === 0 && p.inFront && inView(p) && nearestOther(p.x, p.y, i) > 3);
+    expect(chosen).toBeGreaterThanOrEqual(0);
+    const at = screen[chosen];
+    const hit = await page.evaluate(([x, y]) => window.etascape!.explorer.pick(x, y, 2), [at.x, at.y]);
     expect(hit).not.toBeNull();
-    expect(hit.particle.lr).toBeGreaterThanOrEqual(0.005 * 0.999);
-    expect(hit.particle.lr).toBeLessThanOrEqual(0.5 * 1.001);
-    expect(hit.curve.length).toBeGreaterThan(2);
+    expect(hit!.particle.index).toBe(chosen);
+    expect(hit!.particle.lr).toBe(Math.fround(seen.lr[chosen]));
+    expect(hit!.particle.status).toBe('running');
     // The curve is the CPU reference's re-run of that particle: it ends where the particle is.
-    if (hit.particle.status === 'running') expect(hit.curve.at(-1)).toBeCloseTo(hit.particle.loss, 2);
+    expect(hit!.curve.length).toBeGreaterThan(2);
+    expect(hit!.curve.at(-1)).toBeCloseTo(hit!.particle.loss, 2);
+    // A point of the view 8 px or more from every particle picks nothing with a 4 px radius.
+    let empty: { x: number; y: number } | null = null;
+    for (let y = VIEW.y; y < VIEW.y + VIEW.height && !empty; y += 4) {
+      for (let x = VIEW.x; x < VIEW.x + VIEW.width && !empty; x += 4) if (nearestOther(x, y, -1) >= 8) empty = { x, y };
+    }
+    expect(empty).not.toBeNull();
+    expect(await page.evaluate(([x, y]) => window.etascape!.explorer.pick(x, y, 4), [empty!.x, empty!.y])).toBeNull();
   });
-
 });
 
 describe('explorer without WebGPU', () => {
@@ -217,7 +253,7 @@ describe('explorer without WebGPU', () => {
       const { page, problems } = await open(plain);
       await expect.poll(() => page.locator('#notice').textContent()).toMatch(/CPU reference engine in a Worker/);
       expect(await page.locator('#hud').textContent()).toMatch(/on CPU/);
-      expect(await page.evaluate(() => (window as any).etascape.explorer.particleDrawing)).toBe('sprites');
+      expect(await page.evaluate(() => window.etascape!.explorer.particleDrawing)).toBe('sprites');
       const a = await capture(page, VIEW);
       const s0 = await steps(page);
       await expect.poll(() => steps(page), { timeout: 20_000 }).toBeGreaterThan(s0);
@@ -238,15 +274,15 @@ describe('explorer without WebGPU', () => {
       // The first adapter is real; every later request finds none.
       const context = await plain.newContext();
       await context.addInitScript(() => {
-        const gpu = navigator.gpu as any;
+        const gpu = navigator.gpu;
         const real = gpu.requestAdapter.bind(gpu);
         let calls = 0;
-        gpu.requestAdapter = (...args: unknown[]) => (calls++ === 0 ? real(...args) : Promise.resolve(null));
+        gpu.requestAdapter = (...args) => (calls++ === 0 ? real(...args) : Promise.resolve(null));
       });
       const page = await context.newPage();
       await page.goto(server.url);
-      await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
-      await page.evaluate(() => (window as any).etascape.explorer.simulateDeviceLoss());
+      await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 90_000 });
+      await page.evaluate(() => window.etascape!.explorer.simulateDeviceLoss());
       await expect.poll(() => page.locator('#notice').textContent(), { timeout: 30_000 }).toMatch(/could not be re-created .*CPU reference engine/);
       await expect.poll(() => page.locator('#hud').textContent()).toMatch(/4,096 particles on CPU/);
       const s0 = await steps(page);

@@ -19,7 +19,7 @@ beforeAll(async () => {
   app = await openApp({ width: 960, height: 540 });
   ({ page, problems } = app);
   // The default scene without the side views (they have their own tests).
-  await page.evaluate(() => (window as any).etascape.explorer.apply({ views: [] }));
+  await page.evaluate(() => window.etascape!.explorer.apply({ views: [] }));
 });
 afterAll(async () => {
   await app?.close();
@@ -38,14 +38,14 @@ async function demux(bytes: Uint8Array) {
 describe('record', () => {
   test('2 s at 640x360, 30 fps: 60 frames of 640x360 lasting 2 s; twice gives identical frames', async () => {
     const out = await page.evaluate(async () => {
-      const e = (window as any).etascape;
+      const e = window.etascape!;
       const captured: string[][] = [[], []];
       const blobs: Blob[] = [];
       for (const run of [0, 1]) {
-        const blob: Blob = await e.record({
+        const blob = (await e.record({
           width: 640, height: 360, fps: 30, seconds: 2, format: 'mp4',
           onFrame: (_: number, c: OffscreenCanvas) => captured[run].push(e.video.hashPixels(c.getContext('2d')!.getImageData(0, 0, 640, 360).data)),
-        });
+        }))!;
         blobs.push(blob);
       }
       const bytes = new Uint8Array(await blobs[0].arrayBuffer());
@@ -81,7 +81,7 @@ describe('record', () => {
 
   test('frame k shows step k x stepsPerFrame: frame k at 2 steps per frame is frame 2k at 1', async () => {
     const out = await page.evaluate(async () => {
-      const e = (window as any).etascape;
+      const e = window.etascape!;
       // Trails sample once per frame, so they would differ; the particles must not.
       await e.explorer.apply({ trails: 0 });
       const hashes = async (stepsPerFrame: number) => {
@@ -102,7 +102,7 @@ describe('record', () => {
 
   test('cancel: the promise rejects with AbortError and the explorer plays on; changes while recording are refused', async () => {
     const out = await page.evaluate(async () => {
-      const e = (window as any).etascape;
+      const e = window.etascape!;
       const ac = new AbortController();
       const progress: number[] = [];
       let error = '';
@@ -128,7 +128,7 @@ describe('record', () => {
 
   test('streamed to a writer (as to a file from showSaveFilePicker): positioned writes make the same file', async () => {
     const out = await page.evaluate(async () => {
-      const e = (window as any).etascape;
+      const e = window.etascape!;
       let file = new Uint8Array(0);
       const writes: number[] = [];
       let closed = false;
@@ -157,7 +157,7 @@ describe('record', () => {
   });
 
   test('bad options name the option', async () => {
-    const msg = (o: object) => page.evaluate((opts) => (window as any).etascape.record(opts).then(() => 'resolved', (e: Error) => e.message), o);
+    const msg = (o: object) => page.evaluate((opts) => window.etascape!.record(opts).then(() => 'resolved', (e: Error) => e.message), o);
     expect(await msg({ width: 641, height: 360 })).toMatch(/^width must be an even whole number/);
     expect(await msg({ fps: 29.97 })).toMatch(/^fps must be a whole number from 1 to 120/);
     expect(await msg({ format: 'avi' })).toMatch(/^format must be one of mp4, webm/);
@@ -166,7 +166,7 @@ describe('record', () => {
 
   test('PNG snapshot at 1024x768 (any size, not only the screen)', async () => {
     const b64 = await page.evaluate(async () => {
-      const blob: Blob = await (window as any).etascape.snapshot({ width: 1024, height: 768 });
+      const blob: Blob = await window.etascape!.snapshot({ width: 1024, height: 768 });
       const bytes = new Uint8Array(await blob.arrayBuffer());
       let bin = '';
       for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -176,7 +176,7 @@ describe('record', () => {
     expect([png.width, png.height]).toEqual([1024, 768]);
     expect(distinctColors({ width: png.width, height: png.height, data: png.data })).toBeGreaterThan(2000);
     const odd = await page.evaluate(async () => {
-      const blob: Blob = await (window as any).etascape.snapshot({ width: 333, height: 211 });
+      const blob: Blob = await window.etascape!.snapshot({ width: 333, height: 211 });
       const bmp = await createImageBitmap(blob);
       return [bmp.width, bmp.height];
     });
@@ -201,8 +201,8 @@ describe('the page', () => {
   test('the Record folder records what it is set to and downloads it; PNG snapshot at the size typed', async () => {
     // No file picker in automation: the file is downloaded.
     await page.evaluate(() => {
-      (window as any).showSaveFilePicker = undefined;
-      (window as any).etascape.explorer.apply({ views: [] });
+      (window as { showSaveFilePicker?: unknown }).showSaveFilePicker = undefined;
+      window.etascape!.explorer.apply({ views: [] });
     });
     await page.locator('.lil-gui .lil-title', { hasText: /^Record$/ }).click();
     // The formats this Chromium encodes (all four here) are offered without a warning.
@@ -230,11 +230,11 @@ describe('the page', () => {
 
   test('a view panel exports its picture as PNG and its data as CSV', async () => {
     await page.evaluate(async () => {
-      const e = (window as any).etascape;
+      const e = window.etascape!;
       await e.explorer.apply({ views: ['sweep', 'map'], stepsPerFrame: 5, mapRes: 32, mapSteps: 100 });
       e.explorer.play();
     });
-    await expect.poll(() => page.evaluate(() => (window as any).etascape.views.drawn), { timeout: 90_000, interval: 500 }).toEqual({ sweep: true, map: true });
+    await expect.poll(() => page.evaluate(() => window.etascape!.views.drawn), { timeout: 90_000, interval: 500 }).toEqual({ sweep: true, map: true });
     const panel = (v: string) => page.locator(`.view-panel[data-view="${v}"]`);
 
     const png = await downloaded(() => panel('sweep').locator('button.export-png').click());
@@ -243,12 +243,12 @@ describe('the page', () => {
     expect(pic.width).toBeGreaterThan(300);
     expect(distinctColors({ width: pic.width, height: pic.height, data: pic.data })).toBeGreaterThan(40);
 
-    await page.evaluate(() => (window as any).etascape.explorer.pause());
+    await page.evaluate(() => window.etascape!.explorer.pause());
     const csv = (await downloaded(() => panel('sweep').locator('button.export-csv').click())).bytes.toString('utf8');
     // The same rows as the data the view holds (its data()), x first.
     const data = await page.evaluate(() => {
-      const d = (window as any).etascape.views.sweep.data();
-      return { x: d.x, labels: d.series.map((s: any) => s.label), first: d.series[0].values };
+      const d = window.etascape!.views.chartData('sweep')!;
+      return { x: d.x, labels: d.series.map((s) => s.label), first: d.series[0].values };
     });
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe(['learning rate η', ...data.labels].join(','));
@@ -259,7 +259,7 @@ describe('the page', () => {
 
     const map = (await downloaded(() => panel('map').locator('button.export-csv').click())).bytes.toString('utf8').trim().split('\n');
     const fig = await page.evaluate(() => {
-      const d = (window as any).etascape.views.figures.get('map').data();
+      const d = window.etascape!.views.figureData('map')!;
       return { x: d.x.param, y: d.y.param, n: d.image.nx * d.image.ny };
     });
     expect(map[0]).toBe(`${fig.x},${fig.y},color`);
@@ -267,6 +267,6 @@ describe('the page', () => {
     expect(map[1]).toMatch(/^[-\d.e]+,[-\d.e]+,#[0-9a-f]{6}$/);
     const mapPng = PNG.sync.read((await downloaded(() => panel('map').locator('button.export-png').click())).bytes);
     expect(mapPng.width).toBeGreaterThan(300);
-    await page.evaluate(() => (window as any).etascape.explorer.apply({ views: [] }));
+    await page.evaluate(() => window.etascape!.explorer.apply({ views: [] }));
   });
 });

@@ -3,6 +3,7 @@
 // presentation mode; step(k) runs exactly k steps.
 
 import type { Page } from 'playwright-core';
+import type { EtascapeApi } from '../../src/app/automation';
 import { openApp, type OpenedApp } from './app';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -18,28 +19,29 @@ afterAll(async () => {
   await app?.close();
 });
 
-const et = <T>(f: string, arg?: unknown) => page.evaluate(([f, arg]) => new Function('e', 'a', `return (${f})(e, a)`)((window as any).etascape, arg), [f, arg] as const) as Promise<T>;
-const state = () => et<any>('(e) => e.explorer.state');
-const sceneId = () => et<string | null>('(e) => e.lecture.scene && e.lecture.scene.id');
+/** Runs `f` in the page on window.etascape. */
+const et = async <R>(f: (e: EtascapeApi) => R) => (await page.evaluateHandle(() => window.etascape!)).evaluate(f);
+const state = () => et((e) => e.explorer.state);
+const sceneId = () => et((e) => e.lecture.scene && e.lecture.scene.id);
 
 /** Bright (text) pixels inside the drawn title box of the annotation canvas, and the box (CSS px). */
 async function titlePixels(): Promise<{ bright: number; box: { left: number; top: number; width: number; height: number } }> {
-  await et('(e) => e.lecture.update()');
-  return et(`(e) => {
-    const c = document.querySelector('#annotations');
-    const box = e.lecture.layout.title;
+  await et((e) => e.lecture.update());
+  return et((e) => {
+    const c = document.querySelector<HTMLCanvasElement>('#annotations')!;
+    const box = e.lecture.layout!.title;
     const k = c.width / c.clientWidth;
-    const d = c.getContext('2d').getImageData(Math.round(box.left * k), Math.round(box.top * k), Math.round(box.width * k), Math.round(box.height * k)).data;
+    const d = c.getContext('2d')!.getImageData(Math.round(box.left * k), Math.round(box.top * k), Math.round(box.width * k), Math.round(box.height * k)).data;
     let bright = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 450 && d[i + 3] > 200) bright++;
     return { bright, box };
-  }`);
+  });
 }
 
 describe('lecture scenes in the page', () => {
   test('the default page is scene 7 and says so on the overlay; the Scenes folder comes first', async () => {
     expect(await sceneId()).toBe('sharp-vs-flat');
-    expect((await et<any>('(e) => e.annotations()')).title).toBe('7. Sharp vs flat minima');
+    expect((await et((e) => e.annotations())).title).toBe('7. Sharp vs flat minima');
     expect((await titlePixels()).bright).toBeGreaterThan(300);
     const first = await page.locator('.lil-gui.lil-root > .lil-children > .lil-gui > .lil-title').first().textContent();
     expect(first).toBe('Scenes');
@@ -55,9 +57,9 @@ describe('lecture scenes in the page', () => {
     expect(s.views).toEqual(['loss']);
     expect(await page.locator('.scene-summary').textContent()).toMatch(/crawls/);
     await expect.poll(() => page.evaluate(() => location.hash), { timeout: 5000 }).toMatch(/^#/);
-    const linked = await page.evaluate(() => (window as any).etascape.share.decodeHash(location.hash));
-    expect(linked.state.lossLrs).toEqual([0.0125, 0.1, 0.8]);
-    const a = await et<any>('(e) => e.annotations()');
+    const linked = await page.evaluate(() => window.etascape!.share.decodeHash(location.hash));
+    expect('state' in linked && linked.state.lossLrs).toEqual([0.0125, 0.1, 0.8]);
+    const a = await et((e) => e.annotations());
     expect(a.title).toBe('2. Too small, right, too big');
     expect(a.formula).toMatch(/ηλ/);
   });
@@ -69,39 +71,39 @@ describe('lecture scenes in the page', () => {
     expect((await state()).clipNorm).toBe(1);
     await page.keyboard.press('1');
     await expect.poll(sceneId, { timeout: 60_000 }).toBe('one-step');
-    await et('(e) => e.explorer.pause()');
-    const before = await et<number>('(e) => e.explorer.steps');
-    expect(await et<number>('(e) => e.step(5)')).toBe(before + 5);
-    expect(await et<number>('(e) => e.explorer.steps')).toBe(before + 5);
-    expect(await et<boolean>('(e) => e.explorer.playing')).toBe(false);
+    await et((e) => e.explorer.pause());
+    const before = await et((e) => e.explorer.steps);
+    expect(await et((e) => e.step(5))).toBe(before + 5);
+    expect(await et((e) => e.explorer.steps)).toBe(before + 5);
+    expect(await et((e) => e.explorer.playing)).toBe(false);
     // one step from the start: w = 2.0 - 0.1 * (-6.0) = 2.6
-    expect(await et('(e) => e.loadScene("one-step")')).toBeNull();
-    await et('(e) => e.explorer.pause()');
-    expect(await et<number>('(e) => e.explorer.steps')).toBe(0);
-    await et('(e) => e.step(1)');
-    const p = await et<number[]>('(e) => e.explorer.live.run.read().then((s) => Array.from(s.pos.slice(0, 2)))');
+    expect(await et((e) => e.loadScene('one-step'))).toBeNull();
+    await et((e) => e.explorer.pause());
+    expect(await et((e) => e.explorer.steps)).toBe(0);
+    await et((e) => e.step(1));
+    const p = await et((e) => e.explorer.live!.run.read().then((s) => Array.from(s.pos.slice(0, 2))));
     expect(p[0]).toBeCloseTo(2.6, 5);
-    expect((await et<any>('(e) => e.annotations()')).step).toBe(1);
+    expect((await et((e) => e.annotations())).step).toBe(1);
   });
 
   test('setState validates; loadScene names the scenes on a bad id', async () => {
-    expect(await et('(e) => e.setState({ lrMin: -1 })')).toMatch(/lrMin/);
-    expect(await et('(e) => e.setState({ stepsPerFrame: 3 })')).toBeNull();
+    expect(await et((e) => e.setState({ lrMin: -1 }))).toMatch(/lrMin/);
+    expect(await et((e) => e.setState({ stepsPerFrame: 3 }))).toBeNull();
     expect((await state()).stepsPerFrame).toBe(3);
-    expect(await et('(e) => e.loadScene("nope")')).toMatch(/unknown scene 'nope'.*one-step/);
+    expect(await et((e) => e.loadScene('nope'))).toMatch(/unknown scene 'nope'.*one-step/);
   });
 
   test('presentation mode: panel and HUD hidden, larger title, legend drawn; Escape leaves it', async () => {
-    expect(await et('(e) => e.loadScene("stability-limit")')).toBeNull();
+    expect(await et((e) => e.loadScene('stability-limit'))).toBeNull();
     const normal = await titlePixels();
-    expect(await et('(e) => e.lecture.layout.legend')).toBeNull();
+    expect(await et((e) => e.lecture.layout!.legend)).toBeNull();
     await page.keyboard.press('p');
     await expect.poll(() => page.locator('.lil-gui.lil-root').isVisible()).toBe(false);
     await expect.poll(() => page.locator('#hud').isVisible()).toBe(false);
     const big = await titlePixels();
     expect(big.box.height / normal.box.height).toBeGreaterThan(1.5);
     expect(big.bright).toBeGreaterThan(2 * normal.bright);
-    expect(await et('(e) => e.lecture.layout.legend')).not.toBeNull();
+    expect(await et((e) => e.lecture.layout!.legend)).not.toBeNull();
     // keys still work in presentation mode
     await page.keyboard.press('3');
     expect(await sceneId()).toBe('stability-limit');
@@ -110,9 +112,9 @@ describe('lecture scenes in the page', () => {
     await expect.poll(() => page.locator('#hud').isVisible()).toBe(true);
     // the panel's button toggles it too
     await page.getByText('presentation mode (P)').click();
-    await expect.poll(() => et('(e) => e.lecture.presenting'), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => et((e) => e.lecture.presenting), { timeout: 10_000 }).toBe(true);
     await page.keyboard.press('P');
-    await expect.poll(() => et('(e) => e.lecture.presenting'), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => et((e) => e.lecture.presenting), { timeout: 10_000 }).toBe(false);
   });
 
   test('no page errors', () => {

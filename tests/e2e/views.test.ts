@@ -19,8 +19,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-const apply = (change: object) => page.evaluate((c) => (window as any).etascape.explorer.apply(c), change);
-const drawn = () => page.evaluate(() => (window as any).etascape.views.drawn as Record<string, boolean>);
+const apply = (change: object) => page.evaluate((c) => window.etascape!.explorer.apply(c), change);
+const drawn = () => page.evaluate(() => window.etascape!.views.drawn as Record<string, boolean>);
 
 async function panelPicture(name: string) {
   const box = (await page.locator(`.view-panel[data-view="${name}"] .body`).boundingBox())!;
@@ -28,9 +28,9 @@ async function panelPicture(name: string) {
 }
 
 async function openViews(views: string[], extra: object = {}): Promise<void> {
-  const error = await apply({ ...(await page.evaluate(() => (window as any).etascape.defaults)), ...extra, views });
+  const error = await apply({ ...(await page.evaluate(() => window.etascape!.defaults)), ...extra, views });
   expect(error).toBeNull();
-  await page.evaluate(() => (window as any).etascape.explorer.play());
+  await page.evaluate(() => window.etascape!.explorer.play());
   const all = Object.fromEntries(views.map((v) => [v, true]));
   await expect.poll(drawn, { timeout: 90_000, interval: 500 }).toEqual(all);
 }
@@ -51,22 +51,22 @@ describe('views in headless Chromium with WebGPU', () => {
     const field = page.getByRole('textbox', { name: 'loss curves lrs' });
     await field.fill('0.01, 0.3');
     await field.press('Enter');
-    await expect.poll(() => page.evaluate(() => (window as any).etascape.explorer.state.lossLrs)).toEqual([0.01, 0.3]);
+    await expect.poll(() => page.evaluate(() => window.etascape!.explorer.state.lossLrs)).toEqual([0.01, 0.3]);
     await expect.poll(() => page.locator('.view-panel[data-view="loss"] .chart-legend').textContent(), { timeout: 30_000 }).toMatch(/η 0\.01.*η 0\.3/);
     await field.fill('0.1, nope');
     await field.press('Enter');
     await expect.poll(() => page.locator('.view-panel[data-view="loss"] .status').textContent()).toMatch(/'nope' is not a positive learning rate/);
-    expect(await page.evaluate(() => (window as any).etascape.explorer.state.lossLrs)).toEqual([0.01, 0.3]);
+    expect(await page.evaluate(() => window.etascape!.explorer.state.lossLrs)).toEqual([0.01, 0.3]);
   });
 
   test('hovering the sweep curve highlights a bin in 3-D; a click spawns a probe', async () => {
     await openViews(['sweep'], { stepsPerFrame: 0 });
-    await page.evaluate(() => (window as any).etascape.explorer.pause());
+    await page.evaluate(() => window.etascape!.explorer.pause());
     const scene = { x: 150, y: 120, width: 600, height: 380 };
     const before = await capture(page, scene);
     const over = (await page.locator('.view-panel[data-view="sweep"] .u-over').boundingBox())!;
     await page.mouse.move(over.x + over.width * 0.5, over.y + over.height * 0.5);
-    await page.evaluate(() => (window as any).etascape.explorer.renderNow());
+    await page.evaluate(() => window.etascape!.explorer.renderNow());
     await expect.poll(async () => changedFraction(before, await capture(page, scene)), { timeout: 20_000 }).toBeGreaterThan(0.002);
     await page.mouse.click(over.x + over.width * 0.5, over.y + over.height * 0.5);
     // The probe's outcome shows in the inspect box (its lr is the clicked bin's, within the bin's width).
@@ -95,13 +95,13 @@ describe('views in headless Chromium with WebGPU', () => {
     await page.mouse.down();
     await page.mouse.move(canvas.x + 150, canvas.y + 120, { steps: 5 });
     await page.mouse.up();
-    const win = await page.evaluate(() => (window as any).etascape.explorer.state.mapWindow);
+    const win = await page.evaluate(() => window.etascape!.explorer.state.mapWindow);
     expect(win).not.toBeNull();
-    expect(win.x.min).toBeGreaterThan(0.005);
-    expect(win.x.max).toBeLessThan(0.5);
+    expect(win!.x.min).toBeGreaterThan(0.005);
+    expect(win!.x.max).toBeLessThan(0.5);
     await expect.poll(async () => changedFraction(before, await panelPicture('map')), { timeout: 60_000 }).toBeGreaterThan(0.05);
     await page.getByRole('button', { name: 'reset zoom' }).click();
-    await expect.poll(() => page.evaluate(() => (window as any).etascape.explorer.state.mapWindow)).toBeNull();
+    await expect.poll(() => page.evaluate(() => window.etascape!.explorer.state.mapWindow)).toBeNull();
     expect(problems).toEqual([]);
   });
 });
@@ -109,30 +109,33 @@ describe('views in headless Chromium with WebGPU', () => {
 describe('shared links', () => {
   test('a link carries the state (views included); a broken one says why and loads the default', async () => {
     const hash = await page.evaluate(() => {
-      const { share, explorer } = (window as any).etascape;
+      const { share, explorer } = window.etascape!;
       return share.encodeHash({ ...explorer.state, surface: 'x^2 + 3*y^2', seed: 42, views: ['map'] });
     });
     await page.goto('about:blank');
     await page.goto(`${app.server.url}${hash}`);
-    await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
-    const state = await page.evaluate(() => (window as any).etascape.explorer.state);
+    await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 90_000 });
+    const state = await page.evaluate(() => window.etascape!.explorer.state);
     expect(state).toMatchObject({ surface: 'x^2 + 3*y^2', seed: 42, views: ['map'] });
     expect(await page.locator('.view-panel[data-view="map"]').isVisible()).toBe(true);
     // The page keeps its link current.
     await apply({ seed: 7 });
-    await expect.poll(() => page.evaluate(() => (window as any).etascape.share.decodeHash(location.hash).state?.seed)).toBe(7);
+    await expect.poll(() => page.evaluate(() => {
+      const linked = window.etascape!.share.decodeHash(location.hash);
+      return 'state' in linked ? linked.state.seed : null;
+    })).toBe(7);
 
     await page.goto('about:blank');
     await page.goto(`${app.server.url}#s=bm90IGpzb24`); // base64url of 'not json'
-    await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+    await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 90_000 });
     await expect.poll(() => page.locator('#notice').textContent()).toMatch(/This link could not be loaded: the link's settings could not be read/);
-    expect(await page.evaluate(() => (window as any).etascape.explorer.state.surface)).toBe('double-well');
+    expect(await page.evaluate(() => window.etascape!.explorer.state.surface)).toBe('double-well');
 
-    const bad = await page.evaluate(() => (window as any).etascape.share.encodeHash({ ...(window as any).etascape.defaults, surface: 'x + * 2' }));
+    const bad = await page.evaluate(() => window.etascape!.share.encodeHash({ ...window.etascape!.defaults, surface: 'x + * 2' }));
     await page.goto('about:blank');
     await page.goto(`${app.server.url}${bad}`);
-    await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
+    await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 90_000 });
     await expect.poll(() => page.locator('#notice').textContent()).toMatch(/could not run .*column 5/);
-    expect(await page.evaluate(() => (window as any).etascape.explorer.state.surface)).toBe('double-well');
+    expect(await page.evaluate(() => window.etascape!.explorer.state.surface)).toBe('double-well');
   });
 });
