@@ -11,7 +11,7 @@ import { MINIBATCH_SALT } from '../src/core/surfaces/dataset';
 import type { MinimaTable } from '../src/core/engine/engine';
 import { PROGRAM_INPUTS, type CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
-import { emitWGSL, f32Literal } from '../src/gpu/codegen';
+import { emitWGSL, f32Literal } from './codegen';
 
 const indent = (code: string, pad: string) => code.split('\n').map((l) => (l ? pad + l : l)).join('\n');
 
