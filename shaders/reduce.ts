@@ -4,12 +4,26 @@
 // sharpness_main writes each particle's top Hessian eigenvalue.
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import common from './common.wgsl?raw';
+import { COMMON_WGSL } from './common';
+import { struct } from './layout';
 import { MATHLIB_WGSL } from './mathlib';
 import { TOP_EIGENVALUE_WGSL } from './sharpness';
 import { surfaceFunctions } from './step';
 import type { ValueKind } from '../src/core/analysis/bins';
 import type { Surface } from '../src/core/surfaces';
+
+/** The reductions' uniform, written by GpuReducer when the histogram changes. */
+export const ReduceParams = struct(
+  'ReduceParams',
+  { n: 'u32', groupsX: 'u32', div: 'u32', modulo: 'u32', minima: 'u32', stride: 'u32', buckets: 'u32', offset: 'f32', zero: 'u32' },
+  {
+    uniform: true,
+    docs: {
+      div: 'bin of particle i: (i / div) % modulo', minima: 'known minima of the surface', stride: 'u32 per bin in the summary',
+      offset: 'subtracted from each value before it is bucketed', zero: 'always 0: XOR-ing a value with it hides the value from the compiler',
+    },
+  },
+);
 
 export interface ReduceKernelOptions {
   surface: Surface;
@@ -22,25 +36,9 @@ export function buildReduceKernel({ surface, value, sharpness }: ReduceKernelOpt
   const hessian = sharpness || value === 'sharpness';
   const read = value === 'sharpness' ? 'sharpness_at(q.x, q.y)' : `q.${{ x: 'x', y: 'y', loss: 'z' }[value]}`;
   return wgsl`
-${common}
+${COMMON_WGSL}
 
-struct ReduceParams {
-  n: u32,
-  groups_x: u32,
-  div: u32,
-  modulo: u32,
-  minima: u32,
-  stride: u32,
-  buckets: u32,
-  offset: f32,
-  // Always 0: XOR-ing a value with it hides the value from the compiler.
-  zero: u32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-}
-
-override WG: u32 = 64u;
+${ReduceParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: ReduceParams;
 @group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
@@ -95,7 +93,7 @@ fn bucket_of(u: f32) -> u32 {
 }
 
 fn particle(wid: vec3<u32>, lid: u32) -> u32 {
-  return (wid.y * params.groups_x + wid.x) * WG + lid;
+  return (wid.y * params.groupsX + wid.x) * WORKGROUP_SIZE + lid;
 }
 fn bin_of(i: u32) -> u32 {
   return (i / params.div) % params.modulo;
@@ -109,7 +107,7 @@ fn value_of(i: u32) -> f32 {
   return ${read};
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn summary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = particle(wid, lid);
   if (i >= params.n) { return; }
@@ -128,7 +126,7 @@ fn summary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   atomicAdd(&summary[r + 2u + bucket_of(flush(v - params.offset))], 1u);
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn density_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = particle(wid, lid);
   if (i >= params.n) { return; }
@@ -139,7 +137,7 @@ fn density_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
 }
 
 #if ${sharpness}
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn sharpness_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = particle(wid, lid);
   if (i >= params.n) { return; }

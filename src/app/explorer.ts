@@ -4,11 +4,11 @@
 import * as THREE from 'three/webgpu';
 import { CpuEngine } from '../core/engine/cpu';
 import { buildParticles } from '../core/layouts';
-import { particleAt, type ParticleState, type ParticleView, type RunConfig } from '../core/particles';
+import { particleAt, particleStatus, particleSteps, Status, type ParticleState, type ParticleView, type RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import { requestDevice, type DeviceHandle } from '../gpu/device';
 import { GpuTimer } from '../gpu/timing';
-import { level, type Mapping } from '../render/mapping';
+import { level, PARTICLE_LIFT, type Mapping } from '../render/mapping';
 import { ParticleSprites } from '../render/particles';
 import { ProbeLine } from '../render/probe';
 import { ParticleSplat, splatFormatSupported } from '../render/splat';
@@ -452,7 +452,7 @@ export class Explorer {
       const x = state.pos[4 * i];
       const y = state.pos[4 * i + 1];
       if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-      v.set((x - m.cx) * m.scale, level(m, state.pos[4 * i + 2]) * m.heightScale + 0.012, -(y - m.cy) * m.scale).project(this.view.camera);
+      v.set((x - m.cx) * m.scale, level(m, state.pos[4 * i + 2]) * m.heightScale + PARTICLE_LIFT, -(y - m.cy) * m.scale).project(this.view.camera);
       const sx = ((v.x + 1) / 2) * w;
       const sy = ((1 - v.y) / 2) * h;
       const d = (sx - px) ** 2 + (sy - py) ** 2;
@@ -462,7 +462,7 @@ export class Explorer {
       }
     }
     if (best < 0) return null;
-    return { particle: particleAt(state, best), curve: this.lossCurve(best, state.info[4 * best + 1]) };
+    return { particle: particleAt(state, best), curve: this.lossCurve(best, particleSteps(state.info, best)) };
   }
 
   /** The loss at every step of one particle, re-run exactly by the CPU reference from its start. */
@@ -490,7 +490,7 @@ export class Explorer {
     const engine = new CpuEngine({ surface: this.setup!.surface, optimizer: this.setup!.optimizer, particles: particle, config: runConfig(this.state) });
     engine.step(0);
     const path: number[] = [engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]];
-    for (let t = 0; t < steps && engine.state.info[0] === 0; t++) {
+    for (let t = 0; t < steps && particleStatus(engine.state.info, 0) === Status.Running; t++) {
       engine.step(1);
       path.push(engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]);
     }

@@ -5,7 +5,7 @@
 // with the same float32 thresholds, so their counts are identical.
 
 import { axisValue, layoutSize, type Layout } from '../layouts';
-import { Status, type ParticleState } from '../particles';
+import { Status, minimumIndex, particleStatus, type ParticleState } from '../particles';
 import type { Surface } from '../surfaces';
 import { sharpnessOf } from './sharpness';
 
@@ -141,7 +141,7 @@ function valueReader(p: ParticleState, kind: ValueKind, surface: Surface): (i: n
   const sharp = kind === 'sharpness' ? sharpnessOf(surface) : null;
   const c = kind === 'x' ? 0 : kind === 'y' ? 1 : 2;
   return (i) => {
-    if (!inHistogram(p.info[4 * i])) return null;
+    if (!inHistogram(particleStatus(p.info, i))) return null;
     const v = sharp ? sharp(p.pos[4 * i], p.pos[4 * i + 1]) : p.pos[4 * i + c];
     return Number.isNaN(v) ? null : flushSubnormal(v);
   };
@@ -234,8 +234,8 @@ export function reduceBins(p: ParticleState, surface: Surface, spec: ReduceSpec)
   const rangeAt = 4 + minima + 1;
   for (let i = 0; i < p.n; i++) {
     const b = binOf(spec.binning, i) * s.stride;
-    d[b + p.info[4 * i]]++;
-    d[b + 4 + Math.min(p.info[4 * i + 3] >>> 0, minima)]++;
+    d[b + particleStatus(p.info, i)]++;
+    d[b + 4 + Math.min(minimumIndex(p.info, i), minima)]++;
     const v = value(i);
     if (v === null) continue;
     const k = orderedKey(v);
