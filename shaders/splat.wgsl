@@ -38,7 +38,7 @@ fn level(loss: f32) -> f32 {
 // Clip-space position of a domain point (x, y, loss) lifted above the surface.
 fn clip_of(p: vec4<f32>, lift: f32) -> vec4<f32> {
   let world = vec3<f32>((p.x - P.mapCenter.x) * P.mapScale, level(p.z) * P.heightScale + lift, -(p.y - P.mapCenter.y) * P.mapScale);
-  return P.view_proj * vec4<f32>(world, 1.0);
+  return P.viewProj * vec4<f32>(world, 1.0);
 }
 
 fn to_pixels(clip: vec4<f32>) -> vec2<f32> {

@@ -4,7 +4,7 @@
 import { checkSetup, minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
 import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
-import { ParticleError, type ParticleState } from '../core/particles';
+import { INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
 import { WORKGROUP_SIZE } from '../../shaders/common';
 import { buildStepKernel, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass } from './queue';
@@ -39,13 +39,13 @@ export async function compileModule(device: GPUDevice, code: string, label: stri
 }
 
 /** Bytes per particle in each buffer. */
-function bufferBytes(p: ParticleState) {
-  return { pos: 16, hyper: 4 * p.hyperStride, state: 4 * Math.max(1, p.stateStride), info: 16 };
+function bufferBytes(p: Pick<ParticleState, 'hyperStride' | 'stateStride'>) {
+  return { pos: 4 * POS_FLOATS, hyper: 4 * p.hyperStride, state: 4 * Math.max(1, p.stateStride), info: 4 * INFO_WORDS };
 }
 
 /** The largest particle count this device's buffer limits allow for an optimizer's layout. */
 export function maxParticlesFor(handle: DeviceHandle, p: Pick<ParticleState, 'hyperStride' | 'stateStride'>): number {
-  const per = Math.max(16, 4 * p.hyperStride, 4 * Math.max(1, p.stateStride));
+  const per = Math.max(...Object.values(bufferBytes(p)));
   const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
   return Math.floor(cap / per);
 }
@@ -177,10 +177,10 @@ export class GpuEngine implements Engine {
       n: this.n,
       hyperStride: p.hyperStride,
       stateStride: p.stateStride,
-      pos: new Float32Array(pos, 0, 4 * this.n),
+      pos: new Float32Array(pos, 0, POS_FLOATS * this.n),
       hyper: new Float32Array(hyper, 0, p.hyperStride * this.n),
       state: new Float32Array(state, 0, p.stateStride * this.n),
-      info: new Uint32Array(info, 0, 4 * this.n),
+      info: new Uint32Array(info, 0, INFO_WORDS * this.n),
     };
   }
 
