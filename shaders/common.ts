@@ -2,8 +2,8 @@
 // (nothing copied by hand), and common.wgsl's helpers.
 
 import common from './common.wgsl?raw';
-import { NO_MINIMUM, Status } from '../src/core/particles';
-import { wgslConstants } from './layout';
+import { INFO_FIELDS, NO_MINIMUM, Status } from '../src/core/particles';
+import { struct, wgslConstants, type Scalar } from './layout';
 
 /** Threads per workgroup of every kernel (1-D workgroups). */
 export const WORKGROUP_SIZE = 64;
@@ -15,4 +15,9 @@ export const COMMON_CONSTANTS = wgslConstants({
   WORKGROUP_SIZE,
 });
 
-export const COMMON_WGSL = `${COMMON_CONSTANTS}\n\n${common}`;
+/** A particle's record in the info buffer, one u32 per field of INFO_FIELDS (core/particles.ts). */
+export const ParticleInfo = struct('ParticleInfo', Object.fromEntries(INFO_FIELDS.map((f) => [f, 'u32'])) as Record<(typeof INFO_FIELDS)[number], Scalar>, {
+  docs: { eventStep: 'the step at which the status changed from running', minimum: 'index of the minimum converged in, or NO_MINIMUM' },
+});
+
+export const COMMON_WGSL = `${COMMON_CONSTANTS}\n\n${ParticleInfo.wgsl}\n\n${common}`;

@@ -51,7 +51,7 @@ ${HistorySample.wgsl}
 @group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read> ostate: array<f32>;
-@group(0) @binding(4) var<storage, read> info: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> info: array<ParticleInfo>;
 @group(0) @binding(5) var<storage, read> selected: array<u32>;
 @group(0) @binding(6) var<storage, read_write> ring: array<HistorySample>;
 
@@ -69,11 +69,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var lr = hyper[i * ${hyperStride}u];
 #if ${lrSlot >= 0}
   // The schedule's lr of the last step; before any step, the base lr.
-  if (m.y > 0u) { lr = ostate[i * ${Math.max(1, stateStride)}u + ${Math.max(0, lrSlot)}u]; }
+  if (m.steps > 0u) { lr = ostate[i * ${Math.max(1, stateStride)}u + ${Math.max(0, lrSlot)}u]; }
 #else
   _ = ostate[0];
 #endif
-  ring[j * params.len + params.head] = HistorySample(q.x, q.y, q.z, top_eigenvalue(surface_hessian(q.x, q.y)), lr, m.y, m.x);
+  ring[j * params.len + params.head] = HistorySample(q.x, q.y, q.z, top_eigenvalue(surface_hessian(q.x, q.y)), lr, m.steps, m.status);
 }
 `;
 }

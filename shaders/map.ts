@@ -25,7 +25,7 @@ ${MapParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: MapParams;
 @group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> info: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> info: array<ParticleInfo>;
 @group(0) @binding(3) var<storage, read> start: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> image: array<u32>;
 
@@ -70,19 +70,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let s = info[i];
   var c: u32;
   if (params.coloring == 1u) {
-    if (s.x == CONVERGED) {
-      if (s.w == NO_MINIMUM) { c = ${u32(BASIN_OTHER)}; } else { c = BASIN_PALETTE[s.w % ${BASIN_PALETTE.length}u]; }
-    } else if (s.x == RUNNING) {
+    if (s.status == CONVERGED) {
+      if (s.minimum == NO_MINIMUM) { c = ${u32(BASIN_OTHER)}; } else { c = BASIN_PALETTE[s.minimum % ${BASIN_PALETTE.length}u]; }
+    } else if (s.status == RUNNING) {
       c = ${u32(BASIN_RUNNING)};
     } else {
       c = ${u32(BASIN_DIVERGED)};
     }
-  } else if (s.x == CONVERGED) {
-    c = CONVERGED_LUT[step_bucket(s.z, ${CONVERGED_LUT.length}u)];
-  } else if (s.x == RUNNING) {
+  } else if (s.status == CONVERGED) {
+    c = CONVERGED_LUT[step_bucket(s.eventStep, ${CONVERGED_LUT.length}u)];
+  } else if (s.status == RUNNING) {
     c = RUNNING_LUT[fall_bucket(pos[i].z, start[i].z, ${RUNNING_LUT.length}u)];
   } else {
-    c = DIVERGED_LUT[step_bucket(s.z, ${DIVERGED_LUT.length}u)];
+    c = DIVERGED_LUT[step_bucket(s.eventStep, ${DIVERGED_LUT.length}u)];
   }
   image[i] = c;
 }

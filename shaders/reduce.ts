@@ -15,12 +15,16 @@ import type { Surface } from '../src/core/surfaces';
 /** The reductions' uniform, written by GpuReducer when the histogram changes. */
 export const ReduceParams = struct(
   'ReduceParams',
-  { n: 'u32', groupsX: 'u32', div: 'u32', modulo: 'u32', minima: 'u32', stride: 'u32', buckets: 'u32', offset: 'f32', zero: 'u32' },
+  {
+    n: 'u32', groupsX: 'u32', div: 'u32', modulo: 'u32', minima: 'u32', stride: 'u32', buckets: 'u32', offset: 'f32', zero: 'u32',
+    statusAt: 'u32', minimaAt: 'u32', rangeAt: 'u32', bucketsAt: 'u32',
+  },
   {
     uniform: true,
     docs: {
       div: 'bin of particle i: (i / div) % modulo', minima: 'known minima of the surface', stride: 'u32 per bin in the summary',
       offset: 'subtracted from each value before it is bucketed', zero: 'always 0: XOR-ing a value with it hides the value from the compiler',
+      statusAt: 'where the parts of a bin\'s summary start (summaryLayout, core/analysis/bins.ts)',
     },
   },
 );
@@ -42,7 +46,7 @@ ${ReduceParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: ReduceParams;
 @group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> info: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> info: array<ParticleInfo>;
 // The buckets - 1 inner edges on value - offset, ascending.
 @group(0) @binding(3) var<storage, read> thresholds: array<f32>;
 @group(0) @binding(4) var<storage, read_write> summary: array<atomic<u32>>;
@@ -113,24 +117,24 @@ fn summary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   if (i >= params.n) { return; }
   let m = info[i];
   let base = bin_of(i) * params.stride;
-  atomicAdd(&summary[base + min(m.x, 3u)], 1u);
-  atomicAdd(&summary[base + 4u + min(m.w, params.minima)], 1u);
-  if (!in_histogram(m.x)) { return; }
+  atomicAdd(&summary[base + params.statusAt + min(m.status, NONFINITE)], 1u);
+  atomicAdd(&summary[base + params.minimaAt + min(m.minimum, params.minima)], 1u);
+  if (!in_histogram(m.status)) { return; }
   let v0 = value_of(i);
   if (is_nan_bits(v0)) { return; }
   let v = flush(v0);
   let k = ordered_key(v);
-  let r = base + 5u + params.minima;
+  let r = base + params.rangeAt;
   atomicMax(&summary[r], ~k);
   atomicMax(&summary[r + 1u], k);
-  atomicAdd(&summary[r + 2u + bucket_of(flush(v - params.offset))], 1u);
+  atomicAdd(&summary[base + params.bucketsAt + bucket_of(flush(v - params.offset))], 1u);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn density_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = particle(wid, lid);
   if (i >= params.n) { return; }
-  if (!in_histogram(info[i].x)) { return; }
+  if (!in_histogram(info[i].status)) { return; }
   let v0 = value_of(i);
   if (is_nan_bits(v0)) { return; }
   atomicAdd(&density[bin_of(i) * params.buckets + bucket_of(flush(flush(v0) - params.offset))], 1u);

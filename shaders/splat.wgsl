@@ -14,7 +14,7 @@
 
 @group(0) @binding(0) var<uniform> P: SplatParams;
 @group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> info: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> info: array<ParticleInfo>;
 @group(0) @binding(3) var<storage, read> colors: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> keys: array<atomic<u32>>;
 @group(0) @binding(5) var background: texture_2d<f32>;
@@ -62,7 +62,7 @@ fn disc(i: u32) -> Disc {
   d.visible = is_finite(p.x) && is_finite(p.y) && clip.w > 1e-6;
   if (!d.visible) { return d; }
   d.center = to_pixels(clip);
-  let status = info[i].x;
+  let status = info[i].status;
   let stopped = status >= DIVERGED;
   let converged = status == CONVERGED;
   let on = P.highlight != 0u;

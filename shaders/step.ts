@@ -134,7 +134,7 @@ ${StepParams.wgsl}
 @group(0) @binding(1) var<storage, read_write> pos: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
-@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
 #if ${!!dataset}
 // The dataset: a, b, t, 0 per point.
 @group(0) @binding(5) var<storage, read> data: array<vec4<f32>>;
@@ -154,14 +154,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let i = (wid.y * params.groupsX + wid.x) * WORKGROUP_SIZE + lid;
   if (i >= params.n) { return; }
   let m = info[i];
-  if (m.x != RUNNING) { return; }
+  if (m.status != RUNNING) { return; }
   let q = pos[i];
   var x = q.x;
   var y = q.y;
   var prev_loss = q.w;
-  var steps = m.y;
+  var steps = m.steps;
   var status = RUNNING;
-  var minimum = m.w;
+  var minimum = m.minimum;
   let hb = i * ${H}u;
   let sb = i * ${S}u;
   ${hyperLoads}
@@ -263,9 +263,9 @@ ${indent(oy.code, '      ')}
 
   pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
   ${stateStores}
-  var event_step = m.z;
+  var event_step = m.eventStep;
   if (status != RUNNING) { event_step = steps; }
-  info[i] = vec4<u32>(status, steps, event_step, minimum);
+  info[i] = ParticleInfo(status, steps, event_step, minimum);
 }
 `;
 }

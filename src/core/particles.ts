@@ -13,8 +13,9 @@ export const MAX_PARTICLES = 1 << 24;
 
 /** Floats per particle in `pos` (x, y, loss, loss before the last update: a vec4<f32>). */
 export const POS_FLOATS = 4;
-/** Words per particle in `info` (status, steps, event step, minimum: a vec4<u32>). */
-export const INFO_WORDS = 4;
+/** The u32 words of a particle's record in `info`, in order (WGSL: struct ParticleInfo, shaders/common.ts). */
+export const INFO_FIELDS = ['status', 'steps', 'eventStep', 'minimum'] as const;
+export const INFO_WORDS = INFO_FIELDS.length;
 
 export interface ParticleState {
   n: number;
@@ -62,8 +63,9 @@ export function emptyInfo(n: number): Uint32Array {
   return info;
 }
 
-// The per-particle record in `info`, read and written only through these (plain
-// functions: they sit in hot loops). The WGSL kernels read it as vec4<u32> (x, y, z, w).
+// The per-particle record in `info` (INFO_FIELDS), read and written only through these
+// (plain functions: they sit in hot loops). tests/unit/structs.test.ts checks that they
+// agree with the WGSL struct printed from INFO_FIELDS.
 
 /** Particle i's status code (Status). */
 export function particleStatus(info: Uint32Array, i: number): number {

@@ -4,7 +4,7 @@
 // a frame: callers use each Promise when it resolves.
 
 import {
-  BinSummary, bucketThresholds, checkBinning, checkHistogram, summaryStride, type Binning, type HistogramSpec, type SummaryShape,
+  BinSummary, bucketThresholds, checkBinning, checkHistogram, summaryLayout, summaryStride, type Binning, type HistogramSpec, type SummaryShape,
 } from '../core/analysis/bins';
 import type { Surface } from '../core/surfaces';
 import { buildReduceKernel, ReduceParams } from '../../shaders/reduce';
@@ -119,16 +119,21 @@ export class GpuReducer {
 
   private writeParams(): void {
     const { div, mod } = this.binning;
+    const at = summaryLayout(this.shape);
     const data = ReduceParams.write({
       n: this.target.n,
       groupsX: this.groups[0],
       div,
       modulo: mod,
       minima: this.shape.minima,
-      stride: summaryStride(this.shape),
+      stride: at.stride,
       buckets: this.shape.buckets,
       offset: this.histogramSpec.offset ?? 0,
       zero: 0,
+      statusAt: at.status,
+      minimaAt: at.minima,
+      rangeAt: at.range,
+      bucketsAt: at.buckets,
     });
     const { queue } = this.handle.device;
     queue.writeBuffer(this.params, 0, data);

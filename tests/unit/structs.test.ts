@@ -4,13 +4,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { array, struct, wgslConstants, type Fields, type Struct } from '../../shaders/layout';
-import { COMMON_CONSTANTS, WORKGROUP_SIZE } from '../../shaders/common';
+import { COMMON_CONSTANTS, ParticleInfo, WORKGROUP_SIZE } from '../../shaders/common';
 import { StepParams } from '../../shaders/step';
 import { ReduceParams } from '../../shaders/reduce';
 import { MapParams } from '../../shaders/map';
 import { HistoryParams, HistorySample } from '../../shaders/history';
 import { TrailParams } from '../../src/gpu/trails';
 import { SplatParams } from '../../src/render/splat';
+import { summaryLayout } from '../../src/core/analysis/bins';
 import {
   INFO_WORDS, NO_MINIMUM, Status, emptyInfo, eventStep, minimumIndex, particleMinimum, particleStatus, particleSteps, setParticleInfo,
 } from '../../src/core/particles';
@@ -24,8 +25,13 @@ const EXPECTED: [Struct<Fields>, Record<string, number>, number][] = [
     { n: 0, steps: 4, groupsX: 8, seed: 12, gtol2: 16, ftol: 20, posBound: 24, lossBound: 28, clipNorm: 32, clipValue: 36, noiseScale: 40, samRho: 44, batch: 48, points: 52 },
     56,
   ],
-  [ReduceParams, { n: 0, groupsX: 4, div: 8, modulo: 12, minima: 16, stride: 20, buckets: 24, offset: 28, zero: 32 }, 36],
+  [
+    ReduceParams,
+    { n: 0, groupsX: 4, div: 8, modulo: 12, minima: 16, stride: 20, buckets: 24, offset: 28, zero: 32, statusAt: 36, minimaAt: 40, rangeAt: 44, bucketsAt: 48 },
+    52,
+  ],
   [MapParams, { n: 0, coloring: 4, steps: 8, groupsX: 12, floor: 16 }, 20],
+  [ParticleInfo, { status: 0, steps: 4, eventStep: 8, minimum: 12 }, 16],
   [HistoryParams, { count: 0, len: 4, head: 8 }, 12],
   [HistorySample, { x: 0, y: 4, loss: 8, sharpness: 12, lr: 16, step: 20, status: 24 }, 28],
   [TrailParams, { count: 0, len: 4, head: 8 }, 12],
@@ -150,6 +156,13 @@ describe('the layout rules themselves (the WGSL spec\'s own example)', () => {
   });
 });
 
+describe('the reduction summary (one u32 array per bin)', () => {
+  it('4 status counts, minima + 1 minimum counts, 2 range keys, then the buckets', () => {
+    expect(summaryLayout({ minima: 2, buckets: 8 })).toEqual({ status: 0, minima: 4, range: 7, buckets: 9, stride: 17 });
+    expect(summaryLayout({ minima: 0, buckets: 1 })).toEqual({ status: 0, minima: 4, range: 5, buckets: 7, stride: 8 });
+  });
+});
+
 describe('WGSL constants printed from TypeScript', () => {
   it('status codes, NO_MINIMUM and the workgroup size', () => {
     const lines = COMMON_CONSTANTS.split('\n');
@@ -175,6 +188,15 @@ describe('the per-particle record', () => {
       expect([particleStatus(info, i), particleSteps(info, i), eventStep(info, i), minimumIndex(info, i)]).toEqual([Status.Running, 0, 0, NO_MINIMUM]);
       expect(particleMinimum(info, i)).toBeNull();
     }
+  });
+
+  it('the accessors read and write the words of the WGSL struct ParticleInfo', () => {
+    const info = emptyInfo(3);
+    expect(ParticleInfo.size).toBe(4 * INFO_WORDS);
+    ParticleInfo.write({ status: Status.Diverged, steps: 7, eventStep: 6, minimum: NO_MINIMUM }, new DataView(info.buffer), 2 * ParticleInfo.size);
+    expect([particleStatus(info, 2), particleSteps(info, 2), eventStep(info, 2), minimumIndex(info, 2)]).toEqual([Status.Diverged, 7, 6, NO_MINIMUM]);
+    setParticleInfo(info, 0, Status.Converged, 12, 11, 3);
+    expect(ParticleInfo.read(info, 0)).toEqual({ status: Status.Converged, steps: 12, eventStep: 11, minimum: 3 });
   });
 
   it('the setter and the getters agree, and touch only their particle', () => {

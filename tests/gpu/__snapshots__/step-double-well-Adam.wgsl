@@ -6,6 +6,15 @@ const NONFINITE: u32 = 3u;
 const NO_MINIMUM: u32 = 0xffffffffu;
 const WORKGROUP_SIZE: u32 = 64u;
 
+struct ParticleInfo {
+  status: u32,
+  steps: u32,
+  // the step at which the status changed from running
+  eventStep: u32,
+  // index of the minimum converged in, or NO_MINIMUM
+  minimum: u32,
+}
+
 // Helpers every kernel shares; shaders/common.ts prepends the shared constants.
 
 // By bits: compilers may assume no NaN/Inf and fold `v != v` away.
@@ -187,7 +196,7 @@ struct StepParams {
 @group(0) @binding(1) var<storage, read_write> pos: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
-@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
 
 
 // Generated from: 0.05*(x^2 + y^2) - 1*exp(-((x - (-1))^2 + y^2)/0.045) - 1.5*exp(-((x - 1.2)^2 + y^2)/1.28)
@@ -320,14 +329,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let i = (wid.y * params.groupsX + wid.x) * WORKGROUP_SIZE + lid;
   if (i >= params.n) { return; }
   let m = info[i];
-  if (m.x != RUNNING) { return; }
+  if (m.status != RUNNING) { return; }
   let q = pos[i];
   var x = q.x;
   var y = q.y;
   var prev_loss = q.w;
-  var steps = m.y;
+  var steps = m.steps;
   var status = RUNNING;
-  var minimum = m.w;
+  var minimum = m.minimum;
   let hb = i * 6u;
   let sb = i * 6u;
   let h_lr = hyper[hb + 0u];
@@ -468,7 +477,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   ostate[sb + 3u] = sy_exp_avg_sq;
   ostate[sb + 4u] = sx_max_exp_avg_sq;
   ostate[sb + 5u] = sy_max_exp_avg_sq;
-  var event_step = m.z;
+  var event_step = m.eventStep;
   if (status != RUNNING) { event_step = steps; }
-  info[i] = vec4<u32>(status, steps, event_step, minimum);
+  info[i] = ParticleInfo(status, steps, event_step, minimum);
 }

@@ -6,6 +6,15 @@ const NONFINITE: u32 = 3u;
 const NO_MINIMUM: u32 = 0xffffffffu;
 const WORKGROUP_SIZE: u32 = 64u;
 
+struct ParticleInfo {
+  status: u32,
+  steps: u32,
+  // the step at which the status changed from running
+  eventStep: u32,
+  // index of the minimum converged in, or NO_MINIMUM
+  minimum: u32,
+}
+
 // Helpers every kernel shares; shaders/common.ts prepends the shared constants.
 
 // By bits: compilers may assume no NaN/Inf and fold `v != v` away.
@@ -187,7 +196,7 @@ struct StepParams {
 @group(0) @binding(1) var<storage, read_write> pos: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
-@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
 
 
 // Generated from: 0.5*(1*x^2 + 10*y^2)
@@ -236,14 +245,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let i = (wid.y * params.groupsX + wid.x) * WORKGROUP_SIZE + lid;
   if (i >= params.n) { return; }
   let m = info[i];
-  if (m.x != RUNNING) { return; }
+  if (m.status != RUNNING) { return; }
   let q = pos[i];
   var x = q.x;
   var y = q.y;
   var prev_loss = q.w;
-  var steps = m.y;
+  var steps = m.steps;
   var status = RUNNING;
-  var minimum = m.w;
+  var minimum = m.minimum;
   let hb = i * 5u;
   let sb = i * 2u;
   let h_lr = hyper[hb + 0u];
@@ -337,7 +346,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
   ostate[sb + 0u] = sx_buf;
   ostate[sb + 1u] = sy_buf;
-  var event_step = m.z;
+  var event_step = m.eventStep;
   if (status != RUNNING) { event_step = steps; }
-  info[i] = vec4<u32>(status, steps, event_step, minimum);
+  info[i] = ParticleInfo(status, steps, event_step, minimum);
 }
