@@ -2,7 +2,7 @@
 // (nothing copied by hand), and common.wgsl's helpers.
 
 import common from './common.wgsl?raw';
-import { INFO_FIELDS, NO_MINIMUM, Status } from '../src/core/particles';
+import { INFO_FIELDS, NO_MINIMUM, POS_FIELDS, Status } from '../src/core/particles';
 import { struct, wgslConstants, type Scalar } from './layout';
 
 /** Threads per workgroup of every kernel (1-D workgroups). */
@@ -20,4 +20,9 @@ export const ParticleInfo = struct('ParticleInfo', Object.fromEntries(INFO_FIELD
   docs: { eventStep: 'the step at which the status changed from running', minimum: 'index of the minimum converged in, or NO_MINIMUM' },
 });
 
-export const COMMON_WGSL = `${COMMON_CONSTANTS}\n\n${ParticleInfo.wgsl}\n\n${common}`;
+/** A particle's position record in the pos buffer, one f32 per field of POS_FIELDS (core/particles.ts). */
+export const ParticlePos = struct('ParticlePos', Object.fromEntries(POS_FIELDS.map((f) => [f, 'f32'])) as Record<(typeof POS_FIELDS)[number], Scalar>, {
+  docs: { loss: 'the loss at (x, y)', prevLoss: 'the loss before the last update' },
+});
+
+export const COMMON_WGSL = [COMMON_CONSTANTS, ParticlePos.wgsl, ParticleInfo.wgsl, common].join('\n\n');

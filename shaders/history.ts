@@ -48,7 +48,7 @@ ${HistoryParams.wgsl}
 ${HistorySample.wgsl}
 
 @group(0) @binding(0) var<uniform> params: HistoryParams;
-@group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> pos: array<ParticlePos>;
 @group(0) @binding(2) var<storage, read> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read> ostate: array<f32>;
 @group(0) @binding(4) var<storage, read> info: array<ParticleInfo>;
@@ -73,7 +73,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 #else
   _ = ostate[0];
 #endif
-  ring[j * params.len + params.head] = HistorySample(q.x, q.y, q.z, top_eigenvalue(surface_hessian(q.x, q.y)), lr, m.steps, m.status);
+  ring[j * params.len + params.head] = HistorySample(q.x, q.y, q.loss, top_eigenvalue(surface_hessian(q.x, q.y)), lr, m.steps, m.status);
 }
 `;
 }

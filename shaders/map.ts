@@ -1,5 +1,5 @@
 // The map kernel: one packed RGBA8 pixel per particle from its outcome (info), its
-// loss now (pos.z) and at its start (start.z). A line-by-line twin of mapPixel in
+// loss now (pos.loss) and at its start (start.loss). A line-by-line twin of mapPixel in
 // src/core/analysis/map.ts; the colour tables are printed from the same arrays.
 
 import { COMMON_WGSL } from './common';
@@ -24,9 +24,9 @@ export function buildMapKernel(): string {
 ${MapParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: MapParams;
-@group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> pos: array<ParticlePos>;
 @group(0) @binding(2) var<storage, read> info: array<ParticleInfo>;
-@group(0) @binding(3) var<storage, read> start: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> start: array<ParticlePos>;
 @group(0) @binding(4) var<storage, read_write> image: array<u32>;
 
 ${table('CONVERGED_LUT', CONVERGED_LUT)}
@@ -80,7 +80,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   } else if (s.status == CONVERGED) {
     c = CONVERGED_LUT[step_bucket(s.eventStep, ${CONVERGED_LUT.length}u)];
   } else if (s.status == RUNNING) {
-    c = RUNNING_LUT[fall_bucket(pos[i].z, start[i].z, ${RUNNING_LUT.length}u)];
+    c = RUNNING_LUT[fall_bucket(pos[i].loss, start[i].loss, ${RUNNING_LUT.length}u)];
   } else {
     c = DIVERGED_LUT[step_bucket(s.eventStep, ${DIVERGED_LUT.length}u)];
   }

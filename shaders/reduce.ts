@@ -38,14 +38,14 @@ export interface ReduceKernelOptions {
 
 export function buildReduceKernel({ surface, value, sharpness }: ReduceKernelOptions): string {
   const hessian = sharpness || value === 'sharpness';
-  const read = value === 'sharpness' ? 'sharpness_at(q.x, q.y)' : `q.${{ x: 'x', y: 'y', loss: 'z' }[value]}`;
+  const read = value === 'sharpness' ? 'sharpness_at(q.x, q.y)' : `q.${value}`;
   return wgsl`
 ${COMMON_WGSL}
 
 ${ReduceParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: ReduceParams;
-@group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> pos: array<ParticlePos>;
 @group(0) @binding(2) var<storage, read> info: array<ParticleInfo>;
 // The buckets - 1 inner edges on value - offset, ascending.
 @group(0) @binding(3) var<storage, read> thresholds: array<f32>;

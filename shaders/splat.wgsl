@@ -9,17 +9,18 @@
 // bit 29 full coverage (a disc's inside beats a neighbour's anti-aliased rim),
 // bits 0-28 id + 1 (particle index, or a trail segment: newer on top).
 
-// src/render/splat.ts (splatShader) prepends the shared constants (status codes,
-// WORKGROUP_SIZE, the mapping's LOG_GAIN, HEIGHT_CLIP, lifts) and the SplatParams struct.
+// src/render/splat.ts (splatShader) prepends what kernels share (status codes,
+// WORKGROUP_SIZE, ParticlePos, ParticleInfo, is_finite), the mapping's constants
+// (LOG_GAIN, HEIGHT_CLIP, lifts) and the SplatParams struct.
 
 @group(0) @binding(0) var<uniform> P: SplatParams;
-@group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> pos: array<ParticlePos>;
 @group(0) @binding(2) var<storage, read> info: array<ParticleInfo>;
 @group(0) @binding(3) var<storage, read> colors: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> keys: array<atomic<u32>>;
 @group(0) @binding(5) var background: texture_2d<f32>;
 @group(0) @binding(6) var frame: texture_storage_2d<FORMAT, write>;
-@group(0) @binding(7) var<storage, read> ring: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> ring: array<ParticlePos>;
 @group(0) @binding(8) var<storage, read> trail_colors: array<vec4<f32>>;
 // The minima's labels (premultiplied alpha), put back over whatever is drawn here.
 @group(0) @binding(9) var labels: texture_2d<f32>;
@@ -36,8 +37,8 @@ fn level(loss: f32) -> f32 {
 }
 
 // Clip-space position of a domain point (x, y, loss) lifted above the surface.
-fn clip_of(p: vec4<f32>, lift: f32) -> vec4<f32> {
-  let world = vec3<f32>((p.x - P.mapCenter.x) * P.mapScale, level(p.z) * P.heightScale + lift, -(p.y - P.mapCenter.y) * P.mapScale);
+fn clip_of(p: ParticlePos, lift: f32) -> vec4<f32> {
+  let world = vec3<f32>((p.x - P.mapCenter.x) * P.mapScale, level(p.loss) * P.heightScale + lift, -(p.y - P.mapCenter.y) * P.mapScale);
   return P.viewProj * vec4<f32>(world, 1.0);
 }
 

@@ -131,7 +131,7 @@ ${random}
 ${StepParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: StepParams;
-@group(0) @binding(1) var<storage, read_write> pos: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> pos: array<ParticlePos>;
 @group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
 @group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
@@ -158,7 +158,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let q = pos[i];
   var x = q.x;
   var y = q.y;
-  var prev_loss = q.w;
+  var prev_loss = q.prevLoss;
   var steps = m.steps;
   var status = RUNNING;
   var minimum = m.minimum;
@@ -261,7 +261,7 @@ ${indent(oy.code, '      ')}
   }
   if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 
-  pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
+  pos[i] = ParticlePos(x, y, surface_loss(x, y), prev_loss);
   ${stateStores}
   var event_step = m.eventStep;
   if (status != RUNNING) { event_step = steps; }

@@ -11,8 +11,9 @@ export const NO_MINIMUM = 0xffffffff;
 /** The most particles any engine accepts; the GPU may allow fewer (its buffer limits). */
 export const MAX_PARTICLES = 1 << 24;
 
-/** Floats per particle in `pos` (x, y, loss, loss before the last update: a vec4<f32>). */
-export const POS_FLOATS = 4;
+/** The floats of a particle's `pos`, in order: x, y, loss at (x, y), loss before the last update (WGSL: struct ParticlePos). */
+export const POS_FIELDS = ['x', 'y', 'loss', 'prevLoss'] as const;
+export const POS_FLOATS = POS_FIELDS.length;
 /** The u32 words of a particle's record in `info`, in order (WGSL: struct ParticleInfo, shaders/common.ts). */
 export const INFO_FIELDS = ['status', 'steps', 'eventStep', 'minimum'] as const;
 export const INFO_WORDS = INFO_FIELDS.length;

@@ -5,14 +5,14 @@ import { checkSetup, minimaTable, type Engine, type EngineSetup } from '../core/
 import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
 import { INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
-import { WORKGROUP_SIZE } from '../../shaders/common';
+import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
 import { buildStepKernel, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
 export { WORKGROUP_SIZE };
 
-/** Buffers the caller owns: pos is vec4<f32> (x, y, loss, prev loss), info vec4<u32> per particle. */
+/** Buffers the caller owns: pos holds a ParticlePos, info a ParticleInfo per particle (shaders/common.ts). */
 export interface ExternalBuffers {
   pos?: GPUBuffer;
   info?: GPUBuffer;
@@ -40,7 +40,7 @@ export async function compileModule(device: GPUDevice, code: string, label: stri
 
 /** Bytes per particle in each buffer. */
 function bufferBytes(p: Pick<ParticleState, 'hyperStride' | 'stateStride'>) {
-  return { pos: 4 * POS_FLOATS, hyper: 4 * p.hyperStride, state: 4 * Math.max(1, p.stateStride), info: 4 * INFO_WORDS };
+  return { pos: ParticlePos.size, hyper: 4 * p.hyperStride, state: 4 * Math.max(1, p.stateStride), info: ParticleInfo.size };
 }
 
 /** The largest particle count this device's buffer limits allow for an optimizer's layout. */

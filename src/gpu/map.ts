@@ -9,7 +9,7 @@ import type { DeviceHandle } from './device';
 import { compileModule } from './engine';
 import { encodePass, ReadbackPool } from './queue';
 
-/** The buffers one map image is made from (vec4 per particle, as GpuEngine keeps them). */
+/** The buffers one map image is made from (ParticlePos and ParticleInfo per particle, as GpuEngine keeps them). */
 export interface MapSources {
   pos: GPUBuffer;
   info: GPUBuffer;

@@ -15,9 +15,9 @@ import { encodePass, ReadbackPool, submitPass } from './queue';
 /** The particle buffers a reducer reads (an engine's, or any with the same layout). */
 export interface ReduceTarget {
   n: number;
-  /** vec4<f32> (x, y, loss, prev loss) per particle. */
+  /** A ParticlePos (x, y, loss, prev loss) per particle. */
   pos: GPUBuffer;
-  /** vec4<u32> (status, steps, event step, minimum) per particle. */
+  /** A ParticleInfo (status, steps, event step, minimum) per particle. */
   info: GPUBuffer;
 }
 

@@ -2,9 +2,8 @@
 // kept on the GPU in a ring buffer that the renderer draws from.
 
 import trailsWgsl from '../../shaders/trails.wgsl?raw';
-import { COMMON_CONSTANTS, WORKGROUP_SIZE } from '../../shaders/common';
+import { COMMON_WGSL, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
 import { struct } from '../../shaders/layout';
-import { POS_FLOATS } from '../core/particles';
 import type { DeviceHandle } from './device';
 import { compileModule } from './engine';
 import { submitPass } from './queue';
@@ -16,8 +15,6 @@ export const TrailParams = struct(
   { count: 'u32', len: 'u32', head: 'u32' },
   { uniform: true, docs: { count: 'trails', len: 'points per trail (ring)', head: 'ring index this dispatch writes' } },
 );
-/** Bytes per ring point: a copy of the particle's pos. */
-const POINT_BYTES = 4 * POS_FLOATS;
 
 /** `count` particle indices spread evenly over n (every lr band gets trails). */
 export function trailSelection(n: number, count: number): Uint32Array {
@@ -59,10 +56,10 @@ export class TrailRecorder {
     });
   }
 
-  /** `ring` holds count x len vec4 (x, y, loss, prev loss); `pos` is the engine's buffer. */
+  /** `ring` holds count x len ParticlePos (x, y, loss, prev loss); `pos` is the engine's buffer. */
   static async create(handle: DeviceHandle, pos: GPUBuffer, ring: GPUBuffer, selected: Uint32Array, len: number): Promise<TrailRecorder> {
-    if (ring.size < selected.length * len * POINT_BYTES) throw new Error(`the trail ring holds ${ring.size} bytes, ${selected.length * len * POINT_BYTES} needed`);
-    const code = `${COMMON_CONSTANTS}\n\n${TrailParams.wgsl}\n\n${trailsWgsl}`;
+    if (ring.size < selected.length * len * ParticlePos.size) throw new Error(`the trail ring holds ${ring.size} bytes, ${selected.length * len * ParticlePos.size} needed`);
+    const code = `${COMMON_WGSL}\n\n${TrailParams.wgsl}\n\n${trailsWgsl}`;
     const module = await compileModule(handle.device, code, 'trails');
     const pipeline = await handle.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     return new TrailRecorder(handle, pipeline, selected.length, len, pos, ring, selected);

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { array, struct, wgslConstants, type Fields, type Struct } from '../../shaders/layout';
-import { COMMON_CONSTANTS, ParticleInfo, WORKGROUP_SIZE } from '../../shaders/common';
+import { COMMON_CONSTANTS, ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
 import { StepParams } from '../../shaders/step';
 import { ReduceParams } from '../../shaders/reduce';
 import { MapParams } from '../../shaders/map';
@@ -31,6 +31,7 @@ const EXPECTED: [Struct<Fields>, Record<string, number>, number][] = [
     52,
   ],
   [MapParams, { n: 0, coloring: 4, steps: 8, groupsX: 12, floor: 16 }, 20],
+  [ParticlePos, { x: 0, y: 4, loss: 8, prevLoss: 12 }, 16],
   [ParticleInfo, { status: 0, steps: 4, eventStep: 8, minimum: 12 }, 16],
   [HistoryParams, { count: 0, len: 4, head: 8 }, 12],
   [HistorySample, { x: 0, y: 4, loss: 8, sharpness: 12, lr: 16, step: 20, status: 24 }, 28],

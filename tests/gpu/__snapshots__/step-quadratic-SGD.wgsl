@@ -6,6 +6,15 @@ const NONFINITE: u32 = 3u;
 const NO_MINIMUM: u32 = 0xffffffffu;
 const WORKGROUP_SIZE: u32 = 64u;
 
+struct ParticlePos {
+  x: f32,
+  y: f32,
+  // the loss at (x, y)
+  loss: f32,
+  // the loss before the last update
+  prevLoss: f32,
+}
+
 struct ParticleInfo {
   status: u32,
   steps: u32,
@@ -193,7 +202,7 @@ struct StepParams {
 }
 
 @group(0) @binding(0) var<uniform> params: StepParams;
-@group(0) @binding(1) var<storage, read_write> pos: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> pos: array<ParticlePos>;
 @group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
 @group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
@@ -249,7 +258,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let q = pos[i];
   var x = q.x;
   var y = q.y;
-  var prev_loss = q.w;
+  var prev_loss = q.prevLoss;
   var steps = m.steps;
   var status = RUNNING;
   var minimum = m.minimum;
@@ -343,7 +352,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 
-  pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
+  pos[i] = ParticlePos(x, y, surface_loss(x, y), prev_loss);
   ostate[sb + 0u] = sx_buf;
   ostate[sb + 1u] = sy_buf;
   var event_step = m.eventStep;
