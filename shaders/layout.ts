@@ -151,6 +151,7 @@ export class Struct<F extends Fields> {
     let end = 0;
     let align = 1;
     for (const [fieldName, type] of Object.entries(spec)) {
+      if (!/^[A-Za-z]\w*$/.test(fieldName)) throw new Error(`struct ${name}: '${fieldName}' is not a WGSL field name`);
       const l = layoutOf(type);
       const offset = roundUp(l.align, end);
       fields.push({ name: fieldName, type, offset, size: l.size, align: l.align });

@@ -148,6 +148,10 @@ describe('the layout rules themselves (the WGSL spec\'s own example)', () => {
     expect(() => struct('U', { a: 'vec4<f32>', g: array('vec4<f32>', 4) }, { uniform: true })).not.toThrow();
   });
 
+  it('refuses names WGSL cannot take', () => {
+    expect(() => struct('S', { 'a-b': 'f32' })).toThrow(/not a WGSL field name/);
+  });
+
   it('refuses missing fields and values a u32 cannot hold', () => {
     expect(() => HistoryParams.write({ count: 1, len: 2 } as never)).toThrow(/HistoryParams.head: expected a number/);
     expect(() => HistoryParams.write({ count: -1, len: 2, head: 0 })).toThrow(/HistoryParams.count: a u32/);
