@@ -1,14 +1,32 @@
 // The history kernel: appends one sample per selected particle to its ring of `len`
-// samples: (x, y, loss, sharpness) and (lr, step, status, 0), as u32 bits. Sharpness is the top
+// samples (HistorySample: x, y, loss, sharpness, lr, step, status). Sharpness is the top
 // eigenvalue of the surface's Hessian, generated from the surface like the step kernel's.
 // src/gpu/history.ts dispatches it; src/core/analysis/history.ts is its CPU reference.
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import common from './common.wgsl?raw';
+import { COMMON_WGSL } from './common';
+import { struct } from './layout';
 import { MATHLIB_WGSL } from './mathlib';
 import { TOP_EIGENVALUE_WGSL } from './sharpness';
 import { surfaceFunctions } from './step';
 import type { Surface } from '../src/core/surfaces';
+
+export const HistoryParams = struct(
+  'HistoryParams',
+  { count: 'u32', len: 'u32', head: 'u32' },
+  { uniform: true, docs: { count: 'selected particles', len: 'samples per ring', head: 'ring index this dispatch writes' } },
+);
+
+/** One element of the ring; HistoryRecorder.read reads them back. */
+export const HistorySample = struct('HistorySample', {
+  x: 'f32',
+  y: 'f32',
+  loss: 'f32',
+  sharpness: 'f32',
+  lr: 'f32',
+  step: 'u32',
+  status: 'u32',
+});
 
 export interface HistoryKernelOptions {
   surface: Surface;
@@ -22,30 +40,26 @@ export interface HistoryKernelOptions {
 
 export function buildHistoryKernel({ surface, hyperStride, stateStride, lrSlot }: HistoryKernelOptions): string {
   return wgsl`
-${common}
+${COMMON_WGSL}
 ${MATHLIB_WGSL}
 
-struct HistoryParams {
-  count: u32,
-  len: u32,
-  head: u32,
-  _pad: u32,
-}
+${HistoryParams.wgsl}
+
+${HistorySample.wgsl}
 
 @group(0) @binding(0) var<uniform> params: HistoryParams;
-@group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> pos: array<ParticlePos>;
 @group(0) @binding(2) var<storage, read> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read> ostate: array<f32>;
-@group(0) @binding(4) var<storage, read> info: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> info: array<ParticleInfo>;
 @group(0) @binding(5) var<storage, read> selected: array<u32>;
-// As u32 bits: a small step count bitcast to f32 is a subnormal, which a GPU may flush.
-@group(0) @binding(6) var<storage, read_write> ring: array<vec4<u32>>;
+@group(0) @binding(6) var<storage, read_write> ring: array<HistorySample>;
 
 ${surfaceFunctions(surface)}
 
 ${TOP_EIGENVALUE_WGSL}
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   if (j >= params.count) { return; }
@@ -55,13 +69,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var lr = hyper[i * ${hyperStride}u];
 #if ${lrSlot >= 0}
   // The schedule's lr of the last step; before any step, the base lr.
-  if (m.y > 0u) { lr = ostate[i * ${Math.max(1, stateStride)}u + ${Math.max(0, lrSlot)}u]; }
+  if (m.steps > 0u) { lr = ostate[i * ${Math.max(1, stateStride)}u + ${Math.max(0, lrSlot)}u]; }
 #else
   _ = ostate[0];
 #endif
-  let at = 2u * (j * params.len + params.head);
-  ring[at] = bitcast<vec4<u32>>(vec4<f32>(q.x, q.y, q.z, top_eigenvalue(surface_hessian(q.x, q.y))));
-  ring[at + 1u] = vec4<u32>(bitcast<u32>(lr), m.y, m.x, 0u);
+  ring[j * params.len + params.head] = HistorySample(q.x, q.y, q.loss, top_eigenvalue(surface_hessian(q.x, q.y)), lr, m.steps, m.status);
 }
 `;
 }

@@ -1,8 +1,9 @@
 // The map kernel: one packed RGBA8 pixel per particle from its outcome (info), its
-// loss now (pos.z) and at its start (start.z). A line-by-line twin of mapPixel in
+// loss now (pos.loss) and at its start (start.loss). A line-by-line twin of mapPixel in
 // src/core/analysis/map.ts; the colour tables are printed from the same arrays.
 
-import common from './common.wgsl?raw';
+import { COMMON_WGSL } from './common';
+import { struct } from './layout';
 import {
   BASIN_DIVERGED, BASIN_OTHER, BASIN_PALETTE, BASIN_RUNNING, CONVERGED_LUT, DIVERGED_LUT, RUNNING_LUT,
 } from '../src/core/analysis/map';
@@ -10,27 +11,22 @@ import {
 const table = (name: string, lut: Uint32Array) => `const ${name} = array<u32, ${lut.length}>(${Array.from(lut, (c) => `0x${c.toString(16)}u`).join(', ')});`;
 const u32 = (c: number) => `0x${c.toString(16)}u`;
 
-export const MAP_WORKGROUP_SIZE = 64;
+/** The map kernel's uniform, written by MapColorizer.render. */
+export const MapParams = struct(
+  'MapParams',
+  { n: 'u32', coloring: 'u32', steps: 'u32', groupsX: 'u32', floor: 'f32' },
+  { uniform: true, docs: { coloring: '0 outcome, 1 basin', steps: 'total steps of the run: the end of the step scales', floor: 'L*: running particles are graded by the gap loss - floor' } },
+);
 
 export function buildMapKernel(): string {
-  return `${common}
+  return `${COMMON_WGSL}
 
-struct MapParams {
-  n: u32,
-  /** 0 outcome, 1 basin. */
-  coloring: u32,
-  steps: u32,
-  groups_x: u32,
-  floor: f32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-}
+${MapParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: MapParams;
-@group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> info: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> start: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> pos: array<ParticlePos>;
+@group(0) @binding(2) var<storage, read> info: array<ParticleInfo>;
+@group(0) @binding(3) var<storage, read> start: array<ParticlePos>;
 @group(0) @binding(4) var<storage, read_write> image: array<u32>;
 
 ${table('CONVERGED_LUT', CONVERGED_LUT)}
@@ -67,26 +63,26 @@ fn fall_bucket(loss: f32, start_loss: f32, size: u32) -> u32 {
   return 0u;
 }
 
-@compute @workgroup_size(${MAP_WORKGROUP_SIZE})
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * params.groups_x * ${MAP_WORKGROUP_SIZE}u + gid.x;
+  let i = gid.y * params.groupsX * WORKGROUP_SIZE + gid.x;
   if (i >= params.n) { return; }
   let s = info[i];
   var c: u32;
   if (params.coloring == 1u) {
-    if (s.x == CONVERGED) {
-      if (s.w == NO_MINIMUM) { c = ${u32(BASIN_OTHER)}; } else { c = BASIN_PALETTE[s.w % ${BASIN_PALETTE.length}u]; }
-    } else if (s.x == RUNNING) {
+    if (s.status == CONVERGED) {
+      if (s.minimum == NO_MINIMUM) { c = ${u32(BASIN_OTHER)}; } else { c = BASIN_PALETTE[s.minimum % ${BASIN_PALETTE.length}u]; }
+    } else if (s.status == RUNNING) {
       c = ${u32(BASIN_RUNNING)};
     } else {
       c = ${u32(BASIN_DIVERGED)};
     }
-  } else if (s.x == CONVERGED) {
-    c = CONVERGED_LUT[step_bucket(s.z, ${CONVERGED_LUT.length}u)];
-  } else if (s.x == RUNNING) {
-    c = RUNNING_LUT[fall_bucket(pos[i].z, start[i].z, ${RUNNING_LUT.length}u)];
+  } else if (s.status == CONVERGED) {
+    c = CONVERGED_LUT[step_bucket(s.eventStep, ${CONVERGED_LUT.length}u)];
+  } else if (s.status == RUNNING) {
+    c = RUNNING_LUT[fall_bucket(pos[i].loss, start[i].loss, ${RUNNING_LUT.length}u)];
   } else {
-    c = DIVERGED_LUT[step_bucket(s.z, ${DIVERGED_LUT.length}u)];
+    c = DIVERGED_LUT[step_bucket(s.eventStep, ${DIVERGED_LUT.length}u)];
   }
   image[i] = c;
 }

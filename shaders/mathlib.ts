@@ -3,7 +3,7 @@
 // printed from the TypeScript side so both hold the same bits.
 
 import { C, POLY } from '../src/core/expr/mathlib';
-import { f32Literal } from '../src/gpu/codegen';
+import { f32Literal } from './codegen';
 
 const k = (name: keyof typeof C) => f32Literal(C[name]);
 

@@ -4,12 +4,30 @@
 // sharpness_main writes each particle's top Hessian eigenvalue.
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import common from './common.wgsl?raw';
+import { COMMON_WGSL } from './common';
+import { struct } from './layout';
 import { MATHLIB_WGSL } from './mathlib';
 import { TOP_EIGENVALUE_WGSL } from './sharpness';
 import { surfaceFunctions } from './step';
 import type { ValueKind } from '../src/core/analysis/bins';
 import type { Surface } from '../src/core/surfaces';
+
+/** The reductions' uniform, written by GpuReducer when the histogram changes. */
+export const ReduceParams = struct(
+  'ReduceParams',
+  {
+    n: 'u32', groupsX: 'u32', div: 'u32', modulo: 'u32', minima: 'u32', stride: 'u32', buckets: 'u32', offset: 'f32', zero: 'u32',
+    statusAt: 'u32', minimaAt: 'u32', rangeAt: 'u32', bucketsAt: 'u32',
+  },
+  {
+    uniform: true,
+    docs: {
+      div: 'bin of particle i: (i / div) % modulo', minima: 'known minima of the surface', stride: 'u32 per bin in the summary',
+      offset: 'subtracted from each value before it is bucketed', zero: 'always 0: XOR-ing a value with it hides the value from the compiler',
+      statusAt: 'where the parts of a bin\'s summary start (summaryLayout, core/analysis/bins.ts)',
+    },
+  },
+);
 
 export interface ReduceKernelOptions {
   surface: Surface;
@@ -20,31 +38,15 @@ export interface ReduceKernelOptions {
 
 export function buildReduceKernel({ surface, value, sharpness }: ReduceKernelOptions): string {
   const hessian = sharpness || value === 'sharpness';
-  const read = value === 'sharpness' ? 'sharpness_at(q.x, q.y)' : `q.${{ x: 'x', y: 'y', loss: 'z' }[value]}`;
+  const read = value === 'sharpness' ? 'sharpness_at(q.x, q.y)' : `q.${value}`;
   return wgsl`
-${common}
+${COMMON_WGSL}
 
-struct ReduceParams {
-  n: u32,
-  groups_x: u32,
-  div: u32,
-  modulo: u32,
-  minima: u32,
-  stride: u32,
-  buckets: u32,
-  offset: f32,
-  // Always 0: XOR-ing a value with it hides the value from the compiler.
-  zero: u32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-}
-
-override WG: u32 = 64u;
+${ReduceParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: ReduceParams;
-@group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> info: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> pos: array<ParticlePos>;
+@group(0) @binding(2) var<storage, read> info: array<ParticleInfo>;
 // The buckets - 1 inner edges on value - offset, ascending.
 @group(0) @binding(3) var<storage, read> thresholds: array<f32>;
 @group(0) @binding(4) var<storage, read_write> summary: array<atomic<u32>>;
@@ -95,7 +97,7 @@ fn bucket_of(u: f32) -> u32 {
 }
 
 fn particle(wid: vec3<u32>, lid: u32) -> u32 {
-  return (wid.y * params.groups_x + wid.x) * WG + lid;
+  return (wid.y * params.groupsX + wid.x) * WORKGROUP_SIZE + lid;
 }
 fn bin_of(i: u32) -> u32 {
   return (i / params.div) % params.modulo;
@@ -109,37 +111,37 @@ fn value_of(i: u32) -> f32 {
   return ${read};
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn summary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = particle(wid, lid);
   if (i >= params.n) { return; }
   let m = info[i];
   let base = bin_of(i) * params.stride;
-  atomicAdd(&summary[base + min(m.x, 3u)], 1u);
-  atomicAdd(&summary[base + 4u + min(m.w, params.minima)], 1u);
-  if (!in_histogram(m.x)) { return; }
+  atomicAdd(&summary[base + params.statusAt + min(m.status, NONFINITE)], 1u);
+  atomicAdd(&summary[base + params.minimaAt + min(m.minimum, params.minima)], 1u);
+  if (!in_histogram(m.status)) { return; }
   let v0 = value_of(i);
   if (is_nan_bits(v0)) { return; }
   let v = flush(v0);
   let k = ordered_key(v);
-  let r = base + 5u + params.minima;
+  let r = base + params.rangeAt;
   atomicMax(&summary[r], ~k);
   atomicMax(&summary[r + 1u], k);
-  atomicAdd(&summary[r + 2u + bucket_of(flush(v - params.offset))], 1u);
+  atomicAdd(&summary[base + params.bucketsAt + bucket_of(flush(v - params.offset))], 1u);
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn density_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = particle(wid, lid);
   if (i >= params.n) { return; }
-  if (!in_histogram(info[i].x)) { return; }
+  if (!in_histogram(info[i].status)) { return; }
   let v0 = value_of(i);
   if (is_nan_bits(v0)) { return; }
   atomicAdd(&density[bin_of(i) * params.buckets + bucket_of(flush(flush(v0) - params.offset))], 1u);
 }
 
 #if ${sharpness}
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn sharpness_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = particle(wid, lid);
   if (i >= params.n) { return; }

@@ -9,62 +9,42 @@
 // bit 29 full coverage (a disc's inside beats a neighbour's anti-aliased rim),
 // bits 0-28 id + 1 (particle index, or a trail segment: newer on top).
 
-struct Params {
-  view_proj: mat4x4<f32>,
-  // viewport width, height (pixels); pixels per world unit at depth 1; particle size (world units)
-  view: vec4<f32>,
-  // mapping (render/mapping.ts): cx, cy, scale, height scale
-  map0: vec4<f32>,
-  // loss min, loss top, log height (0/1), opacity of stopped particles
-  map1: vec4<f32>,
-  // colour by status (0/1), highlight on (0/1)
-  look: vec4<f32>,
-  // particles, highlight div, mod, bin
-  counts: vec4<u32>,
-  // trails: count, len, ring head, points filled
-  trails: vec4<u32>,
-}
+// src/render/splat.ts (splatShader) prepends what kernels share (status codes,
+// WORKGROUP_SIZE, ParticlePos, ParticleInfo, is_finite), the mapping's constants
+// (LOG_GAIN, HEIGHT_CLIP, lifts) and the SplatParams struct.
 
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> pos: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> info: array<vec4<u32>>;
+@group(0) @binding(0) var<uniform> P: SplatParams;
+@group(0) @binding(1) var<storage, read> pos: array<ParticlePos>;
+@group(0) @binding(2) var<storage, read> info: array<ParticleInfo>;
 @group(0) @binding(3) var<storage, read> colors: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> keys: array<atomic<u32>>;
 @group(0) @binding(5) var background: texture_2d<f32>;
 @group(0) @binding(6) var frame: texture_storage_2d<FORMAT, write>;
-@group(0) @binding(7) var<storage, read> ring: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> ring: array<ParticlePos>;
 @group(0) @binding(8) var<storage, read> trail_colors: array<vec4<f32>>;
 // The minima's labels (premultiplied alpha), put back over whatever is drawn here.
 @group(0) @binding(9) var labels: texture_2d<f32>;
 
-const LOG_GAIN = 50.0;
-const HEIGHT_CLIP = 1.6;
-const PARTICLE_LIFT = 0.012;
-const TRAIL_LIFT = 0.01;
 const MAX_TRAIL_PIXELS = 1024;
-
-fn finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
-}
 
 // render/mapping.ts level(): 0 at the lowest loss, 1 at the colour scale's top.
 fn level(loss: f32) -> f32 {
   let bits = bitcast<u32>(loss) & 0x7fffffffu;
   if (bits > 0x7f800000u) { return HEIGHT_CLIP; } // NaN
-  let t = max(0.0, (loss - P.map1.x) / (P.map1.y - P.map1.x));
+  let t = max(0.0, (loss - P.lossMin) / (P.lossTop - P.lossMin));
   let lg = log(t * LOG_GAIN + 1.0) / log(1.0 + LOG_GAIN);
-  return min(select(t, lg, P.map1.z > 0.5), HEIGHT_CLIP);
+  return min(select(t, lg, P.logHeight != 0u), HEIGHT_CLIP);
 }
 
 // Clip-space position of a domain point (x, y, loss) lifted above the surface.
-fn clip_of(p: vec4<f32>, lift: f32) -> vec4<f32> {
-  let world = vec3<f32>((p.x - P.map0.x) * P.map0.z, level(p.z) * P.map0.w + lift, -(p.y - P.map0.y) * P.map0.z);
-  return P.view_proj * vec4<f32>(world, 1.0);
+fn clip_of(p: ParticlePos, lift: f32) -> vec4<f32> {
+  let world = vec3<f32>((p.x - P.mapCenter.x) * P.mapScale, level(p.loss) * P.heightScale + lift, -(p.y - P.mapCenter.y) * P.mapScale);
+  return P.viewProj * vec4<f32>(world, 1.0);
 }
 
 fn to_pixels(clip: vec4<f32>) -> vec2<f32> {
   let ndc = clip.xy / clip.w;
-  return vec2<f32>((ndc.x * 0.5 + 0.5) * P.view.x, (0.5 - ndc.y * 0.5) * P.view.y);
+  return vec2<f32>((ndc.x * 0.5 + 0.5) * P.viewport.x, (0.5 - ndc.y * 0.5) * P.viewport.y);
 }
 
 struct Disc {
@@ -80,26 +60,26 @@ fn disc(i: u32) -> Disc {
   var d: Disc;
   let p = pos[i];
   let clip = clip_of(p, PARTICLE_LIFT);
-  d.visible = finite(p.x) && finite(p.y) && clip.w > 1e-6;
+  d.visible = is_finite(p.x) && is_finite(p.y) && clip.w > 1e-6;
   if (!d.visible) { return d; }
   d.center = to_pixels(clip);
-  let status = info[i].x;
-  let stopped = status >= 2u;
-  let converged = status == 1u;
-  let on = P.look.y > 0.5;
-  let in_bin = ((i / max(P.counts.y, 1u)) % max(P.counts.z, 1u)) == P.counts.w;
+  let status = info[i].status;
+  let stopped = status >= DIVERGED;
+  let converged = status == CONVERGED;
+  let on = P.highlight != 0u;
+  let in_bin = ((i / max(P.highlightDiv, 1u)) % max(P.highlightMod, 1u)) == P.highlightBin;
   let lit = on && in_bin;
   let dimmed = on && !in_bin;
   // The sprite's disc edge (render/particles.ts): 0.44 of its size, converged 1.5x, highlighted 1.8x.
-  let size = P.view.w * select(1.0, 1.5, converged) * select(1.0, 1.8, lit);
-  d.radius = max(0.75, 0.44 * size * P.view.z / clip.w);
+  let size = P.particleSize * select(1.0, 1.5, converged) * select(1.0, 1.8, lit);
+  d.radius = max(0.75, 0.44 * size * P.pixelsPerUnit / clip.w);
   d.layer = select(select(2u, 1u, stopped || dimmed), 3u, lit);
-  d.opacity = select(1.0, P.map1.w, stopped) * select(1.0, 0.15, dimmed);
+  d.opacity = select(1.0, P.stoppedOpacity, stopped) * select(1.0, 0.15, dimmed);
   let c = colors[i].xyz;
   let by_lr = select(c, mix(c, vec3<f32>(1.0), 0.35), converged);
   // Status palette: running blue-grey, converged green, diverged red, non-finite magenta.
-  let by_status = select(select(select(vec3<f32>(0.65, 0.75, 0.95), vec3<f32>(0.9, 0.3, 0.9), status == 3u), vec3<f32>(0.95, 0.3, 0.25), status == 2u), vec3<f32>(0.3, 0.85, 0.4), converged);
-  let base = mix(by_lr, by_status, P.look.x);
+  let by_status = select(select(select(vec3<f32>(0.65, 0.75, 0.95), vec3<f32>(0.9, 0.3, 0.9), status == NONFINITE), vec3<f32>(0.95, 0.3, 0.25), status == DIVERGED), vec3<f32>(0.3, 0.85, 0.4), converged);
+  let base = select(by_lr, by_status, P.colorByStatus != 0u);
   d.color = select(base, mix(base, vec3<f32>(1.0), 0.5), lit);
   return d;
 }
@@ -107,10 +87,10 @@ fn disc(i: u32) -> Disc {
 // Pixel bounds of a disc, clipped to the viewport: (x0, x1, y0, y1), empty when x0 > x1.
 fn bounds(d: Disc) -> vec4<i32> {
   let r = d.radius + 0.5;
-  let w = i32(P.view.x) - 1;
-  let h = i32(P.view.y) - 1;
-  let lo = clamp(floor(d.center - vec2<f32>(r)), vec2<f32>(-1.0), vec2<f32>(P.view.xy));
-  let hi = clamp(ceil(d.center + vec2<f32>(r)), vec2<f32>(-1.0), vec2<f32>(P.view.xy));
+  let w = i32(P.viewport.x) - 1;
+  let h = i32(P.viewport.y) - 1;
+  let lo = clamp(floor(d.center - vec2<f32>(r)), vec2<f32>(-1.0), vec2<f32>(P.viewport));
+  let hi = clamp(ceil(d.center + vec2<f32>(r)), vec2<f32>(-1.0), vec2<f32>(P.viewport));
   return vec4<i32>(max(i32(lo.x), 0), min(i32(hi.x), w), max(i32(lo.y), 0), min(i32(hi.y), h));
 }
 
@@ -133,7 +113,7 @@ fn particle_key(d: Disc, i: u32, cov: f32) -> u32 {
 }
 
 fn pixel(x: i32, y: i32) -> u32 {
-  return u32(y) * u32(P.view.x) + u32(x);
+  return u32(y) * u32(P.viewport.x) + u32(x);
 }
 
 fn blend(x: i32, y: i32, color: vec3<f32>, alpha: f32) {
@@ -149,7 +129,7 @@ fn blend(x: i32, y: i32, color: vec3<f32>, alpha: f32) {
 // One walk over a particle's disc for both passes, so the resolve visits exactly the
 // pixels, with exactly the keys, that the splat did.
 fn particle_pass(i: u32, resolve: bool) {
-  if (i >= P.counts.x) { return; }
+  if (i >= P.particleCount) { return; }
   let d = disc(i);
   if (!d.visible) { return; }
   let b = bounds(d);
@@ -172,12 +152,12 @@ fn particle_pass(i: u32, resolve: bool) {
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn particles_splat(@builtin(global_invocation_id) gid: vec3<u32>) {
   particle_pass(gid.x, false);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn particles_resolve(@builtin(global_invocation_id) gid: vec3<u32>) {
   particle_pass(gid.x, true);
 }
@@ -193,18 +173,18 @@ struct Segment {
 
 fn segment(j: u32) -> Segment {
   var s: Segment;
-  let len = P.trails.y;
+  let len = P.trailLen;
   let segs = len - 1u;
   let t = j / segs;
   let age = j % segs;
-  s.visible = age + 1u < P.trails.w;
+  s.visible = age + 1u < P.trailFilled;
   if (!s.visible) { return s; }
-  let head = P.trails.z;
+  let head = P.trailHead;
   let p0 = ring[t * len + (head + len - age) % len];
   let p1 = ring[t * len + (head + len - age - 1u) % len];
   let c0 = clip_of(p0, TRAIL_LIFT);
   let c1 = clip_of(p1, TRAIL_LIFT);
-  s.visible = c0.w > 1e-6 && c1.w > 1e-6 && finite(p0.x) && finite(p0.y) && finite(p1.x) && finite(p1.y);
+  s.visible = c0.w > 1e-6 && c1.w > 1e-6 && is_finite(p0.x) && is_finite(p0.y) && is_finite(p1.x) && is_finite(p1.y);
   s.a = to_pixels(c0);
   s.b = to_pixels(c1);
   // Fading with age as the line material did; newer segments drawn over older ones.
@@ -224,15 +204,15 @@ fn segment_pixel(s: Segment, k: i32, n: i32) -> vec2<i32> {
 }
 
 fn inside(p: vec2<i32>) -> bool {
-  return p.x >= 0 && p.y >= 0 && p.x < i32(P.view.x) && p.y < i32(P.view.y);
+  return p.x >= 0 && p.y >= 0 && p.x < i32(P.viewport.x) && p.y < i32(P.viewport.y);
 }
 
 // One walk along a trail segment for both passes (as particle_pass).
 fn trail_pass(j: u32, resolve: bool) {
-  if (j >= P.trails.x * (P.trails.y - 1u)) { return; }
+  if (j >= P.trailCount * (P.trailLen - 1u)) { return; }
   let s = segment(j);
   if (!s.visible) { return; }
-  let color = trail_colors[j / (P.trails.y - 1u)].xyz;
+  let color = trail_colors[j / (P.trailLen - 1u)].xyz;
   let n = segment_steps(s);
   for (var k = 0; k <= n; k++) {
     let p = segment_pixel(s, k, n);
@@ -248,12 +228,12 @@ fn trail_pass(j: u32, resolve: bool) {
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn trails_splat(@builtin(global_invocation_id) gid: vec3<u32>) {
   trail_pass(gid.x, false);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn trails_resolve(@builtin(global_invocation_id) gid: vec3<u32>) {
   trail_pass(gid.x, true);
 }

@@ -3,7 +3,8 @@
 // control flow mirrors CpuEngine.stepParticle (src/core/engine/cpu.ts) line by line.
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import common from './common.wgsl?raw';
+import { COMMON_WGSL } from './common';
+import { struct } from './layout';
 import random from './random.wgsl?raw';
 import { MATHLIB_WGSL } from './mathlib';
 import { NOISE_PROGRAM } from '../src/core/noise';
@@ -11,7 +12,35 @@ import { MINIBATCH_SALT } from '../src/core/surfaces/dataset';
 import type { MinimaTable } from '../src/core/engine/engine';
 import { PROGRAM_INPUTS, type CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
-import { emitWGSL, f32Literal } from '../src/gpu/codegen';
+import { emitWGSL, f32Literal } from './codegen';
+
+/** The step kernel's uniform, written once per dispatch by GpuEngine.step. */
+export const StepParams = struct(
+  'StepParams',
+  {
+    n: 'u32',
+    steps: 'u32',
+    groupsX: 'u32',
+    seed: 'u32',
+    gtol2: 'f32',
+    ftol: 'f32',
+    posBound: 'f32',
+    lossBound: 'f32',
+    clipNorm: 'f32',
+    clipValue: 'f32',
+    noiseScale: 'f32',
+    samRho: 'f32',
+    batch: 'u32',
+    points: 'u32',
+  },
+  {
+    uniform: true,
+    docs: {
+      n: 'particles', steps: 'steps in this dispatch', groupsX: 'workgroups along x (the grid is 2-D for large n)',
+      gtol2: 'gtol squared', noiseScale: 'standard deviation of the gradient noise', points: 'points in the dataset',
+    },
+  },
+);
 
 const indent = (code: string, pad: string) => code.split('\n').map((l) => (l ? pad + l : l)).join('\n');
 
@@ -93,38 +122,19 @@ export function buildStepKernel({ surface, optimizer, minima, clip = { norm: fal
   const assignState = (c: 'x' | 'y') => slots.map((s) => `s${c}_${s} = select(s${c}_${s}, n${c}_${s}, running);`).join('\n      ');
 
   return wgsl`
-${common}
+${COMMON_WGSL}
 ${MATHLIB_WGSL}
 #if ${noise || !!dataset}
 ${random}
 #endif
 
-struct Params {
-  n: u32,
-  steps: u32,
-  groups_x: u32,
-  seed: u32,
-  gtol2: f32,
-  ftol: f32,
-  pos_bound: f32,
-  loss_bound: f32,
-  clip_norm: f32,
-  clip_value: f32,
-  noise_scale: f32,
-  sam_rho: f32,
-  batch: u32,
-  points: u32,
-  _pad0: u32,
-  _pad1: u32,
-}
+${StepParams.wgsl}
 
-override WG: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read_write> pos: array<vec4<f32>>;
+@group(0) @binding(0) var<uniform> params: StepParams;
+@group(0) @binding(1) var<storage, read_write> pos: array<ParticlePos>;
 @group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
-@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
 #if ${!!dataset}
 // The dataset: a, b, t, 0 per point.
 @group(0) @binding(5) var<storage, read> data: array<vec4<f32>>;
@@ -139,19 +149,19 @@ fn classify(x: f32, y: f32, loss: f32) -> u32 { return NO_MINIMUM; }
 #endif
 
 // ${def.name}: ${H} hyperparameters, ${S} state floats per particle.
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * params.groups_x + wid.x) * WG + lid;
+  let i = (wid.y * params.groupsX + wid.x) * WORKGROUP_SIZE + lid;
   if (i >= params.n) { return; }
   let m = info[i];
-  if (m.x != RUNNING) { return; }
+  if (m.status != RUNNING) { return; }
   let q = pos[i];
   var x = q.x;
   var y = q.y;
-  var prev_loss = q.w;
-  var steps = m.y;
+  var prev_loss = q.prevLoss;
+  var steps = m.steps;
   var status = RUNNING;
-  var minimum = m.w;
+  var minimum = m.minimum;
   let hb = i * ${H}u;
   let sb = i * ${S}u;
   ${hyperLoads}
@@ -169,7 +179,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let gy = e.z;
     // Priority as in the CPU reference: non-finite, diverged, converged.
     let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
-    let out = (abs(x) > params.pos_bound) | (abs(y) > params.pos_bound) | (L > params.loss_bound);
+    let out = (abs(x) > params.posBound) | (abs(y) > params.posBound) | (L > params.lossBound);
     let gn2 = gx * gx + gy * gy;
     let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
     let stop_now = running & (bad | out | conv);
@@ -186,7 +196,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var cgy = gy;
 #if ${sam}
     {
-      let sc = params.sam_rho / (gnorm + 1e-12f);
+      let sc = params.samRho / (gnorm + 1e-12f);
       let sx = x + gx * sc;
       let sy = y + gy * sc;
       let es = surface_step(sx, sy);
@@ -215,8 +225,8 @@ ${indent(sample?.code ?? '', '        ')}
       let u1 = f32((hash3(params.seed, i, 2u * steps) >> 8u) + 1u) / 16777216.0f;
       let u2 = f32(hash3(params.seed, i, 2u * steps + 1u) >> 8u) / 16777216.0f;
 ${indent(gauss.code, '      ')}
-      let nzx = params.noise_scale * ${gauss.outputs.zx};
-      let nzy = params.noise_scale * ${gauss.outputs.zy};
+      let nzx = params.noiseScale * ${gauss.outputs.zx};
+      let nzy = params.noiseScale * ${gauss.outputs.zy};
       cgx = cgx + nzx;
       cgy = cgy + nzy;
     }
@@ -224,14 +234,14 @@ ${indent(gauss.code, '      ')}
 #if ${clip.norm}
     {
       let cn = sqrt(cgx * cgx + cgy * cgy);
-      let coef = min(1.0f, params.clip_norm / (cn + 1e-6f));
+      let coef = min(1.0f, params.clipNorm / (cn + 1e-6f));
       cgx = cgx * coef;
       cgy = cgy * coef;
     }
 #endif
 #if ${clip.value}
-    cgx = clamp(cgx, -params.clip_value, params.clip_value);
-    cgy = clamp(cgy, -params.clip_value, params.clip_value);
+    cgx = clamp(cgx, -params.clipValue, params.clipValue);
+    cgy = clamp(cgy, -params.clipValue, params.clipValue);
 #endif
 #if ${hess}
     let hs = surface_hessian(x, y);
@@ -251,11 +261,11 @@ ${indent(oy.code, '      ')}
   }
   if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 
-  pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
+  pos[i] = ParticlePos(x, y, surface_loss(x, y), prev_loss);
   ${stateStores}
-  var event_step = m.z;
+  var event_step = m.eventStep;
   if (status != RUNNING) { event_step = steps; }
-  info[i] = vec4<u32>(status, steps, event_step, minimum);
+  info[i] = ParticleInfo(status, steps, event_step, minimum);
 }
 `;
 }

@@ -5,7 +5,7 @@
 import * as THREE from 'three/webgpu';
 import { CpuEngine } from '../core/engine/cpu';
 import { buildParticles } from '../core/layouts';
-import { particleAt, type ParticleState, type ParticleView } from '../core/particles';
+import { INFO_WORDS, particleAt, particleStatus, Status, type ParticleState, type ParticleView } from '../core/particles';
 import { PARTICLE_LIFT, toWorld, type Mapping } from '../display/mapping';
 import { ProbeLine } from '../render/probe';
 import type { SurfaceView } from '../render/scene';
@@ -44,7 +44,7 @@ export function cpuPath(setup: RunSetup, state: ExplorerState, particle: Particl
   const engine = new CpuEngine({ surface: setup.surface, optimizer: setup.optimizer, particles: particle, config: runConfig(state) });
   engine.step(0);
   const path: number[] = [engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]];
-  for (let t = 0; t < steps && engine.state.info[0] === 0; t++) {
+  for (let t = 0; t < steps && particleStatus(engine.state.info, 0) === Status.Running; t++) {
     engine.step(1);
     path.push(engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]);
   }
@@ -61,7 +61,7 @@ export function lossCurve(setup: RunSetup, state: ExplorerState, index: number, 
     pos: p.pos.slice(4 * index, 4 * index + 4),
     hyper: p.hyper.slice(p.hyperStride * index, p.hyperStride * (index + 1)),
     state: p.state.slice(p.stateStride * index, p.stateStride * (index + 1)),
-    info: p.info.slice(4 * index, 4 * index + 4),
+    info: p.info.slice(INFO_WORDS * index, INFO_WORDS * (index + 1)),
   };
   const { path } = cpuPath(setup, state, one, Math.min(steps, 5000));
   return path.filter((_, k) => k % 3 === 2);

@@ -3,7 +3,7 @@
 
 import * as THREE from 'three/webgpu';
 import type { EngineSetup } from '../core/engine/engine';
-import type { ParticleState } from '../core/particles';
+import { INFO_WORDS, POS_FLOATS, type ParticleState } from '../core/particles';
 import type { DeviceHandle } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
 import { TrailRecorder, trailSelection } from '../gpu/trails';
@@ -115,8 +115,8 @@ export class WorkerRun implements LiveRun {
   constructor(spec: WorkerRequest & { kind: 'init' }, initial: ParticleState) {
     this.n = initial.n;
     this.latest = initial;
-    this.pos = new THREE.StorageInstancedBufferAttribute(new Float32Array(initial.pos), 4);
-    this.info = new THREE.StorageInstancedBufferAttribute(new Uint32Array(initial.info), 4);
+    this.pos = new THREE.StorageInstancedBufferAttribute(new Float32Array(initial.pos), POS_FLOATS);
+    this.info = new THREE.StorageInstancedBufferAttribute(new Uint32Array(initial.info), INFO_WORDS);
     this.worker = new Worker(new URL('./cpu-worker.ts', import.meta.url), { type: 'module' });
     this.worker.onmessage = (e: MessageEvent<WorkerReply>) => this.receive(e.data);
     this.worker.postMessage(spec);

@@ -7,7 +7,7 @@ import { CpuEngine } from '../core/engine/cpu';
 import type { Engine, EngineSetup } from '../core/engine/engine';
 import { buildParticles } from '../core/layouts';
 import { getOptimizer } from '../core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status } from '../core/particles';
+import { DEFAULT_RUN_CONFIG, Status, particleStatus, particleSteps } from '../core/particles';
 import { resolveSurface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
@@ -94,7 +94,7 @@ export const MAP_BENCH = {
 
 function executedSteps(info: Uint32Array, from: number, to: number): number {
   let s = 0;
-  for (let i = from; i < to; i++) s += info[4 * i + 1];
+  for (let i = from; i < to; i++) s += particleSteps(info, i);
   return s;
 }
 
@@ -151,8 +151,8 @@ async function counters(engine: Engine): Promise<{ steps: number; stopped: numbe
   let steps = 0;
   let stopped = 0;
   for (let i = 0; i < s.n; i++) {
-    steps += s.info[4 * i + 1];
-    if (s.info[4 * i] !== Status.Running) stopped++;
+    steps += particleSteps(s.info, i);
+    if (particleStatus(s.info, i) !== Status.Running) stopped++;
   }
   return { steps, stopped };
 }

@@ -7,7 +7,7 @@ import { dirname, extname } from 'node:path';
 import { mapFractions, MAP_COLORINGS, type MapColoring, type MapFractions } from '../core/analysis/map';
 import { axisValue, type Axis } from '../core/layouts';
 import { checkHyper, getOptimizer, HyperParamError, resolveHyper, withPerCoordinateLr, type OptimizerDef } from '../core/optimizers';
-import { STATUS_NAMES, type ParticleState } from '../core/particles';
+import { STATUS_NAMES, eventStep, particleMinimum, particleStatus, particleSteps, type ParticleState } from '../core/particles';
 import { ScheduleError, type ScheduleDef } from '../core/schedules';
 import type { Surface } from '../core/surfaces';
 import { runBackend, type DeviceHandle } from '../gpu/device';
@@ -147,10 +147,9 @@ function csvText(p: ParticleState, layout: ProductLayout, surface: Surface): str
     const yv = csvNumber(Math.fround(axisValue(y.min, y.max, y.n, iy, y.scale)));
     for (let ix = 0; ix < x.n; ix++) {
       const i = iy * x.n + ix;
-      const m = p.info[4 * i + 3];
       lines.push([
-        ix, iy, csvNumber(Math.fround(axisValue(x.min, x.max, x.n, ix, x.scale))), yv, STATUS_NAMES[p.info[4 * i]], p.info[4 * i + 1], p.info[4 * i + 2],
-        csvField(minimumName(surface, m === 0xffffffff ? null : m) ?? ''), csvNumber(p.pos[4 * i + 2]),
+        ix, iy, csvNumber(Math.fround(axisValue(x.min, x.max, x.n, ix, x.scale))), yv, STATUS_NAMES[particleStatus(p.info, i)], particleSteps(p.info, i), eventStep(p.info, i),
+        csvField(minimumName(surface, particleMinimum(p.info, i)) ?? ''), csvNumber(p.pos[4 * i + 2]),
       ].join(','));
     }
   }

@@ -3,7 +3,7 @@
 import { classify } from '../core/engine/cpu';
 import { minimaTable } from '../core/engine/engine';
 import { buildParticles } from '../core/layouts';
-import { particleAt, type ParticleState, type ParticleView } from '../core/particles';
+import { NO_MINIMUM, particleAt, type ParticleState, type ParticleView } from '../core/particles';
 import type { OptimizerDef } from '../core/optimizers';
 import { formatFlags, parseFlags, type FlagSpec } from './args';
 import {
@@ -126,7 +126,7 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
     where = 'none of the known minima';
   } else {
     const near = classify(minimaTable(surface), rn[0], rn[1], rn[2]);
-    where = near !== 0xffffffff && Number.isFinite(rn[2]) ? `not converged; now within the basin radius of ${surface.minima[near].name}` : 'none (not converged)';
+    where = near !== NO_MINIMUM && Number.isFinite(rn[2]) ? `not converged; now within the basin radius of ${surface.minima[near].name}` : 'none (not converged)';
   }
   lines.push(`minimum  ${where}`);
   if (rn.every(Number.isFinite)) {

@@ -11,6 +11,13 @@ export const NO_MINIMUM = 0xffffffff;
 /** The most particles any engine accepts; the GPU may allow fewer (its buffer limits). */
 export const MAX_PARTICLES = 1 << 24;
 
+/** The floats of a particle's `pos`, in order: x, y, loss at (x, y), loss before the last update (WGSL: struct ParticlePos). */
+export const POS_FIELDS = ['x', 'y', 'loss', 'prevLoss'] as const;
+export const POS_FLOATS = POS_FIELDS.length;
+/** The u32 words of a particle's record in `info`, in order (WGSL: struct ParticleInfo, shaders/common.ts). */
+export const INFO_FIELDS = ['status', 'steps', 'eventStep', 'minimum'] as const;
+export const INFO_WORDS = INFO_FIELDS.length;
+
 export interface ParticleState {
   n: number;
   hyperStride: number;
@@ -43,11 +50,51 @@ export function allocateParticles(n: number, opt: CompiledOptimizer): ParticleSt
     n,
     hyperStride: opt.hyperStride,
     stateStride: opt.stateStride,
-    pos: new Float32Array(4 * n),
+    pos: new Float32Array(POS_FLOATS * n),
     hyper: new Float32Array(opt.hyperStride * n),
     state: new Float32Array(opt.stateStride * n),
-    info: new Uint32Array(4 * n).map((_, k) => (k % 4 === 3 ? NO_MINIMUM : 0)),
+    info: emptyInfo(n),
   };
+}
+
+/** n particle records, each running, at step 0, in no minimum. */
+export function emptyInfo(n: number): Uint32Array {
+  const info = new Uint32Array(INFO_WORDS * n);
+  for (let i = 0; i < n; i++) setParticleInfo(info, i, Status.Running, 0, 0, NO_MINIMUM);
+  return info;
+}
+
+// The per-particle record in `info` (INFO_FIELDS), read and written only through these
+// (plain functions: they sit in hot loops). tests/unit/structs.test.ts checks that they
+// agree with the WGSL struct printed from INFO_FIELDS.
+
+/** Particle i's status code (Status). */
+export function particleStatus(info: Uint32Array, i: number): number {
+  return info[INFO_WORDS * i];
+}
+/** Steps particle i has taken. */
+export function particleSteps(info: Uint32Array, i: number): number {
+  return info[INFO_WORDS * i + 1];
+}
+/** The step at which particle i's status changed from running (0 while running). */
+export function eventStep(info: Uint32Array, i: number): number {
+  return info[INFO_WORDS * i + 2];
+}
+/** Index of the minimum particle i converged in, or NO_MINIMUM. */
+export function minimumIndex(info: Uint32Array, i: number): number {
+  return info[INFO_WORDS * i + 3];
+}
+/** Index of the minimum particle i converged in, or null for none. */
+export function particleMinimum(info: Uint32Array, i: number): number | null {
+  const m = minimumIndex(info, i);
+  return m === NO_MINIMUM ? null : m;
+}
+export function setParticleInfo(info: Uint32Array, i: number, status: number, steps: number, eventStep: number, minimum: number): void {
+  const at = INFO_WORDS * i;
+  info[at] = status;
+  info[at + 1] = steps;
+  info[at + 2] = eventStep;
+  info[at + 3] = minimum;
 }
 
 export function cloneParticles(p: ParticleState): ParticleState {
@@ -112,16 +159,15 @@ export interface ParticleView {
 }
 
 export function particleAt(p: ParticleState, i: number): ParticleView {
-  const st = p.info[4 * i];
   return {
     index: i,
     x: p.pos[4 * i],
     y: p.pos[4 * i + 1],
     loss: p.pos[4 * i + 2],
     lr: p.hyper[p.hyperStride * i],
-    status: STATUS_NAMES[st],
-    steps: p.info[4 * i + 1],
-    eventStep: p.info[4 * i + 2],
-    minimum: p.info[4 * i + 3] === NO_MINIMUM ? null : p.info[4 * i + 3],
+    status: STATUS_NAMES[particleStatus(p.info, i)],
+    steps: particleSteps(p.info, i),
+    eventStep: eventStep(p.info, i),
+    minimum: particleMinimum(p.info, i),
   };
 }

@@ -18,6 +18,9 @@ export interface Mapping {
 export const LOG_GAIN = 50;
 /** Heights are clipped here (a diverging particle stays near the top of the box). */
 export const HEIGHT_CLIP = 1.6;
+/** World height particles and trails are drawn above the surface (so it does not hide them). */
+export const PARTICLE_LIFT = 0.012;
+export const TRAIL_LIFT = 0.01;
 
 export function mappingFor(domain: [number, number, number, number], losses: ArrayLike<number>, log: boolean): Mapping {
   const finite = Array.from(losses).filter(Number.isFinite).sort((a, b) => a - b);
@@ -37,8 +40,6 @@ export function level(m: Mapping, loss: number): number {
   return Math.min(v, HEIGHT_CLIP);
 }
 
-/** World height particles are drawn above the surface (sprites, the splat's PARTICLE_LIFT) and picked at. */
-export const PARTICLE_LIFT = 0.012;
 
 export function toWorld(m: Mapping, x: number, y: number, loss: number): [number, number, number] {
   return [(x - m.cx) * m.scale, level(m, loss) * m.heightScale, -(y - m.cy) * m.scale];

@@ -4,16 +4,15 @@
 import { checkSetup, minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
 import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
-import { ParticleError, type ParticleState } from '../core/particles';
-import { buildStepKernel } from '../../shaders/step';
+import { INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
+import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
+import { buildStepKernel, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
-export const WORKGROUP_SIZE = 64;
-/** Size of the kernel's Params uniform. */
-const PARAMS_BYTES = 64;
+export { WORKGROUP_SIZE };
 
-/** Buffers the caller owns: pos is vec4<f32> (x, y, loss, prev loss), info vec4<u32> per particle. */
+/** Buffers the caller owns: pos holds a ParticlePos, info a ParticleInfo per particle (shaders/common.ts). */
 export interface ExternalBuffers {
   pos?: GPUBuffer;
   info?: GPUBuffer;
@@ -40,13 +39,13 @@ export async function compileModule(device: GPUDevice, code: string, label: stri
 }
 
 /** Bytes per particle in each buffer. */
-function bufferBytes(p: ParticleState) {
-  return { pos: 16, hyper: 4 * p.hyperStride, state: 4 * Math.max(1, p.stateStride), info: 16 };
+function bufferBytes(p: Pick<ParticleState, 'hyperStride' | 'stateStride'>) {
+  return { pos: ParticlePos.size, hyper: 4 * p.hyperStride, state: 4 * Math.max(1, p.stateStride), info: ParticleInfo.size };
 }
 
 /** The largest particle count this device's buffer limits allow for an optimizer's layout. */
 export function maxParticlesFor(handle: DeviceHandle, p: Pick<ParticleState, 'hyperStride' | 'stateStride'>): number {
-  const per = Math.max(16, 4 * p.hyperStride, 4 * Math.max(1, p.stateStride));
+  const per = Math.max(...Object.values(bufferBytes(p)));
   const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
   return Math.floor(cap / per);
 }
@@ -70,7 +69,7 @@ export class GpuEngine implements Engine {
   private readonly pool: ReadbackPool;
   private readonly groupsX: number;
   private readonly groupsY: number;
-  private readonly paramData = new ArrayBuffer(PARAMS_BYTES);
+  private readonly paramData = new ArrayBuffer(StepParams.size);
   private owned: (keyof GpuEngine['buffers'])[] = [];
 
   private constructor(
@@ -110,7 +109,7 @@ export class GpuEngine implements Engine {
     const module = await compileModule(device, kernel, `step:${setup.surface.id}:${setup.optimizer.def.name}`);
     const pipeline = await device.createComputePipelineAsync({
       layout: 'auto',
-      compute: { module, entryPoint: 'main', constants: { WG: WORKGROUP_SIZE } },
+      compute: { module, entryPoint: 'main' },
     });
     const bytes = bufferBytes(p);
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -126,7 +125,7 @@ export class GpuEngine implements Engine {
       hyper: make('hyper', bytes.hyper * p.n, p.hyper),
       state: make('state', bytes.state * p.n, p.state),
       info: make('info', bytes.info * p.n, p.info),
-      params: device.createBuffer({ label: 'params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+      params: device.createBuffer({ label: 'params', size: StepParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
       data: undefined as GPUBuffer | undefined,
     };
     const dataset = setup.surface.dataset;
@@ -147,24 +146,22 @@ export class GpuEngine implements Engine {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`steps per dispatch must be a whole number >= 0, got ${k}`);
     const { device } = this.handle;
     const cfg = this.setup.config;
-    const u = new Uint32Array(this.paramData);
-    const f = new Float32Array(this.paramData);
-    u[0] = this.n;
-    u[1] = k;
-    u[2] = this.groupsX;
-    u[3] = cfg.seed >>> 0;
-    f[4] = Math.fround(cfg.gtol) * Math.fround(cfg.gtol);
-    f[5] = cfg.ftol;
-    f[6] = cfg.posBound;
-    f[7] = cfg.lossBound;
-    f[8] = cfg.clipNorm;
-    f[9] = cfg.clipValue;
-    f[10] = cfg.noise > 0 ? noiseScale(cfg.noise, cfg.batchSize) : 0;
-    f[11] = cfg.samRho;
-    u[12] = cfg.batchSize;
-    u[13] = this.setup.surface.dataset?.spec.m ?? 0;
-    u[14] = 0;
-    u[15] = 0;
+    StepParams.write({
+      n: this.n,
+      steps: k,
+      groupsX: this.groupsX,
+      seed: cfg.seed >>> 0,
+      gtol2: Math.fround(cfg.gtol) * Math.fround(cfg.gtol),
+      ftol: cfg.ftol,
+      posBound: cfg.posBound,
+      lossBound: cfg.lossBound,
+      clipNorm: cfg.clipNorm,
+      clipValue: cfg.clipValue,
+      noiseScale: cfg.noise > 0 ? noiseScale(cfg.noise, cfg.batchSize) : 0,
+      samRho: cfg.samRho,
+      batch: cfg.batchSize,
+      points: this.setup.surface.dataset?.spec.m ?? 0,
+    }, this.paramData);
     device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
     submitPass(device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
     this.stepsQueued += k;
@@ -180,10 +177,10 @@ export class GpuEngine implements Engine {
       n: this.n,
       hyperStride: p.hyperStride,
       stateStride: p.stateStride,
-      pos: new Float32Array(pos, 0, 4 * this.n),
+      pos: new Float32Array(pos, 0, POS_FLOATS * this.n),
       hyper: new Float32Array(hyper, 0, p.hyperStride * this.n),
       state: new Float32Array(state, 0, p.stateStride * this.n),
-      info: new Uint32Array(info, 0, 4 * this.n),
+      info: new Uint32Array(info, 0, INFO_WORDS * this.n),
     };
   }
 

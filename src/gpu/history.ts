@@ -5,13 +5,11 @@
 
 import { checkHistory, emptyHistory, lrStateSlot, ringSlot, type HistoryData } from '../core/analysis/history';
 import type { EngineSetup } from '../core/engine/engine';
-import { buildHistoryKernel } from '../../shaders/history';
+import { WORKGROUP_SIZE } from '../../shaders/common';
+import { buildHistoryKernel, HistoryParams, HistorySample } from '../../shaders/history';
 import type { DeviceHandle } from './device';
 import { compileModule, type GpuEngine } from './engine';
 import { ReadbackPool, submitPass } from './queue';
-
-/** Bytes per sample: two vec4 (x, y, loss, sharpness) and (lr, step, status, 0). */
-const SAMPLE_BYTES = 32;
 
 export class HistoryRecorder {
   /** Ring index of the newest sample. */
@@ -22,7 +20,7 @@ export class HistoryRecorder {
   private readonly selectedBuffer: GPUBuffer;
   private readonly ring: GPUBuffer;
   private readonly bindGroup: GPUBindGroup;
-  private readonly data = new Uint32Array(4);
+  private readonly data = new ArrayBuffer(HistoryParams.size);
   private readonly pool: ReadbackPool;
 
   private constructor(
@@ -34,7 +32,7 @@ export class HistoryRecorder {
   ) {
     const { device } = handle;
     this.pool = new ReadbackPool(device, 'history readback');
-    this.params = device.createBuffer({ label: 'history params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.params = device.createBuffer({ label: 'history params', size: HistoryParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.selectedBuffer = device.createBuffer({ label: 'history selection', size: Math.max(16, selected.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.selectedBuffer, 0, selected.buffer as ArrayBuffer, selected.byteOffset, selected.byteLength);
     this.ring = device.createBuffer({ label: 'history ring', size: this.ringBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
@@ -47,7 +45,7 @@ export class HistoryRecorder {
   }
 
   private get ringBytes(): number {
-    return this.selected.length * this.capacity * SAMPLE_BYTES;
+    return this.selected.length * this.capacity * HistorySample.size;
   }
 
   /**
@@ -58,7 +56,7 @@ export class HistoryRecorder {
   static async create(engine: GpuEngine, setup: Pick<EngineSetup, 'surface' | 'optimizer' | 'particles'>, selected: Uint32Array, capacity: number): Promise<HistoryRecorder> {
     checkHistory(engine.n, selected, capacity);
     const handle = engine.handle;
-    const bytes = selected.length * capacity * SAMPLE_BYTES;
+    const bytes = selected.length * capacity * HistorySample.size;
     const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
     if (bytes > cap) {
       throw new Error(`the history of ${selected.length} particles x ${capacity} samples needs ${bytes} bytes, more than this GPU's largest storage buffer (${cap} bytes): lower the capacity`);
@@ -79,29 +77,30 @@ export class HistoryRecorder {
   record(): void {
     this.head = (this.head + 1) % this.capacity;
     this.filled = Math.min(this.filled + 1, this.capacity);
-    this.data.set([this.selected.length, this.capacity, this.head, 0]);
+    HistoryParams.write({ count: this.selected.length, len: this.capacity, head: this.head }, this.data);
     const { device } = this.handle;
     device.queue.writeBuffer(this.params, 0, this.data);
-    submitPass(device, this.pipeline, this.bindGroup, Math.ceil(this.selected.length / 64));
+    submitPass(device, this.pipeline, this.bindGroup, Math.ceil(this.selected.length / WORKGROUP_SIZE));
   }
 
   /** The samples recorded so far, oldest first (a snapshot as of this call). */
   async read(): Promise<HistoryData> {
     const { head, filled, capacity } = this;
-    const words = new Uint32Array(await this.pool.read(this.ring, this.ringBytes));
-    const floats = new Float32Array(words.buffer);
+    const view = new DataView(await this.pool.read(this.ring, this.ringBytes));
     const out = emptyHistory(this.selected, filled);
+    // Field by field through the derived offsets: no object per sample.
+    const f = HistorySample.offsets;
     for (let j = 0; j < this.selected.length; j++) {
       for (let k = 0; k < filled; k++) {
-        const at = 8 * (j * capacity + ringSlot(head, filled, capacity, k));
+        const at = HistorySample.size * (j * capacity + ringSlot(head, filled, capacity, k));
         const o = j * filled + k;
-        out.x[o] = floats[at];
-        out.y[o] = floats[at + 1];
-        out.loss[o] = floats[at + 2];
-        out.sharpness[o] = floats[at + 3];
-        out.lr[o] = floats[at + 4];
-        out.step[o] = words[at + 5];
-        out.status[o] = words[at + 6];
+        out.x[o] = view.getFloat32(at + f.x, true);
+        out.y[o] = view.getFloat32(at + f.y, true);
+        out.loss[o] = view.getFloat32(at + f.loss, true);
+        out.sharpness[o] = view.getFloat32(at + f.sharpness, true);
+        out.lr[o] = view.getFloat32(at + f.lr, true);
+        out.step[o] = view.getUint32(at + f.step, true);
+        out.status[o] = view.getUint32(at + f.status, true);
       }
     }
     return out;

@@ -3,12 +3,13 @@
 // image (4 bytes per particle) is read back. The CPU twin is mapImage (core/analysis/map.ts).
 
 import type { MapColorOptions } from '../core/analysis/map';
-import { buildMapKernel, MAP_WORKGROUP_SIZE } from '../../shaders/map';
+import { WORKGROUP_SIZE } from '../../shaders/common';
+import { buildMapKernel, MapParams } from '../../shaders/map';
 import type { DeviceHandle } from './device';
 import { compileModule } from './engine';
 import { encodePass, ReadbackPool } from './queue';
 
-/** The buffers one map image is made from (vec4 per particle, as GpuEngine keeps them). */
+/** The buffers one map image is made from (ParticlePos and ParticleInfo per particle, as GpuEngine keeps them). */
 export interface MapSources {
   pos: GPUBuffer;
   info: GPUBuffer;
@@ -18,7 +19,7 @@ export interface MapSources {
 
 export class MapColorizer {
   private readonly params: GPUBuffer;
-  private readonly paramData = new ArrayBuffer(32);
+  private readonly paramData = new ArrayBuffer(MapParams.size);
   private image: GPUBuffer | null = null;
   private readonly pool: ReadbackPool;
 
@@ -27,7 +28,7 @@ export class MapColorizer {
     private readonly pipeline: GPUComputePipeline,
   ) {
     this.pool = new ReadbackPool(handle.device, 'map readback');
-    this.params = handle.device.createBuffer({ label: 'map params', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.params = handle.device.createBuffer({ label: 'map params', size: MapParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
   static async create(handle: DeviceHandle): Promise<MapColorizer> {
@@ -54,12 +55,9 @@ export class MapColorizer {
       this.image?.destroy();
       this.image = device.createBuffer({ label: 'map image', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     }
-    const groups = Math.ceil(n / MAP_WORKGROUP_SIZE);
+    const groups = Math.ceil(n / WORKGROUP_SIZE);
     const groupsX = Math.min(groups, this.handle.limits.maxComputeWorkgroupsPerDimension);
-    const u = new Uint32Array(this.paramData);
-    const f = new Float32Array(this.paramData);
-    u.set([n, o.coloring === 'basin' ? 1 : 0, o.steps, groupsX]);
-    f[4] = o.floor;
+    MapParams.write({ n, coloring: o.coloring === 'basin' ? 1 : 0, steps: o.steps, groupsX, floor: o.floor }, this.paramData);
     device.queue.writeBuffer(this.params, 0, this.paramData);
     const bindGroup = device.createBindGroup({
       layout: this.pipeline.getBindGroupLayout(0),

@@ -4,10 +4,10 @@
 // a frame: callers use each Promise when it resolves.
 
 import {
-  BinSummary, bucketThresholds, checkBinning, checkHistogram, summaryStride, type Binning, type HistogramSpec, type SummaryShape,
+  BinSummary, bucketThresholds, checkBinning, checkHistogram, summaryLayout, summaryStride, type Binning, type HistogramSpec, type SummaryShape,
 } from '../core/analysis/bins';
 import type { Surface } from '../core/surfaces';
-import { buildReduceKernel } from '../../shaders/reduce';
+import { buildReduceKernel, ReduceParams } from '../../shaders/reduce';
 import type { DeviceHandle } from './device';
 import { compileModule, WORKGROUP_SIZE, type GpuEngine } from './engine';
 import { encodePass, ReadbackPool, submitPass } from './queue';
@@ -15,9 +15,9 @@ import { encodePass, ReadbackPool, submitPass } from './queue';
 /** The particle buffers a reducer reads (an engine's, or any with the same layout). */
 export interface ReduceTarget {
   n: number;
-  /** vec4<f32> (x, y, loss, prev loss) per particle. */
+  /** A ParticlePos (x, y, loss, prev loss) per particle. */
   pos: GPUBuffer;
-  /** vec4<u32> (status, steps, event step, minimum) per particle. */
+  /** A ParticleInfo (status, steps, event step, minimum) per particle. */
   info: GPUBuffer;
 }
 
@@ -28,8 +28,6 @@ export interface ReducerOptions {
   /** Also compile the per-particle sharpness kernel (sharpness()). */
   sharpness?: boolean;
 }
-
-const PARAMS_BYTES = 48;
 
 export class GpuReducer {
   readonly shape: SummaryShape;
@@ -57,7 +55,7 @@ export class GpuReducer {
     this.shape = { bins: opts.binning.mod, minima: opts.surface.minima.length, buckets: opts.histogram.buckets };
     this.pool = new ReadbackPool(device, 'reduce readback');
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    this.params = device.createBuffer({ label: 'reduce-params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.params = device.createBuffer({ label: 'reduce-params', size: ReduceParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.thresholds = device.createBuffer({ label: 'reduce-thresholds', size: Math.max(16, 4 * (this.shape.buckets - 1)), usage: storage });
     this.summaryBuffer = device.createBuffer({ label: 'reduce-summary', size: 4 * this.shape.bins * summaryStride(this.shape), usage: storage });
     this.densityBuffer = device.createBuffer({ label: 'reduce-density', size: 4 * this.shape.bins * this.shape.buckets, usage: storage });
@@ -90,7 +88,7 @@ export class GpuReducer {
     });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
     const make = (entryPoint: string) =>
-      device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint, constants: { WG: WORKGROUP_SIZE } } });
+      device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint } });
     const [summary, density, sharp] = await Promise.all([make('summary_main'), make('density_main'), sharpness ? make('sharpness_main') : null]);
     return new GpuReducer(handle, target, opts, { summary, density, sharpness: sharp }, layout);
   }
@@ -120,11 +118,23 @@ export class GpuReducer {
   }
 
   private writeParams(): void {
-    const data = new ArrayBuffer(PARAMS_BYTES);
-    const u = new Uint32Array(data);
     const { div, mod } = this.binning;
-    u.set([this.target.n, this.groups[0], div, mod, this.shape.minima, summaryStride(this.shape), this.shape.buckets]);
-    new Float32Array(data)[7] = this.histogramSpec.offset ?? 0;
+    const at = summaryLayout(this.shape);
+    const data = ReduceParams.write({
+      n: this.target.n,
+      groupsX: this.groups[0],
+      div,
+      modulo: mod,
+      minima: this.shape.minima,
+      stride: at.stride,
+      buckets: this.shape.buckets,
+      offset: this.histogramSpec.offset ?? 0,
+      zero: 0,
+      statusAt: at.status,
+      minimaAt: at.minima,
+      rangeAt: at.range,
+      bucketsAt: at.buckets,
+    });
     const { queue } = this.handle.device;
     queue.writeBuffer(this.params, 0, data);
     const thr = bucketThresholds(this.histogramSpec);

@@ -4,6 +4,7 @@
 
 import * as THREE from 'three/webgpu';
 import { float, instanceIndex, length, mix, select, smoothstep, storage, uniform, uv, vec3 } from 'three/tsl';
+import { Status } from '../core/particles';
 import { PARTICLE_LIFT, type Mapping } from '../display/mapping';
 import { MappingNodes } from './mapping-node';
 
@@ -34,15 +35,15 @@ export class ParticleSprites {
     const c = storage(b.color, 'vec4', b.n).toReadOnly().element(instanceIndex);
     const u = this.u;
     const status = info.x;
-    const stopped = status.greaterThanEqual(2);
-    const converged = status.equal(1);
+    const stopped = status.greaterThanEqual(Status.Diverged);
+    const converged = status.equal(Status.Converged);
 
     // Drawn over the surface: a particle at the bottom of a narrow well must stay visible.
     const mat = new THREE.SpriteNodeMaterial({ transparent: true, depthWrite: false, depthTest: false });
     mat.positionNode = this.mapping.world(p.x, p.y, p.z, PARTICLE_LIFT);
     const byLr = select(converged, mix(c.xyz, vec3(1, 1, 1), 0.35), c.xyz);
     // Status palette: running blue-grey, converged green, diverged red, non-finite magenta.
-    const statusColor = select(converged, vec3(0.3, 0.85, 0.4), select(status.equal(2), vec3(0.95, 0.3, 0.25), select(status.equal(3), vec3(0.9, 0.3, 0.9), vec3(0.65, 0.75, 0.95))));
+    const statusColor = select(converged, vec3(0.3, 0.85, 0.4), select(status.equal(Status.Diverged), vec3(0.95, 0.3, 0.25), select(status.equal(Status.NonFinite), vec3(0.9, 0.3, 0.9), vec3(0.65, 0.75, 0.95))));
     const inBin = instanceIndex.div(u.hlDiv).mod(u.hlMod).equal(u.hlBin);
     const lit = u.highlight.greaterThan(0.5).and(inBin);
     const dimmed = u.highlight.greaterThan(0.5).and(inBin.not());

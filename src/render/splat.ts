@@ -6,7 +6,9 @@
 
 import type * as THREE from 'three/webgpu';
 import splatWgsl from '../../shaders/splat.wgsl?raw';
-import type { Mapping } from '../display/mapping';
+import { COMMON_WGSL, WORKGROUP_SIZE } from '../../shaders/common';
+import { struct, wgslConstants } from '../../shaders/layout';
+import { HEIGHT_CLIP, LOG_GAIN, PARTICLE_LIFT, TRAIL_LIFT, type Mapping } from '../display/mapping';
 
 /** Formats a compute pass can write into a canvas of: rgba8unorm always, bgra8unorm with its feature. */
 export function splatFormatSupported(device: GPUDevice, format: GPUTextureFormat): boolean {
@@ -22,14 +24,62 @@ export interface SplatBuffers {
   trails: { ring: GPUBuffer; colors: Float32Array; count: number; len: number } | null;
 }
 
-const PARAM_FLOATS = 16 + 4 * 6;
-const WORKGROUP = 64;
+/** The splat's uniform, written once per frame by ParticleSplat.draw. */
+export const SplatParams = struct(
+  'SplatParams',
+  {
+    viewProj: 'mat4x4<f32>',
+    viewport: 'vec2<f32>',
+    pixelsPerUnit: 'f32',
+    particleSize: 'f32',
+    mapCenter: 'vec2<f32>',
+    mapScale: 'f32',
+    heightScale: 'f32',
+    lossMin: 'f32',
+    lossTop: 'f32',
+    logHeight: 'u32',
+    stoppedOpacity: 'f32',
+    colorByStatus: 'u32',
+    highlight: 'u32',
+    highlightDiv: 'u32',
+    highlightMod: 'u32',
+    highlightBin: 'u32',
+    particleCount: 'u32',
+    trailCount: 'u32',
+    trailLen: 'u32',
+    trailHead: 'u32',
+    trailFilled: 'u32',
+  },
+  {
+    uniform: true,
+    docs: {
+      viewProj: 'projection x view, column-major',
+      viewport: 'width, height (pixels)',
+      pixelsPerUnit: 'pixels per world unit at depth 1',
+      particleSize: 'world units',
+      mapCenter: 'the surface mapping (render/mapping.ts)',
+      lossMin: 'loss at height 0',
+      lossTop: 'loss at the top of the colour scale',
+      logHeight: 'log height (0/1)',
+      stoppedOpacity: 'opacity of stopped particles',
+      colorByStatus: 'colour by status instead of lr (0/1)',
+      highlight: 'highlight the particles with (i / highlightDiv) % highlightMod == highlightBin (0/1)',
+      trailLen: 'points per trail (a ring)',
+      trailHead: 'ring index of the newest point',
+      trailFilled: 'points recorded so far',
+    },
+  },
+);
+
+/** splat.wgsl with what it shares with TypeScript printed in front: constants and SplatParams. */
+export function splatShader(format: GPUTextureFormat): string {
+  const constants = wgslConstants({ LOG_GAIN, HEIGHT_CLIP, PARTICLE_LIFT, TRAIL_LIFT }, 'f32');
+  return [COMMON_WGSL, constants, SplatParams.wgsl, splatWgsl.replace('FORMAT', format)].join('\n\n');
+}
 
 export class ParticleSplat {
   private readonly params: GPUBuffer;
-  private readonly paramData = new ArrayBuffer(PARAM_FLOATS * 4);
-  private readonly f32 = new Float32Array(this.paramData);
-  private readonly u32 = new Uint32Array(this.paramData);
+  private readonly paramData = new ArrayBuffer(SplatParams.size);
   private readonly colorBuffer: GPUBuffer;
   private readonly trailColorBuffer: GPUBuffer;
   private readonly ringBuffer: GPUBuffer;
@@ -75,7 +125,7 @@ export class ParticleSplat {
         entry(9, { texture: { sampleType: 'float' } }),
       ],
     });
-    const module = device.createShaderModule({ label: 'splat', code: splatWgsl.replace('FORMAT', format) });
+    const module = device.createShaderModule({ label: 'splat', code: splatShader(format) });
     const layout = device.createPipelineLayout({ bindGroupLayouts: [this.layout] });
     const pipeline = (entryPoint: string) => device.createComputePipeline({ label: entryPoint, layout, compute: { module, entryPoint } });
     this.pipelines = {
@@ -169,7 +219,7 @@ export class ParticleSplat {
     const run = (name: keyof typeof this.pipelines, count: number) => {
       if (count === 0) return;
       pass.setPipeline(this.pipelines[name]);
-      pass.dispatchWorkgroups(Math.ceil(count / WORKGROUP));
+      pass.dispatchWorkgroups(Math.ceil(count / WORKGROUP_SIZE));
     };
     // Every splat before every resolve: a resolve must see the final winner of each pixel.
     run('trails_splat', segments);
@@ -193,16 +243,30 @@ export class ParticleSplat {
       for (let k = 0; k < 4; k++) s += p[k * 4 + r] * v[c * 4 + k];
       vp[c * 4 + r] = s;
     }
-    const f = this.f32;
-    const u = this.u32;
-    f.set(vp, 0);
-    f.set([w, h, (p[5] * h) / 2, this.size], 16);
-    f.set([m.cx, m.cy, m.scale, m.heightScale], 20);
-    f.set([m.lossMin, m.lossTop, m.log ? 1 : 0, this.fade], 24);
-    f.set([this.byStatus, this.highlight ? 1 : 0, 0, 0], 28);
-    u.set([this.b.n, this.highlight?.div ?? 1, this.highlight?.mod ?? 1, this.highlight?.bin ?? 0], 32);
     const t = this.b.trails;
-    u.set([t?.count ?? 0, t?.len ?? 2, this.trailHead, this.trailFilled], 36);
+    SplatParams.write({
+      viewProj: vp,
+      viewport: [w, h],
+      pixelsPerUnit: (p[5] * h) / 2,
+      particleSize: this.size,
+      mapCenter: [m.cx, m.cy],
+      mapScale: m.scale,
+      heightScale: m.heightScale,
+      lossMin: m.lossMin,
+      lossTop: m.lossTop,
+      logHeight: m.log ? 1 : 0,
+      stoppedOpacity: this.fade,
+      colorByStatus: this.byStatus,
+      highlight: this.highlight ? 1 : 0,
+      highlightDiv: this.highlight?.div ?? 1,
+      highlightMod: this.highlight?.mod ?? 1,
+      highlightBin: this.highlight?.bin ?? 0,
+      particleCount: this.b.n,
+      trailCount: t?.count ?? 0,
+      trailLen: t?.len ?? 2,
+      trailHead: this.trailHead,
+      trailFilled: this.trailFilled,
+    }, this.paramData);
     this.device.queue.writeBuffer(this.params, 0, this.paramData);
   }
 

@@ -4,7 +4,7 @@
 
 import * as THREE from 'three/webgpu';
 import { float, select, storage, uniform, vertexIndex } from 'three/tsl';
-import type { Mapping } from '../display/mapping';
+import { TRAIL_LIFT, type Mapping } from '../display/mapping';
 import { MappingNodes } from './mapping-node';
 
 export class TrailLines {
@@ -26,7 +26,7 @@ export class TrailLines {
     const p = storage(ring, 'vec4', count * len).toReadOnly().element(trail.mul(len).add(slot));
     const c = storage(colors, 'vec4', count).toReadOnly().element(trail);
     const mat = new THREE.LineBasicNodeMaterial({ transparent: true, depthWrite: false, depthTest: false });
-    mat.positionNode = this.mapping.world(p.x, p.y, p.z, 0.01);
+    mat.positionNode = this.mapping.world(p.x, p.y, p.z, TRAIL_LIFT);
     mat.colorNode = c.xyz;
     // Older points fade; slots not yet written are invisible.
     const fresh = float(1).sub(float(age).div(len));

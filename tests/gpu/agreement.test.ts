@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { OPTIMIZER_DEFS } from '../../src/core/optimizers';
-import { STATUS_NAMES, type ParticleState } from '../../src/core/particles';
+import { STATUS_NAMES, type ParticleState, particleStatus, particleSteps } from '../../src/core/particles';
 import { PRESET_NAMES, resolveSurface, Surface, type SurfaceSpec } from '../../src/core/surfaces';
 import { randomExpression } from '../helpers/random-expr';
 import { maxRelativeDiff, runBoth } from '../helpers/gpu';
@@ -94,8 +94,8 @@ describe('GPU agrees with the CPU reference on stable runs (200 steps, 1e-5 rela
           // (agreement on particles that stopped early would prove little).
           let full = 0;
           for (let i = 0; i < cpu.n; i++) {
-            expect([gpu.info[4 * i], gpu.info[4 * i + 1]], `${set.label}: status/steps of particle ${i}`).toEqual([cpu.info[4 * i], cpu.info[4 * i + 1]]);
-            if (cpu.info[4 * i + 1] === 200) full++;
+            expect([particleStatus(gpu.info, i), particleSteps(gpu.info, i)], `${set.label}: status/steps of particle ${i}`).toEqual([particleStatus(cpu.info, i), particleSteps(cpu.info, i)]);
+            if (particleSteps(cpu.info, i) === 200) full++;
           }
           expect(full, set.label).toBeGreaterThanOrEqual(cpu.n / 2);
         }
@@ -126,7 +126,7 @@ function statusFractions(p: ParticleState, bands: number): number[][] {
   const per = p.n / bands;
   return Array.from({ length: bands }, (_, b) => {
     const counts = [0, 0, 0, 0];
-    for (let i = b * per; i < (b + 1) * per; i++) counts[p.info[4 * i]]++;
+    for (let i = b * per; i < (b + 1) * per; i++) counts[particleStatus(p.info, i)]++;
     return counts.map((c) => c / per);
   });
 }

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { buildParticles } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status, type RunConfig } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, Status, particleStatus, type RunConfig } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { GpuEngine } from '../../src/gpu/engine';
@@ -29,7 +29,7 @@ async function trajectories(lr: number, start: [number, number], steps: number, 
     const g = await gpu.read();
     rows.push({ gpu: [g.pos[0], g.pos[1]], cpu: [cpu.state.pos[0], cpu.state.pos[1]] });
   }
-  const status = { gpu: (await gpu.read()).info[0], cpu: cpu.state.info[0] };
+  const status = { gpu: particleStatus((await gpu.read()).info, 0), cpu: particleStatus(cpu.state.info, 0) };
   gpu.destroy();
   return { rows, status };
 }

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles } from '../../src/core/layouts';
 import { compileOptimizer, getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, ParticleError, type ParticleState } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, ParticleError, type ParticleState, particleStatus, particleSteps } from '../../src/core/particles';
 import { hash3 } from '../../src/core/random';
 import { resolveSurface } from '../../src/core/surfaces';
 import { compileModule, GpuEngine, maxParticlesFor } from '../../src/gpu/engine';
@@ -61,7 +61,7 @@ describe('particle counts', () => {
     for (const i of idx) cpuEngine.stepRange(20, i, i + 1);
     const cpu = await cpuEngine.read();
     for (const i of idx) {
-      expect(gpu.info[4 * i + 1], `steps of ${i}`).toBe(20);
+      expect(particleSteps(gpu.info, i), `steps of ${i}`).toBe(20);
       for (let c = 0; c < 3; c++) {
         const a = cpu.pos[4 * i + c];
         const b = gpu.pos[4 * i + c];
@@ -98,7 +98,7 @@ describe('dispatch splitting', () => {
     same(a.gpu, c.gpu);
     same(a.cpu, c.cpu);
     // The run includes every outcome: converged and diverged particles are frozen identically.
-    const statuses = new Set(Array.from({ length: a.gpu.n }, (_, i) => a.gpu.info[4 * i]));
+    const statuses = new Set(Array.from({ length: a.gpu.n }, (_, i) => particleStatus(a.gpu.info, i)));
     expect(statuses.size).toBeGreaterThan(1);
   });
 });

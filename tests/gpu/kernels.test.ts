@@ -37,7 +37,7 @@ describe('every kernel variant compiles (getCompilationInfo has no errors)', () 
     for (const clip of [{ norm: true, value: false }, { norm: false, value: true }, { norm: true, value: true }]) {
       for (const def of OPTIMIZER_DEFS) {
         const code = buildStepKernel({ surface: s, optimizer: getOptimizer(def.name), minima: minimaTable(s), clip });
-        expect(code.includes('params.clip_norm /')).toBe(clip.norm);
+        expect(code.includes('params.clipNorm /')).toBe(clip.norm);
         expect(code.includes('clamp(cgx')).toBe(clip.value);
         await expect(compileModule(device, code, `clip:${def.name}`)).resolves.toBeDefined();
       }

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { boundaryAlong, mapFractions } from '../../src/core/analysis/map';
 import { axisValue } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, Status, minimumIndex, particleStatus } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
 import { MapRunner, type ProductLayout } from '../../src/gpu/map-runner';
 import { gpuDevice } from '../helpers/gpu';
@@ -40,7 +40,7 @@ describe('heavy-ball map (quadratic, lambda_max = 50)', () => {
       expect(Math.abs(converged / theory - 1)).toBeLessThan(0.02);
       expect(Math.abs(diverged / theory - 1)).toBeLessThan(0.02);
       // every run left of the boundary converged
-      for (let ix = 0; ix <= line.lastConverged; ix++) expect(p.info[4 * (iy * x.n + ix)]).toBe(Status.Converged);
+      for (let ix = 0; ix <= line.lastConverged; ix++) expect(particleStatus(p.info, iy * x.n + ix)).toBe(Status.Converged);
     }
   });
 });
@@ -64,8 +64,8 @@ describe('basins of the double well (sharp at x = -1, lambda_max 44.6; flat at x
         const nearSharp = Math.hypot(x0 - surface.minima[sharp].x, y0) < 0.15;
         const nearFlat = Math.hypot(x0 - surface.minima[flat].x, y0) < 0.6;
         if (!nearSharp && !nearFlat) continue;
-        expect(p.info[4 * i]).toBe(Status.Converged);
-        expect(p.info[4 * i + 3]).toBe(nearSharp ? sharp : flat);
+        expect(particleStatus(p.info, i)).toBe(Status.Converged);
+        expect(minimumIndex(p.info, i)).toBe(nearSharp ? sharp : flat);
         checked++;
       }
     }

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { mapImage, lossFloor, CONVERGED_LUT, DIVERGED_LUT, RUNNING_LUT, BASIN_PALETTE, type MapColorOptions } from '../../src/core/analysis/map';
 import { getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, NO_MINIMUM, Status } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, NO_MINIMUM, Status, particleStatus, setParticleInfo } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
 import { MapColorizer } from '../../src/gpu/map';
 import { MapRunner, type MapBackend, type MapImage, type MapRunSpec, type ProductLayout } from '../../src/gpu/map-runner';
@@ -37,10 +37,10 @@ function randomOutcomes(n: number, steps: number, seed: number) {
     return r() < 0.5 ? asFloat[0] : (r() * 2 - 0.5) * 10 ** Math.floor(r() * 12 - 8);
   };
   for (let i = 0; i < n; i++) {
-    info[4 * i] = Math.floor(r() * 4);
-    info[4 * i + 1] = Math.floor(r() * (steps + 1));
-    info[4 * i + 2] = r() < 0.1 ? Math.floor(r() * 2 ** 31) : Math.floor(r() * (steps + 2));
-    info[4 * i + 3] = r() < 0.3 ? NO_MINIMUM : Math.floor(r() * 20);
+    const status = Math.floor(r() * 4);
+    const taken = Math.floor(r() * (steps + 1));
+    const event = r() < 0.1 ? Math.floor(r() * 2 ** 31) : Math.floor(r() * (steps + 2));
+    setParticleInfo(info, i, status, taken, event, r() < 0.3 ? NO_MINIMUM : Math.floor(r() * 20));
     pos[4 * i + 2] = randomLoss();
     start[4 * i + 2] = randomLoss();
   }
@@ -124,7 +124,7 @@ async function runMap(spec: MapRunSpec, kind: 'gpu' | 'cpu', budget?: number): P
 
 function statusCounts(im: MapImage): number[] {
   const c = [0, 0, 0, 0];
-  for (let i = 0; i < im.particles!.n; i++) c[im.particles!.info[4 * i]]++;
+  for (let i = 0; i < im.particles!.n; i++) c[particleStatus(im.particles!.info, i)]++;
   return c;
 }
 

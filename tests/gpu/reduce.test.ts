@@ -9,7 +9,7 @@ import {
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles, type Layout } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status, type ParticleState, type RunConfig } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, Status, type ParticleState, type RunConfig, particleStatus } from '../../src/core/particles';
 import { resolveSurface, type Surface } from '../../src/core/surfaces';
 import type { DeviceHandle } from '../../src/gpu/device';
 import { GpuEngine } from '../../src/gpu/engine';
@@ -116,7 +116,7 @@ async function engines(c: Case): Promise<{ gpu: GpuEngine; cpu: CpuEngine }> {
 
 function statusCounts(p: ParticleState): number[] {
   const s = [0, 0, 0, 0];
-  for (let i = 0; i < p.n; i++) s[p.info[4 * i]]++;
+  for (let i = 0; i < p.n; i++) s[particleStatus(p.info, i)]++;
   return s;
 }
 

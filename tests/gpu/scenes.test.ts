@@ -11,7 +11,7 @@ import { particleSharpness } from '../../src/core/analysis/bins';
 import { boundaryAlong } from '../../src/core/analysis/map';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { axisValue } from '../../src/core/layouts';
-import { Status, type ParticleState } from '../../src/core/particles';
+import { Status, type ParticleState, eventStep, minimumIndex, particleStatus } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
 import { GpuEngine } from '../../src/gpu/engine';
 import { MapRunner, type ProductLayout } from '../../src/gpu/map-runner';
@@ -48,7 +48,7 @@ async function scene(id: string, opts: { n?: number; change?: Partial<ExplorerSt
 }
 
 const lrOf = (p: ParticleState, i: number) => p.hyper[i * p.hyperStride];
-const statusOf = (p: ParticleState, i: number) => p.info[4 * i];
+const statusOf = (p: ParticleState, i: number) => particleStatus(p.info, i);
 const bad = (s: number) => s === Status.Diverged || s === Status.NonFinite;
 
 /** Smallest lr of a sweep that diverged, and whether every lr above it diverged and none below. */
@@ -102,7 +102,7 @@ test('2. three-regimes: small lr falls monotonically but slowly, the right one a
     // right: at the minimum after one step (converged), long before the small lr
     expect(right[1]).toBeLessThan(1e-10);
     expect(statusOf(p, 1)).toBe(Status.Converged);
-    expect(p.info[4 * 1 + 2]).toBeLessThanOrEqual(2);
+    expect(eventStep(p.info, 1)).toBeLessThanOrEqual(2);
     // big: the loss grows every step until the run is stopped as diverged
     expect(big[1]).toBeGreaterThan(big[0]);
     expect(big[2]).toBeGreaterThan(big[1]);
@@ -208,8 +208,8 @@ test('7. sharp-vs-flat: the fraction ending in the flat basin jumps from 0 to mo
         if (f < lo || f >= hi) continue;
         all++;
         const st = statusOf(r[e], i);
-        if (st === Status.Converged && r[e].info[4 * i + 3] === flat) inFlat++;
-        if (st === Status.Converged && r[e].info[4 * i + 3] === sharp) inSharp++;
+        if (st === Status.Converged && minimumIndex(r[e].info, i) === flat) inFlat++;
+        if (st === Status.Converged && minimumIndex(r[e].info, i) === sharp) inSharp++;
       }
       fractions[e].push(inFlat / all);
       if (hi <= 0.9) expect(inSharp / all, `${e}: below the limit, in the sharp minimum`).toBeGreaterThan(0.95);
@@ -438,9 +438,9 @@ test('15. explore-then-refine: high lr escapes the sharp trap, the drop settles 
   for (const e of ENGINES) {
     for (let i = 0; i < r[e].n; i++) {
       expect(statusOf(r[e], i)).toBe(Status.Converged);
-      expect(r[e].info[4 * i + 3]).toBe(flat);
+      expect(minimumIndex(r[e].info, i)).toBe(flat);
       expect(Math.hypot(r[e].pos[4 * i] - fx, r[e].pos[4 * i + 1] - fy)).toBeLessThan(1e-3);
-      expect(low[e].info[4 * i + 3]).toBe(sharp);
+      expect(minimumIndex(low[e].info, i)).toBe(sharp);
     }
   }
 });

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles, type Layout } from '../../src/core/layouts';
 import { getOptimizer, type OptimizerOptions } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status, type ParticleState, type RunConfig } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, Status, type ParticleState, type RunConfig, particleStatus } from '../../src/core/particles';
 import { resolveSchedule, SCHEDULE_DEFS } from '../../src/core/schedules';
 import { resolveSurface } from '../../src/core/surfaces';
 import { GpuEngine } from '../../src/gpu/engine';
@@ -74,7 +74,7 @@ async function both(surface: string | ReturnType<typeof resolveSurface>, optimiz
 }
 
 const bowl = (l1: number, l2: number, angle = 0) => resolveSurface('quadratic', { lambda1: l1, lambda2: l2, angle });
-const statuses = (p: ParticleState) => Array.from({ length: p.n }, (_, i) => p.info[4 * i]);
+const statuses = (p: ParticleState) => Array.from({ length: p.n }, (_, i) => particleStatus(p.info, i));
 
 describe('the gradient-norm brake and the curvature-adaptive rate (scenes 5 and 6)', () => {
   // lambda_max = 10: plain GD diverges for every lr here (eta*lambda from 2.5 to 8).
@@ -138,7 +138,7 @@ describe('per-coordinate learning rates (parameter groups; scene 16)', () => {
       const ly = r.gpu.hyper[i * opt.hyperStride + opt.hyperStride - 1];
       if (Math.abs(lx - 2) < 0.01 || Math.abs(ly - 0.2) < 0.001) continue; // on the boundary itself
       const stable = lx < 2 && ly < 0.2;
-      expect(r.gpu.info[4 * i], `lr ${lx}, lr_y ${ly}`).toBe(stable ? Status.Converged : Status.Diverged);
+      expect(particleStatus(r.gpu.info, i), `lr ${lx}, lr_y ${ly}`).toBe(stable ? Status.Converged : Status.Diverged);
     }
   });
 

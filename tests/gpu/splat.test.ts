@@ -5,7 +5,8 @@
 import * as THREE from 'three';
 import { describe, expect, test } from 'vitest';
 import { uniform01 } from '../../src/core/random';
-import type { Mapping } from '../../src/display/mapping';
+import { NO_MINIMUM, Status, setParticleInfo } from '../../src/core/particles';
+import { PARTICLE_LIFT, type Mapping } from '../../src/display/mapping';
 import { ParticleSplat } from '../../src/render/splat';
 import { gpuDevice } from '../helpers/gpu';
 import { splatReference, type SplatScene } from '../helpers/splat-reference';
@@ -33,7 +34,8 @@ function scene(seed: number, n: number, opts: Partial<SplatScene> = {}): SplatSc
     // A third piled up near one point, as converged particles are.
     const pile = i % 3 === 0;
     pos.set([pile ? 0.3 + 0.05 * rand() : 2 * rand() - 1, pile ? -0.2 + 0.05 * rand() : 2 * rand() - 1, rand(), 0], 4 * i);
-    info[4 * i] = i % 11 === 0 ? 1 : i % 13 === 0 ? 2 : i % 17 === 0 ? 3 : 0;
+    const status = i % 11 === 0 ? Status.Converged : i % 13 === 0 ? Status.Diverged : i % 17 === 0 ? Status.NonFinite : Status.Running;
+    setParticleInfo(info, i, status, 0, 0, NO_MINIMUM);
     colors.set([rand(), rand(), rand(), 1], 4 * i);
   }
   pos[4 * 5] = NaN; // not drawn
@@ -185,7 +187,7 @@ describe('particles drawn by compute (splat)', () => {
       const c = splatReference({ ...s, ...opts });
       splat.dispose();
       // The pixel under the particles' centre.
-      const clip = new THREE.Vector3(0, 0.5 * mapping.heightScale + 0.012, 0).applyMatrix4(new THREE.Matrix4().fromArray(Array.from(s.viewProj)));
+      const clip = new THREE.Vector3(0, 0.5 * mapping.heightScale + PARTICLE_LIFT, 0).applyMatrix4(new THREE.Matrix4().fromArray(Array.from(s.viewProj)));
       const k = Math.floor((0.5 - clip.y * 0.5) * H) * W + Math.floor((clip.x * 0.5 + 0.5) * W);
       return { gpu: Array.from(px.subarray(4 * k, 4 * k + 3)), ref: Array.from(c.subarray(4 * k, 4 * k + 3)) };
     };
@@ -194,7 +196,7 @@ describe('particles drawn by compute (splat)', () => {
     const lit = await centre({ highlight: { div: 1, mod: 2, bin: 0 } });
     expect(lit.gpu).toEqual(lit.ref);
     expect(lit.gpu[0]).toBeGreaterThan(200); // particle 0, whitened, over particle 1 (dimmed)
-    s.info[4] = 2; // particle 1 diverged: faded, under particle 0
+    setParticleInfo(s.info, 1, Status.Diverged, 0, 0, NO_MINIMUM); // particle 1 diverged: faded, under particle 0
     const faded = await centre({});
     expect(faded.gpu).toEqual(faded.ref);
     expect(faded.gpu).toEqual([255, 89, 89]); // particle 0 (converged: whitened) over the faded particle 1

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { buildParticles } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status, type ParticleState } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, Status, type ParticleState, particleStatus } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
 import { GpuEngine } from '../../src/gpu/engine';
 import { gpuDevice } from '../helpers/gpu';
@@ -14,7 +14,7 @@ function divergenceEdge(p: ParticleState): { edge: number; monotone: boolean } {
   let edge = NaN;
   let monotone = true;
   for (let i = 0; i < p.n; i++) {
-    const bad = p.info[4 * i] === Status.Diverged || p.info[4 * i] === Status.NonFinite;
+    const bad = particleStatus(p.info, i) === Status.Diverged || particleStatus(p.info, i) === Status.NonFinite;
     if (bad && Number.isNaN(edge)) edge = p.hyper[i * p.hyperStride];
     if (!bad && !Number.isNaN(edge)) monotone = false;
   }

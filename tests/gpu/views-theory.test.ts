@@ -7,7 +7,7 @@ import { clusters, histogramQuantile, particleSharpness, sweepBinLr, sweepBinnin
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles, type Layout } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status, type ParticleState } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, Status, type ParticleState, particleStatus } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
 import { GpuEngine } from '../../src/gpu/engine';
 import { GpuReducer } from '../../src/gpu/reduce';
@@ -117,7 +117,7 @@ describe('catapult on L(a, b) = 1/2 (ab - 1)^2', () => {
     for (let i = 0; i < p.n; i++) {
       const lr = p.hyper[i * p.hyperStride];
       const s0 = surface.eigenvaluesAt(start.pos[4 * i], start.pos[4 * i + 1])[1];
-      if (s0 <= 2 / lr || p.info[4 * i] !== Status.Converged) continue;
+      if (s0 <= 2 / lr || particleStatus(p.info, i) !== Status.Converged) continue;
       catapulted++;
       worst = Math.max(worst, sharp[i] * lr / 2);
       expect(sharp[i], `${engine}: particle ${i}, lr ${lr}, start sharpness ${s0}`).toBeLessThanOrEqual((2 / lr) * 1.01);

@@ -3,7 +3,8 @@
 // blended over the background. Differences with the GPU are float32 rounding at disc
 // rims and line steps only.
 
-import { level, type Mapping } from '../../src/display/mapping';
+import { level, PARTICLE_LIFT, TRAIL_LIFT, type Mapping } from '../../src/display/mapping';
+import { particleStatus, Status } from '../../src/core/particles';
 
 export interface SplatScene {
   width: number;
@@ -61,8 +62,8 @@ export function splatReference(s: SplatScene): Uint8Array {
         if (age + 1 >= t.filled) continue;
         const p0 = 4 * (tr * t.len + ((t.head + t.len - age) % t.len));
         const p1 = 4 * (tr * t.len + ((t.head + t.len - age - 1) % t.len));
-        const c0 = clip(s, t.ring[p0], t.ring[p0 + 1], t.ring[p0 + 2], 0.01);
-        const c1 = clip(s, t.ring[p1], t.ring[p1 + 1], t.ring[p1 + 2], 0.01);
+        const c0 = clip(s, t.ring[p0], t.ring[p0 + 1], t.ring[p0 + 2], TRAIL_LIFT);
+        const c1 = clip(s, t.ring[p1], t.ring[p1 + 1], t.ring[p1 + 2], TRAIL_LIFT);
         if (!(c0[3] > 1e-6 && c1[3] > 1e-6)) continue;
         const a = toPixels(s, c0);
         const b = toPixels(s, c1);
@@ -84,12 +85,12 @@ export function splatReference(s: SplatScene): Uint8Array {
   for (let i = 0; i < n; i++) {
     const [x, y, loss] = [s.pos[4 * i], s.pos[4 * i + 1], s.pos[4 * i + 2]];
     if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    const c = clip(s, x, y, loss, 0.012);
+    const c = clip(s, x, y, loss, PARTICLE_LIFT);
     if (!(c[3] > 1e-6)) continue;
     const [cx, cy] = toPixels(s, c);
-    const status = s.info[4 * i];
-    const stopped = status >= 2;
-    const converged = status === 1;
+    const status = particleStatus(s.info, i);
+    const stopped = status >= Status.Diverged;
+    const converged = status === Status.Converged;
     const h = s.highlight;
     const inBin = h ? Math.floor(i / h.div) % h.mod === h.bin : false;
     const lit = !!h && inBin;
@@ -100,7 +101,7 @@ export function splatReference(s: SplatScene): Uint8Array {
     const opacity = (stopped ? s.fade : 1) * (dimmed ? 0.15 : 1);
     const col = [s.colors[4 * i], s.colors[4 * i + 1], s.colors[4 * i + 2]];
     const byLr = converged ? col.map((v) => mix(v, 1, 0.35)) : col;
-    const byStatus = converged ? [0.3, 0.85, 0.4] : status === 2 ? [0.95, 0.3, 0.25] : status === 3 ? [0.9, 0.3, 0.9] : [0.65, 0.75, 0.95];
+    const byStatus = converged ? [0.3, 0.85, 0.4] : status === Status.Diverged ? [0.95, 0.3, 0.25] : status === Status.NonFinite ? [0.9, 0.3, 0.9] : [0.65, 0.75, 0.95];
     const base = byLr.map((v, k) => mix(v, byStatus[k], s.byStatus ? 1 : 0));
     const color = lit ? base.map((v) => mix(v, 1, 0.5)) : base;
     const r = radius + 0.5;

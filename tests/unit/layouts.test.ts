@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { axisValue, buildParticles, layoutSize, type Layout } from '../../src/core/layouts';
 import { getOptimizer, HyperParamError } from '../../src/core/optimizers';
-import { allocateParticles, checkParticleCount, MAX_PARTICLES, NO_MINIMUM, ParticleError, particleAt, Status, type ParticleState } from '../../src/core/particles';
+import { allocateParticles, checkParticleCount, MAX_PARTICLES, NO_MINIMUM, ParticleError, particleAt, Status, type ParticleState, minimumIndex, particleStatus } from '../../src/core/particles';
 import { uniform01 } from '../../src/core/random';
 
 const f = Math.fround;
@@ -77,8 +77,8 @@ describe('sweep layout', () => {
     const p = buildParticles({ kind: 'sweep', start: [1, 2], lrMin: 0.1, lrMax: 1, n: 4 }, adam);
     for (let i = 0; i < 4; i++) {
       expect(particleAt(p, i)).toMatchObject({ index: i, status: 'running', steps: 0, eventStep: 0, minimum: null, loss: 0 });
-      expect(p.info[4 * i]).toBe(Status.Running);
-      expect(p.info[4 * i + 3]).toBe(NO_MINIMUM);
+      expect(particleStatus(p.info, i)).toBe(Status.Running);
+      expect(minimumIndex(p.info, i)).toBe(NO_MINIMUM);
     }
     expect(p.state.every((v) => v === 0)).toBe(true);
     expect(p.state.length).toBe(4 * 6);

@@ -7,7 +7,7 @@ import {
   mapPixel, packRgba, plog2, RUNNING_LUT, stepBucket, unpackRgba, type MapColorOptions,
 } from '../../src/core/analysis/map';
 import { axisValue } from '../../src/core/layouts';
-import { NO_MINIMUM, Status } from '../../src/core/particles';
+import { INFO_WORDS, NO_MINIMUM, Status, setParticleInfo } from '../../src/core/particles';
 import {
   axisFraction, axisValueAt, basinLegend, drawMapFigure, flippedRows, mapFigureGeometry, outcomeLegend, pixelAt, windowFromDrag, type Context2D, type MapAxis,
 } from '../../src/display/map-figure';
@@ -93,11 +93,8 @@ describe('map colours', () => {
 function infoOf(rows: string[], minima: number[] = []): Uint32Array {
   const codes: Record<string, number> = { c: Status.Converged, d: Status.Diverged, n: Status.NonFinite, r: Status.Running };
   const cells = rows.join('').split('');
-  const info = new Uint32Array(4 * cells.length);
-  cells.forEach((ch, i) => {
-    info[4 * i] = codes[ch];
-    info[4 * i + 3] = minima[i] ?? NO_MINIMUM;
-  });
+  const info = new Uint32Array(INFO_WORDS * cells.length);
+  cells.forEach((ch, i) => setParticleInfo(info, i, codes[ch], 0, 0, minima[i] ?? NO_MINIMUM));
   return info;
 }
 

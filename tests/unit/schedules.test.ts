@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, Status, particleStatus } from '../../src/core/particles';
 import {
   compileSchedule, formatSchedule, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, ScheduleError, scheduleText, scheduleValues, usesBaseLr,
   type ScheduleSpec,
@@ -199,7 +199,7 @@ describe('schedules in the CPU reference', () => {
     for (let t = 0; t < steps; t++) {
       engine.step(1);
       const p = engine.state;
-      expect(p.info[0]).toBe(Status.Running);
+      expect(particleStatus(p.info, 0)).toBe(Status.Running);
       lr.push(p.state[2 * used]);
       loss.push(p.pos[3]);
       path.push([p.pos[0], p.pos[1]]);

@@ -7,7 +7,7 @@ import { unpackRgba } from '../../src/core/analysis/map';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles, type Layout } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, Status, particleStatus } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
 import { binRepresentative, lossHistogram, lrBins, nearestBin, parseLrList, shownBins, spreadBins, sweepStats } from '../../src/app/view-data';
 import { densityImage } from '../../src/views/bifurcation-view';
@@ -95,11 +95,11 @@ describe('per-bin statistics', () => {
     const stats = sweepStats(summary, h, bins, surface.minima.map((m) => m.name));
     for (let b = 0; b < 8; b++) {
       const idx = Array.from({ length: p.n }, (_, i) => i).filter((i) => binOfIndex(bins.binning, i) === b);
-      const conv = idx.filter((i) => p.info[4 * i] === Status.Converged).length / idx.length;
-      const div = idx.filter((i) => p.info[4 * i] >= Status.Diverged).length / idx.length;
+      const conv = idx.filter((i) => particleStatus(p.info, i) === Status.Converged).length / idx.length;
+      const div = idx.filter((i) => particleStatus(p.info, i) >= Status.Diverged).length / idx.length;
       expect(stats.converged[b]).toBeCloseTo(conv, 12);
       expect(stats.diverged[b]).toBeCloseTo(div, 12);
-      const alive = idx.filter((i) => p.info[4 * i] <= Status.Converged).map((i) => p.pos[4 * i + 2]).sort((a, c) => a - c);
+      const alive = idx.filter((i) => particleStatus(p.info, i) <= Status.Converged).map((i) => p.pos[4 * i + 2]).sort((a, c) => a - c);
       if (alive.length > 10) {
         const median = alive[Math.floor(alive.length / 2)];
         // Buckets are (hi - lo) / 512 decades wide.

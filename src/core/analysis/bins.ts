@@ -5,7 +5,7 @@
 // with the same float32 thresholds, so their counts are identical.
 
 import { axisValue, layoutSize, type Layout } from '../layouts';
-import { Status, type ParticleState } from '../particles';
+import { Status, minimumIndex, particleStatus, type ParticleState } from '../particles';
 import type { Surface } from '../surfaces';
 import { sharpnessOf } from './sharpness';
 
@@ -141,7 +141,7 @@ function valueReader(p: ParticleState, kind: ValueKind, surface: Surface): (i: n
   const sharp = kind === 'sharpness' ? sharpnessOf(surface) : null;
   const c = kind === 'x' ? 0 : kind === 'y' ? 1 : 2;
   return (i) => {
-    if (!inHistogram(p.info[4 * i])) return null;
+    if (!inHistogram(particleStatus(p.info, i))) return null;
     const v = sharp ? sharp(p.pos[4 * i], p.pos[4 * i + 1]) : p.pos[4 * i + c];
     return Number.isNaN(v) ? null : flushSubnormal(v);
   };
@@ -167,14 +167,30 @@ export interface SummaryShape {
   buckets: number;
 }
 
+/** Statuses counted per bin (Status codes 0 .. STATUS_COUNT - 1). */
+const STATUS_COUNT = Object.keys(Status).length;
+
+/**
+ * Where each part of a bin's summary starts (in u32 words from the bin's start), and the
+ * words per bin. The GPU kernel (shaders/reduce.ts) is printed with the same offsets.
+ */
+export function summaryLayout(s: Pick<SummaryShape, 'minima' | 'buckets'>) {
+  const minima = STATUS_COUNT;
+  const range = minima + s.minima + 1;
+  const buckets = range + 2;
+  return { status: 0, minima, range, buckets, stride: buckets + s.buckets };
+}
+
 export function summaryStride(s: SummaryShape): number {
-  return 4 + s.minima + 1 + 2 + s.buckets;
+  return summaryLayout(s).stride;
 }
 
 export class BinSummary {
   readonly stride: number;
+  private readonly at: ReturnType<typeof summaryLayout>;
   constructor(readonly shape: SummaryShape, readonly data: Uint32Array) {
-    this.stride = summaryStride(shape);
+    this.at = summaryLayout(shape);
+    this.stride = this.at.stride;
     if (data.length !== shape.bins * this.stride) throw new Error(`summary holds ${data.length} counts, ${shape.bins * this.stride} expected`);
   }
 
@@ -188,29 +204,31 @@ export class BinSummary {
 
   /** Particles in the bin. */
   count(bin: number): number {
-    const b = this.base(bin);
-    return this.data[b] + this.data[b + 1] + this.data[b + 2] + this.data[b + 3];
+    const b = this.base(bin) + this.at.status;
+    let n = 0;
+    for (let s = 0; s < STATUS_COUNT; s++) n += this.data[b + s];
+    return n;
   }
 
   /** Particles of this status (Status code) in the bin. */
   status(bin: number, status: number): number {
-    return this.data[this.base(bin) + status];
+    return this.data[this.base(bin) + this.at.status + status];
   }
 
   /** Particles in known minimum m (null: in none, including every particle that has not converged). */
   minimum(bin: number, m: number | null): number {
-    return this.data[this.base(bin) + 4 + (m === null ? this.shape.minima : m)];
+    return this.data[this.base(bin) + this.at.minima + (m === null ? this.shape.minima : m)];
   }
 
   /** Smallest and largest histogrammed value (NaN when none). */
   range(bin: number): [number, number] {
-    const b = this.base(bin) + 4 + this.shape.minima + 1;
+    const b = this.base(bin) + this.at.range;
     if (this.data[b] === 0) return [NaN, NaN];
     return [fromOrderedKey(~this.data[b] >>> 0), fromOrderedKey(this.data[b + 1])];
   }
 
   histogram(bin: number): Uint32Array {
-    const b = this.base(bin) + 4 + this.shape.minima + 1 + 2;
+    const b = this.base(bin) + this.at.buckets;
     return this.data.subarray(b, b + this.shape.buckets);
   }
 }
@@ -231,17 +249,17 @@ export function reduceBins(p: ParticleState, surface: Surface, spec: ReduceSpec)
   const thr = bucketThresholds(spec.histogram);
   const offset = f32(spec.histogram.offset ?? 0);
   const value = valueReader(p, spec.histogram.value, surface);
-  const rangeAt = 4 + minima + 1;
+  const at = summaryLayout(shape);
   for (let i = 0; i < p.n; i++) {
     const b = binOf(spec.binning, i) * s.stride;
-    d[b + p.info[4 * i]]++;
-    d[b + 4 + Math.min(p.info[4 * i + 3] >>> 0, minima)]++;
+    d[b + at.status + particleStatus(p.info, i)]++;
+    d[b + at.minima + Math.min(minimumIndex(p.info, i), minima)]++;
     const v = value(i);
     if (v === null) continue;
     const k = orderedKey(v);
-    d[b + rangeAt] = Math.max(d[b + rangeAt], ~k >>> 0);
-    d[b + rangeAt + 1] = Math.max(d[b + rangeAt + 1], k);
-    d[b + rangeAt + 2 + bucketOf(thr, flushSubnormal(f32(v - offset)))]++;
+    d[b + at.range] = Math.max(d[b + at.range], ~k >>> 0);
+    d[b + at.range + 1] = Math.max(d[b + at.range + 1], k);
+    d[b + at.buckets + bucketOf(thr, flushSubnormal(f32(v - offset)))]++;
   }
   return s;
 }

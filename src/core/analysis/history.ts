@@ -4,7 +4,7 @@
 // same samples, the same ring buffer (oldest dropped), the same float32 arithmetic.
 
 import type { CompiledOptimizer } from '../optimizers';
-import { Status, type ParticleState } from '../particles';
+import { Status, particleStatus, particleSteps, type ParticleState } from '../particles';
 import { SCHEDULE_PREFIX } from '../schedules';
 import type { Surface } from '../surfaces';
 import { sharpnessOf } from './sharpness';
@@ -96,9 +96,9 @@ export class HistoryBuilder {
       const at = j * this.capacity + this.head;
       const x = p.pos[4 * i];
       const y = p.pos[4 * i + 1];
-      const steps = p.info[4 * i + 1];
+      const steps = particleSteps(p.info, i);
       step[at] = steps;
-      status[at] = p.info[4 * i];
+      status[at] = particleStatus(p.info, i);
       f[5 * at] = x;
       f[5 * at + 1] = y;
       f[5 * at + 2] = p.pos[4 * i + 2];

@@ -12,7 +12,7 @@
 //   basin    a categorical colour per known minimum (index modulo the palette), and
 //            one each for converged elsewhere, diverged/non-finite, running.
 
-import { NO_MINIMUM, Status, type ParticleState } from '../particles';
+import { NO_MINIMUM, Status, eventStep, minimumIndex, particleStatus, type ParticleState } from '../particles';
 
 export type MapColoring = 'outcome' | 'basin';
 export const MAP_COLORINGS: readonly MapColoring[] = ['outcome', 'basin'];
@@ -118,7 +118,7 @@ export function mapPixel(status: number, eventStep: number, minimum: number, los
 export function mapImage(p: Pick<ParticleState, 'n' | 'pos' | 'info'>, startLoss: Float32Array, o: MapColorOptions): Uint32Array {
   const out = new Uint32Array(p.n);
   for (let i = 0; i < p.n; i++) {
-    out[i] = mapPixel(p.info[4 * i], p.info[4 * i + 2], p.info[4 * i + 3], p.pos[4 * i + 2], startLoss[i], o);
+    out[i] = mapPixel(particleStatus(p.info, i), eventStep(p.info, i), minimumIndex(p.info, i), p.pos[4 * i + 2], startLoss[i], o);
   }
   return out;
 }
@@ -142,10 +142,10 @@ export function mapFractions(info: Uint32Array, n: number, minimaCount: number):
   const minima = new Array<number>(minimaCount).fill(0);
   let elsewhere = 0;
   for (let i = 0; i < n; i++) {
-    const s = info[4 * i];
+    const s = particleStatus(info, i);
     status[s]++;
     if (s !== Status.Converged) continue;
-    const m = info[4 * i + 3];
+    const m = minimumIndex(info, i);
     if (m < minimaCount) minima[m]++;
     else elsewhere++;
   }
@@ -179,7 +179,7 @@ export function boundaryAlong(info: Uint32Array, nx: number, ny: number, along: 
   let firstDiverged = -1;
   for (let k = 0; k < len; k++) {
     const i = along === 'x' ? line * nx + k : k * nx + line;
-    const s = info[4 * i];
+    const s = particleStatus(info, i);
     if (s === Status.Converged) lastConverged = k;
     if ((s === Status.Diverged || s === Status.NonFinite) && firstDiverged < 0) firstDiverged = k;
   }

@@ -4,7 +4,9 @@
 import { Evaluator } from '../expr/program';
 import { NOISE_PROGRAM, noiseScale, noiseUniforms } from '../noise';
 import { PROGRAM_INPUTS, specializeFor } from '../optimizers';
-import { NO_MINIMUM, Status, cloneParticles, type ParticleState } from '../particles';
+import {
+  NO_MINIMUM, Status, cloneParticles, eventStep, minimumIndex, particleStatus, particleSteps, setParticleInfo, type ParticleState,
+} from '../particles';
 import { minibatchIndex } from '../surfaces/dataset';
 import { checkSetup, minimaTable, type Engine, type EngineSetup, type MinimaTable } from './engine';
 
@@ -96,7 +98,7 @@ export class CpuEngine implements Engine {
 
   private stepParticle(i: number, k: number): void {
     const { pos, hyper, state, info, hyperStride: H, stateStride: S } = this.p;
-    if (info[4 * i] !== Status.Running) return;
+    if (particleStatus(info, i) !== Status.Running) return;
     const { gtol2, ftol, posBound, lossBound, clipNorm, clipValue, noiseScale: sigma, seed, samRho } = this.limits;
     const surf = this.surf;
     const sr = surf.regs;
@@ -110,9 +112,9 @@ export class CpuEngine implements Engine {
     let x = pos[4 * i];
     let y = pos[4 * i + 1];
     let prevLoss = pos[4 * i + 3];
-    let steps = info[4 * i + 1];
+    let steps = particleSteps(info, i);
     let status: number = Status.Running;
-    let minimum = info[4 * i + 3];
+    let minimum = minimumIndex(info, i);
 
     for (let s = 0; s < k; s++) {
       sr[0] = x;
@@ -215,10 +217,7 @@ export class CpuEngine implements Engine {
     pos[4 * i + 1] = y;
     pos[4 * i + 2] = this.lossOnly.run(x, y).out('loss');
     pos[4 * i + 3] = prevLoss;
-    info[4 * i] = status;
-    info[4 * i + 1] = steps;
-    if (status !== Status.Running) info[4 * i + 2] = steps;
-    info[4 * i + 3] = minimum;
+    setParticleInfo(info, i, status, steps, status !== Status.Running ? steps : eventStep(info, i), minimum);
   }
 
   async read(): Promise<ParticleState> {

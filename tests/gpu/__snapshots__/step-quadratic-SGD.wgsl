@@ -1,10 +1,30 @@
 
-// Particle status codes: src/core/particles.ts holds the same values.
 const RUNNING: u32 = 0u;
 const CONVERGED: u32 = 1u;
 const DIVERGED: u32 = 2u;
 const NONFINITE: u32 = 3u;
 const NO_MINIMUM: u32 = 0xffffffffu;
+const WORKGROUP_SIZE: u32 = 64u;
+
+struct ParticlePos {
+  x: f32,
+  y: f32,
+  // the loss at (x, y)
+  loss: f32,
+  // the loss before the last update
+  prevLoss: f32,
+}
+
+struct ParticleInfo {
+  status: u32,
+  steps: u32,
+  // the step at which the status changed from running
+  eventStep: u32,
+  // index of the minimum converged in, or NO_MINIMUM
+  minimum: u32,
+}
+
+// Helpers every kernel shares; shaders/common.ts prepends the shared constants.
 
 // By bits: compilers may assume no NaN/Inf and fold `v != v` away.
 fn is_finite(v: f32) -> bool {
@@ -158,32 +178,34 @@ fn es_pow(x: f32, y: f32) -> f32 {
 
 
 
-struct Params {
+struct StepParams {
+  // particles
   n: u32,
+  // steps in this dispatch
   steps: u32,
-  groups_x: u32,
+  // workgroups along x (the grid is 2-D for large n)
+  groupsX: u32,
   seed: u32,
+  // gtol squared
   gtol2: f32,
   ftol: f32,
-  pos_bound: f32,
-  loss_bound: f32,
-  clip_norm: f32,
-  clip_value: f32,
-  noise_scale: f32,
-  sam_rho: f32,
+  posBound: f32,
+  lossBound: f32,
+  clipNorm: f32,
+  clipValue: f32,
+  // standard deviation of the gradient noise
+  noiseScale: f32,
+  samRho: f32,
   batch: u32,
+  // points in the dataset
   points: u32,
-  _pad0: u32,
-  _pad1: u32,
 }
 
-override WG: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read_write> pos: array<vec4<f32>>;
+@group(0) @binding(0) var<uniform> params: StepParams;
+@group(0) @binding(1) var<storage, read_write> pos: array<ParticlePos>;
 @group(0) @binding(2) var<storage, read_write> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
-@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
 
 
 // Generated from: 0.5*(1*x^2 + 10*y^2)
@@ -227,19 +249,19 @@ fn classify(x: f32, y: f32, loss: f32) -> u32 {
 
 
 // SGD: 5 hyperparameters, 2 state floats per particle.
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * params.groups_x + wid.x) * WG + lid;
+  let i = (wid.y * params.groupsX + wid.x) * WORKGROUP_SIZE + lid;
   if (i >= params.n) { return; }
   let m = info[i];
-  if (m.x != RUNNING) { return; }
+  if (m.status != RUNNING) { return; }
   let q = pos[i];
   var x = q.x;
   var y = q.y;
-  var prev_loss = q.w;
-  var steps = m.y;
+  var prev_loss = q.prevLoss;
+  var steps = m.steps;
   var status = RUNNING;
-  var minimum = m.w;
+  var minimum = m.minimum;
   let hb = i * 5u;
   let sb = i * 2u;
   let h_lr = hyper[hb + 0u];
@@ -262,7 +284,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let gy = e.z;
     // Priority as in the CPU reference: non-finite, diverged, converged.
     let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
-    let out = (abs(x) > params.pos_bound) | (abs(y) > params.pos_bound) | (L > params.loss_bound);
+    let out = (abs(x) > params.posBound) | (abs(y) > params.posBound) | (L > params.lossBound);
     let gn2 = gx * gx + gy * gy;
     let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
     let stop_now = running & (bad | out | conv);
@@ -330,10 +352,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 
-  pos[i] = vec4<f32>(x, y, surface_loss(x, y), prev_loss);
+  pos[i] = ParticlePos(x, y, surface_loss(x, y), prev_loss);
   ostate[sb + 0u] = sx_buf;
   ostate[sb + 1u] = sy_buf;
-  var event_step = m.z;
+  var event_step = m.eventStep;
   if (status != RUNNING) { event_step = steps; }
-  info[i] = vec4<u32>(status, steps, event_step, minimum);
+  info[i] = ParticleInfo(status, steps, event_step, minimum);
 }

@@ -2,7 +2,7 @@
 // rounding steps are the ones the CPU reference (core/expr/program.ts) performs;
 // elementary functions call shaders/mathlib.ts (es_*), which the kernel includes.
 
-import type { Program } from '../core/expr/program';
+import type { Program } from '../src/core/expr/program';
 
 /** A WGSL f32 literal that round-trips the float32 value exactly. */
 export function f32Literal(v: number): string {
