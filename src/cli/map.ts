@@ -1,6 +1,6 @@
 // `etascape map`: a hyperparameter map (any two hyperparameters, or the start x0/y0, as
 // axes), run on the GPU or the CPU reference, written as a PNG figure (axes and legend,
-// drawn by views/map-figure.ts on @napi-rs/canvas) and optionally as CSV.
+// drawn by display/map-figure.ts on @napi-rs/canvas) and optionally as CSV.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';

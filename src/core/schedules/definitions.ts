@@ -1,6 +1,7 @@
 // The schedules, each one definition. Closed forms follow torch.optim.lr_scheduler's
 // (_get_closed_form_lr / get_lr), which PyTorch's chainable forms equal in exact
-// arithmetic; tests/unit/schedules-pytorch.test.ts replays the chainable forms in float64.
+// arithmetic; tests/unit/schedules.test.ts checks them against the chainable forms replayed in
+// float64 (tests/helpers/pytorch-schedulers.ts).
 //
 // Time is the float32 step counter t (exact to 2^24 steps). Integer divisions are written
 // floor((t + 0.5) / d), which is exact for integer t and d even though the graph turns
