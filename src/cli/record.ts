@@ -46,6 +46,22 @@ Flags:
 ${formatFlags(FLAGS)}`;
 }
 
+/**
+ * What this command uses of the page's window.etascape (set by src/app/main.ts), and the
+ * two globals it adds to pass progress and the video across page.evaluate.
+ */
+interface RecordingPage {
+  etascape?: {
+    ready?: boolean;
+    loadScene(name: string): Promise<string | null>;
+    explorer: { apply(patch: { views: never[] }): Promise<unknown> };
+    formats(width: number, height: number, fps: number): Promise<{ format: string; available: boolean }[]>;
+    record(options: object): Promise<Blob>;
+  };
+  __etascapeRecordProgress(p: object): void;
+  __etascapeVideo?: Blob;
+}
+
 /** The option's flag in a message from planRecording ('width must ...' -> '--width must ...'). */
 function asFlags(e: RecordOptionError): UsageError {
   const msg = e.message.replace(/^(width|height|fps|format|seconds|steps|stepsPerFrame)\b/, (m) => `--${m === 'stepsPerFrame' ? 'steps-per-frame' : m}`);
@@ -134,7 +150,7 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
     // The side views never appear in the video: left closed, they cost nothing.
     const hash = encodeHash({ ...(state ?? DEFAULT_STATE), views: [] });
     await page.goto(server.url + hash);
-    await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 180_000 }).catch(() => {
+    await page.waitForFunction(() => (window as unknown as RecordingPage).etascape?.ready === true, null, { timeout: 180_000 }).catch(() => {
       throw new Error(`the app did not start in Chromium${pageErrors.length ? `: ${pageErrors[0]}` : ''}`);
     });
     if (scene !== undefined) await loadScene(page, scene);
@@ -148,8 +164,8 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
 
 async function loadScene(page: Page, name: string): Promise<void> {
   const error = await page.evaluate(async (n) => {
-    const e = (window as any).etascape;
-    const problem: string | null = await e.loadScene(n);
+    const e = (window as unknown as RecordingPage).etascape!;
+    const problem = await e.loadScene(n);
     if (!problem) await e.explorer.apply({ views: [] });
     return problem;
   }, name);
@@ -157,7 +173,7 @@ async function loadScene(page: Page, name: string): Promise<void> {
 }
 
 async function checkFormat(page: Page, plan: RecordPlan): Promise<void> {
-  const formats = (await page.evaluate(([w, h, fps]) => (window as any).etascape.formats(w, h, fps), [plan.width, plan.height, plan.fps])) as { format: string; available: boolean }[];
+  const formats = await page.evaluate(([w, h, fps]) => (window as unknown as RecordingPage).etascape!.formats(w, h, fps), [plan.width, plan.height, plan.fps]);
   if (!formats.find((f) => f.format === plan.format)?.available) {
     const can = formats.filter((f) => f.available).map((f) => f.format);
     throw new UsageError(`--format ${plan.format}: this Chromium cannot encode ${FORMAT_CODECS[plan.format].label} at ${plan.width}x${plan.height}; it can: ${can.join(', ') || 'none'}`);
@@ -175,8 +191,9 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
   let result: { size: number; type: string };
   try {
     result = await page.evaluate(async (opts) => {
-      const blob: Blob = await (window as any).etascape.record({ ...opts, onProgress: (p: object) => (window as any).__etascapeRecordProgress(p) });
-      (window as any).__etascapeVideo = blob;
+      const w = window as unknown as RecordingPage;
+      const blob = await w.etascape!.record({ ...opts, onProgress: (p: object) => w.__etascapeRecordProgress(p) });
+      w.__etascapeVideo = blob;
       return { size: blob.size, type: blob.type };
     }, request);
   } catch (e) {
@@ -192,7 +209,7 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
     page.waitForEvent('download'),
     page.evaluate(() => {
       const a = document.createElement('a');
-      a.href = URL.createObjectURL((window as any).__etascapeVideo);
+      a.href = URL.createObjectURL((window as unknown as RecordingPage).__etascapeVideo!);
       a.download = 'video';
       a.click();
     }),

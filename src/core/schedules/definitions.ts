@@ -352,17 +352,17 @@ export const SequentialLR: ScheduleDef = {
       lines.push(code.before);
       cyc.push(!!code.cyclesMomentum);
     });
-    const anyCyc = cyc.some(Boolean);
+    const someCycle = cyc.some(Boolean);
     // Children that do not cycle momentum leave the optimizer's own value.
     const own = `${P}m_own`;
-    if (anyCyc) lines.push(`${own} = ${ctx.momentum}`);
+    if (someCycle) lines.push(`${own} = ${ctx.momentum}`);
     lines.push(`${out} = ${P}v0`);
-    if (anyCyc) lines.push(`${mOut} = ${cyc[0] ? `${P}w0` : own}`);
+    if (someCycle) lines.push(`${mOut} = ${cyc[0] ? `${P}w0` : own}`);
     for (let j = 1; j < kids.length; j++) {
       lines.push(`${out} = ${T} >= ${lit(ms[j - 1])} ? ${P}v${j} : ${out}`);
-      if (anyCyc) lines.push(`${mOut} = ${T} >= ${lit(ms[j - 1])} ? ${cyc[j] ? `${P}w${j}` : own} : ${mOut}`);
+      if (someCycle) lines.push(`${mOut} = ${T} >= ${lit(ms[j - 1])} ? ${cyc[j] ? `${P}w${j}` : own} : ${mOut}`);
     }
-    return { before: lines.join('\n'), cyclesMomentum: anyCyc };
+    return { before: lines.join('\n'), cyclesMomentum: someCycle };
   },
 };
 
