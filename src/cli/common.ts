@@ -1,5 +1,6 @@
-// What `run` and `sweep` share: the surface, optimizer and run-config flags, opening
-// an engine, and number formatting.
+// What the commands share: the surface, optimizer and run-config flags, the opening
+// every landscape command makes (optimizer, flags, --help, surface), opening an engine,
+// and number formatting.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,7 +18,9 @@ import { nodeDevice } from '../gpu/node';
 import { DEFAULT_RUN_CONFIG, MAX_PARTICLES, ParticleError, runConfigProblem, type ParticleState, type RunConfig } from '../core/particles';
 import { PRESETS, PRESET_NAMES, PRESET_PARAMETERS, resolveSurface, type Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
-import { flagKey, parseNumber, peekFlag, UsageError, type FlagSpec, type ParsedFlags } from './args';
+import {
+  defineFlags, flagKey, parseNumber, parseSchema, peekFlag, UsageError, type FlagSchema, type FlagSpec, type FlagValues, type ParsedFlags,
+} from './args';
 
 // ---------------------------------------------------------------- numbers
 
@@ -89,10 +92,9 @@ export function parseSurfaceParams(items: string[]): Record<string, number> {
   return out;
 }
 
-export function loadSurface(flags: ParsedFlags): Surface {
-  const text = flags.get('surface') as string | undefined;
-  if (text === undefined) throw new UsageError(`--surface is required: a preset (${PRESET_NAMES.join(', ')}) or an expression in x and y`);
-  const params = parseSurfaceParams((flags.get('surface_param') as string[] | undefined) ?? []);
+/** The surface of --surface and --surface-param. */
+export function loadSurface(text: string, paramItems: string[] = []): Surface {
+  const params = parseSurfaceParams(paramItems);
   const key = text.trim().toLowerCase();
   const isPreset = key in PRESETS;
   const names = Object.keys(params);
@@ -142,7 +144,7 @@ export function tupleFlags(def: OptimizerDef): TupleFlag[] {
   return out;
 }
 
-function hyperHelp(def: OptimizerDef, h: HyperParam): string {
+function hyperHelp(h: HyperParam): string {
   const range: string[] = [];
   if (h.min !== undefined) range.push(`${h.openMin ? '>' : '>='} ${h.min}`);
   if (h.max !== undefined) range.push(`${h.openMax ? '<' : '<='} ${h.max}`);
@@ -156,8 +158,8 @@ export function hyperFlags(def: OptimizerDef, skip: string[] = []): FlagSpec[] {
     if (skip.includes(h.name)) continue;
     specs.push(
       h.bool
-        ? { name: h.name, kind: 'bool', help: hyperHelp(def, h), defaultText: h.default ? 'on' : 'off' }
-        : { name: h.name, kind: 'number', meta: h.name === 'lr' ? 'ETA' : 'X', help: hyperHelp(def, h), defaultText: String(h.default) },
+        ? { name: h.name, kind: 'bool', help: hyperHelp(h), defaultText: h.default ? 'on' : 'off' }
+        : { name: h.name, kind: 'number', meta: h.name === 'lr' ? 'ETA' : 'X', help: hyperHelp(h), defaultText: String(h.default) },
     );
   }
   for (const t of tupleFlags(def)) {
@@ -197,11 +199,12 @@ export function unknownFlagMessage(def: OptimizerDef, command: string): (name: s
 export function givenHyper(def: OptimizerDef, flags: ParsedFlags): Record<string, number | boolean | undefined> {
   const out: Record<string, number | boolean | undefined> = {};
   for (const h of def.hyper) {
-    const v = flags.get(flagKey(h.name));
-    if (v !== undefined) out[h.name] = v as number | boolean;
+    const key = flagKey(h.name);
+    const v = h.bool ? flags.bool(key) : flags.number(key);
+    if (v !== undefined) out[h.name] = v;
   }
   for (const t of tupleFlags(def)) {
-    const v = flags.get(flagKey(t.name)) as number[] | undefined;
+    const v = flags.numbers(flagKey(t.name));
     if (v === undefined) continue;
     t.params.forEach((p, i) => {
       if (out[p] !== undefined) throw new UsageError(`--${t.name} and --${p} both set ${p}: give one`);
@@ -273,17 +276,18 @@ export function scheduleFlags(def: ScheduleDef | null, optimizer: OptimizerDef |
 
 /** --schedule with its parameters (inline and as flags), validated; undefined without --schedule. */
 export function loadSchedule(flags: ParsedFlags, optimizer: OptimizerDef | null): ResolvedSchedule | undefined {
-  const text = flags.get('schedule') as string | undefined;
+  const text = flags.string('schedule');
   if (text === undefined) return undefined;
   try {
     const spec = parseScheduleText(text);
     const def = findSchedule(spec.name);
     for (const f of scheduleFlags(def, optimizer).slice(1)) {
-      const v = flags.get(flagKey(f.name));
+      const key = flagKey(f.name);
+      const v = f.kind === 'bool' ? flags.bool(key) : flags.string(key);
       if (v === undefined) continue;
       if (Object.hasOwn(spec.params, f.name)) throw new UsageError(`--${f.name} is also given inside --schedule: give it once`);
       const p = def.params.find((q) => q.name === f.name)!;
-      spec.params[f.name] = p.kind === 'schedules' ? parseScheduleList(String(v)) : (v as string | boolean);
+      spec.params[f.name] = p.kind === 'schedules' ? parseScheduleList(String(v)) : v;
     }
     return resolveSchedule(spec);
   } catch (e) {
@@ -312,60 +316,104 @@ export function describeExtras(opt: CompiledOptimizer, cfg: RunConfig): string {
 
 // ---------------------------------------------------------------- start, config, engine
 
-export function loadStart(flags: ParsedFlags, surface: Surface): [number, number] {
-  const v = flags.get('start') as number[] | undefined;
-  return v ? [v[0], v[1]] : [...surface.spec.defaultStart];
+export function loadStart(start: number[] | undefined, surface: Surface): [number, number] {
+  return start ? [start[0], start[1]] : [...surface.spec.defaultStart];
 }
 
-export function loadConfig(flags: ParsedFlags): RunConfig {
-  const cfg = { ...DEFAULT_RUN_CONFIG };
-  if (flags.has('gtol')) cfg.gtol = flags.get('gtol') as number;
-  if (flags.has('ftol')) cfg.ftol = flags.get('ftol') as number;
-  if (flags.has('bound')) cfg.posBound = flags.get('bound') as number;
-  if (flags.has('clip_norm')) cfg.clipNorm = flags.get('clip_norm') as number;
-  if (flags.has('clip_value')) cfg.clipValue = flags.get('clip_value') as number;
-  if (flags.has('noise')) cfg.noise = flags.get('noise') as number;
-  if (flags.has('batch_size')) cfg.batchSize = flags.get('batch_size') as number;
-  if (flags.has('seed')) cfg.seed = flags.get('seed') as number;
-  if (flags.has('sam_rho')) cfg.samRho = flags.get('sam_rho') as number;
+/** The run settings: each absent flag leaves DEFAULT_RUN_CONFIG's value. */
+export const CONFIG_FLAGS = defineFlags({
+  gtol: { name: 'gtol', kind: 'number', min: 0, meta: 'G', help: 'converged when |grad| <= gtol ...', defaultText: String(DEFAULT_RUN_CONFIG.gtol) },
+  ftol: { name: 'ftol', kind: 'number', min: 0, meta: 'F', help: '... and |L_t - L_t-1| <= ftol (1 + |L_t|)', defaultText: String(DEFAULT_RUN_CONFIG.ftol) },
+  bound: { name: 'bound', kind: 'number', min: 0, openMin: true, meta: 'B', help: 'diverged when |x| or |y| exceeds this', defaultText: String(DEFAULT_RUN_CONFIG.posBound) },
+  clipNorm: { name: 'clip_norm', kind: 'number', min: 0, meta: 'C', help: 'clip the gradient norm to C before each step, as clip_grad_norm_ (0: off)', defaultText: '0' },
+  clipValue: { name: 'clip_value', kind: 'number', min: 0, meta: 'V', help: 'clamp each gradient component to [-V, V], as clip_grad_value_ (0: off)', defaultText: '0' },
+  noise: { name: 'noise', kind: 'number', min: 0, meta: 'SIGMA', help: 'Gaussian gradient noise of standard deviation SIGMA/sqrt(B) per coordinate (0: off)', defaultText: '0' },
+  batchSize: { name: 'batch_size', kind: 'int', min: 1, meta: 'B', help: 'batch size B in the noise scale SIGMA/sqrt(B)', defaultText: '1' },
+  seed: { name: 'seed', kind: 'int', min: 0, meta: 'S', help: 'seed of every random draw (the noise)', defaultText: '0' },
+  samRho: { name: 'sam_rho', kind: 'number', min: 0, meta: 'RHO', help: 'SAM around the optimizer: the gradient at p + RHO g/|g| (0: off)', defaultText: '0' },
+  lrY: { name: 'lr_y', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: "a learning rate of its own for y (parameter groups: lr is then x's)" },
+});
+
+type ConfigValues = Omit<FlagValues<typeof CONFIG_FLAGS>, 'lrY'>;
+
+export function loadConfig(f: ConfigValues): RunConfig {
+  const d = DEFAULT_RUN_CONFIG;
+  const cfg: RunConfig = {
+    ...d,
+    gtol: f.gtol ?? d.gtol,
+    ftol: f.ftol ?? d.ftol,
+    posBound: f.bound ?? d.posBound,
+    clipNorm: f.clipNorm ?? d.clipNorm,
+    clipValue: f.clipValue ?? d.clipValue,
+    noise: f.noise ?? d.noise,
+    batchSize: f.batchSize ?? d.batchSize,
+    seed: f.seed ?? d.seed,
+    samRho: f.samRho ?? d.samRho,
+  };
   if (cfg.batchSize !== 1 && cfg.noise === 0) throw new UsageError('--batch_size scales the gradient noise: give --noise SIGMA too');
   const problem = runConfigProblem(cfg);
   if (problem) throw new UsageError(problem);
   return cfg;
 }
 
-export function configFlags(): FlagSpec[] {
-  return [
-    { name: 'gtol', kind: 'number', min: 0, meta: 'G', help: 'converged when |grad| <= gtol ...', defaultText: String(DEFAULT_RUN_CONFIG.gtol) },
-    { name: 'ftol', kind: 'number', min: 0, meta: 'F', help: '... and |L_t - L_t-1| <= ftol (1 + |L_t|)', defaultText: String(DEFAULT_RUN_CONFIG.ftol) },
-    { name: 'bound', kind: 'number', min: 0, openMin: true, meta: 'B', help: 'diverged when |x| or |y| exceeds this', defaultText: String(DEFAULT_RUN_CONFIG.posBound) },
-    { name: 'clip_norm', kind: 'number', min: 0, meta: 'C', help: 'clip the gradient norm to C before each step, as clip_grad_norm_ (0: off)', defaultText: '0' },
-    { name: 'clip_value', kind: 'number', min: 0, meta: 'V', help: 'clamp each gradient component to [-V, V], as clip_grad_value_ (0: off)', defaultText: '0' },
-    { name: 'noise', kind: 'number', min: 0, meta: 'SIGMA', help: 'Gaussian gradient noise of standard deviation SIGMA/sqrt(B) per coordinate (0: off)', defaultText: '0' },
-    { name: 'batch_size', kind: 'int', min: 1, meta: 'B', help: 'batch size B in the noise scale SIGMA/sqrt(B)', defaultText: '1' },
-    { name: 'seed', kind: 'int', min: 0, meta: 'S', help: 'seed of every random draw (the noise)', defaultText: '0' },
-    { name: 'sam_rho', kind: 'number', min: 0, meta: 'RHO', help: 'SAM around the optimizer: the gradient at p + RHO g/|g| (0: off)', defaultText: '0' },
-    { name: 'lr_y', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'a learning rate of its own for y (parameter groups: lr is then x\'s)' },
-  ];
+export const SURFACE_FLAGS = defineFlags({
+  surface: {
+    name: 'surface', kind: 'string', meta: 'NAME|EXPR', help: 'a preset name or an expression in x and y, e.g. "0.5*(x^2 + 10*y^2)"',
+    required: `--surface is required: a preset (${PRESET_NAMES.join(', ')}) or an expression in x and y`,
+  },
+  surfaceParam: { name: 'surface-param', kind: 'strings', meta: 'NAME=VALUE', help: 'a preset parameter (repeatable), e.g. lambda2=20' },
+  optimizer: { name: 'optimizer', kind: 'string', meta: 'NAME', help: `PyTorch class name, case-insensitive: ${OPTIMIZER_DEFS.map((d) => [d.name, ...(d.aliases ?? [])].join('/')).join(', ')}`, defaultText: 'SGD' },
+  start: { name: 'start', kind: 'numbers', arity: 2, meta: 'X,Y', help: 'starting point', defaultText: "the surface's" },
+});
+
+export const ENGINES = ['cpu', 'gpu'] as const;
+export type EngineKind = (typeof ENGINES)[number];
+
+/** --engine, with the command's default. */
+export const engineFlag = (fallback: EngineKind, help: string) =>
+  defineFlags({ engine: { name: 'engine', kind: 'choice', choices: ENGINES, meta: 'cpu|gpu', help, default: fallback } });
+
+/** A landscape command: its own flags (with SURFACE_FLAGS), the optimizer's, maybe a schedule's. */
+export interface CommandSpec<S extends FlagSchema> {
+  command: 'run' | 'sweep' | 'map' | 'lr-find';
+  flags: S;
+  help: (def: OptimizerDef | null) => string;
+  /** Hyperparameters the command sets itself, without a flag (sweep's and lr-find's lr). */
+  skipHyper?: string[];
+  /** Whether --schedule and the schedule's parameters are taken. */
+  schedule: boolean;
+  /** A message for a flag the command does not take (by key), before the generic ones. */
+  unknown?: (key: string) => string | null;
 }
 
-export function surfaceFlags(): FlagSpec[] {
-  return [
-    { name: 'surface', kind: 'string', meta: 'NAME|EXPR', help: 'a preset name or an expression in x and y, e.g. "0.5*(x^2 + 10*y^2)"' },
-    { name: 'surface-param', kind: 'strings', meta: 'NAME=VALUE', help: 'a preset parameter (repeatable), e.g. lambda2=20' },
-    { name: 'optimizer', kind: 'string', meta: 'NAME', help: `PyTorch class name, case-insensitive: ${OPTIMIZER_DEFS.map((d) => [d.name, ...(d.aliases ?? [])].join('/')).join(', ')}`, defaultText: 'SGD' },
-    { name: 'start', kind: 'numbers', arity: 2, meta: 'X,Y', help: 'starting point', defaultText: "the surface's" },
-  ];
+export interface OpenCommand<S extends FlagSchema> {
+  def: OptimizerDef;
+  flags: FlagValues<S>;
+  /** Every flag by key: the optimizer's hyperparameters and the schedule's are read from here. */
+  parsed: ParsedFlags;
+  surface: Surface;
 }
 
-export type EngineKind = 'cpu' | 'gpu';
-
-export function loadEngineKind(flags: ParsedFlags, fallback: EngineKind): EngineKind {
-  const v = flags.get('engine') as string | undefined;
-  if (v === undefined) return fallback;
-  const k = v.trim().toLowerCase();
-  if (k !== 'cpu' && k !== 'gpu') throw new UsageError(`--engine: expected cpu or gpu, got '${v}'`);
-  return k;
+/**
+ * The opening of run, sweep, map and lr-find: the optimizer named by --optimizer decides
+ * which hyperparameter flags exist (and --schedule which schedule flags), then all flags
+ * are parsed and checked; --help prints the command's usage (null: nothing left to do);
+ * else the surface is loaded.
+ */
+export function openCommand<S extends FlagSchema & { surface: FlagSpec; surfaceParam: FlagSpec }>(
+  argv: string[], c: CommandSpec<S>, out: (s: string) => void,
+): OpenCommand<S> | null {
+  const def = peekOptimizer(argv);
+  const more = [...hyperFlags(def, c.skipHyper), ...(c.schedule ? scheduleFlags(peekSchedule(argv), def) : [])];
+  const generic = unknownFlagMessage(def, c.command);
+  const { values, parsed, help } = parseSchema(argv, c.flags, more, { unknown: (name) => c.unknown?.(flagKey(name)) ?? generic(name) });
+  if (help) {
+    out(c.help(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
+    return null;
+  }
+  // Required by the schema: present here.
+  const surface = loadSurface(parsed.string(flagKey(c.flags.surface.name))!, parsed.strings(flagKey(c.flags.surfaceParam.name)));
+  return { def, flags: values, parsed, surface };
 }
 
 export function checkCount(n: number, what: string): void {
