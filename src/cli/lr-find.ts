@@ -10,7 +10,8 @@ import { getOptimizer, resolveHyper, type OptimizerDef } from '../core/optimizer
 import type { DeviceHandle } from '../gpu/device';
 import { openGpuRun } from '../gpu/lr-finder';
 import { defineFlags, formatFlags, omitFlags, UsageError } from './args';
-import { CONFIG_FLAGS, csvNumber, describeExtras, describeHyper, engineFlag, f32, fmt, givenHyper, loadConfig, openCommand, openGpu, SURFACE_FLAGS, writeOutput } from './common';
+import { csvNumber, describeExtras, describeHyper, f32, fmt, openGpu, writeOutput } from './common';
+import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 
 export const LR_FIND_DEFAULTS = { lrMin: 1e-6, lrMax: 10, steps: 100, starts: 64 };

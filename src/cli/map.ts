@@ -14,10 +14,8 @@ import { runBackend, type DeviceHandle } from '../gpu/device';
 import { MapRunner, type ProductLayout } from '../gpu/map-runner';
 import { basinLegend, drawMapFigure, mapFigureGeometry, outcomeLegend, type Context2D, type ScratchCanvas } from '../display/map-figure';
 import { defineFlags, formatFlags, parseNumber, UsageError } from './args';
-import {
-  checkGpuCapacity, CONFIG_FLAGS, csvField, csvNumber, describeExtras, engineFlag, fmt, givenHyper, loadConfig, loadSchedule, loadStart, minimumName,
-  openCommand, openGpu, SURFACE_FLAGS, writeOutput,
-} from './common';
+import { checkGpuCapacity, csvField, csvNumber, describeExtras, fmt, minimumName, openGpu, writeOutput } from './common';
+import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, loadSchedule, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 

@@ -6,10 +6,8 @@ import { buildParticles } from '../core/layouts';
 import { particleAt, type ParticleState, type ParticleView } from '../core/particles';
 import type { OptimizerDef } from '../core/optimizers';
 import { defineFlags, formatFlags } from './args';
-import {
-  CONFIG_FLAGS, createEngine, describeExtras, describeHyper, engineFlag, f32, fmt, loadConfig, loadOptimizer, loadStart, minimaLines, minimumName,
-  openCommand, padTable, SURFACE_FLAGS,
-} from './common';
+import { createEngine, describeExtras, describeHyper, f32, fmt, minimaLines, minimumName, padTable } from './common';
+import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 

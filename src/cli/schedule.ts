@@ -3,7 +3,8 @@
 
 import { compileSchedule, ScheduleError, scheduleText, scheduleValues, SCHEDULE_DEFS, usesBaseLr, type ScheduleDef } from '../core/schedules';
 import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
-import { fmt, loadSchedule, padTable, peekSchedule, scheduleFlags } from './common';
+import { fmt, padTable } from './common';
+import { loadSchedule, peekSchedule, scheduleFlags } from './flags';
 
 export const SCHEDULE_DEFAULT_STEPS = 100;
 

@@ -8,9 +8,9 @@ import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { defineFlags, formatFlags, UsageError } from './args';
 import {
-  checkCount, checkGpuCapacity, CONFIG_FLAGS, createEngine, csvField, csvNumber, describeExtras, describeHyper, engineFlag, f32, fmt, loadConfig,
-  loadOptimizer, loadStart, minimumName, openCommand, openGpu, SURFACE_FLAGS, writeOutput,
+  checkCount, checkGpuCapacity, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, minimumName, openGpu, writeOutput,
 } from './common';
+import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import {
   binRowsCsv, binRowsJson, binSummaryText, summarizeBins, summaryBinning, summaryColumns, SUMMARY_BUCKETS, SUMMARY_DEFAULT_BINS, type BinRow,

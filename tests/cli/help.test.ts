@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { defineFlags, formatFlags, parseFlags, parseSchema, UsageError, type FlagValues } from '../../src/cli/args';
-import { givenHyper, hyperFlags, tupleFlags } from '../../src/cli/common';
+import { givenHyper, hyperFlags, tupleFlags } from '../../src/cli/flags';
 import { OPTIMIZER_DEFS, type OptimizerDef } from '../../src/core/optimizers';
 import { PRESET_NAMES } from '../../src/core/surfaces';
 import { cli, ok } from './cli';
