@@ -1,7 +1,9 @@
 // A small strict flag parser: `--name value`, `--name=value`, bare boolean flags
 // (`--nesterov`, `--nesterov=false`, `--nesterov false`). Dashes and underscores in
 // flag names are interchangeable (`--lr-min` = `--lr_min`, `--weight-decay` =
-// `--weight_decay`). Every problem is a UsageError naming the flag.
+// `--weight_decay`). Every problem is a UsageError naming the flag. A command declares
+// its flags once, as a schema (defineFlags): parseSchema gives their typed values and
+// formatFlags their usage lines.
 
 /** A mistake in the command line: reported as one line, exit code 2. */
 export class UsageError extends Error {
@@ -143,9 +145,9 @@ export function parseNumberList(text: string, what: string, arity: number, examp
   });
 }
 
-/** A file name's extension as node:path's extname gives it, lower-cased ('' for '.bashrc'). */
+/** A file name's extension as node:path's (POSIX) extname gives it, lower-cased ('' for '.bashrc'). */
 function extension(path: string): string {
-  const base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  const base = path.slice(path.lastIndexOf('/') + 1);
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(dot).toLowerCase() : '';
 }
