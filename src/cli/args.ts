@@ -1,7 +1,9 @@
 // A small strict flag parser: `--name value`, `--name=value`, bare boolean flags
 // (`--nesterov`, `--nesterov=false`, `--nesterov false`). Dashes and underscores in
 // flag names are interchangeable (`--lr-min` = `--lr_min`, `--weight-decay` =
-// `--weight_decay`). Every problem is a UsageError naming the flag.
+// `--weight_decay`). Every problem is a UsageError naming the flag. A command declares
+// its flags once, as a schema (defineFlags): parseSchema gives their typed values and
+// formatFlags their usage lines.
 
 /** A mistake in the command line: reported as one line, exit code 2. */
 export class UsageError extends Error {
@@ -23,7 +25,11 @@ export type FlagKind =
   /** Comma-separated finite numbers, `arity` of them. */
   | 'numbers'
   /** Free text, repeatable: all values are kept. */
-  | 'strings';
+  | 'strings'
+  /** One of `choices` (case-insensitive); the value is the choice as declared. */
+  | 'choice';
+
+export type FlagValue = string | number | boolean | number[] | string[];
 
 export interface FlagSpec {
   /** As written on the command line, without the dashes (e.g. 'lr-min', 'weight_decay'). */
@@ -38,12 +44,83 @@ export interface FlagSpec {
   min?: number;
   /** For 'number': whether min itself is excluded. */
   openMin?: boolean;
-  /** Shown in the usage text. */
+  /** For 'choice': the values allowed. */
+  choices?: readonly string[];
+  /** For 'string': the file name extensions allowed (e.g. ['.csv', '.json']). */
+  ext?: readonly string[];
+  /** The value when the flag is absent; shown in the usage text unless defaultText is given. */
+  default?: string | number | boolean | readonly number[];
+  /** Shown in the usage text as the default. */
   defaultText?: string;
+  /** The message when the flag is absent: it is required. */
+  required?: string;
 }
 
-export type FlagValue = string | number | boolean | number[] | string[];
-export type ParsedFlags = Map<string, FlagValue>;
+/** A command's own flags, by the name its code reads them under. Declaration order is usage order. */
+export type FlagSchema = Readonly<Record<string, FlagSpec>>;
+
+type ValueOf<F extends FlagSpec> = F['kind'] extends 'bool'
+  ? boolean
+  : F['kind'] extends 'number' | 'int'
+    ? number
+    : F['kind'] extends 'numbers'
+      ? number[]
+      : F['kind'] extends 'strings'
+        ? string[]
+        : F extends { choices: readonly (infer C)[] }
+          ? C
+          : string;
+
+/** The parsed values of a schema: flags with a default or required are always there. */
+export type FlagValues<S extends FlagSchema> = {
+  -readonly [K in keyof S]: S[K] extends { default: unknown } | { required: string } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
+};
+
+/** Declares a schema, keeping its literal kinds and choices for FlagValues. */
+export const defineFlags = <const S extends FlagSchema>(schema: S): S => schema;
+
+/** The schema without some of its flags. */
+export function omitFlags<S extends FlagSchema, K extends keyof S>(schema: S, ...keys: K[]): Omit<S, K> {
+  const out: Record<string, FlagSpec> = { ...schema };
+  for (const k of keys) delete out[k as string];
+  return out as Omit<S, K>;
+}
+
+/** The flags parsed from a command line, by key (flagKey of the name). */
+export class ParsedFlags {
+  private readonly values = new Map<string, FlagValue>();
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+  get(key: string): FlagValue | undefined {
+    return this.values.get(key);
+  }
+  set(key: string, value: FlagValue): void {
+    this.values.set(key, value);
+  }
+  /** The value of a flag of a known kind (a mismatch is a bug in a schema, not a usage error). */
+  number(key: string): number | undefined {
+    return this.typed(key, 'number', (v): v is number => typeof v === 'number');
+  }
+  bool(key: string): boolean | undefined {
+    return this.typed(key, 'boolean', (v): v is boolean => typeof v === 'boolean');
+  }
+  string(key: string): string | undefined {
+    return this.typed(key, 'string', (v): v is string => typeof v === 'string');
+  }
+  numbers(key: string): number[] | undefined {
+    return this.typed(key, 'list of numbers', (v): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number'));
+  }
+  strings(key: string): string[] | undefined {
+    return this.typed(key, 'list of strings', (v): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  }
+  private typed<T extends FlagValue>(key: string, what: string, is: (v: FlagValue) => v is T): T | undefined {
+    const v = this.values.get(key);
+    if (v === undefined || is(v)) return v;
+    throw new TypeError(`flag '${key}' holds ${JSON.stringify(v)}, not a ${what}`);
+  }
+}
 
 export const flagKey = (name: string): string => name.replace(/^-+/, '').replace(/-/g, '_').toLowerCase();
 
@@ -68,13 +145,32 @@ export function parseNumberList(text: string, what: string, arity: number, examp
   });
 }
 
+/** A file name's extension as node:path's (POSIX) extname gives it, lower-cased ('' for '.bashrc'). */
+function extension(path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot).toLowerCase() : '';
+}
+
 function convert(spec: FlagSpec, raw: string): FlagValue {
   const what = `--${spec.name}`;
   switch (spec.kind) {
     case 'string':
-    case 'strings':
+    case 'strings': {
       if (raw === '') throw new UsageError(`${what}: the value is empty`);
+      const ext = spec.ext;
+      if (ext && !ext.includes(extension(raw))) {
+        throw new UsageError(`${what}: the file name must end in ${ext.join(' or ')}, got '${raw}'`);
+      }
       return raw;
+    }
+    case 'choice': {
+      const choices = spec.choices ?? [];
+      const t = raw.trim().toLowerCase();
+      const c = choices.find((x) => x.toLowerCase() === t);
+      if (c === undefined) throw new UsageError(`${what}: expected ${choices.join(' or ')}, got '${raw}'`);
+      return c;
+    }
     case 'number': {
       const v = parseNumber(raw, what);
       if (spec.min !== undefined && (spec.openMin ? v <= spec.min : v < spec.min)) {
@@ -112,7 +208,7 @@ export interface ParseOptions {
  */
 export function parseFlags(argv: string[], specs: FlagSpec[], opts: ParseOptions = {}): ParsedFlags {
   const byKey = new Map(specs.map((s) => [flagKey(s.name), s]));
-  const out: ParsedFlags = new Map();
+  const out = new ParsedFlags();
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i];
     if (tok === '--help' || tok === '-h') {
@@ -153,10 +249,29 @@ export function parseFlags(argv: string[], specs: FlagSpec[], opts: ParseOptions
       i++;
     }
     const value = convert(spec, raw);
-    if (spec.kind === 'strings') out.set(key, [...((out.get(key) as string[] | undefined) ?? []), value as string]);
+    if (typeof value === 'string' && spec.kind === 'strings') out.set(key, [...(out.strings(key) ?? []), value]);
     else out.set(key, value);
   }
   return out;
+}
+
+/**
+ * Parses argv against a command's schema and further flags (an optimizer's or a
+ * schedule's, read from the ParsedFlags by key). `--help` skips the required checks.
+ */
+export function parseSchema<S extends FlagSchema>(
+  argv: string[], schema: S, more: FlagSpec[] = [], opts: ParseOptions = {},
+): { values: FlagValues<S>; parsed: ParsedFlags; help: boolean } {
+  const parsed = parseFlags(argv, [...Object.values(schema), ...more], opts);
+  const help = parsed.has('help');
+  const values: Record<string, FlagValue | undefined> = {};
+  for (const [k, spec] of Object.entries(schema)) {
+    const v = parsed.get(flagKey(spec.name));
+    if (v === undefined && spec.required !== undefined && !help) throw new UsageError(spec.required);
+    const d = spec.default;
+    values[k] = v ?? (typeof d === 'object' ? [...d] : d);
+  }
+  return { values: values as FlagValues<S>, parsed, help };
 }
 
 /** The value of `--name` in argv before full parsing (to pick the optimizer's flags). */
@@ -175,15 +290,18 @@ export function peekFlag(argv: string[], name: string): string | undefined {
 }
 
 /** Usage lines for a list of flags, aligned. */
-export function formatFlags(specs: FlagSpec[], indent = '  '): string {
+export function formatFlags(flags: FlagSpec[] | FlagSchema, indent = '  '): string {
+  const specs = Array.isArray(flags) ? flags : Object.values(flags);
   const left = specs.map((s) => {
     if (s.kind === 'bool') return `--${s.name}`;
-    return `--${s.name} ${s.meta ?? (s.kind === 'int' || s.kind === 'number' ? 'N' : 'VALUE')}`;
+    const meta = s.meta ?? (s.kind === 'int' || s.kind === 'number' ? 'N' : s.kind === 'choice' ? s.choices?.join('|') : 'VALUE');
+    return `--${s.name} ${meta}`;
   });
   const width = Math.min(34, Math.max(...left.map((l) => l.length)) + 2);
   return specs
     .map((s, i) => {
-      const d = s.defaultText !== undefined ? ` (default ${s.defaultText})` : '';
+      const text = s.defaultText ?? (s.default === undefined ? undefined : String(s.default));
+      const d = text !== undefined ? ` (default ${text})` : '';
       const l = left[i];
       return l.length + 2 > width ? `${indent}${l}\n${indent}${' '.repeat(width)}${s.help}${d}` : `${indent}${l.padEnd(width)}${s.help}${d}`;
     })

@@ -1,23 +1,18 @@
-// What `run` and `sweep` share: the surface, optimizer and run-config flags, opening
-// an engine, and number formatting.
+// What the commands share besides their flags (flags.ts): number formatting, output
+// files, summaries of a run's settings, opening an engine, and the minima table.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CpuEngine } from '../core/engine/cpu';
 import type { Engine, EngineSetup } from '../core/engine/engine';
-import { ExpressionError } from '../core/expr/parse';
-import {
-  findOptimizer, getOptimizer, HyperParamError, OPTIMIZER_DEFS, resolveHyper, withPerCoordinateLr, type CompiledOptimizer, type HyperParam, type OptimizerDef,
-} from '../core/optimizers';
-import {
-  findSchedule, parseScheduleList, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, ScheduleError, scheduleText, type ResolvedSchedule, type ScheduleDef,
-} from '../core/schedules';
+import type { CompiledOptimizer, OptimizerDef } from '../core/optimizers';
+import { scheduleText } from '../core/schedules';
 import { checkDeviceCapacity, GpuEngine } from '../gpu/engine';
 import { nodeDevice } from '../gpu/node';
-import { DEFAULT_RUN_CONFIG, MAX_PARTICLES, ParticleError, runConfigProblem, type ParticleState, type RunConfig } from '../core/particles';
-import { PRESETS, PRESET_NAMES, PRESET_PARAMETERS, resolveSurface, type Surface } from '../core/surfaces';
+import { MAX_PARTICLES, ParticleError, type ParticleState, type RunConfig } from '../core/particles';
+import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
-import { flagKey, parseNumber, peekFlag, UsageError, type FlagSpec, type ParsedFlags } from './args';
+import type { EngineKind } from './flags';
 
 // ---------------------------------------------------------------- numbers
 
@@ -69,228 +64,6 @@ export function writeOutput(path: string, text: string): void {
   }
 }
 
-// ---------------------------------------------------------------- surface
-
-/** A preset's parameters as `name=default ...` (for help and messages). */
-export function presetParamText(name: string): string | null {
-  const ps = PRESET_PARAMETERS[name];
-  return ps?.length ? ps.map((p) => `${p.name}=${p.default}`).join(' ') : null;
-}
-
-export function parseSurfaceParams(items: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--surface-param: expected name=value (e.g. lambda2=20), got '${item}'`);
-    const name = item.slice(0, eq).trim();
-    if (name in out) throw new UsageError(`--surface-param: '${name}' is given more than once`);
-    out[name] = parseNumber(item.slice(eq + 1), `--surface-param ${name}`);
-  }
-  return out;
-}
-
-export function loadSurface(flags: ParsedFlags): Surface {
-  const text = flags.get('surface') as string | undefined;
-  if (text === undefined) throw new UsageError(`--surface is required: a preset (${PRESET_NAMES.join(', ')}) or an expression in x and y`);
-  const params = parseSurfaceParams((flags.get('surface_param') as string[] | undefined) ?? []);
-  const key = text.trim().toLowerCase();
-  const isPreset = key in PRESETS;
-  const names = Object.keys(params);
-  if (names.length && !isPreset) throw new UsageError(`--surface-param applies to presets only; write the numbers into the expression '${text}'`);
-  if (isPreset) {
-    const known = (PRESET_PARAMETERS[key] ?? []).map((p) => p.name);
-    for (const p of names) {
-      if (!known.includes(p)) {
-        throw new UsageError(`--surface-param: ${key} has no parameter '${p}' (${known.length ? `it takes ${known.join(', ')}` : 'it takes none'})`);
-      }
-    }
-  }
-  try {
-    return resolveSurface(text, isPreset ? params : undefined);
-  } catch (e) {
-    if (e instanceof ExpressionError && /^[A-Za-z_][\w-]*$/.test(text.trim())) {
-      throw new UsageError(`unknown surface '${text}': not a preset (${PRESET_NAMES.join(', ')}) nor a valid expression (${e.message})`);
-    }
-    if (e instanceof ExpressionError) throw new UsageError(`--surface: ${e.message} in '${e.source}'`);
-    throw e;
-  }
-}
-
-// ---------------------------------------------------------------- optimizer
-
-/** Hyperparameters named base1, base2, ... (beta1, beta2) also form PyTorch's tuple flag (--betas). */
-export interface TupleFlag {
-  name: string;
-  params: string[];
-}
-
-export function tupleFlags(def: OptimizerDef): TupleFlag[] {
-  const groups = new Map<string, string[]>();
-  for (const h of def.hyper) {
-    const m = /^(.*\D)(\d+)$/.exec(h.name);
-    if (!m) continue;
-    const list = groups.get(m[1]) ?? [];
-    list[Number(m[2]) - 1] = h.name;
-    groups.set(m[1], list);
-  }
-  const out: TupleFlag[] = [];
-  for (const [base, list] of groups) {
-    if (list.length >= 2 && list.every((x) => x !== undefined) && !def.hyper.some((h) => h.name === `${base}s`)) {
-      out.push({ name: `${base}s`, params: list });
-    }
-  }
-  return out;
-}
-
-function hyperHelp(def: OptimizerDef, h: HyperParam): string {
-  const range: string[] = [];
-  if (h.min !== undefined) range.push(`${h.openMin ? '>' : '>='} ${h.min}`);
-  if (h.max !== undefined) range.push(`${h.openMax ? '<' : '<='} ${h.max}`);
-  return `${h.doc}${range.length && !h.bool ? `, ${range.join(' and ')}` : ''}`;
-}
-
-/** The flags for an optimizer's hyperparameters, from its definition. `skip` leaves some out (sweep's lr). */
-export function hyperFlags(def: OptimizerDef, skip: string[] = []): FlagSpec[] {
-  const specs: FlagSpec[] = [];
-  for (const h of def.hyper) {
-    if (skip.includes(h.name)) continue;
-    specs.push(
-      h.bool
-        ? { name: h.name, kind: 'bool', help: hyperHelp(def, h), defaultText: h.default ? 'on' : 'off' }
-        : { name: h.name, kind: 'number', meta: h.name === 'lr' ? 'ETA' : 'X', help: hyperHelp(def, h), defaultText: String(h.default) },
-    );
-  }
-  for (const t of tupleFlags(def)) {
-    if (t.params.some((p) => skip.includes(p))) continue;
-    const defaults = t.params.map((p) => def.hyper.find((h) => h.name === p)!.default).join(',');
-    specs.push({ name: t.name, kind: 'numbers', arity: t.params.length, meta: defaults, help: `${t.params.join(', ')} together`, defaultText: defaults });
-  }
-  return specs;
-}
-
-const allHyperNames = (): Set<string> => new Set(OPTIMIZER_DEFS.flatMap((d) => [...d.hyper.map((h) => flagKey(h.name)), ...tupleFlags(d).map((t) => flagKey(t.name))]));
-
-/** The optimizer named by --optimizer in argv (default SGD), before full parsing. */
-export function peekOptimizer(argv: string[]): OptimizerDef {
-  const name = peekFlag(argv, 'optimizer') ?? 'SGD';
-  try {
-    return findOptimizer(name);
-  } catch (e) {
-    if (e instanceof HyperParamError) throw new UsageError(`--optimizer: ${e.message}`);
-    throw e;
-  }
-}
-
-/** Better message for a flag that belongs to another optimizer. */
-export function unknownFlagMessage(def: OptimizerDef, command: string): (name: string) => string | null {
-  return (name) => {
-    const k = flagKey(name);
-    if (allHyperNames().has(k) && !def.hyper.some((h) => flagKey(h.name) === k)) {
-      return `${def.name} has no hyperparameter '${name}' (it takes ${def.hyper.map((h) => h.name).join(', ')})`;
-    }
-    if (command === 'sweep' && k === 'lr') return `sweep sets lr per particle: give --lr-min and --lr-max instead of --lr`;
-    return null;
-  };
-}
-
-/** The hyperparameters given as flags, by PyTorch name (booleans as given). */
-export function givenHyper(def: OptimizerDef, flags: ParsedFlags): Record<string, number | boolean | undefined> {
-  const out: Record<string, number | boolean | undefined> = {};
-  for (const h of def.hyper) {
-    const v = flags.get(flagKey(h.name));
-    if (v !== undefined) out[h.name] = v as number | boolean;
-  }
-  for (const t of tupleFlags(def)) {
-    const v = flags.get(flagKey(t.name)) as number[] | undefined;
-    if (v === undefined) continue;
-    t.params.forEach((p, i) => {
-      if (out[p] !== undefined) throw new UsageError(`--${t.name} and --${p} both set ${p}: give one`);
-      out[p] = v[i];
-    });
-  }
-  return out;
-}
-
-export interface OptimizerChoice {
-  def: OptimizerDef;
-  compiled: CompiledOptimizer;
-  /** Given hyperparameters (validated), defaults left for the engine. */
-  given: Record<string, number | boolean | undefined>;
-  /** All hyperparameters, defaults filled in. */
-  hyper: Record<string, number>;
-}
-
-export function loadOptimizer(def: OptimizerDef, flags: ParsedFlags, lrForCheck?: number): OptimizerChoice {
-  const schedule = loadSchedule(flags, def);
-  // --lr_y makes two parameter groups (lr for x, lr_y for y).
-  const perCoordinateLr = flags.has('lr_y');
-  const eff = perCoordinateLr ? withPerCoordinateLr(def) : def;
-  const given = givenHyper(eff, flags);
-  const hyper = resolveHyper(eff, lrForCheck === undefined ? given : { ...given, lr: lrForCheck });
-  let compiled: CompiledOptimizer;
-  try {
-    compiled = getOptimizer(def.name, { schedule, perCoordinateLr });
-  } catch (e) {
-    if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
-    throw e;
-  }
-  return { def: eff, compiled, given, hyper };
-}
-
-// ---------------------------------------------------------------- schedule
-
-/** The schedule named by --schedule (its name, before any '('), before full parsing. */
-export function peekSchedule(argv: string[]): ScheduleDef | null {
-  const text = peekFlag(argv, 'schedule');
-  if (text === undefined) return null;
-  try {
-    return findSchedule(parseScheduleText(text).name);
-  } catch (e) {
-    if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
-    throw e;
-  }
-}
-
-/** Flags for a schedule's parameters (those an optimizer flag does not already take). */
-export function scheduleFlags(def: ScheduleDef | null, optimizer: OptimizerDef | null): FlagSpec[] {
-  const specs: FlagSpec[] = [
-    { name: 'schedule', kind: 'string', meta: 'NAME|TEXT', help: `lr schedule, a name or PyTorch's constructor call without the optimizer, e.g. "StepLR(step_size=30, gamma=0.1)": ${SCHEDULE_DEFS.map((d) => d.name).join(', ')}` },
-  ];
-  if (!def) return specs;
-  const taken = new Set(optimizer ? [...optimizer.hyper.map((h) => flagKey(h.name)), ...tupleFlags(optimizer).map((t) => flagKey(t.name))] : []);
-  for (const p of def.params) {
-    if (taken.has(flagKey(p.name))) continue;
-    const dflt = p.default === undefined ? 'required' : p.default === 'lr' ? "the particle's lr" : p.default === null ? 'None' : String(p.default);
-    const help = `${def.name}: ${p.doc}`;
-    if (p.kind === 'bool') specs.push({ name: p.name, kind: 'bool', help, defaultText: dflt });
-    else if (p.kind === 'number' || p.kind === 'int') specs.push({ name: p.name, kind: 'string', meta: 'X', help, defaultText: dflt });
-    else if (p.kind === 'list') specs.push({ name: p.name, kind: 'string', meta: 'N,N,...', help, defaultText: dflt });
-    else if (p.kind === 'enum') specs.push({ name: p.name, kind: 'string', meta: p.options!.join('|'), help, defaultText: dflt });
-    else specs.push({ name: p.name, kind: 'string', meta: 'S(...), S(...)', help: `${help}; schedules separated by commas`, defaultText: dflt });
-  }
-  return specs;
-}
-
-/** --schedule with its parameters (inline and as flags), validated; undefined without --schedule. */
-export function loadSchedule(flags: ParsedFlags, optimizer: OptimizerDef | null): ResolvedSchedule | undefined {
-  const text = flags.get('schedule') as string | undefined;
-  if (text === undefined) return undefined;
-  try {
-    const spec = parseScheduleText(text);
-    const def = findSchedule(spec.name);
-    for (const f of scheduleFlags(def, optimizer).slice(1)) {
-      const v = flags.get(flagKey(f.name));
-      if (v === undefined) continue;
-      if (Object.hasOwn(spec.params, f.name)) throw new UsageError(`--${f.name} is also given inside --schedule: give it once`);
-      const p = def.params.find((q) => q.name === f.name)!;
-      spec.params[f.name] = p.kind === 'schedules' ? parseScheduleList(String(v)) : (v as string | boolean);
-    }
-    return resolveSchedule(spec);
-  } catch (e) {
-    if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
-    throw e;
-  }
-}
 
 export function describeHyper(def: OptimizerDef, hyper: Record<string, number>, skip: string[] = []): string {
   return def.hyper
@@ -310,63 +83,6 @@ export function describeExtras(opt: CompiledOptimizer, cfg: RunConfig): string {
   return parts.length ? `, ${parts.join(', ')}` : '';
 }
 
-// ---------------------------------------------------------------- start, config, engine
-
-export function loadStart(flags: ParsedFlags, surface: Surface): [number, number] {
-  const v = flags.get('start') as number[] | undefined;
-  return v ? [v[0], v[1]] : [...surface.spec.defaultStart];
-}
-
-export function loadConfig(flags: ParsedFlags): RunConfig {
-  const cfg = { ...DEFAULT_RUN_CONFIG };
-  if (flags.has('gtol')) cfg.gtol = flags.get('gtol') as number;
-  if (flags.has('ftol')) cfg.ftol = flags.get('ftol') as number;
-  if (flags.has('bound')) cfg.posBound = flags.get('bound') as number;
-  if (flags.has('clip_norm')) cfg.clipNorm = flags.get('clip_norm') as number;
-  if (flags.has('clip_value')) cfg.clipValue = flags.get('clip_value') as number;
-  if (flags.has('noise')) cfg.noise = flags.get('noise') as number;
-  if (flags.has('batch_size')) cfg.batchSize = flags.get('batch_size') as number;
-  if (flags.has('seed')) cfg.seed = flags.get('seed') as number;
-  if (flags.has('sam_rho')) cfg.samRho = flags.get('sam_rho') as number;
-  if (cfg.batchSize !== 1 && cfg.noise === 0) throw new UsageError('--batch_size scales the gradient noise: give --noise SIGMA too');
-  const problem = runConfigProblem(cfg);
-  if (problem) throw new UsageError(problem);
-  return cfg;
-}
-
-export function configFlags(): FlagSpec[] {
-  return [
-    { name: 'gtol', kind: 'number', min: 0, meta: 'G', help: 'converged when |grad| <= gtol ...', defaultText: String(DEFAULT_RUN_CONFIG.gtol) },
-    { name: 'ftol', kind: 'number', min: 0, meta: 'F', help: '... and |L_t - L_t-1| <= ftol (1 + |L_t|)', defaultText: String(DEFAULT_RUN_CONFIG.ftol) },
-    { name: 'bound', kind: 'number', min: 0, openMin: true, meta: 'B', help: 'diverged when |x| or |y| exceeds this', defaultText: String(DEFAULT_RUN_CONFIG.posBound) },
-    { name: 'clip_norm', kind: 'number', min: 0, meta: 'C', help: 'clip the gradient norm to C before each step, as clip_grad_norm_ (0: off)', defaultText: '0' },
-    { name: 'clip_value', kind: 'number', min: 0, meta: 'V', help: 'clamp each gradient component to [-V, V], as clip_grad_value_ (0: off)', defaultText: '0' },
-    { name: 'noise', kind: 'number', min: 0, meta: 'SIGMA', help: 'Gaussian gradient noise of standard deviation SIGMA/sqrt(B) per coordinate (0: off)', defaultText: '0' },
-    { name: 'batch_size', kind: 'int', min: 1, meta: 'B', help: 'batch size B in the noise scale SIGMA/sqrt(B)', defaultText: '1' },
-    { name: 'seed', kind: 'int', min: 0, meta: 'S', help: 'seed of every random draw (the noise)', defaultText: '0' },
-    { name: 'sam_rho', kind: 'number', min: 0, meta: 'RHO', help: 'SAM around the optimizer: the gradient at p + RHO g/|g| (0: off)', defaultText: '0' },
-    { name: 'lr_y', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'a learning rate of its own for y (parameter groups: lr is then x\'s)' },
-  ];
-}
-
-export function surfaceFlags(): FlagSpec[] {
-  return [
-    { name: 'surface', kind: 'string', meta: 'NAME|EXPR', help: 'a preset name or an expression in x and y, e.g. "0.5*(x^2 + 10*y^2)"' },
-    { name: 'surface-param', kind: 'strings', meta: 'NAME=VALUE', help: 'a preset parameter (repeatable), e.g. lambda2=20' },
-    { name: 'optimizer', kind: 'string', meta: 'NAME', help: `PyTorch class name, case-insensitive: ${OPTIMIZER_DEFS.map((d) => [d.name, ...(d.aliases ?? [])].join('/')).join(', ')}`, defaultText: 'SGD' },
-    { name: 'start', kind: 'numbers', arity: 2, meta: 'X,Y', help: 'starting point', defaultText: "the surface's" },
-  ];
-}
-
-export type EngineKind = 'cpu' | 'gpu';
-
-export function loadEngineKind(flags: ParsedFlags, fallback: EngineKind): EngineKind {
-  const v = flags.get('engine') as string | undefined;
-  if (v === undefined) return fallback;
-  const k = v.trim().toLowerCase();
-  if (k !== 'cpu' && k !== 'gpu') throw new UsageError(`--engine: expected cpu or gpu, got '${v}'`);
-  return k;
-}
 
 export function checkCount(n: number, what: string): void {
   if (n > MAX_PARTICLES) throw new ParticleError(`too many particles: ${what} ${n} > ${MAX_PARTICLES}, the most any engine allows`);

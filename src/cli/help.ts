@@ -4,7 +4,7 @@ import { OPTIMIZER_DEFS, type OptimizerDef } from '../core/optimizers';
 import { PRESETS, PRESET_NAMES } from '../core/surfaces';
 import { formatFlags } from './args';
 import { FUNCTIONS } from '../core/expr/parse';
-import { hyperFlags, presetParamText } from './common';
+import { hyperFlags, presetParamText } from './flags';
 
 function wrap(text: string, width: number, indent = ''): string {
   const lines: string[] = [];

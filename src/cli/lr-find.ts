@@ -9,31 +9,27 @@ import type { Suggestion } from '../core/analysis/lr-finder';
 import { getOptimizer, resolveHyper, type OptimizerDef } from '../core/optimizers';
 import type { DeviceHandle } from '../gpu/device';
 import { openGpuRun } from '../gpu/lr-finder';
-import { flagKey, formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
-import { configFlags, csvNumber, describeExtras, describeHyper, f32, fmt, givenHyper, hyperFlags, loadConfig, loadEngineKind, loadSurface, openGpu, peekOptimizer, surfaceFlags, unknownFlagMessage, writeOutput } from './common';
+import { defineFlags, formatFlags, omitFlags, UsageError } from './args';
+import { csvNumber, describeExtras, describeHyper, f32, fmt, openGpu, writeOutput } from './common';
+import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 
 export const LR_FIND_DEFAULTS = { lrMin: 1e-6, lrMax: 10, steps: 100, starts: 64 };
 /** fastai's valley search is quadratic in the number of steps. */
 const MAX_STEPS = 10_000;
 
-function baseFlags(): FlagSpec[] {
-  return [
-    ...surfaceFlags().map((f) => (f.name === 'start' ? { ...f, help: 'run every particle from this start (default: one particle)', defaultText: 'random starts' } : f)),
-    { name: 'lr-min', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'lr of the first step (fastai start_lr)', defaultText: String(LR_FIND_DEFAULTS.lrMin) },
-    { name: 'lr-max', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'lr the sweep reaches after --steps steps (fastai end_lr)', defaultText: String(LR_FIND_DEFAULTS.lrMax) },
-    { name: 'steps', kind: 'int', min: 2, meta: 'N', help: `steps of the test (fastai num_it), at most ${MAX_STEPS}`, defaultText: String(LR_FIND_DEFAULTS.steps) },
-    { name: 'starts', kind: 'int', min: 1, meta: 'P', help: `particles, from P seeded random starts in the surface's domain (or all from --start), at most ${MAX_HISTORY_PARTICLES}`, defaultText: `${LR_FIND_DEFAULTS.starts}, 1 with --start` },
-    { name: 'engine', kind: 'string', meta: 'cpu|gpu', help: 'the WebGPU engine or the CPU reference', defaultText: 'gpu' },
-    { name: 'json', kind: 'bool', help: 'print the result (suggestions and the curve) as JSON' },
-    { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', help: 'write the curve (step, lr, loss, smoothed) there, or the whole result as JSON' },
-    ...configFlags().filter((f) => f.name !== 'lr_y'),
-  ];
-}
-
-export function lrFindFlags(def: OptimizerDef): FlagSpec[] {
-  return [...baseFlags(), ...hyperFlags(def, ['lr'])];
-}
+export const LR_FIND_FLAGS = defineFlags({
+  ...SURFACE_FLAGS,
+  start: { ...SURFACE_FLAGS.start, help: 'run every particle from this start (default: one particle)', defaultText: 'random starts' },
+  lrMin: { name: 'lr-min', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'lr of the first step (fastai start_lr)', default: LR_FIND_DEFAULTS.lrMin },
+  lrMax: { name: 'lr-max', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'lr the sweep reaches after --steps steps (fastai end_lr)', default: LR_FIND_DEFAULTS.lrMax },
+  steps: { name: 'steps', kind: 'int', min: 2, meta: 'N', help: `steps of the test (fastai num_it), at most ${MAX_STEPS}`, default: LR_FIND_DEFAULTS.steps },
+  starts: { name: 'starts', kind: 'int', min: 1, meta: 'P', help: `particles, from P seeded random starts in the surface's domain (or all from --start), at most ${MAX_HISTORY_PARTICLES}`, defaultText: `${LR_FIND_DEFAULTS.starts}, 1 with --start` },
+  ...engineFlag('gpu', 'the WebGPU engine or the CPU reference'),
+  json: { name: 'json', kind: 'bool', help: 'print the result (suggestions and the curve) as JSON' },
+  out: { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', ext: ['.csv', '.json'], help: 'write the curve (step, lr, loss, smoothed) there, or the whole result as JSON' },
+  ...omitFlags(CONFIG_FLAGS, 'lrY'),
+});
 
 export function lrFindHelp(def: OptimizerDef | null): string {
   return `Usage: etascape lr-find --surface NAME|EXPR [--optimizer NAME] [--lr-min A] [--lr-max B]
@@ -53,7 +49,7 @@ On a quadratic GD blows up past 2/lambda_max: the summary lists 2/lambda_max of 
 known minima to compare with.
 
 Flags:
-${formatFlags(baseFlags())}
+${formatFlags(LR_FIND_FLAGS)}
 
 ${optimizerHelp(def, ['lr'])}
 
@@ -101,38 +97,29 @@ function summaryText(r: LrRangeTestResult): string {
 }
 
 export async function lrFindCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  const def = peekOptimizer(argv);
-  const unknown = unknownFlagMessage(def, 'lr-find');
-  const flags = parseFlags(argv, lrFindFlags(def), {
-    unknown: (name) => {
-      const k = flagKey(name);
-      if (k === 'lr') return 'lr-find sweeps the lr itself: give --lr-min and --lr-max';
-      if (k === 'schedule') return 'lr-find runs its own schedule (LRRangeTest from --lr-min to --lr-max)';
-      return unknown(name);
+  const c = openCommand(
+    argv,
+    {
+      command: 'lr-find', flags: LR_FIND_FLAGS, help: lrFindHelp, skipHyper: ['lr'], schedule: false,
+      unknown: (key) =>
+        key === 'lr' ? 'lr-find sweeps the lr itself: give --lr-min and --lr-max'
+          : key === 'schedule' ? 'lr-find runs its own schedule (LRRangeTest from --lr-min to --lr-max)' : null,
     },
-  });
-  if (flags.get('help')) {
-    out(lrFindHelp(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
-    return 0;
-  }
-  const surface = loadSurface(flags);
-  const lrMin = (flags.get('lr_min') as number | undefined) ?? LR_FIND_DEFAULTS.lrMin;
-  const lrMax = (flags.get('lr_max') as number | undefined) ?? LR_FIND_DEFAULTS.lrMax;
+    out,
+  );
+  if (!c) return 0;
+  const { def, flags, surface } = c;
+  const { lrMin, lrMax, steps, start, engine: kind, out: outPath } = flags;
   if (lrMin >= lrMax) throw new UsageError(`--lr-min ${lrMin} must be below --lr-max ${lrMax}`);
-  const steps = (flags.get('steps') as number | undefined) ?? LR_FIND_DEFAULTS.steps;
   if (steps > MAX_STEPS) throw new UsageError(`--steps must be at most ${MAX_STEPS} (fastai's valley search is quadratic in it), got ${steps}`);
-  const start = flags.get('start') as number[] | undefined;
-  const particles = (flags.get('starts') as number | undefined) ?? (start ? 1 : LR_FIND_DEFAULTS.starts);
+  const particles = flags.starts ?? (start ? 1 : LR_FIND_DEFAULTS.starts);
   if (particles > MAX_HISTORY_PARTICLES) throw new UsageError(`--starts must be at most ${MAX_HISTORY_PARTICLES} (the particles the history follows), got ${particles}`);
-  const given = givenHyper(def, flags);
+  const given = givenHyper(def, c.parsed);
   const hyper = resolveHyper(def, { ...given, lr: lrMin });
   const config = loadConfig(flags);
   // A range test trains on: convergence stops a particle only when --gtol is given.
-  if (!flags.has('gtol')) config.gtol = 0;
-  const kind = loadEngineKind(flags, 'gpu');
-  const outPath = flags.get('out') as string | undefined;
+  if (flags.gtol === undefined) config.gtol = 0;
   const format = outPath === undefined ? null : extname(outPath).toLowerCase().slice(1);
-  if (format !== null && format !== 'csv' && format !== 'json') throw new UsageError(`--out: the file name must end in .csv or .json, got '${outPath}'`);
 
   const spec = {
     surface, optimizer: def.name, hyper: given, lrMin, lrMax, steps, particles,
@@ -165,7 +152,7 @@ export async function lrFindCommand(argv: string[], out: (s: string) => void): P
     ...resultJson(r),
   };
   if (outPath !== undefined) writeOutput(outPath, format === 'csv' ? toCsv(r) : JSON.stringify(doc) + '\n');
-  if (flags.get('json')) out(JSON.stringify(doc));
+  if (flags.json) out(JSON.stringify(doc));
   else out(`${text}${outPath !== undefined ? `\nwrote ${format === 'csv' ? `${r.lrs.length} rows` : 'the result'} to ${outPath}` : ''}`);
   return 0;
 }

@@ -10,7 +10,7 @@ import { ExpressionError } from '../core/expr/parse';
 import { HyperParamError } from '../core/optimizers';
 import { ScheduleError } from '../core/schedules';
 import { ParticleError } from '../core/particles';
-import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
+import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { benchTable, runBench } from './bench';
 import { writeOutput } from './common';
 import { mainHelp } from './help';
@@ -23,17 +23,17 @@ import { sweepCommand, sweepHelp } from './sweep';
 
 const COMMANDS = ['run', 'sweep', 'map', 'schedule', 'lr-find', 'bench', 'record'] as const;
 
-const BENCH_FLAGS: FlagSpec[] = [
-  { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
-  { name: 'steps', kind: 'int', min: 1, meta: 'S', help: 'steps per round of the GPU workloads', defaultText: '100' },
-  { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'steps fused into one dispatch (fused workload)', defaultText: 'min(100, S)' },
-  { name: 'cpu-seconds', kind: 'number', min: 0, meta: 'T', help: 'the CPU reference runs steps (at most S) for about this long', defaultText: '2' },
-  { name: 'min-seconds', kind: 'number', min: 0, meta: 'T', help: 'GPU workloads repeat their round until they ran this long', defaultText: '1' },
-  { name: 'map-res', kind: 'int', min: 0, meta: 'R', help: 'the map workload: R x R runs of GD on Rosenbrock (0: leave it out)', defaultText: 'min(512, sqrt(N))' },
-  { name: 'map-steps', kind: 'int', min: 1, meta: 'S', help: 'steps of the map workload', defaultText: '1000' },
-  { name: 'json', kind: 'bool', help: 'print the results as JSON instead of a table' },
-  { name: 'out', kind: 'string', meta: 'FILE.json', help: 'also write the results there as JSON' },
-];
+const BENCH_FLAGS = defineFlags({
+  n: { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
+  steps: { name: 'steps', kind: 'int', min: 1, meta: 'S', help: 'steps per round of the GPU workloads', defaultText: '100' },
+  stepsPerDispatch: { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'steps fused into one dispatch (fused workload)', defaultText: 'min(100, S)' },
+  cpuSeconds: { name: 'cpu-seconds', kind: 'number', min: 0, meta: 'T', help: 'the CPU reference runs steps (at most S) for about this long', defaultText: '2' },
+  minSeconds: { name: 'min-seconds', kind: 'number', min: 0, meta: 'T', help: 'GPU workloads repeat their round until they ran this long', defaultText: '1' },
+  mapRes: { name: 'map-res', kind: 'int', min: 0, meta: 'R', help: 'the map workload: R x R runs of GD on Rosenbrock (0: leave it out)', defaultText: 'min(512, sqrt(N))' },
+  mapSteps: { name: 'map-steps', kind: 'int', min: 1, meta: 'S', help: 'steps of the map workload', defaultText: '1000' },
+  json: { name: 'json', kind: 'bool', help: 'print the results as JSON instead of a table' },
+  out: { name: 'out', kind: 'string', meta: 'FILE.json', ext: ['.json'], help: 'also write the results there as JSON' },
+});
 
 function benchHelp(): string {
   return `Usage: etascape bench [--n N] [--steps S] [--json] [--out FILE.json]
@@ -58,27 +58,17 @@ ${formatFlags(BENCH_FLAGS)}`;
 }
 
 async function benchCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  const flags = parseFlags(argv, BENCH_FLAGS);
-  if (flags.get('help')) {
+  const { values: flags, help } = parseSchema(argv, BENCH_FLAGS);
+  if (help) {
     out(benchHelp());
     return 0;
   }
-  const outPath = flags.get('out') as string | undefined;
-  if (outPath !== undefined && !outPath.toLowerCase().endsWith('.json')) throw new UsageError(`--out: the file name must end in .json, got '${outPath}'`);
+  const { json: asJson, out: outPath, ...opts } = flags;
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`etascape bench: ${m}\n`) : undefined;
-  const result = await runBench({
-    n: flags.get('n') as number | undefined,
-    steps: flags.get('steps') as number | undefined,
-    stepsPerDispatch: flags.get('steps_per_dispatch') as number | undefined,
-    cpuSeconds: flags.get('cpu_seconds') as number | undefined,
-    minSeconds: flags.get('min_seconds') as number | undefined,
-    mapRes: flags.get('map_res') as number | undefined,
-    mapSteps: flags.get('map_steps') as number | undefined,
-    log: progress,
-  });
+  const result = await runBench({ ...opts, log: progress });
   const json = JSON.stringify(result, null, 2);
   if (outPath !== undefined) writeOutput(outPath, json + '\n');
-  if (flags.get('json')) out(json);
+  if (asJson) out(json);
   else out(benchTable(result) + (outPath ? `\n\nwrote ${outPath}` : ''));
   return 0;
 }

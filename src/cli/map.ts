@@ -1,23 +1,21 @@
 // `etascape map`: a hyperparameter map (any two hyperparameters, or the start x0/y0, as
 // axes), run on the GPU or the CPU reference, written as a PNG figure (axes and legend,
-// drawn by views/map-figure.ts on @napi-rs/canvas) and optionally as CSV.
+// drawn by display/map-figure.ts on @napi-rs/canvas) and optionally as CSV.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
-import { mapFractions, MAP_COLORINGS, type MapColoring, type MapFractions } from '../core/analysis/map';
+import { dirname } from 'node:path';
+import { mapFractions, MAP_COLORINGS, type MapFractions } from '../core/analysis/map';
 import { axisValue, type Axis } from '../core/layouts';
 import { checkHyper, getOptimizer, HyperParamError, resolveHyper, withPerCoordinateLr, type OptimizerDef } from '../core/optimizers';
 import { STATUS_NAMES, eventStep, particleMinimum, particleStatus, particleSteps, type ParticleState } from '../core/particles';
-import { ScheduleError, type ScheduleDef } from '../core/schedules';
+import { ScheduleError } from '../core/schedules';
 import type { Surface } from '../core/surfaces';
 import { runBackend, type DeviceHandle } from '../gpu/device';
 import { MapRunner, type ProductLayout } from '../gpu/map-runner';
 import { basinLegend, drawMapFigure, mapFigureGeometry, outcomeLegend, type Context2D, type ScratchCanvas } from '../display/map-figure';
-import { formatFlags, parseFlags, parseNumber, UsageError, type FlagSpec } from './args';
-import {
-  checkGpuCapacity, configFlags, csvField, csvNumber, describeExtras, fmt, givenHyper, hyperFlags, loadConfig, loadEngineKind, loadSchedule, loadStart,
-  loadSurface, minimumName, openGpu, peekOptimizer, peekSchedule, scheduleFlags, surfaceFlags, unknownFlagMessage, writeOutput,
-} from './common';
+import { defineFlags, formatFlags, parseNumber, UsageError } from './args';
+import { checkGpuCapacity, csvField, csvNumber, describeExtras, fmt, minimumName, openGpu, writeOutput } from './common';
+import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, loadSchedule, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 
@@ -25,26 +23,22 @@ export const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number
 export const MAX_RES = 4096;
 const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
-function baseMapFlags(): FlagSpec[] {
-  return [
-    ...surfaceFlags(),
-    { name: 'x', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the horizontal axis: a hyperparameter, or x0 / y0 (the start); e.g. lr:1e-3:10:log (required)' },
-    { name: 'y', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the vertical axis, e.g. momentum:0:0.99 (required)' },
-    { name: 'res', kind: 'string', meta: 'N|NX,NY', help: `runs per axis, 1..${MAX_RES}`, defaultText: String(MAP_DEFAULTS.res) },
-    { name: 'steps', kind: 'int', min: 0, meta: 'S', help: 'optimizer steps', defaultText: String(MAP_DEFAULTS.steps) },
-    { name: 'color', kind: 'string', meta: 'outcome|basin', help: 'outcome: steps to converge / to diverge, loss fall of the running; basin: which minimum', defaultText: 'outcome' },
-    { name: 'out', kind: 'string', meta: 'FILE.png', help: 'the figure (required)' },
-    { name: 'csv', kind: 'string', meta: 'FILE.csv', help: 'also one row per run: ix, iy, the two axis values, status, steps, event_step, minimum, loss' },
-    { name: 'size', kind: 'numbers', arity: 2, meta: 'W,H', help: 'figure size in pixels', defaultText: MAP_DEFAULTS.size.join(',') },
-    { name: 'engine', kind: 'string', meta: 'cpu|gpu', help: 'the WebGPU engine or the CPU reference', defaultText: 'gpu' },
-    { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', defaultText: String(MAP_DEFAULTS.stepsPerDispatch) },
-    ...configFlags(),
-  ];
-}
+const AXES_NEEDED = 'map needs --x and --y (PARAM:MIN:MAX[:log|lin], e.g. --x lr:1e-3:10:log --y momentum:0:0.99)';
 
-export function mapFlags(def: OptimizerDef, schedule: ScheduleDef | null = null): FlagSpec[] {
-  return [...baseMapFlags(), ...hyperFlags(def), ...scheduleFlags(schedule, def)];
-}
+export const MAP_FLAGS = defineFlags({
+  ...SURFACE_FLAGS,
+  x: { name: 'x', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the horizontal axis: a hyperparameter, or x0 / y0 (the start); e.g. lr:1e-3:10:log (required)', required: AXES_NEEDED },
+  y: { name: 'y', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the vertical axis, e.g. momentum:0:0.99 (required)', required: AXES_NEEDED },
+  res: { name: 'res', kind: 'string', meta: 'N|NX,NY', help: `runs per axis, 1..${MAX_RES}`, defaultText: String(MAP_DEFAULTS.res) },
+  steps: { name: 'steps', kind: 'int', min: 0, meta: 'S', help: 'optimizer steps', default: MAP_DEFAULTS.steps },
+  color: { name: 'color', kind: 'choice', choices: MAP_COLORINGS, meta: 'outcome|basin', help: 'outcome: steps to converge / to diverge, loss fall of the running; basin: which minimum', default: 'outcome' },
+  out: { name: 'out', kind: 'string', meta: 'FILE.png', ext: ['.png'], help: 'the figure (required)', required: 'map needs --out FILE.png (the figure)' },
+  csv: { name: 'csv', kind: 'string', meta: 'FILE.csv', ext: ['.csv'], help: 'also one row per run: ix, iy, the two axis values, status, steps, event_step, minimum, loss' },
+  size: { name: 'size', kind: 'numbers', arity: 2, meta: 'W,H', help: 'figure size in pixels', default: MAP_DEFAULTS.size },
+  ...engineFlag('gpu', 'the WebGPU engine or the CPU reference'),
+  stepsPerDispatch: { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', default: MAP_DEFAULTS.stepsPerDispatch },
+  ...CONFIG_FLAGS,
+});
 
 export function mapHelp(def: OptimizerDef | null): string {
   return `Usage: etascape map --surface NAME|EXPR [--optimizer NAME] --x PARAM:MIN:MAX[:log|lin]
@@ -64,7 +58,7 @@ A one-line summary (fractions per status and minimum) goes to stderr; on a termi
 progress bar too.
 
 Flags:
-${formatFlags(baseMapFlags())}
+${formatFlags(MAP_FLAGS)}
 
 ${optimizerHelp(def)}
 
@@ -159,48 +153,30 @@ function csvText(p: ParticleState, layout: ProductLayout, surface: Surface): str
 // ---------------------------------------------------------------- command
 
 export async function mapCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const def = peekOptimizer(argv);
-  const flags = parseFlags(argv, mapFlags(def, peekSchedule(argv)), { unknown: unknownFlagMessage(def, 'map') });
-  if (flags.get('help')) {
-    out(mapHelp(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
-    return 0;
-  }
-  const surface = loadSurface(flags);
-  const xText = flags.get('x') as string | undefined;
-  const yText = flags.get('y') as string | undefined;
-  if (xText === undefined || yText === undefined) throw new UsageError('map needs --x and --y (PARAM:MIN:MAX[:log|lin], e.g. --x lr:1e-3:10:log --y momentum:0:0.99)');
-  const xs = parseAxisSpec(xText, '--x');
-  const ys = parseAxisSpec(yText, '--y');
+  const c = openCommand(argv, { command: 'map', flags: MAP_FLAGS, help: mapHelp, schedule: true }, out);
+  if (!c) return 0;
+  const { def, flags, surface } = c;
+  const xs = parseAxisSpec(flags.x, '--x');
+  const ys = parseAxisSpec(flags.y, '--y');
   if (xs.param === ys.param) throw new UsageError(`--y: ${ys.param} is already the x axis`);
-  const [nx, ny] = parseRes(flags.get('res') as string | undefined);
-  const steps = (flags.get('steps') as number | undefined) ?? MAP_DEFAULTS.steps;
-  const coloringText = ((flags.get('color') as string | undefined) ?? 'outcome').trim().toLowerCase();
-  if (!MAP_COLORINGS.includes(coloringText as MapColoring)) throw new UsageError(`--color: expected ${MAP_COLORINGS.join(' or ')}, got '${flags.get('color')}'`);
-  const coloring = coloringText as MapColoring;
-  const outPath = flags.get('out') as string | undefined;
-  if (outPath === undefined) throw new UsageError('map needs --out FILE.png (the figure)');
-  if (extname(outPath).toLowerCase() !== '.png') throw new UsageError(`--out: the file name must end in .png, got '${outPath}'`);
-  const csvPath = flags.get('csv') as string | undefined;
-  if (csvPath !== undefined && extname(csvPath).toLowerCase() !== '.csv') throw new UsageError(`--csv: the file name must end in .csv, got '${csvPath}'`);
-  const size = (flags.get('size') as number[] | undefined) ?? MAP_DEFAULTS.size;
+  const [nx, ny] = parseRes(flags.res);
+  const { steps, color: coloring, out: outPath, csv: csvPath, size, engine: kind, stepsPerDispatch: K } = flags;
   if (size.some((v) => !Number.isInteger(v) || v < 200 || v > 8192)) throw new UsageError(`--size: width and height must be whole numbers 200..8192, got ${size.join(',')}`);
-  const kind = loadEngineKind(flags, 'gpu');
   const config = loadConfig(flags);
-  const K = (flags.get('steps_per_dispatch') as number | undefined) ?? MAP_DEFAULTS.stepsPerDispatch;
 
   // The optimizer: an lr_y axis or flag makes two parameter groups.
-  const perCoordinateLr = flags.has('lr_y') || xs.param === 'lr_y' || ys.param === 'lr_y';
+  const perCoordinateLr = flags.lrY !== undefined || xs.param === 'lr_y' || ys.param === 'lr_y';
   const eff = perCoordinateLr ? withPerCoordinateLr(def) : def;
   checkAxis(eff, xs, '--x');
   checkAxis(eff, ys, '--y');
-  const given = givenHyper(eff, flags);
+  const given = givenHyper(eff, c.parsed);
   for (const [a, flag] of [[xs, '--x'], [ys, '--y']] as const) {
     if (given[a.param] !== undefined) throw new UsageError(`--${a.param}: ${a.param} is the map's ${flag.slice(2)} axis; leave the flag out`);
   }
-  if ((xs.param === 'x0' || ys.param === 'x0') && (xs.param === 'y0' || ys.param === 'y0') && flags.has('start')) {
+  if ((xs.param === 'x0' || ys.param === 'x0') && (xs.param === 'y0' || ys.param === 'y0') && flags.start !== undefined) {
     throw new UsageError('--start: both start coordinates are axes of the map; leave --start out');
   }
-  const schedule = loadSchedule(flags, def);
+  const schedule = loadSchedule(c.parsed, def);
   const hyper = resolveHyper(eff, given);
   let optimizer;
   try {
@@ -209,7 +185,7 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
     if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
     throw e;
   }
-  const start = loadStart(flags, surface);
+  const start = loadStart(flags.start, surface);
   const layout: ProductLayout = { kind: 'product', start, x: { ...xs, n: nx }, y: { ...ys, n: ny } };
 
   let handle: DeviceHandle | undefined;

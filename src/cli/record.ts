@@ -6,28 +6,31 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import type { Page } from 'playwright-core';
-import { FORMAT_CODECS, planRecording, RECORD_FORMATS, RecordOptionError, type RecordFormat, type RecordPlan } from '../model/record-options';
+import { FORMAT_CODECS, planRecording, RECORD_FORMATS, RecordOptionError, type RecordPlan } from '../model/record-options';
 import { findScene } from '../model/scenes';
 import { buildRun } from '../model/setup';
 import { decodeHash, encodeHash, importJson, type Loaded } from '../model/share';
 import { DEFAULT_STATE, type ExplorerState } from '../model/state';
-import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
+import { defineFlags, formatFlags, parseSchema, UsageError, type FlagValues } from './args';
 import { appDir, chromiumPath, launchChromium, serveStatic } from './browser';
 import { startProgress } from './progress';
 
-const FLAGS: FlagSpec[] = [
-  { name: 'out', kind: 'string', meta: 'FILE.mp4|FILE.webm', help: 'the video file to write (its extension picks the container)' },
-  { name: 'scene', kind: 'string', meta: 'NAME|N', help: 'a lecture scene, by name or number (the page\'s Scenes folder)' },
-  { name: 'state', kind: 'string', meta: 'FILE.json', help: 'a state file exported from the page (Share > export state)' },
-  { name: 'hash', kind: 'string', meta: '#s=...|URL', help: 'a shared link, or its #s=... part' },
-  { name: 'width', kind: 'int', meta: 'W', help: 'video width in pixels (even)', defaultText: '1280' },
-  { name: 'height', kind: 'int', meta: 'H', help: 'video height in pixels (even)', defaultText: '720' },
-  { name: 'fps', kind: 'int', meta: 'F', help: 'frames per second: 24, 30, 60 (any whole number up to 120)', defaultText: '30' },
-  { name: 'seconds', kind: 'number', meta: 'T', help: 'length in seconds (T x fps frames)', defaultText: '5' },
-  { name: 'steps', kind: 'int', meta: 'N', help: 'length in steps instead: frames showing steps 0, S, 2S, ... up to N' },
-  { name: 'steps-per-frame', kind: 'int', meta: 'S', help: 'optimizer steps between frames', defaultText: "the state's steps per frame" },
-  { name: 'format', kind: 'string', meta: RECORD_FORMATS.join('|'), help: 'H.264 MP4, VP9 WebM, AV1 in MP4 or WebM', defaultText: 'from --out: mp4 or webm' },
-];
+const FLAGS = defineFlags({
+  out: {
+    name: 'out', kind: 'string', meta: 'FILE.mp4|FILE.webm', ext: ['.mp4', '.webm'], help: 'the video file to write (its extension picks the container)',
+    required: '--out FILE.mp4 or FILE.webm is required',
+  },
+  scene: { name: 'scene', kind: 'string', meta: 'NAME|N', help: 'a lecture scene, by name or number (the page\'s Scenes folder)' },
+  state: { name: 'state', kind: 'string', meta: 'FILE.json', help: 'a state file exported from the page (Share > export state)' },
+  hash: { name: 'hash', kind: 'string', meta: '#s=...|URL', help: 'a shared link, or its #s=... part' },
+  width: { name: 'width', kind: 'int', meta: 'W', help: 'video width in pixels (even)', defaultText: '1280' },
+  height: { name: 'height', kind: 'int', meta: 'H', help: 'video height in pixels (even)', defaultText: '720' },
+  fps: { name: 'fps', kind: 'int', meta: 'F', help: 'frames per second: 24, 30, 60 (any whole number up to 120)', defaultText: '30' },
+  seconds: { name: 'seconds', kind: 'number', meta: 'T', help: 'length in seconds (T x fps frames)', defaultText: '5' },
+  steps: { name: 'steps', kind: 'int', meta: 'N', help: 'length in steps instead: frames showing steps 0, S, 2S, ... up to N' },
+  stepsPerFrame: { name: 'steps-per-frame', kind: 'int', meta: 'S', help: 'optimizer steps between frames', defaultText: "the state's steps per frame" },
+  format: { name: 'format', kind: 'string', meta: RECORD_FORMATS.join('|'), help: 'H.264 MP4, VP9 WebM, AV1 in MP4 or WebM', defaultText: 'from --out: mp4 or webm' },
+});
 
 export function recordHelp(): string {
   return `Usage: etascape record --out FILE.mp4|FILE.webm [--scene NAME | --state FILE.json | --hash LINK]
@@ -46,6 +49,22 @@ Flags:
 ${formatFlags(FLAGS)}`;
 }
 
+/**
+ * What this command uses of the page's window.etascape (set by src/app/main.ts), and the
+ * two globals it adds to pass progress and the video across page.evaluate.
+ */
+interface RecordingPage {
+  etascape?: {
+    ready?: boolean;
+    loadScene(name: string): Promise<string | null>;
+    explorer: { apply(patch: { views: never[] }): Promise<unknown> };
+    formats(width: number, height: number, fps: number): Promise<{ format: string; available: boolean }[]>;
+    record(options: object): Promise<Blob>;
+  };
+  __etascapeRecordProgress(p: object): void;
+  __etascapeVideo?: Blob;
+}
+
 /** The option's flag in a message from planRecording ('width must ...' -> '--width must ...'). */
 function asFlags(e: RecordOptionError): UsageError {
   const msg = e.message.replace(/^(width|height|fps|format|seconds|steps|stepsPerFrame)\b/, (m) => `--${m === 'stepsPerFrame' ? 'steps-per-frame' : m}`);
@@ -53,11 +72,11 @@ function asFlags(e: RecordOptionError): UsageError {
 }
 
 /** The state to record from --state or --hash, checked here before any browser starts. */
-function givenState(flags: Map<string, unknown>): ExplorerState | null {
+function givenState(flags: FlagValues<typeof FLAGS>): ExplorerState | null {
   let loaded: Loaded;
   let what: string;
-  if (flags.has('state')) {
-    const path = flags.get('state') as string;
+  if (flags.state !== undefined) {
+    const path = flags.state;
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -66,8 +85,8 @@ function givenState(flags: Map<string, unknown>): ExplorerState | null {
     }
     loaded = importJson(text);
     what = '--state';
-  } else if (flags.has('hash')) {
-    const text = flags.get('hash') as string;
+  } else if (flags.hash !== undefined) {
+    const text = flags.hash;
     const i = text.indexOf('#');
     loaded = decodeHash(i >= 0 ? text.slice(i) : `#${text}`);
     what = '--hash';
@@ -84,30 +103,22 @@ function givenState(flags: Map<string, unknown>): ExplorerState | null {
 }
 
 export async function recordCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  const flags = parseFlags(argv, FLAGS);
-  if (flags.get('help')) {
+  const { values: flags, help } = parseSchema(argv, FLAGS);
+  if (help) {
     out(recordHelp());
     return 0;
   }
-  const outPath = flags.get('out') as string | undefined;
-  if (outPath === undefined) throw new UsageError('--out FILE.mp4 or FILE.webm is required');
+  const outPath = flags.out;
   const ext = extname(outPath).toLowerCase();
-  if (ext !== '.mp4' && ext !== '.webm') throw new UsageError(`--out: the file name must end in .mp4 or .webm, got '${outPath}'`);
-  const format = (flags.get('format') as string | undefined) ?? ext.slice(1);
-  if (RECORD_FORMATS.includes(format as RecordFormat) && `.${FORMAT_CODECS[format as RecordFormat].container}` !== ext) {
-    throw new UsageError(`--format ${format} writes ${FORMAT_CODECS[format as RecordFormat].container.toUpperCase()}, but --out ends in ${ext}`);
+  const format = flags.format ?? ext.slice(1);
+  const known = RECORD_FORMATS.find((f) => f === format);
+  if (known && `.${FORMAT_CODECS[known].container}` !== ext) {
+    throw new UsageError(`--format ${format} writes ${FORMAT_CODECS[known].container.toUpperCase()}, but --out ends in ${ext}`);
   }
-  const sources = ['scene', 'state', 'hash'].filter((k) => flags.has(k));
+  const sources = (['scene', 'state', 'hash'] as const).filter((k) => flags[k] !== undefined);
   if (sources.length > 1) throw new UsageError(`give one of --scene, --state, --hash, not ${sources.map((s) => `--${s}`).join(' and ')}`);
-  const request = {
-    width: flags.get('width') as number | undefined,
-    height: flags.get('height') as number | undefined,
-    fps: flags.get('fps') as number | undefined,
-    seconds: flags.get('seconds') as number | undefined,
-    steps: flags.get('steps') as number | undefined,
-    stepsPerFrame: flags.get('steps_per_frame') as number | undefined,
-    format,
-  };
+  const { width, height, fps, seconds, steps, stepsPerFrame } = flags;
+  const request = { width, height, fps, seconds, steps, stepsPerFrame, format };
   let plan: RecordPlan;
   try {
     plan = planRecording(request, 1); // checked again in the page with the state's steps per frame
@@ -115,7 +126,7 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
     throw e instanceof RecordOptionError ? asFlags(e) : e;
   }
   const state = givenState(flags);
-  const scene = flags.get('scene') as string | undefined;
+  const scene = flags.scene;
   if (scene !== undefined) {
     try {
       findScene(scene);
@@ -134,7 +145,7 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
     // The side views never appear in the video: left closed, they cost nothing.
     const hash = encodeHash({ ...(state ?? DEFAULT_STATE), views: [] });
     await page.goto(server.url + hash);
-    await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 180_000 }).catch(() => {
+    await page.waitForFunction(() => (window as unknown as RecordingPage).etascape?.ready === true, null, { timeout: 180_000 }).catch(() => {
       throw new Error(`the app did not start in Chromium${pageErrors.length ? `: ${pageErrors[0]}` : ''}`);
     });
     if (scene !== undefined) await loadScene(page, scene);
@@ -148,7 +159,7 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
 
 async function loadScene(page: Page, name: string): Promise<void> {
   const error = await page.evaluate(async (n) => {
-    const e = window.etascape!;
+    const e = (window as unknown as RecordingPage).etascape!;
     const problem = await e.loadScene(n);
     if (!problem) await e.explorer.apply({ views: [] });
     return problem;
@@ -157,15 +168,12 @@ async function loadScene(page: Page, name: string): Promise<void> {
 }
 
 async function checkFormat(page: Page, plan: RecordPlan): Promise<void> {
-  const formats = await page.evaluate(([w, h, fps]) => window.etascape!.formats(w, h, fps), [plan.width, plan.height, plan.fps]);
+  const formats = await page.evaluate(([w, h, fps]) => (window as unknown as RecordingPage).etascape!.formats(w, h, fps), [plan.width, plan.height, plan.fps]);
   if (!formats.find((f) => f.format === plan.format)?.available) {
     const can = formats.filter((f) => f.available).map((f) => f.format);
     throw new UsageError(`--format ${plan.format}: this Chromium cannot encode ${FORMAT_CODECS[plan.format].label} at ${plan.width}x${plan.height}; it can: ${can.join(', ') || 'none'}`);
   }
 }
-
-/** What recordInPage adds to the page's window: the progress callback and the finished file. */
-type RecordingPage = { __etascapeRecordProgress(p: object): void; __etascapeVideo: Blob };
 
 async function recordInPage(page: Page, plan: RecordPlan, request: object, outPath: string, out: (s: string) => void): Promise<number> {
   let bar: ReturnType<typeof startProgress> | null = null;
@@ -179,7 +187,7 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
   try {
     result = await page.evaluate(async (opts) => {
       const w = window as unknown as RecordingPage;
-      const blob = (await window.etascape!.record({ ...opts, onProgress: (p) => w.__etascapeRecordProgress(p) }))!;
+      const blob = await w.etascape!.record({ ...opts, onProgress: (p: object) => w.__etascapeRecordProgress(p) });
       w.__etascapeVideo = blob;
       return { size: blob.size, type: blob.type };
     }, request);
@@ -196,7 +204,7 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
     page.waitForEvent('download'),
     page.evaluate(() => {
       const a = document.createElement('a');
-      a.href = URL.createObjectURL((window as unknown as RecordingPage).__etascapeVideo);
+      a.href = URL.createObjectURL((window as unknown as RecordingPage).__etascapeVideo!);
       a.download = 'video';
       a.click();
     }),

@@ -5,30 +5,21 @@ import { minimaTable } from '../core/engine/engine';
 import { buildParticles } from '../core/layouts';
 import { NO_MINIMUM, particleAt, type ParticleState, type ParticleView } from '../core/particles';
 import type { OptimizerDef } from '../core/optimizers';
-import { formatFlags, parseFlags, type FlagSpec } from './args';
-import {
-  configFlags, createEngine, describeHyper, f32, fmt, hyperFlags, loadConfig, loadEngineKind, loadOptimizer, loadStart, loadSurface,
-  describeExtras, minimaLines, minimumName, padTable, peekOptimizer, peekSchedule, scheduleFlags, surfaceFlags, unknownFlagMessage,
-} from './common';
-import type { ScheduleDef } from '../core/schedules';
+import { defineFlags, formatFlags } from './args';
+import { createEngine, describeExtras, describeHyper, f32, fmt, minimaLines, minimumName, padTable } from './common';
+import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 
 export const RUN_DEFAULT_STEPS = 100;
 
-export function runFlags(def: OptimizerDef, schedule: ScheduleDef | null = null): FlagSpec[] {
-  return [...baseRunFlags(), ...hyperFlags(def), ...scheduleFlags(schedule, def)];
-}
-
-function baseRunFlags(): FlagSpec[] {
-  return [
-    ...surfaceFlags(),
-    { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps', defaultText: String(RUN_DEFAULT_STEPS) },
-    { name: 'engine', kind: 'string', meta: 'cpu|gpu', help: 'the CPU reference or the WebGPU engine', defaultText: 'cpu' },
-    { name: 'json', kind: 'bool', help: 'print {"trajectory": [[x, y, loss, lr], ...], "status", "steps", "minimum"} (lr: of the step that led to the row)' },
-    ...configFlags(),
-  ];
-}
+export const RUN_FLAGS = defineFlags({
+  ...SURFACE_FLAGS,
+  steps: { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps', default: RUN_DEFAULT_STEPS },
+  ...engineFlag('cpu', 'the CPU reference or the WebGPU engine'),
+  json: { name: 'json', kind: 'bool', help: 'print {"trajectory": [[x, y, loss, lr], ...], "status", "steps", "minimum"} (lr: of the step that led to the row)' },
+  ...CONFIG_FLAGS,
+});
 
 export function runHelp(def: OptimizerDef | null): string {
   return `Usage: etascape run --surface NAME|EXPR [--optimizer NAME] [--lr ETA] [--start X,Y] [--steps N]
@@ -41,7 +32,7 @@ a summary: the final point, status, the known minimum it ended in, the surface's
 known minima with 2/lambda_max, and some trajectory rows.
 
 Flags:
-${formatFlags(baseRunFlags())}
+${formatFlags(RUN_FLAGS)}
 
 ${optimizerHelp(def)}
 
@@ -60,17 +51,13 @@ export interface RunResult {
 }
 
 export async function runCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  const def = peekOptimizer(argv);
-  const flags = parseFlags(argv, runFlags(def, peekSchedule(argv)), { unknown: unknownFlagMessage(def, 'run') });
-  if (flags.get('help')) {
-    out(runHelp(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
-    return 0;
-  }
-  const surface = loadSurface(flags);
-  const opt = loadOptimizer(def, flags);
-  const start = loadStart(flags, surface);
-  const steps = (flags.get('steps') as number | undefined) ?? RUN_DEFAULT_STEPS;
-  const kind = loadEngineKind(flags, 'cpu');
+  const c = openCommand(argv, { command: 'run', flags: RUN_FLAGS, help: runHelp, schedule: true }, out);
+  if (!c) return 0;
+  const { def, flags, surface } = c;
+  const opt = loadOptimizer(def, c.parsed);
+  const start = loadStart(flags.start, surface);
+  const steps = flags.steps;
+  const kind = flags.engine;
   const config = loadConfig(flags);
   const lr = opt.hyper.lr;
   const particles = buildParticles({ kind: 'sweep', start, lrMin: lr, lrMax: lr, n: 1 }, opt.compiled, opt.given);
@@ -102,7 +89,7 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
   }
   const result: RunResult = { trajectory: rows, status: last.status, steps: last.steps, minimum: minimumName(surface, last.minimum) };
 
-  if (flags.get('json')) {
+  if (flags.json) {
     out(JSON.stringify(result));
     return 0;
   }

@@ -2,22 +2,17 @@
 // engines compute it (float32), with PyTorch's semantics and parameter names.
 
 import { compileSchedule, ScheduleError, scheduleText, scheduleValues, SCHEDULE_DEFS, usesBaseLr, type ScheduleDef } from '../core/schedules';
-import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
-import { fmt, loadSchedule, padTable, peekSchedule, scheduleFlags } from './common';
+import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
+import { fmt, padTable } from './common';
+import { loadSchedule, peekSchedule, scheduleFlags } from './flags';
 
 export const SCHEDULE_DEFAULT_STEPS = 100;
 
-function baseFlags(): FlagSpec[] {
-  return [
-    { name: 'lr', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: "the optimizer's lr (the base lr the schedule scales)" },
-    { name: 'steps', kind: 'int', min: 1, meta: 'N', help: 'how many steps', defaultText: String(SCHEDULE_DEFAULT_STEPS) },
-    { name: 'json', kind: 'bool', help: 'print {"schedule": TEXT, "lr": [lr_0, ..., lr_(N-1)]}' },
-  ];
-}
-
-export function scheduleFlagsFor(def: ScheduleDef | null): FlagSpec[] {
-  return [...baseFlags(), ...scheduleFlags(def, null)];
-}
+const SCHEDULE_FLAGS = defineFlags({
+  lr: { name: 'lr', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: "the optimizer's lr (the base lr the schedule scales)" },
+  steps: { name: 'steps', kind: 'int', min: 1, meta: 'N', help: 'how many steps', default: SCHEDULE_DEFAULT_STEPS },
+  json: { name: 'json', kind: 'bool', help: 'print {"schedule": TEXT, "lr": [lr_0, ..., lr_(N-1)]}' },
+});
 
 function paramsHelp(def: ScheduleDef): string {
   const rows = def.params.map((p) => {
@@ -47,7 +42,7 @@ left out (CyclicLR's base_lr, OneCycleLR's max_lr) are the lr. Past total_steps,
 where PyTorch raises, OneCycleLR holds its last value.
 
 Flags:
-${formatFlags(baseFlags())}
+${formatFlags(SCHEDULE_FLAGS)}
   --schedule NAME|TEXT   the schedule, by name or as a constructor call
 
 Schedules:
@@ -70,12 +65,12 @@ export function shortestFloat32(v: number): number {
 
 export async function scheduleCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const def = peekSchedule(argv);
-  const flags = parseFlags(argv, scheduleFlagsFor(def));
-  if (flags.get('help')) {
+  const { values: flags, parsed, help } = parseSchema(argv, SCHEDULE_FLAGS, scheduleFlags(def, null));
+  if (help) {
     out(scheduleHelp(def));
     return 0;
   }
-  const resolved = loadSchedule(flags, null);
+  const resolved = loadSchedule(parsed, null);
   if (!resolved) throw new UsageError(`schedule needs --schedule NAME (one of ${SCHEDULE_DEFS.map((d) => d.name).join(', ')})`);
   let compiled;
   try {
@@ -84,13 +79,12 @@ export async function scheduleCommand(argv: string[], out: (s: string) => void):
     if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
     throw e;
   }
-  const lr = flags.get('lr') as number | undefined;
+  const { lr, steps } = flags;
   if (lr === undefined && usesBaseLr(compiled)) {
     throw new UsageError(`--lr is needed: ${resolved.def.name} works from the optimizer's lr`);
   }
-  const steps = (flags.get('steps') as number | undefined) ?? SCHEDULE_DEFAULT_STEPS;
   const values = Array.from(scheduleValues(compiled, lr ?? 1, steps), shortestFloat32);
-  if (flags.get('json')) {
+  if (flags.json) {
     out(JSON.stringify({ schedule: scheduleText(resolved), lr: values }));
     return 0;
   }

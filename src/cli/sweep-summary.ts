@@ -72,7 +72,7 @@ export function lossHistogram(first: BinSummary, surface: Surface, buckets = SUM
   const offset = Math.min(lo, ...known);
   const top = hi - offset;
   if (!(top > 0) || !Number.isFinite(lo)) {
-    // All losses equal (or one is -inf): any valid range; the quantiles are clamped to the bin's range.
+    // All losses equal (or one is -inf): every valid range serves; the quantiles are clamped to the bin's range.
     const [a, b] = [lo, hi].map((v) => Math.min(3e38, Math.max(-3e38, v)));
     return { ...spec, lo: a - 1 - 1e-3 * Math.abs(a), hi: b + 1 + 1e-3 * Math.abs(b) };
   }

@@ -4,14 +4,13 @@ import { extname } from 'node:path';
 import { buildParticles } from '../core/layouts';
 import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
 import { particleAt, STATUS_NAMES } from '../core/particles';
-import type { ScheduleDef } from '../core/schedules';
 import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
-import { formatFlags, parseFlags, UsageError, type FlagSpec } from './args';
+import { defineFlags, formatFlags, UsageError } from './args';
 import {
-  checkCount, checkGpuCapacity, configFlags, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, hyperFlags, loadConfig,
-  loadEngineKind, loadOptimizer, loadStart, loadSurface, minimumName, openGpu, peekOptimizer, peekSchedule, scheduleFlags, surfaceFlags, unknownFlagMessage, writeOutput,
+  checkCount, checkGpuCapacity, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, minimumName, openGpu, writeOutput,
 } from './common';
+import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import {
   binRowsCsv, binRowsJson, binSummaryText, summarizeBins, summaryBinning, summaryColumns, SUMMARY_BUCKETS, SUMMARY_DEFAULT_BINS, type BinRow,
@@ -21,25 +20,21 @@ import { startProgress } from './progress';
 export const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
 export const SWEEP_COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'] as const;
 
-function baseSweepFlags(): FlagSpec[] {
-  return [
-    ...surfaceFlags(),
-    { name: 'lr-min', kind: 'number', meta: 'ETA', help: 'smallest learning rate (required)' },
-    { name: 'lr-max', kind: 'number', meta: 'ETA', help: 'largest learning rate (required); lr is log-spaced in between' },
-    { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(SWEEP_DEFAULTS.n) },
-    { name: 'steps', kind: 'int', min: 0, meta: 'S', help: 'optimizer steps', defaultText: String(SWEEP_DEFAULTS.steps) },
-    { name: 'engine', kind: 'string', meta: 'cpu|gpu', help: 'the WebGPU engine or the CPU reference', defaultText: 'gpu' },
-    { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', defaultText: String(SWEEP_DEFAULTS.stepsPerDispatch) },
-    { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', help: 'write the rows there (format by extension); default: CSV on stdout' },
-    { name: 'summary', kind: 'bool', help: 'one row per lr bin instead of one per particle (reduced on the GPU with the GPU engine)' },
-    { name: 'bins', kind: 'int', min: 1, meta: 'B', help: 'with --summary: lr bins of ceil(N/B) consecutive particles (at most 1024)', defaultText: String(SUMMARY_DEFAULT_BINS) },
-    ...configFlags(),
-  ];
-}
+const LR_RANGE_NEEDED = 'sweep needs --lr-min and --lr-max (the lr range, log-spaced)';
 
-export function sweepFlags(def: OptimizerDef, schedule: ScheduleDef | null = null): FlagSpec[] {
-  return [...baseSweepFlags(), ...hyperFlags(def, ['lr']), ...scheduleFlags(schedule, def)];
-}
+export const SWEEP_FLAGS = defineFlags({
+  ...SURFACE_FLAGS,
+  lrMin: { name: 'lr-min', kind: 'number', meta: 'ETA', help: 'smallest learning rate (required)', required: LR_RANGE_NEEDED },
+  lrMax: { name: 'lr-max', kind: 'number', meta: 'ETA', help: 'largest learning rate (required); lr is log-spaced in between', required: LR_RANGE_NEEDED },
+  n: { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', default: SWEEP_DEFAULTS.n },
+  steps: { name: 'steps', kind: 'int', min: 0, meta: 'S', help: 'optimizer steps', default: SWEEP_DEFAULTS.steps },
+  ...engineFlag('gpu', 'the WebGPU engine or the CPU reference'),
+  stepsPerDispatch: { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', default: SWEEP_DEFAULTS.stepsPerDispatch },
+  out: { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', ext: ['.csv', '.json'], help: 'write the rows there (format by extension); default: CSV on stdout' },
+  summary: { name: 'summary', kind: 'bool', help: 'one row per lr bin instead of one per particle (reduced on the GPU with the GPU engine)' },
+  bins: { name: 'bins', kind: 'int', min: 1, meta: 'B', help: 'with --summary: lr bins of ceil(N/B) consecutive particles (at most 1024)', defaultText: String(SUMMARY_DEFAULT_BINS) },
+  ...CONFIG_FLAGS,
+});
 
 export function sweepHelp(def: OptimizerDef | null): string {
   return `Usage: etascape sweep --surface NAME|EXPR [--optimizer NAME] --lr-min A --lr-max B [--n N]
@@ -61,7 +56,7 @@ ${SUMMARY_BUCKETS}-bucket histograms of log10(loss above the lowest loss). The G
 reduces on the GPU and reads back only these counts.
 
 Flags:
-${formatFlags(baseSweepFlags())}
+${formatFlags(SWEEP_FLAGS)}
 
 ${optimizerHelp(def, ['lr'])}
 
@@ -134,16 +129,10 @@ export function toCsv(rows: SweepRow[]): string {
 }
 
 export async function sweepCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const def = peekOptimizer(argv);
-  const flags = parseFlags(argv, sweepFlags(def, peekSchedule(argv)), { unknown: unknownFlagMessage(def, 'sweep') });
-  if (flags.get('help')) {
-    out(sweepHelp(argv.some((a) => /^--optimizer/.test(a)) ? def : null));
-    return 0;
-  }
-  const surface = loadSurface(flags);
-  const lrMin = flags.get('lr_min') as number | undefined;
-  const lrMax = flags.get('lr_max') as number | undefined;
-  if (lrMin === undefined || lrMax === undefined) throw new UsageError(`sweep needs --lr-min and --lr-max (the lr range, log-spaced)`);
+  const c = openCommand(argv, { command: 'sweep', flags: SWEEP_FLAGS, help: sweepHelp, skipHyper: ['lr'], schedule: true }, out);
+  if (!c) return 0;
+  const { def, flags, surface } = c;
+  const { lrMin, lrMax } = flags;
   for (const [flag, v] of [['--lr-min', lrMin], ['--lr-max', lrMax]] as const) {
     try {
       checkHyper(def, def.hyper[0], v);
@@ -153,20 +142,16 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     }
   }
   if (lrMin > lrMax) throw new UsageError(`--lr-min ${lrMin} is above --lr-max ${lrMax}`);
-  const opt = loadOptimizer(def, flags, lrMin);
-  const start = loadStart(flags, surface);
-  const n = (flags.get('n') as number | undefined) ?? SWEEP_DEFAULTS.n;
+  const opt = loadOptimizer(def, c.parsed, lrMin);
+  const start = loadStart(flags.start, surface);
+  const { n, steps, stepsPerDispatch: K, engine: kind } = flags;
   checkCount(n, '--n');
-  const steps = (flags.get('steps') as number | undefined) ?? SWEEP_DEFAULTS.steps;
-  const K = (flags.get('steps_per_dispatch') as number | undefined) ?? SWEEP_DEFAULTS.stepsPerDispatch;
-  const kind = loadEngineKind(flags, 'gpu');
   const config = loadConfig(flags);
-  const outPath = flags.get('out') as string | undefined;
+  const outPath = flags.out;
   const format = outPath === undefined ? 'csv' : extname(outPath).toLowerCase().slice(1);
-  if (format !== 'csv' && format !== 'json') throw new UsageError(`--out: the file name must end in .csv or .json, got '${outPath}'`);
-  const summaryMode = flags.get('summary') === true;
-  if (flags.has('bins') && !summaryMode) throw new UsageError(`--bins needs --summary (it sets the number of lr bins of the summary)`);
-  const binning = summaryMode ? summaryBinning(n, (flags.get('bins') as number | undefined) ?? Math.min(n, SUMMARY_DEFAULT_BINS)) : null;
+  const summaryMode = flags.summary === true;
+  if (flags.bins !== undefined && !summaryMode) throw new UsageError(`--bins needs --summary (it sets the number of lr bins of the summary)`);
+  const binning = summaryMode ? summaryBinning(n, flags.bins ?? Math.min(n, SUMMARY_DEFAULT_BINS)) : null;
   const layout = { kind: 'sweep' as const, start, lrMin, lrMax, n };
 
   let handle: DeviceHandle | undefined;

@@ -1,4 +1,4 @@
-// render/mapping.ts as TSL nodes: the world position of a point (x, y, loss) read on
+// display/mapping.ts as TSL nodes: the world position of a point (x, y, loss) read on
 // the GPU, for the particle and trail materials. Same formula as toWorld().
 
 import type { Node } from 'three/webgpu';

@@ -1,6 +1,6 @@
 // Particles drawn straight from the engine's storage buffers: position and loss from
 // `pos`, status from `info`, colour from a per-particle colour buffer. The height uses
-// the same formula as render/mapping.ts.
+// the same formula as display/mapping.ts.
 
 import * as THREE from 'three/webgpu';
 import { float, instanceIndex, length, mix, select, smoothstep, storage, uniform, uv, vec3 } from 'three/tsl';

@@ -1,4 +1,4 @@
-// A map figure (src/views/map-figure.ts) in a DOM canvas: hovering a pixel, clicking it,
+// A map figure (src/display/map-figure.ts) in a DOM canvas: hovering a pixel, clicking it,
 // and dragging a window to zoom into (with a rubber band while dragging). The map,
 // basins and bifurcation views are all such figures.
 

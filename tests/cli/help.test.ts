@@ -1,8 +1,8 @@
 // --help texts, and the flag parser with hyperparameter flags derived from definitions.
 
 import { describe, expect, it } from 'vitest';
-import { parseFlags, UsageError } from '../../src/cli/args';
-import { givenHyper, hyperFlags, tupleFlags } from '../../src/cli/common';
+import { defineFlags, formatFlags, parseFlags, parseSchema, UsageError, type FlagValues } from '../../src/cli/args';
+import { givenHyper, hyperFlags, tupleFlags } from '../../src/cli/flags';
 import { OPTIMIZER_DEFS, type OptimizerDef } from '../../src/core/optimizers';
 import { PRESET_NAMES } from '../../src/core/surfaces';
 import { cli, ok } from './cli';
@@ -87,5 +87,42 @@ describe('flag parsing', () => {
     expect(() => parseFlags(['--start', '1,nan'], specs)).toThrow(UsageError);
     expect(() => parseFlags(['--lr-min', ' '], specs)).toThrow(/--lr-min/);
     expect(() => parseFlags(['--lr-min', '0x'], specs)).toThrow(/--lr-min/);
+  });
+
+  describe('a typed schema', () => {
+    const SCHEMA = defineFlags({
+      steps: { name: 'steps', kind: 'int', min: 1, help: 'steps', default: 7 },
+      engine: { name: 'engine', kind: 'choice', choices: ['cpu', 'gpu'], help: 'engine', default: 'gpu' },
+      out: { name: 'out', kind: 'string', ext: ['.csv', '.json'], help: 'file' },
+      size: { name: 'size', kind: 'numbers', arity: 2, meta: 'W,H', help: 'size', default: [3, 4] },
+      xAxis: { name: 'x-axis', kind: 'string', help: 'axis', required: 'give --x-axis' },
+    });
+
+    it('gives typed values: defaults for absent flags, canonical choices, the key the code names', () => {
+      const { values, help } = parseSchema(['--x-axis', 'lr', '--engine', ' CPU ', '--out', 'a/b.JSON'], SCHEMA);
+      // The types: steps and engine always there, out maybe not.
+      const typed: { steps: number; engine: 'cpu' | 'gpu'; out: string | undefined; size: number[]; xAxis: string } = values satisfies FlagValues<typeof SCHEMA>;
+      expect(typed).toEqual({ steps: 7, engine: 'cpu', out: 'a/b.JSON', size: [3, 4], xAxis: 'lr' });
+      expect(help).toBe(false);
+      expect(parseSchema(['--x_axis=y', '--steps', '3', '--size', '5,6'], SCHEMA).values).toMatchObject({ steps: 3, size: [5, 6], xAxis: 'y' });
+    });
+
+    it('validates: required (not with --help), choices, file extensions, minimum', () => {
+      expect(() => parseSchema([], SCHEMA)).toThrow(/^give --x-axis$/);
+      expect(parseSchema(['--help'], SCHEMA).help).toBe(true);
+      expect(() => parseSchema(['--x-axis', 'a', '--engine', 'tpu'], SCHEMA)).toThrow(/^--engine: expected cpu or gpu, got 'tpu'$/);
+      expect(() => parseSchema(['--x-axis', 'a', '--out', 'r.txt'], SCHEMA)).toThrow(/^--out: the file name must end in .csv or .json, got 'r.txt'$/);
+      expect(() => parseSchema(['--x-axis', 'a', '--out', 'dir.csv/r'], SCHEMA)).toThrow(/--out: the file name must end in/);
+      expect(() => parseSchema(['--x-axis', 'a', '--out', '.csv'], SCHEMA)).toThrow(/--out: the file name must end in/);
+      expect(() => parseSchema(['--x-axis', 'a', '--steps', '0'], SCHEMA)).toThrow(/^--steps must be >= 1, got 0$/);
+    });
+
+    it('the usage text shows each default from the schema', () => {
+      const text = formatFlags(SCHEMA);
+      expect(text).toMatch(/--steps N +steps \(default 7\)/);
+      expect(text).toMatch(/--engine cpu\|gpu +engine \(default gpu\)/);
+      expect(text).toMatch(/--size W,H +size \(default 3,4\)/);
+      expect(text).not.toMatch(/--out VALUE .*default/);
+    });
   });
 });

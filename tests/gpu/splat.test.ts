@@ -139,6 +139,24 @@ describe('particles drawn by compute (splat)', () => {
     splat.dispose();
   });
 
+  test('log height: equals the float64 reference, which differs from linear height', async () => {
+    // lossTop below most losses: the log curve and the height clip both come into play.
+    const logMapping: Mapping = { ...mapping, lossTop: 0.4, log: true };
+    const s = scene(12, 600, { mapping: logMapping, trails: trails(13, 12, 6, 3, 6) });
+    const { device, splat } = await setup(s);
+    const t = target(device, s.background);
+    splat.draw(t, camera(), true);
+    const gpu = await read(device, t);
+    const ref = splatReference(s);
+    const { differing, drawn } = compare(gpu, ref, s.background);
+    expect(drawn).toBeGreaterThan(2000);
+    expect(differing / drawn).toBeLessThan(0.01);
+    // The case tests the log branch only if log height moves what is drawn.
+    const linear = compare(gpu, splatReference({ ...s, mapping: { ...logMapping, log: false } }), s.background);
+    expect(linear.differing / drawn).toBeGreaterThan(0.2);
+    splat.dispose();
+  });
+
   test('the labels layer goes over particles and trails, with its alpha', async () => {
     // An opaque band, a half-transparent band (premultiplied) and nothing elsewhere.
     const labels = new Uint8Array(4 * W * H);

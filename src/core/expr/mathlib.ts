@@ -1,4 +1,4 @@
-// Float32 elementary functions, step for step the same as shaders/mathlib.wgsl.
+// Float32 elementary functions, step for step the same as shaders/mathlib.ts (the WGSL it prints).
 //
 // Why our own: WGSL lets implementations be loose (SwiftShader's sin/cos err by
 // ~2e-4 absolute, tanh by thousands of ULP near 0), and every GPU differs. With one

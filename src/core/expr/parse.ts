@@ -2,7 +2,10 @@
 // breaks); we accept only a whitelist of node kinds, operators, functions and names,
 // and build our own graph from them. Nothing is ever evaluated as code.
 
-import { create, parseDependencies, type MathNode } from 'mathjs';
+import {
+  create, parseDependencies, type AssignmentNode, type BigNumber, type Fraction, type ConditionalNode, type ConstantNode, type FunctionNode, type MathNode, type OperatorNode,
+  type OperatorNodeFn, type OperatorNodeOp, type ParenthesisNode, type SymbolNode,
+} from 'mathjs';
 import { Graph, type Node, type Op } from './graph';
 
 const math = create({ parseDependencies });
@@ -73,6 +76,19 @@ function locate(source: string, token: string): number {
   return i < 0 ? 1 : i + 1;
 }
 
+/** The node kinds the builder reads, as mathjs declares them (MathNode's `type` is a plain string). */
+type ReadNode =
+  | ConstantNode<string | number | boolean | null | undefined | bigint | BigNumber | Fraction>
+  | SymbolNode
+  | ParenthesisNode
+  | OperatorNode<OperatorNodeOp, OperatorNodeFn>
+  | FunctionNode<MathNode>
+  | ConditionalNode
+  | AssignmentNode;
+const READ_TYPES: ReadonlySet<string> = new Set<ReadNode['type']>(['ConstantNode', 'SymbolNode', 'ParenthesisNode', 'OperatorNode', 'FunctionNode', 'ConditionalNode', 'AssignmentNode']);
+const readable = (node: MathNode): node is ReadNode => READ_TYPES.has(node.type);
+const isSymbol = (node: MathNode | undefined): node is SymbolNode => node?.type === 'SymbolNode';
+
 function mathParse(source: string): MathNode {
   if (source.length > MAX_EXPRESSION_LENGTH) {
     throw new ExpressionError(`longer than ${MAX_EXPRESSION_LENGTH} characters`, MAX_EXPRESSION_LENGTH, source.slice(0, 80));
@@ -102,8 +118,8 @@ class Builder {
 
   build(node: MathNode): Node {
     const g = this.g;
-    const n = node as any;
-    switch (node.type) {
+    const n = readable(node) ? node : null;
+    switch (n?.type) {
       case 'ConstantNode':
         if (typeof n.value !== 'number') this.fail(`only numbers are allowed, not ${JSON.stringify(String(n.value))}`, String(n.value));
         return g.num(n.value);
@@ -118,7 +134,7 @@ class Builder {
       case 'ParenthesisNode':
         return this.build(n.content);
       case 'OperatorNode': {
-        const args: Node[] = n.args.map((a: MathNode) => this.build(a));
+        const args: Node[] = n.args.map((a) => this.build(a));
         if (n.fn === 'unaryMinus') return g.neg(args[0]);
         if (n.fn === 'unaryPlus') return args[0];
         if (n.fn in ARITHMETIC) return g.call(ARITHMETIC[n.fn], args[0], args[1]);
@@ -128,7 +144,7 @@ class Builder {
       }
       case 'FunctionNode': {
         // Only plain names: a method call `obj.sin(y)` (AccessorNode) would drop `obj` unchecked.
-        const name: string = n.fn?.type === 'SymbolNode' ? n.fn.name : '';
+        const name = isSymbol(n.fn) ? n.fn.name : '';
         const spec = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
         if (!spec) {
           const list = Object.keys(FUNCTIONS).join(', ');
@@ -139,7 +155,7 @@ class Builder {
           const want = lo === hi ? `${lo}` : `${lo} to ${hi}`;
           this.fail(`${name} takes ${want} argument${hi === 1 ? '' : 's'}, got ${n.args.length}`, name);
         }
-        return spec.build(g, n.args.map((a: MathNode) => this.build(a)));
+        return spec.build(g, n.args.map((a) => this.build(a)));
       }
       case 'ConditionalNode':
         if (!this.internal) return this.fail(`the conditional operator '?' is not allowed`, '?');
@@ -185,8 +201,8 @@ export function parseAssignments(g: Graph, source: string, inputs: string[] | Re
     line++;
     const text = raw.replace(/#.*$/, '').trim();
     if (!text) continue;
-    const node = mathParse(text) as any;
-    if (node.type !== 'AssignmentNode' || node.object?.type !== 'SymbolNode') {
+    const node = mathParse(text);
+    if (!readable(node) || node.type !== 'AssignmentNode' || !isSymbol(node.object)) {
       throw new ExpressionError(`line ${line}: expected 'name = expression'`, 1, text);
     }
     const value = new Builder(g, text, vars, true).build(node.value);

@@ -1,6 +1,7 @@
 // The schedules, each one definition. Closed forms follow torch.optim.lr_scheduler's
 // (_get_closed_form_lr / get_lr), which PyTorch's chainable forms equal in exact
-// arithmetic; tests/unit/schedules-pytorch.test.ts replays the chainable forms in float64.
+// arithmetic; tests/unit/schedules.test.ts checks them against the chainable forms replayed in
+// float64 (tests/helpers/pytorch-schedulers.ts).
 //
 // Time is the float32 step counter t (exact to 2^24 steps). Integer divisions are written
 // floor((t + 0.5) / d), which is exact for integer t and d even though the graph turns
@@ -351,17 +352,17 @@ export const SequentialLR: ScheduleDef = {
       lines.push(code.before);
       cyc.push(!!code.cyclesMomentum);
     });
-    const anyCyc = cyc.some(Boolean);
+    const someCycle = cyc.some(Boolean);
     // Children that do not cycle momentum leave the optimizer's own value.
     const own = `${P}m_own`;
-    if (anyCyc) lines.push(`${own} = ${ctx.momentum}`);
+    if (someCycle) lines.push(`${own} = ${ctx.momentum}`);
     lines.push(`${out} = ${P}v0`);
-    if (anyCyc) lines.push(`${mOut} = ${cyc[0] ? `${P}w0` : own}`);
+    if (someCycle) lines.push(`${mOut} = ${cyc[0] ? `${P}w0` : own}`);
     for (let j = 1; j < kids.length; j++) {
       lines.push(`${out} = ${T} >= ${lit(ms[j - 1])} ? ${P}v${j} : ${out}`);
-      if (anyCyc) lines.push(`${mOut} = ${T} >= ${lit(ms[j - 1])} ? ${cyc[j] ? `${P}w${j}` : own} : ${mOut}`);
+      if (someCycle) lines.push(`${mOut} = ${T} >= ${lit(ms[j - 1])} ? ${cyc[j] ? `${P}w${j}` : own} : ${mOut}`);
     }
-    return { before: lines.join('\n'), cyclesMomentum: anyCyc };
+    return { before: lines.join('\n'), cyclesMomentum: someCycle };
   },
 };
 

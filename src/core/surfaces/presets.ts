@@ -114,7 +114,7 @@ export function doubleWell(p: Partial<DoubleWellParams> = {}): SurfaceSpec {
 
 const fixed = (spec: SurfaceSpec) => () => spec;
 
-export const PRESETS: Record<string, (params?: any) => SurfaceSpec> = {
+export const PRESETS: Record<string, (params?: Record<string, number>) => SurfaceSpec> = {
   quadratic,
   rosenbrock: fixed({
     id: 'rosenbrock',
@@ -177,7 +177,7 @@ export const PRESETS: Record<string, (params?: any) => SurfaceSpec> = {
       { name: '(1.70, -0.80)', at: [1.7036, -0.7961], label: 'local' },
       { name: '(-1.61, -0.57)', at: [-1.6071, -0.5687], label: 'local' },
       { name: '(1.61, 0.57)', at: [1.6071, 0.5687], label: 'local' },
-    ] as any,
+    ],
   }),
   'styblinski-tang': fixed({
     id: 'styblinski-tang',
@@ -190,7 +190,7 @@ export const PRESETS: Record<string, (params?: any) => SurfaceSpec> = {
       { name: '(-2.90, 2.75)', at: [-2.903534, 2.746803], label: 'local' },
       { name: '(2.75, -2.90)', at: [2.746803, -2.903534], label: 'local' },
       { name: '(2.75, 2.75)', at: [2.746803, 2.746803], label: 'local' },
-    ] as any,
+    ],
   }),
   'goldstein-price': fixed({
     id: 'goldstein-price',
@@ -205,7 +205,7 @@ export const PRESETS: Record<string, (params?: any) => SurfaceSpec> = {
       { name: '(-0.6, -0.4)', at: [-0.6, -0.4], label: 'local' },
       { name: '(1.8, 0.2)', at: [1.8, 0.2], label: 'local' },
       { name: '(1.2, 0.8)', at: [1.2, 0.8], label: 'local' },
-    ] as any,
+    ],
   }),
   saddle: fixed({
     id: 'saddle',
