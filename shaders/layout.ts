@@ -14,8 +14,10 @@ export interface ArrayType<E extends WgslType = WgslType> {
   readonly element: E;
   readonly length: number;
 }
-export type WgslType = Scalar | Vector | Matrix | ArrayType<any> | Struct<any>;
-export type Fields = Record<string, WgslType>;
+export type WgslType = Scalar | Vector | Matrix | ArrayType<WgslType> | Struct<Fields>;
+export interface Fields {
+  [name: string]: WgslType;
+}
 
 /** The TypeScript value of a WGSL type: vectors and matrices (column-major) as flat lists. */
 export type Value<T> = T extends Scalar

@@ -34,33 +34,32 @@ function drawLegend(ex: Explorer): void {
   }
 }
 
-let ready: Explorer | undefined;
-let panel: ControlPanel | undefined;
-let views: ViewDriver | undefined;
-let lecture: Lecture | undefined;
+/** The page's parts, set once the explorer runs (its events may fire before that). */
+const parts: { explorer?: Explorer; panel?: ControlPanel; views?: ViewDriver; lecture?: Lecture } = {};
 let hashTimer = 0;
 const events = {
   notice: (text: string | null) => renderNotice(notice, text),
   frame: (stats: FrameStats) => {
     renderHud(hud, stats);
-    views?.frame(performance.now());
-    lecture?.update();
+    parts.views?.frame(performance.now());
+    parts.lecture?.update();
   },
   rebuilt: () => {
-    if (ready) drawLegend(ready);
-    views?.rebuilt();
+    if (parts.explorer) drawLegend(parts.explorer);
+    parts.views?.rebuilt();
   },
   changed: () => {
+    const ready = parts.explorer;
     if (ready) {
       drawLegend(ready);
       drawPreview(ready);
       // The link always describes what is on screen (debounced: orbiting fires often).
       clearTimeout(hashTimer);
-      hashTimer = window.setTimeout(() => history.replaceState(null, '', encodeHash(ready!.state)), 300);
+      hashTimer = window.setTimeout(() => history.replaceState(null, '', encodeHash(ready.state)), 300);
     }
-    lecture?.changed();
-    panel?.sync();
-    views?.sync();
+    parts.lecture?.changed();
+    parts.panel?.sync();
+    parts.views?.sync();
   },
 };
 
@@ -86,11 +85,10 @@ const explorer = await start().catch((e: Error) => {
   throw e;
 });
 if (linkProblem) renderNotice(notice, linkProblem);
-ready = explorer;
-views = new ViewDriver($('#views'), explorer, (p, curve) => renderInspect(inspect, p, curve, p.minimum === null ? null : (explorer.surface?.minima[p.minimum]?.name ?? null), 'probe (clicked in a view)'));
+parts.explorer = explorer;
+const views = (parts.views = new ViewDriver($('#views'), explorer, (p, curve) => renderInspect(inspect, p, curve, p.minimum === null ? null : (explorer.surface?.minima[p.minimum]?.name ?? null), 'probe (clicked in a view)')));
 views.rebuilt();
-lecture = new Lecture(explorer, $<HTMLCanvasElement>('#annotations'));
-const lectureRef = lecture;
+const lecture = (parts.lecture = new Lecture(explorer, $<HTMLCanvasElement>('#annotations')));
 
 /** Loads a state from a link or a file: on a problem, says what it was and keeps the current one. */
 async function load(r: Loaded, source: string): Promise<string | null> {
@@ -101,16 +99,16 @@ async function load(r: Loaded, source: string): Promise<string | null> {
 addEventListener('hashchange', () => void load(decodeHash(location.hash), 'link'));
 drawLegend(explorer);
 drawPreview(explorer);
-panel = new ControlPanel(explorer, {
+const panel = (parts.panel = new ControlPanel(explorer, {
   exportJson: () => downloadBlob('etascape-state.json', new Blob([exportJson(explorer.state)], { type: 'application/json' })),
   importJson: async (text: string) => load(importJson(text), 'state file'),
   link: () => new URL(encodeHash(explorer.state), location.href).href,
 }, {
-  load: (id: string) => lectureRef.loadScene(id),
-  togglePresentation: () => lectureRef.setPresentation(!lectureRef.presenting),
-  current: () => lectureRef.scene?.id ?? null,
-});
-lecture.onChange(() => panel?.sync());
+  load: (id: string) => lecture.loadScene(id),
+  togglePresentation: () => lecture.setPresentation(!lecture.presenting),
+  current: () => lecture.scene?.id ?? null,
+}));
+lecture.onChange(() => panel.sync());
 
 addEventListener('resize', () => explorer.resize());
 addEventListener('keydown', (e) => {
@@ -142,7 +140,7 @@ container.addEventListener('pointerup', async (e) => {
 });
 
 /** The panel's Record folder: videos and PNG snapshots of what is on screen, annotations included. */
-const recordPanel = new RecordPanel(panel.gui, explorer, { save: downloadBlob, annotations: () => lectureRef.annotations() });
+const recordPanel = new RecordPanel(panel.gui, explorer, { save: downloadBlob, annotations: () => lecture.annotations() });
 
 /** Automation and tests: the live explorer and its controls (typed in automation.ts). */
 const api: EtascapeApi = {
@@ -155,8 +153,8 @@ const api: EtascapeApi = {
   defaults: DEFAULT_STATE,
   recordPanel,
   // The recorder and the decoder (mediabunny) load on first use.
-  record: async (options) => (await import('./recorder')).record(explorer, { annotations: () => lectureRef.annotations(), ...options }),
-  snapshot: async (options) => (await import('./recorder')).snapshot(explorer, { annotations: () => lectureRef.annotations(), ...options }),
+  record: async (options) => (await import('./recorder')).record(explorer, { annotations: () => lecture.annotations(), ...options }),
+  snapshot: async (options) => (await import('./recorder')).snapshot(explorer, { annotations: () => lecture.annotations(), ...options }),
   formats: async (width, height, fps) => (await import('./recorder')).supportedFormats(width, height, fps),
   video: {
     inspect: async (blob) => (await import('./video-check')).inspectVideo(blob),
@@ -164,13 +162,13 @@ const api: EtascapeApi = {
     hashPixels,
   },
   scenes: SCENES,
-  loadScene: (id) => lectureRef.loadScene(id),
-  setState: (change) => lectureRef.setState(change),
-  step: (k) => lectureRef.step(k),
-  annotations: () => lectureRef.annotations(),
+  loadScene: (id) => lecture.loadScene(id),
+  setState: (change) => lecture.setState(change),
+  step: (k) => lecture.step(k),
+  annotations: () => lecture.annotations(),
   presentation: (on) => {
-    lectureRef.setPresentation(on ?? !lectureRef.presenting);
-    return lectureRef.presenting;
+    lecture.setPresentation(on ?? !lecture.presenting);
+    return lecture.presenting;
   },
   share: { encodeHash, decodeHash, exportJson, importJson, load },
 };

@@ -60,7 +60,7 @@ export function writeOutput(path: string, text: string): void {
     if (dir && dir !== '.') mkdirSync(dir, { recursive: true });
     writeFileSync(path, text);
   } catch (e) {
-    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -97,7 +97,7 @@ export async function openGpu(): Promise<DeviceHandle> {
   try {
     handle = await nodeDevice();
   } catch (e) {
-    throw new Error(`no WebGPU device: ${(e as Error).message} (try --engine cpu)`);
+    throw new Error(`no WebGPU device: ${(e as Error).message} (try --engine cpu)`, { cause: e });
   }
   const cap = Number(process.env.ETASCAPE_MAX_BUFFER_BYTES);
   if (Number.isFinite(cap) && cap > 0) {

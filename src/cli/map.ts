@@ -122,7 +122,7 @@ function writeBinary(path: string, data: Uint8Array): void {
     if (dir && dir !== '.') mkdirSync(dir, { recursive: true });
     writeFileSync(path, data);
   } catch (e) {
-    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -194,7 +194,7 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
   } catch (e) {
     // The page's message without playwright's wrapping.
     const msg = (e as Error).message.replace(/^page\.evaluate: (\w*Error: )?/, '').split('\n')[0];
-    throw new Error(`recording failed: ${msg}`);
+    throw new Error(`recording failed: ${msg}`, { cause: e });
   } finally {
     (bar as ReturnType<typeof startProgress> | null)?.stop();
   }

@@ -166,7 +166,7 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   }
   let state;
   let binRows: BinRow[] = [];
-  let adapter: string | null = null;
+  let adapter: string | null;
   const t0 = performance.now();
   try {
     const particles = buildParticles(layout, opt.compiled, opt.given);

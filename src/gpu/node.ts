@@ -27,6 +27,6 @@ export async function nodeDevice(opts: { software?: boolean } = {}): Promise<Dev
     const hint = existsSync(SWIFTSHADER_ICD)
       ? ''
       : ` (no GPU driver found; on Debian: apt-get install -y chromium libvulkan1, for SwiftShader)`;
-    throw new Error(`${(e as Error).message}${hint}`);
+    throw new Error(`${(e as Error).message}${hint}`, { cause: e });
   }
 }

@@ -120,7 +120,8 @@ export function exportButtons(panel: ViewPanel, source: PanelExport): void {
     }),
   );
   const close = panel.root.querySelector('header .close');
-  close ? close.before(box) : panel.root.querySelector('header')?.append(box);
+  if (close) close.before(box);
+  else panel.root.querySelector('header')?.append(box);
 }
 
 /** The buttons for a chart view. */

@@ -138,7 +138,8 @@ describe('etascape map', () => {
   it('sweep and run print no progress text when piped', () => {
     const r = cli(['sweep', '--surface', 'quadratic', '--optimizer', 'gd', '--lr-min', '0.1', '--lr-max', '0.3', '--n', '64', '--steps', '500', '--engine', 'cpu']);
     expect(r.code).toBe(0);
-    expect(r.stderr).not.toMatch(/ETA|░|█|\r|\x1b/);
+    expect(r.stderr).not.toMatch(/ETA|░|█|\r/);
+    expect(r.stderr).not.toContain('\u001b'); // no terminal escapes
     const run = cli(['run', '--surface', 'quadratic', '--lr', '0.1', '--steps', '50']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');

@@ -41,8 +41,8 @@ describe('etascape record', () => {
     browser = await launch();
     page = await browser.newPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as any).etascape?.ready === true, null, { timeout: 90_000 });
-    await page.evaluate(() => (window as any).etascape.explorer.pause());
+    await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 90_000 });
+    await page.evaluate(() => window.etascape!.explorer.pause());
   });
   afterAll(async () => {
     await browser?.close();
@@ -53,7 +53,7 @@ describe('etascape record', () => {
     page.evaluate(async (b64) => {
       const bin = atob(b64);
       const blob = new Blob([Uint8Array.from(bin, (c) => c.charCodeAt(0))]);
-      const f = await (window as any).etascape.video.inspect(blob);
+      const f = await window.etascape!.video.inspect(blob);
       return { frames: f.frames, width: f.width, height: f.height, distinct: new Set(f.hashes).size };
     }, Buffer.from(bytes).toString('base64'));
 
@@ -122,15 +122,15 @@ describe('etascape record', () => {
     expect(await demux(bytes)).toMatchObject({ codec: 'vp9', packets: 4 });
     // The same frames as the page records for that scene (frame-exact, both from step 0).
     const page1 = await page.evaluate(async () => {
-      const e = (window as any).etascape;
+      const e = window.etascape!;
       await e.loadScene('stability-limit');
       await e.explorer.apply({ views: [] });
-      const blob: Blob = await e.record({ width: 320, height: 180, fps: 10, steps: 3, stepsPerFrame: 1, format: 'webm' });
+      const blob = (await e.record({ width: 320, height: 180, fps: 10, steps: 3, stepsPerFrame: 1, format: 'webm' }))!; // a Blob: no writer was given
       return (await e.video.inspect(blob)).hashes;
     });
     const fromCli = await page.evaluate(async (b64) => {
       const bin = atob(b64);
-      return (await (window as any).etascape.video.inspect(new Blob([Uint8Array.from(bin, (c) => c.charCodeAt(0))]))).hashes;
+      return (await window.etascape!.video.inspect(new Blob([Uint8Array.from(bin, (c) => c.charCodeAt(0))]))).hashes;
     }, bytes.toString('base64'));
     expect(fromCli).toEqual(page1);
   });

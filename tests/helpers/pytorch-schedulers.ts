@@ -3,7 +3,21 @@
 // initial step of the constructor, and SequentialLR's restart of each child with
 // step(0) (which uses _get_closed_form_lr where the class has one). One param group.
 
-type Params = Record<string, any>;
+/** The keyword arguments of the schedulers replayed here (PyTorch's names). */
+interface Params {
+  step_size?: number; gamma?: number; milestones?: number[]; T_max?: number; eta_min?: number; T_0?: number; T_mult?: number;
+  base_lr?: number; max_lr?: number; step_size_up?: number; step_size_down?: number | null; mode?: string;
+  cycle_momentum?: boolean; base_momentum?: number; max_momentum?: number; total_steps?: number | null; epochs?: number;
+  steps_per_epoch?: number; pct_start?: number; anneal_strategy?: string; div_factor?: number; final_div_factor?: number;
+  three_phase?: boolean; start_factor?: number; end_factor?: number; total_iters?: number; factor?: number; power?: number;
+  schedulers?: TorchSpec[]; patience?: number; threshold?: number; threshold_mode?: string; cooldown?: number; min_lr?: number; eps?: number;
+}
+
+/** A required argument, as Python's call would insist on it. */
+function need<T>(v: T | undefined | null, name: string): T {
+  if (v === undefined || v === null) throw new TypeError(`missing required argument '${name}'`);
+  return v;
+}
 
 interface Group {
   lr: number;
@@ -38,26 +52,28 @@ abstract class Scheduler {
 
 class StepLR extends Scheduler {
   get_lr() {
-    const { step_size, gamma = 0.1 } = this.p;
+    const { gamma = 0.1 } = this.p;
+    const step_size = need(this.p.step_size, 'step_size');
     if (this.last_epoch === 0 || this.last_epoch % step_size !== 0) return this.group.lr;
     return this.group.lr * gamma;
   }
   override closed_form() {
-    const { step_size, gamma = 0.1 } = this.p;
+    const { gamma = 0.1 } = this.p;
+    const step_size = need(this.p.step_size, 'step_size');
     return this.base_lr * gamma ** Math.floor(this.last_epoch / step_size);
   }
 }
 
 class MultiStepLR extends Scheduler {
   get_lr() {
-    const { milestones, gamma = 0.1 } = this.p;
-    const count = (milestones as number[]).filter((m) => m === this.last_epoch).length; // a Counter
+    const { gamma = 0.1 } = this.p;
+    const count = need(this.p.milestones, 'milestones').filter((m) => m === this.last_epoch).length; // a Counter
     if (count === 0) return this.group.lr;
     return this.group.lr * gamma ** count;
   }
   override closed_form() {
-    const { milestones, gamma = 0.1 } = this.p;
-    const passed = (milestones as number[]).filter((m) => m <= this.last_epoch).length; // bisect_right on sorted
+    const { gamma = 0.1 } = this.p;
+    const passed = need(this.p.milestones, 'milestones').filter((m) => m <= this.last_epoch).length; // bisect_right on sorted
     return this.base_lr * gamma ** passed;
   }
 }
@@ -65,16 +81,17 @@ class MultiStepLR extends Scheduler {
 class ExponentialLR extends Scheduler {
   get_lr() {
     if (this.last_epoch === 0) return this.group.lr;
-    return this.group.lr * this.p.gamma;
+    return this.group.lr * need(this.p.gamma, 'gamma');
   }
   override closed_form() {
-    return this.base_lr * this.p.gamma ** this.last_epoch;
+    return this.base_lr * need(this.p.gamma, 'gamma') ** this.last_epoch;
   }
 }
 
 class CosineAnnealingLR extends Scheduler {
   get_lr() {
-    const { T_max, eta_min = 0 } = this.p;
+    const { eta_min = 0 } = this.p;
+    const T_max = need(this.p.T_max, 'T_max');
     const e = this.last_epoch;
     if (e === 0) return this.group.lr;
     if ((((e - 1 - T_max) % (2 * T_max)) + 2 * T_max) % (2 * T_max) === 0) {
@@ -83,7 +100,8 @@ class CosineAnnealingLR extends Scheduler {
     return ((1 + Math.cos((Math.PI * e) / T_max)) / (1 + Math.cos((Math.PI * (e - 1)) / T_max))) * (this.group.lr - eta_min) + eta_min;
   }
   override closed_form() {
-    const { T_max, eta_min = 0 } = this.p;
+    const { eta_min = 0 } = this.p;
+    const T_max = need(this.p.T_max, 'T_max');
     return eta_min + ((this.base_lr - eta_min) * (1 + Math.cos((Math.PI * this.last_epoch) / T_max))) / 2;
   }
 }
@@ -93,14 +111,15 @@ class CosineAnnealingWarmRestarts extends Scheduler {
   T_cur = -1;
   constructor(group: Group, p: Params) {
     super(group, p);
-    this.T_i = p.T_0;
+    this.T_i = need(p.T_0, 'T_0');
   }
   get_lr() {
     const { eta_min = 0 } = this.p;
     return eta_min + ((this.base_lr - eta_min) * (1 + Math.cos((Math.PI * this.T_cur) / this.T_i))) / 2;
   }
   override step(epoch?: number) {
-    const { T_0, T_mult = 1 } = this.p;
+    const { T_mult = 1 } = this.p;
+    const T_0 = need(this.p.T_0, 'T_0');
     if (epoch === undefined && this.last_epoch < 0) epoch = 0;
     if (epoch === undefined) {
       epoch = this.last_epoch + 1;
@@ -134,7 +153,8 @@ class CyclicLR extends Scheduler {
     this.base_lr = base;
   }
   get_lr() {
-    const { max_lr, step_size_up = 2000, mode = 'triangular', gamma = 1, base_momentum = 0.8, max_momentum = 0.9, cycle_momentum = true } = this.p;
+    const max_lr = need(this.p.max_lr, 'max_lr');
+    const { step_size_up = 2000, mode = 'triangular', gamma = 1, base_momentum = 0.8, max_momentum = 0.9, cycle_momentum = true } = this.p;
     const down = this.p.step_size_down ?? step_size_up;
     const total_size = step_size_up + down;
     const step_ratio = step_size_up / total_size;
@@ -154,15 +174,15 @@ class CyclicLR extends Scheduler {
 
 class OneCycleLR extends Scheduler {
   constructor(group: Group, p: Params) {
-    group.initial_lr = p.max_lr / (p.div_factor ?? 25); // OneCycleLR assigns it outright
+    group.initial_lr = need(p.max_lr, 'max_lr') / (p.div_factor ?? 25); // OneCycleLR assigns it outright
     group.lr = group.initial_lr;
     super(group, p);
   }
   get_lr() {
     const p = this.p;
-    const total = p.total_steps ?? p.epochs * p.steps_per_epoch;
+    const total = p.total_steps ?? need(p.epochs, 'epochs') * need(p.steps_per_epoch, 'steps_per_epoch');
     const pct = p.pct_start ?? 0.3;
-    const max_lr = p.max_lr;
+    const max_lr = need(p.max_lr, 'max_lr');
     const initial = max_lr / (p.div_factor ?? 25);
     const min_lr = initial / (p.final_div_factor ?? 1e4);
     const max_m = p.max_momentum ?? 0.95;
@@ -261,8 +281,8 @@ export function torchSchedule(spec: TorchSpec, lr: number, steps: number, moment
   const lrs: number[] = [];
   const ms: number[] = [];
   if (spec.name === 'SequentialLR') {
-    const kids = (spec.params.schedulers as TorchSpec[]).map((k) => construct(group, k));
-    const milestones = spec.params.milestones as number[];
+    const kids = need(spec.params.schedulers, 'schedulers').map((k) => construct(group, k));
+    const milestones = need(spec.params.milestones, 'milestones');
     group.lr = group.initial_lr!;
     kids.forEach((k) => (k.last_epoch -= 1));
     kids[0].initialStep();
@@ -294,7 +314,7 @@ export class TorchReduceLROnPlateau {
   num_bad_epochs = 0;
   cooldown_counter = 0;
   last_epoch = 0;
-  readonly o: Required<Params>;
+  readonly o: { mode: string; factor: number; patience: number; threshold: number; threshold_mode: string; cooldown: number; min_lr: number; eps: number };
   constructor(public lr: number, p: Params = {}) {
     this.o = { mode: 'min', factor: 0.1, patience: 10, threshold: 1e-4, threshold_mode: 'rel', cooldown: 0, min_lr: 0, eps: 1e-8, ...p };
     this.best = this.o.mode === 'min' ? Infinity : -Infinity;

@@ -203,7 +203,7 @@ describe('product layout', () => {
 
 describe('layout errors', () => {
   const sweep = (over: Partial<Extract<Layout, { kind: 'sweep' }>>): Layout => ({ kind: 'sweep', start: [0, 0], lrMin: 0.01, lrMax: 0.1, n: 4, ...over });
-  const cases: [string, () => unknown, RegExp, Function][] = [
+  const cases: [string, () => unknown, RegExp, new (...args: never[]) => Error][] = [
     ['lrMin > lrMax', () => buildParticles(sweep({ lrMin: 1, lrMax: 0.1 }), sgd), /minimum 1 is above the maximum 0.1/, ParticleError],
     ['NaN start', () => buildParticles(sweep({ start: [NaN, 0] }), sgd), /start/, ParticleError],
     ['infinite start (product)', () => buildParticles({ kind: 'product', start: [0, Infinity], x: { param: 'lr', min: 0.1, max: 1, n: 2 }, y: { param: 'momentum', min: 0, max: 0.5, n: 2 } }, sgd), /start/, ParticleError],

@@ -17,7 +17,7 @@ function parseError(src: string): ExpressionError {
     parseExpression(new Graph(), src, { variables: ['x', 'y'] });
   } catch (err) {
     if (err instanceof ExpressionError) return err;
-    throw new Error(`${JSON.stringify(src)} threw ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}, not ExpressionError`);
+    throw new Error(`${JSON.stringify(src)} threw ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}, not ExpressionError`, { cause: err });
   }
   throw new Error(`${JSON.stringify(src)} parsed without error`);
 }
@@ -246,7 +246,7 @@ describe('parseExpression: hostile input never evaluates', () => {
         parsed++;
       } catch (err) {
         const ok = err instanceof ExpressionError || (err instanceof RangeError && /expression too large/.test(err.message));
-        if (!ok) throw new Error(`${JSON.stringify(src)} threw ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`);
+        if (!ok) throw new Error(`${JSON.stringify(src)} threw ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`, { cause: err });
         if (err instanceof ExpressionError) {
           expect(err.column).toBeGreaterThanOrEqual(1);
           expect(err.reason).not.toBe('');

@@ -9,8 +9,6 @@ import { SCHEDULE_PREFIX } from '../schedules';
 import type { Surface } from '../surfaces';
 import { sharpnessOf } from './sharpness';
 
-const f32 = Math.fround;
-
 /** The most particles a history follows (as trails: a few thousand, spread over the lr bands). */
 export const MAX_HISTORY_PARTICLES = 4096;
 

@@ -8,7 +8,7 @@
 // division by a constant into multiplication by its reciprocal.
 
 import { ScheduleError } from './spec';
-import { lit, type CodeContext, type ParamValue, type ScheduleCode, type ScheduleDef, type ScheduleParam } from './schedule';
+import { lit, type CodeContext, type ParamValue, type ScheduleDef, type ScheduleParam } from './schedule';
 
 type P = Record<string, ParamValue>;
 const n = (p: P, k: string) => p[k] as number;

@@ -180,7 +180,7 @@ export function previewSteps(r: ResolvedSchedule): number {
   const p = r.params;
   const num = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : 0);
   const list = (k: string) => (Array.isArray(p[k]) ? (p[k] as number[]) : []);
-  let h = 0;
+  let h: number;
   switch (r.def.name) {
     case 'StepLR': h = 4 * num('step_size'); break;
     case 'MultiStepLR': h = 1.5 * Math.max(10, ...list('milestones')); break;
