@@ -7,8 +7,8 @@
 import { f32Literal } from './codegen';
 
 export type Scalar = 'f32' | 'u32' | 'i32';
-export type Vector = `vec${2 | 3 | 4}<${Scalar}>`;
-export type Matrix = `mat${2 | 3 | 4}x${2 | 3 | 4}<f32>`;
+type Vector = `vec${2 | 3 | 4}<${Scalar}>`;
+type Matrix = `mat${2 | 3 | 4}x${2 | 3 | 4}<f32>`;
 export interface ArrayType<E extends WgslType = WgslType> {
   readonly kind: 'array';
   readonly element: E;
@@ -20,7 +20,7 @@ export interface Fields {
 }
 
 /** The TypeScript value of a WGSL type: vectors and matrices (column-major) as flat lists. */
-export type Value<T> = T extends Scalar
+type Value<T> = T extends Scalar
   ? number
   : T extends Vector | Matrix
     ? ArrayLike<number>
@@ -229,7 +229,7 @@ export function struct<F extends Fields>(name: string, fields: F, options?: Stru
  * "Address Space Layout Constraints"), or null: arrays need a stride and offset that are
  * multiples of 16, nested structs an offset that is a multiple of 16 and 16-rounded room.
  */
-export function uniformProblem(s: Struct<Fields>): string | null {
+function uniformProblem(s: Struct<Fields>): string | null {
   for (let k = 0; k < s.fields.length; k++) {
     const f = s.fields[k];
     const next = s.fields[k + 1];

@@ -8,7 +8,7 @@ import { findScene, sceneState, SCENES, type Scene } from '../model/scenes';
 import { parseState, type ExplorerState } from '../model/state';
 
 /** How much larger the annotations are in presentation mode. */
-export const PRESENTATION_SCALE = 1.75;
+const PRESENTATION_SCALE = 1.75;
 
 export class Lecture {
   /** The scene loaded last (null once the surface changes to something else). */

@@ -13,7 +13,7 @@ import { GpuRun, type LiveRun } from './runs';
 import type { RunSetup } from '../model/setup';
 import type { LrBins } from './view-data';
 
-export const HISTORY_CAPACITY = 2048;
+const HISTORY_CAPACITY = 2048;
 
 /** A request that outlived its run (the run was rebuilt): nothing to draw. */
 export class StaleRun extends Error {

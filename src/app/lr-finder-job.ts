@@ -12,7 +12,7 @@ import type { DeviceHandle } from '../gpu/device';
 import type { ExplorerState } from '../model/state';
 
 /** The range test spans the particles' lr range widened (a decade up, two down). */
-export function rangeTestBounds(state: ExplorerState): { lrMin: number; lrMax: number } {
+function rangeTestBounds(state: ExplorerState): { lrMin: number; lrMax: number } {
   return { lrMin: state.lrMin / 100, lrMax: state.lrMax * 10 };
 }
 

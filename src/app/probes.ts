@@ -40,7 +40,7 @@ export function nearestOnScreen(state: ParticleState, mapping: Mapping, camera: 
  * One particle run by the CPU reference until it stops or `steps` ran: its (x, y, loss)
  * after each step, the start first, and its final state.
  */
-export function cpuPath(setup: RunSetup, state: ExplorerState, particle: ParticleState, steps: number): { path: number[]; state: ParticleState } {
+function cpuPath(setup: RunSetup, state: ExplorerState, particle: ParticleState, steps: number): { path: number[]; state: ParticleState } {
   const engine = new CpuEngine({ surface: setup.surface, optimizer: setup.optimizer, particles: particle, config: runConfig(state) });
   engine.step(0);
   const path: number[] = [engine.state.pos[0], engine.state.pos[1], engine.state.pos[2]];

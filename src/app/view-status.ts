@@ -5,7 +5,7 @@ import type { MapProgress } from '../gpu/map-runner';
 import { formatNumber } from '../display/ticks';
 import type { JobEvent, ViewJob } from './view-jobs';
 
-export const COMPUTING = 'computing…';
+const COMPUTING = 'computing…';
 export const LR_FINDER_RUNNING = 'running the range test…';
 
 export function couldNotRun(message: string): string {
@@ -45,7 +45,7 @@ export function sweepNote(step: number, converged: readonly number[], lossOffset
 }
 
 /** How a loss axis shifted by the surface's floor says so. */
-export function lossFloorNote(offset: number): string {
+function lossFloorNote(offset: number): string {
   return offset !== 0 ? ` (loss − ${formatNumber(offset)})` : '';
 }
 

@@ -13,7 +13,7 @@ export class UsageError extends Error {
   }
 }
 
-export type FlagKind =
+type FlagKind =
   /** Free text. */
   | 'string'
   /** A finite number. */
@@ -132,7 +132,7 @@ export function parseNumber(text: string, what: string): number {
   return v;
 }
 
-export function parseNumberList(text: string, what: string, arity: number, example: string): number[] {
+function parseNumberList(text: string, what: string, arity: number, example: string): number[] {
   const parts = text.split(',');
   if (parts.length !== arity) {
     throw new UsageError(`${what}: expected ${arity} comma-separated numbers (e.g. ${example}), got '${text}'`);

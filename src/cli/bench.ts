@@ -67,7 +67,7 @@ export interface BenchResult {
 }
 
 /** A hyperparameter map, whole, on the GPU against the CPU reference on a subset of its rows. */
-export interface MapBench {
+interface MapBench {
   surface: string;
   optimizer: string;
   x: string;
@@ -85,7 +85,7 @@ export interface MapBench {
   note: string;
 }
 
-export const MAP_BENCH = {
+const MAP_BENCH = {
   surface: 'rosenbrock',
   x: { param: 'lr', min: 1e-5, max: 3e-3, scale: 'log' as const },
   y: { param: 'x0', min: -2, max: 2 },
@@ -99,7 +99,7 @@ function executedSteps(info: Uint32Array, from: number, to: number): number {
 }
 
 /** GD on Rosenbrock, lr (log) x start x: the GPU runs the whole map, the CPU reference some rows. */
-export async function runMapBench(handle: DeviceHandle, res: number, steps: number, cpuSeconds: number, log: (m: string) => void): Promise<MapBench> {
+async function runMapBench(handle: DeviceHandle, res: number, steps: number, cpuSeconds: number, log: (m: string) => void): Promise<MapBench> {
   const w = MAP_BENCH;
   const surface = resolveSurface(w.surface);
   const optimizer = getOptimizer('SGD');
@@ -158,7 +158,7 @@ async function counters(engine: Engine): Promise<{ steps: number; stopped: numbe
 }
 
 /** `steps` as dispatches of k steps (the last one shorter when k does not divide steps). */
-export function dispatchPlan(steps: number, k: number): number[] {
+function dispatchPlan(steps: number, k: number): number[] {
   const plan: number[] = [];
   for (let done = 0; done < steps; done += k) plan.push(Math.min(k, steps - done));
   return plan;

@@ -24,7 +24,7 @@ export function presetParamText(name: string): string | null {
   return ps?.length ? ps.map((p) => `${p.name}=${p.default}`).join(' ') : null;
 }
 
-export function parseSurfaceParams(items: string[]): Record<string, number> {
+function parseSurfaceParams(items: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const item of items) {
     const eq = item.indexOf('=');
@@ -37,7 +37,7 @@ export function parseSurfaceParams(items: string[]): Record<string, number> {
 }
 
 /** The surface of --surface and --surface-param. */
-export function loadSurface(text: string, paramItems: string[] = []): Surface {
+function loadSurface(text: string, paramItems: string[] = []): Surface {
   const params = parseSurfaceParams(paramItems);
   const key = text.trim().toLowerCase();
   const isPreset = key in PRESETS;
@@ -117,7 +117,7 @@ export function hyperFlags(def: OptimizerDef, skip: string[] = []): FlagSpec[] {
 const allHyperNames = (): Set<string> => new Set(OPTIMIZER_DEFS.flatMap((d) => [...d.hyper.map((h) => flagKey(h.name)), ...tupleFlags(d).map((t) => flagKey(t.name))]));
 
 /** The optimizer named by --optimizer in argv (default SGD), before full parsing. */
-export function peekOptimizer(argv: string[]): OptimizerDef {
+function peekOptimizer(argv: string[]): OptimizerDef {
   const name = peekFlag(argv, 'optimizer') ?? 'SGD';
   try {
     return findOptimizer(name);
@@ -128,7 +128,7 @@ export function peekOptimizer(argv: string[]): OptimizerDef {
 }
 
 /** Better message for a flag that belongs to another optimizer. */
-export function unknownFlagMessage(def: OptimizerDef, command: string): (name: string) => string | null {
+function unknownFlagMessage(def: OptimizerDef, command: string): (name: string) => string | null {
   return (name) => {
     const k = flagKey(name);
     if (allHyperNames().has(k) && !def.hyper.some((h) => flagKey(h.name) === k)) {
@@ -292,7 +292,7 @@ export const SURFACE_FLAGS = defineFlags({
   start: { name: 'start', kind: 'numbers', arity: 2, meta: 'X,Y', help: 'starting point', defaultText: "the surface's" },
 });
 
-export const ENGINES = ['cpu', 'gpu'] as const;
+const ENGINES = ['cpu', 'gpu'] as const;
 export type EngineKind = (typeof ENGINES)[number];
 
 /** --engine, with the command's default. */

@@ -14,11 +14,11 @@ import { csvNumber, describeExtras, describeHyper, f32, fmt, openGpu, writeOutpu
 import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 
-export const LR_FIND_DEFAULTS = { lrMin: 1e-6, lrMax: 10, steps: 100, starts: 64 };
+const LR_FIND_DEFAULTS = { lrMin: 1e-6, lrMax: 10, steps: 100, starts: 64 };
 /** fastai's valley search is quadratic in the number of steps. */
 const MAX_STEPS = 10_000;
 
-export const LR_FIND_FLAGS = defineFlags({
+const LR_FIND_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
   start: { ...SURFACE_FLAGS.start, help: 'run every particle from this start (default: one particle)', defaultText: 'random starts' },
   lrMin: { name: 'lr-min', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'lr of the first step (fastai start_lr)', default: LR_FIND_DEFAULTS.lrMin },

@@ -19,13 +19,13 @@ import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, loadSchedule, loadSta
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 
-export const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number, number], stepsPerDispatch: 100 };
-export const MAX_RES = 4096;
+const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number, number], stepsPerDispatch: 100 };
+const MAX_RES = 4096;
 const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
 const AXES_NEEDED = 'map needs --x and --y (PARAM:MIN:MAX[:log|lin], e.g. --x lr:1e-3:10:log --y momentum:0:0.99)';
 
-export const MAP_FLAGS = defineFlags({
+const MAP_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
   x: { name: 'x', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the horizontal axis: a hyperparameter, or x0 / y0 (the start); e.g. lr:1e-3:10:log (required)', required: AXES_NEEDED },
   y: { name: 'y', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the vertical axis, e.g. momentum:0:0.99 (required)', required: AXES_NEEDED },
@@ -73,7 +73,7 @@ Examples:
 // ---------------------------------------------------------------- parsing
 
 /** `param:min:max[:log|lin]` for --x / --y. */
-export function parseAxisSpec(text: string, flag: string): Omit<Axis, 'n'> {
+function parseAxisSpec(text: string, flag: string): Omit<Axis, 'n'> {
   const parts = text.split(':').map((s) => s.trim());
   if (parts.length < 3 || parts.length > 4 || !parts[0]) {
     throw new UsageError(`${flag}: expected PARAM:MIN:MAX[:log|lin] (e.g. lr:1e-3:10:log), got '${text}'`);
@@ -89,7 +89,7 @@ export function parseAxisSpec(text: string, flag: string): Omit<Axis, 'n'> {
 }
 
 /** `N` or `NX,NY`, each 1..4096. */
-export function parseRes(text: string | undefined): [number, number] {
+function parseRes(text: string | undefined): [number, number] {
   if (text === undefined) return [MAP_DEFAULTS.res, MAP_DEFAULTS.res];
   const parts = text.split(',').map((s) => s.trim());
   const vs = parts.map(Number);
@@ -128,7 +128,7 @@ function writeBinary(path: string, data: Uint8Array): void {
 
 const pct = (v: number) => `${fmt(100 * v, 3)}%`;
 
-export function fractionsText(f: MapFractions, surface: Surface): string {
+function fractionsText(f: MapFractions, surface: Surface): string {
   const minima = surface.minima.map((m, j) => `${m.name} ${pct(f.minima[j])}`);
   if (f.elsewhere > 0) minima.push(`elsewhere ${pct(f.elsewhere)}`);
   return `converged ${pct(f.converged)}${minima.length ? ` (${minima.join(', ')})` : ''}, diverged ${pct(f.diverged)}, non-finite ${pct(f.nonfinite)}, running ${pct(f.running)}`;

@@ -11,9 +11,9 @@ import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCom
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 
-export const RUN_DEFAULT_STEPS = 100;
+const RUN_DEFAULT_STEPS = 100;
 
-export const RUN_FLAGS = defineFlags({
+const RUN_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
   steps: { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps', default: RUN_DEFAULT_STEPS },
   ...engineFlag('cpu', 'the CPU reference or the WebGPU engine'),
@@ -43,7 +43,7 @@ Example:
   etascape run --surface rosenbrock --optimizer adam --lr 0.01 --betas 0.9,0.99 --steps 2000`;
 }
 
-export interface RunResult {
+interface RunResult {
   trajectory: [number, number, number, number][];
   status: ParticleView['status'];
   steps: number;

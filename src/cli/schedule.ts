@@ -6,7 +6,7 @@ import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { fmt, padTable } from './common';
 import { loadSchedule, peekSchedule, scheduleFlags } from './flags';
 
-export const SCHEDULE_DEFAULT_STEPS = 100;
+const SCHEDULE_DEFAULT_STEPS = 100;
 
 const SCHEDULE_FLAGS = defineFlags({
   lr: { name: 'lr', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: "the optimizer's lr (the base lr the schedule scales)" },
@@ -55,7 +55,7 @@ Examples:
 }
 
 /** The shortest decimal that reads back as the same float32. */
-export function shortestFloat32(v: number): number {
+function shortestFloat32(v: number): number {
   for (let p = 1; p < 9; p++) {
     const d = Number(v.toPrecision(p));
     if (Math.fround(d) === v) return d;

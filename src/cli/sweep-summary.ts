@@ -18,7 +18,7 @@ import { csvField, csvNumber, fmt } from './common';
 export const SUMMARY_DEFAULT_BINS = 32;
 /** Loss buckets per bin for the quantiles (log10 of the loss above the lowest loss). */
 export const SUMMARY_BUCKETS = 4096;
-export const QUANTILES = [0.1, 0.5, 0.9] as const;
+const QUANTILES = [0.1, 0.5, 0.9] as const;
 
 export interface BinRow {
   lr_min: number;
@@ -45,7 +45,7 @@ export function summaryColumns(surface: Surface): string[] {
 }
 
 /** Each bin holds a 4096-bucket histogram: 16 KiB per bin. */
-export const MAX_SUMMARY_BINS = 1024;
+const MAX_SUMMARY_BINS = 1024;
 
 export function summaryBinning(n: number, bins: number): Binning {
   if (bins > MAX_SUMMARY_BINS) throw new UsageError(`--bins must be at most ${MAX_SUMMARY_BINS}, got ${bins}`);
@@ -58,7 +58,7 @@ export function summaryBinning(n: number, bins: number): Binning {
  * largest final loss of any bin, offset the lowest known minimum's loss (or the smallest
  * loss, when lower or when no minimum is known).
  */
-export function lossHistogram(first: BinSummary, surface: Surface, buckets = SUMMARY_BUCKETS): HistogramSpec {
+function lossHistogram(first: BinSummary, surface: Surface, buckets = SUMMARY_BUCKETS): HistogramSpec {
   let lo = Infinity;
   let hi = -Infinity;
   for (let b = 0; b < first.shape.bins; b++) {

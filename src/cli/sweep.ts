@@ -17,12 +17,12 @@ import {
 } from './sweep-summary';
 import { startProgress } from './progress';
 
-export const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
-export const SWEEP_COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'] as const;
+const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
+const SWEEP_COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'] as const;
 
 const LR_RANGE_NEEDED = 'sweep needs --lr-min and --lr-max (the lr range, log-spaced)';
 
-export const SWEEP_FLAGS = defineFlags({
+const SWEEP_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
   lrMin: { name: 'lr-min', kind: 'number', meta: 'ETA', help: 'smallest learning rate (required)', required: LR_RANGE_NEEDED },
   lrMax: { name: 'lr-max', kind: 'number', meta: 'ETA', help: 'largest learning rate (required); lr is log-spaced in between', required: LR_RANGE_NEEDED },
@@ -69,7 +69,7 @@ Example:
                  --summary --bins 64 --out curve.csv`;
 }
 
-export interface SweepRow {
+interface SweepRow {
   index: number;
   lr: number;
   x: number;
@@ -80,7 +80,7 @@ export interface SweepRow {
   minimum: string | null;
 }
 
-export interface SweepSummary {
+interface SweepSummary {
   particles: number;
   status: Record<string, number>;
   minimum: Record<string, number>;
@@ -90,7 +90,7 @@ export interface SweepSummary {
   largest_converged_lr: number | null;
 }
 
-export function summarize(rows: SweepRow[]): SweepSummary {
+function summarize(rows: SweepRow[]): SweepSummary {
   const status: Record<string, number> = {};
   const minimum: Record<string, number> = {};
   let div: number | null = null;
@@ -107,7 +107,7 @@ export function summarize(rows: SweepRow[]): SweepSummary {
   return { particles: rows.length, status, minimum, smallest_diverged_lr: div, largest_converged_lr: conv };
 }
 
-export function summaryText(s: SweepSummary, surface: Surface): string {
+function summaryText(s: SweepSummary, surface: Surface): string {
   const counts = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
   const statusOrder = Object.fromEntries(STATUS_NAMES.filter((k) => s.status[k]).map((k) => [k, s.status[k]]));
   const limits = surface.minima.filter((m) => Number.isFinite(m.lrLimit) && m.lrLimit > 0).map((m) => `${m.name} ${fmt(m.lrLimit)}`);
@@ -120,7 +120,7 @@ export function summaryText(s: SweepSummary, surface: Surface): string {
   ].join('\n');
 }
 
-export function toCsv(rows: SweepRow[]): string {
+function toCsv(rows: SweepRow[]): string {
   const lines = [SWEEP_COLUMNS.join(',')];
   for (const r of rows) {
     lines.push([r.index, csvNumber(r.lr), csvNumber(r.x), csvNumber(r.y), csvNumber(r.loss), r.status, r.steps, csvField(r.minimum ?? '')].join(','));

@@ -4,7 +4,6 @@
 import type { CompiledOptimizer } from './optimizers';
 
 export const Status = { Running: 0, Converged: 1, Diverged: 2, NonFinite: 3 } as const;
-export type StatusCode = (typeof Status)[keyof typeof Status];
 export const STATUS_NAMES = ['running', 'converged', 'diverged', 'nonfinite'] as const;
 /** `minimum` of a particle that ended in no known minimum (or has not converged). */
 export const NO_MINIMUM = 0xffffffff;

@@ -7,7 +7,7 @@ import { colormap, type ColormapName } from './colormaps';
 import { logTicks } from './ticks';
 import type { Context2D, Rect } from './map-figure';
 
-export type AnnotationLegend =
+type AnnotationLegend =
   | { kind: 'lr'; min: number; max: number; colormap: ColormapName }
   | { kind: 'status' };
 

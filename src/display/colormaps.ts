@@ -56,7 +56,7 @@ const TURBO: Poly = [
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
-export function colormapCoefficients(name: ColormapName): Poly {
+function colormapCoefficients(name: ColormapName): Poly {
   return name === 'turbo' ? TURBO : FITS[name];
 }
 

@@ -36,7 +36,7 @@ export interface MapFigureGeometry {
 }
 
 const MARGIN = { left: 72, right: 16, top: 36, bottom: 50 };
-export const LEGEND_WIDTH = 220;
+const LEGEND_WIDTH = 220;
 
 export function mapFigureGeometry(width: number, height: number, x: MapAxis, y: MapAxis, legendWidth = LEGEND_WIDTH): MapFigureGeometry {
   const image = {

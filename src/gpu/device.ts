@@ -15,14 +15,14 @@ export function runBackend(handle: DeviceHandle | null | undefined): RunBackend 
   return handle ? { kind: 'gpu', handle } : { kind: 'cpu' };
 }
 
-export class NoWebGPUError extends Error {
+class NoWebGPUError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'NoWebGPUError';
   }
 }
 
-export function describeAdapter(info: GPUAdapterInfo | undefined): string {
+function describeAdapter(info: GPUAdapterInfo | undefined): string {
   if (!info) return 'unknown adapter';
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
   return parts.length ? parts.join(' / ') : 'unknown adapter';

@@ -64,7 +64,7 @@ export interface MapRunnerOptions {
 }
 
 /** The resolutions a run goes through: a coarse pass (when smaller), then the layout's own. */
-export function mapLevels(layout: ProductLayout, coarse = 64): ProductLayout[] {
+function mapLevels(layout: ProductLayout, coarse = 64): ProductLayout[] {
   const cx = Math.min(layout.x.n, coarse);
   const cy = Math.min(layout.y.n, coarse);
   if (coarse <= 0 || (cx === layout.x.n && cy === layout.y.n)) return [layout];

@@ -8,7 +8,7 @@ import type { DeviceHandle } from './device';
 import { compileModule } from './engine';
 import { submitPass } from './queue';
 
-export const MAX_TRAILS = 4096;
+const MAX_TRAILS = 4096;
 
 export const TrailParams = struct(
   'TrailParams',

@@ -5,12 +5,12 @@ export const RECORD_FORMATS = ['mp4', 'webm', 'mp4-av1', 'webm-av1'] as const;
 export type RecordFormat = (typeof RECORD_FORMATS)[number];
 /** The usual rates (the panel offers these); any whole rate up to MAX_FPS is accepted. */
 export const RECORD_FPS = [24, 30, 60] as const;
-export const MAX_FPS = 120;
+const MAX_FPS = 120;
 export const RESOLUTIONS = { '1280x720': [1280, 720], '1920x1080': [1920, 1080], '3840x2160': [3840, 2160] } as const;
 /** Largest side (8K); WebCodecs encoders refuse more. */
-export const MAX_SIDE = 7680;
+const MAX_SIDE = 7680;
 /** One hour at 60 fps. */
-export const MAX_FRAMES = 216_000;
+const MAX_FRAMES = 216_000;
 
 /** Container and codec of each format (mediabunny's names). */
 export const FORMAT_CODECS: Record<RecordFormat, { container: 'mp4' | 'webm'; codec: 'avc' | 'vp9' | 'av1'; label: string; mime: string }> = {

@@ -43,7 +43,7 @@ export function layoutFor(state: ExplorerState, surface: Surface, n = state.n): 
 }
 
 /** Two parameter groups when lr_y is set or is the map's second axis. */
-export function perCoordinateLr(state: ExplorerState): boolean {
+function perCoordinateLr(state: ExplorerState): boolean {
   return state.lrY !== null || (state.layout === 'map' && state.mapParam === 'lr_y');
 }
 

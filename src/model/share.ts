@@ -6,10 +6,10 @@ import { DEFAULT_STATE, parseState, type ExplorerState } from './state';
 
 export const HASH_PREFIX = '#s=';
 /** Longer hashes are refused before decoding (a custom expression is at most 4000 characters). */
-export const MAX_HASH_LENGTH = 32_000;
+const MAX_HASH_LENGTH = 32_000;
 /** What a state file says it is. */
-export const FILE_FORMAT = 'etascape-state';
-export const FILE_VERSION = 1;
+const FILE_FORMAT = 'etascape-state';
+const FILE_VERSION = 1;
 
 export type Loaded = { state: ExplorerState } | { error: string };
 
@@ -50,7 +50,7 @@ export function encodeHash(state: ExplorerState): string {
 }
 
 /** Settings over the defaults, validated. Never throws. */
-export function stateFrom(input: unknown): Loaded {
+function stateFrom(input: unknown): Loaded {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: 'the settings must be a JSON object' };
   return parseState({ ...DEFAULT_STATE, ...(input as object) });
 }

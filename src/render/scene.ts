@@ -170,7 +170,7 @@ function minimumLabel(m: Minimum): THREE.Sprite {
 }
 
 /** Multiplies vertex colours by ambient + diffuse shading for a light from `dir`. */
-export function bakeLighting(geom: THREE.BufferGeometry, dir: THREE.Vector3, ambient = 0.62): void {
+function bakeLighting(geom: THREE.BufferGeometry, dir: THREE.Vector3, ambient = 0.62): void {
   const n = geom.getAttribute('normal') as THREE.BufferAttribute;
   const c = geom.getAttribute('color') as THREE.BufferAttribute;
   for (let i = 0; i < c.count; i++) {

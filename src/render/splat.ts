@@ -72,7 +72,7 @@ export const SplatParams = struct(
 );
 
 /** splat.wgsl with what it shares with TypeScript printed in front: constants and SplatParams. */
-export function splatShader(format: GPUTextureFormat): string {
+function splatShader(format: GPUTextureFormat): string {
   const constants = wgslConstants({ LOG_GAIN, HEIGHT_CLIP, PARTICLE_LIFT, TRAIL_LIFT }, 'f32');
   return [COMMON_WGSL, constants, SplatParams.wgsl, splatWgsl.replace('FORMAT', format)].join('\n\n');
 }

@@ -88,7 +88,7 @@ export function buildMesh(grid: SurfaceGrid, opts: { log: boolean; colormap: Col
 }
 
 /** Marching squares on the level field, at `count` evenly spaced levels in (0, 1). */
-export function contourSegments(positions: Float32Array, levels: Float64Array, res: number, count: number): Float32Array {
+function contourSegments(positions: Float32Array, levels: Float64Array, res: number, count: number): Float32Array {
   const out: number[] = [];
   const lift = 0.004;
   const point = (a: number, b: number, t: number) => {

@@ -41,7 +41,7 @@ export function figureCsv(x: MapAxis, y: MapAxis, image: { nx: number; ny: numbe
 }
 
 /** A chart as a PNG: its canvas (axes, curves, markers) on the page's background, with its legend under it. */
-export function chartPng(chart: LineChart): Promise<Blob> | null {
+function chartPng(chart: LineChart): Promise<Blob> | null {
   const src = chart.canvas;
   if (!src) return null;
   const legend = chart.data()?.legend ?? [];

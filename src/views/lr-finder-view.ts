@@ -15,7 +15,7 @@ export interface LrFinderCurve {
 
 const SUGGESTION_COLORS: Record<string, string> = { valley: '#4dd966', steep: '#7fd1ff', minimum: '#ffb86b' };
 
-export function lrFinderChartData(c: LrFinderCurve): ChartData {
+function lrFinderChartData(c: LrFinderCurve): ChartData {
   return {
     x: c.lr,
     series: [

@@ -20,7 +20,7 @@ export interface SweepStats {
   minima: { name: string; fraction: number[] }[];
 }
 
-export const MINIMUM_COLORS = ['#7fd1ff', '#ffb86b', '#c792ea', '#a5e075', '#ff79c6', '#f1fa8c'];
+const MINIMUM_COLORS = ['#7fd1ff', '#ffb86b', '#c792ea', '#a5e075', '#ff79c6', '#f1fa8c'];
 
 /** 2/lambda_max of each smooth minimum, as labelled markers. */
 export function stabilityMarkers(minima: readonly Minimum[]): ChartData['markers'] {

@@ -65,7 +65,7 @@ export function sweepBinLr(layout: Extract<Layout, { kind: 'sweep' }>, b: Binnin
 
 // ---------------------------------------------------------------- values and buckets
 
-export const VALUE_KINDS = ['loss', 'x', 'y', 'sharpness'] as const;
+const VALUE_KINDS = ['loss', 'x', 'y', 'sharpness'] as const;
 export type ValueKind = (typeof VALUE_KINDS)[number];
 
 /**
@@ -81,7 +81,7 @@ export interface HistogramSpec {
   offset?: number;
 }
 
-export const MAX_BUCKETS = 65536;
+const MAX_BUCKETS = 65536;
 
 export function checkHistogram(h: HistogramSpec): void {
   if (!VALUE_KINDS.includes(h.value)) throw new RangeError(`histogram value must be one of ${VALUE_KINDS.join(', ')}, got '${h.value}'`);
@@ -94,7 +94,7 @@ export function checkHistogram(h: HistogramSpec): void {
 }
 
 /** Bucket edges in the transformed space (log10 for a log histogram): buckets + 1 of them. */
-export function histogramEdges(h: HistogramSpec): number[] {
+function histogramEdges(h: HistogramSpec): number[] {
   return Array.from({ length: h.buckets + 1 }, (_, k) => h.lo + ((h.hi - h.lo) * k) / h.buckets);
 }
 
@@ -109,7 +109,7 @@ export function bucketThresholds(h: HistogramSpec): Float32Array<ArrayBuffer> {
 }
 
 /** What the GPU does to a value before comparing it: subnormals flushed to +0 (SwiftShader flushes them). */
-export function flushSubnormal(v: number): number {
+function flushSubnormal(v: number): number {
   return Math.abs(v) < 1.1754943508222875e-38 ? 0 : v;
 }
 
@@ -132,7 +132,7 @@ export function particleSharpness(p: ParticleState, surface: Surface): Float32Ar
 }
 
 /** Only running and converged particles enter histograms; diverged and non-finite are counted by status. */
-export function inHistogram(status: number): boolean {
+function inHistogram(status: number): boolean {
   return status === Status.Running || status === Status.Converged;
 }
 

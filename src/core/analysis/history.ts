@@ -4,7 +4,7 @@
 // same samples, the same ring buffer (oldest dropped), the same float32 arithmetic.
 
 import type { CompiledOptimizer } from '../optimizers';
-import { Status, particleStatus, particleSteps, type ParticleState } from '../particles';
+import { particleStatus, particleSteps, type ParticleState } from '../particles';
 import { SCHEDULE_PREFIX } from '../schedules';
 import type { Surface } from '../surfaces';
 import { sharpnessOf } from './sharpness';
@@ -160,10 +160,4 @@ export function particleHistory(h: HistoryData, j: number) {
     sharpness: h.sharpness.subarray(s, e),
     lr: h.lr.subarray(s, e),
   };
-}
-
-/** Whether the particle had diverged (or gone non-finite) by sample k. */
-export function divergedAt(h: HistoryData, j: number, k: number): boolean {
-  const st = h.status[j * h.length + k];
-  return st === Status.Diverged || st === Status.NonFinite;
 }

@@ -35,12 +35,12 @@ export interface RangeTestSpec {
 }
 
 /** What the runner needs of a history: the GPU's HistoryRecorder or the CPU's builder. */
-export interface HistorySource {
+interface HistorySource {
   record(): void;
   read(): Promise<HistoryData>;
 }
 
-export interface OpenedRun {
+interface OpenedRun {
   engine: Engine;
   history: HistorySource;
   close(): void;

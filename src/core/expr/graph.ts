@@ -2,11 +2,11 @@
 // gradient and Hessian share work with the loss (common-subexpression elimination for
 // free), and smart constructors fold constants as the graph is built.
 
-export type UnaryOp =
+type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'log2' | 'log10' | 'sqrt' | 'abs' | 'sign'
   | 'sin' | 'cos' | 'tan' | 'atan' | 'sinh' | 'cosh' | 'tanh' | 'sigmoid' | 'softplus'
   | 'floor' | 'not';
-export type BinaryOp =
+type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'min' | 'max'
   | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne' | 'and' | 'or';
 /** powi: integer power, exponent held in `n`. select: cond ? a : b. */
@@ -15,9 +15,9 @@ export type Op = UnaryOp | BinaryOp | 'powi' | 'select';
 export type Node = NumNode | VarNode | CallNode;
 export interface NumNode { kind: 'num'; id: number; value: number }
 export interface VarNode { kind: 'var'; id: number; name: string }
-export interface CallNode { kind: 'call'; id: number; op: Op; args: Node[]; n?: number }
+interface CallNode { kind: 'call'; id: number; op: Op; args: Node[]; n?: number }
 
-export const BOOL_OPS: ReadonlySet<Op> = new Set(['lt', 'le', 'gt', 'ge', 'eq', 'ne', 'and', 'or', 'not']);
+const BOOL_OPS: ReadonlySet<Op> = new Set(['lt', 'le', 'gt', 'ge', 'eq', 'ne', 'and', 'or', 'not']);
 const COMMUTATIVE: ReadonlySet<Op> = new Set(['add', 'mul', 'min', 'max', 'eq', 'ne', 'and', 'or']);
 
 export function isBool(node: Node): boolean {
@@ -82,7 +82,7 @@ function powi(a: number, n: number): number {
 }
 
 /** Largest integer exponent expanded into multiplications (beyond it, pow is used). */
-export const MAX_POWI = 64;
+const MAX_POWI = 64;
 
 export class Graph {
   private readonly table = new Map<string, Node>();

@@ -5,7 +5,7 @@
 import { applyOp, isBool, type Node, type Op } from './graph';
 import * as m from './mathlib';
 
-export interface Instr {
+interface Instr {
   op: Op;
   /** Argument operands: indexes into `values`. */
   args: number[];
@@ -14,7 +14,7 @@ export interface Instr {
 }
 
 /** A value is an input, a constant, or the result of an instruction. */
-export type Value =
+type Value =
   | { kind: 'input'; name: string }
   | { kind: 'const'; value: number }
   | { kind: 'instr'; instr: Instr };

@@ -19,7 +19,7 @@ const adamFamily = (lrDefault: number, beta2Doc = 'second-moment decay (betas[1]
   weightDecay,
 ];
 
-export const SGD: OptimizerDef = {
+const SGD: OptimizerDef = {
   name: 'SGD',
   aliases: ['gd'],
   doc: 'Gradient descent; with momentum the heavy ball (PyTorch form: buf = momentum*buf + (1-dampening)*g), or Nesterov.',
@@ -61,7 +61,7 @@ const ADAM_STEP = `${ADAM_MOMENTS}    step_size = lr / bc1
 `;
 const amsgrad: HyperParam = { name: 'amsgrad', default: 0, bool: true, doc: 'AMSGrad variant' };
 
-export const Adam: OptimizerDef = {
+const Adam: OptimizerDef = {
   name: 'Adam',
   doc: 'Adam with bias correction (PyTorch); amsgrad keeps the running maximum of the second moment.',
   hyper: [...adamFamily(1e-3), amsgrad],
@@ -70,7 +70,7 @@ export const Adam: OptimizerDef = {
     g = g + weight_decay * p${ADAM_STEP}`,
 };
 
-export const AdamW: OptimizerDef = {
+const AdamW: OptimizerDef = {
   name: 'AdamW',
   doc: 'Adam with decoupled weight decay (PyTorch): p *= 1 - lr*weight_decay, then the Adam step without the L2 term.',
   hyper: [
@@ -84,7 +84,7 @@ export const AdamW: OptimizerDef = {
     p = p * (1 - lr * weight_decay)${ADAM_STEP}`,
 };
 
-export const Adamax: OptimizerDef = {
+const Adamax: OptimizerDef = {
   name: 'Adamax',
   doc: 'Adamax (PyTorch): Adam with the infinity norm, exp_inf = max(beta2*exp_inf, |g| + eps).',
   hyper: [
@@ -101,7 +101,7 @@ export const Adamax: OptimizerDef = {
   `,
 };
 
-export const NAdam: OptimizerDef = {
+const NAdam: OptimizerDef = {
   name: 'NAdam',
   doc: 'Adam with Nesterov momentum (PyTorch NAdam, with the momentum-decay schedule mu_t).',
   hyper: [
@@ -125,7 +125,7 @@ export const NAdam: OptimizerDef = {
   `,
 };
 
-export const RAdam: OptimizerDef = {
+const RAdam: OptimizerDef = {
   name: 'RAdam',
   doc: 'Rectified Adam (PyTorch): momentum SGD until the variance estimate is tractable (rho_t > 5), then rectified Adam.',
   hyper: [
@@ -143,7 +143,7 @@ export const RAdam: OptimizerDef = {
   `,
 };
 
-export const Adagrad: OptimizerDef = {
+const Adagrad: OptimizerDef = {
   name: 'Adagrad',
   doc: 'Adagrad (PyTorch): per-coordinate step lr / sqrt(sum of squared gradients), with optional lr decay.',
   hyper: [
@@ -162,7 +162,7 @@ export const Adagrad: OptimizerDef = {
   `,
 };
 
-export const RMSprop: OptimizerDef = {
+const RMSprop: OptimizerDef = {
   name: 'RMSprop',
   doc: 'RMSprop (PyTorch): g / sqrt(running mean of g^2); centered subtracts the squared mean gradient; optional momentum.',
   hyper: [
@@ -185,7 +185,7 @@ export const RMSprop: OptimizerDef = {
   `,
 };
 
-export const Adadelta: OptimizerDef = {
+const Adadelta: OptimizerDef = {
   name: 'Adadelta',
   doc: 'Adadelta (PyTorch): step sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g, both running averages with rho; lr scales it (default 1).',
   hyper: [
@@ -206,7 +206,7 @@ export const Adadelta: OptimizerDef = {
   `,
 };
 
-export const Lion: OptimizerDef = {
+const Lion: OptimizerDef = {
   name: 'Lion',
   doc: 'Lion (Chen et al. 2023; lion-pytorch, not in torch.optim): sign of an interpolated momentum, decoupled weight decay.',
   hyper: [
@@ -223,7 +223,7 @@ export const Lion: OptimizerDef = {
   `,
 };
 
-export const SignSGD: OptimizerDef = {
+const SignSGD: OptimizerDef = {
   name: 'SignSGD',
   aliases: ['sign'],
   doc: 'Sign descent (beyond PyTorch): p -= lr * sign(g), a step of exactly lr per coordinate; no state.',

@@ -67,7 +67,7 @@ export interface CompiledOptimizer {
 }
 
 /** The optimizer's momentum-like hyperparameter, which CyclicLR and OneCycleLR cycle (as PyTorch does). */
-export function momentumName(def: OptimizerDef): string | null {
+function momentumName(def: OptimizerDef): string | null {
   if (def.hyper.some((h) => h.name === 'momentum')) return 'momentum';
   if (def.hyper.some((h) => h.name === 'beta1')) return 'beta1';
   return null;
@@ -111,7 +111,7 @@ export function variantKey(fixed: Record<string, number>, schedule?: ResolvedSch
 }
 
 /** The learning rate of y when lr_y is given (lr is then x's). */
-export const LR_Y: HyperParam = { name: 'lr_y', default: 0, defaultFrom: 'lr', min: 0, openMin: true, doc: 'learning rate of y (eta_y); lr is then eta_x' };
+const LR_Y: HyperParam = { name: 'lr_y', default: 0, defaultFrom: 'lr', min: 0, openMin: true, doc: 'learning rate of y (eta_y); lr is then eta_x' };
 
 const perCoordinate = new WeakMap<OptimizerDef, OptimizerDef>();
 

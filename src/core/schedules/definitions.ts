@@ -35,7 +35,7 @@ function cycles(p: P, ctx: CodeContext, name: string): boolean {
   return true;
 }
 
-export const StepLR: ScheduleDef = {
+const StepLR: ScheduleDef = {
   name: 'StepLR',
   origin: 'PyTorch',
   doc: 'lr * gamma^floor(t / step_size): decay by gamma every step_size steps.',
@@ -46,7 +46,7 @@ export const StepLR: ScheduleDef = {
   code: (p, { T, B, out }) => ({ before: `${out} = ${B} * ${lit(n(p, 'gamma'))} ^ ${idiv(T, n(p, 'step_size'))}` }),
 };
 
-export const MultiStepLR: ScheduleDef = {
+const MultiStepLR: ScheduleDef = {
   name: 'MultiStepLR',
   origin: 'PyTorch',
   doc: 'lr * gamma^(number of milestones <= t).',
@@ -61,7 +61,7 @@ export const MultiStepLR: ScheduleDef = {
   },
 };
 
-export const ExponentialLR: ScheduleDef = {
+const ExponentialLR: ScheduleDef = {
   name: 'ExponentialLR',
   origin: 'PyTorch',
   doc: 'lr * gamma^t.',
@@ -69,7 +69,7 @@ export const ExponentialLR: ScheduleDef = {
   code: (p, { T, B, out }) => ({ before: `${out} = ${B} * ${lit(n(p, 'gamma'))} ^ ${T}` }),
 };
 
-export const CosineAnnealingLR: ScheduleDef = {
+const CosineAnnealingLR: ScheduleDef = {
   name: 'CosineAnnealingLR',
   origin: 'PyTorch',
   doc: 'eta_min + (lr - eta_min)(1 + cos(pi t / T_max))/2; past T_max the cosine continues (back up), as in PyTorch.',
@@ -83,7 +83,7 @@ export const CosineAnnealingLR: ScheduleDef = {
 /** Cycle starts beyond this are never reached: t is exact in float32 only below 2^24. */
 const T_LIMIT = 2 ** 24;
 
-export const CosineAnnealingWarmRestarts: ScheduleDef = {
+const CosineAnnealingWarmRestarts: ScheduleDef = {
   name: 'CosineAnnealingWarmRestarts',
   origin: 'PyTorch',
   doc: 'cosine annealing restarted after T_0 steps, each cycle T_mult times longer than the last (SGDR).',
@@ -113,7 +113,7 @@ export const CosineAnnealingWarmRestarts: ScheduleDef = {
   },
 };
 
-export const CyclicLR: ScheduleDef = {
+const CyclicLR: ScheduleDef = {
   name: 'CyclicLR',
   origin: 'PyTorch',
   doc: 'triangular cycles between base_lr and max_lr (Smith 2017); triangular2 halves the amplitude each cycle, exp_range scales it by gamma^t.',
@@ -151,12 +151,12 @@ export const CyclicLR: ScheduleDef = {
 };
 
 /** total_steps, or epochs * steps_per_epoch (PyTorch: one or the other). */
-export function oneCycleTotal(p: P): number {
+function oneCycleTotal(p: P): number {
   return p.total_steps === null ? n(p, 'epochs') * n(p, 'steps_per_epoch') : n(p, 'total_steps');
 }
 
 /** OneCycleLR's phases: [last step of the phase (float, as PyTorch computes it), lr from, lr to, momentum from, to]. */
-export function oneCyclePhases(p: P): { end: number; from: string; to: string; mFrom: string; mTo: string }[] {
+function oneCyclePhases(p: P): { end: number; from: string; to: string; mFrom: string; mTo: string }[] {
   const total = oneCycleTotal(p);
   const pct = n(p, 'pct_start');
   if (p.three_phase) {
@@ -172,7 +172,7 @@ export function oneCyclePhases(p: P): { end: number; from: string; to: string; m
   ];
 }
 
-export const OneCycleLR: ScheduleDef = {
+const OneCycleLR: ScheduleDef = {
   name: 'OneCycleLR',
   origin: 'PyTorch',
   doc: 'warm up from max_lr/div_factor to max_lr over pct_start of total_steps, then anneal to max_lr/(div_factor*final_div_factor) (fastai fit_one_cycle). Past total_steps (where PyTorch raises) the lr holds at its value at step total_steps - 1.',
@@ -234,7 +234,7 @@ export const OneCycleLR: ScheduleDef = {
   },
 };
 
-export const LinearLR: ScheduleDef = {
+const LinearLR: ScheduleDef = {
   name: 'LinearLR',
   origin: 'PyTorch',
   doc: 'lr times a factor that goes linearly from start_factor to end_factor over total_iters steps (a warm-up).',
@@ -251,7 +251,7 @@ export const LinearLR: ScheduleDef = {
   },
 };
 
-export const ConstantLR: ScheduleDef = {
+const ConstantLR: ScheduleDef = {
   name: 'ConstantLR',
   origin: 'PyTorch',
   doc: 'lr * factor for the first total_iters steps, then lr.',
@@ -262,7 +262,7 @@ export const ConstantLR: ScheduleDef = {
   code: (p, { T, B, out }) => ({ before: `${out} = ${B} * (${T} < ${lit(n(p, 'total_iters'))} ? ${lit(n(p, 'factor'))} : 1)` }),
 };
 
-export const PolynomialLR: ScheduleDef = {
+const PolynomialLR: ScheduleDef = {
   name: 'PolynomialLR',
   origin: 'PyTorch',
   doc: 'lr * (1 - min(t, total_iters)/total_iters)^power: reaches 0 at total_iters.',
@@ -273,7 +273,7 @@ export const PolynomialLR: ScheduleDef = {
   },
 };
 
-export const InverseTimeDecay: ScheduleDef = {
+const InverseTimeDecay: ScheduleDef = {
   name: 'InverseTimeDecay',
   aliases: ['inverse_time'],
   origin: 'Keras (tf.keras.optimizers.schedules.InverseTimeDecay)',
@@ -290,7 +290,7 @@ export const InverseTimeDecay: ScheduleDef = {
   },
 };
 
-export const SineLR: ScheduleDef = {
+const SineLR: ScheduleDef = {
   name: 'SineLR',
   aliases: ['sinusoidal'],
   origin: 'etascape (sinusoidal cyclic lr)',
@@ -306,7 +306,7 @@ export const SineLR: ScheduleDef = {
   },
 };
 
-export const LRRangeTest: ScheduleDef = {
+const LRRangeTest: ScheduleDef = {
   name: 'LRRangeTest',
   aliases: ['lr_find'],
   origin: "fastai (Learner.lr_find, SchedExp)",
@@ -322,7 +322,7 @@ export const LRRangeTest: ScheduleDef = {
 };
 
 /** Children of SequentialLR must have a closed form: PyTorch restarts each at its milestone. */
-export const SequentialLR: ScheduleDef = {
+const SequentialLR: ScheduleDef = {
   name: 'SequentialLR',
   origin: 'PyTorch',
   doc: 'runs schedulers one after another: the k-th starts (from its own step 0 and the base lr) at milestone k-1.',
@@ -366,7 +366,7 @@ export const SequentialLR: ScheduleDef = {
   },
 };
 
-export const ReduceLROnPlateau: ScheduleDef = {
+const ReduceLROnPlateau: ScheduleDef = {
   name: 'ReduceLROnPlateau',
   origin: 'PyTorch',
   stateful: true,
@@ -407,9 +407,9 @@ export const ReduceLROnPlateau: ScheduleDef = {
   },
 };
 
-export const MAX_BRAKE_WINDOW = 16;
+const MAX_BRAKE_WINDOW = 16;
 
-export const GradNormBrake: ScheduleDef = {
+const GradNormBrake: ScheduleDef = {
   name: 'GradNormBrake',
   aliases: ['brake'],
   origin: 'lecture notes (scene 5, grad-norm-brake)',
@@ -440,7 +440,7 @@ export const GradNormBrake: ScheduleDef = {
   },
 };
 
-export const CurvatureAdaptive: ScheduleDef = {
+const CurvatureAdaptive: ScheduleDef = {
   name: 'CurvatureAdaptive',
   aliases: ['curvature'],
   origin: 'lecture notes (scene 6, curvature-adaptive)',

@@ -97,7 +97,7 @@ export function resolveSchedule(spec: ScheduleSpec | string): ResolvedSchedule {
 }
 
 /** Back to a spec: only the parameters that differ from their defaults. */
-export function scheduleSpec(r: ResolvedSchedule): ScheduleSpec {
+function scheduleSpec(r: ResolvedSchedule): ScheduleSpec {
   const params: Record<string, ScheduleValue> = {};
   for (const p of r.def.params) {
     const v = r.params[p.name];

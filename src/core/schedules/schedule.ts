@@ -3,7 +3,7 @@
 // step t. The code is compiled into the optimizer's program, so the WGSL kernel and the
 // CPU reference run the same schedule per particle per step.
 
-export type ParamKind = 'number' | 'int' | 'bool' | 'list' | 'enum' | 'schedules';
+type ParamKind = 'number' | 'int' | 'bool' | 'list' | 'enum' | 'schedules';
 
 export interface ScheduleParam {
   name: string;

@@ -18,7 +18,7 @@ export class ScheduleError extends Error {
   }
 }
 
-export const MAX_SCHEDULE_TEXT = 2000;
+const MAX_SCHEDULE_TEXT = 2000;
 
 class Reader {
   i = 0;

@@ -44,7 +44,7 @@ function gauss(seed: number, i: number, c: number): number {
 }
 
 /** One sample's loss as a graph in x, y with the sample's a, b, t as nodes. */
-export function sampleLoss(g: Graph, kind: DatasetKind, a: Node, b: Node, t: Node): Node {
+function sampleLoss(g: Graph, kind: DatasetKind, a: Node, b: Node, t: Node): Node {
   const z = g.add(g.mul(g.variable('x'), a), g.mul(g.variable('y'), b));
   if (kind === 'least-squares') return g.mul(g.num(0.5), g.powi(g.sub(z, t), 2));
   // Labels t in {-1, +1}: log(1 + exp(-t z)).

@@ -4,7 +4,7 @@ import { PRESETS, PRESET_NAMES } from './presets';
 import { Surface } from './surface';
 
 export * from './surface';
-export { PRESETS, PRESET_NAMES, PRESET_PARAMETERS, quadratic, doubleWell, type PresetParam } from './presets';
+export { PRESETS, PRESET_NAMES, PRESET_PARAMETERS } from './presets';
 
 /** A preset's name (with optional parameters) or an expression in x and y. */
 export function resolveSurface(nameOrExpression: string, params?: Record<string, number>): Surface {

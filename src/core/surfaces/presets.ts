@@ -44,9 +44,9 @@ function withDefaults<T>(id: string, given: Partial<T>): T {
   return out as T;
 }
 
-export interface QuadraticParams { lambda1: number; lambda2: number; angle: number }
+interface QuadraticParams { lambda1: number; lambda2: number; angle: number }
 /** L = 1/2 (lambda1 u^2 + lambda2 v^2), (u, v) = (x, y) rotated by `angle` degrees. */
-export function quadratic(p: Partial<QuadraticParams> = {}): SurfaceSpec {
+function quadratic(p: Partial<QuadraticParams> = {}): SurfaceSpec {
   const { lambda1, lambda2, angle } = withDefaults<QuadraticParams>('quadratic', p);
   const a = (angle * Math.PI) / 180;
   const c = Math.cos(a);
@@ -64,7 +64,7 @@ export function quadratic(p: Partial<QuadraticParams> = {}): SurfaceSpec {
   };
 }
 
-export interface DatasetParams { points: number; dataSeed: number; correlation: number; scale: number; noise: number }
+interface DatasetParams { points: number; dataSeed: number; correlation: number; scale: number; noise: number }
 
 /** Regression with weights (x, y) on a generated dataset; the gradient of a step is a real minibatch's. */
 function datasetSurface(kind: DatasetKind) {
@@ -86,7 +86,7 @@ function datasetSurface(kind: DatasetKind) {
   };
 }
 
-export interface DoubleWellParams {
+interface DoubleWellParams {
   sharpX: number; sharpDepth: number; sharpWidth: number;
   flatX: number; flatDepth: number; flatWidth: number;
 }
@@ -94,7 +94,7 @@ export interface DoubleWellParams {
  * Two Gaussian wells in a gentle bowl: a narrow, shallower trap (curvature about
  * depth/width^2) beside a wide, deeper basin. Each well's width and depth are free.
  */
-export function doubleWell(p: Partial<DoubleWellParams> = {}): SurfaceSpec {
+function doubleWell(p: Partial<DoubleWellParams> = {}): SurfaceSpec {
   const { sharpX, sharpDepth, sharpWidth, flatX, flatDepth, flatWidth } = withDefaults<DoubleWellParams>('double-well', p);
   const well = (x0: number, depth: number, width: number) =>
     `${num(depth)}*exp(-((x - ${num(x0)})^2 + y^2)/${num(2 * width * width)})`;

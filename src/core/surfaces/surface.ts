@@ -6,9 +6,9 @@ import { parseExpression } from '../expr/parse';
 import { compileProgram, Evaluator, type Program } from '../expr/program';
 import { fullLoss, makeDataset, type Dataset, type DatasetSpec } from './dataset';
 
-export type MinimumLabel = 'global' | 'local' | 'sharp' | 'flat' | 'balanced';
+type MinimumLabel = 'global' | 'local' | 'sharp' | 'flat' | 'balanced';
 
-export interface MinimumSpec {
+interface MinimumSpec {
   name: string;
   /** Approximate position; refined by Newton's method unless `manifold`. */
   at: [number, number];
