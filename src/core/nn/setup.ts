@@ -1,6 +1,7 @@
 // Builds a NetSetup from plain choices: model, data, optimizer and its settings (shared),
 // and one learning rate per layer per network (the lr-vs-lr map's axes).
 
+import { Status } from '../particles';
 import { findOptimizer, resolveHyper, compileOptimizer } from '../optimizers';
 import { DEFAULT_NET_CONFIG, type NetSetup, type NetTrainConfig } from './train';
 import { initialTheta, type InitOptions } from './network';
@@ -61,10 +62,10 @@ export function fractalMeasure(losses: ArrayLike<number>, maxVal = 1e6): { conve
  */
 export function fractalMeasureOfRun(row: ArrayLike<number>, status: number, eventStep: number, steps: number, maxVal = 1e6): { converged: boolean; value: number } {
   const v = Array.from({ length: steps }, (_, t) => row[t]);
-  if (status !== 0) {
+  if (status !== Status.Running) {
     const v0 = Number.isFinite(v[0]) ? v[0] : maxVal;
-    const fill = status === 1 ? v[eventStep] : v0 * maxVal;
-    for (let t = eventStep + (status === 1 ? 1 : 0); t < steps; t++) v[t] = fill;
+    const fill = status === Status.Converged ? v[eventStep] : v0 * maxVal;
+    for (let t = eventStep + (status === Status.Converged ? 1 : 0); t < steps; t++) v[t] = fill;
   }
   return fractalMeasure(v, maxVal);
 }
