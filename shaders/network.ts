@@ -226,3 +226,61 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }
 `;
 }
+
+/**
+ * Loss, gradient and exact Hessian-vector product of n networks at n parameter vectors
+ * along n directions (one thread each): the building block of sharpness (power
+ * iteration) and the tests of the R-operator on the GPU.
+ */
+export function buildHvpKernel({ model, points }: { model: Model; points: number }): string {
+  const P = model.params;
+  const hvp = networkRoutine(model, { points, gradient: true, hvp: true });
+  const access = accessFor(model, points, 0);
+  return wgsl`
+${common}
+${MATHLIB_WGSL}
+
+struct Params {
+  n: u32,
+  groups_x: u32,
+  _pad0: u32,
+  _pad1: u32,
+}
+
+override WG: u32 = ${NET_WG}u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+// n x ${P} parameters, then n x ${P} directions.
+@group(0) @binding(1) var<storage, read> theta_dir: array<f32>;
+// n x ${P} products H v, then n x ${P} gradients, then n losses.
+@group(0) @binding(2) var<storage, read_write> result: array<f32>;
+@group(0) @binding(3) var<storage, read> data: array<f32>;
+
+${privateDecls([hvp], model)}
+
+${activationFunction(model)}
+
+fn net_hvp() -> f32 {
+${hvp.locals.map((l) => `  var l_${l} = 0.0f;`).join('\n')}
+${printStmts(hvp.body, access)}
+  return l_loss;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * params.groups_x + wid.x) * WG + lid;
+  if (i >= params.n) { return; }
+  let nP = params.n * ${P}u;
+  for (var q = 0u; q < ${P}u; q++) {
+    th[q] = theta_dir[i * ${P}u + q];
+    dir[q] = theta_dir[nP + i * ${P}u + q];
+  }
+  let L = net_hvp();
+  for (var q = 0u; q < ${P}u; q++) {
+    result[i * ${P}u + q] = hv[q];
+    result[nP + i * ${P}u + q] = gr[q];
+  }
+  result[2u * nP + i] = L;
+}
+`;
+}
