@@ -78,7 +78,7 @@ export function printStmts(ss: Stmt[], access: ArrayAccess, pad = '  ', counter 
   return out.join('\n');
 }
 
-function activationFunction(model: Model): string {
+export function activationFunction(model: Model): string {
   const em = emitWGSL(model.act, { inputs: { u: 'u' }, prefix: 'a' });
   return `// ${model.spec.activation}: value, first and second derivative\nfn act_eval(u: f32) -> vec3<f32> {\n${em.code.split('\n').map((l) => '  ' + l).join('\n')}\n  return vec3<f32>(${em.outputs.a}, ${em.outputs.d1}, ${em.outputs.d2});\n}`;
 }
@@ -93,7 +93,7 @@ export interface NetworkKernelOptions {
 export const NET_WG = 64;
 
 /** Storage arrays: private to the thread (work arrays) or a slice of a storage buffer. */
-function accessFor(model: Model, points: number, S: number): ArrayAccess {
+export function accessFor(model: Model, points: number, S: number): ArrayAccess {
   const Y = points * model.inputs;
   const priv = (name: string) => (i: string) => `${name}[${i}]`;
   return {
@@ -107,13 +107,14 @@ function accessFor(model: Model, points: number, S: number): ArrayAccess {
   };
 }
 
-function privateDecls(routines: Routine[], model: Model): string {
+/** Private declarations of a routine's work arrays (those in `skip` are declared elsewhere). */
+export function privateDecls(routines: Routine[], model: Model, skip: string[] = []): string {
   const ext = new Map<string, number>();
   for (const r of routines) for (const [k, v] of arrayExtents(r)) ext.set(k, Math.max(ext.get(k) ?? 0, v));
   const names: Record<string, string> = { th: 'th', gr: 'gr', dir: 'dir', hv: 'hv' };
   const decls: string[] = [];
   for (const [k, v] of ext) {
-    if (['xs', 'ys', 'hyper', 'ost'].includes(k)) continue;
+    if (['xs', 'ys', 'hyper', 'ost', ...skip].includes(k)) continue;
     const name = names[k] ?? `w_${k}`;
     decls.push(`var<private> ${name}: array<f32, ${k in names ? model.params : v}>;`);
   }

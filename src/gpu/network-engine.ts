@@ -3,12 +3,20 @@
 // in the same layout, so read() returns the same NetState.
 
 import { buildNetworkKernel, NET_WG } from '../../shaders/network';
-import { checkNetSetup, hyperStride, initialNetState, stateStride, type NetSetup, type NetState } from '../core/nn/train';
+import { buildNetworkKernelWG } from '../../shaders/network-wg';
+import { checkNetSetup, initialNetState, stateStride, type NetSetup, type NetState } from '../core/nn/train';
 import { compileModule } from './engine';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
 const PARAMS_BYTES = 32;
+
+/**
+ * 'thread': one thread per network (parameters and gradient in private arrays);
+ * 'workgroup': one workgroup per network (parameters shared in workgroup memory, the
+ * points split over the threads). See shaders/network.ts and shaders/network-wg.ts.
+ */
+export type NetworkLayout = 'thread' | 'workgroup';
 
 export class NetworkEngine {
   readonly n: number;
@@ -26,20 +34,22 @@ export class NetworkEngine {
     private readonly bindGroup: GPUBindGroup,
     readonly buffers: Record<'params' | 'theta' | 'hyper' | 'ostate' | 'info' | 'losses' | 'hist' | 'data', GPUBuffer>,
     kernel: string,
+    readonly layout: NetworkLayout,
   ) {
     this.n = setup.n;
     this.kernel = kernel;
     this.pool = new ReadbackPool(handle.device, 'network readback');
-    const groups = Math.ceil(this.n / NET_WG);
+    const groups = layout === 'thread' ? Math.ceil(this.n / NET_WG) : this.n;
     this.groupsX = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
     this.groupsY = Math.ceil(groups / this.groupsX);
   }
 
-  static async create(handle: DeviceHandle, setup: NetSetup): Promise<NetworkEngine> {
+  static async create(handle: DeviceHandle, setup: NetSetup, layout: NetworkLayout = 'thread'): Promise<NetworkEngine> {
     checkNetSetup(setup);
     const { device } = handle;
-    const kernel = buildNetworkKernel({ model: setup.model, points: setup.data.n, optimizer: setup.optimizer });
-    const module = await compileModule(device, kernel, `network:${setup.model.params}`);
+    const build = layout === 'thread' ? buildNetworkKernel : buildNetworkKernelWG;
+    const kernel = build({ model: setup.model, points: setup.data.n, optimizer: setup.optimizer });
+    const module = await compileModule(device, kernel, `network-${layout}:${setup.model.params}`);
     const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const st = initialNetState(setup);
     const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
@@ -68,7 +78,7 @@ export class NetworkEngine {
       layout: pipeline.getBindGroupLayout(0),
       entries: order.map((k, binding) => ({ binding, resource: { buffer: buffers[k] } })),
     });
-    const engine = new NetworkEngine(handle, setup, pipeline, bindGroup, buffers, kernel);
+    const engine = new NetworkEngine(handle, setup, pipeline, bindGroup, buffers, kernel, layout);
     engine.step(0); // the loss at the start
     return engine;
   }
@@ -117,5 +127,3 @@ export class NetworkEngine {
     this.pool.destroy();
   }
 }
-
-export { hyperStride };

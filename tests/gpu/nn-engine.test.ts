@@ -8,12 +8,11 @@ import { makeDataset } from '../../src/core/nn/data';
 import { buildNetSetup, fractalMeasureOfRun } from '../../src/core/nn/setup';
 import { NetworkTrainerCpu, type NetSetup, type NetState } from '../../src/core/nn/train';
 import { Status } from '../../src/core/particles';
-import { NetworkEngine } from '../../src/gpu/network-engine';
+import { NetworkEngine, type NetworkLayout } from '../../src/gpu/network-engine';
 import { gpuDevice } from '../helpers/gpu';
 
-async function runBoth(setup: NetSetup, steps: number, perDispatch: number): Promise<{ cpu: NetState; gpu: NetState }> {
-  const { device } = { device: await gpuDevice() };
-  const gpu = await NetworkEngine.create(device, setup);
+async function runBoth(setup: NetSetup, steps: number, perDispatch: number, layout: NetworkLayout = 'thread'): Promise<{ cpu: NetState; gpu: NetState }> {
+  const gpu = await NetworkEngine.create(await gpuDevice(), setup, layout);
   const cpu = new NetworkTrainerCpu(setup);
   for (let s = 0; s < steps; s += perDispatch) {
     gpu.step(Math.min(perDispatch, steps - s));
@@ -37,15 +36,16 @@ describe('GPU network engine = CPU reference', () => {
     ['gelu, Adam', { widths: [2, 4, 3, 1], activation: 'gelu', parameterization: 'standard' }, 'adam', {}],
     ['sigmoid softmax-ce on two moons', { widths: [2, 6, 2], activation: 'sigmoid', parameterization: 'standard', bias: true, loss: 'softmax-ce' }, 'sgd', {}],
   ];
-  for (const [name, spec, opt, settings] of cases) {
-    test(`${name}: loss trajectories within 1e-4 over 200 steps`, async () => {
+  const runs = [...cases.map((c) => [...c, 'thread'] as const), [...cases[0], 'workgroup'] as const, [...cases[2], 'workgroup'] as const];
+  for (const [name, spec, opt, settings, layout] of runs) {
+    test(`${name}, ${layout} layout: loss trajectories within 1e-4 over 200 steps`, async () => {
       const model = buildModel(spec);
       const data = spec.loss === 'softmax-ce' ? makeDataset('two-moons', model, { seed: 1, points: 24, noise: 0.1 }) : makeDataset('teacher', model, { seed: 2 });
       const L = model.layers.length;
       const base = opt === 'adam' ? 0.003 : 0.05;
       const lrLayers = Array.from({ length: 6 }, (_, i) => Array.from({ length: L }, (_, l) => base * (1 + 0.3 * i + 0.1 * l)));
       const setup = buildNetSetup({ model, data, optimizer: opt, settings, lrLayers, init: { seed: 5, perNetwork: true }, config: { history: 200 } });
-      const { cpu, gpu } = await runBoth(setup, 200, 64);
+      const { cpu, gpu } = await runBoth(setup, 200, 64, layout);
       // Every network ran all 200 steps, and its loss fell (a real training run).
       for (let i = 0; i < setup.n; i++) {
         expect(cpu.info[4 * i]).toBe(Status.Running);

@@ -3,6 +3,7 @@
 
 import { Status } from '../particles';
 import { findOptimizer, resolveHyper, compileOptimizer } from '../optimizers';
+import { resolveSchedule } from '../schedules';
 import { DEFAULT_NET_CONFIG, type NetSetup, type NetTrainConfig } from './train';
 import { initialTheta, type InitOptions } from './network';
 import type { Dataset } from './data';
@@ -15,6 +16,8 @@ export interface NetSetupOptions {
   optimizer?: string;
   /** The optimizer's other hyperparameters, the same for every network (compiled in). */
   settings?: Record<string, number>;
+  /** A learning-rate schedule (PyTorch's, e.g. 'StepLR(step_size=10, gamma=0.5)'), applied to each layer's lr. */
+  schedule?: string;
   /** Per network, one learning rate per layer (first matrix first). */
   lrLayers: number[][];
   init?: InitOptions;
@@ -31,7 +34,7 @@ export function buildNetSetup(o: NetSetupOptions): NetSetup {
   const shared = resolveHyper(def, { ...o.settings, lr: firstLr });
   const { lr: _lr, ...fixed } = shared;
   void _lr;
-  const optimizer = compileOptimizer(def, fixed);
+  const optimizer = compileOptimizer(def, fixed, o.schedule ? resolveSchedule(o.schedule) : undefined);
   const H = def.hyper.length;
   const hyper = new Float32Array(n * (H + L));
   o.lrLayers.forEach((lrs, i) => {
