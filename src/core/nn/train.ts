@@ -62,7 +62,11 @@ export function checkNetSetup(s: NetSetup): void {
 export function updateRoutine(model: Model, opt: CompiledOptimizer): Routine {
   const H = opt.def.hyper.length;
   const S = opt.state.length;
-  const body: Stmt[] = [set('gnorm', num(0)), loop('q', model.params, [set('gnorm', add(local('gnorm'), mul(load('gr', ix(0, ['q', 1])), load('gr', ix(0, ['q', 1])))))]), set('gnorm', fn('sqrt', local('gnorm')))];
+  // The whole network's gradient norm, only when the program reads it (e.g. the GradNormBrake schedule).
+  const gi = opt.program.inputs.indexOf('gnorm');
+  const readsGnorm = opt.program.values.some((v) => v.kind === 'instr' && v.instr.args.includes(gi));
+  const gq = load('gr', ix(0, ['q', 1]));
+  const body: Stmt[] = readsGnorm ? [set('gnorm', num(0)), loop('q', model.params, [set('gnorm', add(local('gnorm'), mul(gq, gq)))]), set('gnorm', fn('sqrt', local('gnorm')))] : [];
   model.layers.forEach((ly, l) => {
     const q = ix(ly.start, ['q', 1]);
     const slot = (s: number) => ix(ly.start * S + s, ['q', S]);
