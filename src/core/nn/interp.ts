@@ -14,6 +14,8 @@ type Run = () => void;
 export class RoutineRunner {
   /** Array name -> storage; callers bind their own (parameters, data) with bind(). */
   readonly arrays = new Map<string, FloatArray>();
+  /** One cell per array that the compiled closures read through, so bind() can swap arrays. */
+  private readonly cells = new Map<string, { a: FloatArray }>();
   readonly locals: Float64Array;
   private readonly localIndex = new Map<string, number>();
   private readonly vars = new Int32Array(32);
@@ -35,6 +37,8 @@ export class RoutineRunner {
     const need = this.extents.get(name) ?? 0;
     if (data.length < need) throw new Error(`array '${name}' holds ${data.length} values, the routine reads ${need}`);
     this.arrays.set(name, data);
+    const cell = this.cells.get(name);
+    if (cell) cell.a = data;
     return this;
   }
 
@@ -71,10 +75,10 @@ export class RoutineRunner {
     };
   }
 
-  private array(name: string): () => FloatArray {
-    // Looked up at run time: bind() may replace an array after compilation.
-    const arrays = this.arrays;
-    return () => arrays.get(name)!;
+  private cell(name: string): { a: FloatArray } {
+    let c = this.cells.get(name);
+    if (!c) this.cells.set(name, (c = { a: this.arrays.get(name)! }));
+    return c;
   }
 
   private expr(e: Expr): Num {
@@ -92,22 +96,12 @@ export class RoutineRunner {
         return () => L[k];
       }
       case 'load': {
-        const arr = this.array(e.arr);
+        const arr = this.cell(e.arr);
         const i = this.index(e.idx);
-        return () => arr()[i()];
+        return () => arr.a[i()];
       }
-      case 'bin': {
-        const a = this.expr(e.a);
-        const b = this.expr(e.b);
-        switch (e.op) {
-          case '+': return f32 ? () => fr(a() + b()) : () => a() + b();
-          case '-': return f32 ? () => fr(a() - b()) : () => a() - b();
-          case '*': return f32 ? () => fr(a() * b()) : () => a() * b();
-          case '/': return f32 ? () => fr(a() / b()) : () => a() / b();
-          case 'max': return () => Math.max(a(), b());
-        }
-      }
-      // falls through: every op returns above
+      case 'bin':
+        return this.binary(e.op, this.expr(e.a), this.expr(e.b));
       case 'fn': {
         const a = this.expr(e.a);
         if (e.fn === 'sqrt') return f32 ? () => fr(Math.sqrt(a())) : () => Math.sqrt(a());
@@ -120,6 +114,18 @@ export class RoutineRunner {
         const out = e.out;
         return () => ev.run(a()).out(out);
       }
+    }
+  }
+
+  private binary(op: '+' | '-' | '*' | '/' | 'max', a: Num, b: Num): Num {
+    const fr = Math.fround;
+    const f32 = this.float32;
+    switch (op) {
+      case '+': return f32 ? () => fr(a() + b()) : () => a() + b();
+      case '-': return f32 ? () => fr(a() - b()) : () => a() - b();
+      case '*': return f32 ? () => fr(a() * b()) : () => a() * b();
+      case '/': return f32 ? () => fr(a() / b()) : () => a() / b();
+      case 'max': return () => Math.max(a(), b());
     }
   }
 
@@ -157,11 +163,11 @@ export class RoutineRunner {
         };
       }
       case 'store': {
-        const arr = this.array(s.arr);
+        const arr = this.cell(s.arr);
         const i = this.index(s.idx);
         const e = this.expr(s.e);
         return () => {
-          arr()[i()] = e();
+          arr.a[i()] = e();
         };
       }
       case 'program': {
@@ -172,7 +178,7 @@ export class RoutineRunner {
           if (!e) throw new Error(`no value for the program's input '${n}'`);
           return this.expr(e);
         });
-        const outs = Object.entries(s.outputs).map(([name, o]) => ({ reg: ev.outputIndex[name], arr: this.array(o.arr), i: this.index(o.idx) }));
+        const outs = Object.entries(s.outputs).map(([name, o]) => ({ reg: ev.outputIndex[name], arr: this.cell(o.arr), i: this.index(o.idx) }));
         const vals = new Float64Array(outs.length);
         const f32 = this.float32;
         return () => {
@@ -180,7 +186,7 @@ export class RoutineRunner {
           for (let k = 0; k < inputs.length; k++) r[k] = f32 ? Math.fround(inputs[k]()) : inputs[k]();
           ev.exec();
           for (let k = 0; k < outs.length; k++) vals[k] = r[outs[k].reg];
-          for (let k = 0; k < outs.length; k++) outs[k].arr()[outs[k].i()] = vals[k];
+          for (let k = 0; k < outs.length; k++) outs[k].arr.a[outs[k].i()] = vals[k];
         };
       }
     }
