@@ -14,9 +14,9 @@ import { networkRoutine } from '../src/core/nn/routines';
 import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
 import { accessFor, activationFunction, printStmts, privateDecls, type NetworkKernelOptions } from './network';
 
-/** Threads per network, and parameters reduced per round (red holds WGS x CHUNK floats). */
+/** Threads per network, and parameters reduced per round (red holds WGS x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
 export const NET_WGS = 64;
-const CHUNK = 32;
+const CHUNK = 16;
 
 /**
  * The gradient (or loss) routine with its point loop split over the workgroup, then

@@ -3,13 +3,14 @@
 // Hessian-vector product, gradient and loss equal the float32 CPU reference's.
 
 import { describe, expect, test } from 'vitest';
-import { ACTIVATIONS, buildModel, PARAMETERIZATIONS, type Activation } from '../../src/core/nn/model';
+import { ACTIVATIONS, buildModel, MAX_PARAMS, PARAMETERIZATIONS, type Activation } from '../../src/core/nn/model';
 import { makeDataset } from '../../src/core/nn/data';
 import { initialTheta, NetworkEvaluator } from '../../src/core/nn/network';
 import { compileOptimizer, OPTIMIZER_DEFS } from '../../src/core/optimizers';
 import { compileModule } from '../../src/gpu/engine';
 import { NetworkHvp } from '../../src/gpu/network-hvp';
 import { buildHvpKernel, buildNetworkKernel } from '../../shaders/network';
+import { buildNetworkKernelWG } from '../../shaders/network-wg';
 import { gpuDevice } from '../helpers/gpu';
 
 const sgd = compileOptimizer(OPTIMIZER_DEFS.find((d) => d.name === 'SGD')!, { momentum: 0, dampening: 0, weight_decay: 0, nesterov: 0 });
@@ -28,6 +29,16 @@ describe('every network kernel variant compiles', () => {
       }
     });
   }
+
+  test('both layouts at the parameter limit make pipelines (private and workgroup memory within limits)', async () => {
+    const { device } = await gpuDevice();
+    const model = buildModel({ widths: [31, 32, 1], activation: 'tanh', parameterization: 'mean-field' });
+    expect(model.params).toBe(MAX_PARAMS);
+    for (const build of [buildNetworkKernel, buildNetworkKernelWG]) {
+      const module = await compileModule(device, build({ model, points: 40, optimizer: sgd }), 'limit');
+      await expect(device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } })).resolves.toBeDefined();
+    }
+  });
 
   test('with every optimizer (lr free; the rest at their defaults, compiled in)', async () => {
     const { device } = await gpuDevice();
