@@ -1,5 +1,5 @@
-// Every generated network kernel variant compiles on Dawn (activation x
-// parameterisation x loss x biases, every optimizer), and the GPU's exact
+// Every generated network kernel variant compiles on Dawn (both training layouts and
+// the Hessian-vector product; activation x parameterisation x loss x biases, every optimizer), and the GPU's exact
 // Hessian-vector product, gradient and loss equal the float32 CPU reference's.
 
 import { describe, expect, test } from 'vitest';
@@ -25,6 +25,7 @@ describe('every network kernel variant compiles', () => {
           const label = `${activation}:${parameterization}:${loss}:${bias}`;
           await expect(compileModule(device, buildNetworkKernel({ model, points: 7, optimizer: sgd }), label)).resolves.toBeDefined();
           await expect(compileModule(device, buildHvpKernel({ model, points: 7 }), `hvp:${label}`)).resolves.toBeDefined();
+          await expect(compileModule(device, buildNetworkKernelWG({ model, points: 7, optimizer: sgd }), `wg:${label}`)).resolves.toBeDefined();
         }
       }
     });
