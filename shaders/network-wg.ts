@@ -1,0 +1,183 @@
+// The other layout of the training kernel: one workgroup per network. The parameters
+// live in workgroup memory, shared by the workgroup's threads; thread k takes the
+// points p = k, k + WGS, ... of the full batch, and the partial gradients and losses
+// are added lane by lane (in lane order) through workgroup memory. The update is split
+// over the parameters. Same loop programs as shaders/network.ts; only the summation
+// order over points differs from the CPU reference (which adds them in point order),
+// so the engines agree to rounding, not bit for bit.
+
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import common from './common.wgsl?raw';
+import { MATHLIB_WGSL } from './mathlib';
+import type { Routine, Stmt } from '../src/core/nn/ir';
+import { networkRoutine } from '../src/core/nn/routines';
+import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
+import { accessFor, activationFunction, printStmts, privateDecls, type NetworkKernelOptions } from './network';
+
+/** Threads per network, and parameters reduced per round (red holds WGS x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
+export const NET_WGS = 64;
+const CHUNK = 16;
+
+/**
+ * The gradient (or loss) routine with its point loop split over the workgroup, then
+ * the lane partials added in lane order: gradient into gsum, loss into l_loss.
+ */
+function printReduced(r: Routine, access: ReturnType<typeof accessFor>, P: number, gradient: boolean): string {
+  const i = r.body.findIndex((s) => s.k === 'for' && s.v === 'p');
+  const pLoop = r.body[i] as Stmt & { k: 'for' };
+  const before = printStmts(r.body.slice(0, i), access);
+  const after = printStmts(r.body.slice(i + 1), access);
+  const grad = gradient
+    ? `
+  for (var c0 = 0u; c0 < ${P}u; c0 += ${CHUNK}u) {
+    for (var c = 0u; c < ${CHUNK}u; c++) {
+      if (c0 + c < ${P}u) { red[lid * ${CHUNK}u + c] = gr[c0 + c]; }
+    }
+    workgroupBarrier();
+    if (lid < ${CHUNK}u && c0 + lid < ${P}u) {
+      var s = 0.0f;
+      for (var k = 0u; k < WGS; k++) { s = s + red[k * ${CHUNK}u + lid]; }
+      gsum[c0 + lid] = s;
+    }
+    workgroupBarrier();
+  }`
+    : '';
+  return `${before}
+  for (var v_p = lid; v_p < ${pLoop.n}u; v_p += WGS) {
+${printStmts(pLoop.body, access, '    ')}
+  }${grad}
+  red[lid] = l_loss;
+  workgroupBarrier();
+  if (lid == 0u) {
+    var s = 0.0f;
+    for (var k = 0u; k < WGS; k++) { s = s + red[k]; }
+    wsum = s;
+  }
+  l_loss = workgroupUniformLoad(&wsum);
+${after}`;
+}
+
+export function buildNetworkKernelWG({ model, points, optimizer }: NetworkKernelOptions): string {
+  const S = optimizer.state.length;
+  const HS = hyperStride({ model, optimizer });
+  const SS = stateStride({ model, optimizer });
+  const P = model.params;
+  const grad = networkRoutine(model, { points, gradient: true, hvp: false });
+  const loss = networkRoutine(model, { points, gradient: false, hvp: false });
+  const update = updateRoutine(model, optimizer);
+  const access = accessFor(model, points, S);
+  const upAccess = { ...access, gr: (i: string) => `gsum[${i}]` };
+  // The update: the gradient norm by every thread (a sum in parameter order), the
+  // per-parameter programs split over the threads.
+  const upBody = update.body
+    .map((s) => (s.k === 'for' && s.body.some((b) => b.k === 'program')
+      ? `  for (var v_${s.v} = lid; v_${s.v} < ${s.n}u; v_${s.v} += WGS) {\n${printStmts(s.body, upAccess, '    ')}\n  }`
+      : printStmts([s], upAccess)))
+    .join('\n');
+  return wgsl`
+${common}
+${MATHLIB_WGSL}
+
+struct Params {
+  n: u32,
+  steps: u32,
+  groups_x: u32,
+  history: u32,
+  diverge_ratio: f32,
+  converge_loss: f32,
+  _pad0: u32,
+  _pad1: u32,
+}
+
+const WGS: u32 = ${NET_WGS}u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(2) var<storage, read> hyper: array<f32>;
+@group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
+@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+@group(0) @binding(5) var<storage, read_write> losses: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read_write> hist: array<f32>;
+@group(0) @binding(7) var<storage, read> data: array<f32>;
+
+var<workgroup> th: array<f32, ${P}>;
+var<workgroup> gsum: array<f32, ${P}>;
+var<workgroup> red: array<f32, ${NET_WGS * CHUNK}>;
+var<workgroup> wsum: f32;
+var<workgroup> winfo: vec4<u32>;
+var<workgroup> wloss: vec2<f32>;
+${privateDecls([grad, loss], model, ['th'])}
+var<private> hb: u32;
+var<private> sb: u32;
+var<private> lid: u32;
+
+${activationFunction(model)}
+
+fn net_grad() -> f32 {
+${grad.locals.map((l) => `  var l_${l} = 0.0f;`).join('\n')}
+${printReduced(grad, access, P, true)}
+  return l_loss;
+}
+
+fn net_loss() -> f32 {
+${loss.locals.map((l) => `  var l_${l} = 0.0f;`).join('\n')}
+${printReduced(loss, access, P, false)}
+  return l_loss;
+}
+
+fn net_update(loss_in: f32, t_in: f32) {
+  var l_loss = loss_in;
+  var l_t = t_in;
+  var l_gnorm = 0.0f;
+${upBody}
+}
+
+@compute @workgroup_size(${NET_WGS})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) local_id: u32) {
+  lid = local_id;
+  let i = wid.y * params.groups_x + wid.x;
+  if (i >= params.n) { return; }
+  // Through workgroup memory, so every decision below is uniform (barriers follow).
+  if (lid == 0u) {
+    winfo = info[i];
+    wloss = losses[i];
+  }
+  let m = workgroupUniformLoad(&winfo);
+  let lv = workgroupUniformLoad(&wloss);
+  if (m.x != RUNNING) { return; }
+  hb = i * ${HS}u;
+  sb = i * ${SS}u;${SS === 0 ? '\n  _ = ostate[0];' : ''}
+  for (var q = lid; q < ${P}u; q += WGS) { th[q] = theta[i * ${P}u + q]; }
+  workgroupBarrier();
+  var steps = m.y;
+  var status = RUNNING;
+  var event = m.z;
+  var l0 = lv.x;
+  var cur = lv.y;
+  for (var k = 0u; k < params.steps; k++) {
+    let L = net_grad();
+    if (steps == 0u) { l0 = L; }
+    if (steps < params.history && lid == 0u) { hist[i * params.history + steps] = L; }
+    let bad = !is_finite(L);
+    let ref_loss = select(1.0f, l0, l0 > 0.0f);
+    let out = L > params.diverge_ratio * ref_loss;
+    let conv = L <= params.converge_loss;
+    if (bad | out | conv) {
+      status = select(select(CONVERGED, DIVERGED, out), NONFINITE, bad);
+      event = steps;
+      cur = L;
+      break;
+    }
+    net_update(L, f32(steps));
+    workgroupBarrier();
+    steps = steps + 1u;
+  }
+  if (status == RUNNING) { cur = net_loss(); }
+  for (var q = lid; q < ${P}u; q += WGS) { theta[i * ${P}u + q] = th[q]; }
+  if (lid == 0u) {
+    info[i] = vec4<u32>(status, steps, event, 0u);
+    losses[i] = vec2<f32>(l0, cur);
+  }
+}
+`;
+}

@@ -1,0 +1,287 @@
+// Network training kernels, printed from the same loop programs (src/core/nn/ir.ts)
+// the CPU reference interprets. Layout: one thread per network, its parameters and
+// gradient in private arrays, the data read from a storage buffer every thread shares
+// (the same address in every lane at once, so it is served as a broadcast).
+// The kernel's control flow mirrors NetworkTrainerCpu.stepNetwork (src/core/nn/train.ts).
+
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import common from './common.wgsl?raw';
+import { MATHLIB_WGSL } from './mathlib';
+import { emitWGSL, f32Literal } from '../src/gpu/codegen';
+import { arrayExtents, type Expr, type Index, type Routine, type Stmt } from '../src/core/nn/ir';
+import { networkRoutine } from '../src/core/nn/routines';
+import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
+import type { Model } from '../src/core/nn/model';
+import type { CompiledOptimizer } from '../src/core/optimizers';
+
+/** How each array of a routine is reached from WGSL: given the printed index, the element. */
+export type ArrayAccess = Record<string, (idx: string) => string>;
+
+function printIndex(idx: Index): string {
+  const parts = idx.terms.map(([v, m]) => (m === 1 ? `v_${v}` : `v_${v} * ${m}u`));
+  if (idx.c !== 0 || parts.length === 0) parts.unshift(`${idx.c}u`);
+  return parts.join(' + ');
+}
+
+const INFIX = { '+': '+', '-': '-', '*': '*', '/': '/' } as const;
+
+function printExpr(e: Expr, access: ArrayAccess): string {
+  switch (e.k) {
+    case 'num': return f32Literal(e.v);
+    case 'local': return `l_${e.name}`;
+    case 'load': return access[e.arr](printIndex(e.idx));
+    case 'bin': {
+      const a = printExpr(e.a, access);
+      const b = printExpr(e.b, access);
+      return e.op === 'max' ? `max(${a}, ${b})` : `(${a} ${INFIX[e.op]} ${b})`;
+    }
+    case 'fn': return e.fn === 'sqrt' ? `sqrt(${printExpr(e.a, access)})` : `es_${e.fn}(${printExpr(e.a, access)})`;
+    case 'call': return `${e.prog}_eval(${printExpr(e.a, access)}).${{ a: 'x', d1: 'y', d2: 'z' }[e.out as 'a' | 'd1' | 'd2']}`;
+  }
+}
+
+/** WGSL statements for a routine's body; its locals are `l_<name>`, declared by the caller. */
+export function printStmts(ss: Stmt[], access: ArrayAccess, pad = '  ', counter = { n: 0 }): string {
+  const out: string[] = [];
+  for (const s of ss) {
+    switch (s.k) {
+      case 'for':
+        out.push(`${pad}for (var v_${s.v} = 0u; v_${s.v} < ${s.n}u; v_${s.v}++) {`, printStmts(s.body, access, pad + '  ', counter), `${pad}}`);
+        break;
+      case 'set':
+        out.push(`${pad}l_${s.name} = ${printExpr(s.e, access)};`);
+        break;
+      case 'store':
+        out.push(`${pad}${access[s.arr](printIndex(s.idx))} = ${printExpr(s.e, access)};`);
+        break;
+      case 'program': {
+        const inputs: Record<string, string> = {};
+        for (const [k, e] of Object.entries(s.inputs)) inputs[k] = printExpr(e, access);
+        const id = counter.n++;
+        // Inputs first into lets: the program reads each several times.
+        const lets = s.prog.inputs.map((k) => `${pad}  let pi${id}_${k} = ${inputs[k]};`);
+        const em = emitWGSL(s.prog, { inputs: Object.fromEntries(s.prog.inputs.map((k) => [k, `pi${id}_${k}`])), prefix: `pv${id}_` });
+        const outs = Object.entries(s.outputs);
+        out.push(
+          `${pad}{`,
+          ...lets,
+          ...em.code.split('\n').filter(Boolean).map((l) => `${pad}  ${l}`),
+          // Every output captured before any store: an output may read a stored array.
+          ...outs.map(([name], k) => `${pad}  let po${id}_${k} = ${em.outputs[name]};`),
+          ...outs.map(([, o], k) => `${pad}  ${access[o.arr](printIndex(o.idx))} = po${id}_${k};`),
+          `${pad}}`,
+        );
+        break;
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+export function activationFunction(model: Model): string {
+  const em = emitWGSL(model.act, { inputs: { u: 'u' }, prefix: 'a' });
+  return `// ${model.spec.activation}: value, first and second derivative\nfn act_eval(u: f32) -> vec3<f32> {\n${em.code.split('\n').map((l) => '  ' + l).join('\n')}\n  return vec3<f32>(${em.outputs.a}, ${em.outputs.d1}, ${em.outputs.d2});\n}`;
+}
+
+export interface NetworkKernelOptions {
+  model: Model;
+  points: number;
+  optimizer: CompiledOptimizer;
+}
+
+/** Workgroup size of the training kernel (threads = networks). */
+export const NET_WG = 64;
+
+/** Storage arrays: private to the thread (work arrays) or a slice of a storage buffer. */
+export function accessFor(model: Model, points: number, S: number): ArrayAccess {
+  const Y = points * model.inputs;
+  const priv = (name: string) => (i: string) => `${name}[${i}]`;
+  return {
+    th: priv('th'), gr: priv('gr'), dir: priv('dir'), hv: priv('hv'),
+    h: priv('w_h'), z: priv('w_z'), ga1: priv('w_ga1'), gga2: priv('w_gga2'), dz: priv('w_dz'), sd: priv('w_sd'), pr: priv('w_pr'),
+    rh: priv('w_rh'), rz: priv('w_rz'), rdz: priv('w_rdz'), srd: priv('w_srd'),
+    xs: (i) => `data[${i}]`,
+    ys: (i) => `data[${Y}u + ${i}]`,
+    hyper: (i) => `hyper[hb + ${i}]`,
+    ost: (i) => (S > 0 ? `ostate[sb + ${i}]` : '0.0f'),
+  };
+}
+
+/** Private declarations of a routine's work arrays (those in `skip` are declared elsewhere). */
+export function privateDecls(routines: Routine[], model: Model, skip: string[] = []): string {
+  const ext = new Map<string, number>();
+  for (const r of routines) for (const [k, v] of arrayExtents(r)) ext.set(k, Math.max(ext.get(k) ?? 0, v));
+  const names: Record<string, string> = { th: 'th', gr: 'gr', dir: 'dir', hv: 'hv' };
+  const decls: string[] = [];
+  for (const [k, v] of ext) {
+    if (['xs', 'ys', 'hyper', 'ost', ...skip].includes(k)) continue;
+    const name = names[k] ?? `w_${k}`;
+    decls.push(`var<private> ${name}: array<f32, ${k in names ? model.params : v}>;`);
+  }
+  return decls.join('\n');
+}
+
+export function buildNetworkKernel({ model, points, optimizer }: NetworkKernelOptions): string {
+  const S = optimizer.state.length;
+  const HS = hyperStride({ model, optimizer });
+  const SS = stateStride({ model, optimizer });
+  const P = model.params;
+  const grad = networkRoutine(model, { points, gradient: true, hvp: false });
+  const loss = networkRoutine(model, { points, gradient: false, hvp: false });
+  const update = updateRoutine(model, optimizer);
+  const access = accessFor(model, points, S);
+  return wgsl`
+${common}
+${MATHLIB_WGSL}
+
+struct Params {
+  n: u32,
+  steps: u32,
+  groups_x: u32,
+  history: u32,
+  diverge_ratio: f32,
+  converge_loss: f32,
+  _pad0: u32,
+  _pad1: u32,
+}
+
+override WG: u32 = ${NET_WG}u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+// n x ${P} parameters.
+@group(0) @binding(1) var<storage, read_write> theta: array<f32>;
+// n x ${HS}: ${optimizer.def.hyper.map((h) => h.name).join(', ')}, then lr per layer.
+@group(0) @binding(2) var<storage, read> hyper: array<f32>;
+// n x ${SS} optimizer state (${optimizer.state.join(', ') || 'none'}), parameter-major.
+@group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
+// status, steps, stop step, 0.
+@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+// first loss, current loss.
+@group(0) @binding(5) var<storage, read_write> losses: array<vec2<f32>>;
+// n x params.history losses.
+@group(0) @binding(6) var<storage, read_write> hist: array<f32>;
+// ${points} rows of ${model.inputs} inputs, then ${points} rows of ${model.outputs} targets.
+@group(0) @binding(7) var<storage, read> data: array<f32>;
+
+${privateDecls([grad, loss, update], model)}
+var<private> hb: u32;
+var<private> sb: u32;
+
+${activationFunction(model)}
+
+fn net_grad() -> f32 {
+${grad.locals.map((l) => `  var l_${l} = 0.0f;`).join('\n')}
+${printStmts(grad.body, access)}
+  return l_loss;
+}
+
+fn net_loss() -> f32 {
+${loss.locals.map((l) => `  var l_${l} = 0.0f;`).join('\n')}
+${printStmts(loss.body, access)}
+  return l_loss;
+}
+
+fn net_update(loss_in: f32, t_in: f32) {
+  var l_loss = loss_in;
+  var l_t = t_in;
+  var l_gnorm = 0.0f;
+${printStmts(update.body, access)}
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * params.groups_x + wid.x) * WG + lid;
+  if (i >= params.n) { return; }
+  let m = info[i];
+  if (m.x != RUNNING) { return; }
+  hb = i * ${HS}u;
+  sb = i * ${SS}u;${SS === 0 ? '\n  _ = ostate[0]; // no state: still a static use, so the auto layout keeps binding 3' : ''}
+  for (var q = 0u; q < ${P}u; q++) { th[q] = theta[i * ${P}u + q]; }
+  var steps = m.y;
+  var status = RUNNING;
+  var event = m.z;
+  let lv = losses[i];
+  var l0 = lv.x;
+  var cur = lv.y;
+  for (var k = 0u; k < params.steps; k++) {
+    let L = net_grad();
+    if (steps == 0u) { l0 = L; }
+    if (steps < params.history) { hist[i * params.history + steps] = L; }
+    let bad = !is_finite(L);
+    let ref_loss = select(1.0f, l0, l0 > 0.0f);
+    let out = L > params.diverge_ratio * ref_loss;
+    let conv = L <= params.converge_loss;
+    if (bad | out | conv) {
+      status = select(select(CONVERGED, DIVERGED, out), NONFINITE, bad);
+      event = steps;
+      cur = L;
+      break;
+    }
+    net_update(L, f32(steps));
+    steps = steps + 1u;
+  }
+  if (status == RUNNING) { cur = net_loss(); }
+  for (var q = 0u; q < ${P}u; q++) { theta[i * ${P}u + q] = th[q]; }
+  info[i] = vec4<u32>(status, steps, event, 0u);
+  losses[i] = vec2<f32>(l0, cur);
+}
+`;
+}
+
+/**
+ * Loss, gradient and exact Hessian-vector product of n networks at n parameter vectors
+ * along n directions (one thread each): the building block of sharpness (power
+ * iteration) and the tests of the R-operator on the GPU.
+ */
+export function buildHvpKernel({ model, points }: { model: Model; points: number }): string {
+  const P = model.params;
+  const hvp = networkRoutine(model, { points, gradient: true, hvp: true });
+  const access = accessFor(model, points, 0);
+  return wgsl`
+${common}
+${MATHLIB_WGSL}
+
+struct Params {
+  n: u32,
+  groups_x: u32,
+  _pad0: u32,
+  _pad1: u32,
+}
+
+override WG: u32 = ${NET_WG}u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+// n x ${P} parameters, then n x ${P} directions.
+@group(0) @binding(1) var<storage, read> theta_dir: array<f32>;
+// n x ${P} products H v, then n x ${P} gradients, then n losses.
+@group(0) @binding(2) var<storage, read_write> result: array<f32>;
+@group(0) @binding(3) var<storage, read> data: array<f32>;
+
+${privateDecls([hvp], model)}
+
+${activationFunction(model)}
+
+fn net_hvp() -> f32 {
+${hvp.locals.map((l) => `  var l_${l} = 0.0f;`).join('\n')}
+${printStmts(hvp.body, access)}
+  return l_loss;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * params.groups_x + wid.x) * WG + lid;
+  if (i >= params.n) { return; }
+  let nP = params.n * ${P}u;
+  for (var q = 0u; q < ${P}u; q++) {
+    th[q] = theta_dir[i * ${P}u + q];
+    dir[q] = theta_dir[nP + i * ${P}u + q];
+  }
+  let L = net_hvp();
+  for (var q = 0u; q < ${P}u; q++) {
+    result[i * ${P}u + q] = hv[q];
+    result[nP + i * ${P}u + q] = gr[q];
+  }
+  result[2u * nP + i] = L;
+}
+`;
+}
