@@ -15,7 +15,7 @@ import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
 import { accessFor, activationFunction, printStmts, privateDecls, type NetworkKernelOptions } from './network';
 
 /** Threads per network, and parameters reduced per round (red holds WGS x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
-export const NET_WGS = 64;
+const NET_WGS = 64;
 const CHUNK = 16;
 
 /**

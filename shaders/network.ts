@@ -7,7 +7,7 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import common from './common.wgsl?raw';
 import { MATHLIB_WGSL } from './mathlib';
-import { emitWGSL, f32Literal } from '../src/gpu/codegen';
+import { emitWGSL, f32Literal } from './codegen';
 import { arrayExtents, type Expr, type Index, type Routine, type Stmt } from '../src/core/nn/ir';
 import { networkRoutine } from '../src/core/nn/routines';
 import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';

@@ -10,6 +10,9 @@ import { initialTheta, NetworkEvaluator } from '../../src/core/nn/network';
 import { fractalMeasure, fractalMeasureOfRun } from '../../src/core/nn/setup';
 import { Status } from '../../src/core/particles';
 
+/** The explicit form as JSON.parse gives it, for tests that break it on purpose. */
+type Mutable = { activation: string; weights: unknown[][][]; biases: unknown[][]; x: unknown[][]; y: unknown[]; extra?: number };
+
 describe('model descriptions', () => {
   test('the fractal setup: 16 inputs, 16 hidden, 1 output, two weight matrices, 272 parameters', () => {
     const m = parseModel('mlp:16,16,1:tanh:mean-field');
@@ -123,7 +126,7 @@ describe('the explicit JSON form', () => {
 
   test('shape and value errors: one line naming the place', () => {
     const good = toExplicit(model, data, theta);
-    const bad = (change: (o: any) => void) => {
+    const bad = (change: (o: Mutable) => void) => {
       const o = JSON.parse(JSON.stringify(good));
       change(o);
       return () => parseExplicit(JSON.stringify(o));

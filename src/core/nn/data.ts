@@ -5,7 +5,7 @@
 import { uniform01 } from '../random';
 import type { Model } from './model';
 
-export class DataError extends Error {
+class DataError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'DataError';
@@ -25,7 +25,6 @@ export interface Dataset {
 }
 
 export const DATASETS = ['teacher', 'chebyshev', 'two-moons', 'spirals', 'xor', 'circles'] as const;
-export type DatasetName = (typeof DATASETS)[number];
 
 export interface DataOptions {
   seed?: number;

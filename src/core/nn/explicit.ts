@@ -59,7 +59,7 @@ export function parseExplicit(text: string): Problem {
   return fromExplicit(r.data);
 }
 
-export function fromExplicit(p: ExplicitProblem): Problem {
+function fromExplicit(p: ExplicitProblem): Problem {
   const widths = [p.weights[0].length];
   p.weights.forEach((W, k) => {
     if (W.length !== widths[k]) throw new ModelError(`weights[${k}] has ${W.length} rows; it must have ${widths[k]} (the ${k === 0 ? 'input width' : `columns of weights[${k - 1}]`})`);

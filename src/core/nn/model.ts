@@ -28,15 +28,15 @@ export const ACTIVATIONS = {
 } as const;
 export type Activation = keyof typeof ACTIVATIONS;
 export const PARAMETERIZATIONS = ['standard', 'mean-field'] as const;
-export type Parameterization = (typeof PARAMETERIZATIONS)[number];
+type Parameterization = (typeof PARAMETERIZATIONS)[number];
 export const LOSSES = ['mse', 'softmax-ce'] as const;
-export type LossKind = (typeof LOSSES)[number];
+type LossKind = (typeof LOSSES)[number];
 
 /** Most parameters per network: each GPU thread keeps parameters, gradient and direction in private arrays. */
 export const MAX_PARAMS = 1024;
 /** Widest layer (units kept per point in private arrays). */
-export const MAX_WIDTH = 128;
-export const MAX_LAYERS = 8;
+const MAX_WIDTH = 128;
+const MAX_LAYERS = 8;
 
 export interface ModelSpec {
   /** Input width, hidden widths..., output width. */
@@ -52,7 +52,7 @@ export interface ModelSpec {
   gain: number;
 }
 
-export interface LayerLayout {
+interface LayerLayout {
   fanIn: number;
   fanOut: number;
   /** Offset of W (fanIn rows of fanOut: W[i][j] at w + i*fanOut + j). */
@@ -114,7 +114,7 @@ export function buildModel(given: Partial<ModelSpec> & { widths: number[] }): Mo
 
 const actCache = new Map<Activation, Program>();
 
-export function activationProgram(a: Activation): Program {
+function activationProgram(a: Activation): Program {
   let p = actCache.get(a);
   if (!p) {
     const g = new Graph();

@@ -3,7 +3,7 @@
 // per-coordinate program), the per-network stopping rule, and the CPU reference that
 // runs it. shaders/network.ts mirrors NetworkTrainerCpu.stepNetwork line by line.
 
-import { Status } from '../particles';
+import { emptyInfo, eventStep, minimumIndex, particleStatus, particleSteps, setParticleInfo, Status } from '../particles';
 import type { CompiledOptimizer } from '../optimizers';
 import { ix, load, local, loop, num, set, add, mul, fn, type Expr, type Routine, type Stmt } from './ir';
 import { RoutineRunner } from './interp';
@@ -84,7 +84,7 @@ export function updateRoutine(model: Model, opt: CompiledOptimizer): Routine {
 }
 
 /** The reference point for divergence: the first loss (1 if it is not positive). */
-export function divergeRef(l0: number): number {
+function divergeRef(l0: number): number {
   return l0 > 0 ? l0 : 1;
 }
 
@@ -106,7 +106,7 @@ export function initialNetState(s: NetSetup): NetState {
     n: s.n,
     theta: s.theta.slice(),
     ostate: new Float32Array(s.n * stateStride(s)),
-    info: new Uint32Array(4 * s.n),
+    info: emptyInfo(s.n),
     losses: new Float32Array(2 * s.n).fill(NaN),
     history,
   };
@@ -146,15 +146,15 @@ export class NetworkTrainerCpu {
   private stepNetwork(i: number, k: number): void {
     const st = this.state;
     const cfg = this.setup.config;
-    if (st.info[4 * i] !== Status.Running) return;
+    if (particleStatus(st.info, i) !== Status.Running) return;
     const th = st.theta.subarray(i * this.P, (i + 1) * this.P);
     this.grad.bind('th', th);
     this.loss.bind('th', th);
     this.update.bind('th', th).bind('hyper', this.setup.hyper.subarray(i * this.HS, (i + 1) * this.HS));
     if (this.SS > 0) this.update.bind('ost', st.ostate.subarray(i * this.SS, (i + 1) * this.SS));
-    let steps = st.info[4 * i + 1];
+    let steps = particleSteps(st.info, i);
     let status: number = Status.Running;
-    let event = st.info[4 * i + 2];
+    let event = eventStep(st.info, i);
     let l0 = st.losses[2 * i];
     let cur = st.losses[2 * i + 1];
     for (let s = 0; s < k; s++) {
@@ -174,9 +174,7 @@ export class NetworkTrainerCpu {
       steps++;
     }
     if (status === Status.Running) cur = this.loss.exec().local('loss');
-    st.info[4 * i] = status;
-    st.info[4 * i + 1] = steps;
-    st.info[4 * i + 2] = event;
+    setParticleInfo(st.info, i, status, steps, event, minimumIndex(st.info, i));
     st.losses[2 * i] = l0;
     st.losses[2 * i + 1] = cur;
   }

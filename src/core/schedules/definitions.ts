@@ -1,4 +1,6 @@
-// The schedules, each one definition. Closed forms follow torch.optim.lr_scheduler's
+// The schedules, each one definition. Long because it is the table of all of them (19
+// schedulers, each a short closed form); splitting it would scatter one catalogue.
+// Closed forms follow torch.optim.lr_scheduler's
 // (_get_closed_form_lr / get_lr), which PyTorch's chainable forms equal in exact
 // arithmetic; tests/unit/schedules.test.ts checks them against the chainable forms replayed in
 // float64 (tests/helpers/pytorch-schedulers.ts).
