@@ -158,10 +158,10 @@ export class Explorer {
       const error = await this.rebuild(this.state, true, snapshot);
       const from = this.runs.steps;
       if (!error) this.replay(reached - from);
-      const replayed = `replayed from the snapshot at step ${from} to step ${reached}, where the run was: nothing lost`;
+      const origin = from > 0 ? `the snapshot at step ${from}` : 'the start';
       if (error) this.events.notice(`Could not resume after losing the GPU device: ${error}`);
-      else if (!lostFor) this.events.notice(`The GPU device was lost and re-created; ${replayed}.`);
-      else this.events.notice(`The GPU device was lost and could not be re-created (${lostFor}). Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles; ${replayed}.`);
+      else if (!lostFor) this.events.notice(`The GPU device was lost and re-created; replayed from ${origin} to step ${reached}, where the run was: nothing lost.`);
+      else this.events.notice(`The GPU device was lost and could not be re-created (${lostFor}). Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles, replayed from ${origin} to step ${reached}.`);
     } catch (e) {
       this.events.notice(`The GPU device was lost and could not be re-created: ${(e as Error).message}`);
     } finally {
