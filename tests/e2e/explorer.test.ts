@@ -187,12 +187,17 @@ describe('explorer in headless Chromium with WebGPU', () => {
     const snapAt = await page.evaluate(() => window.etascape!.step(40));
     // The snapshot a loss resumes from is taken every ~2 s: wait for one of this step.
     await page.waitForFunction((s) => window.etascape!.explorer.snapshotStep === s, snapAt, { timeout: 30_000 });
-    // Steps after the snapshot (a loss used to lose them), then the loss, before the next snapshot.
-    const lost = await page.evaluate(async () => {
-      const reached = await window.etascape!.step(25);
-      const snapshot = window.etascape!.explorer.snapshotStep;
-      window.etascape!.explorer.simulateDeviceLoss();
-      return { reached, snapshot };
+    // Steps after the snapshot (a loss used to lose them) and the loss in one go: no later
+    // snapshot can start in between (the frame loop takes them), and the GPU may not even
+    // have run the queued steps when the device goes.
+    const lost = await page.evaluate(() => {
+      const ex = window.etascape!.explorer;
+      const release = ex.hold('the test queues steps');
+      ex.stepHeld(25);
+      release();
+      const snapshot = ex.snapshotStep;
+      ex.simulateDeviceLoss();
+      return { reached: ex.steps, snapshot };
     });
     const { reached } = lost;
     expect(reached).toBe(snapAt + 25);
