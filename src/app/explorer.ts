@@ -1,6 +1,8 @@
 // The explorer: the device and renderer (graphics.ts), the live run (run-control.ts)
 // and the frame (frame.ts) put together. It applies state changes, runs the frame loop,
 // and rebuilds the run when the device is lost. Bad input leaves the previous run going.
+// (About 430 lines: apply, the loop, loss recovery and the held-loop primitives share
+// the state, budget and stop flags; splitting them would pass those around.)
 
 import { particleAt } from '../core/particles';
 import type { Surface } from '../core/surfaces';
