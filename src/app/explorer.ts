@@ -1,6 +1,8 @@
 // The explorer: the device and renderer (graphics.ts), the live run (run-control.ts)
 // and the frame (frame.ts) put together. It applies state changes, runs the frame loop,
 // and rebuilds the run when the device is lost. Bad input leaves the previous run going.
+// Long because apply, the loop, loss recovery and the held-loop primitives share
+// the state, budget and stop flags; splitting them would pass those around.)
 
 import { particleAt } from '../core/particles';
 import type { Surface } from '../core/surfaces';
@@ -59,6 +61,14 @@ export class Explorer {
   private pendingSteps = 0;
   private disposed = false;
   private recovering = false;
+  /** The step the run had reached when the device was lost (the counter shows it while recovering). */
+  private lostAt: number | null = null;
+  /** A GPU error stopped the run (null: none); a rebuild starts it again. */
+  private stoppedFor: string | null = null;
+  /** What the budget changed in the last state applied (steps per frame lowered), for the notice; null: nothing. */
+  adjustment: string | null = null;
+  /** Why create() ran its fallback state instead of the one asked for (null: it did not). */
+  refused: string | null = null;
   /** Why the frame loop is held (a recording, a snapshot, a timed frame); null while it runs. */
   private heldFor: string | null = null;
 
@@ -66,12 +76,17 @@ export class Explorer {
     this.state = state;
     this.graphics = new Graphics(canvas, handle, (view) => this.prepareView(view));
     this.graphics.onLost = (info) => void this.recover(info);
+    this.graphics.onError = (message) => this.stop(message);
     this.runs = new RunControl(this.graphics);
     this.frame = new Frame(this.graphics);
     this.probes = new ProbeLayer(() => this.graphics.view);
   }
 
-  static async create(canvas: HTMLCanvasElement, state: ExplorerState, events: ExplorerEvents, gpu: GPU | undefined = navigator.gpu): Promise<Explorer> {
+  /**
+   * `fallback`: the state to run instead when the budget refuses `state` on this device
+   * (a shared link asking too much); the reason is then in `refused`.
+   */
+  static async create(canvas: HTMLCanvasElement, state: ExplorerState, events: ExplorerEvents, gpu: GPU | undefined = navigator.gpu, fallback?: ExplorerState): Promise<Explorer> {
     let handle: DeviceHandle | null = null;
     let reason = '';
     try {
@@ -81,10 +96,23 @@ export class Explorer {
     }
     const ex = new Explorer(canvas, state, handle, events);
     await ex.graphics.init();
-    if (!handle) {
-      events.notice(`${reason}. Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles.`);
+    const notes: string[] = [];
+    if (!handle) notes.push(`${reason}. Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles.`);
+    // The budget before any work: a link asking for more than a frame can do is lowered (or refused).
+    let budgeted = ex.runs.budget(state);
+    if ('error' in budgeted && fallback) {
+      ex.refused = budgeted.error;
+      ex.state = fallback;
+      budgeted = ex.runs.budget(fallback);
     }
-    const error = await ex.rebuild(state, true);
+    if ('error' in budgeted) {
+      ex.dispose();
+      throw new Error(budgeted.error);
+    }
+    ex.adjustment = budgeted.changes.join('; ') || null;
+    if (ex.adjustment) notes.push(`Changed to fit this device: ${ex.adjustment}.`);
+    if (notes.length) events.notice(notes.join(' '));
+    const error = await ex.rebuild(budgeted.state, true);
     if (error) throw new Error(error);
     ex.loop();
     return ex;
@@ -112,29 +140,56 @@ export class Explorer {
   }
 
   /**
-   * A lost device is re-created, with renderer and pipelines, and the run resumes from
-   * the last snapshot. If no GPU comes back, the page carries on with the CPU reference
-   * rather than a frozen picture.
+   * A lost device is re-created, with renderer and pipelines; the run resumes from the
+   * last snapshot and is replayed (the runs are deterministic) to the exact step it had
+   * reached, so nothing is lost. If no GPU comes back, the page carries on with the CPU
+   * reference rather than a frozen picture.
    */
   private async recover(info: GPUDeviceLostInfo): Promise<void> {
     if (this.disposed) return;
     this.recovering = true;
     this.events.notice(`The GPU device was lost (${info.reason || 'unknown'}: ${info.message}). Re-creating it and resuming…`);
     const snapshot = this.runs.snapshot ?? undefined;
+    const reached = this.runs.steps;
+    this.lostAt = reached;
     this.runs.drop();
     this.frame.drop();
     try {
       const { lostFor } = await this.graphics.reopen();
       // The CPU fallback resumes only a snapshot of as many particles as it runs.
       const error = await this.rebuild(this.state, true, snapshot);
+      const from = this.runs.steps;
+      if (!error) this.replay(reached - from);
+      const origin = from > 0 ? `the snapshot at step ${from}` : 'the start';
       if (error) this.events.notice(`Could not resume after losing the GPU device: ${error}`);
-      else if (!lostFor) this.events.notice(`The GPU device was lost and re-created; resumed from step ${snapshot?.steps ?? 0}.`);
-      else this.events.notice(`The GPU device was lost and could not be re-created (${lostFor}). Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles.`);
+      else if (!lostFor) this.events.notice(`The GPU device was lost and re-created; replayed from ${origin} to step ${reached}, where the run was: nothing lost.`);
+      else this.events.notice(`The GPU device was lost and could not be re-created (${lostFor}). Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles, replayed from ${origin} to step ${reached}.`);
     } catch (e) {
       this.events.notice(`The GPU device was lost and could not be re-created: ${(e as Error).message}`);
     } finally {
       this.recovering = false;
+      this.lostAt = null;
     }
+  }
+
+  /** Queues k steps in dispatches no longer than a frame's budgeted steps (no single long dispatch). */
+  private replay(k: number): void {
+    const run = this.runs.run;
+    const chunk = Math.max(1, this.state.stepsPerFrame);
+    for (let left = k; run && left > 0; left -= chunk) run.step(Math.min(chunk, left));
+  }
+
+  /** A GPU error: the run stops (it may compute garbage) and the notice says why. */
+  private stop(message: string): void {
+    if (this.stoppedFor || this.disposed) return;
+    this.stoppedFor = message;
+    this.playing = false;
+    this.events.notice(`The GPU reported an error, so the run is stopped: ${message}. Change a setting or reset to start again.`);
+  }
+
+  /** Why the run is stopped by a GPU error (null: it is not). */
+  get stopped(): string | null {
+    return this.stoppedFor;
   }
 
   /**
@@ -143,9 +198,18 @@ export class Explorer {
    */
   async apply(change: Partial<ExplorerState>): Promise<string | null> {
     if (this.heldFor) return this.heldFor;
+    this.adjustment = null;
     const previous = this.state;
-    const next = { ...previous, ...change };
+    let next = { ...previous, ...change };
     const changed = (keys: (keyof ExplorerState)[]) => keys.some((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
+    // The budget before any work (the same for a link, setState, a file and the panel).
+    if (changed(RUN_KEYS) || changed(['stepsPerFrame'])) {
+      const budgeted = this.runs.budget(next);
+      if ('error' in budgeted) return budgeted.error;
+      next = budgeted.state;
+      this.adjustment = budgeted.changes.join('; ') || null;
+      if (this.adjustment) this.events.notice(`Changed to fit this device: ${this.adjustment}.`);
+    }
     if (changed(RUN_KEYS) || changed(LOOK_KEYS)) {
       const error = await this.rebuild(next, changed(SURFACE_KEYS) || this.frame.mesh === null);
       if (error) return error;
@@ -168,13 +232,18 @@ export class Explorer {
       this.frame.setSurface(built.setup.surface, state);
     }
     this.runs.install(built.run, built.setup);
+    if (this.stoppedFor) {
+      this.stoppedFor = null;
+      this.playing = true;
+    }
     this.frame.attach(built.run, built.setup, state);
     this.stepsAt = [];
     this.events.rebuilt({ n: built.run.n, surface: built.setup.surface, mode: this.mode });
     return null;
   }
 
-  play(): void { this.playing = true; }
+  /** Not while a GPU error has stopped the run (a rebuild starts it again). */
+  play(): void { if (!this.stoppedFor) this.playing = true; }
   pause(): void { this.playing = false; }
   /** One frame's worth of steps while paused. */
   stepOnce(k = Math.max(1, this.state.stepsPerFrame)): void { this.pendingSteps += k; }
@@ -183,7 +252,8 @@ export class Explorer {
     if (!this.heldFor) await this.rebuild(this.state, false);
   }
 
-  get steps(): number { return this.runs.steps; }
+  /** Steps done; while the run is rebuilt after a device loss, the step it had reached (the counter never goes back). */
+  get steps(): number { return this.lostAt ?? this.runs.steps; }
   /** How particles are drawn: by compute over the cached surface (WebGPU), or as three.js sprites. */
   get particleDrawing(): 'compute' | 'sprites' | null { return this.frame.particleDrawing; }
   /** Step of the state snapshot a device loss would resume from (null before the first). */
@@ -209,7 +279,7 @@ export class Explorer {
     const run = this.runs.run;
     if (this.recovering || this.heldFor || !run) return;
     const now = performance.now();
-    const k = (this.playing ? this.state.stepsPerFrame : 0) + this.pendingSteps;
+    const k = this.stoppedFor ? 0 : (this.playing ? this.state.stepsPerFrame : 0) + this.pendingSteps;
     this.pendingSteps = 0;
     run.step(k);
     this.frame.updateTrails(run);

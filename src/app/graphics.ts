@@ -16,6 +16,8 @@ export class Graphics {
   adapterName = 'CPU (no WebGPU)';
   /** Called once per device loss, with the browser's account of it. */
   onLost: (info: GPUDeviceLostInfo) => void = () => {};
+  /** Called for each GPU error no error scope caught (a validation error, out of memory). */
+  onError: (message: string) => void = () => {};
   private disposed = false;
 
   constructor(
@@ -29,6 +31,11 @@ export class Graphics {
     return this.handle ? 'gpu' : 'cpu';
   }
 
+  /** No GPU, or one emulated on the CPU (SwiftShader, llvmpipe): a smaller frame budget, no MSAA. */
+  get software(): boolean {
+    return !this.handle || /swiftshader|llvmpipe|lavapipe|software/i.test(this.handle.adapterName);
+  }
+
   get device(): GPUDevice | null {
     return this.handle?.device ?? null;
   }
@@ -36,8 +43,7 @@ export class Graphics {
   /** Three's renderer and a surface view on the canvas (WebGPU on the device, else WebGL2). */
   async init(): Promise<void> {
     // MSAA costs a software rasterizer (SwiftShader) most of its frame time.
-    const software = /swiftshader|llvmpipe|lavapipe|software/i.test(this.handle?.adapterName ?? '');
-    const params: Record<string, unknown> = { canvas: this.canvas, antialias: !software };
+    const params: Record<string, unknown> = { canvas: this.canvas, antialias: !this.software };
     if (this.handle) {
       params.device = this.handle.device;
       this.adapterName = this.handle.adapterName;
@@ -77,6 +83,9 @@ export class Graphics {
   private watch(handle: DeviceHandle): void {
     handle.device.lost.then((info) => {
       if (!this.disposed && handle === this.handle) this.onLost(info);
+    });
+    handle.device.addEventListener('uncapturederror', (e) => {
+      if (!this.disposed && handle === this.handle) this.onError((e as GPUUncapturedErrorEvent).error.message);
     });
   }
 

@@ -6,7 +6,7 @@ import { findOptimizer, OPTIMIZER_DEFS } from '../core/optimizers';
 import {
   exampleSchedule, findSchedule, formatSchedule, parseScheduleList, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, scheduleText, type ScheduleSpec, type ScheduleValue,
 } from '../core/schedules';
-import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS } from '../core/surfaces';
+import { PRESET_NAMES, PRESETS, presetParameters } from '../core/surfaces';
 import { COLORMAPS } from '../display/colormaps';
 import type { Explorer } from './explorer';
 import { COLOR_BY, LAYOUTS, type ExplorerState } from '../model/state';
@@ -258,9 +258,9 @@ export class ControlPanel {
     this.shown.surface = this.explorer.state.surface;
     this.shown.params = JSON.stringify(this.explorer.state.surfaceParams);
     this.paramsFolder.children.slice().forEach((c) => c.destroy());
-    const spec = PRESET_PARAMETERS[this.explorer.state.surface];
-    this.paramsFolder.show(!!spec);
-    if (!spec) return;
+    const spec = presetParameters(this.explorer.state.surface);
+    this.paramsFolder.show(spec.length > 0);
+    if (!spec.length) return;
     const values: Record<string, number> = {};
     for (const p of spec) {
       values[p.name] = this.explorer.state.surfaceParams[p.name] ?? p.default;

@@ -69,7 +69,10 @@ async function start(): Promise<Explorer> {
   if ('state' in linked) {
     try {
       buildRun(linked.state, 1); // a bad expression or value fails here, before the canvas is taken
-      return await Explorer.create(canvas, linked.state, events);
+      // Over the budget on this device: the default runs instead, and the notice says why.
+      const ex = await Explorer.create(canvas, linked.state, events, navigator.gpu, { ...DEFAULT_STATE });
+      if (ex.refused) linkProblem = `This link's settings could not run here (${ex.refused}); showing the default scene.`;
+      return ex;
     } catch (e) {
       if (location.hash === '' || location.hash === '#') throw e;
       linkProblem = `This link's settings could not run (${(e as Error).message}); showing the default scene.`;
@@ -93,7 +96,8 @@ const lecture = (parts.lecture = new Lecture(explorer, $<HTMLCanvasElement>('#an
 /** Loads a state from a link or a file: on a problem, says what it was and keeps the current one. */
 async function load(r: Loaded, source: string): Promise<string | null> {
   const error = 'error' in r ? r.error : await explorer.apply(r.state);
-  renderNotice(notice, error ? `The ${source} could not be loaded: ${error}` : null);
+  const adjusted = explorer.adjustment ? `The ${source} was loaded, changed to fit this device: ${explorer.adjustment}.` : null;
+  renderNotice(notice, error ? `The ${source} could not be loaded: ${error}` : adjusted);
   return error;
 }
 addEventListener('hashchange', () => void load(decodeHash(location.hash), 'link'));

@@ -3,6 +3,7 @@
 
 import { CpuEngine } from '../core/engine/cpu';
 import type { ParticleState, RunConfig } from '../core/particles';
+import { budgetState, type Budgeted } from '../model/budget';
 import { buildRun, runConfig, type RunSetup } from '../model/setup';
 import { MAX_FALLBACK_PARTICLES, type ExplorerState } from '../model/state';
 import type { Graphics } from './graphics';
@@ -30,6 +31,12 @@ export class RunControl {
     return this.graphics.mode === 'cpu' ? Math.min(state.n, MAX_FALLBACK_PARTICLES) : state.n;
   }
 
+  /** The budget for `state` on the engine and device on hand (steps per frame lowered to fit, or refused). */
+  budget(state: ExplorerState): Budgeted {
+    const handle = this.graphics.handle;
+    return budgetState(state, { software: this.graphics.software, limits: handle?.limits ?? null, particles: this.particleCount(state) });
+  }
+
   /**
    * A run for `state` (resumed from `resume` when its particle count matches), not yet
    * current: an error message when the state cannot run; null when a later build began
@@ -50,14 +57,32 @@ export class RunControl {
     let run: LiveRun;
     try {
       if (handle) {
-        run = await GpuRun.create(
-          handle,
-          this.graphics.renderer,
-          { surface: setup.surface, optimizer: setup.optimizer, particles, config },
-          { firstStep: resumed?.steps, trails: state.trails, trailLength: state.trailLength },
-        );
+        // A buffer or pipeline the device refuses is an error here, not a run that reports it runs.
+        const { device } = handle;
+        device.pushErrorScope('out-of-memory');
+        device.pushErrorScope('validation');
+        let created: GpuRun | null = null;
+        let thrown: unknown = null;
+        try {
+          created = await GpuRun.create(
+            handle,
+            this.graphics.renderer,
+            { surface: setup.surface, optimizer: setup.optimizer, particles, config },
+            { firstStep: resumed?.steps, trails: state.trails, trailLength: state.trailLength },
+          );
+        } catch (e) {
+          thrown = e;
+        }
+        const invalid = await device.popErrorScope();
+        const oom = await device.popErrorScope();
+        const gpuError = invalid ?? oom;
+        if (thrown || gpuError) {
+          created?.dispose();
+          return { error: thrown ? (thrown as Error).message : `the GPU refused the run: ${gpuError!.message}` };
+        }
+        run = created!;
       } else {
-        run = new WorkerRun({ kind: 'init', state, n: setup.particles.n, snapshot: resumed?.state }, initialState(setup, particles, config));
+        run = new WorkerRun({ kind: 'init', state, n: setup.particles.n, snapshot: resumed?.state }, initialState(setup, particles, config), resumed?.steps);
       }
     } catch (e) {
       return { error: (e as Error).message };

@@ -105,15 +105,17 @@ export class WorkerRun implements LiveRun {
   readonly n: number;
   readonly pos: THREE.StorageInstancedBufferAttribute;
   readonly info: THREE.StorageInstancedBufferAttribute;
-  stepsDone = 0;
+  stepsDone: number;
   private pending = 0;
   private busy = false;
   private latest: ParticleState;
   private readonly worker: Worker;
   private waiters: ((p: ParticleState) => void)[] = [];
 
-  constructor(spec: WorkerRequest & { kind: 'init' }, initial: ParticleState) {
+  /** `firstStep`: the step count the particles already have (a resumed snapshot). */
+  constructor(spec: WorkerRequest & { kind: 'init' }, initial: ParticleState, firstStep = 0) {
     this.n = initial.n;
+    this.stepsDone = firstStep;
     this.latest = initial;
     this.pos = new THREE.StorageInstancedBufferAttribute(new Float32Array(initial.pos), POS_FLOATS);
     this.info = new THREE.StorageInstancedBufferAttribute(new Uint32Array(initial.info), INFO_WORDS);

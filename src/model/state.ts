@@ -2,11 +2,19 @@
 // (the same schema will check shared URLs and imported files).
 
 import { z } from 'zod';
+import { LIMITS, type LimitName } from '../core/budget';
+import { float32Problem } from '../core/float32';
+import { OPTIMIZER_DEFS } from '../core/optimizers/definitions';
 import { VIEW_NAMES } from './views';
 
 export const LAYOUTS = ['sweep', 'random', 'grid', 'map'] as const;
 export const COLOR_BY = ['lr', 'status'] as const;
-const MAX_EXPLORER_PARTICLES = 1_000_000;
+
+/** A whole number from `min` up to a named limit; over it, the message names the limit and why. */
+const upTo = (name: LimitName, min: number) => {
+  const l = LIMITS[name];
+  return z.number().int().min(min).max(l.max, `over the limit of ${l.max} ${l.unit} (${l.why})`);
+};
 export const MAX_FALLBACK_PARTICLES = 4096;
 
 const finite = z.number().finite();
@@ -21,7 +29,7 @@ export const ExplorerStateSchema = z.object({
   layout: z.enum(LAYOUTS),
   lrMin: finite.positive(),
   lrMax: finite.positive(),
-  n: z.number().int().min(1).max(MAX_EXPLORER_PARTICLES),
+  n: upTo('particles', 1),
   /** Start of sweep/map layouts; null: the surface's default start. */
   start: z.tuple([finite, finite]).nullable(),
   /** Where random and grid starts lie; null: the whole domain. */
@@ -30,7 +38,7 @@ export const ExplorerStateSchema = z.object({
   mapParam: z.string().min(1).max(40),
   mapMin: finite,
   mapMax: finite,
-  stepsPerFrame: z.number().int().min(0).max(10_000),
+  stepsPerFrame: upTo('stepsPerFrame', 0),
   seed: z.number().int().min(0).max(0xffffffff),
   colorBy: z.enum(COLOR_BY),
   surfaceColormap: z.enum(['viridis', 'magma', 'inferno', 'plasma', 'turbo']),
@@ -40,8 +48,8 @@ export const ExplorerStateSchema = z.object({
   topDown: z.boolean(),
   particleSize: finite.min(0.002).max(0.2),
   /** Particles with a trail (spread over all lr bands; GPU only) and points per trail. */
-  trails: z.number().int().min(0).max(4096),
-  trailLength: z.number().int().min(2).max(256),
+  trails: upTo('trails', 0),
+  trailLength: upTo('trailLength', 2),
   /** Gradient clipping by norm and by value (0: off), as clip_grad_norm_ / clip_grad_value_. */
   clipNorm: finite.min(0),
   clipValue: finite.min(0),
@@ -62,8 +70,8 @@ export const ExplorerStateSchema = z.object({
   bifurcationValue: z.enum(['x', 'y', 'loss']).default('x'),
   /** The hyperparameter map's window (null: lr range x the map axis of the particles panel) and resolution. */
   mapWindow: z.object({ x: axis, y: axis }).nullable().default(null),
-  mapRes: z.number().int().min(8).max(2048).default(128),
-  mapSteps: z.number().int().min(1).max(100_000).default(500),
+  mapRes: upTo('mapResolution', 8).default(128),
+  mapSteps: upTo('mapSteps', 1).default(500),
   /** The lr of the basins view (null: the middle of the lr range, log scale). */
   basinLr: finite.positive().nullable().default(null),
   /** The orbit camera (null: the default view of the surface). */
@@ -115,11 +123,44 @@ export const DEFAULT_STATE: ExplorerState = {
   camera: null,
 };
 
+/**
+ * The names a map axis may take: any optimizer's hyperparameter (a map window outlives a
+ * change of optimizer; the map then names what its optimizer lacks), lr_y, x0 and y0.
+ * A Set, not an object's keys: '__proto__' or 'constructor' is no axis.
+ */
+const MAP_AXIS_NAMES: ReadonlySet<string> = new Set([...OPTIMIZER_DEFS.flatMap((d) => d.hyper.map((h) => h.name)), 'lr_y', 'x0', 'y0']);
+
+function mapAxisProblems(s: ExplorerState): string[] {
+  const axes: [string, string][] = [['mapParam', s.mapParam]];
+  if (s.mapWindow) axes.push(['mapWindow.x.param', s.mapWindow.x.param], ['mapWindow.y.param', s.mapWindow.y.param]);
+  return axes.filter(([, name]) => !MAP_AXIS_NAMES.has(name)).map(([where, name]) => `${where}: unknown map axis '${name}' (known: ${[...MAP_AXIS_NAMES].join(', ')})`);
+}
+
+/** The numbers the engines hold in float32, by their path in the state. */
+function float32Values(s: ExplorerState): [string, number][] {
+  const out: [string, number][] = [
+    ['lrMin', s.lrMin], ['lrMax', s.lrMax], ['mapMin', s.mapMin], ['mapMax', s.mapMax],
+    ['clipNorm', s.clipNorm], ['clipValue', s.clipValue], ['noise', s.noise], ['samRho', s.samRho],
+  ];
+  if (s.lrY !== null) out.push(['lrY', s.lrY]);
+  if (s.basinLr !== null) out.push(['basinLr', s.basinLr]);
+  s.start?.forEach((v, i) => out.push([`start.${i}`, v]));
+  s.region?.forEach((v, i) => out.push([`region.${i}`, v]));
+  s.lossLrs.forEach((v, i) => out.push([`lossLrs.${i}`, v]));
+  for (const [k, v] of Object.entries(s.surfaceParams)) out.push([`surfaceParams.${k}`, v]);
+  for (const [k, v] of Object.entries(s.hyper)) out.push([`hyper.${k}`, v]);
+  if (s.mapWindow) for (const a of ['x', 'y'] as const) out.push([`mapWindow.${a}.min`, s.mapWindow[a].min], [`mapWindow.${a}.max`, s.mapWindow[a].max]);
+  if (s.camera) for (const part of ['position', 'target'] as const) s.camera[part].forEach((v, i) => out.push([`camera.${part}.${i}`, v]));
+  return out;
+}
+
 /** Parses untrusted state (URL, file): a clear message for each problem, never a throw. */
 export function parseState(input: unknown): { state: ExplorerState } | { error: string } {
   const r = ExplorerStateSchema.safeParse(input);
   if (r.success) {
     if (r.data.lrMin > r.data.lrMax) return { error: `lrMin ${r.data.lrMin} is above lrMax ${r.data.lrMax}` };
+    const problems = [...mapAxisProblems(r.data), ...float32Values(r.data).map(([path, v]) => float32Problem(path, v)).filter((p) => p !== null)];
+    if (problems.length) return { error: problems.join('; ') };
     return { state: r.data };
   }
   return { error: r.error.issues.map((i) => `${i.path.join('.') || 'state'}: ${i.message}`).join('; ') };

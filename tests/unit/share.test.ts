@@ -10,8 +10,9 @@ const state = (c: Partial<ExplorerState> = {}): ExplorerState => ({ ...DEFAULT_S
 const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
 /** Valid states: every kind of field changed, including a custom expression with non-ASCII text. */
-/** JSON has no -0: the tests use +0 (a start of -0 and 0 are the same place). */
-const num = (min: number, max: number) => fc.double({ min, max, noNaN: true }).map((v) => v + 0);
+/** JSON has no -0: the tests use +0 (a start of -0 and 0 are the same place). Values float32
+ * turns into a subnormal (or 0) are refused by the state (tests/unit/limits.test.ts), so not drawn here. */
+const num = (min: number, max: number) => fc.double({ min, max, noNaN: true }).map((v) => v + 0).filter((v) => v === 0 || Math.abs(v) >= 2 ** -126);
 const arbState = fc.record({
   surface: fc.constantFrom('double-well', 'rosenbrock', 'x^2 + 3*y^2', 'sin(x) * cos(y) + 0.1*(x^2+y^2)', '0.5*(x*y-1)^2'),
   optimizer: fc.constantFrom('SGD', 'Adam', 'RMSprop', 'Lion'),

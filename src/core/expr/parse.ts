@@ -137,8 +137,8 @@ class Builder {
         const args: Node[] = n.args.map((a) => this.build(a));
         if (n.fn === 'unaryMinus') return g.neg(args[0]);
         if (n.fn === 'unaryPlus') return args[0];
-        if (n.fn in ARITHMETIC) return g.call(ARITHMETIC[n.fn], args[0], args[1]);
-        if (this.internal && n.fn in INTERNAL_OPS) return g.call(INTERNAL_OPS[n.fn], args[0], args[1]);
+        if (Object.hasOwn(ARITHMETIC, n.fn)) return g.call(ARITHMETIC[n.fn], args[0], args[1]);
+        if (this.internal && Object.hasOwn(INTERNAL_OPS, n.fn)) return g.call(INTERNAL_OPS[n.fn], args[0], args[1]);
         if (this.internal && n.fn === 'not') return g.call('not', args[0]);
         return this.fail(`operator '${n.op}' is not allowed (use + - * / ^)`, n.op);
       }

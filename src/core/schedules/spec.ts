@@ -77,7 +77,8 @@ function readSpec(r: Reader, depth: number): ScheduleSpec {
         if (!key) r.fail('expected a parameter name');
         if (Object.hasOwn(params, key)) r.fail(`parameter '${key}' given twice`);
         r.expect('=', `'=' after ${key}`);
-        params[key] = readValue(r, depth);
+        // An own property even for '__proto__' (plain assignment would set the prototype).
+        Object.defineProperty(params, key, { value: readValue(r, depth), enumerable: true, writable: true, configurable: true });
       } while (r.eat(','));
       r.expect(')', `',' or ')'`);
     }

@@ -2,7 +2,7 @@
 // closed form exists: Surface refines them with Newton's method and computes their
 // loss and Hessian eigenvalues from the same expression the engines run.
 
-import { TRUE_WEIGHTS, type DatasetKind } from './dataset';
+import { MAX_DATASET_POINTS, TRUE_WEIGHTS, type DatasetKind } from './dataset';
 import type { SurfaceSpec } from './surface';
 
 const num = (v: number): string => {
@@ -36,7 +36,12 @@ const datasetParams = (maxPoints: number): PresetParam[] => [
   { name: 'scale', default: 0.5, min: 0.1, max: 3, step: 0.05 },
   { name: 'noise', default: 0.5, min: 0, max: 3, step: 0.05 },
 ];
-PRESET_PARAMETERS['least-squares'] = datasetParams(4096);
+PRESET_PARAMETERS['least-squares'] = datasetParams(MAX_DATASET_POINTS);
+
+/** A preset's parameters by user text: own properties only ('constructor' is no preset). */
+export function presetParameters(name: string): PresetParam[] {
+  return Object.hasOwn(PRESET_PARAMETERS, name) ? PRESET_PARAMETERS[name] : [];
+}
 
 function withDefaults<T>(id: string, given: Partial<T>): T {
   const out: Record<string, number> = {};
@@ -71,6 +76,9 @@ function datasetSurface(kind: DatasetKind) {
   return (p: Partial<DatasetParams> = {}): SurfaceSpec => {
     const q = withDefaults<DatasetParams>(kind, p);
     if (!Number.isInteger(q.points) || q.points < 8) throw new RangeError(`points must be a whole number >= 8, got ${q.points}`);
+    if (q.points > MAX_DATASET_POINTS) {
+      throw new RangeError(`points = ${q.points} is over the limit of ${MAX_DATASET_POINTS} dataset points (MAX_DATASET_POINTS: the data are compiled into the surface's programs)`);
+    }
     const [wx, wy] = TRUE_WEIGHTS;
     const model = kind === 'least-squares' ? '1/(2M) sum (x a_i + y b_i - t_i)^2' : '1/M sum log(1 + exp(-t_i (x a_i + y b_i)))';
     return {
@@ -233,3 +241,8 @@ export const PRESETS: Record<string, (params?: Record<string, number>) => Surfac
 };
 
 export const PRESET_NAMES = Object.keys(PRESETS);
+
+/** A preset by user text (own properties only: '__proto__' or 'constructor' is no preset). */
+export function presetFor(name: string): ((params?: Record<string, number>) => SurfaceSpec) | undefined {
+  return Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+}

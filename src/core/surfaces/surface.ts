@@ -6,7 +6,24 @@ import { parseExpression } from '../expr/parse';
 import { compileProgram, Evaluator, type Program } from '../expr/program';
 import { fullLoss, makeDataset, type Dataset, type DatasetSpec } from './dataset';
 
-type MinimumLabel = 'global' | 'local' | 'sharp' | 'flat' | 'balanced';
+type MinimumLabel = 'global' | 'local' | 'sharp' | 'flat' | 'balanced' | 'saddle' | 'maximum' | 'degenerate';
+
+/**
+ * What a stationary point is by its Hessian: a minimum only when the Hessian is positive
+ * definite (semidefinite for a manifold of minima, unknown where non-smooth); else a
+ * saddle (eigenvalues of both signs), a maximum (both negative), or degenerate (a zero
+ * eigenvalue: the Hessian cannot tell).
+ */
+export function stationaryKind(eigenvalues: [number, number], opts: { manifold?: boolean; nonSmooth?: boolean } = {}): 'minimum' | 'saddle' | 'maximum' | 'degenerate' {
+  const [lo, hi] = eigenvalues;
+  if (opts.nonSmooth || Number.isNaN(lo)) return 'minimum';
+  const zero = 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi));
+  if (opts.manifold && lo >= -zero) return 'minimum';
+  if (lo > zero) return 'minimum';
+  if (hi < -zero) return 'maximum';
+  if (lo < -zero && hi > zero) return 'saddle';
+  return 'degenerate';
+}
 
 interface MinimumSpec {
   name: string;
@@ -132,13 +149,15 @@ export class Surface {
       let nearest = Infinity;
       points.forEach((p, j) => { if (j !== i) nearest = Math.min(nearest, Math.hypot(p[0] - x, p[1] - y)); });
       const eigenvalues: [number, number] = m.nonSmooth ? [NaN, NaN] : this.eigenvaluesAt(x, y);
+      const kind = stationaryKind(eigenvalues, m);
       return {
         name: m.name,
         x,
         y,
         loss: this.evaluate(x, y).loss,
         eigenvalues,
-        label: m.label ?? (i === 0 ? 'global' : 'local'),
+        // A preset's parameters can turn its "minimum" into a saddle (quadratic, lambda2 < 0).
+        label: kind === 'minimum' ? m.label ?? (i === 0 ? 'global' : 'local') : kind,
         radius: m.manifold ? Infinity : Math.min(0.5 * nearest, 0.05 * diag),
         manifold: !!m.manifold,
         lrLimit: 2 / eigenvalues[1],
