@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, type Node } from '../../src/core/expr/graph';
-import { ExpressionError, FUNCTIONS, MAX_EXPRESSION_LENGTH, parseAssignments, parseExpression } from '../../src/core/expr/parse';
+import { ExpressionError, FUNCTIONS, MAX_EXPRESSION_LENGTH, MAX_NESTING, MAX_OPERATORS, MAX_POWERS, parseAssignments, parseExpression } from '../../src/core/expr/parse';
+import { Surface } from '../../src/core/surfaces';
 import { compileProgram, Evaluator } from '../../src/core/expr/program';
 import { uniform01 } from '../../src/core/random';
 
@@ -185,6 +186,25 @@ describe('parseExpression: malformed input', () => {
     const ok = 'x + '.repeat(900) + 'x';
     expect(ok.length).toBeLessThanOrEqual(MAX_EXPRESSION_LENGTH);
     expect(() => parseExpression(new Graph(), ok, { variables: ['x', 'y'] })).not.toThrow();
+  });
+
+  it('refuses towers past the shape bounds, with the column where the bound is crossed, and builds every stage at the bounds', () => {
+    // These overflowed the call stack before the bounds (650 powers, 1850 terms).
+    expect(parseError(Array(650).fill('x').join('^')).reason).toBe(`more than ${MAX_POWERS} powers (^)`);
+    expect(parseError(Array(650).fill('x').join('^')).column).toBe(2 * MAX_POWERS + 2);
+    expect(parseError(Array(1850).fill('x').join('+')).reason).toBe(`more than ${MAX_OPERATORS} operators`);
+    expect(parseError('('.repeat(MAX_NESTING + 1) + 'x' + ')'.repeat(MAX_NESTING + 1)).reason).toBe(`nested more than ${MAX_NESTING} parentheses deep`);
+    expect(parseError('sin('.repeat(MAX_NESTING + 1) + 'x' + ')'.repeat(MAX_NESTING + 1)).column).toBe(4 * (MAX_NESTING + 1));
+    // At each bound: parsed, differentiated twice and compiled without trouble.
+    for (const src of [
+      Array(MAX_POWERS + 1).fill('x').join('^'),
+      Array(MAX_OPERATORS + 1).fill('x').join('+'),
+      '-'.repeat(MAX_OPERATORS) + 'x',
+      '('.repeat(MAX_NESTING) + 'x' + ')'.repeat(MAX_NESTING) + '+y',
+      'sin('.repeat(MAX_NESTING) + 'x' + ')'.repeat(MAX_NESTING) + '+y^2',
+    ]) {
+      expect(() => Surface.fromExpression(src), src.slice(0, 20)).not.toThrow();
+    }
   });
 
   it('pointer() puts a caret under the column', () => {

@@ -11,6 +11,31 @@ import { Graph, type Node, type Op } from './graph';
 const math = create({ parseDependencies });
 
 export const MAX_EXPRESSION_LENGTH = 4000;
+/**
+ * Bounds on an expression's shape, checked on the text before mathjs parses it: the
+ * parser, our graph builder and the differentiator recurse once per level, so without
+ * them a short tower (`x^x^…` 650 levels, `x+x+…` 1850 terms) overflowed the call stack.
+ * Within them every stage stays far from it (tests/unit/parse.test.ts runs each bound).
+ */
+export const MAX_NESTING = 64;
+export const MAX_POWERS = 64;
+export const MAX_OPERATORS = 1000;
+
+/** The first bound `source` breaks, as an ExpressionError, or null. */
+function shapeProblem(source: string): ExpressionError | null {
+  let depth = 0;
+  let powers = 0;
+  let operators = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '(' || c === '[') {
+      if (++depth > MAX_NESTING) return new ExpressionError(`nested more than ${MAX_NESTING} parentheses deep`, i + 1, source);
+    } else if (c === ')' || c === ']') depth--;
+    else if (c === '^' && ++powers > MAX_POWERS) return new ExpressionError(`more than ${MAX_POWERS} powers (^)`, i + 1, source);
+    if ('+-*/^'.includes(c) && ++operators > MAX_OPERATORS) return new ExpressionError(`more than ${MAX_OPERATORS} operators`, i + 1, source);
+  }
+  return null;
+}
 
 /** A malformed expression: `column` is 1-based, pointing into `source`. */
 export class ExpressionError extends Error {
@@ -94,6 +119,8 @@ function mathParse(source: string): MathNode {
     throw new ExpressionError(`longer than ${MAX_EXPRESSION_LENGTH} characters`, MAX_EXPRESSION_LENGTH, source.slice(0, 80));
   }
   if (source.trim() === '') throw new ExpressionError('the expression is empty', 1, source);
+  const shape = shapeProblem(source);
+  if (shape) throw shape;
   try {
     return math.parse(source);
   } catch (err) {
