@@ -7,7 +7,7 @@ import { buildModel, type ModelSpec } from '../../src/core/nn/model';
 import { makeDataset } from '../../src/core/nn/data';
 import { buildNetSetup, fractalMeasureOfRun } from '../../src/core/nn/setup';
 import { NetworkTrainerCpu, type NetSetup, type NetState } from '../../src/core/nn/train';
-import { Status } from '../../src/core/particles';
+import { eventStep, particleStatus, particleSteps, Status } from '../../src/core/particles';
 import { NetworkEngine, type NetworkLayout } from '../../src/gpu/network-engine';
 import { gpuDevice } from '../helpers/gpu';
 
@@ -52,12 +52,12 @@ describe('GPU network engine = CPU reference', () => {
       if (schedule) {
         const plain = new NetworkTrainerCpu(buildNetSetup({ model, data, optimizer: opt, settings, lrLayers, init: { seed: 5, perNetwork: true }, config: { history: 200 } }));
         plain.step(200);
-        expect(Array.from({ length: setup.n }, (_, i) => plain.state.info[4 * i])).toContain(Status.Diverged);
+        expect(Array.from({ length: setup.n }, (_, i) => particleStatus(plain.state.info, i))).toContain(Status.Diverged);
       }
       // Every network ran all 200 steps, and its loss fell (a real training run).
       for (let i = 0; i < setup.n; i++) {
-        expect(cpu.info[4 * i]).toBe(Status.Running);
-        expect(cpu.info[4 * i + 1]).toBe(200);
+        expect(particleStatus(cpu.info, i)).toBe(Status.Running);
+        expect(particleSteps(cpu.info, i)).toBe(200);
         expect(cpu.history[i * 200 + 199]).toBeLessThan(cpu.history[i * 200]);
       }
       expect(Array.from(gpu.info)).toEqual(Array.from(cpu.info));
@@ -77,10 +77,10 @@ describe('GPU network engine = CPU reference', () => {
     const { cpu, gpu } = await runBoth(setup, steps, 50);
     const fractions = (s: NetState, row: number) => {
       const c = [0, 0, 0, 0];
-      for (let j = 0; j < res; j++) c[s.info[4 * (row * res + j)]]++;
+      for (let j = 0; j < res; j++) c[particleStatus(s.info, row * res + j)]++;
       return c.map((v) => v / res);
     };
-    const measured = (s: NetState) => Array.from({ length: setup.n }, (_, i) => fractalMeasureOfRun(s.history.subarray(i * steps), s.info[4 * i], s.info[4 * i + 2], steps).converged);
+    const measured = (s: NetState) => Array.from({ length: setup.n }, (_, i) => fractalMeasureOfRun(s.history.subarray(i * steps), particleStatus(s.info, i), eventStep(s.info, i), steps).converged);
     const mc = measured(cpu);
     const mg = measured(gpu);
     // Both regimes are present (the range crosses the boundary) ...
