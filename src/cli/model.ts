@@ -33,7 +33,7 @@ const PROBLEM_FLAGS = defineFlags({
 type ProblemValues = FlagValues<typeof PROBLEM_FLAGS>;
 
 /** The problem a command's flags name: the explicit JSON file, or a built-in model with its data and seeded weights. */
-export function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed'>): Problem {
+function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed'>): Problem {
   const text = f.model.trim();
   if (!text.startsWith('mlp:')) {
     if (f.data !== undefined || f.dataSeed !== undefined || f.initSeed !== undefined) throw new UsageError('--data, --data-seed and --init-seed describe a built-in model; the JSON file already holds the data and weights');
@@ -118,7 +118,7 @@ const RUN_FLAGS = defineFlags({
   json: { name: 'json', kind: 'bool', help: 'print {"loss": [L_0..L_N], "status", "steps", "sharpness"?: [[step, value], ...]}' },
 });
 
-export function runModelHelp(): string {
+function runModelHelp(): string {
   return `Usage: etascape run --model FILE.json|mlp:... [--optimizer NAME] [--lr ETA | --lr_layers A,B,...]
                     [--steps N] [--sharpness-every K] [--engine cpu|gpu] [--json]
 
@@ -209,7 +209,7 @@ function parseNetAxis(text: string, flag: string, layers: number): NetAxis {
   return { param, layer, min, max, scale };
 }
 
-export function mapModelHelp(): string {
+function mapModelHelp(): string {
   return `Usage: etascape map --model FILE.json|mlp:... --x lr_layer0:MIN:MAX[:log] --y lr_layer1:MIN:MAX[:log]
                     [--res N] [--steps S] [--measure status|fractal] [--csv FILE.csv] [--out FILE.png]
 
