@@ -7,6 +7,7 @@ import { parseModel } from '../src/core/nn/model';
 import { makeDataset } from '../src/core/nn/data';
 import { buildNetSetup } from '../src/core/nn/setup';
 import { NetworkTrainerCpu } from '../src/core/nn/train';
+import { particleStatus, Status } from '../src/core/particles';
 import { NetworkEngine, type NetworkLayout } from '../src/gpu/network-engine';
 import { nodeDevice } from '../src/gpu/node';
 
@@ -32,7 +33,7 @@ test('network layouts', async () => {
     await engine.done();
     const s = (performance.now() - t0) / 1000;
     const st = await engine.read();
-    const running = Array.from({ length: NETS }, (_, i) => st.info[4 * i]).filter((v) => v === 0).length;
+    const running = Array.from({ length: NETS }, (_, i) => particleStatus(st.info, i)).filter((v) => v === Status.Running).length;
     rows.push(`${layout}: ${((NETS * STEPS) / s).toFixed(0)} network-steps/s (${((NETS * STEPS * macs) / s / 1e9).toFixed(2)} G multiply-adds/s; ${s.toFixed(2)} s; ${running}/${NETS} still running)`);
     engine.destroy();
   }

@@ -1,21 +1,20 @@
 // The other layout of the training kernel: one workgroup per network. The parameters
 // live in workgroup memory, shared by the workgroup's threads; thread k takes the
-// points p = k, k + WGS, ... of the full batch, and the partial gradients and losses
+// points p = k, k + WORKGROUP_SIZE, ... of the full batch, and the partial gradients and losses
 // are added lane by lane (in lane order) through workgroup memory. The update is split
 // over the parameters. Same loop programs as shaders/network.ts; only the summation
 // order over points differs from the CPU reference (which adds them in point order),
 // so the engines agree to rounding, not bit for bit.
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import common from './common.wgsl?raw';
+import { COMMON_WGSL, WORKGROUP_SIZE } from './common';
 import { MATHLIB_WGSL } from './mathlib';
 import type { Routine, Stmt } from '../src/core/nn/ir';
 import { networkRoutine } from '../src/core/nn/routines';
 import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
-import { accessFor, activationFunction, printStmts, privateDecls, type NetworkKernelOptions } from './network';
+import { accessFor, activationFunction, NetParams, printStmts, privateDecls, type NetworkKernelOptions } from './network';
 
-/** Threads per network, and parameters reduced per round (red holds WGS x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
-const NET_WGS = 64;
+/** Parameters reduced per round (red holds WORKGROUP_SIZE x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
 const CHUNK = 16;
 
 /**
@@ -36,21 +35,21 @@ function printReduced(r: Routine, access: ReturnType<typeof accessFor>, P: numbe
     workgroupBarrier();
     if (lid < ${CHUNK}u && c0 + lid < ${P}u) {
       var s = 0.0f;
-      for (var k = 0u; k < WGS; k++) { s = s + red[k * ${CHUNK}u + lid]; }
+      for (var k = 0u; k < WORKGROUP_SIZE; k++) { s = s + red[k * ${CHUNK}u + lid]; }
       gsum[c0 + lid] = s;
     }
     workgroupBarrier();
   }`
     : '';
   return `${before}
-  for (var v_p = lid; v_p < ${pLoop.n}u; v_p += WGS) {
+  for (var v_p = lid; v_p < ${pLoop.n}u; v_p += WORKGROUP_SIZE) {
 ${printStmts(pLoop.body, access, '    ')}
   }${grad}
   red[lid] = l_loss;
   workgroupBarrier();
   if (lid == 0u) {
     var s = 0.0f;
-    for (var k = 0u; k < WGS; k++) { s = s + red[k]; }
+    for (var k = 0u; k < WORKGROUP_SIZE; k++) { s = s + red[k]; }
     wsum = s;
   }
   l_loss = workgroupUniformLoad(&wsum);
@@ -71,40 +70,29 @@ export function buildNetworkKernelWG({ model, points, optimizer }: NetworkKernel
   // per-parameter programs split over the threads.
   const upBody = update.body
     .map((s) => (s.k === 'for' && s.body.some((b) => b.k === 'program')
-      ? `  for (var v_${s.v} = lid; v_${s.v} < ${s.n}u; v_${s.v} += WGS) {\n${printStmts(s.body, upAccess, '    ')}\n  }`
+      ? `  for (var v_${s.v} = lid; v_${s.v} < ${s.n}u; v_${s.v} += WORKGROUP_SIZE) {\n${printStmts(s.body, upAccess, '    ')}\n  }`
       : printStmts([s], upAccess)))
     .join('\n');
   return wgsl`
-${common}
+${COMMON_WGSL}
 ${MATHLIB_WGSL}
 
-struct Params {
-  n: u32,
-  steps: u32,
-  groups_x: u32,
-  history: u32,
-  diverge_ratio: f32,
-  converge_loss: f32,
-  _pad0: u32,
-  _pad1: u32,
-}
+${NetParams.wgsl}
 
-const WGS: u32 = ${NET_WGS}u;
-
-@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: NetParams;
 @group(0) @binding(1) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(2) var<storage, read> hyper: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
-@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
 @group(0) @binding(5) var<storage, read_write> losses: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read_write> hist: array<f32>;
 @group(0) @binding(7) var<storage, read> data: array<f32>;
 
 var<workgroup> th: array<f32, ${P}>;
 var<workgroup> gsum: array<f32, ${P}>;
-var<workgroup> red: array<f32, ${NET_WGS * CHUNK}>;
+var<workgroup> red: array<f32, ${WORKGROUP_SIZE * CHUNK}>;
 var<workgroup> wsum: f32;
-var<workgroup> winfo: vec4<u32>;
+var<workgroup> winfo: ParticleInfo;
 var<workgroup> wloss: vec2<f32>;
 ${privateDecls([grad, loss], model, ['th'])}
 var<private> hb: u32;
@@ -132,10 +120,10 @@ fn net_update(loss_in: f32, t_in: f32) {
 ${upBody}
 }
 
-@compute @workgroup_size(${NET_WGS})
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) local_id: u32) {
   lid = local_id;
-  let i = wid.y * params.groups_x + wid.x;
+  let i = wid.y * params.groupsX + wid.x;
   if (i >= params.n) { return; }
   // Through workgroup memory, so every decision below is uniform (barriers follow).
   if (lid == 0u) {
@@ -144,14 +132,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   let m = workgroupUniformLoad(&winfo);
   let lv = workgroupUniformLoad(&wloss);
-  if (m.x != RUNNING) { return; }
+  if (m.status != RUNNING) { return; }
   hb = i * ${HS}u;
   sb = i * ${SS}u;${SS === 0 ? '\n  _ = ostate[0];' : ''}
-  for (var q = lid; q < ${P}u; q += WGS) { th[q] = theta[i * ${P}u + q]; }
+  for (var q = lid; q < ${P}u; q += WORKGROUP_SIZE) { th[q] = theta[i * ${P}u + q]; }
   workgroupBarrier();
-  var steps = m.y;
+  var steps = m.steps;
   var status = RUNNING;
-  var event = m.z;
+  var event = m.eventStep;
   var l0 = lv.x;
   var cur = lv.y;
   for (var k = 0u; k < params.steps; k++) {
@@ -160,8 +148,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (steps < params.history && lid == 0u) { hist[i * params.history + steps] = L; }
     let bad = !is_finite(L);
     let ref_loss = select(1.0f, l0, l0 > 0.0f);
-    let out = L > params.diverge_ratio * ref_loss;
-    let conv = L <= params.converge_loss;
+    let out = L > params.divergeRatio * ref_loss;
+    let conv = L <= params.convergeLoss;
     if (bad | out | conv) {
       status = select(select(CONVERGED, DIVERGED, out), NONFINITE, bad);
       event = steps;
@@ -173,9 +161,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     steps = steps + 1u;
   }
   if (status == RUNNING) { cur = net_loss(); }
-  for (var q = lid; q < ${P}u; q += WGS) { theta[i * ${P}u + q] = th[q]; }
+  for (var q = lid; q < ${P}u; q += WORKGROUP_SIZE) { theta[i * ${P}u + q] = th[q]; }
   if (lid == 0u) {
-    info[i] = vec4<u32>(status, steps, event, 0u);
+    info[i] = ParticleInfo(status, steps, event, m.minimum);
     losses[i] = vec2<f32>(l0, cur);
   }
 }

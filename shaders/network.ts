@@ -5,7 +5,8 @@
 // The kernel's control flow mirrors NetworkTrainerCpu.stepNetwork (src/core/nn/train.ts).
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import common from './common.wgsl?raw';
+import { COMMON_WGSL } from './common';
+import { struct } from './layout';
 import { MATHLIB_WGSL } from './mathlib';
 import { emitWGSL, f32Literal } from './codegen';
 import { arrayExtents, type Expr, type Index, type Routine, type Stmt } from '../src/core/nn/ir';
@@ -89,8 +90,21 @@ export interface NetworkKernelOptions {
   optimizer: CompiledOptimizer;
 }
 
-/** Workgroup size of the training kernel (threads = networks). */
-export const NET_WG = 64;
+/** The training kernels' uniform (both layouts), written once per dispatch by NetworkEngine.step. */
+export const NetParams = struct(
+  'NetParams',
+  { n: 'u32', steps: 'u32', groupsX: 'u32', history: 'u32', divergeRatio: 'f32', convergeLoss: 'f32' },
+  {
+    uniform: true,
+    docs: {
+      n: 'networks', steps: 'steps in this dispatch', groupsX: 'workgroups along x (the grid is 2-D for many networks)',
+      history: 'losses kept per network', divergeRatio: 'diverged once the loss exceeds this times the first loss', convergeLoss: 'converged at or below this loss',
+    },
+  },
+);
+
+/** The Hessian-vector product kernel's uniform, written by NetworkHvp.run. */
+export const HvpParams = struct('HvpParams', { n: 'u32', groupsX: 'u32' }, { uniform: true, docs: { n: 'networks' } });
 
 /** Storage arrays: private to the thread (work arrays) or a slice of a storage buffer. */
 export function accessFor(model: Model, points: number, S: number): ArrayAccess {
@@ -131,31 +145,19 @@ export function buildNetworkKernel({ model, points, optimizer }: NetworkKernelOp
   const update = updateRoutine(model, optimizer);
   const access = accessFor(model, points, S);
   return wgsl`
-${common}
+${COMMON_WGSL}
 ${MATHLIB_WGSL}
 
-struct Params {
-  n: u32,
-  steps: u32,
-  groups_x: u32,
-  history: u32,
-  diverge_ratio: f32,
-  converge_loss: f32,
-  _pad0: u32,
-  _pad1: u32,
-}
+${NetParams.wgsl}
 
-override WG: u32 = ${NET_WG}u;
-
-@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: NetParams;
 // n x ${P} parameters.
 @group(0) @binding(1) var<storage, read_write> theta: array<f32>;
 // n x ${HS}: ${optimizer.def.hyper.map((h) => h.name).join(', ')}, then lr per layer.
 @group(0) @binding(2) var<storage, read> hyper: array<f32>;
 // n x ${SS} optimizer state (${optimizer.state.join(', ') || 'none'}), parameter-major.
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
-// status, steps, stop step, 0.
-@group(0) @binding(4) var<storage, read_write> info: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
 // first loss, current loss.
 @group(0) @binding(5) var<storage, read_write> losses: array<vec2<f32>>;
 // n x params.history losses.
@@ -188,18 +190,18 @@ fn net_update(loss_in: f32, t_in: f32) {
 ${printStmts(update.body, access)}
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * params.groups_x + wid.x) * WG + lid;
+  let i = (wid.y * params.groupsX + wid.x) * WORKGROUP_SIZE + lid;
   if (i >= params.n) { return; }
   let m = info[i];
-  if (m.x != RUNNING) { return; }
+  if (m.status != RUNNING) { return; }
   hb = i * ${HS}u;
   sb = i * ${SS}u;${SS === 0 ? '\n  _ = ostate[0]; // no state: still a static use, so the auto layout keeps binding 3' : ''}
   for (var q = 0u; q < ${P}u; q++) { th[q] = theta[i * ${P}u + q]; }
-  var steps = m.y;
+  var steps = m.steps;
   var status = RUNNING;
-  var event = m.z;
+  var event = m.eventStep;
   let lv = losses[i];
   var l0 = lv.x;
   var cur = lv.y;
@@ -209,8 +211,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (steps < params.history) { hist[i * params.history + steps] = L; }
     let bad = !is_finite(L);
     let ref_loss = select(1.0f, l0, l0 > 0.0f);
-    let out = L > params.diverge_ratio * ref_loss;
-    let conv = L <= params.converge_loss;
+    let out = L > params.divergeRatio * ref_loss;
+    let conv = L <= params.convergeLoss;
     if (bad | out | conv) {
       status = select(select(CONVERGED, DIVERGED, out), NONFINITE, bad);
       event = steps;
@@ -222,7 +224,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   if (status == RUNNING) { cur = net_loss(); }
   for (var q = 0u; q < ${P}u; q++) { theta[i * ${P}u + q] = th[q]; }
-  info[i] = vec4<u32>(status, steps, event, 0u);
+  info[i] = ParticleInfo(status, steps, event, m.minimum);
   losses[i] = vec2<f32>(l0, cur);
 }
 `;
@@ -238,19 +240,12 @@ export function buildHvpKernel({ model, points }: { model: Model; points: number
   const hvp = networkRoutine(model, { points, gradient: true, hvp: true });
   const access = accessFor(model, points, 0);
   return wgsl`
-${common}
+${COMMON_WGSL}
 ${MATHLIB_WGSL}
 
-struct Params {
-  n: u32,
-  groups_x: u32,
-  _pad0: u32,
-  _pad1: u32,
-}
+${HvpParams.wgsl}
 
-override WG: u32 = ${NET_WG}u;
-
-@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: HvpParams;
 // n x ${P} parameters, then n x ${P} directions.
 @group(0) @binding(1) var<storage, read> theta_dir: array<f32>;
 // n x ${P} products H v, then n x ${P} gradients, then n losses.
@@ -267,9 +262,9 @@ ${printStmts(hvp.body, access)}
   return l_loss;
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * params.groups_x + wid.x) * WG + lid;
+  let i = (wid.y * params.groupsX + wid.x) * WORKGROUP_SIZE + lid;
   if (i >= params.n) { return; }
   let nP = params.n * ${P}u;
   for (var q = 0u; q < ${P}u; q++) {

@@ -55,6 +55,9 @@ Commands:
           one row per particle (CSV or JSON), with a summary of where they ended
   map     a hyperparameter map: two axes (any hyperparameter, or the start x0/y0), one
           run per pixel, drawn by outcome or basin as a PNG with axes and legend (and CSV)
+  model   the explicit JSON form of a built-in network problem (mlp:..., --data, seeds)
+          (run and map take --model FILE.json|mlp:... to train networks instead of a surface:
+          'etascape run --model x --help', 'etascape map --model x --help')
   schedule  the lr of a schedule at steps 0 .. N-1 (PyTorch's lr_scheduler semantics)
   lr-find the LR range test (fastai's lr_find): the loss vs an exponentially growing lr,
           with fastai's suggestions (valley, steep, minimum)
@@ -76,6 +79,9 @@ Examples:
   etascape run --surface double-well --optimizer sgd --lr 0.3 --momentum 0.9 \
                --schedule "SequentialLR(schedulers=[LinearLR(start_factor=0.1, total_iters=20), CosineAnnealingLR(T_max=480)], milestones=[20])" \
                --noise 0.5 --batch_size 8 --seed 1 --steps 500
+  etascape run --model mlp:4,16,1:tanh:mean-field --data teacher --optimizer sgd --lr 0.1 --steps 200 --json
+  etascape map --model mlp:16,16,1:tanh:mean-field:gain=sqrt2 --x lr_layer0:1e-2:1e2:log \
+               --y lr_layer1:1e-2:1e2:log --res 64 --steps 200 --measure fractal --csv out.csv --out out.png
   etascape bench --out bench/results/bench.json
   etascape record --state lecture.json --out talk.mp4 --width 1920 --height 1080 --fps 30 --seconds 10
 

@@ -15,13 +15,16 @@ import { benchTable, runBench } from './bench';
 import { writeOutput } from './common';
 import { mainHelp } from './help';
 import { mapCommand, mapHelp } from './map';
+import { modelCommand, modelHelp } from './model';
+import { DataError } from '../core/nn/data';
+import { ModelError } from '../core/nn/model';
 import { runCommand, runHelp } from './run';
 import { lrFindCommand, lrFindHelp } from './lr-find';
 import { recordCommand, recordHelp } from './record';
 import { scheduleCommand, scheduleHelp } from './schedule';
 import { sweepCommand, sweepHelp } from './sweep';
 
-const COMMANDS = ['run', 'sweep', 'map', 'schedule', 'lr-find', 'bench', 'record'] as const;
+const COMMANDS = ['run', 'sweep', 'map', 'model', 'schedule', 'lr-find', 'bench', 'record'] as const;
 
 const BENCH_FLAGS = defineFlags({
   n: { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
@@ -74,7 +77,7 @@ async function benchCommand(argv: string[], out: (s: string) => void): Promise<n
 }
 
 function isUsageError(e: unknown): boolean {
-  return e instanceof UsageError || e instanceof ExpressionError || e instanceof HyperParamError || e instanceof ParticleError || e instanceof ScheduleError;
+  return e instanceof UsageError || e instanceof ExpressionError || e instanceof HyperParamError || e instanceof ParticleError || e instanceof ScheduleError || e instanceof ModelError || e instanceof DataError;
 }
 
 /** One line: the first line of the message, without a leading 'etascape: '. */
@@ -102,6 +105,7 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
       if (topic === 'run') io.out(runHelp(null));
       else if (topic === 'sweep') io.out(sweepHelp(null));
       else if (topic === 'map') io.out(mapHelp(null));
+      else if (topic === 'model') io.out(modelHelp());
       else if (topic === 'schedule') io.out(scheduleHelp(null));
       else if (topic === 'lr-find') io.out(lrFindHelp(null));
       else if (topic === 'bench') io.out(benchHelp());
@@ -116,6 +120,8 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
         return await sweepCommand(rest, io.out, io.err);
       case 'map':
         return await mapCommand(rest, io.out, io.err);
+      case 'model':
+        return modelCommand(rest, io.out);
       case 'schedule':
         return await scheduleCommand(rest, io.out);
       case 'lr-find':

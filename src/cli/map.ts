@@ -18,6 +18,7 @@ import { checkGpuCapacity, csvField, csvNumber, describeExtras, fmt, minimumName
 import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, loadSchedule, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
+import { mapModelCommand } from './model';
 
 const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number, number], stepsPerDispatch: 100 };
 const MAX_RES = 4096;
@@ -153,6 +154,7 @@ function csvText(p: ParticleState, layout: ProductLayout, surface: Surface): str
 // ---------------------------------------------------------------- command
 
 export async function mapCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (argv.includes('--model')) return mapModelCommand(argv, out, err);
   const c = openCommand(argv, { command: 'map', flags: MAP_FLAGS, help: mapHelp, schedule: true }, out);
   if (!c) return 0;
   const { def, flags, surface } = c;

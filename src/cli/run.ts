@@ -10,6 +10,7 @@ import { createEngine, describeExtras, describeHyper, f32, fmt, minimaLines, min
 import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
+import { runModelCommand } from './model';
 
 const RUN_DEFAULT_STEPS = 100;
 
@@ -51,6 +52,7 @@ interface RunResult {
 }
 
 export async function runCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  if (argv.includes('--model')) return runModelCommand(argv, out);
   const c = openCommand(argv, { command: 'run', flags: RUN_FLAGS, help: runHelp, schedule: true }, out);
   if (!c) return 0;
   const { def, flags, surface } = c;

@@ -2,14 +2,14 @@
 // steps per dispatch. Buffers hold the state NetworkTrainerCpu keeps (core/nn/train.ts),
 // in the same layout, so read() returns the same NetState.
 
-import { buildNetworkKernel, NET_WG } from '../../shaders/network';
+import { buildNetworkKernel, NetParams } from '../../shaders/network';
+import { WORKGROUP_SIZE } from '../../shaders/common';
 import { buildNetworkKernelWG } from '../../shaders/network-wg';
 import { checkNetSetup, initialNetState, stateStride, type NetSetup, type NetState } from '../core/nn/train';
+import { INFO_WORDS } from '../core/particles';
 import { compileModule } from './engine';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
-
-const PARAMS_BYTES = 32;
 
 /**
  * 'thread': one thread per network (parameters and gradient in private arrays);
@@ -29,7 +29,7 @@ export class NetworkEngine {
   private readonly pool: ReadbackPool;
   private readonly groupsX: number;
   private readonly groupsY: number;
-  private readonly paramData = new ArrayBuffer(PARAMS_BYTES);
+  private readonly paramData = new ArrayBuffer(NetParams.size);
 
   private constructor(
     readonly handle: DeviceHandle,
@@ -43,7 +43,7 @@ export class NetworkEngine {
     this.n = setup.n;
     this.kernel = kernel;
     this.pool = new ReadbackPool(handle.device, 'network readback');
-    const groups = layout === 'thread' ? Math.ceil(this.n / NET_WG) : this.n;
+    const groups = layout === 'thread' ? Math.ceil(this.n / WORKGROUP_SIZE) : this.n;
     this.groupsX = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
     this.groupsY = Math.ceil(groups / this.groupsX);
   }
@@ -68,7 +68,7 @@ export class NetworkEngine {
     data.set(setup.data.x);
     data.set(setup.data.y, setup.data.x.length);
     const buffers = {
-      params: device.createBuffer({ label: 'network params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+      params: device.createBuffer({ label: 'network params', size: NetParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
       theta: make('theta', st.theta),
       hyper: make('hyper', setup.hyper),
       ostate: make('ostate', st.ostate),
@@ -90,15 +90,8 @@ export class NetworkEngine {
   /** Encodes and submits one dispatch of k steps per network; returns without waiting. */
   step(k: number): void {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`steps per dispatch must be a whole number >= 0, got ${k}`);
-    const u = new Uint32Array(this.paramData);
-    const f = new Float32Array(this.paramData);
     const cfg = this.setup.config;
-    u[0] = this.n;
-    u[1] = k;
-    u[2] = this.groupsX;
-    u[3] = cfg.history;
-    f[4] = cfg.divergeRatio;
-    f[5] = cfg.convergeLoss;
+    NetParams.write({ n: this.n, steps: k, groupsX: this.groupsX, history: cfg.history, divergeRatio: cfg.divergeRatio, convergeLoss: cfg.convergeLoss }, this.paramData);
     this.handle.device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
     submitPass(this.handle.device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
     this.stepsQueued += k;
@@ -107,7 +100,7 @@ export class NetworkEngine {
   async read(): Promise<NetState> {
     const s = this.setup;
     const sizes = {
-      theta: 4 * s.n * s.model.params, ostate: 4 * s.n * stateStride(s), info: 16 * s.n, losses: 8 * s.n, hist: 4 * s.n * s.config.history,
+      theta: 4 * s.n * s.model.params, ostate: 4 * s.n * stateStride(s), info: 4 * INFO_WORDS * s.n, losses: 8 * s.n, hist: 4 * s.n * s.config.history,
     };
     const keys = ['theta', 'ostate', 'info', 'losses', 'hist'] as const;
     const bufs = await Promise.all(keys.map((k) => this.pool.read(this.buffers[k], Math.max(16, Math.ceil(sizes[k] / 4) * 4))));
@@ -116,7 +109,7 @@ export class NetworkEngine {
       n: s.n,
       theta: new Float32Array(theta, 0, s.n * s.model.params),
       ostate: new Float32Array(ostate, 0, s.n * stateStride(s)),
-      info: new Uint32Array(info, 0, 4 * s.n),
+      info: new Uint32Array(info, 0, INFO_WORDS * s.n),
       losses: new Float32Array(losses, 0, 2 * s.n),
       history: new Float32Array(hist, 0, s.n * s.config.history),
     };

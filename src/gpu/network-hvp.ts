@@ -1,7 +1,8 @@
 // Loss, gradient and exact Hessian-vector product of many networks on the GPU (the
 // kernel from shaders/network.ts); the CPU twin is NetworkEvaluator (core/nn/network.ts).
 
-import { buildHvpKernel, NET_WG } from '../../shaders/network';
+import { buildHvpKernel, HvpParams } from '../../shaders/network';
+import { WORKGROUP_SIZE } from '../../shaders/common';
 import type { Dataset } from '../core/nn/data';
 import type { Model } from '../core/nn/model';
 import { compileModule } from './engine';
@@ -52,10 +53,10 @@ export class NetworkHvp {
     device.queue.writeBuffer(input, 4 * n * P, dir.buffer, dir.byteOffset, dir.byteLength);
     const bytes = 4 * (2 * n * P + n);
     const result = device.createBuffer({ label: 'hvp result', size: Math.ceil(bytes / 16) * 16, usage });
-    const groups = Math.ceil(n / NET_WG);
+    const groups = Math.ceil(n / WORKGROUP_SIZE);
     const gx = Math.min(groups, this.handle.limits.maxComputeWorkgroupsPerDimension);
-    const params = device.createBuffer({ label: 'hvp params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(params, 0, new Uint32Array([n, gx, 0, 0]));
+    const params = device.createBuffer({ label: 'hvp params', size: HvpParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(params, 0, HvpParams.write({ n, groupsX: gx }));
     const bind = device.createBindGroup({
       layout: this.pipeline.getBindGroupLayout(0),
       entries: [params, input, result, this.data].map((buffer, binding) => ({ binding, resource: { buffer } })),

@@ -7,7 +7,7 @@ import { parseModel } from '../../src/core/nn/model';
 import { makeDataset, type Dataset } from '../../src/core/nn/data';
 import { buildNetSetup } from '../../src/core/nn/setup';
 import { NetworkTrainerCpu } from '../../src/core/nn/train';
-import { Status } from '../../src/core/particles';
+import { eventStep, particleStatus, particleSteps, Status } from '../../src/core/particles';
 
 /** Two-layer tanh(g z) network, mean-field output (divides by fan_in), no biases: loss and gradient in float64. */
 function lossGrad(W1: number[][], W2: number[][], data: Dataset, g: number): { loss: number; g1: number[][]; g2: number[][] } {
@@ -70,7 +70,7 @@ describe('CPU reference trainer = an independent float64 implementation', () => 
       const cpu = new NetworkTrainerCpu(setup);
       cpu.step(steps);
       lrLayers.forEach((lrs, i) => {
-        expect(cpu.state.info[4 * i]).toBe(Status.Running);
+        expect(particleStatus(cpu.state.info, i)).toBe(Status.Running);
         const ref = train64(setup.theta.subarray(i * model.params), data, Math.SQRT2, lrs, steps, settings.momentum ?? 0, lrAt);
         const got = Array.from(cpu.state.history.subarray(i * steps, (i + 1) * steps));
         expect(ref[steps - 1]).toBeLessThan(0.9 * ref[0]); // it trains
@@ -85,9 +85,9 @@ describe('CPU reference trainer = an independent float64 implementation', () => 
     const setup = buildNetSetup({ model, data, lrLayers: [[1e3, 1e3]], init: { seed: 1 }, config: { history: 50, divergeRatio: 1e3 } });
     const cpu = new NetworkTrainerCpu(setup);
     cpu.step(50);
-    expect(cpu.state.info[0]).toBe(Status.Diverged);
-    const stop = cpu.state.info[2];
-    expect(stop).toBe(cpu.state.info[1]);
+    expect(particleStatus(cpu.state.info, 0)).toBe(Status.Diverged);
+    const stop = eventStep(cpu.state.info, 0);
+    expect(stop).toBe(particleSteps(cpu.state.info, 0));
     expect(cpu.state.history[stop]).toBeGreaterThan(1e3 * cpu.state.history[0]);
     for (let t = 0; t < stop; t++) expect(cpu.state.history[t]).toBeLessThanOrEqual(1e3 * cpu.state.history[0]);
   });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { array, struct, wgslConstants, type Fields, type Struct } from '../../shaders/layout';
 import { COMMON_CONSTANTS, ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
 import { StepParams } from '../../shaders/step';
+import { HvpParams, NetParams } from '../../shaders/network';
 import { ReduceParams } from '../../shaders/reduce';
 import { MapParams } from '../../shaders/map';
 import { HistoryParams, HistorySample } from '../../shaders/history';
@@ -31,6 +32,8 @@ const EXPECTED: [Struct<Fields>, Record<string, number>, number][] = [
     52,
   ],
   [MapParams, { n: 0, coloring: 4, steps: 8, groupsX: 12, floor: 16 }, 20],
+  [NetParams, { n: 0, steps: 4, groupsX: 8, history: 12, divergeRatio: 16, convergeLoss: 20 }, 24],
+  [HvpParams, { n: 0, groupsX: 4 }, 8],
   [ParticlePos, { x: 0, y: 4, loss: 8, prevLoss: 12 }, 16],
   [ParticleInfo, { status: 0, steps: 4, eventStep: 8, minimum: 12 }, 16],
   [HistoryParams, { count: 0, len: 4, head: 8 }, 12],

@@ -5,7 +5,7 @@
 import { uniform01 } from '../random';
 import type { Model } from './model';
 
-class DataError extends Error {
+export class DataError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'DataError';

@@ -54,9 +54,12 @@ function gauss(seed: number, i: number, c: number): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
+/** Salts the weights' seed: datasets draw from (seed, point, counter) too, and weights must not repeat the inputs. */
+const INIT_SALT = 0x27d4eb2f;
+
 /** n x params initial parameters. */
 export function initialTheta(model: Model, n: number, opts: InitOptions = {}): Float32Array {
-  const seed = (opts.seed ?? 0) >>> 0;
+  const seed = ((opts.seed ?? 0) ^ INIT_SALT) >>> 0;
   const P = model.params;
   const out = new Float32Array(n * P);
   const per = (v: number | ArrayLike<number> | undefined, i: number, dflt: number) => (v === undefined ? dflt : typeof v === 'number' ? v : v[i]);

@@ -1,0 +1,351 @@
+// Networks on the command line: `etascape run --model ...` (one network's loss curve and
+// sharpness), `etascape map --model ...` (a map of networks over two hyperparameters,
+// e.g. lr_layer0 x lr_layer1) and `etascape model` (the explicit JSON form of a built-in
+// problem). run.ts and map.ts hand over to these when --model is given.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { axisValue } from '../core/layouts';
+import { DATASETS, makeDataset } from '../core/nn/data';
+import { parseExplicit, toExplicit, type Problem } from '../core/nn/explicit';
+import { ModelError, parseModel } from '../core/nn/model';
+import { initialTheta } from '../core/nn/network';
+import { buildNetSetup, fractalMeasureOfRun } from '../core/nn/setup';
+import { sharpness as topEigenvalue } from '../core/nn/sharpness';
+import { NetworkTrainerCpu, type NetSetup, type NetState } from '../core/nn/train';
+import { findOptimizer, HyperParamError, type OptimizerDef } from '../core/optimizers';
+import { eventStep, particleStatus, particleSteps, Status, STATUS_NAMES } from '../core/particles';
+import { NetworkEngine } from '../gpu/network-engine';
+import { defineFlags, formatFlags, parseNumber, parseSchema, peekFlag, UsageError, type FlagValues } from './args';
+import { csvNumber, f32, openGpu, writeOutput } from './common';
+import { givenHyper, hyperFlags } from './flags';
+
+const PROBLEM_FLAGS = defineFlags({
+  model: { name: 'model', kind: 'string', meta: 'FILE.json|mlp:...', help: 'the explicit problem (JSON) or a built-in model, e.g. mlp:16,16,1:tanh:mean-field:gain=sqrt2', required: 'give --model FILE.json or --model mlp:WIDTHS:ACTIVATION:PARAMETERIZATION' },
+  data: { name: 'data', kind: 'choice', choices: DATASETS, meta: DATASETS.join('|'), help: 'a built-in model\'s dataset', defaultText: 'teacher' },
+  dataSeed: { name: 'data-seed', kind: 'int', min: 0, meta: 'S', help: 'the dataset\'s seed', defaultText: '0' },
+  initSeed: { name: 'init-seed', kind: 'int', min: 0, meta: 'S', help: 'the seed of the initial weights (one shared draw)', defaultText: '0' },
+  optimizer: { name: 'optimizer', kind: 'string', meta: 'NAME', help: 'PyTorch optimizer name', default: 'sgd' },
+  lrLayers: { name: 'lr_layers', kind: 'string', meta: 'A,B,...', help: 'one learning rate per weight matrix, first matrix first (else --lr for all)' },
+  engine: { name: 'engine', kind: 'choice', choices: ['cpu', 'gpu'], meta: 'cpu|gpu', help: 'the float32 CPU reference or the WebGPU engine', default: 'cpu' },
+});
+
+type ProblemValues = FlagValues<typeof PROBLEM_FLAGS>;
+
+/** The problem a command's flags name: the explicit JSON file, or a built-in model with its data and seeded weights. */
+function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed'>): Problem {
+  const text = f.model.trim();
+  if (!text.startsWith('mlp:')) {
+    if (f.data !== undefined || f.dataSeed !== undefined || f.initSeed !== undefined) throw new UsageError('--data, --data-seed and --init-seed describe a built-in model; the JSON file already holds the data and weights');
+    if (!existsSync(text)) throw new UsageError(`--model: no file '${text}' (give FILE.json or mlp:WIDTHS:ACTIVATION:PARAMETERIZATION)`);
+    try {
+      return parseExplicit(readFileSync(text, 'utf8'));
+    } catch (e) {
+      if (e instanceof ModelError) throw new ModelError(`${text}: ${e.message}`);
+      throw e;
+    }
+  }
+  const model = parseModel(text);
+  const data = makeDataset(f.data ?? 'teacher', model, { seed: f.dataSeed ?? 0 });
+  return { model, data, theta: initialTheta(model, 1, { seed: f.initSeed ?? 0 }) };
+}
+
+function peekOptimizer(argv: string[]): OptimizerDef {
+  try {
+    return findOptimizer(peekFlag(argv, 'optimizer') ?? 'sgd');
+  } catch (e) {
+    if (e instanceof HyperParamError) throw new UsageError(`--optimizer: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The optimizer's other hyperparameters as given (numbers; flags as 0/1), lr left out. */
+function settingsOf(given: Record<string, number | boolean | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(given)) if (v !== undefined && k !== 'lr') out[k] = typeof v === 'boolean' ? Number(v) : v;
+  return out;
+}
+
+/** --lr_layers a,b,... (one per weight matrix) or --lr for every layer. */
+function layerRates(lrLayers: string | undefined, lr: number | undefined, layers: number): number[] {
+  if (lrLayers !== undefined) {
+    const v = lrLayers.split(',').map((s) => parseNumber(s.trim(), '--lr_layers'));
+    if (v.length !== layers) throw new UsageError(`--lr_layers: ${v.length} learning rates for ${layers} weight matrices`);
+    if (v.some((x) => !(x > 0))) throw new UsageError(`--lr_layers: every learning rate must be > 0, got ${lrLayers}`);
+    return v;
+  }
+  const eta = lr ?? 0.01;
+  if (!(eta > 0)) throw new UsageError(`--lr must be > 0, got ${eta}`);
+  return Array(layers).fill(eta);
+}
+
+/** Trains a setup on one engine, `chunk` steps per dispatch, calling `at` after each chunk. */
+async function train(setup: NetSetup, engine: 'cpu' | 'gpu', steps: number, chunk: number, at: (done: number, st: () => Promise<NetState>) => Promise<void> = async () => {}): Promise<NetState> {
+  if (engine === 'cpu') {
+    const cpu = new NetworkTrainerCpu(setup);
+    await at(0, async () => cpu.state);
+    for (let done = 0; done < steps; ) {
+      const k = Math.min(chunk, steps - done);
+      cpu.step(k);
+      done += k;
+      await at(done, async () => cpu.state);
+    }
+    return cpu.state;
+  }
+  const handle = await openGpu();
+  const gpu = await NetworkEngine.create(handle, setup);
+  try {
+    await at(0, () => gpu.read());
+    for (let done = 0; done < steps; ) {
+      const k = Math.min(chunk, steps - done);
+      gpu.step(k);
+      done += k;
+      await at(done, () => gpu.read());
+    }
+    return await gpu.read();
+  } finally {
+    gpu.destroy();
+    handle.device.destroy();
+  }
+}
+
+// ---------------------------------------------------------------- run
+
+const RUN_FLAGS = defineFlags({
+  ...PROBLEM_FLAGS,
+  steps: { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps (full batch)', default: 100 },
+  sharpnessEvery: { name: 'sharpness-every', kind: 'int', min: 1, meta: 'K', help: 'the top Hessian eigenvalue every K steps (power iteration on the exact Hessian-vector product)' },
+  json: { name: 'json', kind: 'bool', help: 'print {"loss": [L_0..L_N], "status", "steps", "sharpness"?: [[step, value], ...]}' },
+});
+
+function runModelHelp(): string {
+  return `Usage: etascape run --model FILE.json|mlp:... [--optimizer NAME] [--lr ETA | --lr_layers A,B,...]
+                    [--steps N] [--sharpness-every K] [--engine cpu|gpu] [--json]
+
+Trains one network (full batch) and prints its loss curve: L_t is the loss after t
+steps, N+1 values (fewer if the loss became non-finite or grew past 1e6 times L_0).
+
+Flags:
+${formatFlags(RUN_FLAGS)}
+  plus the optimizer's hyperparameters (--momentum, --betas, ...) as in etascape run.
+
+Example:
+  etascape run --model mlp:4,16,1:tanh:mean-field --data teacher --optimizer sgd --lr 0.1 --steps 200 --json`;
+}
+
+export async function runModelCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const def = peekOptimizer(argv);
+  const { values: f, parsed, help } = parseSchema(argv, RUN_FLAGS, hyperFlags(def));
+  if (help) {
+    out(runModelHelp());
+    return 0;
+  }
+  const problem = loadProblem(f);
+  const given = givenHyper(def, parsed);
+  const lr = typeof given.lr === 'number' ? given.lr : undefined;
+  const lrLayers = [layerRates(f.lrLayers, lr, problem.model.layers.length)];
+  const setup = buildNetSetup({ model: problem.model, data: problem.data, optimizer: def.name, settings: settingsOf(given), lrLayers, theta: problem.theta, config: { history: f.steps } });
+  const K = f.sharpnessEvery;
+  const sharpness: [number, number][] = [];
+  const st = await train(setup, f.engine, f.steps, K ?? Math.max(1, f.steps), async (done, read) => {
+    if (K === undefined || done % K !== 0) return;
+    const s = await read();
+    if (particleStatus(s.info, 0) === Status.Running) sharpness.push([done, topEigenvalue(problem.model, problem.data, s.theta)]);
+  });
+  const steps = particleSteps(st.info, 0);
+  const status = STATUS_NAMES[particleStatus(st.info, 0)];
+  // history[t] = L_t for t < steps taken; the loss after the last step is losses[1].
+  const loss = Array.from(st.history.subarray(0, Math.min(steps, f.steps)), f32);
+  loss.push(f32(st.losses[1]));
+  const result = { loss, status, steps, lr_layers: lrLayers[0], params: problem.model.params, points: problem.data.n, ...(K !== undefined ? { sharpness } : {}) };
+  if (f.json) {
+    out(JSON.stringify(result));
+    return 0;
+  }
+  out([
+    `etascape run: ${def.name}, lr per layer ${lrLayers[0].join(', ')}, ${problem.model.params} parameters, ${problem.data.n} points, ${f.engine} engine`,
+    `loss     L_0 = ${loss[0]}  L_${loss.length - 1} = ${loss[loss.length - 1]}`,
+    `status   ${status} after ${steps} steps`,
+    ...(sharpness.length ? [`sharpness ${sharpness.map(([t, v]) => `${t}: ${v.toPrecision(5)}`).join(', ')}`] : []),
+  ].join('\n'));
+  return 0;
+}
+
+// ---------------------------------------------------------------- map
+
+const MEASURES = ['status', 'fractal'] as const;
+const MAX_NETS = 1 << 20;
+
+const MAP_FLAGS = defineFlags({
+  ...PROBLEM_FLAGS,
+  x: { name: 'x', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the horizontal axis: lr_layerK (or lr: every layer)', required: 'map needs --x and --y, e.g. --x lr_layer0:1e-2:1e2:log' },
+  y: { name: 'y', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the vertical axis', required: 'map needs --x and --y, e.g. --y lr_layer1:1e-2:1e2:log' },
+  res: { name: 'res', kind: 'int', min: 1, meta: 'N', help: 'networks per axis', default: 64 },
+  steps: { name: 'steps', kind: 'int', min: 1, meta: 'S', help: 'optimizer steps', default: 200 },
+  measure: { name: 'measure', kind: 'choice', choices: MEASURES, meta: MEASURES.join('|'), help: 'status: the engine\'s stop rule; fractal: the fractal notebook\'s (loss / L_0, mean of the last 20 below 1)', default: 'status' },
+  csv: { name: 'csv', kind: 'string', meta: 'FILE.csv', ext: ['.csv'], help: 'one row per network: ix, iy, the axis values, status, steps, event_step, loss, measure' },
+  out: { name: 'out', kind: 'string', meta: 'FILE.png', ext: ['.png'], help: 'the image, one pixel per network (converged blue, diverged red, ranked by the measure)' },
+});
+
+interface NetAxis {
+  param: string;
+  layer: number;
+  min: number;
+  max: number;
+  scale: 'log' | 'linear';
+}
+
+function parseNetAxis(text: string, flag: string, layers: number): NetAxis {
+  const [param, lo, hi, sc, ...rest] = text.split(':').map((s) => s.trim());
+  if (hi === undefined || rest.length) throw new UsageError(`${flag}: expected PARAM:MIN:MAX[:log|lin], got '${text}'`);
+  const m = /^lr_layer(\d+)$/.exec(param);
+  const layer = param === 'lr' ? -1 : m ? Number(m[1]) : NaN;
+  if (Number.isNaN(layer) || layer >= layers) throw new UsageError(`${flag}: a network map's axes are lr or lr_layer0..lr_layer${layers - 1}, got '${param}'`);
+  const min = parseNumber(lo, `${flag} minimum`);
+  const max = parseNumber(hi, `${flag} maximum`);
+  const scale = sc === undefined || sc === 'lin' ? 'linear' : sc === 'log' ? 'log' : null;
+  if (!scale) throw new UsageError(`${flag}: the scale must be log or lin, got '${sc}'`);
+  if (!(min > 0 && min < max)) throw new UsageError(`${flag}: need 0 < MIN < MAX, got ${lo} and ${hi}`);
+  return { param, layer, min, max, scale };
+}
+
+function mapModelHelp(): string {
+  return `Usage: etascape map --model FILE.json|mlp:... --x lr_layer0:MIN:MAX[:log] --y lr_layer1:MIN:MAX[:log]
+                    [--res N] [--steps S] [--measure status|fractal] [--csv FILE.csv] [--out FILE.png]
+
+Trains N x N networks (one per pixel, the same initial weights and data), each with its
+own learning rates, and classifies each as converged or diverged.
+
+Flags:
+${formatFlags(MAP_FLAGS)}
+
+Example:
+  etascape map --model mlp:16,16,1:tanh:mean-field:gain=sqrt2 --x lr_layer0:1e-2:1e2:log --y lr_layer1:1e-2:1e2:log \\
+               --res 64 --steps 200 --measure fractal --csv out.csv --out out.png --engine gpu`;
+}
+
+/** The fractal colouring: converged and diverged ranked separately by their measure, blue and red ramps. */
+function fractalImage(res: number, converged: boolean[], value: number[]): Uint8Array {
+  const rgba = new Uint8Array(4 * res * res);
+  for (const side of [true, false]) {
+    const idx = converged.map((c, i) => (c === side ? i : -1)).filter((i) => i >= 0).sort((a, b) => value[a] - value[b]);
+    idx.forEach((i, r) => {
+      const t = idx.length > 1 ? r / (idx.length - 1) : 0.5;
+      const shade = Math.round(60 + 180 * t);
+      const row = res - 1 - Math.floor(i / res); // y grows upwards
+      const at = 4 * (row * res + (i % res));
+      rgba.set(side ? [255 - shade, 255 - shade / 2, 255] : [255, 255 - shade, 255 - shade], at);
+      rgba[at + 3] = 255;
+    });
+  }
+  return rgba;
+}
+
+export async function mapModelCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const def = peekOptimizer(argv);
+  const { values: f, parsed, help } = parseSchema(argv, MAP_FLAGS, hyperFlags(def));
+  if (help) {
+    out(mapModelHelp());
+    return 0;
+  }
+  if (f.csv === undefined && f.out === undefined) throw new UsageError('map --model needs --csv FILE.csv or --out FILE.png (or both)');
+  const problem = loadProblem(f);
+  const L = problem.model.layers.length;
+  const xs = parseNetAxis(f.x, '--x', L);
+  const ys = parseNetAxis(f.y, '--y', L);
+  const res = f.res;
+  if (res * res > MAX_NETS) throw new UsageError(`--res ${res}: at most ${MAX_NETS} networks`);
+  const given = givenHyper(def, parsed);
+  const base = layerRates(f.lrLayers, typeof given.lr === 'number' ? given.lr : undefined, L);
+  const xv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(xs.min, xs.max, res, i, xs.scale)));
+  const yv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(ys.min, ys.max, res, i, ys.scale)));
+  const lrLayers: number[][] = [];
+  for (let iy = 0; iy < res; iy++) {
+    for (let ix = 0; ix < res; ix++) {
+      const lrs = base.slice();
+      for (const [a, v] of [[ys, yv[iy]], [xs, xv[ix]]] as const) {
+        if (a.layer < 0) lrs.fill(v);
+        else lrs[a.layer] = v;
+      }
+      lrLayers.push(lrs);
+    }
+  }
+  const n = res * res;
+  const theta = new Float32Array(n * problem.model.params);
+  for (let i = 0; i < n; i++) theta.set(problem.theta, i * problem.model.params);
+  const fractal = f.measure === 'fractal';
+  const setup = buildNetSetup({ model: problem.model, data: problem.data, optimizer: def.name, settings: settingsOf(given), lrLayers, theta, config: { history: fractal ? f.steps : 0 } });
+  const t0 = performance.now();
+  const st = await train(setup, f.engine, f.steps, 50);
+  const seconds = (performance.now() - t0) / 1000;
+  const converged: boolean[] = [];
+  const value: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const status = particleStatus(st.info, i);
+    if (fractal) {
+      const m = fractalMeasureOfRun(st.history.subarray(i * f.steps, (i + 1) * f.steps), status, eventStep(st.info, i), f.steps);
+      converged.push(m.converged);
+      value.push(m.value);
+    } else {
+      converged.push(status === Status.Converged || (status === Status.Running && st.losses[2 * i + 1] < st.losses[2 * i]));
+      value.push(st.losses[2 * i + 1] / st.losses[2 * i]);
+    }
+  }
+  const csvPath = f.csv;
+  if (csvPath !== undefined) {
+    const lines = [['ix', 'iy', xs.param, ys.param, 'status', 'steps', 'event_step', 'loss', 'measure'].join(',')];
+    for (let i = 0; i < n; i++) {
+      const status = fractal ? (converged[i] ? 'converged' : 'diverged') : STATUS_NAMES[particleStatus(st.info, i)];
+      lines.push([i % res, Math.floor(i / res), csvNumber(xv[i % res]), csvNumber(yv[Math.floor(i / res)]), status, particleSteps(st.info, i), eventStep(st.info, i), csvNumber(st.losses[2 * i + 1]), csvNumber(value[i])].join(','));
+    }
+    writeOutput(csvPath, lines.join('\n') + '\n');
+  }
+  if (f.out !== undefined) {
+    const { createCanvas } = await import('@napi-rs/canvas');
+    const canvas = createCanvas(res, res);
+    const ctx = canvas.getContext('2d');
+    const img = ctx.createImageData(res, res);
+    img.data.set(fractalImage(res, converged, value));
+    ctx.putImageData(img, 0, 0);
+    const dir = dirname(f.out);
+    if (dir && dir !== '.') mkdirSync(dir, { recursive: true });
+    writeFileSync(f.out, canvas.toBuffer('image/png'));
+  }
+  const nc = converged.filter(Boolean).length;
+  err(`etascape map: ${res}x${res} networks (${problem.model.params} parameters, ${problem.data.n} points), ${xs.param} x ${ys.param}, ${f.steps} steps, ${f.engine} engine, ${seconds.toFixed(2)} s: converged ${nc}, diverged ${n - nc} (${f.measure} measure)`);
+  out(`wrote ${[f.out, csvPath].filter(Boolean).join(', ')}`);
+  return 0;
+}
+
+// ---------------------------------------------------------------- model
+
+const MODEL_FLAGS = defineFlags({
+  ...PROBLEM_FLAGS,
+  out: { name: 'out', kind: 'string', meta: 'FILE.json', ext: ['.json'], help: 'where to write the explicit form (else stdout)' },
+});
+
+export function modelHelp(): string {
+  return `Usage: etascape model --model mlp:... [--data NAME] [--data-seed S] [--init-seed S] [--out FILE.json]
+
+Writes the explicit JSON form of a problem: {"activation", "parameterization",
+"weights": [W0, W1, ...] (fan_in rows of fan_out), "biases"?, "x": [...], "y": [...]}.
+
+Flags:
+${formatFlags(MODEL_FLAGS)}`;
+}
+
+export function modelCommand(argv: string[], out: (s: string) => void): number {
+  const { values: f, help } = parseSchema(argv, MODEL_FLAGS);
+  if (help) {
+    out(modelHelp());
+    return 0;
+  }
+  const p = loadProblem(f);
+  const json = JSON.stringify(toExplicit(p.model, p.data, p.theta));
+  if (f.out === undefined) out(json);
+  else {
+    writeOutput(f.out, json + '\n');
+    out(`wrote ${f.out} (${p.model.params} parameters, ${p.data.n} points)`);
+  }
+  return 0;
+}
