@@ -6,7 +6,7 @@ import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
 import { INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
 import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
-import { buildStepKernel, StepParams } from '../../shaders/step';
+import { buildStepKernel, magnitudeLimit, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
@@ -161,6 +161,7 @@ export class GpuEngine implements Engine {
       samRho: cfg.samRho,
       batch: cfg.batchSize,
       points: this.setup.surface.dataset?.spec.m ?? 0,
+      posLimit: magnitudeLimit(cfg.posBound),
     }, this.paramData);
     device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
     submitPass(device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
