@@ -33,12 +33,16 @@ export const StepParams = struct(
     batch: 'u32',
     points: 'u32',
     posLimit: 'u32',
+    lossLimit: 'u32',
+    gradLow: 'u32',
+    gradRange: 'u32',
   },
   {
     uniform: true,
     docs: {
       n: 'particles', steps: 'steps in this dispatch', groupsX: 'workgroups along x (the grid is 2-D for large n)',
-      gtol2: 'gtol squared', posLimit: 'magnitudeLimit(posBound): the fast pass\'s test of finiteness and bounds in one', noiseScale: 'standard deviation of the gradient noise', points: 'points in the dataset',
+      gtol2: 'gtol squared', posLimit: 'magnitudeLimit(posBound)', lossLimit: 'magnitudeLimit(lossBound)',
+      gradLow: 'gradientWindow(gtol2): bits of the smallest gn2 that rules out convergence', gradRange: 'gradientWindow(gtol2): how many finite gn2 lie above it', noiseScale: 'standard deviation of the gradient noise', points: 'points in the dataset',
     },
   },
 );
@@ -100,16 +104,33 @@ export interface StepKernelOptions {
  */
 export const STEP_CHUNK = 16;
 
+const f32Bits = (v: number) => new Uint32Array(new Float32Array([v]).buffer)[0];
+const INF_BITS = 0x7f800000;
+
 /**
- * The fast pass's bound on |x| and |y| as magnitude bits (the kernel's mag): |v| bits <
- * limit exactly when v is finite and |v| <= posBound (no bound when posBound is NaN; a
- * negative one stops everything, so nothing passes).
+ * The fast pass's bound on |v| (x, y or the loss) as magnitude bits (the kernel's mag):
+ * |v| bits < limit holds only when v is finite and |v| <= bound. Not above a loss bound
+ * is tested as |loss| <= bound, a superset (a large negative loss only costs a replay).
+ * No bound when it is NaN (the CPU's v > NaN never holds); a negative one stops
+ * everything, so nothing passes.
  */
-export function magnitudeLimit(posBound: number): number {
-  const b = Math.fround(posBound);
-  if (Number.isNaN(b) || b === Infinity) return 0x7f800000;
+export function magnitudeLimit(bound: number): number {
+  const b = Math.fround(bound);
+  if (Number.isNaN(b) || b === Infinity) return INF_BITS;
   if (b < 0) return 0;
-  return new Uint32Array(new Float32Array([b]).buffer)[0] + 1;
+  return f32Bits(b) + 1;
+}
+
+/**
+ * gn2 rules out convergence and a non-finite gradient when gtol2 < gn2 < Infinity: as
+ * bits (gn2 >= +0 or NaN), bits(gn2) - low (wrapping) < range.
+ */
+export function gradientWindow(gtol2: number): { low: number; range: number } {
+  const g = Math.fround(gtol2);
+  if (Number.isNaN(g)) return { low: 0, range: INF_BITS };
+  if (g < 0) return { low: 0, range: INF_BITS };
+  const low = Math.min(f32Bits(g) + 1, INF_BITS);
+  return { low, range: INF_BITS - low };
 }
 
 /** The optimizer's update of one particle, as WGSL pieces shared by the step kernel and the bare kernel. */
@@ -237,7 +258,6 @@ ${StepParams.wgsl}
 // infinities lie above every finite value. Integer compares: compilers may assume
 // there is no NaN in float ones.
 fn mag(v: f32) -> u32 { return bitcast<u32>(v) & 0x7fffffffu; }
-const INF_BITS = 0x7f800000u;
 
 @group(0) @binding(0) var<uniform> params: StepParams;
 @group(0) @binding(1) var<storage, read_write> pos: array<ParticlePos>;
@@ -283,23 +303,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let c = min(${STEP_CHUNK}u, params.steps - done);
     done = done + c;
     ${save}
-    // Fast pass: no stop, no freezing; \`quiet\` stays true only if no check of the CPU
-    // reference (non-finite, diverged, converged) could have fired at any step of the chunk.
-    // Convergence needs gn2 <= gtol2, so gn2 > gtol2 rules it out.
-    var quiet = true;
+    // Fast pass: no stop, no freezing, three running maxima of magnitude bits. They stay
+    // under their limits only if no check of the CPU reference (non-finite, diverged,
+    // converged) could have fired at any step of the chunk: x, y finite and within
+    // posBound; the loss finite and within lossBound; gtol2 < gn2 < Infinity (so gx, gy
+    // finite and no convergence).
+    var acc_p = 0u;
+    var acc_l = 0u;
+    var acc_g = 0u;
     for (var ck = 0u; ck < c; ck++) {
       let e = surface_step(x, y);
       let L = e.x;
       let gx = e.y;
       let gy = e.z;
       let gn2 = gx * gx + gy * gy;
-      // x, y finite and within posBound; L finite and not above lossBound; gx, gy finite
-      // (else gn2 is not) and gn2 > gtol2, which rules out convergence.
-      quiet = quiet & (mag(x) < params.posLimit) & (mag(y) < params.posLimit) & (mag(L) < INF_BITS) & (L <= params.lossBound)
-        & (mag(gn2) < INF_BITS) & (gn2 > params.gtol2);
+      acc_p = max(acc_p, max(mag(x), mag(y)));
+      acc_l = max(acc_l, mag(L));
+      acc_g = max(acc_g, bitcast<u32>(gn2) - params.gradLow);
 ${indent(advance, '      ')}
     }
-    if (quiet) { continue; }
+    if ((acc_p < params.posLimit) & (acc_l < params.lossLimit) & (acc_g < params.gradRange)) { continue; }
     // Something may have stopped in this chunk: replay it from its start with the checks
     // of CpuEngine.stepParticle, in its order (non-finite, diverged, converged).
     ${restore}
