@@ -199,15 +199,20 @@ struct StepParams {
   batch: u32,
   // points in the dataset
   points: u32,
-  // magnitudeLimit(posBound): the fast pass's test of finiteness and bounds in one
+  // magnitudeLimit(posBound)
   posLimit: u32,
+  // magnitudeLimit(lossBound)
+  lossLimit: u32,
+  // gradientWindow(gtol2): bits of the smallest gn2 that rules out convergence
+  gradLow: u32,
+  // gradientWindow(gtol2): how many finite gn2 lie above it
+  gradRange: u32,
 }
 
 // The magnitude bits of a float32: |v| as an integer, monotone in |v|; NaN and both
 // infinities lie above every finite value. Integer compares: compilers may assume
 // there is no NaN in float ones.
 fn mag(v: f32) -> u32 { return bitcast<u32>(v) & 0x7fffffffu; }
-const INF_BITS = 0x7f800000u;
 
 @group(0) @binding(0) var<uniform> params: StepParams;
 @group(0) @binding(1) var<storage, read_write> pos: array<ParticlePos>;
@@ -385,20 +390,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let sy0_exp_avg_sq = sy_exp_avg_sq;
     let sx0_max_exp_avg_sq = sx_max_exp_avg_sq;
     let sy0_max_exp_avg_sq = sy_max_exp_avg_sq;
-    // Fast pass: no stop, no freezing; `quiet` stays true only if no check of the CPU
-    // reference (non-finite, diverged, converged) could have fired at any step of the chunk.
-    // Convergence needs gn2 <= gtol2, so gn2 > gtol2 rules it out.
-    var quiet = true;
+    // Fast pass: no stop, no freezing, three running maxima of magnitude bits. They stay
+    // under their limits only if no check of the CPU reference (non-finite, diverged,
+    // converged) could have fired at any step of the chunk: x, y finite and within
+    // posBound; the loss finite and within lossBound; gtol2 < gn2 < Infinity (so gx, gy
+    // finite and no convergence).
+    var acc_p = 0u;
+    var acc_l = 0u;
+    var acc_g = 0u;
     for (var ck = 0u; ck < c; ck++) {
       let e = surface_step(x, y);
       let L = e.x;
       let gx = e.y;
       let gy = e.z;
       let gn2 = gx * gx + gy * gy;
-      // x, y finite and within posBound; L finite and not above lossBound; gx, gy finite
-      // (else gn2 is not) and gn2 > gtol2, which rules out convergence.
-      quiet = quiet & (mag(x) < params.posLimit) & (mag(y) < params.posLimit) & (mag(L) < INF_BITS) & (L <= params.lossBound)
-        & (mag(gn2) < INF_BITS) & (gn2 > params.gtol2);
+      acc_p = max(acc_p, max(mag(x), mag(y)));
+      acc_l = max(acc_l, mag(L));
+      acc_g = max(acc_g, bitcast<u32>(gn2) - params.gradLow);
 
       let t = f32(steps);
       let gnorm = sqrt(gn2);
@@ -493,7 +501,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       prev_loss = L;
       steps = steps + 1u;
     }
-    if (quiet) { continue; }
+    if ((acc_p < params.posLimit) & (acc_l < params.lossLimit) & (acc_g < params.gradRange)) { continue; }
     // Something may have stopped in this chunk: replay it from its start with the checks
     // of CpuEngine.stepParticle, in its order (non-finite, diverged, converged).
     x = x0;
