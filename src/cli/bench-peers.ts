@@ -15,7 +15,7 @@ import { counters, dispatchPlan, timeGpu } from './bench-timing';
 import { padTable } from './common';
 
 /** Small learning rates from (-1.5, 2): no particle stops within PEER_MAX_STEPS steps. */
-export const PEER_LR = { lrMin: 1e-7, lrMax: 1e-6, start: [-1.5, 2] as [number, number] };
+const PEER_LR = { lrMin: 1e-7, lrMax: 1e-6, start: [-1.5, 2] as [number, number] };
 const PEER_MAX_STEPS = 2000;
 export const PEER_OPTIMIZERS = [
   { label: 'GD', optimizer: 'SGD', hyper: {} },

@@ -4,7 +4,7 @@ import type { Engine } from '../core/engine/engine';
 import { Status, particleStatus, particleSteps } from '../core/particles';
 
 /** Anything that takes dispatches of k steps: the engine, the bare kernel. */
-export interface Steppable {
+interface Steppable {
   step(k: number): void;
   done(): Promise<void>;
 }
