@@ -4,14 +4,17 @@
 
 import { cpus } from 'node:os';
 import { CpuEngine } from '../core/engine/cpu';
-import type { Engine, EngineSetup } from '../core/engine/engine';
+import type { EngineSetup } from '../core/engine/engine';
 import { buildParticles } from '../core/layouts';
 import { getOptimizer } from '../core/optimizers';
-import { DEFAULT_RUN_CONFIG, Status, particleStatus, particleSteps } from '../core/particles';
+import { DEFAULT_RUN_CONFIG, particleSteps } from '../core/particles';
 import { resolveSurface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
 import { MapRunner, type ProductLayout } from '../gpu/map-runner';
+import { BareKernel } from '../gpu/bare';
+import { runPeerRows, peerLines, type PeerRow } from './bench-peers';
+import { counters, dispatchPlan, timeGpu } from './bench-timing';
 import { checkCount, checkGpuCapacity, fmt, openGpu, padTable } from './common';
 
 export interface BenchOptions {
@@ -34,11 +37,14 @@ export interface BenchOptions {
   /** The map workload: res x res runs (default min(512, sqrt(n)); 0 leaves it out) of mapSteps steps (default 1000). */
   mapRes?: number;
   mapSteps?: number;
+  /** Particles of each peer row, engine vs bare kernel (default n; 0 leaves them out). */
+  peerN?: number;
 }
 
 export interface BenchWorkload {
   name: string;
-  engine: 'gpu' | 'cpu';
+  /** bare: the bare kernel (shaders/bare.ts), the same arithmetic without status, checks or loss. */
+  engine: 'gpu' | 'cpu' | 'bare';
   surface: string;
   optimizer: string;
   particles: number;
@@ -61,9 +67,11 @@ export interface BenchResult {
   node: string;
   cpu: string;
   workloads: BenchWorkload[];
+  /** Engine vs bare kernel per optimizer x surface (absent with peerN 0). */
+  peers?: PeerRow[];
   /** The map workload (absent with mapRes 0). */
   map?: MapBench;
-  ratios: { gpu_vs_cpu: number; fused_vs_unfused: number; map_gpu_vs_cpu?: number };
+  ratios: { gpu_vs_cpu: number; fused_vs_unfused: number; engine_vs_bare: number; map_gpu_vs_cpu?: number };
 }
 
 /** A hyperparameter map, whole, on the GPU against the CPU reference on a subset of its rows. */
@@ -146,47 +154,6 @@ export const BENCH_WORKLOAD = {
   start: [-1.5, 2] as [number, number],
 };
 
-async function counters(engine: Engine): Promise<{ steps: number; stopped: number }> {
-  const s = await engine.read();
-  let steps = 0;
-  let stopped = 0;
-  for (let i = 0; i < s.n; i++) {
-    steps += particleSteps(s.info, i);
-    if (particleStatus(s.info, i) !== Status.Running) stopped++;
-  }
-  return { steps, stopped };
-}
-
-/** `steps` as dispatches of k steps (the last one shorter when k does not divide steps). */
-function dispatchPlan(steps: number, k: number): number[] {
-  const plan: number[] = [];
-  for (let done = 0; done < steps; done += k) plan.push(Math.min(k, steps - done));
-  return plan;
-}
-
-/**
- * Times rounds of dispatches (`plan`: steps per dispatch) after a one-step warm-up
- * dispatch (not counted). Submits batches of 1, 2, 4, ... rounds, waiting for the GPU
- * after each, until `minSeconds` have passed or `maxRounds` rounds ran.
- */
-async function timeGpu(engine: GpuEngine, plan: number[], minSeconds: number, maxRounds: number) {
-  engine.step(1);
-  await engine.done();
-  const before = await counters(engine);
-  const t = performance.now();
-  let rounds = 0;
-  for (let batch = 1; ; batch *= 2) {
-    const b = Math.min(batch, maxRounds - rounds);
-    for (let r = 0; r < b; r++) for (const k of plan) engine.step(k);
-    rounds += b;
-    await engine.done();
-    if (performance.now() - t >= minSeconds * 1000 || rounds >= maxRounds) break;
-  }
-  const seconds = (performance.now() - t) / 1000;
-  const after = await counters(engine);
-  return { dispatches: rounds * plan.length, particleSteps: after.steps - before.steps, seconds, stopped: after.stopped };
-}
-
 export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const n = opts.n ?? 1 << 20;
   const steps = opts.steps ?? 100;
@@ -205,7 +172,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const handle = opts.handle ?? (await openGpu());
   const workloads: BenchWorkload[] = [];
   let map: MapBench | undefined;
-  const entry = (name: string, engine: 'gpu' | 'cpu', k: number, dispatches: number, particleSteps: number, seconds: number, stopped: number): BenchWorkload => ({
+  let peers: PeerRow[] = [];
+  const entry = (name: string, engine: BenchWorkload['engine'], k: number, dispatches: number, particleSteps: number, seconds: number, stopped: number): BenchWorkload => ({
     name,
     engine,
     surface: w.surface,
@@ -233,13 +201,22 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
       const maxRounds = Math.max(1, Math.floor(maxSteps / steps));
       const plan = dispatchPlan(steps, K);
       log(`gpu fused: ${plan.length} dispatch(es) of ${K} steps per round`);
-      const fused = await timeGpu(gpu, plan, minSeconds, maxRounds);
+      const fused = await timeGpu(gpu, plan, minSeconds, maxRounds, () => counters(gpu));
       workloads.push(entry(`gpu, ${K} steps per dispatch`, 'gpu', K, fused.dispatches, fused.particleSteps, fused.seconds, fused.stopped));
       log(`gpu unfused: dispatches of 1 step`);
-      const unfused = await timeGpu(gpu, [1], minSeconds, maxSteps);
+      const unfused = await timeGpu(gpu, [1], minSeconds, maxSteps, () => counters(gpu));
       workloads.push(entry('gpu, 1 step per dispatch', 'gpu', 1, unfused.dispatches, unfused.particleSteps, unfused.seconds, unfused.stopped));
     } finally {
       gpu.destroy();
+    }
+    // Its bare twin right after it, so the two share the machine's state.
+    log(`bare kernel: ${dispatchPlan(steps, K).length} dispatch(es) of ${K} steps per round`);
+    const bareKernel = await BareKernel.create(handle, setup);
+    let bare: Awaited<ReturnType<typeof timeGpu>>;
+    try {
+      bare = await timeGpu(bareKernel, dispatchPlan(steps, K), minSeconds, Math.max(1, Math.floor(maxSteps / steps)), n);
+    } finally {
+      bareKernel.destroy();
     }
 
     log(`cpu reference: calibrating`);
@@ -257,6 +234,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     const seconds = (performance.now() - t) / 1000;
     const after = await counters(cpu);
     workloads.push(entry('cpu reference', 'cpu', k, 1, after.steps - before.steps, seconds, after.stopped));
+    workloads.push(entry(`bare kernel, ${K} steps per dispatch`, 'bare', K, bare.dispatches, bare.particleSteps, bare.seconds, 0));
+    const peerN = opts.peerN ?? n;
+    if (peerN > 0) {
+      checkCount(peerN, '--peer-n');
+      peers = await runPeerRows(handle, peerN, steps, K, minSeconds, log);
+    }
     const mapRes = opts.mapRes ?? Math.min(512, Math.floor(Math.sqrt(n)));
     if (mapRes > 0) map = await runMapBench(handle, mapRes, opts.mapSteps ?? 1000, cpuSeconds, log);
   } finally {
@@ -270,9 +253,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     node: process.version,
     cpu: `${cpus()[0]?.model?.trim() ?? 'unknown'} x ${cpus().length}`,
     workloads,
+    ...(peers.length ? { peers } : {}),
     ...(map ? { map } : {}),
     ratios: {
-      gpu_vs_cpu: rate(0) / rate(2), fused_vs_unfused: rate(0) / rate(1),
+      gpu_vs_cpu: rate(0) / rate(2), fused_vs_unfused: rate(0) / rate(1), engine_vs_bare: rate(0) / rate(3),
       ...(map ? { map_gpu_vs_cpu: map.cpu_seconds_extrapolated / map.gpu_seconds } : {}),
     },
   };
@@ -294,6 +278,8 @@ export function benchTable(r: BenchResult): string {
     '',
     `gpu vs cpu:        ${ratio(r.ratios.gpu_vs_cpu)}  (${r.workloads[0].name} / ${r.workloads[2].name})`,
     `fused vs unfused:  ${ratio(r.ratios.fused_vs_unfused)}  (${r.workloads[0].name} / ${r.workloads[1].name})`,
+    `engine vs bare:    ${ratio(r.ratios.engine_vs_bare)}  (${r.workloads[0].name} / ${r.workloads[3].name})`,
+    ...peerLines(r.peers ?? []),
     ...(r.map ? mapBenchLines(r.map, ratio(r.ratios.map_gpu_vs_cpu!)) : []),
   ].join('\n');
 }

@@ -34,6 +34,7 @@ const BENCH_FLAGS = defineFlags({
   minSeconds: { name: 'min-seconds', kind: 'number', min: 0, meta: 'T', help: 'GPU workloads repeat their round until they ran this long', defaultText: '1' },
   mapRes: { name: 'map-res', kind: 'int', min: 0, meta: 'R', help: 'the map workload: R x R runs of GD on Rosenbrock (0: leave it out)', defaultText: 'min(512, sqrt(N))' },
   mapSteps: { name: 'map-steps', kind: 'int', min: 1, meta: 'S', help: 'steps of the map workload', defaultText: '1000' },
+  peerN: { name: 'peer-n', kind: 'int', min: 0, meta: 'P', help: 'particles of each peer row, engine vs bare kernel (0: leave them out)', defaultText: 'N' },
   json: { name: 'json', kind: 'bool', help: 'print the results as JSON instead of a table' },
   out: { name: 'out', kind: 'string', meta: 'FILE.json', ext: ['.json'], help: 'also write the results there as JSON' },
 });
@@ -48,13 +49,16 @@ executed particle-steps are counted from each particle's step counter.
   gpu fused:     rounds of S steps in dispatches of K = min(100, S) steps
   gpu unfused:   the same particles, one step per dispatch
   cpu reference: the same N particles for fewer steps (about --cpu-seconds long)
+  bare kernel:   the fused workload's arithmetic alone (no status, checks or loss)
+  peers:         engine vs bare kernel for GD, SGD momentum 0.9 and Adam on
+                 quadratic, Rosenbrock and Rastrigin (--peer-n particles each)
   map:           a --map-res squared map of --map-steps steps (GD on Rosenbrock, lr x
                  start x), whole on the GPU (compilation and readback included) vs the
                  CPU reference on some of its rows (about --cpu-seconds), extrapolated
 Each GPU workload is warmed up by one dispatch (pipeline compilation excluded), then
 runs (in batches of 1, 2, 4, ... rounds) for at least --min-seconds, timed until the
-GPU is done. The JSON is {adapter, date, node, cpu, workloads: [...],
-map, ratios: {gpu_vs_cpu, fused_vs_unfused, map_gpu_vs_cpu}}.
+GPU is done. The JSON is {adapter, date, node, cpu, workloads: [...], peers: [...],
+map, ratios: {gpu_vs_cpu, fused_vs_unfused, engine_vs_bare, map_gpu_vs_cpu}}.
 
 Flags:
 ${formatFlags(BENCH_FLAGS)}`;

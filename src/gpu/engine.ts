@@ -6,7 +6,7 @@ import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
 import { INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
 import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
-import { buildStepKernel, StepParams } from '../../shaders/step';
+import { buildStepKernel, gradientWindow, magnitudeLimit, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
@@ -146,12 +146,14 @@ export class GpuEngine implements Engine {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`steps per dispatch must be a whole number >= 0, got ${k}`);
     const { device } = this.handle;
     const cfg = this.setup.config;
+    const gtol2 = Math.fround(cfg.gtol) * Math.fround(cfg.gtol);
+    const grad = gradientWindow(gtol2);
     StepParams.write({
       n: this.n,
       steps: k,
       groupsX: this.groupsX,
       seed: cfg.seed >>> 0,
-      gtol2: Math.fround(cfg.gtol) * Math.fround(cfg.gtol),
+      gtol2,
       ftol: cfg.ftol,
       posBound: cfg.posBound,
       lossBound: cfg.lossBound,
@@ -161,6 +163,10 @@ export class GpuEngine implements Engine {
       samRho: cfg.samRho,
       batch: cfg.batchSize,
       points: this.setup.surface.dataset?.spec.m ?? 0,
+      posLimit: magnitudeLimit(cfg.posBound),
+      lossLimit: magnitudeLimit(cfg.lossBound),
+      gradLow: grad.low,
+      gradRange: grad.range,
     }, this.paramData);
     device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
     submitPass(device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);

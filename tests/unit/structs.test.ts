@@ -23,8 +23,8 @@ const offsetsOf = (s: Struct<Fields>) => Object.fromEntries(s.fields.map((f) => 
 const EXPECTED: [Struct<Fields>, Record<string, number>, number][] = [
   [
     StepParams,
-    { n: 0, steps: 4, groupsX: 8, seed: 12, gtol2: 16, ftol: 20, posBound: 24, lossBound: 28, clipNorm: 32, clipValue: 36, noiseScale: 40, samRho: 44, batch: 48, points: 52 },
-    56,
+    { n: 0, steps: 4, groupsX: 8, seed: 12, gtol2: 16, ftol: 20, posBound: 24, lossBound: 28, clipNorm: 32, clipValue: 36, noiseScale: 40, samRho: 44, batch: 48, points: 52, posLimit: 56, lossLimit: 60, gradLow: 64, gradRange: 68 },
+    72,
   ],
   [
     ReduceParams,

@@ -1,0 +1,57 @@
+// Timing loops shared by `etascape bench`'s workloads (src/cli/bench.ts, bench-peers.ts).
+
+import type { Engine } from '../core/engine/engine';
+import { Status, particleStatus, particleSteps } from '../core/particles';
+
+/** Anything that takes dispatches of k steps: the engine, the bare kernel. */
+interface Steppable {
+  step(k: number): void;
+  done(): Promise<void>;
+}
+
+export async function counters(engine: Engine): Promise<{ steps: number; stopped: number }> {
+  const s = await engine.read();
+  let steps = 0;
+  let stopped = 0;
+  for (let i = 0; i < s.n; i++) {
+    steps += particleSteps(s.info, i);
+    if (particleStatus(s.info, i) !== Status.Running) stopped++;
+  }
+  return { steps, stopped };
+}
+
+/** `steps` as dispatches of k steps (the last one shorter when k does not divide steps). */
+export function dispatchPlan(steps: number, k: number): number[] {
+  const plan: number[] = [];
+  for (let done = 0; done < steps; done += k) plan.push(Math.min(k, steps - done));
+  return plan;
+}
+
+/**
+ * Times rounds of dispatches (`plan`: steps per dispatch) after a one-step warm-up
+ * dispatch (not counted). Submits batches of 1, 2, 4, ... rounds, waiting for the GPU
+ * after each, until `minSeconds` have passed or `maxRounds` rounds ran. `count` reads
+ * the executed particle-steps and stopped particles (the engine's counters); without
+ * it every particle is taken to run every step (the bare kernel, n particles).
+ */
+export async function timeGpu(
+  target: Steppable, plan: number[], minSeconds: number, maxRounds: number,
+  count: (() => Promise<{ steps: number; stopped: number }>) | number,
+) {
+  target.step(1);
+  await target.done();
+  const before = typeof count === 'number' ? { steps: 0, stopped: 0 } : await count();
+  const t = performance.now();
+  let rounds = 0;
+  for (let batch = 1; ; batch *= 2) {
+    const b = Math.min(batch, maxRounds - rounds);
+    for (let r = 0; r < b; r++) for (const k of plan) target.step(k);
+    rounds += b;
+    await target.done();
+    if (performance.now() - t >= minSeconds * 1000 || rounds >= maxRounds) break;
+  }
+  const seconds = (performance.now() - t) / 1000;
+  const perRound = plan.reduce((a, k) => a + k, 0);
+  const after = typeof count === 'number' ? { steps: count * perRound * rounds, stopped: 0 } : await count();
+  return { dispatches: rounds * plan.length, particleSteps: after.steps - before.steps, seconds, stopped: after.stopped };
+}
