@@ -33,11 +33,20 @@ export class Graphics {
     return this.handle?.device ?? null;
   }
 
+  /** A software rasterizer (SwiftShader) or no WebGPU at all: per-pixel work is dear. */
+  get software(): boolean {
+    return !this.handle || this.handle.software;
+  }
+
+  /** The rendering tier `state` asks for: auto is low on software adapters, high otherwise. */
+  quality(state: { quality: 'auto' | 'high' | 'low' }): 'high' | 'low' {
+    return state.quality === 'auto' ? (this.software ? 'low' : 'high') : state.quality;
+  }
+
   /** Three's renderer and a surface view on the canvas (WebGPU on the device, else WebGL2). */
   async init(): Promise<void> {
     // MSAA costs a software rasterizer (SwiftShader) most of its frame time.
-    const software = /swiftshader|llvmpipe|lavapipe|software/i.test(this.handle?.adapterName ?? '');
-    const params: Record<string, unknown> = { canvas: this.canvas, antialias: !software };
+    const params: Record<string, unknown> = { canvas: this.canvas, antialias: !this.software };
     if (this.handle) {
       params.device = this.handle.device;
       this.adapterName = this.handle.adapterName;

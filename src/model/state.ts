@@ -6,6 +6,7 @@ import { VIEW_NAMES } from './views';
 
 export const LAYOUTS = ['sweep', 'random', 'grid', 'map'] as const;
 export const COLOR_BY = ['lr', 'status'] as const;
+export const QUALITIES = ['auto', 'high', 'low'] as const;
 const MAX_EXPLORER_PARTICLES = 1_000_000;
 export const MAX_FALLBACK_PARTICLES = 4096;
 
@@ -66,6 +67,12 @@ export const ExplorerStateSchema = z.object({
   mapSteps: z.number().int().min(1).max(100_000).default(500),
   /** The lr of the basins view (null: the middle of the lr range, log scale). */
   basinLr: finite.positive().nullable().default(null),
+  /** Height of the surface (x the default relief): a look, the particles ride on it. */
+  heightScale: finite.min(0.1).max(4).default(1),
+  /** Whether the trails are drawn (their recording is part of the run: `trails`). */
+  showTrails: z.boolean().default(true),
+  /** Rendering tier: per-pixel lighting (high) or baked (low); auto: low on software adapters. */
+  quality: z.enum(QUALITIES).default('auto'),
   /** The orbit camera (null: the default view of the surface). */
   camera: z.object({ position: z.tuple([finite, finite, finite]), target: z.tuple([finite, finite, finite]) }).nullable().default(null),
 });
@@ -112,6 +119,9 @@ export const DEFAULT_STATE: ExplorerState = {
   mapRes: 128,
   mapSteps: 500,
   basinLr: null,
+  heightScale: 1,
+  showTrails: true,
+  quality: 'auto',
   camera: null,
 };
 

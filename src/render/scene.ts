@@ -16,17 +16,63 @@ export class SurfaceView {
   private topDown = false;
   private initialized = false;
 
+  /** Key light and sky/ground fill (used by the high tier's lit material only). */
+  private readonly lights = new THREE.Group();
+  /** Highest world height of the surface drawn (framing). */
+  private top = 0.8;
+
   constructor(readonly renderer: THREE.WebGPURenderer, canvas: HTMLCanvasElement) {
     this.scene.background = new THREE.Color(0x0f1117);
     this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 50);
-    this.camera.position.set(0, 3.0, 1.2);
     this.controls = new OrbitControls(this.camera, canvas);
-    this.controls.target.set(0, 0.1, 0.1);
     this.controls.enableDamping = true;
-    this.scene.add(this.surfaceGroup);
+    this.frame();
+    const key = new THREE.DirectionalLight(0xffffff, 2.1);
+    key.position.copy(KEY_LIGHT);
+    this.lights.add(key, new THREE.HemisphereLight(0xc8d8ff, 0x2a2433, 0.9));
+    this.lights.visible = false;
+    this.scene.add(this.surfaceGroup, this.lights);
   }
 
-  setSurface(mesh: MeshData, surface: Surface): void {
+  /**
+   * The default view: oblique (DEFAULT_ELEVATION above the horizon, from the front) and
+   * as close as lets the whole domain, from its floor to its top, fit the canvas.
+   */
+  frame(elevation = DEFAULT_ELEVATION, azimuth = 0): void {
+    const targetY = this.top * 0.3;
+    const dir = new THREE.Vector3(Math.sin(azimuth) * Math.cos(elevation), Math.sin(elevation), Math.cos(azimuth) * Math.cos(elevation));
+    const target = new THREE.Vector3(0, targetY, 0);
+    const corners: THREE.Vector3[] = [];
+    for (const x of [-1, 1]) for (const z of [-1, 1]) for (const y of [0, this.top]) corners.push(new THREE.Vector3(x, y, z));
+    const fits = (d: number) => {
+      this.camera.position.copy(target).addScaledVector(dir, d);
+      this.camera.lookAt(target);
+      this.camera.updateMatrixWorld();
+      this.camera.updateProjectionMatrix();
+      return corners.every((c) => {
+        const p = c.clone().project(this.camera);
+        return Math.abs(p.x) <= 0.96 && Math.abs(p.y) <= 0.96 && p.z < 1;
+      });
+    };
+    let lo = 0.5;
+    let hi = 20;
+    for (let i = 0; i < 30; i++) {
+      const mid = (lo + hi) / 2;
+      if (fits(mid)) hi = mid;
+      else lo = mid;
+    }
+    this.camera.position.copy(target).addScaledVector(dir, hi);
+    this.controls.target.copy(target);
+    this.controls.update();
+    this.framedAt = this.camera.position.clone();
+  }
+
+  /**
+   * The surface, drawn at `quality`: high lights it per pixel (a key light, a sky/ground
+   * fill, little specular); low bakes the lighting into the vertex colours with an unlit
+   * material (per-pixel lighting of a full-screen mesh costs a software rasterizer most of a frame).
+   */
+  setSurface(mesh: MeshData, surface: Surface, quality: 'high' | 'low' = 'low'): void {
     this.surfaceGroup.clear();
     this.labels = [];
     const geom = new THREE.BufferGeometry();
@@ -34,11 +80,18 @@ export class SurfaceView {
     geom.setAttribute('color', new THREE.BufferAttribute(mesh.colors, 3));
     geom.setIndex(new THREE.BufferAttribute(mesh.indices, 1));
     geom.computeVertexNormals();
-    // Lighting baked into the vertex colours once, with an unlit material: per-pixel
-    // lighting of a full-screen mesh costs a software rasterizer most of a frame.
-    bakeLighting(geom, new THREE.Vector3(0.45, 0.85, 0.3).normalize());
-    const mat = new THREE.MeshBasicNodeMaterial({ vertexColors: true, side: THREE.DoubleSide });
+    let mat: THREE.Material;
+    if (quality === 'high') {
+      mat = new THREE.MeshPhongNodeMaterial({ vertexColors: true, side: THREE.DoubleSide, shininess: 10, specular: new THREE.Color(0x1a1a1a) });
+    } else {
+      bakeLighting(geom, KEY_LIGHT.clone().normalize());
+      mat = new THREE.MeshBasicNodeMaterial({ vertexColors: true, side: THREE.DoubleSide });
+    }
+    this.lights.visible = quality === 'high';
     this.surfaceGroup.add(new THREE.Mesh(geom, mat));
+    const framed = this.isFramed;
+    this.top = maxHeight(mesh.positions);
+    if (framed) this.frame();
 
     const lines = new THREE.BufferGeometry();
     lines.setAttribute('position', new THREE.BufferAttribute(mesh.contours, 3));
@@ -96,12 +149,11 @@ export class SurfaceView {
       this.camera.position.set(0, 3.2, 0.0001);
       this.controls.target.set(0, 0, 0);
       this.controls.enableRotate = false;
+      this.controls.update();
     } else {
-      this.camera.position.set(0, 3.0, 1.2);
-      this.controls.target.set(0, 0.1, 0.1);
       this.controls.enableRotate = true;
+      this.frame();
     }
-    this.controls.update();
   }
 
   get isTopDown(): boolean {
@@ -109,10 +161,18 @@ export class SurfaceView {
   }
 
   resize(width: number, height: number): void {
+    const framed = this.isFramed;
     this.camera.aspect = width / height;
     this.camera.updateProjectionMatrix();
     this.renderer.setSize(width, height, false);
+    if (framed) this.frame(); // the default view keeps the domain filling the new shape
   }
+
+  /** Whether the camera is still the default framing (not orbited, not a saved camera). */
+  private get isFramed(): boolean {
+    return this.framedAt !== null && this.camera.position.distanceTo(this.framedAt) < 1e-6;
+  }
+  private framedAt: THREE.Vector3 | null = null;
 
   render(): void {
     this.renderer.render(this.scene, this.camera);
@@ -167,6 +227,17 @@ function minimumLabel(m: Minimum): THREE.Sprite {
   sprite.scale.set((h * canvas.width) / canvas.height, h, 1);
   sprite.renderOrder = 3;
   return sprite;
+}
+
+/** Where the key light comes from (world direction; the low tier bakes the same light). */
+const KEY_LIGHT = new THREE.Vector3(0.45, 0.85, 0.3).multiplyScalar(4);
+/** The default camera's elevation above the horizon (radians). */
+export const DEFAULT_ELEVATION = (32 * Math.PI) / 180;
+
+function maxHeight(positions: Float32Array): number {
+  let top = 0;
+  for (let i = 1; i < positions.length; i += 3) top = Math.max(top, positions[i]);
+  return top;
 }
 
 /** Multiplies vertex colours by ambient + diffuse shading for a light from `dir`. */
