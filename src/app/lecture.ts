@@ -135,7 +135,17 @@ export class Lecture {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     this.layout = drawAnnotations(ctx, w, h, shown, scale);
+    // Presentation: the title gets a band of its own above the 3-D canvas (it covers no particle).
+    const t = this.presenting ? this.layout.title : null;
+    const band = t ? Math.ceil(t.top + t.height + 6) : 0;
+    if (band !== this.band) {
+      this.band = band;
+      this.overlay.parentElement?.style.setProperty('--band', `${band}px`);
+      this.explorer.resize();
+    }
   }
+  /** Height of the title band over the canvas (CSS pixels; 0 outside presentation mode). */
+  private band = 0;
 
   private notify(): void {
     this.listeners.forEach((f) => f());

@@ -36,23 +36,30 @@ export class SurfaceView {
 
   /**
    * The default view: oblique (DEFAULT_ELEVATION above the horizon, from the front) and
-   * as close as lets the whole domain, from its floor to its top, fit the canvas.
+   * as close as keeps the domain's width in the canvas (its near and far edges may be
+   * cropped a little) and its middle, up to the surface's top, in view: the surface
+   * fills a wide canvas instead of floating small in it.
    */
   frame(elevation = DEFAULT_ELEVATION, azimuth = 0): void {
     const targetY = this.top * 0.3;
     const dir = new THREE.Vector3(Math.sin(azimuth) * Math.cos(elevation), Math.sin(elevation), Math.cos(azimuth) * Math.cos(elevation));
     const target = new THREE.Vector3(0, targetY, 0);
-    const corners: THREE.Vector3[] = [];
-    for (const x of [-1, 1]) for (const z of [-1, 1]) for (const y of [0, this.top]) corners.push(new THREE.Vector3(x, y, z));
+    const wide: THREE.Vector3[] = [];
+    const middle: THREE.Vector3[] = [];
+    for (const x of [-1, 1]) for (const z of [-1, 1]) {
+      wide.push(new THREE.Vector3(0.85 * x, 0, 0.85 * z));
+      for (const y of [0, this.top]) middle.push(new THREE.Vector3(0.55 * x, y, 0.55 * z));
+    }
     const fits = (d: number) => {
       this.camera.position.copy(target).addScaledVector(dir, d);
       this.camera.lookAt(target);
       this.camera.updateMatrixWorld();
       this.camera.updateProjectionMatrix();
-      return corners.every((c) => {
+      const inside = (c: THREE.Vector3, vertical: boolean) => {
         const p = c.clone().project(this.camera);
-        return Math.abs(p.x) <= 0.96 && Math.abs(p.y) <= 0.96 && p.z < 1;
-      });
+        return p.z < 1 && Math.abs(p.x) <= 1 && (!vertical || Math.abs(p.y) <= 0.98);
+      };
+      return wide.every((c) => inside(c, false)) && middle.every((c) => inside(c, true));
     };
     let lo = 0.5;
     let hi = 20;
@@ -232,7 +239,7 @@ function minimumLabel(m: Minimum): THREE.Sprite {
 /** Where the key light comes from (world direction; the low tier bakes the same light). */
 const KEY_LIGHT = new THREE.Vector3(0.45, 0.85, 0.3).multiplyScalar(4);
 /** The default camera's elevation above the horizon (radians). */
-export const DEFAULT_ELEVATION = (32 * Math.PI) / 180;
+export const DEFAULT_ELEVATION = (36 * Math.PI) / 180;
 
 function maxHeight(positions: Float32Array): number {
   let top = 0;
