@@ -135,8 +135,8 @@ export class Lecture {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     this.layout = drawAnnotations(ctx, w, h, shown, scale);
-    // Presentation: the title gets a band of its own above the 3-D canvas (it covers no particle).
-    const t = this.presenting ? this.layout.title : null;
+    // The title gets a band of its own above the 3-D canvas (it covers no particle).
+    const t = this.layout.title;
     const band = t ? Math.ceil(t.top + t.height + 6) : 0;
     if (band !== this.band) {
       this.band = band;
@@ -144,7 +144,7 @@ export class Lecture {
       this.explorer.resize();
     }
   }
-  /** Height of the title band over the canvas (CSS pixels; 0 outside presentation mode). */
+  /** Height of the title band above the canvas (CSS pixels; 0 with no title). */
   private band = 0;
 
   private notify(): void {

@@ -18,8 +18,9 @@ export class SurfaceView {
 
   /** Key light and sky/ground fill (used by the high tier's lit material only). */
   private readonly lights = new THREE.Group();
-  /** Highest world height of the surface drawn (framing). */
+  /** Highest world height of the surface drawn, and a sample of its points (framing). */
   private top = 0.8;
+  private framePoints: THREE.Vector3[] = [-1, 1].flatMap((x) => [-1, 1].flatMap((z) => [0, 0.8].map((y) => new THREE.Vector3(x, y, z))));
 
   constructor(readonly renderer: THREE.WebGPURenderer, canvas: HTMLCanvasElement) {
     this.scene.background = new THREE.Color(0x0f1117);
@@ -35,43 +36,57 @@ export class SurfaceView {
   }
 
   /**
-   * The default view: oblique (DEFAULT_ELEVATION above the horizon, from the front) and
-   * as close as keeps the domain's width in the canvas (its near and far edges may be
-   * cropped a little) and its middle, up to the surface's top, in view: the surface
-   * fills a wide canvas instead of floating small in it.
+   * The default view: oblique (DEFAULT_ELEVATION above the horizon, from the front),
+   * centred on the surface as drawn and as close as keeps all of its height in the
+   * canvas (its nearest corners may be cropped at the sides): it fills the view.
    */
   frame(elevation = DEFAULT_ELEVATION, azimuth = 0): void {
-    const targetY = this.top * 0.3;
+    const cam = this.camera;
     const dir = new THREE.Vector3(Math.sin(azimuth) * Math.cos(elevation), Math.sin(elevation), Math.cos(azimuth) * Math.cos(elevation));
-    const target = new THREE.Vector3(0, targetY, 0);
-    const wide: THREE.Vector3[] = [];
-    const middle: THREE.Vector3[] = [];
-    for (const x of [-1, 1]) for (const z of [-1, 1]) {
-      wide.push(new THREE.Vector3(0.85 * x, 0, 0.85 * z));
-      for (const y of [0, this.top]) middle.push(new THREE.Vector3(0.55 * x, y, 0.55 * z));
-    }
-    const fits = (d: number) => {
-      this.camera.position.copy(target).addScaledVector(dir, d);
-      this.camera.lookAt(target);
-      this.camera.updateMatrixWorld();
-      this.camera.updateProjectionMatrix();
-      const inside = (c: THREE.Vector3, vertical: boolean) => {
-        const p = c.clone().project(this.camera);
-        return p.z < 1 && Math.abs(p.x) <= 1 && (!vertical || Math.abs(p.y) <= 0.98);
-      };
-      return wide.every((c) => inside(c, false)) && middle.every((c) => inside(c, true));
+    const points = this.framePoints;
+    const target = new THREE.Vector3();
+    const up = new THREE.Vector3();
+    const right = new THREE.Vector3();
+    const p = new THREE.Vector3();
+    /** Places the camera at distance d, panned so the surface's projection is centred; returns its NDC half-extents. */
+    const place = (d: number) => {
+      target.set(0, this.top * 0.3, 0);
+      let extent = { x: 0, y: 0 };
+      for (let pass = 0; pass < 3; pass++) {
+        cam.position.copy(target).addScaledVector(dir, d);
+        cam.lookAt(target);
+        cam.updateMatrixWorld();
+        cam.updateProjectionMatrix();
+        let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+        for (const q of points) {
+          p.copy(q).project(cam);
+          x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x); y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y);
+        }
+        extent = { x: (x1 - x0) / 2, y: (y1 - y0) / 2 };
+        // Pan by the projection's off-centre (NDC -> world at the target's depth).
+        const h = d * Math.tan(THREE.MathUtils.degToRad(cam.fov / 2));
+        up.setFromMatrixColumn(cam.matrixWorld, 1);
+        right.setFromMatrixColumn(cam.matrixWorld, 0);
+        target.addScaledVector(up, ((y0 + y1) / 2) * h).addScaledVector(right, ((x0 + x1) / 2) * h * cam.aspect);
+      }
+      cam.position.copy(target).addScaledVector(dir, d);
+      cam.lookAt(target);
+      cam.updateMatrixWorld();
+      return extent;
     };
-    let lo = 0.5;
+    let lo = 0.3;
     let hi = 20;
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 24; i++) {
       const mid = (lo + hi) / 2;
-      if (fits(mid)) hi = mid;
+      const e = place(mid);
+      // All of its height in view; its widest (nearest) corners may leave the sides a little.
+      if (e.y <= 0.97 && e.x <= 1.2) hi = mid;
       else lo = mid;
     }
-    this.camera.position.copy(target).addScaledVector(dir, hi);
+    place(hi);
     this.controls.target.copy(target);
     this.controls.update();
-    this.framedAt = this.camera.position.clone();
+    this.framedAt = cam.position.clone();
   }
 
   /**
@@ -98,12 +113,16 @@ export class SurfaceView {
     this.surfaceGroup.add(new THREE.Mesh(geom, mat));
     const framed = this.isFramed;
     this.top = maxHeight(mesh.positions);
+    this.framePoints = samplePoints(mesh.positions, 1500);
     if (framed) this.frame();
 
-    const lines = new THREE.BufferGeometry();
-    lines.setAttribute('position', new THREE.BufferAttribute(mesh.contours, 3));
-    const lineMat = new THREE.LineBasicNodeMaterial({ color: 0x0b0d12, transparent: true, opacity: 0.45 });
-    this.surfaceGroup.add(new THREE.LineSegments(lines, lineMat));
+    if (mesh.contours.length > 0) {
+      // (No contours: no empty line object, which WebGPU would draw with 0 vertices.)
+      const lines = new THREE.BufferGeometry();
+      lines.setAttribute('position', new THREE.BufferAttribute(mesh.contours, 3));
+      const lineMat = new THREE.LineBasicNodeMaterial({ color: 0x0b0d12, transparent: true, opacity: 0.45 });
+      this.surfaceGroup.add(new THREE.LineSegments(lines, lineMat));
+    }
 
     for (const m of surface.minima) {
       const [X, Y, Z] = toWorld(mesh.mapping, m.x, m.y, m.loss);
@@ -240,6 +259,16 @@ function minimumLabel(m: Minimum): THREE.Sprite {
 const KEY_LIGHT = new THREE.Vector3(0.45, 0.85, 0.3).multiplyScalar(4);
 /** The default camera's elevation above the horizon (radians). */
 export const DEFAULT_ELEVATION = (36 * Math.PI) / 180;
+
+/** About `count` of the mesh's vertices, evenly spread (every k-th). */
+function samplePoints(positions: Float32Array, count: number): THREE.Vector3[] {
+  const n = positions.length / 3;
+  const k = Math.max(1, Math.floor(n / count));
+  const out: THREE.Vector3[] = [];
+  for (let i = 0; i < n; i += k) out.push(new THREE.Vector3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]));
+  out.push(new THREE.Vector3(positions[3 * n - 3], positions[3 * n - 2], positions[3 * n - 1]));
+  return out;
+}
 
 function maxHeight(positions: Float32Array): number {
   let top = 0;
