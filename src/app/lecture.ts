@@ -122,8 +122,9 @@ export class Lecture {
     const w = c.clientWidth;
     const h = c.clientHeight;
     const input = this.annotations();
-    // Outside presentation mode the page's HUD and HTML legend show the step and the legend.
-    const shown = this.presenting ? input : { ...input, step: null, legend: null };
+    // The page's HTML legend chip shows the legend (in presentation mode too: a small corner
+    // chip, not the video's large one); outside presentation mode the HUD shows the step.
+    const shown = this.presenting ? { ...input, legend: null } : { ...input, step: null, legend: null };
     const scale = this.presenting ? PRESENTATION_SCALE * Math.max(1, annotationScale(w, h)) : 1;
     const key = JSON.stringify([shown, w, h, dpr, scale]);
     if (key === this.drawn) return;
