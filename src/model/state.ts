@@ -6,7 +6,7 @@ import { VIEW_NAMES } from './views';
 
 export const LAYOUTS = ['sweep', 'random', 'grid', 'map'] as const;
 export const COLOR_BY = ['lr', 'status'] as const;
-export const QUALITIES = ['auto', 'high', 'low'] as const;
+const QUALITIES = ['auto', 'high', 'low'] as const;
 const MAX_EXPLORER_PARTICLES = 1_000_000;
 export const MAX_FALLBACK_PARTICLES = 4096;
 

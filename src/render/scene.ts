@@ -258,7 +258,7 @@ function minimumLabel(m: Minimum): THREE.Sprite {
 /** Where the key light comes from (world direction; the low tier bakes the same light). */
 const KEY_LIGHT = new THREE.Vector3(0.45, 0.85, 0.3).multiplyScalar(4);
 /** The default camera's elevation above the horizon (radians). */
-export const DEFAULT_ELEVATION = (36 * Math.PI) / 180;
+const DEFAULT_ELEVATION = (36 * Math.PI) / 180;
 
 /** About `count` of the mesh's vertices, evenly spread (every k-th). */
 function samplePoints(positions: Float32Array, count: number): THREE.Vector3[] {
