@@ -109,9 +109,9 @@ const panel = (parts.panel = new ControlPanel(explorer, {
   current: () => lecture.scene?.id ?? null,
 }));
 lecture.onChange(() => panel.sync());
-// The panel goes to the right column, above the η(t) chart.
+// The panel goes to the right column, under the η(t) chart.
 panel.gui.domElement.classList.remove('autoPlace');
-$('#side').prepend(panel.gui.domElement);
+$('#lr-preview').after(panel.gui.domElement);
 
 // The canvas fills what the docks leave: any change of the stage's size resizes it.
 const stage = $('#stage');
