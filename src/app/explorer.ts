@@ -12,6 +12,7 @@ import type { Mapping } from '../display/mapping';
 import type { SurfaceView } from '../render/scene';
 import type { RunSetup } from '../model/setup';
 import { MAX_FALLBACK_PARTICLES, type ExplorerState } from '../model/state';
+import { changedKeys, keysOf, RUN_KEYS } from '../model/state-keys';
 import { Frame, type Highlight } from './frame';
 import { Graphics } from './graphics';
 import { lossCurve, nearestOnScreen, ProbeLayer, type Probe } from './probes';
@@ -43,10 +44,8 @@ export interface TimedFrame {
   method: 'timestamp' | 'wait';
 }
 
-/** Keys whose change needs new particles (the others only change how they are drawn). */
-const RUN_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'optimizer', 'hyper', 'layout', 'lrMin', 'lrMax', 'n', 'start', 'region', 'mapParam', 'mapMin', 'mapMax', 'seed', 'trails', 'trailLength', 'clipNorm', 'clipValue', 'schedule', 'noise', 'batchSize', 'samRho', 'lrY'];
-const SURFACE_KEYS: (keyof ExplorerState)[] = ['surface', 'surfaceParams', 'logHeight', 'surfaceColormap', 'contours'];
-const LOOK_KEYS: (keyof ExplorerState)[] = ['surfaceColormap', 'logHeight', 'contours', 'particleColormap'];
+/** Run keys that also change the surface mesh (a new surface). */
+const SURFACE_DEFINITION: (keyof ExplorerState)[] = ['surface', 'surfaceParams'];
 
 export class Explorer {
   state: ExplorerState;
@@ -201,7 +200,7 @@ export class Explorer {
     this.adjustment = null;
     const previous = this.state;
     let next = { ...previous, ...change };
-    const changed = (keys: (keyof ExplorerState)[]) => keys.some((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
+    const changed = (keys: (keyof ExplorerState)[]) => changedKeys(previous, next, keys).length > 0;
     // The budget before any work (the same for a link, setState, a file and the panel).
     if (changed(RUN_KEYS) || changed(['stepsPerFrame'])) {
       const budgeted = this.runs.budget(next);
@@ -210,12 +209,22 @@ export class Explorer {
       this.adjustment = budgeted.changes.join('; ') || null;
       if (this.adjustment) this.events.notice(`Changed to fit this device: ${this.adjustment}.`);
     }
-    if (changed(RUN_KEYS) || changed(LOOK_KEYS)) {
-      const error = await this.rebuild(next, changed(SURFACE_KEYS) || this.frame.mesh === null);
+    const surfaceLook = keysOf('surface');
+    if (changed(RUN_KEYS)) {
+      // Only the keys that define the run build the particles again (state-keys.ts).
+      const error = await this.rebuild(next, changed(SURFACE_DEFINITION) || changed(surfaceLook) || this.frame.mesh === null);
       if (error) return error;
     } else {
+      // A look: redrawn, the particles keep their places and the step count goes on.
       this.state = next;
+      const { run, setup } = this.runs;
+      if (changed(surfaceLook) && setup) {
+        this.clearProbe();
+        this.frame.setSurface(setup.surface, next);
+      }
+      if (changed(['particleColormap']) && run && setup) this.frame.recolor(setup, run, next);
       this.frame.look(this.state);
+      if (changed(['camera']) && next.camera === null) this.graphics.view.frame();
     }
     this.events.changed(this.state);
     return null;
@@ -240,6 +249,13 @@ export class Explorer {
     this.stepsAt = [];
     this.events.rebuilt({ n: built.run.n, surface: built.setup.surface, mode: this.mode });
     return null;
+  }
+
+  /** The frame action: the default oblique view of the whole surface (the saved camera is dropped). */
+  async frameView(): Promise<void> {
+    if (this.state.camera !== null) await this.apply({ camera: null });
+    this.graphics.view.frame();
+    this.frame.invalidate();
   }
 
   /** Not while a GPU error has stopped the run (a rebuild starts it again). */

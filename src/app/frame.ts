@@ -25,6 +25,9 @@ export class Frame {
   /** Particles as sprites drawn by three.js: the WebGL2 (CPU engine) path. */
   private sprites: ParticleSprites | null = null;
   private trailLines: TrailLines | null = null;
+  /** The sprites' and trail lines' colour buffers (rewritten when the colormap changes). */
+  private spriteColors: THREE.StorageInstancedBufferAttribute | null = null;
+  private trailColors: THREE.StorageInstancedBufferAttribute | null = null;
   /** Particles and trails drawn by compute over a cached surface image: the WebGPU path. */
   private splat: ParticleSplat | null = null;
   /** Camera and size the cached surface image was drawn with. */
@@ -47,12 +50,32 @@ export class Frame {
     if (surface) this.surfaceDirty = SETTLE_FRAMES;
   }
 
-  /** A new surface mesh for `surface` drawn as `state` says. */
+  /** A new surface mesh for `surface` drawn as `state` says; the particles drawn (if any) follow its mapping. */
   setSurface(surface: Surface, state: ExplorerState): void {
     const grid = adaptiveGrid(surface, state.logHeight);
-    this.mesh = buildMesh(grid, { log: state.logHeight, colormap: state.surfaceColormap, contourLevels: state.contours ? 14 : 0 });
-    this.graphics.view.setSurface(this.mesh, surface);
+    this.mesh = buildMesh(grid, { log: state.logHeight, colormap: state.surfaceColormap, contourLevels: state.contours ? 14 : 0, heightScale: state.heightScale });
+    this.graphics.view.setSurface(this.mesh, surface, this.graphics.quality(state));
+    this.splat?.setMapping(this.mesh.mapping);
+    this.sprites?.setMapping(this.mesh.mapping);
+    this.trailLines?.setMapping(this.mesh.mapping);
     this.invalidate();
+  }
+
+  /** Particle colours for `state` (a colormap change): the particles keep their places. */
+  recolor(setup: RunSetup, run: LiveRun, state: ExplorerState): void {
+    const colors = particleColors(setup.particles, state);
+    const sel = run.trails?.selected;
+    const trailColors = sel ? selectColors(colors, sel) : null;
+    this.splat?.setColors(colors, trailColors);
+    if (this.spriteColors) {
+      this.spriteColors.array.set(colors);
+      this.spriteColors.needsUpdate = true;
+    }
+    if (this.trailColors && trailColors) {
+      this.trailColors.array.set(trailColors);
+      this.trailColors.needsUpdate = true;
+    }
+    this.invalidate(false);
   }
 
   /** Draws `run`'s particles (and trails) from now on, in place of the previous run's. */
@@ -60,11 +83,7 @@ export class Frame {
     const mesh = this.mesh!;
     this.disposeParticles();
     const colors = particleColors(setup.particles, state);
-    const trailColors = (sel: Uint32Array) => {
-      const out = new Float32Array(4 * sel.length);
-      sel.forEach((i, k) => out.set(colors.subarray(4 * i, 4 * i + 4), 4 * k));
-      return out;
-    };
+    const trailColors = (sel: Uint32Array) => selectColors(colors, sel);
     const { handle, splatFormat, view } = this.graphics;
     if (run instanceof GpuRun && handle && splatFormat) {
       const t = run.trails;
@@ -79,11 +98,13 @@ export class Frame {
       view.setParticles();
     } else {
       const color = new THREE.StorageInstancedBufferAttribute(colors, 4);
+      this.spriteColors = color;
       this.sprites = new ParticleSprites({ n: run.n, pos: run.pos, info: run.info, color });
       this.sprites.setMapping(mesh.mapping);
       if (run.trails) {
         const sel = run.trails.selected;
-        this.trailLines = new TrailLines(run.trails.ring, new THREE.StorageInstancedBufferAttribute(trailColors(sel), 4), sel.length, run.trails.recorder.len);
+        this.trailColors = new THREE.StorageInstancedBufferAttribute(trailColors(sel), 4);
+        this.trailLines = new TrailLines(run.trails.ring, this.trailColors, sel.length, run.trails.recorder.len);
         this.trailLines.setMapping(mesh.mapping);
       }
       view.setParticles(this.sprites.object, this.trailLines?.object ?? null);
@@ -101,6 +122,8 @@ export class Frame {
     this.sprites?.setColorByStatus(state.colorBy === 'status');
     this.splat?.setSize(state.particleSize);
     this.splat?.setColorByStatus(state.colorBy === 'status');
+    if (this.splat) this.splat.showTrails = state.showTrails;
+    if (this.trailLines) this.trailLines.object.visible = state.showTrails;
   }
 
   /** Linked views: light up the particles of one bin (null: none). */
@@ -167,6 +190,8 @@ export class Frame {
   }
 
   private disposeParticles(): void {
+    this.spriteColors = null;
+    this.trailColors = null;
     this.sprites?.dispose();
     this.trailLines?.dispose();
     this.splat?.dispose();
@@ -174,4 +199,11 @@ export class Frame {
     this.trailLines = null;
     this.splat = null;
   }
+}
+
+/** The colours of the particles `sel` (the ones with a trail), in that order. */
+function selectColors(colors: Float32Array, sel: Uint32Array): Float32Array {
+  const out = new Float32Array(4 * sel.length);
+  sel.forEach((i, k) => out.set(colors.subarray(4 * i, 4 * i + 4), 4 * k));
+  return out;
 }

@@ -31,13 +31,18 @@ export class Graphics {
     return this.handle ? 'gpu' : 'cpu';
   }
 
-  /** No GPU, or one emulated on the CPU (SwiftShader, llvmpipe): a smaller frame budget, no MSAA. */
-  get software(): boolean {
-    return !this.handle || /swiftshader|llvmpipe|lavapipe|software/i.test(this.handle.adapterName);
-  }
-
   get device(): GPUDevice | null {
     return this.handle?.device ?? null;
+  }
+
+  /** No GPU, or one emulated on the CPU (SwiftShader, llvmpipe): a smaller frame budget, no MSAA, baked light. */
+  get software(): boolean {
+    return !this.handle || this.handle.software;
+  }
+
+  /** The rendering tier `state` asks for: auto is low on software adapters, high otherwise. */
+  quality(state: { quality: 'auto' | 'high' | 'low' }): 'high' | 'low' {
+    return state.quality === 'auto' ? (this.software ? 'low' : 'high') : state.quality;
   }
 
   /** Three's renderer and a surface view on the canvas (WebGPU on the device, else WebGL2). */

@@ -60,6 +60,7 @@ export class ControlPanel {
       playPause: () => this.togglePlay(),
       step: () => explorer.stepOnce(),
       reset: () => void explorer.reset(),
+      frameView: () => void explorer.frameView(),
       ...viewModel(s.views),
     };
 
@@ -73,7 +74,10 @@ export class ControlPanel {
     surf.add(this.model, 'logHeight').name('log height').onChange((v: boolean) => this.change({ logHeight: v }));
     surf.add(this.model, 'contours').onChange((v: boolean) => this.change({ contours: v }));
     surf.add(this.model, 'surfaceColormap', COLORMAPS).name('colormap').onChange((v: ExplorerState['surfaceColormap']) => this.change({ surfaceColormap: v }));
+    surf.add(this.model, 'heightScale', 0.1, 4, 0.05).name('height scale').onChange((v: number) => this.change({ heightScale: v }));
+    surf.add(this.model, 'quality', ['auto', 'high', 'low']).name('lighting quality').onChange((v: ExplorerState['quality']) => this.change({ quality: v }));
     surf.add(this.model, 'topDown').name('top-down 2-D').onChange((v: boolean) => this.change({ topDown: v, camera: null }));
+    surf.add(this.model, 'frameView').name('frame the surface (F)');
 
     const opt = this.gui.addFolder('Optimizer');
     opt.add(this.model, 'optimizer', OPTIMIZER_DEFS.map((d) => d.name)).onChange((v: string) => this.chooseOptimizer(v));
@@ -105,6 +109,7 @@ export class ControlPanel {
     part.add(this.model, 'particleColormap', COLORMAPS).name('lr colormap').onChange((v: ExplorerState['particleColormap']) => this.change({ particleColormap: v }));
     part.add(this.model, 'particleSize', 0.004, 0.06, 0.001).name('size').onChange((v: number) => this.change({ particleSize: v }));
     part.add(this.model, 'trails', 0, 4096, 1).name('trails (GPU)').onFinishChange((v: number) => this.change({ trails: v }, 'particles'));
+    part.add(this.model, 'showTrails').name('show trails').onChange((v: boolean) => this.change({ showTrails: v }));
     part.add(this.model, 'trailLength', 2, 256, 1).name('trail length').onFinishChange((v: number) => this.change({ trailLength: v }, 'particles'));
     this.errorSlot(part, 'particles');
 

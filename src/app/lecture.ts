@@ -122,8 +122,9 @@ export class Lecture {
     const w = c.clientWidth;
     const h = c.clientHeight;
     const input = this.annotations();
-    // Outside presentation mode the page's HUD and HTML legend show the step and the legend.
-    const shown = this.presenting ? input : { ...input, step: null, legend: null };
+    // The page's HTML legend chip shows the legend (in presentation mode too: a small corner
+    // chip, not the video's large one); outside presentation mode the HUD shows the step.
+    const shown = this.presenting ? { ...input, legend: null } : { ...input, step: null, legend: null };
     const scale = this.presenting ? PRESENTATION_SCALE * Math.max(1, annotationScale(w, h)) : 1;
     const key = JSON.stringify([shown, w, h, dpr, scale]);
     if (key === this.drawn) return;
@@ -135,7 +136,17 @@ export class Lecture {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     this.layout = drawAnnotations(ctx, w, h, shown, scale);
+    // The title gets a band of its own above the 3-D canvas (it covers no particle).
+    const t = this.layout.title;
+    const band = t ? Math.ceil(t.top + t.height + 6) : 0;
+    if (band !== this.band) {
+      this.band = band;
+      this.overlay.parentElement?.style.setProperty('--band', `${band}px`);
+      this.explorer.resize();
+    }
   }
+  /** Height of the title band above the canvas (CSS pixels; 0 with no title). */
+  private band = 0;
 
   private notify(): void {
     this.listeners.forEach((f) => f());

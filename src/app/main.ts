@@ -113,6 +113,34 @@ const panel = (parts.panel = new ControlPanel(explorer, {
   current: () => lecture.scene?.id ?? null,
 }));
 lecture.onChange(() => panel.sync());
+// The panel goes to the right column, under the η(t) chart.
+panel.gui.domElement.classList.remove('autoPlace');
+$('#lr-preview').after(panel.gui.domElement);
+
+// The canvas fills what the docks leave: any change of the stage's size resizes it.
+const stage = $('#stage');
+new ResizeObserver(() => {
+  explorer.resize();
+  lecture.update();
+}).observe(stage);
+dragSplitter($('#splitter'), $('#app'));
+
+/** Dragging the splitter sets the views dock's height (between 120 px and 75% of the window). */
+function dragSplitter(handle: HTMLElement, app: HTMLElement): void {
+  let from: { y: number; h: number } | null = null;
+  handle.addEventListener('pointerdown', (e) => {
+    from = { y: e.clientY, h: $('#views').getBoundingClientRect().height };
+    handle.setPointerCapture(e.pointerId);
+  });
+  handle.addEventListener('pointermove', (e) => {
+    if (!from) return;
+    const h = Math.max(120, Math.min(innerHeight * 0.75, from.h - (e.clientY - from.y)));
+    app.style.setProperty('--dock-h', `${Math.round(h)}px`);
+  });
+  const end = () => (from = null);
+  handle.addEventListener('pointerup', end);
+  handle.addEventListener('pointercancel', end);
+}
 
 addEventListener('resize', () => explorer.resize());
 addEventListener('keydown', (e) => {
@@ -123,6 +151,7 @@ addEventListener('keydown', (e) => {
     else explorer.play();
   } else if (e.key === 'ArrowRight') explorer.stepOnce();
   else if (e.key === 'r' || e.key === 'R') void explorer.reset();
+  else if (e.key === 'f' || e.key === 'F') void explorer.frameView();
 });
 addEventListener('keydown', lectureKeys(lecture, (error) => error && renderNotice(notice, error)));
 

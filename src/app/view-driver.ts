@@ -22,6 +22,7 @@ import { LiveAnalysis, StaleRun } from './live-analysis';
 import type { ExplorerState } from '../model/state';
 import { binRepresentative, lossHistogram, lrBins, nearestBin, parseLrList, shownBins, sweepStats } from './view-data';
 import { runLrFinder } from './lr-finder-job';
+import { lrFinderSpec, specKey } from './view-specs';
 import { ViewJobs, type JobEvent, type ViewJob } from './view-jobs';
 import { bifurcationText, couldNotRun, jobEventText, jobStatus, lossCurvesNote, LR_FINDER_RUNNING, mapTitle, SHARPNESS_NOTE, sweepNote } from './view-status';
 
@@ -314,13 +315,13 @@ export class ViewDriver {
   private ensureLrFinder(): void {
     const live = this.explorer.live;
     if (!live || !this.lrFinder) return;
-    const s = this.explorer.state;
-    const key = JSON.stringify([s.surface, s.surfaceParams, s.optimizer, s.hyper, s.start, s.seed, this.explorer.mode]);
+    const spec = lrFinderSpec({ state: this.explorer.state, surface: live.setup.surface, mode: this.explorer.mode, meshMapping: this.explorer.meshMapping });
+    const key = specKey(spec, this.explorer.mode);
     if (key === this.lrFinderKey) return;
     this.lrFinderKey = key;
     const view = this.lrFinder;
     view.panel.status.textContent = LR_FINDER_RUNNING;
-    runLrFinder(live, s).then(
+    runLrFinder(spec, live.device).then(
       (c) => key === this.lrFinderKey && view.update(c.curve, c.note),
       (e) => (view.panel.status.textContent = couldNotRun((e as Error).message)),
     );

@@ -3,14 +3,12 @@
 // a budget, dropped when its view closes or the device changes. No DOM and no text:
 // the view driver shows their images, view-status.ts words their state.
 
-import type { MapAxis } from '../display/map-figure';
 import { BifurcationRunner } from '../gpu/bifurcation-runner';
 import { runBackend } from '../gpu/device';
-import { MapRunner, type ProductLayout } from '../gpu/map-runner';
-import { optimizerFor, runConfig } from '../model/setup';
+import { MapRunner } from '../gpu/map-runner';
 import type { ViewName } from '../model/views';
 import type { Explorer } from './explorer';
-import { lossHistogram } from './view-data';
+import { basinLr, bifurcationSpec, mapAxes, mapSpec, specKey, type ViewInputs } from './view-specs';
 
 export type ViewJob = { kind: 'map' | 'basins'; runner: MapRunner; key: string } | { kind: 'bifurcation'; runner: BifurcationRunner; key: string };
 
@@ -78,83 +76,51 @@ export class ViewJobs {
   }
 
   /** The map's axes: the zoomed window, else lr (log) x the particles panel's map axis. */
-  mapAxes(): { x: Required<Omit<MapAxis, 'n'>>; y: Required<Omit<MapAxis, 'n'>> } {
-    const s = this.explorer.state;
-    if (s.mapWindow) return s.mapWindow;
-    return { x: { param: 'lr', min: s.lrMin, max: s.lrMax, scale: 'log' as const }, y: { param: s.mapParam, min: s.mapMin, max: s.mapMax, scale: 'linear' as const } };
+  mapAxes(): ReturnType<typeof mapAxes> {
+    return mapAxes(this.explorer.state);
   }
 
   /** The lr every basin run uses. */
   basinLr(): number {
-    const s = this.explorer.state;
-    return s.basinLr ?? Math.sqrt(s.lrMin * s.lrMax);
+    return basinLr(this.explorer.state);
   }
 
-  private mapLayout(kind: 'map' | 'basins'): ProductLayout | null {
-    const s = this.explorer.state;
+  /** What the specs are built from (null before the first run). */
+  private inputs(): ViewInputs | null {
     const surface = this.explorer.surface;
-    if (!surface) return null;
-    const res = this.explorer.mode === 'gpu' ? s.mapRes : Math.min(s.mapRes, 48);
-    if (kind === 'basins') {
-      const d = surface.spec.domain;
-      return { kind: 'product', start: [0, 0], x: { param: 'x0', min: d[0], max: d[1], n: res, scale: 'linear' }, y: { param: 'y0', min: d[2], max: d[3], n: res, scale: 'linear' } };
-    }
-    const a = this.mapAxes();
-    return { kind: 'product', start: s.start ?? surface.spec.defaultStart, x: { ...a.x, n: res }, y: { ...a.y, n: res } };
+    return surface ? { state: this.explorer.state, surface, mode: this.explorer.mode, meshMapping: this.explorer.meshMapping } : null;
   }
 
   private ensureMap(kind: 'map' | 'basins', events: JobEvent[]): void {
     const live = this.explorer.live;
-    const layout = this.mapLayout(kind);
-    if (!live || !layout) return;
-    const s = this.explorer.state;
-    const key = JSON.stringify([kind, layout, s.surface, s.surfaceParams, s.optimizer, s.hyper, s.schedule, s.mapSteps, s.clipNorm, s.clipValue, s.noise, s.batchSize, s.samRho, s.seed, kind === 'basins' ? this.basinLr() : 0, this.explorer.mode]);
-    this.start(kind, key, events, () => {
-      const base = { ...s.hyper, ...(s.lrY !== null ? { lr_y: s.lrY } : {}), ...(kind === 'basins' ? { lr: this.basinLr() } : {}) };
-      const runner = new MapRunner(
-        { surface: live.setup.surface, optimizer: optimizerFor(s, [layout.x.param, layout.y.param]), base, config: runConfig(s), layout, steps: s.mapSteps, coloring: kind === 'basins' ? 'basin' : 'outcome', coarse: 32 },
-        runBackend(live.device),
-      );
-      return { kind, runner, key };
-    });
+    const inputs = this.inputs();
+    if (!live || !inputs) return;
+    this.start(kind, events, () => mapSpec(kind, inputs), (spec, key) => ({ kind, runner: new MapRunner(spec, runBackend(live.device)), key }));
   }
 
   private ensureBifurcation(events: JobEvent[]): void {
     const live = this.explorer.live;
-    if (!live) return;
-    const s = this.explorer.state;
-    const surface = live.setup.surface;
-    const gpu = this.explorer.mode === 'gpu';
-    const n = gpu ? 4096 : 512;
-    const bins = gpu ? 256 : 128;
-    const d = surface.spec.domain;
-    const value = s.bifurcationValue;
-    const histogram = value === 'loss'
-      ? lossHistogram(surface, this.explorer.meshMapping ?? { lossMin: 0, lossTop: 1 }, 200)
-      : { value, buckets: 200, lo: value === 'x' ? d[0] : d[2], hi: value === 'x' ? d[1] : d[3] } as const;
-    const start = s.start ?? surface.spec.defaultStart;
-    const key = JSON.stringify([s.surface, s.surfaceParams, s.optimizer, s.hyper, s.schedule, s.lrMin, s.lrMax, start, value, s.clipNorm, s.clipValue, s.noise, s.seed, this.explorer.mode]);
-    this.start('bifurcation', key, events, () => {
-      const runner = new BifurcationRunner(
-        {
-          surface, optimizer: optimizerFor(s), base: { ...s.hyper }, config: runConfig(s),
-          layout: { kind: 'sweep', start, lrMin: s.lrMin, lrMax: s.lrMax, n }, bins, histogram, transient: 500, record: 64,
-        },
-        runBackend(live.device),
-      );
-      return { kind: 'bifurcation', runner, key };
-    });
+    const inputs = this.inputs();
+    if (!live || !inputs) return;
+    this.start('bifurcation', events, () => bifurcationSpec(inputs), (spec, key) => ({ kind: 'bifurcation', runner: new BifurcationRunner(spec, runBackend(live.device)), key }));
   }
 
-  /** Replaces a view's run unless the one going has the same inputs (`key`); a run that cannot start is reported. */
-  private start(name: ViewName, key: string, events: JobEvent[], make: () => ViewJob): void {
-    if (this.jobs.get(name)?.key === key) return;
-    this.jobs.get(name)?.runner.destroy();
-    this.jobs.delete(name);
+  /**
+   * Replaces a view's run unless the one going was built from an equal spec (its key,
+   * specKey of the spec itself); a spec or run that cannot be made is reported.
+   */
+  private start<S extends object>(name: ViewName, events: JobEvent[], build: () => S, make: (spec: S, key: string) => ViewJob): void {
     try {
-      this.jobs.set(name, make());
+      const spec = build();
+      const key = specKey(spec, this.explorer.mode);
+      if (this.jobs.get(name)?.key === key) return;
+      this.jobs.get(name)?.runner.destroy();
+      this.jobs.delete(name);
+      this.jobs.set(name, make(spec, key));
       events.push({ name, started: true });
     } catch (e) {
+      this.jobs.get(name)?.runner.destroy();
+      this.jobs.delete(name);
       events.push({ name, error: (e as Error).message });
     }
   }

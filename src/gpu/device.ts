@@ -4,6 +4,8 @@
 export interface DeviceHandle {
   device: GPUDevice;
   adapterName: string;
+  /** A software adapter (SwiftShader, llvmpipe, a fallback adapter): the page draws cheaply there. */
+  software: boolean;
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeWorkgroupsPerDimension: number };
 }
 
@@ -28,6 +30,12 @@ function describeAdapter(info: GPUAdapterInfo | undefined): string {
   return parts.length ? parts.join(' / ') : 'unknown adapter';
 }
 
+function isSoftware(adapter: GPUAdapter): boolean {
+  const info = adapter.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+  const legacy = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return !!(info?.isFallbackAdapter || legacy) || /swiftshader|llvmpipe|lavapipe|software/i.test(describeAdapter(info));
+}
+
 export async function requestDevice(gpu: GPU | undefined): Promise<DeviceHandle> {
   if (!gpu) throw new NoWebGPUError('WebGPU is not available here (no navigator.gpu)');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -46,6 +54,7 @@ export async function requestDevice(gpu: GPU | undefined): Promise<DeviceHandle>
   return {
     device,
     adapterName: describeAdapter(adapter.info),
+    software: isSoftware(adapter),
     limits: {
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       maxBufferSize: device.limits.maxBufferSize,

@@ -9,6 +9,7 @@ import { VIEW_NAMES } from './views';
 
 export const LAYOUTS = ['sweep', 'random', 'grid', 'map'] as const;
 export const COLOR_BY = ['lr', 'status'] as const;
+const QUALITIES = ['auto', 'high', 'low'] as const;
 
 /** A whole number from `min` up to a named limit; over it, the message names the limit and why. */
 const upTo = (name: LimitName, min: number) => {
@@ -74,6 +75,12 @@ export const ExplorerStateSchema = z.object({
   mapSteps: upTo('mapSteps', 1).default(500),
   /** The lr of the basins view (null: the middle of the lr range, log scale). */
   basinLr: finite.positive().nullable().default(null),
+  /** Height of the surface (x the default relief): a look, the particles ride on it. */
+  heightScale: finite.min(0.1).max(4).default(1),
+  /** Whether the trails are drawn (their recording is part of the run: `trails`). */
+  showTrails: z.boolean().default(true),
+  /** Rendering tier: per-pixel lighting (high) or baked (low); auto: low on software adapters. */
+  quality: z.enum(QUALITIES).default('auto'),
   /** The orbit camera (null: the default view of the surface). */
   camera: z.object({ position: z.tuple([finite, finite, finite]), target: z.tuple([finite, finite, finite]) }).nullable().default(null),
 });
@@ -120,6 +127,9 @@ export const DEFAULT_STATE: ExplorerState = {
   mapRes: 128,
   mapSteps: 500,
   basinLr: null,
+  heightScale: 1,
+  showTrails: true,
+  quality: 'auto',
   camera: null,
 };
 

@@ -149,6 +149,13 @@ export class ParticleSplat {
   setHighlight(h: { binning: { div: number; mod: number }; bin: number } | null): void {
     this.highlight = h ? { div: h.binning.div, mod: h.binning.mod, bin: h.bin } : null;
   }
+  /** Trails drawn or not (they are recorded either way). */
+  showTrails = true;
+  /** New particle (and trail) colours, same layout as at construction: a look change. */
+  setColors(colors: Float32Array, trailColors: Float32Array | null): void {
+    this.device.queue.writeBuffer(this.colorBuffer, 0, colors.buffer as ArrayBuffer, colors.byteOffset, colors.byteLength);
+    if (trailColors && this.b.trails) this.device.queue.writeBuffer(this.trailColorBuffer, 0, trailColors.buffer as ArrayBuffer, trailColors.byteOffset, trailColors.byteLength);
+  }
   /** Ring head and fill, from the trail recorder, once per frame. */
   updateTrails(head: number, filled: number): void {
     this.trailHead = Math.max(0, head);
@@ -213,7 +220,7 @@ export class ParticleSplat {
     const enc = device.createCommandEncoder({ label: 'splat' });
     if (freshBackground) enc.copyTextureToTexture({ texture: target }, { texture: this.cache! }, [w, h]);
     else enc.copyTextureToTexture({ texture: this.cache! }, { texture: target }, [w, h]);
-    const segments = this.b.trails && this.trailFilled > 1 ? this.b.trails.count * (this.b.trails.len - 1) : 0;
+    const segments = this.b.trails && this.showTrails && this.trailFilled > 1 ? this.b.trails.count * (this.b.trails.len - 1) : 0;
     const pass = enc.beginComputePass({ label: 'splat' });
     pass.setBindGroup(0, bindGroup);
     const run = (name: keyof typeof this.pipelines, count: number) => {

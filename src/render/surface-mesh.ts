@@ -57,9 +57,11 @@ export interface MeshData {
   mapping: Mapping;
 }
 
-export function buildMesh(grid: SurfaceGrid, opts: { log: boolean; colormap: ColormapName; contourLevels: number }): MeshData {
+/** `heightScale` multiplies the default relief (mappingFor's). */
+export function buildMesh(grid: SurfaceGrid, opts: { log: boolean; colormap: ColormapName; contourLevels: number; heightScale?: number }): MeshData {
   const { res, losses, domain } = grid;
-  const m = mappingFor(domain, losses, opts.log);
+  const base = mappingFor(domain, losses, opts.log);
+  const m = { ...base, heightScale: base.heightScale * (opts.heightScale ?? 1) };
   const [x0, x1, y0, y1] = domain;
   const positions = new Float32Array(res * res * 3);
   const colors = new Float32Array(res * res * 3);

@@ -1,5 +1,5 @@
 // The views dock: panels beside the 3-D scene, one per open view, each with a title,
-// a slot for its own controls, a body and a close button.
+// a slot for its own controls, a body, a collapse and a close button.
 
 import { VIEW_TITLES, type ViewName } from '../model/views';
 
@@ -39,7 +39,19 @@ export class ViewDock {
     close.title = `close ${VIEW_TITLES[name]}`;
     close.setAttribute('aria-label', `close ${VIEW_TITLES[name]}`);
     close.addEventListener('click', () => this.onClose(name));
-    head.append(title, controls, close);
+    // Collapsed: only the header stays (the dock gives the room back to the others).
+    const collapse = document.createElement('button');
+    collapse.type = 'button';
+    collapse.className = 'collapse';
+    collapse.textContent = '▾';
+    collapse.setAttribute('aria-label', `collapse ${VIEW_TITLES[name]}`);
+    collapse.setAttribute('aria-expanded', 'true');
+    collapse.addEventListener('click', () => {
+      const collapsed = root.classList.toggle('collapsed');
+      collapse.textContent = collapsed ? '▸' : '▾';
+      collapse.setAttribute('aria-expanded', String(!collapsed));
+    });
+    head.append(collapse, title, controls, close);
     const body = document.createElement('div');
     body.className = 'body';
     const status = document.createElement('div');

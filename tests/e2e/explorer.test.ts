@@ -19,9 +19,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** The part of the canvas clear of the panel, HUD and legend (viewport 960 x 540). */
-// (The HUD ends at y = 110: its width follows its text, e.g. steps/s falling to 0 after a pause.)
-const VIEW = { x: 150, y: 120, width: 480, height: 320 };
+/** The middle of the canvas, clear of the title band, HUD and legend chips (viewport 960 x 540: the canvas is 640 wide, the right column has the rest). */
+// (The HUD ends near y = 150: its width follows its text, e.g. steps/s falling to 0 after a pause.)
+const VIEW = { x: 60, y: 170, width: 520, height: 260 };
 
 interface Opened {
   page: Page;

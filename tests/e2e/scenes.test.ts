@@ -65,7 +65,7 @@ describe('lecture scenes in the page', () => {
   });
 
   test('number keys load scenes 1-9; step(k) runs exactly k steps while paused', async () => {
-    await page.locator('#view').click({ position: { x: 600, y: 400 } });
+    await page.locator('#view').click({ position: { x: 40, y: 40 } }); // focus the page (a corner of the canvas, whatever its size)
     await page.keyboard.press('8');
     await expect.poll(sceneId, { timeout: 60_000 }).toBe('clipped-orbit');
     expect((await state()).clipNorm).toBe(1);
@@ -93,7 +93,7 @@ describe('lecture scenes in the page', () => {
     expect(await et((e) => e.loadScene('nope'))).toMatch(/unknown scene 'nope'.*one-step/);
   });
 
-  test('presentation mode: panel and HUD hidden, larger title, legend drawn; Escape leaves it', async () => {
+  test('presentation mode: panel and HUD hidden, larger title, legend as a corner chip; Escape leaves it', async () => {
     expect(await et((e) => e.loadScene('stability-limit'))).toBeNull();
     const normal = await titlePixels();
     expect(await et((e) => e.lecture.layout!.legend)).toBeNull();
@@ -103,7 +103,9 @@ describe('lecture scenes in the page', () => {
     const big = await titlePixels();
     expect(big.box.height / normal.box.height).toBeGreaterThan(1.5);
     expect(big.bright).toBeGreaterThan(2 * normal.bright);
-    expect(await et((e) => e.lecture.layout!.legend)).not.toBeNull();
+    // The legend stays the page's small opaque chip (the large drawn one is for videos).
+    expect(await et((e) => e.lecture.layout!.legend)).toBeNull();
+    await expect.poll(() => page.locator('#legend').isVisible()).toBe(true);
     // keys still work in presentation mode
     await page.keyboard.press('3');
     expect(await sceneId()).toBe('stability-limit');

@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { runLrFinder } from '../../src/app/lr-finder-job';
+import { lrFinderSpec } from '../../src/app/view-specs';
 import { sceneState } from '../../src/model/scenes';
 import { buildRun, runConfig } from '../../src/model/setup';
 import type { ExplorerState } from '../../src/model/state';
@@ -398,7 +399,7 @@ test('13. lr-finder: the suggestion lies inside the stable band (below 2/lambda_
   const limit = setup.surface.minima[0].lrLimit;
   const handle = await gpuDevice();
   for (const device of [handle, null]) {
-    const { curve } = await runLrFinder({ run: undefined as never, setup, device }, state);
+    const { curve } = await runLrFinder(lrFinderSpec({ state, surface: setup.surface, mode: device ? 'gpu' : 'cpu', meshMapping: null }), device);
     const valley = curve.suggestions.find((x) => x.name === 'valley')!.lr;
     const minimum = curve.suggestions.find((x) => x.name === 'minimum')?.lr;
     console.log(`lr-finder ${device ? 'gpu' : 'cpu'}: valley ${valley}, minimum ${minimum}, 2/lambda_max ${limit}`);
