@@ -9,10 +9,10 @@ import pkg from '../../package.json';
 import { ExpressionError } from '../core/expr/parse';
 import { HyperParamError } from '../core/optimizers';
 import { ScheduleError } from '../core/schedules';
-import { ParticleError } from '../core/particles';
+import { MAX_PARTICLES, ParticleError } from '../core/particles';
 import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { benchTable, runBench } from './bench';
-import { writeOutput } from './common';
+import { checkOutputPath, discardPendingOutputs, writeOutput } from './output';
 import { mainHelp } from './help';
 import { mapCommand, mapHelp } from './map';
 import { runCommand, runHelp } from './run';
@@ -20,17 +20,18 @@ import { lrFindCommand, lrFindHelp } from './lr-find';
 import { recordCommand, recordHelp } from './record';
 import { scheduleCommand, scheduleHelp } from './schedule';
 import { sweepCommand, sweepHelp } from './sweep';
+import { MAX_ENGINE_STEPS } from './limits';
 
 const COMMANDS = ['run', 'sweep', 'map', 'schedule', 'lr-find', 'bench', 'record'] as const;
 
 const BENCH_FLAGS = defineFlags({
-  n: { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
-  steps: { name: 'steps', kind: 'int', min: 1, meta: 'S', help: 'steps per round of the GPU workloads', defaultText: '100' },
+  n: { name: 'n', kind: 'int', min: 1, max: MAX_PARTICLES, maxWhy: 'the most any engine allows', meta: 'N', help: 'particles', defaultText: String(1 << 20) },
+  steps: { name: 'steps', kind: 'int', min: 1, max: MAX_ENGINE_STEPS, maxWhy: 'the engines count steps in 32 bits', meta: 'S', help: 'steps per round of the GPU workloads', defaultText: '100' },
   stepsPerDispatch: { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'steps fused into one dispatch (fused workload)', defaultText: 'min(100, S)' },
   cpuSeconds: { name: 'cpu-seconds', kind: 'number', min: 0, meta: 'T', help: 'the CPU reference runs steps (at most S) for about this long', defaultText: '2' },
   minSeconds: { name: 'min-seconds', kind: 'number', min: 0, meta: 'T', help: 'GPU workloads repeat their round until they ran this long', defaultText: '1' },
   mapRes: { name: 'map-res', kind: 'int', min: 0, meta: 'R', help: 'the map workload: R x R runs of GD on Rosenbrock (0: leave it out)', defaultText: 'min(512, sqrt(N))' },
-  mapSteps: { name: 'map-steps', kind: 'int', min: 1, meta: 'S', help: 'steps of the map workload', defaultText: '1000' },
+  mapSteps: { name: 'map-steps', kind: 'int', min: 1, max: MAX_ENGINE_STEPS, maxWhy: 'the engines count steps in 32 bits', meta: 'S', help: 'steps of the map workload', defaultText: '1000' },
   json: { name: 'json', kind: 'bool', help: 'print the results as JSON instead of a table' },
   out: { name: 'out', kind: 'string', meta: 'FILE.json', ext: ['.json'], help: 'also write the results there as JSON' },
 });
@@ -64,6 +65,7 @@ async function benchCommand(argv: string[], out: (s: string) => void): Promise<n
     return 0;
   }
   const { json: asJson, out: outPath, ...opts } = flags;
+  if (outPath !== undefined) checkOutputPath(outPath, '--out');
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`etascape bench: ${m}\n`) : undefined;
   const result = await runBench({ ...opts, log: progress });
   const json = JSON.stringify(result, null, 2);
@@ -129,6 +131,7 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
         throw new UsageError(`unknown command '${cmd}' (commands: ${COMMANDS.join(', ')}; etascape --help for usage)`);
     }
   } catch (e) {
+    discardPendingOutputs();
     io.err(errorLine(e));
     if (process.env.ETASCAPE_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
     return isUsageError(e) ? 2 : 1;

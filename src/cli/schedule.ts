@@ -5,12 +5,13 @@ import { compileSchedule, ScheduleError, scheduleText, scheduleValues, SCHEDULE_
 import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { fmt, padTable } from './common';
 import { loadSchedule, peekSchedule, scheduleFlags } from './flags';
+import { MAX_SCHEDULE_STEPS } from './limits';
 
 const SCHEDULE_DEFAULT_STEPS = 100;
 
 const SCHEDULE_FLAGS = defineFlags({
   lr: { name: 'lr', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: "the optimizer's lr (the base lr the schedule scales)" },
-  steps: { name: 'steps', kind: 'int', min: 1, meta: 'N', help: 'how many steps', default: SCHEDULE_DEFAULT_STEPS },
+  steps: { name: 'steps', kind: 'int', min: 1, max: MAX_SCHEDULE_STEPS, maxWhy: 'a printed row per step', meta: 'N', help: 'how many steps', default: SCHEDULE_DEFAULT_STEPS },
   json: { name: 'json', kind: 'bool', help: 'print {"schedule": TEXT, "lr": [lr_0, ..., lr_(N-1)]}' },
 });
 

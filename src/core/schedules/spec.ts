@@ -77,7 +77,8 @@ function readSpec(r: Reader, depth: number): ScheduleSpec {
         if (!key) r.fail('expected a parameter name');
         if (Object.hasOwn(params, key)) r.fail(`parameter '${key}' given twice`);
         r.expect('=', `'=' after ${key}`);
-        params[key] = readValue(r, depth);
+        // An own property even for '__proto__', so that it reaches validation as an unknown argument.
+        Object.defineProperty(params, key, { value: readValue(r, depth), enumerable: true, writable: true, configurable: true });
       } while (r.eat(','));
       r.expect(')', `',' or ')'`);
     }
