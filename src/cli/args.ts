@@ -130,7 +130,7 @@ export class ParsedFlags {
 export const flagKey = (name: string): string => name.replace(/^-+/, '').replace(/-/g, '_').toLowerCase();
 
 /** Parses a number the strict way: Number() of the trimmed text, finite, not empty. */
-export function parseNumber(text: string, what: string): number {
+function parseNumber(text: string, what: string): number {
   const t = text.trim();
   const v = t === '' ? NaN : Number(t);
   if (!Number.isFinite(v)) throw new UsageError(`${what}: expected a finite number, got '${text}'`);

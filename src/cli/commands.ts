@@ -80,7 +80,7 @@ function isUsageError(e: unknown): boolean {
 }
 
 /** One line: the first line of the message, without a leading 'etascape: '. */
-export function errorLine(e: unknown): string {
+function errorLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   const first = msg.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
   const more = msg.trim().includes('\n') ? ' (ETASCAPE_DEBUG=1 for details)' : '';

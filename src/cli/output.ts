@@ -114,7 +114,7 @@ export function commitOutputs(...files: OutputFile[]): void {
 }
 
 /** Writes whole files (text or bytes): all of them, or none. */
-export function writeOutputs(entries: [path: string, data: string | Uint8Array][]): void {
+function writeOutputs(entries: [path: string, data: string | Uint8Array][]): void {
   const files: OutputFile[] = [];
   try {
     for (const [path, data] of entries) {

@@ -4,9 +4,9 @@
 // without a word; float32Problem says so instead.
 
 /** The smallest positive normal float32, 2^-126. */
-export const FLOAT32_MIN_NORMAL = 2 ** -126;
+const FLOAT32_MIN_NORMAL = 2 ** -126;
 /** The largest finite float32, (2 - 2^-23) 2^127. */
-export const FLOAT32_MAX = (2 - 2 ** -23) * 2 ** 127;
+const FLOAT32_MAX = (2 - 2 ** -23) * 2 ** 127;
 
 /**
  * Why `value` (given as `name`) cannot be used as a float32, or null when it can:
