@@ -40,6 +40,17 @@ describe('outputs whole or not at all', () => {
     expect(existsSync(join(dir, 'm.png'))).toBe(false);
   });
 
+  it('record refuses an unwritable --out before starting a browser, naming the path', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'plain'), 'x');
+    const bad = join(dir, 'plain', 'video.mp4');
+    const t0 = performance.now();
+    const r = cli(['record', '--out', bad, '--seconds', '60']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(bad);
+    expect((performance.now() - t0) / 1000).toBeLessThan(5);
+  });
+
   it('a kill during a large write leaves the previous file and no temporary file', async () => {
     const dir = tempDir();
     const target = join(dir, 'big.csv');
