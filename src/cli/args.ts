@@ -5,6 +5,8 @@
 // its flags once, as a schema (defineFlags): parseSchema gives their typed values and
 // formatFlags their usage lines.
 
+import { float32Problem } from '../core/float32';
+
 /** A mistake in the command line: reported as one line, exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -42,6 +44,9 @@ export interface FlagSpec {
   arity?: number;
   /** For 'int' and 'number': the smallest value allowed. */
   min?: number;
+  /** For 'int': the largest value allowed (a budget), and why (for the message). */
+  max?: number;
+  maxWhy?: string;
   /** For 'number': whether min itself is excluded. */
   openMin?: boolean;
   /** For 'choice': the values allowed. */
@@ -125,10 +130,18 @@ export class ParsedFlags {
 export const flagKey = (name: string): string => name.replace(/^-+/, '').replace(/-/g, '_').toLowerCase();
 
 /** Parses a number the strict way: Number() of the trimmed text, finite, not empty. */
-export function parseNumber(text: string, what: string): number {
+function parseNumber(text: string, what: string): number {
   const t = text.trim();
   const v = t === '' ? NaN : Number(t);
   if (!Number.isFinite(v)) throw new UsageError(`${what}: expected a finite number, got '${text}'`);
+  return v;
+}
+
+/** parseNumber, for a value the engines compute with: refused where float32 cannot hold it. */
+export function parseFloat32(text: string, what: string): number {
+  const v = parseNumber(text, what);
+  const problem = float32Problem(what, v);
+  if (problem) throw new UsageError(problem);
   return v;
 }
 
@@ -141,6 +154,8 @@ function parseNumberList(text: string, what: string, arity: number, example: str
     const t = p.trim();
     const v = t === '' ? NaN : Number(t);
     if (!Number.isFinite(v)) throw new UsageError(`${what}: '${p}' is not a finite number (expected ${example}), in '${text}'`);
+    const problem = float32Problem(`${what} value`, v);
+    if (problem) throw new UsageError(problem);
     return v;
   });
 }
@@ -172,7 +187,7 @@ function convert(spec: FlagSpec, raw: string): FlagValue {
       return c;
     }
     case 'number': {
-      const v = parseNumber(raw, what);
+      const v = parseFloat32(raw, what);
       if (spec.min !== undefined && (spec.openMin ? v <= spec.min : v < spec.min)) {
         throw new UsageError(`${what} must be ${spec.openMin ? '>' : '>='} ${spec.min}, got ${raw}`);
       }
@@ -182,6 +197,7 @@ function convert(spec: FlagSpec, raw: string): FlagValue {
       const v = parseNumber(raw, what);
       if (!Number.isInteger(v)) throw new UsageError(`${what}: expected a whole number, got '${raw}'`);
       if (spec.min !== undefined && v < spec.min) throw new UsageError(`${what} must be >= ${spec.min}, got ${raw}`);
+      if (spec.max !== undefined && v > spec.max) throw new UsageError(`${what} must be at most ${spec.max}${spec.maxWhy ? ` (${spec.maxWhy})` : ''}, got ${raw}`);
       return v;
     }
     case 'bool': {

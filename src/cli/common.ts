@@ -1,8 +1,6 @@
 // What the commands share besides their flags (flags.ts): number formatting, output
 // files, summaries of a run's settings, opening an engine, and the minima table.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { CpuEngine } from '../core/engine/cpu';
 import type { Engine, EngineSetup } from '../core/engine/engine';
 import type { CompiledOptimizer, OptimizerDef } from '../core/optimizers';
@@ -54,15 +52,6 @@ export function padTable(rows: string[][], align: ('l' | 'r')[] = []): string {
     .join('\n');
 }
 
-export function writeOutput(path: string, text: string): void {
-  try {
-    const dir = dirname(path);
-    if (dir && dir !== '.') mkdirSync(dir, { recursive: true });
-    writeFileSync(path, text);
-  } catch (e) {
-    throw new Error(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
-  }
-}
 
 
 export function describeHyper(def: OptimizerDef, hyper: Record<string, number>, skip: string[] = []): string {

@@ -11,9 +11,10 @@ import {
   findSchedule, parseScheduleList, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, ScheduleError, type ResolvedSchedule, type ScheduleDef,
 } from '../core/schedules';
 import { DEFAULT_RUN_CONFIG, runConfigProblem, type RunConfig } from '../core/particles';
-import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS, resolveSurface, type Surface } from '../core/surfaces';
+import { MAX_DATASET_POINTS } from '../core/surfaces/dataset';
+import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS, resolveSurface, Surface } from '../core/surfaces';
 import {
-  defineFlags, flagKey, parseNumber, parseSchema, peekFlag, UsageError, type FlagSchema, type FlagSpec, type FlagValues, type ParsedFlags,
+  defineFlags, flagKey, parseFloat32, parseSchema, peekFlag, UsageError, type FlagSchema, type FlagSpec, type FlagValues, type ParsedFlags,
 } from './args';
 
 // ---------------------------------------------------------------- surface
@@ -24,35 +25,56 @@ export function presetParamText(name: string): string | null {
   return ps?.length ? ps.map((p) => `${p.name}=${p.default}`).join(' ') : null;
 }
 
-function parseSurfaceParams(items: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
+function parseSurfaceParams(items: string[]): Map<string, number> {
+  const out = new Map<string, number>();
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UsageError(`--surface-param: expected name=value (e.g. lambda2=20), got '${item}'`);
     const name = item.slice(0, eq).trim();
-    if (name in out) throw new UsageError(`--surface-param: '${name}' is given more than once`);
-    out[name] = parseNumber(item.slice(eq + 1), `--surface-param ${name}`);
+    if (out.has(name)) throw new UsageError(`--surface-param: '${name}' is given more than once`);
+    out.set(name, parseFloat32(item.slice(eq + 1), `--surface-param ${name}`));
   }
   return out;
+}
+
+/** The smallest dataset the presets build (their own check). */
+const MIN_DATASET_POINTS = 8;
+
+/** The dataset presets' `points`: a whole number the dataset can hold (MAX_DATASET_POINTS). */
+function checkDatasetPoints(params: Map<string, number>): void {
+  const points = params.get('points');
+  if (points === undefined) return;
+  if (!Number.isInteger(points) || points < MIN_DATASET_POINTS || points > MAX_DATASET_POINTS) {
+    throw new UsageError(`--surface-param points must be a whole number ${MIN_DATASET_POINTS} .. ${MAX_DATASET_POINTS} (the dataset's budget), got ${points}`);
+  }
 }
 
 /** The surface of --surface and --surface-param. */
 function loadSurface(text: string, paramItems: string[] = []): Surface {
   const params = parseSurfaceParams(paramItems);
   const key = text.trim().toLowerCase();
-  const isPreset = key in PRESETS;
-  const names = Object.keys(params);
+  // Own names only: 'constructor' or '__proto__' is no preset.
+  const isPreset = Object.hasOwn(PRESETS, key);
+  const names = [...params.keys()];
   if (names.length && !isPreset) throw new UsageError(`--surface-param applies to presets only; write the numbers into the expression '${text}'`);
   if (isPreset) {
-    const known = (PRESET_PARAMETERS[key] ?? []).map((p) => p.name);
+    const known = (Object.hasOwn(PRESET_PARAMETERS, key) ? PRESET_PARAMETERS[key] : []).map((p) => p.name);
     for (const p of names) {
       if (!known.includes(p)) {
-        throw new UsageError(`--surface-param: ${key} has no parameter '${p}' (${known.length ? `it takes ${known.join(', ')}` : 'it takes none'})`);
+        throw new UsageError(`--surface-param: unknown parameter '${p}': ${key} ${known.length ? `takes ${known.join(', ')}` : 'takes none'}`);
       }
+    }
+    if (known.includes('points')) checkDatasetPoints(params);
+    try {
+      return resolveSurface(key, Object.fromEntries(params));
+    } catch (e) {
+      // A preset's own check of its parameters (e.g. a dataset's points).
+      if (e instanceof RangeError) throw new UsageError(`--surface-param: ${e.message}`);
+      throw e;
     }
   }
   try {
-    return resolveSurface(text, isPreset ? params : undefined);
+    return Surface.fromExpression(text.trim());
   } catch (e) {
     if (e instanceof ExpressionError && /^[A-Za-z_][\w-]*$/.test(text.trim())) {
       throw new UsageError(`unknown surface '${text}': not a preset (${PRESET_NAMES.join(', ')}) nor a valid expression (${e.message})`);
@@ -262,7 +284,8 @@ export const CONFIG_FLAGS = defineFlags({
 
 type ConfigValues = Omit<FlagValues<typeof CONFIG_FLAGS>, 'lrY'>;
 
-export function loadConfig(f: ConfigValues): RunConfig {
+/** The run settings of the flags, checked (with the surface: SAM needs an analytic one). */
+export function loadConfig(f: ConfigValues, surface: Surface): RunConfig {
   const d = DEFAULT_RUN_CONFIG;
   const cfg: RunConfig = {
     ...d,
@@ -279,6 +302,9 @@ export function loadConfig(f: ConfigValues): RunConfig {
   if (cfg.batchSize !== 1 && cfg.noise === 0) throw new UsageError('--batch_size scales the gradient noise: give --noise SIGMA too');
   const problem = runConfigProblem(cfg);
   if (problem) throw new UsageError(problem);
+  if (cfg.samRho > 0 && surface.spec.dataset) {
+    throw new UsageError(`--sam_rho: SAM on a dataset surface (${surface.id}) is not supported: its perturbation would need a second minibatch`);
+  }
   return cfg;
 }
 

@@ -10,7 +10,8 @@ import { getOptimizer, resolveHyper, type OptimizerDef } from '../core/optimizer
 import type { DeviceHandle } from '../gpu/device';
 import { openGpuRun } from '../gpu/lr-finder';
 import { defineFlags, formatFlags, omitFlags, UsageError } from './args';
-import { csvNumber, describeExtras, describeHyper, f32, fmt, openGpu, writeOutput } from './common';
+import { csvNumber, describeExtras, describeHyper, f32, fmt, openGpu } from './common';
+import { checkOutputPath, writeOutput } from './output';
 import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 
@@ -116,10 +117,11 @@ export async function lrFindCommand(argv: string[], out: (s: string) => void): P
   if (particles > MAX_HISTORY_PARTICLES) throw new UsageError(`--starts must be at most ${MAX_HISTORY_PARTICLES} (the particles the history follows), got ${particles}`);
   const given = givenHyper(def, c.parsed);
   const hyper = resolveHyper(def, { ...given, lr: lrMin });
-  const config = loadConfig(flags);
+  const config = loadConfig(flags, surface);
   // A range test trains on: convergence stops a particle only when --gtol is given.
   if (flags.gtol === undefined) config.gtol = 0;
   const format = outPath === undefined ? null : extname(outPath).toLowerCase().slice(1);
+  if (outPath !== undefined) checkOutputPath(outPath, '--out');
 
   const spec = {
     surface, optimizer: def.name, hyper: given, lrMin, lrMax, steps, particles,

@@ -2,8 +2,7 @@
 // axes), run on the GPU or the CPU reference, written as a PNG figure (axes and legend,
 // drawn by display/map-figure.ts on @napi-rs/canvas) and optionally as CSV.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { mapFractions, MAP_COLORINGS, type MapFractions } from '../core/analysis/map';
 import { axisValue, type Axis } from '../core/layouts';
 import { checkHyper, getOptimizer, HyperParamError, resolveHyper, withPerCoordinateLr, type OptimizerDef } from '../core/optimizers';
@@ -13,12 +12,14 @@ import type { Surface } from '../core/surfaces';
 import { runBackend, type DeviceHandle } from '../gpu/device';
 import { MapRunner, type ProductLayout } from '../gpu/map-runner';
 import { basinLegend, drawMapFigure, mapFigureGeometry, outcomeLegend, type Context2D, type ScratchCanvas } from '../display/map-figure';
-import { defineFlags, formatFlags, parseNumber, UsageError } from './args';
-import { checkGpuCapacity, csvField, csvNumber, describeExtras, fmt, minimumName, openGpu, writeOutput } from './common';
+import { defineFlags, formatFlags, parseFloat32, UsageError } from './args';
+import { checkGpuCapacity, csvField, csvNumber, describeExtras, fmt, minimumName, openGpu } from './common';
+import { checkOutputPath, commitOutputs, LineChunks, OutputFile } from './output';
 import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, loadSchedule, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 import { mapModelCommand } from './model';
+import { MAX_ENGINE_STEPS } from './limits';
 
 const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number, number], stepsPerDispatch: 100 };
 const MAX_RES = 4096;
@@ -31,7 +32,7 @@ const MAP_FLAGS = defineFlags({
   x: { name: 'x', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the horizontal axis: a hyperparameter, or x0 / y0 (the start); e.g. lr:1e-3:10:log (required)', required: AXES_NEEDED },
   y: { name: 'y', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the vertical axis, e.g. momentum:0:0.99 (required)', required: AXES_NEEDED },
   res: { name: 'res', kind: 'string', meta: 'N|NX,NY', help: `runs per axis, 1..${MAX_RES}`, defaultText: String(MAP_DEFAULTS.res) },
-  steps: { name: 'steps', kind: 'int', min: 0, meta: 'S', help: 'optimizer steps', default: MAP_DEFAULTS.steps },
+  steps: { name: 'steps', kind: 'int', min: 0, max: MAX_ENGINE_STEPS, maxWhy: 'the engines count steps in 32 bits', meta: 'S', help: 'optimizer steps', default: MAP_DEFAULTS.steps },
   color: { name: 'color', kind: 'choice', choices: MAP_COLORINGS, meta: 'outcome|basin', help: 'outcome: steps to converge / to diverge, loss fall of the running; basin: which minimum', default: 'outcome' },
   out: { name: 'out', kind: 'string', meta: 'FILE.png', ext: ['.png'], help: 'the figure (required)', required: 'map needs --out FILE.png (the figure)' },
   csv: { name: 'csv', kind: 'string', meta: 'FILE.csv', ext: ['.csv'], help: 'also one row per run: ix, iy, the two axis values, status, steps, event_step, minimum, loss' },
@@ -80,8 +81,8 @@ function parseAxisSpec(text: string, flag: string): Omit<Axis, 'n'> {
     throw new UsageError(`${flag}: expected PARAM:MIN:MAX[:log|lin] (e.g. lr:1e-3:10:log), got '${text}'`);
   }
   const [param, lo, hi, sc] = parts;
-  const min = parseNumber(lo, `${flag} minimum`);
-  const max = parseNumber(hi, `${flag} maximum`);
+  const min = parseFloat32(lo, `${flag} minimum`);
+  const max = parseFloat32(hi, `${flag} maximum`);
   const scale = sc === undefined || sc === 'lin' || sc === 'linear' ? 'linear' : sc === 'log' ? 'log' : null;
   if (!scale) throw new UsageError(`${flag}: the scale must be log or lin, got '${sc}'`);
   if (!(min < max)) throw new UsageError(`${flag}: the minimum ${lo} must be below the maximum ${hi}`);
@@ -117,15 +118,6 @@ function checkAxis(def: OptimizerDef, a: Omit<Axis, 'n'>, flag: string): void {
 
 // ---------------------------------------------------------------- output
 
-function writeBinary(path: string, data: Uint8Array): void {
-  try {
-    const dir = dirname(path);
-    if (dir && dir !== '.') mkdirSync(dir, { recursive: true });
-    writeFileSync(path, data);
-  } catch (e) {
-    throw new Error(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
-  }
-}
 
 const pct = (v: number) => `${fmt(100 * v, 3)}%`;
 
@@ -135,20 +127,23 @@ function fractionsText(f: MapFractions, surface: Surface): string {
   return `converged ${pct(f.converged)}${minima.length ? ` (${minima.join(', ')})` : ''}, diverged ${pct(f.diverged)}, non-finite ${pct(f.nonfinite)}, running ${pct(f.running)}`;
 }
 
-function csvText(p: ParticleState, layout: ProductLayout, surface: Surface): string {
+/** One row per run, streamed in chunks to `sink`. */
+async function streamCsv(p: ParticleState, layout: ProductLayout, surface: Surface, sink: (chunk: string) => void): Promise<void> {
   const { x, y } = layout;
-  const lines = [['ix', 'iy', x.param, y.param, 'status', 'steps', 'event_step', 'minimum', 'loss'].join(',')];
+  const chunks = new LineChunks(sink);
+  chunks.add(['ix', 'iy', x.param, y.param, 'status', 'steps', 'event_step', 'minimum', 'loss'].join(','));
   for (let iy = 0; iy < y.n; iy++) {
     const yv = csvNumber(Math.fround(axisValue(y.min, y.max, y.n, iy, y.scale)));
     for (let ix = 0; ix < x.n; ix++) {
       const i = iy * x.n + ix;
-      lines.push([
+      const row = [
         ix, iy, csvNumber(Math.fround(axisValue(x.min, x.max, x.n, ix, x.scale))), yv, STATUS_NAMES[particleStatus(p.info, i)], particleSteps(p.info, i), eventStep(p.info, i),
         csvField(minimumName(surface, particleMinimum(p.info, i)) ?? ''), csvNumber(p.pos[4 * i + 2]),
-      ].join(','));
+      ].join(',');
+      if (chunks.add(row)) await chunks.flush();
     }
   }
-  return lines.join('\n') + '\n';
+  await chunks.flush();
 }
 
 // ---------------------------------------------------------------- command
@@ -164,7 +159,9 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   const [nx, ny] = parseRes(flags.res);
   const { steps, color: coloring, out: outPath, csv: csvPath, size, engine: kind, stepsPerDispatch: K } = flags;
   if (size.some((v) => !Number.isInteger(v) || v < 200 || v > 8192)) throw new UsageError(`--size: width and height must be whole numbers 200..8192, got ${size.join(',')}`);
-  const config = loadConfig(flags);
+  const config = loadConfig(flags, surface);
+  checkOutputPath(outPath, '--out');
+  if (csvPath !== undefined) checkOutputPath(csvPath, '--csv');
 
   // The optimizer: an lr_y axis or flag makes two parameter groups.
   const perCoordinateLr = flags.lrY !== undefined || xs.param === 'lr_y' || ys.param === 'lr_y';
@@ -240,8 +237,15 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
     legend: coloring === 'basin' ? basinLegend(surface.minima) : outcomeLegend(steps),
     makeCanvas: (w, h) => createCanvas(w, h) as unknown as ScratchCanvas,
   });
-  writeBinary(outPath, canvas.toBuffer('image/png'));
-  if (csvPath !== undefined) writeOutput(csvPath, csvText(particles, layout, surface));
+  // Both files, or neither: a failing CSV leaves no PNG behind.
+  const png = new OutputFile(outPath);
+  png.write(canvas.toBuffer('image/png'));
+  if (csvPath === undefined) commitOutputs(png);
+  else {
+    const csv = new OutputFile(csvPath);
+    await streamCsv(particles, layout, surface, (chunk) => csv.write(chunk + '\n'));
+    commitOutputs(png, csv);
+  }
 
   err(
     `etascape map: ${nx}x${ny} ${xs.param} x ${ys.param}, ${title}${describeExtras(optimizer, config)}, ${kind} engine, ${seconds.toFixed(2)} s: ${fractionsText(fr, surface)}`,

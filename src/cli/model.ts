@@ -3,8 +3,7 @@
 // e.g. lr_layer0 x lr_layer1) and `etascape model` (the explicit JSON form of a built-in
 // problem). run.ts and map.ts hand over to these when --model is given.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { axisValue } from '../core/layouts';
 import { DATASETS, makeDataset } from '../core/nn/data';
 import { parseExplicit, toExplicit, type Problem } from '../core/nn/explicit';
@@ -16,8 +15,9 @@ import { NetworkTrainerCpu, type NetSetup, type NetState } from '../core/nn/trai
 import { findOptimizer, HyperParamError, type OptimizerDef } from '../core/optimizers';
 import { eventStep, particleStatus, particleSteps, Status, STATUS_NAMES } from '../core/particles';
 import { NetworkEngine } from '../gpu/network-engine';
-import { defineFlags, formatFlags, parseNumber, parseSchema, peekFlag, UsageError, type FlagValues } from './args';
-import { csvNumber, f32, openGpu, writeOutput } from './common';
+import { defineFlags, formatFlags, parseFloat32, parseSchema, peekFlag, UsageError, type FlagValues } from './args';
+import { csvNumber, f32, openGpu } from './common';
+import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
 
 const PROBLEM_FLAGS = defineFlags({
@@ -69,7 +69,7 @@ function settingsOf(given: Record<string, number | boolean | undefined>): Record
 /** --lr_layers a,b,... (one per weight matrix) or --lr for every layer. */
 function layerRates(lrLayers: string | undefined, lr: number | undefined, layers: number): number[] {
   if (lrLayers !== undefined) {
-    const v = lrLayers.split(',').map((s) => parseNumber(s.trim(), '--lr_layers'));
+    const v = lrLayers.split(',').map((s) => parseFloat32(s.trim(), '--lr_layers'));
     if (v.length !== layers) throw new UsageError(`--lr_layers: ${v.length} learning rates for ${layers} weight matrices`);
     if (v.some((x) => !(x > 0))) throw new UsageError(`--lr_layers: every learning rate must be > 0, got ${lrLayers}`);
     return v;
@@ -201,8 +201,8 @@ function parseNetAxis(text: string, flag: string, layers: number): NetAxis {
   const m = /^lr_layer(\d+)$/.exec(param);
   const layer = param === 'lr' ? -1 : m ? Number(m[1]) : NaN;
   if (Number.isNaN(layer) || layer >= layers) throw new UsageError(`${flag}: a network map's axes are lr or lr_layer0..lr_layer${layers - 1}, got '${param}'`);
-  const min = parseNumber(lo, `${flag} minimum`);
-  const max = parseNumber(hi, `${flag} maximum`);
+  const min = parseFloat32(lo, `${flag} minimum`);
+  const max = parseFloat32(hi, `${flag} maximum`);
   const scale = sc === undefined || sc === 'lin' ? 'linear' : sc === 'log' ? 'log' : null;
   if (!scale) throw new UsageError(`${flag}: the scale must be log or lin, got '${sc}'`);
   if (!(min > 0 && min < max)) throw new UsageError(`${flag}: need 0 < MIN < MAX, got ${lo} and ${hi}`);
@@ -249,6 +249,8 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
     return 0;
   }
   if (f.csv === undefined && f.out === undefined) throw new UsageError('map --model needs --csv FILE.csv or --out FILE.png (or both)');
+  if (f.out !== undefined) checkOutputPath(f.out, '--out');
+  if (f.csv !== undefined) checkOutputPath(f.csv, '--csv');
   const problem = loadProblem(f);
   const L = problem.model.layers.length;
   const xs = parseNetAxis(f.x, '--x', L);
@@ -292,13 +294,15 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
     }
   }
   const csvPath = f.csv;
+  // Both files or neither (output.ts): a failing CSV leaves no PNG behind.
+  const files: [string, string | Uint8Array][] = [];
   if (csvPath !== undefined) {
     const lines = [['ix', 'iy', xs.param, ys.param, 'status', 'steps', 'event_step', 'loss', 'measure'].join(',')];
     for (let i = 0; i < n; i++) {
       const status = fractal ? (converged[i] ? 'converged' : 'diverged') : STATUS_NAMES[particleStatus(st.info, i)];
       lines.push([i % res, Math.floor(i / res), csvNumber(xv[i % res]), csvNumber(yv[Math.floor(i / res)]), status, particleSteps(st.info, i), eventStep(st.info, i), csvNumber(st.losses[2 * i + 1]), csvNumber(value[i])].join(','));
     }
-    writeOutput(csvPath, lines.join('\n') + '\n');
+    files.push([csvPath, lines.join('\n') + '\n']);
   }
   if (f.out !== undefined) {
     const { createCanvas } = await import('@napi-rs/canvas');
@@ -307,10 +311,9 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
     const img = ctx.createImageData(res, res);
     img.data.set(fractalImage(res, converged, value));
     ctx.putImageData(img, 0, 0);
-    const dir = dirname(f.out);
-    if (dir && dir !== '.') mkdirSync(dir, { recursive: true });
-    writeFileSync(f.out, canvas.toBuffer('image/png'));
+    files.push([f.out, canvas.toBuffer('image/png')]);
   }
+  writeOutputs(files);
   const nc = converged.filter(Boolean).length;
   err(`etascape map: ${res}x${res} networks (${problem.model.params} parameters, ${problem.data.n} points), ${xs.param} x ${ys.param}, ${f.steps} steps, ${f.engine} engine, ${seconds.toFixed(2)} s: converged ${nc}, diverged ${n - nc} (${f.measure} measure)`);
   out(`wrote ${[f.out, csvPath].filter(Boolean).join(', ')}`);
@@ -340,11 +343,12 @@ export function modelCommand(argv: string[], out: (s: string) => void): number {
     out(modelHelp());
     return 0;
   }
+  if (f.out !== undefined) checkOutputPath(f.out, '--out');
   const p = loadProblem(f);
   const json = JSON.stringify(toExplicit(p.model, p.data, p.theta));
   if (f.out === undefined) out(json);
   else {
-    writeOutput(f.out, json + '\n');
+    writeOutputs([[f.out, json + '\n']]);
     out(`wrote ${f.out} (${p.model.params} parameters, ${p.data.n} points)`);
   }
   return 0;

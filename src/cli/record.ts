@@ -3,8 +3,7 @@
 // frame-exact file the page's Record button makes.
 
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
 import type { Page } from 'playwright-core';
 import { FORMAT_CODECS, planRecording, RECORD_FORMATS, RecordOptionError, type RecordPlan } from '../model/record-options';
 import { findScene } from '../model/scenes';
@@ -13,6 +12,7 @@ import { decodeHash, encodeHash, importJson, type Loaded } from '../model/share'
 import { DEFAULT_STATE, type ExplorerState } from '../model/state';
 import { defineFlags, formatFlags, parseSchema, UsageError, type FlagValues } from './args';
 import { appDir, chromiumPath, launchChromium, serveStatic } from './browser';
+import { checkOutputPath, commitOutputs, OutputFile } from './output';
 import { startProgress } from './progress';
 
 const FLAGS = defineFlags({
@@ -134,6 +134,7 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
       throw new UsageError(`--scene: ${(e as Error).message}`);
     }
   }
+  checkOutputPath(outPath, '--out');
   const dir = appDir();
 
   const browser = await launchChromium();
@@ -199,7 +200,7 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
     (bar as ReturnType<typeof startProgress> | null)?.stop();
   }
   // The file leaves the page as a download: written to disk as it streams, never whole in Node.
-  await mkdir(dirname(outPath), { recursive: true });
+  const file = new OutputFile(outPath);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.evaluate(() => {
@@ -209,7 +210,9 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
       a.click();
     }),
   ]);
-  await download.saveAs(outPath);
+  // Saved under the temporary name, renamed into place when whole.
+  await download.saveAs(file.tmp);
+  commitOutputs(file);
   out(`wrote ${outPath}: ${frames} frames, ${plan.width}x${plan.height} at ${plan.fps} fps (${(frames / plan.fps).toFixed(2)} s), ${FORMAT_CODECS[plan.format].label}, ${result.size} bytes`);
   return 0;
 }

@@ -9,14 +9,16 @@ import { defineFlags, formatFlags } from './args';
 import { createEngine, describeExtras, describeHyper, f32, fmt, minimaLines, minimumName, padTable } from './common';
 import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
+import { LineChunks } from './output';
 import { startProgress } from './progress';
 import { runModelCommand } from './model';
+import { MAX_RUN_STEPS } from './limits';
 
 const RUN_DEFAULT_STEPS = 100;
 
 const RUN_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
-  steps: { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps', default: RUN_DEFAULT_STEPS },
+  steps: { name: 'steps', kind: 'int', min: 0, max: MAX_RUN_STEPS, maxWhy: 'a trajectory row per step', meta: 'N', help: 'optimizer steps', default: RUN_DEFAULT_STEPS },
   ...engineFlag('cpu', 'the CPU reference or the WebGPU engine'),
   json: { name: 'json', kind: 'bool', help: 'print {"trajectory": [[x, y, loss, lr], ...], "status", "steps", "minimum"} (lr: of the step that led to the row)' },
   ...CONFIG_FLAGS,
@@ -44,12 +46,8 @@ Example:
   etascape run --surface rosenbrock --optimizer adam --lr 0.01 --betas 0.9,0.99 --steps 2000`;
 }
 
-interface RunResult {
-  trajectory: [number, number, number, number][];
-  status: ParticleView['status'];
-  steps: number;
-  minimum: string | null;
-}
+/** A trajectory row: x, y, loss, lr. */
+type Row = [number, number, number, number];
 
 export async function runCommand(argv: string[], out: (s: string) => void): Promise<number> {
   if (argv.includes('--model')) return runModelCommand(argv, out);
@@ -60,28 +58,45 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
   const start = loadStart(flags.start, surface);
   const steps = flags.steps;
   const kind = flags.engine;
-  const config = loadConfig(flags);
+  const config = loadConfig(flags, surface);
   const lr = opt.hyper.lr;
   const particles = buildParticles({ kind: 'sweep', start, lrMin: lr, lrMax: lr, n: 1 }, opt.compiled, opt.given);
   // With a schedule, the lr column is the lr the step used (the schedule keeps it as state).
   const usedSlot = opt.compiled.state.indexOf('sch_lr_used');
   const lrOf = (p: ParticleState, v: ParticleView) => (usedSlot >= 0 ? p.state[2 * usedSlot] : v.lr);
 
+  // The trajectory is never held whole: with --json its rows stream out as they come,
+  // else the first and last rows the summary shows are kept.
+  const head = 5;
+  const first: Row[] = [];
+  const tail: Row[] = [];
+  let count = 0;
+  const json = flags.json ? new LineChunks(out) : null;
+  const add = async (row: Row) => {
+    if (json) {
+      if (json.add(`${count ? ',' : '{"trajectory":['}${JSON.stringify(row)}`)) await json.flush();
+    } else if (first.length < head) first.push(row);
+    else {
+      tail.push(row);
+      if (tail.length > head + 1) tail.shift(); // head + 1: 2 head + 1 rows are shown whole
+    }
+    count++;
+  };
+
   const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config });
-  const rows: RunResult['trajectory'] = [];
   let last: ParticleView;
   try {
     const { engine } = open;
     if (kind === 'cpu') engine.step(0); // the loss at the start (the GPU engine does this on creation)
     last = particleAt(await engine.read(), 0);
-    rows.push([f32(last.x), f32(last.y), f32(last.loss), f32(last.lr)]);
+    await add([f32(last.x), f32(last.y), f32(last.loss), f32(last.lr)]);
     const bar = startProgress('etascape run', steps, 'steps');
     for (let t = 1; t <= steps && last.status === 'running'; t++) {
       engine.step(1);
       const state = await engine.read();
       const p = particleAt(state, 0);
       // A stop is detected before the update: the particle did not move.
-      if (p.steps > last.steps) rows.push([f32(p.x), f32(p.y), f32(p.loss), f32(lrOf(state, p))]);
+      if (p.steps > last.steps) await add([f32(p.x), f32(p.y), f32(p.loss), f32(lrOf(state, p))]);
       last = p;
       bar.update(t);
     }
@@ -89,12 +104,14 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
   } finally {
     open.close();
   }
-  const result: RunResult = { trajectory: rows, status: last.status, steps: last.steps, minimum: minimumName(surface, last.minimum) };
+  const result = { status: last.status, steps: last.steps, minimum: minimumName(surface, last.minimum) };
 
-  if (flags.json) {
-    out(JSON.stringify(result));
+  if (json) {
+    json.add(`],${JSON.stringify(result).slice(1)}`);
+    await json.flush();
     return 0;
   }
+  const rows = [...first, ...tail];
 
   const lines: string[] = [];
   const surfaceName = surface.id === 'custom' ? surface.spec.expression : `${surface.id}: ${surface.spec.expression}`;
@@ -126,10 +143,9 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
   lines.push(`known minima of ${surface.id === 'custom' ? 'this surface' : surface.id}:`);
   lines.push(minimaLines(surface));
   lines.push('');
-  const head = 5;
-  const shown = rows.length <= 2 * head + 1 ? rows.map((r, t) => [t, r] as const) : [...rows.slice(0, head).map((r, t) => [t, r] as const), null, ...rows.slice(-head).map((r, k) => [rows.length - head + k, r] as const)];
-  const cut = rows.length > 2 * head + 1;
-  lines.push(`trajectory (${rows.length} rows${cut ? `, first and last ${head}` : ''}; --json prints them all):`);
+  const shown = count <= 2 * head + 1 ? rows.map((r, t) => [t, r] as const) : [...first.map((r, t) => [t, r] as const), null, ...tail.slice(-head).map((r, k) => [count - head + k, r] as const)];
+  const cut = count > 2 * head + 1;
+  lines.push(`trajectory (${count} rows${cut ? `, first and last ${head}` : ''}; --json prints them all):`);
   const table = [['t', 'x', 'y', 'loss', 'lr']];
   for (const s of shown) table.push(s === null ? ['...', '', '', '', ''] : [String(s[0]), ...s[1].map((v) => fmt(v, 7))]);
   lines.push(padTable(table, ['r', 'r', 'r', 'r', 'r']).split('\n').map((l) => `  ${l}`).join('\n'));

@@ -4,13 +4,15 @@
 import { compileSchedule, ScheduleError, scheduleText, scheduleValues, SCHEDULE_DEFS, usesBaseLr, type ScheduleDef } from '../core/schedules';
 import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { fmt, padTable } from './common';
+import { LineChunks } from './output';
 import { loadSchedule, peekSchedule, scheduleFlags } from './flags';
+import { MAX_SCHEDULE_STEPS } from './limits';
 
 const SCHEDULE_DEFAULT_STEPS = 100;
 
 const SCHEDULE_FLAGS = defineFlags({
   lr: { name: 'lr', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: "the optimizer's lr (the base lr the schedule scales)" },
-  steps: { name: 'steps', kind: 'int', min: 1, meta: 'N', help: 'how many steps', default: SCHEDULE_DEFAULT_STEPS },
+  steps: { name: 'steps', kind: 'int', min: 1, max: MAX_SCHEDULE_STEPS, maxWhy: 'a printed row per step', meta: 'N', help: 'how many steps', default: SCHEDULE_DEFAULT_STEPS },
   json: { name: 'json', kind: 'bool', help: 'print {"schedule": TEXT, "lr": [lr_0, ..., lr_(N-1)]}' },
 });
 
@@ -83,12 +85,22 @@ export async function scheduleCommand(argv: string[], out: (s: string) => void):
   if (lr === undefined && usesBaseLr(compiled)) {
     throw new UsageError(`--lr is needed: ${resolved.def.name} works from the optimizer's lr`);
   }
-  const values = Array.from(scheduleValues(compiled, lr ?? 1, steps), shortestFloat32);
+  // At most MAX_SCHEDULE_STEPS float32 values; the text is printed in chunks, never whole.
+  const values = scheduleValues(compiled, lr ?? 1, steps);
   if (flags.json) {
-    out(JSON.stringify({ schedule: scheduleText(resolved), lr: values }));
+    const chunks = new LineChunks(out);
+    chunks.add(`{"schedule":${JSON.stringify(scheduleText(resolved))},"lr":[`);
+    for (let t = 0; t < steps; t++) if (chunks.add(`${shortestFloat32(values[t])}${t < steps - 1 ? ',' : ''}`)) await chunks.flush();
+    chunks.add(']}');
+    await chunks.flush();
     return 0;
   }
   out(`etascape schedule: ${scheduleText(resolved)}${lr !== undefined ? ` from lr ${fmt(lr)}` : ''}, ${steps} steps`);
-  out(padTable([['t', 'lr'], ...values.map((v, t) => [String(t), fmt(v)])]));
+  // The table padTable would make, a row at a time: t left-aligned, two spaces, lr.
+  const width = Math.max(1, String(steps - 1).length);
+  const chunks = new LineChunks(out);
+  chunks.add(`${'t'.padEnd(width)}  lr`);
+  for (let t = 0; t < steps; t++) if (chunks.add(`${String(t).padEnd(width)}  ${fmt(shortestFloat32(values[t]))}`)) await chunks.flush();
+  await chunks.flush();
   return 0;
 }

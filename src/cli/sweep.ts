@@ -3,19 +3,21 @@
 import { extname } from 'node:path';
 import { buildParticles } from '../core/layouts';
 import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
-import { particleAt, STATUS_NAMES } from '../core/particles';
+import { MAX_PARTICLES, particleAt, STATUS_NAMES } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { defineFlags, formatFlags, UsageError } from './args';
 import {
-  checkCount, checkGpuCapacity, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, minimumName, openGpu, writeOutput,
+  checkCount, checkGpuCapacity, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, minimumName, openGpu,
 } from './common';
+import { checkOutputPath, commitOutputs, LineChunks, OutputFile, writeOutput } from './output';
 import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import {
   binRowsCsv, binRowsJson, binSummaryText, summarizeBins, summaryBinning, summaryColumns, SUMMARY_BUCKETS, SUMMARY_DEFAULT_BINS, type BinRow,
 } from './sweep-summary';
 import { startProgress } from './progress';
+import { MAX_ENGINE_STEPS } from './limits';
 
 const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
 const SWEEP_COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'] as const;
@@ -26,8 +28,8 @@ const SWEEP_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
   lrMin: { name: 'lr-min', kind: 'number', meta: 'ETA', help: 'smallest learning rate (required)', required: LR_RANGE_NEEDED },
   lrMax: { name: 'lr-max', kind: 'number', meta: 'ETA', help: 'largest learning rate (required); lr is log-spaced in between', required: LR_RANGE_NEEDED },
-  n: { name: 'n', kind: 'int', min: 1, meta: 'N', help: 'particles', default: SWEEP_DEFAULTS.n },
-  steps: { name: 'steps', kind: 'int', min: 0, meta: 'S', help: 'optimizer steps', default: SWEEP_DEFAULTS.steps },
+  n: { name: 'n', kind: 'int', min: 1, max: MAX_PARTICLES, maxWhy: 'the most any engine allows', meta: 'N', help: 'particles', default: SWEEP_DEFAULTS.n },
+  steps: { name: 'steps', kind: 'int', min: 0, max: MAX_ENGINE_STEPS, maxWhy: 'the engines count steps in 32 bits', meta: 'S', help: 'optimizer steps', default: SWEEP_DEFAULTS.steps },
   ...engineFlag('gpu', 'the WebGPU engine or the CPU reference'),
   stepsPerDispatch: { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', default: SWEEP_DEFAULTS.stepsPerDispatch },
   out: { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', ext: ['.csv', '.json'], help: 'write the rows there (format by extension); default: CSV on stdout' },
@@ -90,12 +92,13 @@ interface SweepSummary {
   largest_converged_lr: number | null;
 }
 
-function summarize(rows: SweepRow[]): SweepSummary {
+function summarize(n: number, rowAt: (i: number) => SweepRow): SweepSummary {
   const status: Record<string, number> = {};
   const minimum: Record<string, number> = {};
   let div: number | null = null;
   let conv: number | null = null;
-  for (const r of rows) {
+  for (let i = 0; i < n; i++) {
+    const r = rowAt(i);
     status[r.status] = (status[r.status] ?? 0) + 1;
     if (r.status === 'converged') {
       const k = r.minimum ?? '(no known minimum)';
@@ -104,7 +107,7 @@ function summarize(rows: SweepRow[]): SweepSummary {
     }
     if ((r.status === 'diverged' || r.status === 'nonfinite') && (div === null || r.lr < div)) div = r.lr;
   }
-  return { particles: rows.length, status, minimum, smallest_diverged_lr: div, largest_converged_lr: conv };
+  return { particles: n, status, minimum, smallest_diverged_lr: div, largest_converged_lr: conv };
 }
 
 function summaryText(s: SweepSummary, surface: Surface): string {
@@ -120,13 +123,29 @@ function summaryText(s: SweepSummary, surface: Surface): string {
   ].join('\n');
 }
 
-function toCsv(rows: SweepRow[]): string {
-  const lines = [SWEEP_COLUMNS.join(',')];
-  for (const r of rows) {
-    lines.push([r.index, csvNumber(r.lr), csvNumber(r.x), csvNumber(r.y), csvNumber(r.loss), r.status, r.steps, csvField(r.minimum ?? '')].join(','));
-  }
-  return lines.join('\n') + '\n';
+const csvRow = (r: SweepRow): string =>
+  [r.index, csvNumber(r.lr), csvNumber(r.x), csvNumber(r.y), csvNumber(r.loss), r.status, r.steps, csvField(r.minimum ?? '')].join(',');
+
+/** The rows as CSV lines, header first, streamed in chunks to `sink`. */
+async function streamCsv(n: number, rowAt: (i: number) => SweepRow, sink: (chunk: string) => void): Promise<void> {
+  const chunks = new LineChunks(sink);
+  chunks.add(SWEEP_COLUMNS.join(','));
+  for (let i = 0; i < n; i++) if (chunks.add(csvRow(rowAt(i)))) await chunks.flush();
+  await chunks.flush();
 }
+
+/** `doc` as JSON with `rows` (the last key) streamed in chunks to `sink`. */
+async function streamJson(doc: object, n: number, rowAt: (i: number) => SweepRow, sink: (chunk: string) => void): Promise<void> {
+  const head = JSON.stringify({ ...doc, rows: [] });
+  const chunks = new LineChunks(sink);
+  chunks.add(head.slice(0, -3) + '[');
+  for (let i = 0; i < n; i++) if (chunks.add((i ? ',' : '') + JSON.stringify(rowAt(i)))) await chunks.flush();
+  chunks.add(']}');
+  await chunks.flush();
+}
+
+/** Dispatches queued on the GPU at most (then the loop waits for the GPU): memory stays flat. */
+const MAX_IN_FLIGHT = 4;
 
 export async function sweepCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const c = openCommand(argv, { command: 'sweep', flags: SWEEP_FLAGS, help: sweepHelp, skipHyper: ['lr'], schedule: true }, out);
@@ -146,8 +165,9 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   const start = loadStart(flags.start, surface);
   const { n, steps, stepsPerDispatch: K, engine: kind } = flags;
   checkCount(n, '--n');
-  const config = loadConfig(flags);
+  const config = loadConfig(flags, surface);
   const outPath = flags.out;
+  if (outPath !== undefined) checkOutputPath(outPath, '--out');
   const format = outPath === undefined ? 'csv' : extname(outPath).toLowerCase().slice(1);
   const summaryMode = flags.summary === true;
   if (flags.bins !== undefined && !summaryMode) throw new UsageError(`--bins needs --summary (it sets the number of lr bins of the summary)`);
@@ -176,13 +196,12 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
       const bar = startProgress('etascape sweep', steps, 'steps');
       if (kind === 'cpu' && !bar.active) open.engine.step(steps);
       else {
-        for (let done = 0; done < steps; done += K) {
+        for (let done = 0, d = 1; done < steps; done += K, d++) {
           open.engine.step(Math.min(K, steps - done));
-          // On a terminal: wait for each chunk, so the bar shows work done, not queued.
-          if (bar.active) {
-            await open.done();
-            bar.update(Math.min(steps, done + K));
-          }
+          // Every few dispatches (each one on a terminal, so the bar shows work done, not
+          // queued) wait for the GPU: queued dispatches hold memory.
+          if (bar.active || d % MAX_IN_FLIGHT === 0) await open.done();
+          bar.update(Math.min(steps, done + K));
         }
       }
       bar.stop();
@@ -222,22 +241,23 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     return 0;
   }
 
-  const rows: SweepRow[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = particleAt(state!, i);
-    rows.push({ index: i, lr: f32(p.lr), x: f32(p.x), y: f32(p.y), loss: f32(p.loss), status: p.status, steps: p.steps, minimum: minimumName(surface, p.minimum) });
-  }
-  const summary = summarize(rows);
+  const st = state!;
+  const rowAt = (i: number): SweepRow => {
+    const p = particleAt(st, i);
+    return { index: i, lr: f32(p.lr), x: f32(p.x), y: f32(p.y), loss: f32(p.loss), status: p.status, steps: p.steps, minimum: minimumName(surface, p.minimum) };
+  };
+  const summary = summarize(n, rowAt);
   const text = `${header}\n${summaryText(summary, surface)}`;
 
   if (outPath === undefined) {
-    out(toCsv(rows).trimEnd());
+    await streamCsv(n, rowAt, out);
     err(text);
     return 0;
   }
-  if (format === 'csv') {
-    writeOutput(outPath, toCsv(rows));
-  } else {
+  const file = new OutputFile(outPath);
+  const sink = (chunk: string) => file.write(chunk + '\n');
+  if (format === 'csv') await streamCsv(n, rowAt, sink);
+  else {
     const doc = {
       surface: surface.id,
       expression: surface.spec.expression,
@@ -252,10 +272,10 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
       config,
       summary,
       columns: SWEEP_COLUMNS,
-      rows,
     };
-    writeOutput(outPath, JSON.stringify(doc) + '\n');
+    await streamJson(doc, n, rowAt, sink);
   }
+  commitOutputs(file);
   out(`${text}\nwrote ${n} rows to ${outPath}`);
   return 0;
 }

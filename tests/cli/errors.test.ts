@@ -59,7 +59,7 @@ const CASES: Case[] = [
   { name: 'sweep without lr range', args: ['sweep', ...Q], words: ['--lr-min', '--lr-max'] },
   { name: '--lr in a sweep', args: [...SW, '--lr', '0.1'], words: ['--lr-min'] },
   { name: 'n = 0', args: [...SW, '--n', '0'], words: ['--n'] },
-  { name: 'n over MAX_PARTICLES', args: [...SW, '--n', '20000000'], words: ['too many', '16777216'] },
+  { name: 'n over MAX_PARTICLES', args: [...SW, '--n', '20000000'], words: ['--n', 'at most 16777216'] },
   {
     name: 'n over the GPU limit',
     args: [...SW, '--n', '60000', '--steps', '1'],
@@ -89,11 +89,11 @@ describe('etascape errors', () => {
     });
   }
 
-  it('a file that cannot be written: exit 1', () => {
+  it('a file that cannot be written: exit 2, the path named', () => {
     const dir = tempDir();
     const file = join(dir, 'plain');
     writeFileSync(file, 'not a directory');
-    expectOneLine(cli([...SW, '--n', '2', '--steps', '1', '--engine', 'cpu', '--out', join(file, 'x.csv')]), ['cannot write'], 1);
+    expectOneLine(cli([...SW, '--n', '2', '--steps', '1', '--engine', 'cpu', '--out', join(file, 'x.csv')]), ['cannot write', join(file, 'x.csv')], 2);
   });
 
   it('a GPU that cannot be opened: exit 1, with a hint to use the CPU engine', () => {

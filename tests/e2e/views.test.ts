@@ -23,7 +23,9 @@ const apply = (change: object) => page.evaluate((c) => window.etascape!.explorer
 const drawn = () => page.evaluate(() => window.etascape!.views.drawn as Record<string, boolean>);
 
 async function panelPicture(name: string) {
-  const box = (await page.locator(`.view-panel[data-view="${name}"] .body`).boundingBox())!;
+  const body = page.locator(`.view-panel[data-view="${name}"] .body`);
+  await body.scrollIntoViewIfNeeded(); // the views dock scrolls when more views are open than fit
+  const box = (await body.boundingBox())!;
   return capture(page, box);
 }
 

@@ -3,6 +3,7 @@
 // on its own (closed forms) it compiles to a program giving lr(t) for previews and
 // `etascape schedule`.
 
+import { float32Problem } from '../float32';
 import { Graph } from '../expr/graph';
 import { parseAssignments } from '../expr/parse';
 import { compileProgram, Evaluator, type Program } from '../expr/program';
@@ -26,7 +27,9 @@ function coerce(def: ScheduleDef, p: ScheduleParam, raw: ScheduleValue): ParamVa
   const where = `${def.name}: ${p.name}`;
   const asNumber = (v: unknown): number => {
     const x = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ScheduleError(`${where} must be a finite number, got ${JSON.stringify(v)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ScheduleError(`${where} must be a finite number, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
+    const problem = float32Problem(where, x);
+    if (problem) throw new ScheduleError(problem);
     return x;
   };
   const inRange = (x: number): number => {
