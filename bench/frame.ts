@@ -40,7 +40,9 @@ await page.addInitScript(() => {
     };
   }
 });
-page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('page', m.type(), m.text().slice(0, 300)); });
+page.on('console', (m) => {
+  if (m.type() === 'error' || m.type() === 'warning') console.error('page', m.type(), m.text().slice(0, 300));
+});
 page.on('pageerror', (e) => console.error('pageerror', e.message));
 await page.goto(server.url);
 await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 120_000 });
@@ -127,32 +129,44 @@ for (const n of COUNTS) {
 // Responsiveness while a hyperparameter map computes in the page (its own particles,
 // bounded ticks, one per frame): frame intervals with the map view running at 512^2 x
 // 1000 steps, against the same page with no view open.
-const intervals = (seconds: number, untilMapDone: boolean) => page.evaluate(async ([seconds, untilMapDone]) => {
-  const out: number[] = [];
-  let last = performance.now();
-  const t0 = last;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      out.push(now - last);
-      last = now;
-      const done = untilMapDone ? !window.etascape!.views.computing('map') : false;
-      if (now - t0 < seconds * 1000 && !done) requestAnimationFrame(tick);
-      else resolve();
-    };
-    requestAnimationFrame(tick);
-  });
-  return { intervals: out, seconds: (performance.now() - t0) / 1000 };
-}, [seconds, untilMapDone] as const);
-const stats = (xs: number[]) => ({ frames: xs.length, medianMs: median(xs), p95Ms: [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))], maxMs: Math.max(...xs) });
+const intervals = (seconds: number, untilMapDone: boolean) =>
+  page.evaluate(
+    async ([seconds, untilMapDone]) => {
+      const out: number[] = [];
+      let last = performance.now();
+      const t0 = last;
+      await new Promise<void>((resolve) => {
+        const tick = () => {
+          const now = performance.now();
+          out.push(now - last);
+          last = now;
+          const done = untilMapDone ? !window.etascape!.views.computing('map') : false;
+          if (now - t0 < seconds * 1000 && !done) requestAnimationFrame(tick);
+          else resolve();
+        };
+        requestAnimationFrame(tick);
+      });
+      return { intervals: out, seconds: (performance.now() - t0) / 1000 };
+    },
+    [seconds, untilMapDone] as const,
+  );
+const stats = (xs: number[]) => ({
+  frames: xs.length,
+  medianMs: median(xs),
+  p95Ms: [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))],
+  maxMs: Math.max(...xs),
+});
 await page.evaluate(() => window.etascape!.explorer.apply({ n: 1000, stepsPerFrame: 1, trails: 0, views: [] }));
 // The switch down from 10^6 particles (buffers freed, pipelines rebuilt) stalls a frame
 // for many seconds: the baseline starts once 10 frames have passed.
-await page.evaluate(() => new Promise<void>((done) => {
-  let left = 10;
-  const tick = () => (--left <= 0 ? done() : requestAnimationFrame(tick));
-  requestAnimationFrame(tick);
-}));
+await page.evaluate(
+  () =>
+    new Promise<void>((done) => {
+      let left = 10;
+      const tick = () => (--left <= 0 ? done() : requestAnimationFrame(tick));
+      requestAnimationFrame(tick);
+    }),
+);
 const idle = stats((await intervals(5, false)).intervals);
 await page.evaluate(() => window.etascape!.explorer.apply({ views: ['map'], mapRes: 512, mapSteps: 1000 }));
 const busy = await intervals(180, true);
@@ -163,17 +177,28 @@ await server.close();
 
 const fmt = (v: number, d = 1) => v.toFixed(d);
 console.log(`\netascape frame benchmark, 1280x720, ${STEPS_PER_FRAME} steps per frame (${adapter.split('\n')[1] ?? ''})`);
-console.log(`GPU time per frame (${rows[0]?.timing === 'timestamp' ? 'timestamp queries' : 'waiting for the queue'}): compute = ${STEPS_PER_FRAME} steps; render = particles drawn over the cached surface image; redraw = render when the surface must be drawn again (camera moving).`);
-console.log('The page fps is what headless Chromium shows: its compositing through software Vulkan, not the GPU work, sets it (in one measurement a bare WebGPU canvas that only cleared reached ~10 fps with these flags, ~80 with --disable-gpu-vsync --disable-frame-rate-limit).');
+console.log(
+  `GPU time per frame (${rows[0]?.timing === 'timestamp' ? 'timestamp queries' : 'waiting for the queue'}): compute = ${STEPS_PER_FRAME} steps; render = particles drawn over the cached surface image; redraw = render when the surface must be drawn again (camera moving).`,
+);
+console.log(
+  'The page fps is what headless Chromium shows: its compositing through software Vulkan, not the GPU work, sets it (in one measurement a bare WebGPU canvas that only cleared reached ~10 fps with these flags, ~80 with --disable-gpu-vsync --disable-frame-rate-limit).',
+);
 console.log('particles   compute ms   render ms   GPU fps   redraw ms   page fps   particle-steps/s   mapAsync/frame');
 for (const r of rows) {
   console.log(
     `${String(r.particles).padStart(9)}  ${fmt(r.computeMs, 2).padStart(11)}  ${fmt(r.renderMs, 2).padStart(10)}  ${fmt(r.gpuFps).padStart(8)}  ${fmt(r.redrawMs).padStart(10)}  ${fmt(r.fps).padStart(9)}  ${r.particleStepsPerSecond.toExponential(2).padStart(17)}  ${fmt(r.mapAsyncPerFrame, 3).padStart(15)}`,
   );
 }
-console.log('mapAsync: the state snapshot for device-loss recovery (4 buffers every 2 s) and the sweep view\'s small per-bin summary; particles are drawn from GPU buffers.');
-console.log(`\nwhile a 512^2 map of 1000 steps computes in the page (10^3 particles): ${fmt(mapRow.mapSeconds)} s; frame ms median ${fmt(mapRow.withMap.medianMs)}, p95 ${fmt(mapRow.withMap.p95Ms)}, max ${fmt(mapRow.withMap.maxMs)}`);
+console.log(
+  "mapAsync: the state snapshot for device-loss recovery (4 buffers every 2 s) and the sweep view's small per-bin summary; particles are drawn from GPU buffers.",
+);
+console.log(
+  `\nwhile a 512^2 map of 1000 steps computes in the page (10^3 particles): ${fmt(mapRow.mapSeconds)} s; frame ms median ${fmt(mapRow.withMap.medianMs)}, p95 ${fmt(mapRow.withMap.p95Ms)}, max ${fmt(mapRow.withMap.maxMs)}`,
+);
 console.log(`the same page without the map: median ${fmt(idle.medianMs)}, p95 ${fmt(idle.p95Ms)}, max ${fmt(idle.maxMs)}`);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), viewport: [1280, 720], stepsPerFrame: STEPS_PER_FRAME, rows, mapWhileRunning: mapRow }, null, 2));
+writeFileSync(
+  out,
+  JSON.stringify({ date: new Date().toISOString(), viewport: [1280, 720], stepsPerFrame: STEPS_PER_FRAME, rows, mapWhileRunning: mapRow }, null, 2),
+);
 console.log(`wrote ${out}`);

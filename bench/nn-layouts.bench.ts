@@ -34,7 +34,9 @@ test('network layouts', async () => {
     const s = (performance.now() - t0) / 1000;
     const st = await engine.read();
     const running = Array.from({ length: NETS }, (_, i) => particleStatus(st.info, i)).filter((v) => v === Status.Running).length;
-    rows.push(`${layout}: ${((NETS * STEPS) / s).toFixed(0)} network-steps/s (${((NETS * STEPS * macs) / s / 1e9).toFixed(2)} G multiply-adds/s; ${s.toFixed(2)} s; ${running}/${NETS} still running)`);
+    rows.push(
+      `${layout}: ${((NETS * STEPS) / s).toFixed(0)} network-steps/s (${((NETS * STEPS * macs) / s / 1e9).toFixed(2)} G multiply-adds/s; ${s.toFixed(2)} s; ${running}/${NETS} still running)`,
+    );
     engine.destroy();
   }
   const cpuSetup = buildNetSetup({ model, data, lrLayers: lrLayers.slice(0, 2), init: { seed: 0 } });

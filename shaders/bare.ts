@@ -18,7 +18,11 @@ export const BareParams = struct(
 
 export function buildBareKernel(surface: Surface, optimizer: CompiledOptimizer): string {
   const { H, S, hess, hyperLoads, stateVars, stateStores, update } = optimizerPieces(optimizer);
-  const pad = (code: string, p: string) => code.split('\n').map((l) => (l ? p + l : l)).join('\n');
+  const pad = (code: string, p: string) =>
+    code
+      .split('\n')
+      .map((l) => (l ? p + l : l))
+      .join('\n');
   return `${COMMON_WGSL}
 ${MATHLIB_WGSL}
 

@@ -32,7 +32,18 @@ function powiExpr(x: string, n: number): string {
 
 const INFIX: Record<string, string> = {
   // Non-short-circuit & and |: both operands are already computed, and branches cost.
-  add: '+', sub: '-', mul: '*', div: '/', lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=', and: '&', or: '|',
+  add: '+',
+  sub: '-',
+  mul: '*',
+  div: '/',
+  lt: '<',
+  le: '<=',
+  gt: '>',
+  ge: '>=',
+  eq: '==',
+  ne: '!=',
+  and: '&',
+  or: '|',
 };
 /** Exact in WGSL on every implementation we know of (sqrt and division: correctly rounded on SwiftShader). */
 const BUILTIN = new Set(['sqrt', 'abs', 'sign', 'floor', 'min', 'max']);

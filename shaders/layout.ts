@@ -60,7 +60,11 @@ function scalarLayout(s: Scalar): Layout {
       view.setInt32(at, v, true);
     },
   }[s];
-  const read = { f32: (view: DataView, at: number) => view.getFloat32(at, true), u32: (view: DataView, at: number) => view.getUint32(at, true), i32: (view: DataView, at: number) => view.getInt32(at, true) }[s];
+  const read = {
+    f32: (view: DataView, at: number) => view.getFloat32(at, true),
+    u32: (view: DataView, at: number) => view.getUint32(at, true),
+    i32: (view: DataView, at: number) => view.getInt32(at, true),
+  }[s];
   return {
     align: 4,
     size: 4,
@@ -147,7 +151,11 @@ export class Struct<F extends Fields> {
   /** @internal */
   readonly layout: Layout;
 
-  constructor(readonly name: string, spec: F, options: StructOptions<F> = {}) {
+  constructor(
+    readonly name: string,
+    spec: F,
+    options: StructOptions<F> = {},
+  ) {
     const fields: FieldLayout[] = [];
     const layouts: Layout[] = [];
     let end = 0;
@@ -207,7 +215,8 @@ export class Struct<F extends Fields> {
   /** Writes every field (none may be left out) into `target` at `byteOffset`, or into a new buffer. */
   write(values: Values<F>, target: ArrayBuffer | DataView = new ArrayBuffer(this.size), byteOffset = 0): ArrayBuffer {
     const view = target instanceof DataView ? target : new DataView(target);
-    if (byteOffset + this.size > view.byteLength) throw new RangeError(`${this.name} needs ${this.size} bytes at ${byteOffset}, the target holds ${view.byteLength}`);
+    if (byteOffset + this.size > view.byteLength)
+      throw new RangeError(`${this.name} needs ${this.size} bytes at ${byteOffset}, the target holds ${view.byteLength}`);
     this.layout.write(view, byteOffset, values, this.name);
     return view.buffer as ArrayBuffer;
   }
@@ -215,7 +224,8 @@ export class Struct<F extends Fields> {
   /** Reads every field at `byteOffset`. */
   read(source: ArrayBuffer | ArrayBufferView, byteOffset = 0): Values<F> {
     const view = ArrayBuffer.isView(source) ? new DataView(source.buffer, source.byteOffset, source.byteLength) : new DataView(source);
-    if (byteOffset + this.size > view.byteLength) throw new RangeError(`${this.name} needs ${this.size} bytes at ${byteOffset}, the source holds ${view.byteLength}`);
+    if (byteOffset + this.size > view.byteLength)
+      throw new RangeError(`${this.name} needs ${this.size} bytes at ${byteOffset}, the source holds ${view.byteLength}`);
     return this.layout.read(view, byteOffset) as Values<F>;
   }
 }

@@ -4,9 +4,7 @@
 
 import { COMMON_WGSL } from './common';
 import { struct } from './layout';
-import {
-  BASIN_DIVERGED, BASIN_OTHER, BASIN_PALETTE, BASIN_RUNNING, CONVERGED_LUT, DIVERGED_LUT, RUNNING_LUT,
-} from '../src/core/analysis/map';
+import { BASIN_DIVERGED, BASIN_OTHER, BASIN_PALETTE, BASIN_RUNNING, CONVERGED_LUT, DIVERGED_LUT, RUNNING_LUT } from '../src/core/analysis/map';
 
 const table = (name: string, lut: Uint32Array) => `const ${name} = array<u32, ${lut.length}>(${Array.from(lut, (c) => `0x${c.toString(16)}u`).join(', ')});`;
 const u32 = (c: number) => `0x${c.toString(16)}u`;
@@ -15,7 +13,14 @@ const u32 = (c: number) => `0x${c.toString(16)}u`;
 export const MapParams = struct(
   'MapParams',
   { n: 'u32', coloring: 'u32', steps: 'u32', groupsX: 'u32', floor: 'f32' },
-  { uniform: true, docs: { coloring: '0 outcome, 1 basin', steps: 'total steps of the run: the end of the step scales', floor: 'L*: running particles are graded by the gap loss - floor' } },
+  {
+    uniform: true,
+    docs: {
+      coloring: '0 outcome, 1 basin',
+      steps: 'total steps of the run: the end of the step scales',
+      floor: 'L*: running particles are graded by the gap loss - floor',
+    },
+  },
 );
 
 export function buildMapKernel(): string {

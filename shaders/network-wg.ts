@@ -69,9 +69,11 @@ export function buildNetworkKernelWG({ model, points, optimizer }: NetworkKernel
   // The update: the gradient norm by every thread (a sum in parameter order), the
   // per-parameter programs split over the threads.
   const upBody = update.body
-    .map((s) => (s.k === 'for' && s.body.some((b) => b.k === 'program')
-      ? `  for (var v_${s.v} = lid; v_${s.v} < ${s.n}u; v_${s.v} += WORKGROUP_SIZE) {\n${printStmts(s.body, upAccess, '    ')}\n  }`
-      : printStmts([s], upAccess)))
+    .map((s) =>
+      s.k === 'for' && s.body.some((b) => b.k === 'program')
+        ? `  for (var v_${s.v} = lid; v_${s.v} < ${s.n}u; v_${s.v} += WORKGROUP_SIZE) {\n${printStmts(s.body, upAccess, '    ')}\n  }`
+        : printStmts([s], upAccess),
+    )
     .join('\n');
   return wgsl`
 ${COMMON_WGSL}

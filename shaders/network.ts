@@ -28,16 +28,21 @@ const INFIX = { '+': '+', '-': '-', '*': '*', '/': '/' } as const;
 
 function printExpr(e: Expr, access: ArrayAccess): string {
   switch (e.k) {
-    case 'num': return f32Literal(e.v);
-    case 'local': return `l_${e.name}`;
-    case 'load': return access[e.arr](printIndex(e.idx));
+    case 'num':
+      return f32Literal(e.v);
+    case 'local':
+      return `l_${e.name}`;
+    case 'load':
+      return access[e.arr](printIndex(e.idx));
     case 'bin': {
       const a = printExpr(e.a, access);
       const b = printExpr(e.b, access);
       return e.op === 'max' ? `max(${a}, ${b})` : `(${a} ${INFIX[e.op]} ${b})`;
     }
-    case 'fn': return e.fn === 'sqrt' ? `sqrt(${printExpr(e.a, access)})` : `es_${e.fn}(${printExpr(e.a, access)})`;
-    case 'call': return `${e.prog}_eval(${printExpr(e.a, access)}).${{ a: 'x', d1: 'y', d2: 'z' }[e.out as 'a' | 'd1' | 'd2']}`;
+    case 'fn':
+      return e.fn === 'sqrt' ? `sqrt(${printExpr(e.a, access)})` : `es_${e.fn}(${printExpr(e.a, access)})`;
+    case 'call':
+      return `${e.prog}_eval(${printExpr(e.a, access)}).${{ a: 'x', d1: 'y', d2: 'z' }[e.out as 'a' | 'd1' | 'd2']}`;
   }
 }
 
@@ -66,7 +71,10 @@ export function printStmts(ss: Stmt[], access: ArrayAccess, pad = '  ', counter 
         out.push(
           `${pad}{`,
           ...lets,
-          ...em.code.split('\n').filter(Boolean).map((l) => `${pad}  ${l}`),
+          ...em.code
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => `${pad}  ${l}`),
           // Every output captured before any store: an output may read a stored array.
           ...outs.map(([name], k) => `${pad}  let po${id}_${k} = ${em.outputs[name]};`),
           ...outs.map(([, o], k) => `${pad}  ${access[o.arr](printIndex(o.idx))} = po${id}_${k};`),
@@ -81,7 +89,10 @@ export function printStmts(ss: Stmt[], access: ArrayAccess, pad = '  ', counter 
 
 export function activationFunction(model: Model): string {
   const em = emitWGSL(model.act, { inputs: { u: 'u' }, prefix: 'a' });
-  return `// ${model.spec.activation}: value, first and second derivative\nfn act_eval(u: f32) -> vec3<f32> {\n${em.code.split('\n').map((l) => '  ' + l).join('\n')}\n  return vec3<f32>(${em.outputs.a}, ${em.outputs.d1}, ${em.outputs.d2});\n}`;
+  return `// ${model.spec.activation}: value, first and second derivative\nfn act_eval(u: f32) -> vec3<f32> {\n${em.code
+    .split('\n')
+    .map((l) => '  ' + l)
+    .join('\n')}\n  return vec3<f32>(${em.outputs.a}, ${em.outputs.d1}, ${em.outputs.d2});\n}`;
 }
 
 export interface NetworkKernelOptions {
@@ -97,8 +108,12 @@ export const NetParams = struct(
   {
     uniform: true,
     docs: {
-      n: 'networks', steps: 'steps in this dispatch', groupsX: 'workgroups along x (the grid is 2-D for many networks)',
-      history: 'losses kept per network', divergeRatio: 'diverged once the loss exceeds this times the first loss', convergeLoss: 'converged at or below this loss',
+      n: 'networks',
+      steps: 'steps in this dispatch',
+      groupsX: 'workgroups along x (the grid is 2-D for many networks)',
+      history: 'losses kept per network',
+      divergeRatio: 'diverged once the loss exceeds this times the first loss',
+      convergeLoss: 'converged at or below this loss',
     },
   },
 );
@@ -111,9 +126,21 @@ export function accessFor(model: Model, points: number, S: number): ArrayAccess 
   const Y = points * model.inputs;
   const priv = (name: string) => (i: string) => `${name}[${i}]`;
   return {
-    th: priv('th'), gr: priv('gr'), dir: priv('dir'), hv: priv('hv'),
-    h: priv('w_h'), z: priv('w_z'), ga1: priv('w_ga1'), gga2: priv('w_gga2'), dz: priv('w_dz'), sd: priv('w_sd'), pr: priv('w_pr'),
-    rh: priv('w_rh'), rz: priv('w_rz'), rdz: priv('w_rdz'), srd: priv('w_srd'),
+    th: priv('th'),
+    gr: priv('gr'),
+    dir: priv('dir'),
+    hv: priv('hv'),
+    h: priv('w_h'),
+    z: priv('w_z'),
+    ga1: priv('w_ga1'),
+    gga2: priv('w_gga2'),
+    dz: priv('w_dz'),
+    sd: priv('w_sd'),
+    pr: priv('w_pr'),
+    rh: priv('w_rh'),
+    rz: priv('w_rz'),
+    rdz: priv('w_rdz'),
+    srd: priv('w_srd'),
     xs: (i) => `data[${i}]`,
     ys: (i) => `data[${Y}u + ${i}]`,
     hyper: (i) => `hyper[hb + ${i}]`,

@@ -40,14 +40,25 @@ export const StepParams = struct(
   {
     uniform: true,
     docs: {
-      n: 'particles', steps: 'steps in this dispatch', groupsX: 'workgroups along x (the grid is 2-D for large n)',
-      gtol2: 'gtol squared', posLimit: 'magnitudeLimit(posBound)', lossLimit: 'magnitudeLimit(lossBound)',
-      gradLow: 'gradientWindow(gtol2): bits of the smallest gn2 that rules out convergence', gradRange: 'gradientWindow(gtol2): how many finite gn2 lie above it', noiseScale: 'standard deviation of the gradient noise', points: 'points in the dataset',
+      n: 'particles',
+      steps: 'steps in this dispatch',
+      groupsX: 'workgroups along x (the grid is 2-D for large n)',
+      gtol2: 'gtol squared',
+      posLimit: 'magnitudeLimit(posBound)',
+      lossLimit: 'magnitudeLimit(lossBound)',
+      gradLow: 'gradientWindow(gtol2): bits of the smallest gn2 that rules out convergence',
+      gradRange: 'gradientWindow(gtol2): how many finite gn2 lie above it',
+      noiseScale: 'standard deviation of the gradient noise',
+      points: 'points in the dataset',
     },
   },
 );
 
-const indent = (code: string, pad: string) => code.split('\n').map((l) => (l ? pad + l : l)).join('\n');
+const indent = (code: string, pad: string) =>
+  code
+    .split('\n')
+    .map((l) => (l ? pad + l : l))
+    .join('\n');
 
 export function surfaceFunctions(surface: Surface): string {
   const step = emitWGSL(surface.step, { inputs: { x: 'x', y: 'y' }, prefix: 's' });
@@ -73,12 +84,14 @@ ${indent(hess.code, '  ')}
 }
 
 function classifyFunction(t: MinimaTable): string {
-  const checks = t.x.map((_, j) => `  {
+  const checks = t.x.map(
+    (_, j) => `  {
     let dx = x - ${f32Literal(t.x[j])};
     let dy = y - ${f32Literal(t.y[j])};
     let d2 = dx * dx + dy * dy;
     if (d2 <= ${f32Literal(t.r2[j])} && loss <= ${f32Literal(t.lossMax[j])} && d2 < best_d) { best = ${j}u; best_d = d2; }
-  }`);
+  }`,
+  );
   return `fn classify(x: f32, y: f32, loss: f32) -> u32 {
   var best = NO_MINIMUM;
   var best_d = 3.0e38f;
@@ -142,8 +155,15 @@ export function optimizerPieces(optimizer: CompiledOptimizer) {
   const hess = optimizer.needsHessian;
   const coord = (c: 'x' | 'y') => {
     const fixedInputs: Record<(typeof PROGRAM_INPUTS)[number], string> = {
-      p: c, g: `cg${c}`, t: 't', coord: c === 'x' ? '0.0f' : '1.0f', loss: 'L', gnorm: 'gnorm',
-      hxx: hess ? 'hs.x' : '0.0f', hxy: hess ? 'hs.y' : '0.0f', hyy: hess ? 'hs.z' : '0.0f',
+      p: c,
+      g: `cg${c}`,
+      t: 't',
+      coord: c === 'x' ? '0.0f' : '1.0f',
+      loss: 'L',
+      gnorm: 'gnorm',
+      hxx: hess ? 'hs.x' : '0.0f',
+      hxy: hess ? 'hs.y' : '0.0f',
+      hyy: hess ? 'hs.z' : '0.0f',
     };
     const inputs: Record<string, string> = { ...fixedInputs };
     def.hyper.forEach((h) => (inputs[h.name] = `h_${h.name}`));
@@ -155,11 +175,19 @@ export function optimizerPieces(optimizer: CompiledOptimizer) {
   // Every output is captured before any is assigned: an output may name an input.
   const capture = (c: 'x' | 'y', e: typeof ox) => ['p', ...slots].map((s) => `let n${c}_${s} = ${e.outputs[s]};`).join('\n');
   const update = [
-    ox.code, oy.code, capture('x', ox), capture('y', oy), 'x = nx_p;', 'y = ny_p;',
+    ox.code,
+    oy.code,
+    capture('x', ox),
+    capture('y', oy),
+    'x = nx_p;',
+    'y = ny_p;',
     ...slots.flatMap((s) => [`sx_${s} = nx_${s};`, `sy_${s} = ny_${s};`]),
   ].join('\n');
   return {
-    H, S, slots, hess,
+    H,
+    S,
+    slots,
+    hess,
     hyperLoads: def.hyper.map((h, k) => `let h_${h.name} = hyper[hb + ${k}u];`).join('\n  '),
     stateVars: slots.flatMap((s, k) => [`var sx_${s} = ostate[sb + ${2 * k}u];`, `var sy_${s} = ostate[sb + ${2 * k + 1}u];`]).join('\n  '),
     stateStores: slots.flatMap((s, k) => [`ostate[sb + ${2 * k}u] = sx_${s};`, `ostate[sb + ${2 * k + 1}u] = sy_${s};`]).join('\n  '),
@@ -174,8 +202,16 @@ export function buildStepKernel({ surface, optimizer, minima, clip = { norm: fal
   const gauss = emitWGSL(NOISE_PROGRAM, { inputs: { u1: 'u1', u2: 'u2' }, prefix: 'z' });
   const dataset = surface.dataset;
   const sample = dataset ? emitWGSL(dataset.sample, { inputs: { x: 'x', y: 'y', a: 'dp.x', b: 'dp.y', t: 'dp.z' }, prefix: 'd' }) : null;
-  const save = ['let x0 = x;', 'let y0 = y;', 'let pl0 = prev_loss;', 'let st0 = steps;', ...slots.flatMap((s) => [`let sx0_${s} = sx_${s};`, `let sy0_${s} = sy_${s};`])].join('\n    ');
-  const restore = ['x = x0;', 'y = y0;', 'prev_loss = pl0;', 'steps = st0;', ...slots.flatMap((s) => [`sx_${s} = sx0_${s};`, `sy_${s} = sy0_${s};`])].join('\n      ');
+  const save = [
+    'let x0 = x;',
+    'let y0 = y;',
+    'let pl0 = prev_loss;',
+    'let st0 = steps;',
+    ...slots.flatMap((s) => [`let sx0_${s} = sx_${s};`, `let sy0_${s} = sy_${s};`]),
+  ].join('\n    ');
+  const restore = ['x = x0;', 'y = y0;', 'prev_loss = pl0;', 'steps = st0;', ...slots.flatMap((s) => [`sx_${s} = sx0_${s};`, `sy_${s} = sy0_${s};`])].join(
+    '\n      ',
+  );
 
   // One step after its checks, the same in the fast pass and in the replay: the gradient
   // the optimizer sees, as CpuEngine builds it (SAM's, then noise, then clipping by norm

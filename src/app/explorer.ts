@@ -71,7 +71,12 @@ export class Explorer {
   /** Why the frame loop is held (a recording, a snapshot, a timed frame); null while it runs. */
   private heldFor: string | null = null;
 
-  private constructor(canvas: HTMLCanvasElement, state: ExplorerState, handle: DeviceHandle | null, private readonly events: ExplorerEvents) {
+  private constructor(
+    canvas: HTMLCanvasElement,
+    state: ExplorerState,
+    handle: DeviceHandle | null,
+    private readonly events: ExplorerEvents,
+  ) {
     this.state = state;
     this.graphics = new Graphics(canvas, handle, (view) => this.prepareView(view));
     this.graphics.onLost = (info) => void this.recover(info);
@@ -85,7 +90,13 @@ export class Explorer {
    * `fallback`: the state to run instead when the budget refuses `state` on this device
    * (a shared link asking too much); the reason is then in `refused`.
    */
-  static async create(canvas: HTMLCanvasElement, state: ExplorerState, events: ExplorerEvents, gpu: GPU | undefined = navigator.gpu, fallback?: ExplorerState): Promise<Explorer> {
+  static async create(
+    canvas: HTMLCanvasElement,
+    state: ExplorerState,
+    events: ExplorerEvents,
+    gpu: GPU | undefined = navigator.gpu,
+    fallback?: ExplorerState,
+  ): Promise<Explorer> {
     let handle: DeviceHandle | null = null;
     let reason = '';
     try {
@@ -161,8 +172,12 @@ export class Explorer {
       if (!error) this.replay(reached - from);
       const origin = from > 0 ? `the snapshot at step ${from}` : 'the start';
       if (error) this.events.notice(`Could not resume after losing the GPU device: ${error}`);
-      else if (!lostFor) this.events.notice(`The GPU device was lost and re-created; replayed from ${origin} to step ${reached}, where the run was: nothing lost.`);
-      else this.events.notice(`The GPU device was lost and could not be re-created (${lostFor}). Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles, replayed from ${origin} to step ${reached}.`);
+      else if (!lostFor)
+        this.events.notice(`The GPU device was lost and re-created; replayed from ${origin} to step ${reached}, where the run was: nothing lost.`);
+      else
+        this.events.notice(
+          `The GPU device was lost and could not be re-created (${lostFor}). Running the CPU reference engine in a Worker, at most ${MAX_FALLBACK_PARTICLES} particles, replayed from ${origin} to step ${reached}.`,
+        );
     } catch (e) {
       this.events.notice(`The GPU device was lost and could not be re-created: ${(e as Error).message}`);
     } finally {
@@ -259,24 +274,40 @@ export class Explorer {
   }
 
   /** Not while a GPU error has stopped the run (a rebuild starts it again). */
-  play(): void { if (!this.stoppedFor) this.playing = true; }
-  pause(): void { this.playing = false; }
+  play(): void {
+    if (!this.stoppedFor) this.playing = true;
+  }
+  pause(): void {
+    this.playing = false;
+  }
   /** One frame's worth of steps while paused. */
-  stepOnce(k = Math.max(1, this.state.stepsPerFrame)): void { this.pendingSteps += k; }
+  stepOnce(k = Math.max(1, this.state.stepsPerFrame)): void {
+    this.pendingSteps += k;
+  }
   /** Starts the run again from step 0 (not while the loop is held). */
   async reset(): Promise<void> {
     if (!this.heldFor) await this.rebuild(this.state, false);
   }
 
   /** Steps done; while the run is rebuilt after a device loss, the step it had reached (the counter never goes back). */
-  get steps(): number { return this.lostAt ?? this.runs.steps; }
+  get steps(): number {
+    return this.lostAt ?? this.runs.steps;
+  }
   /** How particles are drawn: by compute over the cached surface (WebGPU), or as three.js sprites. */
-  get particleDrawing(): 'compute' | 'sprites' | null { return this.frame.particleDrawing; }
+  get particleDrawing(): 'compute' | 'sprites' | null {
+    return this.frame.particleDrawing;
+  }
   /** Step of the state snapshot a device loss would resume from (null before the first). */
-  get snapshotStep(): number | null { return this.runs.snapshot?.steps ?? null; }
-  get surface(): Surface | null { return this.runs.setup?.surface ?? null; }
+  get snapshotStep(): number | null {
+    return this.runs.snapshot?.steps ?? null;
+  }
+  get surface(): Surface | null {
+    return this.runs.setup?.surface ?? null;
+  }
   /** How the surface is drawn (its sampled loss range): the views' loss scales start from it. */
-  get meshMapping(): Mapping | null { return this.frame.mesh?.mapping ?? null; }
+  get meshMapping(): Mapping | null {
+    return this.frame.mesh?.mapping ?? null;
+  }
   /** The live run and what it was built from (views reduce its particles). */
   get live(): { run: LiveRun; setup: RunSetup; device: DeviceHandle | null } | null {
     const { run, setup } = this.runs;

@@ -53,7 +53,12 @@ export class Frame {
   /** A new surface mesh for `surface` drawn as `state` says; the particles drawn (if any) follow its mapping. */
   setSurface(surface: Surface, state: ExplorerState): void {
     const grid = adaptiveGrid(surface, state.logHeight);
-    this.mesh = buildMesh(grid, { log: state.logHeight, colormap: state.surfaceColormap, contourLevels: state.contours ? 14 : 0, heightScale: state.heightScale });
+    this.mesh = buildMesh(grid, {
+      log: state.logHeight,
+      colormap: state.surfaceColormap,
+      contourLevels: state.contours ? 14 : 0,
+      heightScale: state.heightScale,
+    });
     this.graphics.view.setSurface(this.mesh, surface, this.graphics.quality(state));
     this.splat?.setMapping(this.mesh.mapping);
     this.sprites?.setMapping(this.mesh.mapping);

@@ -4,7 +4,16 @@
 import GUI, { type Controller } from 'lil-gui';
 import { findOptimizer, OPTIMIZER_DEFS } from '../core/optimizers';
 import {
-  exampleSchedule, findSchedule, formatSchedule, parseScheduleList, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, scheduleText, type ScheduleSpec, type ScheduleValue,
+  exampleSchedule,
+  findSchedule,
+  formatSchedule,
+  parseScheduleList,
+  parseScheduleText,
+  resolveSchedule,
+  SCHEDULE_DEFS,
+  scheduleText,
+  type ScheduleSpec,
+  type ScheduleValue,
 } from '../core/schedules';
 import { PRESET_NAMES, PRESETS, presetParameters } from '../core/surfaces';
 import { COLORMAPS } from '../display/colormaps';
@@ -48,7 +57,11 @@ export class ControlPanel {
   private sceneModel = { scene: NO_SCENE, presentation: () => {} };
   private sceneSummary: HTMLElement | null = null;
 
-  constructor(private readonly explorer: Explorer, private readonly share?: ShareActions, private readonly scenes?: SceneActions) {
+  constructor(
+    private readonly explorer: Explorer,
+    private readonly share?: ShareActions,
+    private readonly scenes?: SceneActions,
+  ) {
     const s = explorer.state;
     const isPreset = PRESET_NAMES.includes(s.surface);
     this.model = {
@@ -67,60 +80,145 @@ export class ControlPanel {
     if (scenes) this.addScenes(scenes);
 
     const surf = this.gui.addFolder('Surface');
-    surf.add(this.model, 'preset', [...PRESET_NAMES, 'custom']).name('preset').onChange((v: string) => this.choosePreset(v));
-    surf.add(this.model, 'expression').name('L(x, y) =').onFinishChange((v: string) => this.setExpression(v));
+    surf
+      .add(this.model, 'preset', [...PRESET_NAMES, 'custom'])
+      .name('preset')
+      .onChange((v: string) => this.choosePreset(v));
+    surf
+      .add(this.model, 'expression')
+      .name('L(x, y) =')
+      .onFinishChange((v: string) => this.setExpression(v));
     this.errorSlot(surf, 'surface');
     this.paramsFolder = surf.addFolder('parameters');
-    surf.add(this.model, 'logHeight').name('log height').onChange((v: boolean) => this.change({ logHeight: v }));
+    surf
+      .add(this.model, 'logHeight')
+      .name('log height')
+      .onChange((v: boolean) => this.change({ logHeight: v }));
     surf.add(this.model, 'contours').onChange((v: boolean) => this.change({ contours: v }));
-    surf.add(this.model, 'surfaceColormap', COLORMAPS).name('colormap').onChange((v: ExplorerState['surfaceColormap']) => this.change({ surfaceColormap: v }));
-    surf.add(this.model, 'heightScale', 0.1, 4, 0.05).name('height scale').onChange((v: number) => this.change({ heightScale: v }));
-    surf.add(this.model, 'quality', ['auto', 'high', 'low']).name('lighting quality').onChange((v: ExplorerState['quality']) => this.change({ quality: v }));
-    surf.add(this.model, 'topDown').name('top-down 2-D').onChange((v: boolean) => this.change({ topDown: v, camera: null }));
+    surf
+      .add(this.model, 'surfaceColormap', COLORMAPS)
+      .name('colormap')
+      .onChange((v: ExplorerState['surfaceColormap']) => this.change({ surfaceColormap: v }));
+    surf
+      .add(this.model, 'heightScale', 0.1, 4, 0.05)
+      .name('height scale')
+      .onChange((v: number) => this.change({ heightScale: v }));
+    surf
+      .add(this.model, 'quality', ['auto', 'high', 'low'])
+      .name('lighting quality')
+      .onChange((v: ExplorerState['quality']) => this.change({ quality: v }));
+    surf
+      .add(this.model, 'topDown')
+      .name('top-down 2-D')
+      .onChange((v: boolean) => this.change({ topDown: v, camera: null }));
     surf.add(this.model, 'frameView').name('frame the surface (F)');
 
     const opt = this.gui.addFolder('Optimizer');
-    opt.add(this.model, 'optimizer', OPTIMIZER_DEFS.map((d) => d.name)).onChange((v: string) => this.chooseOptimizer(v));
+    opt
+      .add(
+        this.model,
+        'optimizer',
+        OPTIMIZER_DEFS.map((d) => d.name),
+      )
+      .onChange((v: string) => this.chooseOptimizer(v));
     this.hyperFolder = opt.addFolder('hyperparameters');
     this.errorSlot(opt, 'optimizer');
 
     const sched = this.gui.addFolder('Schedule');
-    sched.add(this.model, 'scheduleName', ['none', ...SCHEDULE_DEFS.map((d) => d.name)]).name('schedule').onChange((v: string) => this.chooseSchedule(v));
+    sched
+      .add(this.model, 'scheduleName', ['none', ...SCHEDULE_DEFS.map((d) => d.name)])
+      .name('schedule')
+      .onChange((v: string) => this.chooseSchedule(v));
     this.scheduleFolder = sched.addFolder('schedule parameters');
-    sched.add(this.model, 'schedule').name('as text').onFinishChange((v: string) => this.setScheduleText(v));
+    sched
+      .add(this.model, 'schedule')
+      .name('as text')
+      .onFinishChange((v: string) => this.setScheduleText(v));
     this.errorSlot(sched, 'schedule');
 
     const grad = this.gui.addFolder('Gradient');
-    grad.add(this.model, 'clipNorm').name('clip grad norm (0 off)').onFinishChange((v: number) => this.change({ clipNorm: Number(v) }, 'gradient'));
-    grad.add(this.model, 'clipValue').name('clip grad value (0 off)').onFinishChange((v: number) => this.change({ clipValue: Number(v) }, 'gradient'));
-    grad.add(this.model, 'noise').name('noise σ (0 off)').onFinishChange((v: number) => this.change({ noise: Number(v) }, 'gradient'));
-    grad.add(this.model, 'batchSize', 1, 4096, 1).name('batch size B (σ/√B)').onFinishChange((v: number) => this.change({ batchSize: Number(v) }, 'gradient'));
-    grad.add(this.model, 'samRho').name('SAM ρ (0 off)').onFinishChange((v: number) => this.change({ samRho: Number(v) }, 'gradient'));
-    grad.add(this.model, 'lrYText').name('lr of y (empty: lr)').onFinishChange((v: string) => this.setLrY(v));
+    grad
+      .add(this.model, 'clipNorm')
+      .name('clip grad norm (0 off)')
+      .onFinishChange((v: number) => this.change({ clipNorm: Number(v) }, 'gradient'));
+    grad
+      .add(this.model, 'clipValue')
+      .name('clip grad value (0 off)')
+      .onFinishChange((v: number) => this.change({ clipValue: Number(v) }, 'gradient'));
+    grad
+      .add(this.model, 'noise')
+      .name('noise σ (0 off)')
+      .onFinishChange((v: number) => this.change({ noise: Number(v) }, 'gradient'));
+    grad
+      .add(this.model, 'batchSize', 1, 4096, 1)
+      .name('batch size B (σ/√B)')
+      .onFinishChange((v: number) => this.change({ batchSize: Number(v) }, 'gradient'));
+    grad
+      .add(this.model, 'samRho')
+      .name('SAM ρ (0 off)')
+      .onFinishChange((v: number) => this.change({ samRho: Number(v) }, 'gradient'));
+    grad
+      .add(this.model, 'lrYText')
+      .name('lr of y (empty: lr)')
+      .onFinishChange((v: string) => this.setLrY(v));
     this.errorSlot(grad, 'gradient');
 
     const part = this.gui.addFolder('Particles');
     part.add(this.model, 'layout', LAYOUTS as unknown as string[]).onChange((v: ExplorerState['layout']) => this.change({ layout: v }, 'particles'));
-    part.add(this.model, 'lrMin').name('lr min').onFinishChange((v: number) => this.change({ lrMin: v }, 'particles'));
-    part.add(this.model, 'lrMax').name('lr max').onFinishChange((v: number) => this.change({ lrMax: v }, 'particles'));
-    part.add(this.model, 'n', PARTICLE_COUNTS).name('particles').onChange((v: number) => this.change({ n: Number(v) }, 'particles'));
+    part
+      .add(this.model, 'lrMin')
+      .name('lr min')
+      .onFinishChange((v: number) => this.change({ lrMin: v }, 'particles'));
+    part
+      .add(this.model, 'lrMax')
+      .name('lr max')
+      .onFinishChange((v: number) => this.change({ lrMax: v }, 'particles'));
+    part
+      .add(this.model, 'n', PARTICLE_COUNTS)
+      .name('particles')
+      .onChange((v: number) => this.change({ n: Number(v) }, 'particles'));
     part.add(this.model, 'seed', 0, 9999, 1).onFinishChange((v: number) => this.change({ seed: v }, 'particles'));
-    part.add(this.model, 'colorBy', COLOR_BY as unknown as string[]).name('colour by').onChange((v: ExplorerState['colorBy']) => this.change({ colorBy: v }));
-    part.add(this.model, 'particleColormap', COLORMAPS).name('lr colormap').onChange((v: ExplorerState['particleColormap']) => this.change({ particleColormap: v }));
-    part.add(this.model, 'particleSize', 0.004, 0.06, 0.001).name('size').onChange((v: number) => this.change({ particleSize: v }));
-    part.add(this.model, 'trails', 0, 4096, 1).name('trails (GPU)').onFinishChange((v: number) => this.change({ trails: v }, 'particles'));
-    part.add(this.model, 'showTrails').name('show trails').onChange((v: boolean) => this.change({ showTrails: v }));
-    part.add(this.model, 'trailLength', 2, 256, 1).name('trail length').onFinishChange((v: number) => this.change({ trailLength: v }, 'particles'));
+    part
+      .add(this.model, 'colorBy', COLOR_BY as unknown as string[])
+      .name('colour by')
+      .onChange((v: ExplorerState['colorBy']) => this.change({ colorBy: v }));
+    part
+      .add(this.model, 'particleColormap', COLORMAPS)
+      .name('lr colormap')
+      .onChange((v: ExplorerState['particleColormap']) => this.change({ particleColormap: v }));
+    part
+      .add(this.model, 'particleSize', 0.004, 0.06, 0.001)
+      .name('size')
+      .onChange((v: number) => this.change({ particleSize: v }));
+    part
+      .add(this.model, 'trails', 0, 4096, 1)
+      .name('trails (GPU)')
+      .onFinishChange((v: number) => this.change({ trails: v }, 'particles'));
+    part
+      .add(this.model, 'showTrails')
+      .name('show trails')
+      .onChange((v: boolean) => this.change({ showTrails: v }));
+    part
+      .add(this.model, 'trailLength', 2, 256, 1)
+      .name('trail length')
+      .onFinishChange((v: number) => this.change({ trailLength: v }, 'particles'));
     this.errorSlot(part, 'particles');
 
     const run = this.gui.addFolder('Run');
-    run.add(this.model, 'stepsPerFrame', 0, 200, 1).name('steps / frame').onChange((v: number) => this.change({ stepsPerFrame: v }));
+    run
+      .add(this.model, 'stepsPerFrame', 0, 200, 1)
+      .name('steps / frame')
+      .onChange((v: number) => this.change({ stepsPerFrame: v }));
     run.add(this.model, 'playPause').name('play / pause (space)');
     run.add(this.model, 'step').name('single step (→)');
     run.add(this.model, 'reset').name('reset (R)');
 
     const views = this.gui.addFolder('Views');
-    for (const v of VIEW_NAMES) views.add(this.model, `view_${v}`).name(VIEW_TITLES[v]).onChange(() => this.setViews());
+    for (const v of VIEW_NAMES)
+      views
+        .add(this.model, `view_${v}`)
+        .name(VIEW_TITLES[v])
+        .onChange(() => this.setViews());
 
     if (share) {
       const sh = this.gui.addFolder('Share');
@@ -166,12 +264,14 @@ export class ControlPanel {
   private addScenes(actions: SceneActions): void {
     const f = this.gui.addFolder('Scenes');
     this.sceneModel.presentation = () => actions.togglePresentation();
-    f.add(this.sceneModel, 'scene', [NO_SCENE, ...SCENES.map((s) => sceneLabel(s.id))]).name('scene').onChange(async (label: string) => {
-      const scene = SCENES.find((s) => sceneLabel(s.id) === label);
-      if (!scene) return;
-      this.showError('scenes', await actions.load(scene.id));
-      this.syncScene();
-    });
+    f.add(this.sceneModel, 'scene', [NO_SCENE, ...SCENES.map((s) => sceneLabel(s.id))])
+      .name('scene')
+      .onChange(async (label: string) => {
+        const scene = SCENES.find((s) => sceneLabel(s.id) === label);
+        if (!scene) return;
+        this.showError('scenes', await actions.load(scene.id));
+        this.syncScene();
+      });
     this.sceneSummary = document.createElement('div');
     this.sceneSummary.className = 'scene-summary';
     f.$children.appendChild(this.sceneSummary);
@@ -363,7 +463,13 @@ export class ControlPanel {
       // Optional lr-valued or None parameters, lists and nested schedules are text ('' = default).
       const asText = p.kind === 'list' || p.kind === 'schedules' || p.default === 'lr' || p.default === null;
       values[p.name] = asText
-        ? v === undefined ? '' : p.kind === 'schedules' ? (v as ScheduleSpec[]).map(formatSchedule).join(', ') : Array.isArray(v) ? v.join(', ') : String(v)
+        ? v === undefined
+          ? ''
+          : p.kind === 'schedules'
+            ? (v as ScheduleSpec[]).map(formatSchedule).join(', ')
+            : Array.isArray(v)
+              ? v.join(', ')
+              : String(v)
         : (v as number | boolean | string);
       const ctl = p.kind === 'enum' ? this.scheduleFolder.add(values, p.name, p.options!) : this.scheduleFolder.add(values, p.name);
       ctl.domElement.title = p.doc;

@@ -19,7 +19,10 @@ export class Lecture {
   private drawn = '';
   private listeners: (() => void)[] = [];
 
-  constructor(private readonly explorer: Explorer, private readonly overlay: HTMLCanvasElement) {
+  constructor(
+    private readonly explorer: Explorer,
+    private readonly overlay: HTMLCanvasElement,
+  ) {
     // The page may open on a scene's exact state (the default is scene 7).
     const now = JSON.stringify({ ...explorer.state, camera: null });
     this.scene = SCENES.find((s) => JSON.stringify(sceneState(s.id)) === now) ?? null;

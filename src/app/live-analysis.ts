@@ -78,7 +78,10 @@ export class LiveAnalysis {
       this.lastRecorded = steps;
       this.busy.record = true;
       const builder = this.builder;
-      this.run.read().then((p) => builder.record(p)).finally(() => (this.busy.record = false));
+      this.run
+        .read()
+        .then((p) => builder.record(p))
+        .finally(() => (this.busy.record = false));
     }
   }
 

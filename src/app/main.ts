@@ -28,7 +28,15 @@ const drawPreview = (ex: Explorer) => preview.update({ schedule: ex.state.schedu
 function drawLegend(ex: Explorer): void {
   const s = ex.state;
   if (s.colorBy === 'status') {
-    renderLegend(legend, { title: 'status', entries: [['#a6bff2', 'running'], ['#4dd966', 'converged'], ['#f24d40', 'diverged'], ['#e64de6', 'non-finite']] });
+    renderLegend(legend, {
+      title: 'status',
+      entries: [
+        ['#a6bff2', 'running'],
+        ['#4dd966', 'converged'],
+        ['#f24d40', 'diverged'],
+        ['#e64de6', 'non-finite'],
+      ],
+    });
   } else {
     renderLegend(legend, { title: 'learning rate η (log)', min: s.lrMin, max: s.lrMax, colormap: s.particleColormap });
   }
@@ -89,7 +97,9 @@ const explorer = await start().catch((e: Error) => {
 });
 if (linkProblem) renderNotice(notice, linkProblem);
 parts.explorer = explorer;
-const views = (parts.views = new ViewDriver($('#views'), explorer, (p, curve) => renderInspect(inspect, p, curve, p.minimum === null ? null : (explorer.surface?.minima[p.minimum]?.name ?? null), 'probe (clicked in a view)')));
+const views = (parts.views = new ViewDriver($('#views'), explorer, (p, curve) =>
+  renderInspect(inspect, p, curve, p.minimum === null ? null : (explorer.surface?.minima[p.minimum]?.name ?? null), 'probe (clicked in a view)'),
+));
 views.rebuilt();
 const lecture = (parts.lecture = new Lecture(explorer, $<HTMLCanvasElement>('#annotations')));
 
@@ -103,15 +113,19 @@ async function load(r: Loaded, source: string): Promise<string | null> {
 addEventListener('hashchange', () => void load(decodeHash(location.hash), 'link'));
 drawLegend(explorer);
 drawPreview(explorer);
-const panel = (parts.panel = new ControlPanel(explorer, {
-  exportJson: () => downloadBlob('etascape-state.json', new Blob([exportJson(explorer.state)], { type: 'application/json' })),
-  importJson: async (text: string) => load(importJson(text), 'state file'),
-  link: () => new URL(encodeHash(explorer.state), location.href).href,
-}, {
-  load: (id: string) => lecture.loadScene(id),
-  togglePresentation: () => lecture.setPresentation(!lecture.presenting),
-  current: () => lecture.scene?.id ?? null,
-}));
+const panel = (parts.panel = new ControlPanel(
+  explorer,
+  {
+    exportJson: () => downloadBlob('etascape-state.json', new Blob([exportJson(explorer.state)], { type: 'application/json' })),
+    importJson: async (text: string) => load(importJson(text), 'state file'),
+    link: () => new URL(encodeHash(explorer.state), location.href).href,
+  },
+  {
+    load: (id: string) => lecture.loadScene(id),
+    togglePresentation: () => lecture.setPresentation(!lecture.presenting),
+    current: () => lecture.scene?.id ?? null,
+  },
+));
 lecture.onChange(() => panel.sync());
 // The panel goes to the right column, under the η(t) chart.
 panel.gui.domElement.classList.remove('autoPlace');
@@ -153,7 +167,10 @@ addEventListener('keydown', (e) => {
   else if (e.key === 'r' || e.key === 'R') void explorer.reset();
   else if (e.key === 'f' || e.key === 'F') void explorer.frameView();
 });
-addEventListener('keydown', lectureKeys(lecture, (error) => error && renderNotice(notice, error)));
+addEventListener(
+  'keydown',
+  lectureKeys(lecture, (error) => error && renderNotice(notice, error)),
+);
 
 // On the container: the explorer may replace its canvas (GPU lost for good -> WebGL2).
 const container = canvas.parentElement!;

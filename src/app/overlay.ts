@@ -15,7 +15,10 @@ export function renderHud(el: HTMLElement, s: FrameStats): void {
   ].join('\n');
 }
 
-export function renderLegend(el: HTMLElement, opts: { title: string; min: number; max: number; colormap: ColormapName } | { title: string; entries: [string, string][] }): void {
+export function renderLegend(
+  el: HTMLElement,
+  opts: { title: string; min: number; max: number; colormap: ColormapName } | { title: string; entries: [string, string][] },
+): void {
   el.replaceChildren();
   const title = document.createElement('div');
   title.className = 'title';

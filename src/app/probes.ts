@@ -15,7 +15,16 @@ import type { ExplorerState } from '../model/state';
 export type Probe = { particle: ParticleView; curve: number[] };
 
 /** The particle whose drawn position is nearest (px, py), in CSS pixels of a w x h canvas, within `radius`; -1 if none. */
-export function nearestOnScreen(state: ParticleState, mapping: Mapping, camera: THREE.Camera, w: number, h: number, px: number, py: number, radius: number): number {
+export function nearestOnScreen(
+  state: ParticleState,
+  mapping: Mapping,
+  camera: THREE.Camera,
+  w: number,
+  h: number,
+  px: number,
+  py: number,
+  radius: number,
+): number {
   const v = new THREE.Vector3();
   let best = -1;
   let bestD = radius * radius;

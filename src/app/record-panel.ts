@@ -20,7 +20,10 @@ export interface RecordPanelActions {
 }
 
 interface SavePicker {
-  showSaveFilePicker?(opts: { suggestedName: string; types: { description: string; accept: Record<string, string[]> }[] }): Promise<{ createWritable(): Promise<PositionedWriter> }>;
+  showSaveFilePicker?(opts: {
+    suggestedName: string;
+    types: { description: string; accept: Record<string, string[]> }[];
+  }): Promise<{ createWritable(): Promise<PositionedWriter> }>;
 }
 
 /** Seconds as m:ss. */
@@ -51,16 +54,27 @@ export class RecordPanel {
   private readonly error = document.createElement('div');
   private abort: AbortController | null = null;
 
-  constructor(gui: GUI, private readonly explorer: Explorer, private readonly actions: RecordPanelActions) {
+  constructor(
+    gui: GUI,
+    private readonly explorer: Explorer,
+    private readonly actions: RecordPanelActions,
+  ) {
     const f = (this.folder = gui.addFolder('Record'));
     this.model.stepsPerFrame = Math.max(1, explorer.state.stepsPerFrame);
-    const sizeCtrl = f.add(this.model, 'size').name('size (W×H)').onFinishChange(() => void this.probeFormats());
-    f.add(this.model, 'preset', Object.keys(RESOLUTIONS)).name('common sizes').onChange((v: string) => {
-      this.model.size = v;
-      sizeCtrl.updateDisplay();
-      void this.probeFormats();
-    });
-    f.add(this.model, 'fps', [...RECORD_FPS]).name('fps').onChange(() => void this.probeFormats());
+    const sizeCtrl = f
+      .add(this.model, 'size')
+      .name('size (W×H)')
+      .onFinishChange(() => void this.probeFormats());
+    f.add(this.model, 'preset', Object.keys(RESOLUTIONS))
+      .name('common sizes')
+      .onChange((v: string) => {
+        this.model.size = v;
+        sizeCtrl.updateDisplay();
+        void this.probeFormats();
+      });
+    f.add(this.model, 'fps', [...RECORD_FPS])
+      .name('fps')
+      .onChange(() => void this.probeFormats());
     f.add(this.model, 'seconds', 0.1, 3600).name('seconds');
     f.add(this.model, 'steps', 0, 10_000_000, 1).name('or steps (0: seconds)');
     f.add(this.model, 'stepsPerFrame', 1, 10_000, 1).name('steps / frame');
@@ -135,10 +149,19 @@ export class RecordPanel {
     try {
       const writer = await this.pickFile(name, label, mime, container);
       if (writer === 'cancelled') return;
-      const blob = await (await recorder()).record(this.explorer, {
-        width, height, fps: Number(m.fps), stepsPerFrame: m.stepsPerFrame, format: m.format,
+      const blob = await (
+        await recorder()
+      ).record(this.explorer, {
+        width,
+        height,
+        fps: Number(m.fps),
+        stepsPerFrame: m.stepsPerFrame,
+        format: m.format,
         ...(m.steps > 0 ? { steps: m.steps } : { seconds: m.seconds }),
-        signal: abort.signal, onProgress: this.onProgress, writer: writer ?? undefined, annotations: this.actions.annotations,
+        signal: abort.signal,
+        onProgress: this.onProgress,
+        writer: writer ?? undefined,
+        annotations: this.actions.annotations,
       });
       if (blob) this.actions.save(name, blob);
     } catch (e) {

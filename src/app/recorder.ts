@@ -5,7 +5,15 @@
 // The machine's speed changes only how long it takes, never what a frame shows.
 
 import {
-  canEncodeVideo, Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, VideoSampleSource, WebMOutputFormat, type StreamTargetChunk,
+  canEncodeVideo,
+  Mp4OutputFormat,
+  Output,
+  QUALITY_HIGH,
+  StreamTarget,
+  VideoSample,
+  VideoSampleSource,
+  WebMOutputFormat,
+  type StreamTargetChunk,
 } from 'mediabunny';
 import type { Explorer } from './explorer';
 import type { AnnotationInput } from '../display/annotations';
@@ -107,7 +115,10 @@ export class OffscreenView {
   private size = '';
   private screenPixelRatio: number | null = null;
 
-  private constructor(private readonly explorer: Explorer, private readonly release: () => void) {}
+  private constructor(
+    private readonly explorer: Explorer,
+    private readonly release: () => void,
+  ) {}
 
   static async begin(explorer: Explorer, restart: boolean): Promise<OffscreenView> {
     if (!explorer.graphics.device) throw new Error('recording needs the WebGPU engine (this page runs the CPU fallback)');

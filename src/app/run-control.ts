@@ -114,10 +114,17 @@ export class RunControl {
     this.snapshotBusy = true;
     this.lastSnapshot = now;
     const steps = run.stepsDone;
-    run.read().then(
-      (state) => { if (run === this.run) this.snapshot = { state, steps }; },
-      () => {},
-    ).finally(() => { this.snapshotBusy = false; });
+    run
+      .read()
+      .then(
+        (state) => {
+          if (run === this.run) this.snapshot = { state, steps };
+        },
+        () => {},
+      )
+      .finally(() => {
+        this.snapshotBusy = false;
+      });
   }
 
   /** After a device loss: the run's buffers died with the device; it is forgotten, not disposed. */
@@ -136,4 +143,3 @@ function initialState(setup: RunSetup, particles: ParticleState, config: RunConf
   engine.step(0);
   return engine.state;
 }
-

@@ -161,4 +161,3 @@ export class WorkerRun implements LiveRun {
     this.worker.terminate();
   }
 }
-

@@ -18,9 +18,11 @@ export interface VideoFacts {
   hashes: string[];
 }
 
-
 /** Decodes every frame, calling `each` with its pixels (a frame's pixels live only during the call). */
-async function decodeFrames(blob: Blob, each: (k: number, pixels: Uint8ClampedArray, timestamp: number) => void): Promise<Omit<VideoFacts, 'timestamps' | 'hashes'>> {
+async function decodeFrames(
+  blob: Blob,
+  each: (k: number, pixels: Uint8ClampedArray, timestamp: number) => void,
+): Promise<Omit<VideoFacts, 'timestamps' | 'hashes'>> {
   const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
   try {
     const track = await input.getPrimaryVideoTrack();
@@ -76,4 +78,3 @@ export async function compareVideos(a: Blob, b: Blob): Promise<{ frames: number;
   if (facts.frames !== first.length) throw new Error(`the videos have ${first.length} and ${facts.frames} frames`);
   return { frames: facts.frames, maxDiff, meanDiff: count ? sum / count : 0 };
 }
-

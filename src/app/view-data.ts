@@ -33,8 +33,10 @@ export function lrBins(layout: Layout, maxBins = 64): LrBins {
       };
     case 'product': {
       const { x, y } = layout;
-      if (x.param === 'lr') return { binning: { div: 1, mod: x.n }, lr: Array.from({ length: x.n }, (_, i) => axisValue(x.min, x.max, x.n, i, x.scale)), byLr: true };
-      if (y.param === 'lr') return { binning: { div: x.n, mod: y.n }, lr: Array.from({ length: y.n }, (_, i) => axisValue(y.min, y.max, y.n, i, y.scale)), byLr: true };
+      if (x.param === 'lr')
+        return { binning: { div: 1, mod: x.n }, lr: Array.from({ length: x.n }, (_, i) => axisValue(x.min, x.max, x.n, i, x.scale)), byLr: true };
+      if (y.param === 'lr')
+        return { binning: { div: x.n, mod: y.n }, lr: Array.from({ length: y.n }, (_, i) => axisValue(y.min, y.max, y.n, i, y.scale)), byLr: true };
       return { binning: { div: n, mod: 1 }, lr: [NaN], byLr: false };
     }
     case 'grid':
@@ -72,7 +74,10 @@ export function shownBins(bins: LrBins, lrs: readonly number[], count: number): 
 
 /** Parses the loss view's lr list ("0.01, 0.1"); throws with the bad item named. */
 export function parseLrList(text: string): number[] {
-  const items = text.split(',').map((t) => t.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return items.map((t) => {
     const v = Number(t);
     if (!(Number.isFinite(v) && v > 0)) throw new Error(`'${t}' is not a positive learning rate`);
@@ -101,7 +106,15 @@ export function lossHistogram(surface: Surface, sampled: { lossMin: number; loss
 /** Per-bin fractions and loss quantiles (above the histogram's floor) for the sweep view. */
 export function sweepStats(s: BinSummary, h: HistogramSpec, bins: LrBins, minimaNames: string[]): SweepStats {
   const B = s.shape.bins;
-  const out: SweepStats = { lr: bins.lr.slice(0, B), q10: [], median: [], q90: [], converged: [], diverged: [], minima: minimaNames.map((name) => ({ name, fraction: [] })) };
+  const out: SweepStats = {
+    lr: bins.lr.slice(0, B),
+    q10: [],
+    median: [],
+    q90: [],
+    converged: [],
+    diverged: [],
+    minima: minimaNames.map((name) => ({ name, fraction: [] })),
+  };
   const offset = h.offset ?? 0;
   for (let b = 0; b < B; b++) {
     const count = s.count(b);

@@ -56,7 +56,11 @@ export class ViewDriver {
   private shownViews = '';
 
   /** `onProbe` shows a spawned probe particle (the page's inspect box). */
-  constructor(el: HTMLElement, private readonly explorer: Explorer, private readonly onProbe: (p: ParticleView, curve: number[]) => void = () => {}) {
+  constructor(
+    el: HTMLElement,
+    private readonly explorer: Explorer,
+    private readonly onProbe: (p: ParticleView, curve: number[]) => void = () => {},
+  ) {
     this.dock = new ViewDock(el, (name) => void explorer.apply({ views: explorer.state.views.filter((v) => v !== name) }));
     this.jobs = new ViewJobs(explorer);
   }
@@ -187,7 +191,10 @@ export class ViewDriver {
         const axes = this.jobs.mapAxes();
         const hyper: Record<string, number> = {};
         let start: [number, number] | undefined;
-        for (const [a, value] of [[axes.x, p.xValue], [axes.y, p.yValue]] as const) {
+        for (const [a, value] of [
+          [axes.x, p.xValue],
+          [axes.y, p.yValue],
+        ] as const) {
           if (a.param === 'x0' || a.param === 'y0') {
             start ??= [...(this.explorer.state.start ?? this.explorer.surface!.spec.defaultStart)] as [number, number];
             start[a.param === 'x0' ? 0 : 1] = value;
@@ -267,7 +274,14 @@ export class ViewDriver {
     const p = live.setup.particles;
     this.traces = Array.from({ length: h.count }, (_, j) => {
       const t = particleHistory(h, j);
-      return { index: t.index, lr: p.hyper[t.index * p.hyperStride], steps: Array.from(t.step), loss: Array.from(t.loss), sharpness: Array.from(t.sharpness), lrUsed: Array.from(t.lr) };
+      return {
+        index: t.index,
+        lr: p.hyper[t.index * p.hyperStride],
+        steps: Array.from(t.step),
+        loss: Array.from(t.loss),
+        sharpness: Array.from(t.sharpness),
+        lrUsed: Array.from(t.lr),
+      };
     });
     this.drawLoss();
     if (this.sharp && this.explorer.state.views.includes('sharpness')) {
@@ -306,7 +320,11 @@ export class ViewDriver {
         this.shownImage.set(name, img);
         const surface = this.explorer.surface!;
         const steps = this.explorer.state.mapSteps;
-        fig.show(img.layout.x, img.layout.y, { image: img, title: mapTitle(job.kind, steps, this.jobs.basinLr()), legend: job.kind === 'basins' ? basinLegend(surface.minima) : outcomeLegend(steps) });
+        fig.show(img.layout.x, img.layout.y, {
+          image: img,
+          title: mapTitle(job.kind, steps, this.jobs.basinLr()),
+          legend: job.kind === 'basins' ? basinLegend(surface.minima) : outcomeLegend(steps),
+        });
       }
     }
     fig.panel.status.textContent = jobStatus(job);

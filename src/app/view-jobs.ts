@@ -95,14 +95,24 @@ export class ViewJobs {
     const live = this.explorer.live;
     const inputs = this.inputs();
     if (!live || !inputs) return;
-    this.start(kind, events, () => mapSpec(kind, inputs), (spec, key) => ({ kind, runner: new MapRunner(spec, runBackend(live.device)), key }));
+    this.start(
+      kind,
+      events,
+      () => mapSpec(kind, inputs),
+      (spec, key) => ({ kind, runner: new MapRunner(spec, runBackend(live.device)), key }),
+    );
   }
 
   private ensureBifurcation(events: JobEvent[]): void {
     const live = this.explorer.live;
     const inputs = this.inputs();
     if (!live || !inputs) return;
-    this.start('bifurcation', events, () => bifurcationSpec(inputs), (spec, key) => ({ kind: 'bifurcation', runner: new BifurcationRunner(spec, runBackend(live.device)), key }));
+    this.start(
+      'bifurcation',
+      events,
+      () => bifurcationSpec(inputs),
+      (spec, key) => ({ kind: 'bifurcation', runner: new BifurcationRunner(spec, runBackend(live.device)), key }),
+    );
   }
 
   /**

@@ -24,7 +24,10 @@ export interface ViewInputs {
 /** The map's axes: the zoomed window, else lr (log) x the particles panel's map axis. */
 export function mapAxes(s: ExplorerState): { x: Required<Omit<MapAxis, 'n'>>; y: Required<Omit<MapAxis, 'n'>> } {
   if (s.mapWindow) return s.mapWindow;
-  return { x: { param: 'lr', min: s.lrMin, max: s.lrMax, scale: 'log' as const }, y: { param: s.mapParam, min: s.mapMin, max: s.mapMax, scale: 'linear' as const } };
+  return {
+    x: { param: 'lr', min: s.lrMin, max: s.lrMax, scale: 'log' as const },
+    y: { param: s.mapParam, min: s.mapMin, max: s.mapMax, scale: 'linear' as const },
+  };
 }
 
 /** The lr every basin run uses. */
@@ -36,7 +39,12 @@ function mapLayout(kind: 'map' | 'basins', { state: s, surface, mode }: ViewInpu
   const res = mode === 'gpu' ? s.mapRes : Math.min(s.mapRes, 48);
   if (kind === 'basins') {
     const d = surface.spec.domain;
-    return { kind: 'product', start: [0, 0], x: { param: 'x0', min: d[0], max: d[1], n: res, scale: 'linear' }, y: { param: 'y0', min: d[2], max: d[3], n: res, scale: 'linear' } };
+    return {
+      kind: 'product',
+      start: [0, 0],
+      x: { param: 'x0', min: d[0], max: d[1], n: res, scale: 'linear' },
+      y: { param: 'y0', min: d[2], max: d[3], n: res, scale: 'linear' },
+    };
   }
   const a = mapAxes(s);
   return { kind: 'product', start: s.start ?? surface.spec.defaultStart, x: { ...a.x, n: res }, y: { ...a.y, n: res } };
@@ -47,8 +55,14 @@ export function mapSpec(kind: 'map' | 'basins', inputs: ViewInputs): MapRunSpec 
   const layout = mapLayout(kind, inputs);
   const base = { ...s.hyper, ...(s.lrY !== null ? { lr_y: s.lrY } : {}), ...(kind === 'basins' ? { lr: basinLr(s) } : {}) };
   return {
-    surface: inputs.surface, optimizer: optimizerFor(s, [layout.x.param, layout.y.param]), base, config: runConfig(s), layout,
-    steps: s.mapSteps, coloring: kind === 'basins' ? 'basin' : 'outcome', coarse: 32,
+    surface: inputs.surface,
+    optimizer: optimizerFor(s, [layout.x.param, layout.y.param]),
+    base,
+    config: runConfig(s),
+    layout,
+    steps: s.mapSteps,
+    coloring: kind === 'basins' ? 'basin' : 'outcome',
+    coarse: 32,
   };
 }
 
@@ -57,13 +71,21 @@ export function bifurcationSpec({ state: s, surface, mode, meshMapping }: ViewIn
   const n = gpu ? 4096 : 512;
   const d = surface.spec.domain;
   const value = s.bifurcationValue;
-  const histogram = value === 'loss'
-    ? lossHistogram(surface, meshMapping ?? { lossMin: 0, lossTop: 1 }, 200)
-    : { value, buckets: 200, lo: value === 'x' ? d[0] : d[2], hi: value === 'x' ? d[1] : d[3] } as const;
+  const histogram =
+    value === 'loss'
+      ? lossHistogram(surface, meshMapping ?? { lossMin: 0, lossTop: 1 }, 200)
+      : ({ value, buckets: 200, lo: value === 'x' ? d[0] : d[2], hi: value === 'x' ? d[1] : d[3] } as const);
   const start = s.start ?? surface.spec.defaultStart;
   return {
-    surface, optimizer: optimizerFor(s), base: { ...s.hyper }, config: runConfig(s),
-    layout: { kind: 'sweep', start, lrMin: s.lrMin, lrMax: s.lrMax, n }, bins: gpu ? 256 : 128, histogram, transient: 500, record: 64,
+    surface,
+    optimizer: optimizerFor(s),
+    base: { ...s.hyper },
+    config: runConfig(s),
+    layout: { kind: 'sweep', start, lrMin: s.lrMin, lrMax: s.lrMax, n },
+    bins: gpu ? 256 : 128,
+    histogram,
+    transient: 500,
+    record: 64,
   };
 }
 
@@ -72,8 +94,15 @@ export function lrFinderSpec({ state: s, surface }: ViewInputs): RangeTestSpec {
   const oneStart = s.layout === 'sweep' || s.layout === 'map';
   const { clipNorm, clipValue, noise, batchSize, seed } = runConfig(s);
   return {
-    surface, optimizer: s.optimizer, hyper: s.hyper, lrMin: s.lrMin / 100, lrMax: s.lrMax * 10, steps: 200, particles: 64,
-    start: oneStart ? (s.start ?? surface.spec.defaultStart) : undefined, seed: s.seed,
+    surface,
+    optimizer: s.optimizer,
+    hyper: s.hyper,
+    lrMin: s.lrMin / 100,
+    lrMax: s.lrMax * 10,
+    steps: 200,
+    particles: 64,
+    start: oneStart ? (s.start ?? surface.spec.defaultStart) : undefined,
+    seed: s.seed,
     config: { clipNorm, clipValue, noise, batchSize, seed },
   };
 }
@@ -85,14 +114,17 @@ export function lrFinderSpec({ state: s, surface }: ViewInputs): RangeTestSpec {
  * the engine it runs on. Built from the spec itself, so no input can be left out.
  */
 export function specKey(spec: object, mode: 'gpu' | 'cpu'): string {
-  return mode + JSON.stringify(spec, (_key, v: unknown) => {
-    if (v instanceof Surface) return { surface: v.spec };
-    if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
-    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-    if (typeof v === 'number' && Object.is(v, -0)) return '-0';
-    if (v === undefined) return '(undefined)';
-    // An optimizer's checks are code the runner calls: keyed by their source.
-    if (typeof v === 'function') return `(function ${String(v)})`;
-    return v;
-  });
+  return (
+    mode +
+    JSON.stringify(spec, (_key, v: unknown) => {
+      if (v instanceof Surface) return { surface: v.spec };
+      if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
+      if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+      if (typeof v === 'number' && Object.is(v, -0)) return '-0';
+      if (v === undefined) return '(undefined)';
+      // An optimizer's checks are code the runner calls: keyed by their source.
+      if (typeof v === 'function') return `(function ${String(v)})`;
+      return v;
+    })
+  );
 }

@@ -197,7 +197,8 @@ function convert(spec: FlagSpec, raw: string): FlagValue {
       const v = parseNumber(raw, what);
       if (!Number.isInteger(v)) throw new UsageError(`${what}: expected a whole number, got '${raw}'`);
       if (spec.min !== undefined && v < spec.min) throw new UsageError(`${what} must be >= ${spec.min}, got ${raw}`);
-      if (spec.max !== undefined && v > spec.max) throw new UsageError(`${what} must be at most ${spec.max}${spec.maxWhy ? ` (${spec.maxWhy})` : ''}, got ${raw}`);
+      if (spec.max !== undefined && v > spec.max)
+        throw new UsageError(`${what} must be at most ${spec.max}${spec.maxWhy ? ` (${spec.maxWhy})` : ''}, got ${raw}`);
       return v;
     }
     case 'bool': {
@@ -276,7 +277,10 @@ export function parseFlags(argv: string[], specs: FlagSpec[], opts: ParseOptions
  * schedule's, read from the ParsedFlags by key). `--help` skips the required checks.
  */
 export function parseSchema<S extends FlagSchema>(
-  argv: string[], schema: S, more: FlagSpec[] = [], opts: ParseOptions = {},
+  argv: string[],
+  schema: S,
+  more: FlagSpec[] = [],
+  opts: ParseOptions = {},
 ): { values: FlagValues<S>; parsed: ParsedFlags; help: boolean } {
   const parsed = parseFlags(argv, [...Object.values(schema), ...more], opts);
   const help = parsed.has('help');

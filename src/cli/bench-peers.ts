@@ -44,13 +44,15 @@ export interface PeerRow {
 }
 
 const timed = (r: { dispatches: number; particleSteps: number; seconds: number; stopped: number }): Timed => ({
-  dispatches: r.dispatches, particle_steps: r.particleSteps, seconds: r.seconds, particle_steps_per_second: r.particleSteps / r.seconds, stopped: r.stopped,
+  dispatches: r.dispatches,
+  particle_steps: r.particleSteps,
+  seconds: r.seconds,
+  particle_steps_per_second: r.particleSteps / r.seconds,
+  stopped: r.stopped,
 });
 
 /** Times the engine and its bare twin back to back, for each optimizer x surface. */
-export async function runPeerRows(
-  handle: DeviceHandle, n: number, steps: number, K: number, minSeconds: number, log: (m: string) => void,
-): Promise<PeerRow[]> {
+export async function runPeerRows(handle: DeviceHandle, n: number, steps: number, K: number, minSeconds: number, log: (m: string) => void): Promise<PeerRow[]> {
   const rows: PeerRow[] = [];
   const plan = dispatchPlan(steps, K);
   const maxRounds = Math.max(1, Math.floor(PEER_MAX_STEPS / steps));
@@ -58,7 +60,9 @@ export async function runPeerRows(
     for (const s of PEER_SURFACES) {
       const optimizer = getOptimizer(o.optimizer);
       const setup: EngineSetup = {
-        surface: resolveSurface(s), optimizer, config: DEFAULT_RUN_CONFIG,
+        surface: resolveSurface(s),
+        optimizer,
+        config: DEFAULT_RUN_CONFIG,
         particles: buildParticles({ kind: 'sweep', start: PEER_LR.start, lrMin: PEER_LR.lrMin, lrMax: PEER_LR.lrMax, n }, optimizer, o.hyper),
       };
       log(`peers: ${o.label} on ${s}, engine and bare kernel`);
@@ -67,7 +71,15 @@ export async function runPeerRows(
       try {
         const e = timed(await timeGpu(engine, plan, minSeconds, maxRounds, () => counters(engine)));
         const b = timed(await timeGpu(bare, plan, minSeconds, maxRounds, n));
-        rows.push({ optimizer: o.label, surface: s, particles: n, steps_per_dispatch: K, engine: e, bare: b, engine_vs_bare: e.particle_steps_per_second / b.particle_steps_per_second });
+        rows.push({
+          optimizer: o.label,
+          surface: s,
+          particles: n,
+          steps_per_dispatch: K,
+          engine: e,
+          bare: b,
+          engine_vs_bare: e.particle_steps_per_second / b.particle_steps_per_second,
+        });
       } finally {
         engine.destroy();
         bare.destroy();
@@ -81,7 +93,14 @@ export function peerLines(rows: PeerRow[]): string[] {
   if (!rows.length) return [];
   const table = [['optimizer', 'surface', 'engine particle-steps/s', 'bare particle-steps/s', 'engine / bare', 'stopped']];
   for (const r of rows) {
-    table.push([r.optimizer, r.surface, r.engine.particle_steps_per_second.toExponential(3), r.bare.particle_steps_per_second.toExponential(3), `${r.engine_vs_bare.toFixed(2)}x`, String(r.engine.stopped)]);
+    table.push([
+      r.optimizer,
+      r.surface,
+      r.engine.particle_steps_per_second.toExponential(3),
+      r.bare.particle_steps_per_second.toExponential(3),
+      `${r.engine_vs_bare.toFixed(2)}x`,
+      String(r.engine.stopped),
+    ]);
   }
   const r0 = rows[0];
   return [

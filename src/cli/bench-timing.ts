@@ -35,7 +35,10 @@ export function dispatchPlan(steps: number, k: number): number[] {
  * it every particle is taken to run every step (the bare kernel, n particles).
  */
 export async function timeGpu(
-  target: Steppable, plan: number[], minSeconds: number, maxRounds: number,
+  target: Steppable,
+  plan: number[],
+  minSeconds: number,
+  maxRounds: number,
   count: (() => Promise<{ steps: number; stopped: number }>) | number,
 ) {
   target.step(1);

@@ -138,13 +138,21 @@ async function runMapBench(handle: DeviceHandle, res: number, steps: number, cpu
   const cpuSteps = [mid, ...picked].reduce((a, r) => a + executedSteps(info, r * res, (r + 1) * res), 0);
   const cpuRows = picked.length + 1;
   return {
-    surface: w.surface, optimizer: 'SGD (plain GD)', x: `lr ${w.x.min}..${w.x.max} (log)`, y: `x0 ${w.y.min}..${w.y.max} (start y ${w.start[1]})`,
-    res, steps, gpu_seconds: gpuSeconds, gpu_particle_steps: gpuSteps,
-    cpu_rows: cpuRows, cpu_seconds_measured: measured, cpu_seconds_extrapolated: (measured * res) / cpuRows, cpu_particle_steps: cpuSteps,
+    surface: w.surface,
+    optimizer: 'SGD (plain GD)',
+    x: `lr ${w.x.min}..${w.x.max} (log)`,
+    y: `x0 ${w.y.min}..${w.y.max} (start y ${w.start[1]})`,
+    res,
+    steps,
+    gpu_seconds: gpuSeconds,
+    gpu_particle_steps: gpuSteps,
+    cpu_rows: cpuRows,
+    cpu_seconds_measured: measured,
+    cpu_seconds_extrapolated: (measured * res) / cpuRows,
+    cpu_particle_steps: cpuSteps,
     note: `the CPU reference ran ${cpuRows} of ${res} rows (spread over the map); its time for the whole map is that time x ${res}/${cpuRows}`,
   };
 }
-
 
 export const BENCH_WORKLOAD = {
   surface: 'rosenbrock',
@@ -173,7 +181,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const workloads: BenchWorkload[] = [];
   let map: MapBench | undefined;
   let peers: PeerRow[] = [];
-  const entry = (name: string, engine: BenchWorkload['engine'], k: number, dispatches: number, particleSteps: number, seconds: number, stopped: number): BenchWorkload => ({
+  const entry = (
+    name: string,
+    engine: BenchWorkload['engine'],
+    k: number,
+    dispatches: number,
+    particleSteps: number,
+    seconds: number,
+    stopped: number,
+  ): BenchWorkload => ({
     name,
     engine,
     surface: w.surface,
@@ -256,7 +272,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     ...(peers.length ? { peers } : {}),
     ...(map ? { map } : {}),
     ratios: {
-      gpu_vs_cpu: rate(0) / rate(2), fused_vs_unfused: rate(0) / rate(1), engine_vs_bare: rate(0) / rate(3),
+      gpu_vs_cpu: rate(0) / rate(2),
+      fused_vs_unfused: rate(0) / rate(1),
+      engine_vs_bare: rate(0) / rate(3),
       ...(map ? { map_gpu_vs_cpu: map.cpu_seconds_extrapolated / map.gpu_seconds } : {}),
     },
   };
@@ -266,7 +284,16 @@ export function benchTable(r: BenchResult): string {
   const w0 = r.workloads[0];
   const rows = [['workload', 'engine', 'steps/dispatch', 'dispatches', 'particle-steps', 'seconds', 'particle-steps/s', 'stopped']];
   for (const w of r.workloads) {
-    rows.push([w.name, w.engine, String(w.steps_per_dispatch), String(w.dispatches), String(w.particle_steps), w.seconds.toFixed(3), w.particle_steps_per_second.toExponential(3), String(w.stopped)]);
+    rows.push([
+      w.name,
+      w.engine,
+      String(w.steps_per_dispatch),
+      String(w.dispatches),
+      String(w.particle_steps),
+      w.seconds.toFixed(3),
+      w.particle_steps_per_second.toExponential(3),
+      String(w.stopped),
+    ]);
   }
   const ratio = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)}x`;
   return [

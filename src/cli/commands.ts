@@ -29,13 +29,61 @@ const COMMANDS = ['run', 'sweep', 'map', 'model', 'schedule', 'lr-find', 'bench'
 
 const BENCH_FLAGS = defineFlags({
   n: { name: 'n', kind: 'int', min: 1, max: MAX_PARTICLES, maxWhy: 'the most any engine allows', meta: 'N', help: 'particles', defaultText: String(1 << 20) },
-  steps: { name: 'steps', kind: 'int', min: 1, max: MAX_ENGINE_STEPS, maxWhy: 'the engines count steps in 32 bits', meta: 'S', help: 'steps per round of the GPU workloads', defaultText: '100' },
-  stepsPerDispatch: { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'steps fused into one dispatch (fused workload)', defaultText: 'min(100, S)' },
-  cpuSeconds: { name: 'cpu-seconds', kind: 'number', min: 0, meta: 'T', help: 'the CPU reference runs steps (at most S) for about this long', defaultText: '2' },
+  steps: {
+    name: 'steps',
+    kind: 'int',
+    min: 1,
+    max: MAX_ENGINE_STEPS,
+    maxWhy: 'the engines count steps in 32 bits',
+    meta: 'S',
+    help: 'steps per round of the GPU workloads',
+    defaultText: '100',
+  },
+  stepsPerDispatch: {
+    name: 'steps-per-dispatch',
+    kind: 'int',
+    min: 1,
+    meta: 'K',
+    help: 'steps fused into one dispatch (fused workload)',
+    defaultText: 'min(100, S)',
+  },
+  cpuSeconds: {
+    name: 'cpu-seconds',
+    kind: 'number',
+    min: 0,
+    meta: 'T',
+    help: 'the CPU reference runs steps (at most S) for about this long',
+    defaultText: '2',
+  },
   minSeconds: { name: 'min-seconds', kind: 'number', min: 0, meta: 'T', help: 'GPU workloads repeat their round until they ran this long', defaultText: '1' },
-  mapRes: { name: 'map-res', kind: 'int', min: 0, meta: 'R', help: 'the map workload: R x R runs of GD on Rosenbrock (0: leave it out)', defaultText: 'min(512, sqrt(N))' },
-  mapSteps: { name: 'map-steps', kind: 'int', min: 1, max: MAX_ENGINE_STEPS, maxWhy: 'the engines count steps in 32 bits', meta: 'S', help: 'steps of the map workload', defaultText: '1000' },
-  peerN: { name: 'peer-n', kind: 'int', min: 0, max: MAX_PARTICLES, maxWhy: 'the most any engine allows', meta: 'P', help: 'particles of each peer row, engine vs bare kernel (0: leave them out)', defaultText: 'N' },
+  mapRes: {
+    name: 'map-res',
+    kind: 'int',
+    min: 0,
+    meta: 'R',
+    help: 'the map workload: R x R runs of GD on Rosenbrock (0: leave it out)',
+    defaultText: 'min(512, sqrt(N))',
+  },
+  mapSteps: {
+    name: 'map-steps',
+    kind: 'int',
+    min: 1,
+    max: MAX_ENGINE_STEPS,
+    maxWhy: 'the engines count steps in 32 bits',
+    meta: 'S',
+    help: 'steps of the map workload',
+    defaultText: '1000',
+  },
+  peerN: {
+    name: 'peer-n',
+    kind: 'int',
+    min: 0,
+    max: MAX_PARTICLES,
+    maxWhy: 'the most any engine allows',
+    meta: 'P',
+    help: 'particles of each peer row, engine vs bare kernel (0: leave them out)',
+    defaultText: 'N',
+  },
   json: { name: 'json', kind: 'bool', help: 'print the results as JSON instead of a table' },
   out: { name: 'out', kind: 'string', meta: 'FILE.json', ext: ['.json'], help: 'also write the results there as JSON' },
 });
@@ -83,7 +131,15 @@ async function benchCommand(argv: string[], out: (s: string) => void): Promise<n
 }
 
 function isUsageError(e: unknown): boolean {
-  return e instanceof UsageError || e instanceof ExpressionError || e instanceof HyperParamError || e instanceof ParticleError || e instanceof ScheduleError || e instanceof ModelError || e instanceof DataError;
+  return (
+    e instanceof UsageError ||
+    e instanceof ExpressionError ||
+    e instanceof HyperParamError ||
+    e instanceof ParticleError ||
+    e instanceof ScheduleError ||
+    e instanceof ModelError ||
+    e instanceof DataError
+  );
 }
 
 /** One line: the first line of the message, without a leading 'etascape: '. */

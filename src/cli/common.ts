@@ -48,11 +48,14 @@ export { csvField } from '../core/csv';
 export function padTable(rows: string[][], align: ('l' | 'r')[] = []): string {
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => (r[j] ?? '').length)));
   return rows
-    .map((r) => r.map((c, j) => (align[j] === 'r' ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((c, j) => (align[j] === 'r' ? c.padStart(widths[j]) : c.padEnd(widths[j])))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
-
-
 
 export function describeHyper(def: OptimizerDef, hyper: Record<string, number>, skip: string[] = []): string {
   return def.hyper
@@ -71,7 +74,6 @@ export function describeExtras(opt: CompiledOptimizer, cfg: RunConfig): string {
   if (cfg.clipValue > 0) parts.push(`clip_value ${fmt(cfg.clipValue)}`);
   return parts.length ? `, ${parts.join(', ')}` : '';
 }
-
 
 export function checkCount(n: number, what: string): void {
   if (n > MAX_PARTICLES) throw new ParticleError(`too many particles: ${what} ${n} > ${MAX_PARTICLES}, the most any engine allows`);
@@ -149,7 +151,18 @@ export function minimaLines(surface: Surface): string {
   const rows = [['name', 'x', 'y', 'loss', 'eigenvalues', '2/lambda_max', 'label']];
   for (const m of surface.minima) {
     const eig = m.eigenvalues.every(Number.isFinite) ? `${fmt(m.eigenvalues[0], 4)}, ${fmt(m.eigenvalues[1], 4)}` : 'non-smooth';
-    rows.push([m.name, fmt(m.x), fmt(m.y), fmt(m.loss), eig, Number.isFinite(m.lrLimit) && m.lrLimit > 0 ? fmt(m.lrLimit) : '-', m.label + (m.manifold ? ' (manifold)' : '')]);
+    rows.push([
+      m.name,
+      fmt(m.x),
+      fmt(m.y),
+      fmt(m.loss),
+      eig,
+      Number.isFinite(m.lrLimit) && m.lrLimit > 0 ? fmt(m.lrLimit) : '-',
+      m.label + (m.manifold ? ' (manifold)' : ''),
+    ]);
   }
-  return padTable(rows).split('\n').map((l) => `  ${l}`).join('\n');
+  return padTable(rows)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }

@@ -5,16 +5,40 @@
 
 import { ExpressionError } from '../core/expr/parse';
 import {
-  findOptimizer, getOptimizer, HyperParamError, OPTIMIZER_DEFS, resolveHyper, withPerCoordinateLr, type CompiledOptimizer, type HyperParam, type OptimizerDef,
+  findOptimizer,
+  getOptimizer,
+  HyperParamError,
+  OPTIMIZER_DEFS,
+  resolveHyper,
+  withPerCoordinateLr,
+  type CompiledOptimizer,
+  type HyperParam,
+  type OptimizerDef,
 } from '../core/optimizers';
 import {
-  findSchedule, parseScheduleList, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, ScheduleError, type ResolvedSchedule, type ScheduleDef,
+  findSchedule,
+  parseScheduleList,
+  parseScheduleText,
+  resolveSchedule,
+  SCHEDULE_DEFS,
+  ScheduleError,
+  type ResolvedSchedule,
+  type ScheduleDef,
 } from '../core/schedules';
 import { DEFAULT_RUN_CONFIG, runConfigProblem, type RunConfig } from '../core/particles';
 import { MAX_DATASET_POINTS } from '../core/surfaces/dataset';
 import { PRESET_NAMES, PRESET_PARAMETERS, PRESETS, resolveSurface, Surface } from '../core/surfaces';
 import {
-  defineFlags, flagKey, parseFloat32, parseSchema, peekFlag, UsageError, type FlagSchema, type FlagSpec, type FlagValues, type ParsedFlags,
+  defineFlags,
+  flagKey,
+  parseFloat32,
+  parseSchema,
+  peekFlag,
+  UsageError,
+  type FlagSchema,
+  type FlagSpec,
+  type FlagValues,
+  type ParsedFlags,
 } from './args';
 
 // ---------------------------------------------------------------- surface
@@ -136,7 +160,8 @@ export function hyperFlags(def: OptimizerDef, skip: string[] = []): FlagSpec[] {
   return specs;
 }
 
-const allHyperNames = (): Set<string> => new Set(OPTIMIZER_DEFS.flatMap((d) => [...d.hyper.map((h) => flagKey(h.name)), ...tupleFlags(d).map((t) => flagKey(t.name))]));
+const allHyperNames = (): Set<string> =>
+  new Set(OPTIMIZER_DEFS.flatMap((d) => [...d.hyper.map((h) => flagKey(h.name)), ...tupleFlags(d).map((t) => flagKey(t.name))]));
 
 /** The optimizer named by --optimizer in argv (default SGD), before full parsing. */
 function peekOptimizer(argv: string[]): OptimizerDef {
@@ -223,7 +248,12 @@ export function peekSchedule(argv: string[]): ScheduleDef | null {
 /** Flags for a schedule's parameters (those an optimizer flag does not already take). */
 export function scheduleFlags(def: ScheduleDef | null, optimizer: OptimizerDef | null): FlagSpec[] {
   const specs: FlagSpec[] = [
-    { name: 'schedule', kind: 'string', meta: 'NAME|TEXT', help: `lr schedule, a name or PyTorch's constructor call without the optimizer, e.g. "StepLR(step_size=30, gamma=0.1)": ${SCHEDULE_DEFS.map((d) => d.name).join(', ')}` },
+    {
+      name: 'schedule',
+      kind: 'string',
+      meta: 'NAME|TEXT',
+      help: `lr schedule, a name or PyTorch's constructor call without the optimizer, e.g. "StepLR(step_size=30, gamma=0.1)": ${SCHEDULE_DEFS.map((d) => d.name).join(', ')}`,
+    },
   ];
   if (!def) return specs;
   const taken = new Set(optimizer ? [...optimizer.hyper.map((h) => flagKey(h.name)), ...tupleFlags(optimizer).map((t) => flagKey(t.name))] : []);
@@ -272,10 +302,39 @@ export function loadStart(start: number[] | undefined, surface: Surface): [numbe
 export const CONFIG_FLAGS = defineFlags({
   gtol: { name: 'gtol', kind: 'number', min: 0, meta: 'G', help: 'converged when |grad| <= gtol ...', defaultText: String(DEFAULT_RUN_CONFIG.gtol) },
   ftol: { name: 'ftol', kind: 'number', min: 0, meta: 'F', help: '... and |L_t - L_t-1| <= ftol (1 + |L_t|)', defaultText: String(DEFAULT_RUN_CONFIG.ftol) },
-  bound: { name: 'bound', kind: 'number', min: 0, openMin: true, meta: 'B', help: 'diverged when |x| or |y| exceeds this', defaultText: String(DEFAULT_RUN_CONFIG.posBound) },
-  clipNorm: { name: 'clip_norm', kind: 'number', min: 0, meta: 'C', help: 'clip the gradient norm to C before each step, as clip_grad_norm_ (0: off)', defaultText: '0' },
-  clipValue: { name: 'clip_value', kind: 'number', min: 0, meta: 'V', help: 'clamp each gradient component to [-V, V], as clip_grad_value_ (0: off)', defaultText: '0' },
-  noise: { name: 'noise', kind: 'number', min: 0, meta: 'SIGMA', help: 'Gaussian gradient noise of standard deviation SIGMA/sqrt(B) per coordinate (0: off)', defaultText: '0' },
+  bound: {
+    name: 'bound',
+    kind: 'number',
+    min: 0,
+    openMin: true,
+    meta: 'B',
+    help: 'diverged when |x| or |y| exceeds this',
+    defaultText: String(DEFAULT_RUN_CONFIG.posBound),
+  },
+  clipNorm: {
+    name: 'clip_norm',
+    kind: 'number',
+    min: 0,
+    meta: 'C',
+    help: 'clip the gradient norm to C before each step, as clip_grad_norm_ (0: off)',
+    defaultText: '0',
+  },
+  clipValue: {
+    name: 'clip_value',
+    kind: 'number',
+    min: 0,
+    meta: 'V',
+    help: 'clamp each gradient component to [-V, V], as clip_grad_value_ (0: off)',
+    defaultText: '0',
+  },
+  noise: {
+    name: 'noise',
+    kind: 'number',
+    min: 0,
+    meta: 'SIGMA',
+    help: 'Gaussian gradient noise of standard deviation SIGMA/sqrt(B) per coordinate (0: off)',
+    defaultText: '0',
+  },
   batchSize: { name: 'batch_size', kind: 'int', min: 1, meta: 'B', help: 'batch size B in the noise scale SIGMA/sqrt(B)', defaultText: '1' },
   seed: { name: 'seed', kind: 'int', min: 0, meta: 'S', help: 'seed of every random draw (the noise)', defaultText: '0' },
   samRho: { name: 'sam_rho', kind: 'number', min: 0, meta: 'RHO', help: 'SAM around the optimizer: the gradient at p + RHO g/|g| (0: off)', defaultText: '0' },
@@ -310,11 +369,20 @@ export function loadConfig(f: ConfigValues, surface: Surface): RunConfig {
 
 export const SURFACE_FLAGS = defineFlags({
   surface: {
-    name: 'surface', kind: 'string', meta: 'NAME|EXPR', help: 'a preset name or an expression in x and y, e.g. "0.5*(x^2 + 10*y^2)"',
+    name: 'surface',
+    kind: 'string',
+    meta: 'NAME|EXPR',
+    help: 'a preset name or an expression in x and y, e.g. "0.5*(x^2 + 10*y^2)"',
     required: `--surface is required: a preset (${PRESET_NAMES.join(', ')}) or an expression in x and y`,
   },
   surfaceParam: { name: 'surface-param', kind: 'strings', meta: 'NAME=VALUE', help: 'a preset parameter (repeatable), e.g. lambda2=20' },
-  optimizer: { name: 'optimizer', kind: 'string', meta: 'NAME', help: `PyTorch class name, case-insensitive: ${OPTIMIZER_DEFS.map((d) => [d.name, ...(d.aliases ?? [])].join('/')).join(', ')}`, defaultText: 'SGD' },
+  optimizer: {
+    name: 'optimizer',
+    kind: 'string',
+    meta: 'NAME',
+    help: `PyTorch class name, case-insensitive: ${OPTIMIZER_DEFS.map((d) => [d.name, ...(d.aliases ?? [])].join('/')).join(', ')}`,
+    defaultText: 'SGD',
+  },
   start: { name: 'start', kind: 'numbers', arity: 2, meta: 'X,Y', help: 'starting point', defaultText: "the surface's" },
 });
 
@@ -353,7 +421,9 @@ export interface OpenCommand<S extends FlagSchema> {
  * else the surface is loaded.
  */
 export function openCommand<S extends FlagSchema & { surface: FlagSpec; surfaceParam: FlagSpec }>(
-  argv: string[], c: CommandSpec<S>, out: (s: string) => void,
+  argv: string[],
+  c: CommandSpec<S>,
+  out: (s: string) => void,
 ): OpenCommand<S> | null {
   const def = peekOptimizer(argv);
   const more = [...hyperFlags(def, c.skipHyper), ...(c.schedule ? scheduleFlags(peekSchedule(argv), def) : [])];

@@ -11,4 +11,3 @@ export const MAX_ENGINE_STEPS = 1_000_000_000;
 export const MAX_RUN_STEPS = 10_000_000;
 /** schedule: one printed row per step. */
 export const MAX_SCHEDULE_STEPS = 10_000_000;
-

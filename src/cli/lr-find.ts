@@ -22,13 +22,42 @@ const MAX_STEPS = 10_000;
 const LR_FIND_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
   start: { ...SURFACE_FLAGS.start, help: 'run every particle from this start (default: one particle)', defaultText: 'random starts' },
-  lrMin: { name: 'lr-min', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'lr of the first step (fastai start_lr)', default: LR_FIND_DEFAULTS.lrMin },
-  lrMax: { name: 'lr-max', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: 'lr the sweep reaches after --steps steps (fastai end_lr)', default: LR_FIND_DEFAULTS.lrMax },
+  lrMin: {
+    name: 'lr-min',
+    kind: 'number',
+    min: 0,
+    openMin: true,
+    meta: 'ETA',
+    help: 'lr of the first step (fastai start_lr)',
+    default: LR_FIND_DEFAULTS.lrMin,
+  },
+  lrMax: {
+    name: 'lr-max',
+    kind: 'number',
+    min: 0,
+    openMin: true,
+    meta: 'ETA',
+    help: 'lr the sweep reaches after --steps steps (fastai end_lr)',
+    default: LR_FIND_DEFAULTS.lrMax,
+  },
   steps: { name: 'steps', kind: 'int', min: 2, meta: 'N', help: `steps of the test (fastai num_it), at most ${MAX_STEPS}`, default: LR_FIND_DEFAULTS.steps },
-  starts: { name: 'starts', kind: 'int', min: 1, meta: 'P', help: `particles, from P seeded random starts in the surface's domain (or all from --start), at most ${MAX_HISTORY_PARTICLES}`, defaultText: `${LR_FIND_DEFAULTS.starts}, 1 with --start` },
+  starts: {
+    name: 'starts',
+    kind: 'int',
+    min: 1,
+    meta: 'P',
+    help: `particles, from P seeded random starts in the surface's domain (or all from --start), at most ${MAX_HISTORY_PARTICLES}`,
+    defaultText: `${LR_FIND_DEFAULTS.starts}, 1 with --start`,
+  },
   ...engineFlag('gpu', 'the WebGPU engine or the CPU reference'),
   json: { name: 'json', kind: 'bool', help: 'print the result (suggestions and the curve) as JSON' },
-  out: { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', ext: ['.csv', '.json'], help: 'write the curve (step, lr, loss, smoothed) there, or the whole result as JSON' },
+  out: {
+    name: 'out',
+    kind: 'string',
+    meta: 'FILE.csv|FILE.json',
+    ext: ['.csv', '.json'],
+    help: 'write the curve (step, lr, loss, smoothed) there, or the whole result as JSON',
+  },
   ...omitFlags(CONFIG_FLAGS, 'lrY'),
 });
 
@@ -84,8 +113,10 @@ function toCsv(r: LrRangeTestResult): string {
 
 function summaryText(r: LrRangeTestResult): string {
   const stop =
-    r.stop === 'end' ? `ran all ${r.lrs.length} steps (the loss never passed 4x its best)`
-      : r.stop === 'diverged' ? `stopped at step ${r.stopIndex}, lr ${fmt(r.lrs[r.stopIndex!])}: the smoothed loss passed 4x its best (stop_div)`
+    r.stop === 'end'
+      ? `ran all ${r.lrs.length} steps (the loss never passed 4x its best)`
+      : r.stop === 'diverged'
+        ? `stopped at step ${r.stopIndex}, lr ${fmt(r.lrs[r.stopIndex!])}: the smoothed loss passed 4x its best (stop_div)`
         : `stopped after step ${r.stopIndex ?? '-'}: a particle diverged at the next`;
   const rows = (['valley', 'steep', 'minimum'] as const).map((k) => {
     const s = r.suggestions[k];
@@ -101,10 +132,17 @@ export async function lrFindCommand(argv: string[], out: (s: string) => void): P
   const c = openCommand(
     argv,
     {
-      command: 'lr-find', flags: LR_FIND_FLAGS, help: lrFindHelp, skipHyper: ['lr'], schedule: false,
+      command: 'lr-find',
+      flags: LR_FIND_FLAGS,
+      help: lrFindHelp,
+      skipHyper: ['lr'],
+      schedule: false,
       unknown: (key) =>
-        key === 'lr' ? 'lr-find sweeps the lr itself: give --lr-min and --lr-max'
-          : key === 'schedule' ? 'lr-find runs its own schedule (LRRangeTest from --lr-min to --lr-max)' : null,
+        key === 'lr'
+          ? 'lr-find sweeps the lr itself: give --lr-min and --lr-max'
+          : key === 'schedule'
+            ? 'lr-find runs its own schedule (LRRangeTest from --lr-min to --lr-max)'
+            : null,
     },
     out,
   );
@@ -114,7 +152,8 @@ export async function lrFindCommand(argv: string[], out: (s: string) => void): P
   if (lrMin >= lrMax) throw new UsageError(`--lr-min ${lrMin} must be below --lr-max ${lrMax}`);
   if (steps > MAX_STEPS) throw new UsageError(`--steps must be at most ${MAX_STEPS} (fastai's valley search is quadratic in it), got ${steps}`);
   const particles = flags.starts ?? (start ? 1 : LR_FIND_DEFAULTS.starts);
-  if (particles > MAX_HISTORY_PARTICLES) throw new UsageError(`--starts must be at most ${MAX_HISTORY_PARTICLES} (the particles the history follows), got ${particles}`);
+  if (particles > MAX_HISTORY_PARTICLES)
+    throw new UsageError(`--starts must be at most ${MAX_HISTORY_PARTICLES} (the particles the history follows), got ${particles}`);
   const given = givenHyper(def, c.parsed);
   const hyper = resolveHyper(def, { ...given, lr: lrMin });
   const config = loadConfig(flags, surface);
@@ -124,8 +163,16 @@ export async function lrFindCommand(argv: string[], out: (s: string) => void): P
   if (outPath !== undefined) checkOutputPath(outPath, '--out');
 
   const spec = {
-    surface, optimizer: def.name, hyper: given, lrMin, lrMax, steps, particles,
-    start: start ? ([start[0], start[1]] as [number, number]) : undefined, seed: config.seed, config,
+    surface,
+    optimizer: def.name,
+    hyper: given,
+    lrMin,
+    lrMax,
+    steps,
+    particles,
+    start: start ? ([start[0], start[1]] as [number, number]) : undefined,
+    seed: config.seed,
+    config,
   };
   const t0 = performance.now();
   let handle: DeviceHandle | undefined;
@@ -148,9 +195,18 @@ export async function lrFindCommand(argv: string[], out: (s: string) => void): P
   const limits = surface.minima.filter((m) => Number.isFinite(m.lrLimit) && m.lrLimit > 0).map((m) => `${m.name} ${fmt(m.lrLimit)}`);
   const text = [header, summaryText(r), ...(limits.length ? [`2/lambda_max at the known minima: ${limits.join(', ')}`] : [])].join('\n');
   const doc = {
-    surface: surface.id, expression: surface.spec.expression, optimizer: def.name,
+    surface: surface.id,
+    expression: surface.spec.expression,
+    optimizer: def.name,
     hyper: Object.fromEntries(Object.entries(hyper).filter(([k]) => k !== 'lr')),
-    lr_min: lrMin, lr_max: lrMax, steps, particles, start: start ?? null, seed: config.seed, engine: kind, schedule: r.schedule,
+    lr_min: lrMin,
+    lr_max: lrMax,
+    steps,
+    particles,
+    start: start ?? null,
+    seed: config.seed,
+    engine: kind,
+    schedule: r.schedule,
     ...resultJson(r),
   };
   if (outPath !== undefined) writeOutput(outPath, format === 'csv' ? toCsv(r) : JSON.stringify(doc) + '\n');

@@ -29,16 +29,51 @@ const AXES_NEEDED = 'map needs --x and --y (PARAM:MIN:MAX[:log|lin], e.g. --x lr
 
 const MAP_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
-  x: { name: 'x', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the horizontal axis: a hyperparameter, or x0 / y0 (the start); e.g. lr:1e-3:10:log (required)', required: AXES_NEEDED },
+  x: {
+    name: 'x',
+    kind: 'string',
+    meta: 'PARAM:MIN:MAX[:log|lin]',
+    help: 'the horizontal axis: a hyperparameter, or x0 / y0 (the start); e.g. lr:1e-3:10:log (required)',
+    required: AXES_NEEDED,
+  },
   y: { name: 'y', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the vertical axis, e.g. momentum:0:0.99 (required)', required: AXES_NEEDED },
   res: { name: 'res', kind: 'string', meta: 'N|NX,NY', help: `runs per axis, 1..${MAX_RES}`, defaultText: String(MAP_DEFAULTS.res) },
-  steps: { name: 'steps', kind: 'int', min: 0, max: MAX_ENGINE_STEPS, maxWhy: 'the engines count steps in 32 bits', meta: 'S', help: 'optimizer steps', default: MAP_DEFAULTS.steps },
-  color: { name: 'color', kind: 'choice', choices: MAP_COLORINGS, meta: 'outcome|basin', help: 'outcome: steps to converge / to diverge, loss fall of the running; basin: which minimum', default: 'outcome' },
+  steps: {
+    name: 'steps',
+    kind: 'int',
+    min: 0,
+    max: MAX_ENGINE_STEPS,
+    maxWhy: 'the engines count steps in 32 bits',
+    meta: 'S',
+    help: 'optimizer steps',
+    default: MAP_DEFAULTS.steps,
+  },
+  color: {
+    name: 'color',
+    kind: 'choice',
+    choices: MAP_COLORINGS,
+    meta: 'outcome|basin',
+    help: 'outcome: steps to converge / to diverge, loss fall of the running; basin: which minimum',
+    default: 'outcome',
+  },
   out: { name: 'out', kind: 'string', meta: 'FILE.png', ext: ['.png'], help: 'the figure (required)', required: 'map needs --out FILE.png (the figure)' },
-  csv: { name: 'csv', kind: 'string', meta: 'FILE.csv', ext: ['.csv'], help: 'also one row per run: ix, iy, the two axis values, status, steps, event_step, minimum, loss' },
+  csv: {
+    name: 'csv',
+    kind: 'string',
+    meta: 'FILE.csv',
+    ext: ['.csv'],
+    help: 'also one row per run: ix, iy, the two axis values, status, steps, event_step, minimum, loss',
+  },
   size: { name: 'size', kind: 'numbers', arity: 2, meta: 'W,H', help: 'figure size in pixels', default: MAP_DEFAULTS.size },
   ...engineFlag('gpu', 'the WebGPU engine or the CPU reference'),
-  stepsPerDispatch: { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', default: MAP_DEFAULTS.stepsPerDispatch },
+  stepsPerDispatch: {
+    name: 'steps-per-dispatch',
+    kind: 'int',
+    min: 1,
+    meta: 'K',
+    help: 'GPU: steps fused into one dispatch',
+    default: MAP_DEFAULTS.stepsPerDispatch,
+  },
   ...CONFIG_FLAGS,
 });
 
@@ -105,7 +140,10 @@ function parseRes(text: string | undefined): [number, number] {
 function checkAxis(def: OptimizerDef, a: Omit<Axis, 'n'>, flag: string): void {
   if (a.param === 'x0' || a.param === 'y0') return;
   const h = def.hyper.find((p) => p.name === a.param);
-  if (!h) throw new UsageError(`${flag}: ${def.name} has no parameter '${a.param}' (axes: ${[...def.hyper.filter((p) => !p.bool).map((p) => p.name), 'x0', 'y0'].join(', ')})`);
+  if (!h)
+    throw new UsageError(
+      `${flag}: ${def.name} has no parameter '${a.param}' (axes: ${[...def.hyper.filter((p) => !p.bool).map((p) => p.name), 'x0', 'y0'].join(', ')})`,
+    );
   if (h.bool) throw new UsageError(`${flag}: ${a.param} is a flag (true or false), not an axis`);
   try {
     checkHyper(def, h, a.min);
@@ -117,7 +155,6 @@ function checkAxis(def: OptimizerDef, a: Omit<Axis, 'n'>, flag: string): void {
 }
 
 // ---------------------------------------------------------------- output
-
 
 const pct = (v: number) => `${fmt(100 * v, 3)}%`;
 
@@ -137,8 +174,15 @@ async function streamCsv(p: ParticleState, layout: ProductLayout, surface: Surfa
     for (let ix = 0; ix < x.n; ix++) {
       const i = iy * x.n + ix;
       const row = [
-        ix, iy, csvNumber(Math.fround(axisValue(x.min, x.max, x.n, ix, x.scale))), yv, STATUS_NAMES[particleStatus(p.info, i)], particleSteps(p.info, i), eventStep(p.info, i),
-        csvField(minimumName(surface, particleMinimum(p.info, i)) ?? ''), csvNumber(p.pos[4 * i + 2]),
+        ix,
+        iy,
+        csvNumber(Math.fround(axisValue(x.min, x.max, x.n, ix, x.scale))),
+        yv,
+        STATUS_NAMES[particleStatus(p.info, i)],
+        particleSteps(p.info, i),
+        eventStep(p.info, i),
+        csvField(minimumName(surface, particleMinimum(p.info, i)) ?? ''),
+        csvNumber(p.pos[4 * i + 2]),
       ].join(',');
       if (chunks.add(row)) await chunks.flush();
     }
@@ -158,7 +202,8 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   if (xs.param === ys.param) throw new UsageError(`--y: ${ys.param} is already the x axis`);
   const [nx, ny] = parseRes(flags.res);
   const { steps, color: coloring, out: outPath, csv: csvPath, size, engine: kind, stepsPerDispatch: K } = flags;
-  if (size.some((v) => !Number.isInteger(v) || v < 200 || v > 8192)) throw new UsageError(`--size: width and height must be whole numbers 200..8192, got ${size.join(',')}`);
+  if (size.some((v) => !Number.isInteger(v) || v < 200 || v > 8192))
+    throw new UsageError(`--size: width and height must be whole numbers 200..8192, got ${size.join(',')}`);
   const config = loadConfig(flags, surface);
   checkOutputPath(outPath, '--out');
   if (csvPath !== undefined) checkOutputPath(csvPath, '--csv');
@@ -169,7 +214,10 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   checkAxis(eff, xs, '--x');
   checkAxis(eff, ys, '--y');
   const given = givenHyper(eff, c.parsed);
-  for (const [a, flag] of [[xs, '--x'], [ys, '--y']] as const) {
+  for (const [a, flag] of [
+    [xs, '--x'],
+    [ys, '--y'],
+  ] as const) {
     if (given[a.param] !== undefined) throw new UsageError(`--${a.param}: ${a.param} is the map's ${flag.slice(2)} axis; leave the flag out`);
   }
   if ((xs.param === 'x0' || ys.param === 'x0') && (xs.param === 'y0' || ys.param === 'y0') && flags.start !== undefined) {
@@ -200,7 +248,10 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   const backend = runBackend(handle);
   const t0 = performance.now();
   let image;
-  const runner = new MapRunner({ surface, optimizer, base: given, config, layout, steps, coloring, coarse: 0 }, backend, { keepParticles: true, maxStepsPerDispatch: K });
+  const runner = new MapRunner({ surface, optimizer, base: given, config, layout, steps, coloring, coarse: 0 }, backend, {
+    keepParticles: true,
+    maxStepsPerDispatch: K,
+  });
   const bar = startProgress('etascape map', steps, 'steps');
   try {
     // GPU: one dispatch a tick; CPU: about a quarter second of work a tick.
@@ -233,7 +284,10 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   const canvas = createCanvas(size[0], size[1]);
   const geometry = mapFigureGeometry(size[0], size[1], layout.x, layout.y);
   drawMapFigure(canvas.getContext('2d') as unknown as Context2D, geometry, {
-    image, title, font, notes,
+    image,
+    title,
+    font,
+    notes,
     legend: coloring === 'basin' ? basinLegend(surface.minima) : outcomeLegend(steps),
     makeCanvas: (w, h) => createCanvas(w, h) as unknown as ScratchCanvas,
   });

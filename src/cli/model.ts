@@ -21,9 +21,15 @@ import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
 
 const PROBLEM_FLAGS = defineFlags({
-  model: { name: 'model', kind: 'string', meta: 'FILE.json|mlp:...', help: 'the explicit problem (JSON) or a built-in model, e.g. mlp:16,16,1:tanh:mean-field:gain=sqrt2', required: 'give --model FILE.json or --model mlp:WIDTHS:ACTIVATION:PARAMETERIZATION' },
-  data: { name: 'data', kind: 'choice', choices: DATASETS, meta: DATASETS.join('|'), help: 'a built-in model\'s dataset', defaultText: 'teacher' },
-  dataSeed: { name: 'data-seed', kind: 'int', min: 0, meta: 'S', help: 'the dataset\'s seed', defaultText: '0' },
+  model: {
+    name: 'model',
+    kind: 'string',
+    meta: 'FILE.json|mlp:...',
+    help: 'the explicit problem (JSON) or a built-in model, e.g. mlp:16,16,1:tanh:mean-field:gain=sqrt2',
+    required: 'give --model FILE.json or --model mlp:WIDTHS:ACTIVATION:PARAMETERIZATION',
+  },
+  data: { name: 'data', kind: 'choice', choices: DATASETS, meta: DATASETS.join('|'), help: "a built-in model's dataset", defaultText: 'teacher' },
+  dataSeed: { name: 'data-seed', kind: 'int', min: 0, meta: 'S', help: "the dataset's seed", defaultText: '0' },
   initSeed: { name: 'init-seed', kind: 'int', min: 0, meta: 'S', help: 'the seed of the initial weights (one shared draw)', defaultText: '0' },
   optimizer: { name: 'optimizer', kind: 'string', meta: 'NAME', help: 'PyTorch optimizer name', default: 'sgd' },
   lrLayers: { name: 'lr_layers', kind: 'string', meta: 'A,B,...', help: 'one learning rate per weight matrix, first matrix first (else --lr for all)' },
@@ -36,7 +42,8 @@ type ProblemValues = FlagValues<typeof PROBLEM_FLAGS>;
 function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed'>): Problem {
   const text = f.model.trim();
   if (!text.startsWith('mlp:')) {
-    if (f.data !== undefined || f.dataSeed !== undefined || f.initSeed !== undefined) throw new UsageError('--data, --data-seed and --init-seed describe a built-in model; the JSON file already holds the data and weights');
+    if (f.data !== undefined || f.dataSeed !== undefined || f.initSeed !== undefined)
+      throw new UsageError('--data, --data-seed and --init-seed describe a built-in model; the JSON file already holds the data and weights');
     if (!existsSync(text)) throw new UsageError(`--model: no file '${text}' (give FILE.json or mlp:WIDTHS:ACTIVATION:PARAMETERIZATION)`);
     try {
       return parseExplicit(readFileSync(text, 'utf8'));
@@ -80,11 +87,17 @@ function layerRates(lrLayers: string | undefined, lr: number | undefined, layers
 }
 
 /** Trains a setup on one engine, `chunk` steps per dispatch, calling `at` after each chunk. */
-async function train(setup: NetSetup, engine: 'cpu' | 'gpu', steps: number, chunk: number, at: (done: number, st: () => Promise<NetState>) => Promise<void> = async () => {}): Promise<NetState> {
+async function train(
+  setup: NetSetup,
+  engine: 'cpu' | 'gpu',
+  steps: number,
+  chunk: number,
+  at: (done: number, st: () => Promise<NetState>) => Promise<void> = async () => {},
+): Promise<NetState> {
   if (engine === 'cpu') {
     const cpu = new NetworkTrainerCpu(setup);
     await at(0, async () => cpu.state);
-    for (let done = 0; done < steps; ) {
+    for (let done = 0; done < steps;) {
       const k = Math.min(chunk, steps - done);
       cpu.step(k);
       done += k;
@@ -96,7 +109,7 @@ async function train(setup: NetSetup, engine: 'cpu' | 'gpu', steps: number, chun
   const gpu = await NetworkEngine.create(handle, setup);
   try {
     await at(0, () => gpu.read());
-    for (let done = 0; done < steps; ) {
+    for (let done = 0; done < steps;) {
       const k = Math.min(chunk, steps - done);
       gpu.step(k);
       done += k;
@@ -114,7 +127,13 @@ async function train(setup: NetSetup, engine: 'cpu' | 'gpu', steps: number, chun
 const RUN_FLAGS = defineFlags({
   ...PROBLEM_FLAGS,
   steps: { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps (full batch)', default: 100 },
-  sharpnessEvery: { name: 'sharpness-every', kind: 'int', min: 1, meta: 'K', help: 'the top Hessian eigenvalue every K steps (power iteration on the exact Hessian-vector product)' },
+  sharpnessEvery: {
+    name: 'sharpness-every',
+    kind: 'int',
+    min: 1,
+    meta: 'K',
+    help: 'the top Hessian eigenvalue every K steps (power iteration on the exact Hessian-vector product)',
+  },
   json: { name: 'json', kind: 'bool', help: 'print {"loss": [L_0..L_N], "status", "steps", "sharpness"?: [[step, value], ...]}' },
 });
 
@@ -144,7 +163,15 @@ export async function runModelCommand(argv: string[], out: (s: string) => void):
   const given = givenHyper(def, parsed);
   const lr = typeof given.lr === 'number' ? given.lr : undefined;
   const lrLayers = [layerRates(f.lrLayers, lr, problem.model.layers.length)];
-  const setup = buildNetSetup({ model: problem.model, data: problem.data, optimizer: def.name, settings: settingsOf(given), lrLayers, theta: problem.theta, config: { history: f.steps } });
+  const setup = buildNetSetup({
+    model: problem.model,
+    data: problem.data,
+    optimizer: def.name,
+    settings: settingsOf(given),
+    lrLayers,
+    theta: problem.theta,
+    config: { history: f.steps },
+  });
   const K = f.sharpnessEvery;
   const sharpness: [number, number][] = [];
   const st = await train(setup, f.engine, f.steps, K ?? Math.max(1, f.steps), async (done, read) => {
@@ -157,17 +184,27 @@ export async function runModelCommand(argv: string[], out: (s: string) => void):
   // history[t] = L_t for t < steps taken; the loss after the last step is losses[1].
   const loss = Array.from(st.history.subarray(0, Math.min(steps, f.steps)), f32);
   loss.push(f32(st.losses[1]));
-  const result = { loss, status, steps, lr_layers: lrLayers[0], params: problem.model.params, points: problem.data.n, ...(K !== undefined ? { sharpness } : {}) };
+  const result = {
+    loss,
+    status,
+    steps,
+    lr_layers: lrLayers[0],
+    params: problem.model.params,
+    points: problem.data.n,
+    ...(K !== undefined ? { sharpness } : {}),
+  };
   if (f.json) {
     out(JSON.stringify(result));
     return 0;
   }
-  out([
-    `etascape run: ${def.name}, lr per layer ${lrLayers[0].join(', ')}, ${problem.model.params} parameters, ${problem.data.n} points, ${f.engine} engine`,
-    `loss     L_0 = ${loss[0]}  L_${loss.length - 1} = ${loss[loss.length - 1]}`,
-    `status   ${status} after ${steps} steps`,
-    ...(sharpness.length ? [`sharpness ${sharpness.map(([t, v]) => `${t}: ${v.toPrecision(5)}`).join(', ')}`] : []),
-  ].join('\n'));
+  out(
+    [
+      `etascape run: ${def.name}, lr per layer ${lrLayers[0].join(', ')}, ${problem.model.params} parameters, ${problem.data.n} points, ${f.engine} engine`,
+      `loss     L_0 = ${loss[0]}  L_${loss.length - 1} = ${loss[loss.length - 1]}`,
+      `status   ${status} after ${steps} steps`,
+      ...(sharpness.length ? [`sharpness ${sharpness.map(([t, v]) => `${t}: ${v.toPrecision(5)}`).join(', ')}`] : []),
+    ].join('\n'),
+  );
   return 0;
 }
 
@@ -178,13 +215,44 @@ const MAX_NETS = 1 << 20;
 
 const MAP_FLAGS = defineFlags({
   ...PROBLEM_FLAGS,
-  x: { name: 'x', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the horizontal axis: lr_layerK (or lr: every layer)', required: 'map needs --x and --y, e.g. --x lr_layer0:1e-2:1e2:log' },
-  y: { name: 'y', kind: 'string', meta: 'PARAM:MIN:MAX[:log|lin]', help: 'the vertical axis', required: 'map needs --x and --y, e.g. --y lr_layer1:1e-2:1e2:log' },
+  x: {
+    name: 'x',
+    kind: 'string',
+    meta: 'PARAM:MIN:MAX[:log|lin]',
+    help: 'the horizontal axis: lr_layerK (or lr: every layer)',
+    required: 'map needs --x and --y, e.g. --x lr_layer0:1e-2:1e2:log',
+  },
+  y: {
+    name: 'y',
+    kind: 'string',
+    meta: 'PARAM:MIN:MAX[:log|lin]',
+    help: 'the vertical axis',
+    required: 'map needs --x and --y, e.g. --y lr_layer1:1e-2:1e2:log',
+  },
   res: { name: 'res', kind: 'int', min: 1, meta: 'N', help: 'networks per axis', default: 64 },
   steps: { name: 'steps', kind: 'int', min: 1, meta: 'S', help: 'optimizer steps', default: 200 },
-  measure: { name: 'measure', kind: 'choice', choices: MEASURES, meta: MEASURES.join('|'), help: 'status: the engine\'s stop rule; fractal: the fractal notebook\'s (loss / L_0, mean of the last 20 below 1)', default: 'status' },
-  csv: { name: 'csv', kind: 'string', meta: 'FILE.csv', ext: ['.csv'], help: 'one row per network: ix, iy, the axis values, status, steps, event_step, loss, measure' },
-  out: { name: 'out', kind: 'string', meta: 'FILE.png', ext: ['.png'], help: 'the image, one pixel per network (converged blue, diverged red, ranked by the measure)' },
+  measure: {
+    name: 'measure',
+    kind: 'choice',
+    choices: MEASURES,
+    meta: MEASURES.join('|'),
+    help: "status: the engine's stop rule; fractal: the fractal notebook's (loss / L_0, mean of the last 20 below 1)",
+    default: 'status',
+  },
+  csv: {
+    name: 'csv',
+    kind: 'string',
+    meta: 'FILE.csv',
+    ext: ['.csv'],
+    help: 'one row per network: ix, iy, the axis values, status, steps, event_step, loss, measure',
+  },
+  out: {
+    name: 'out',
+    kind: 'string',
+    meta: 'FILE.png',
+    ext: ['.png'],
+    help: 'the image, one pixel per network (converged blue, diverged red, ranked by the measure)',
+  },
 });
 
 interface NetAxis {
@@ -228,7 +296,10 @@ Example:
 function fractalImage(res: number, converged: boolean[], value: number[]): Uint8Array {
   const rgba = new Uint8Array(4 * res * res);
   for (const side of [true, false]) {
-    const idx = converged.map((c, i) => (c === side ? i : -1)).filter((i) => i >= 0).sort((a, b) => value[a] - value[b]);
+    const idx = converged
+      .map((c, i) => (c === side ? i : -1))
+      .filter((i) => i >= 0)
+      .sort((a, b) => value[a] - value[b]);
     idx.forEach((i, r) => {
       const t = idx.length > 1 ? r / (idx.length - 1) : 0.5;
       const shade = Math.round(60 + 180 * t);
@@ -265,7 +336,10 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   for (let iy = 0; iy < res; iy++) {
     for (let ix = 0; ix < res; ix++) {
       const lrs = base.slice();
-      for (const [a, v] of [[ys, yv[iy]], [xs, xv[ix]]] as const) {
+      for (const [a, v] of [
+        [ys, yv[iy]],
+        [xs, xv[ix]],
+      ] as const) {
         if (a.layer < 0) lrs.fill(v);
         else lrs[a.layer] = v;
       }
@@ -276,7 +350,15 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   const theta = new Float32Array(n * problem.model.params);
   for (let i = 0; i < n; i++) theta.set(problem.theta, i * problem.model.params);
   const fractal = f.measure === 'fractal';
-  const setup = buildNetSetup({ model: problem.model, data: problem.data, optimizer: def.name, settings: settingsOf(given), lrLayers, theta, config: { history: fractal ? f.steps : 0 } });
+  const setup = buildNetSetup({
+    model: problem.model,
+    data: problem.data,
+    optimizer: def.name,
+    settings: settingsOf(given),
+    lrLayers,
+    theta,
+    config: { history: fractal ? f.steps : 0 },
+  });
   const t0 = performance.now();
   const st = await train(setup, f.engine, f.steps, 50);
   const seconds = (performance.now() - t0) / 1000;
@@ -300,7 +382,19 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
     const lines = [['ix', 'iy', xs.param, ys.param, 'status', 'steps', 'event_step', 'loss', 'measure'].join(',')];
     for (let i = 0; i < n; i++) {
       const status = fractal ? (converged[i] ? 'converged' : 'diverged') : STATUS_NAMES[particleStatus(st.info, i)];
-      lines.push([i % res, Math.floor(i / res), csvNumber(xv[i % res]), csvNumber(yv[Math.floor(i / res)]), status, particleSteps(st.info, i), eventStep(st.info, i), csvNumber(st.losses[2 * i + 1]), csvNumber(value[i])].join(','));
+      lines.push(
+        [
+          i % res,
+          Math.floor(i / res),
+          csvNumber(xv[i % res]),
+          csvNumber(yv[Math.floor(i / res)]),
+          status,
+          particleSteps(st.info, i),
+          eventStep(st.info, i),
+          csvNumber(st.losses[2 * i + 1]),
+          csvNumber(value[i]),
+        ].join(','),
+      );
     }
     files.push([csvPath, lines.join('\n') + '\n']);
   }
@@ -315,7 +409,9 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   }
   writeOutputs(files);
   const nc = converged.filter(Boolean).length;
-  err(`etascape map: ${res}x${res} networks (${problem.model.params} parameters, ${problem.data.n} points), ${xs.param} x ${ys.param}, ${f.steps} steps, ${f.engine} engine, ${seconds.toFixed(2)} s: converged ${nc}, diverged ${n - nc} (${f.measure} measure)`);
+  err(
+    `etascape map: ${res}x${res} networks (${problem.model.params} parameters, ${problem.data.n} points), ${xs.param} x ${ys.param}, ${f.steps} steps, ${f.engine} engine, ${seconds.toFixed(2)} s: converged ${nc}, diverged ${n - nc} (${f.measure} measure)`,
+  );
   out(`wrote ${[f.out, csvPath].filter(Boolean).join(', ')}`);
   return 0;
 }

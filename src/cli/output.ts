@@ -63,7 +63,7 @@ export class OutputFile {
     if (this.fd === null) throw new Error(`${this.path} is already closed`);
     try {
       if (typeof data === 'string') writeSync(this.fd, data);
-      else for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off);
+      else for (let off = 0; off < data.length;) off += writeSync(this.fd, data, off);
     } catch (e) {
       throw new Error(`cannot write ${this.path}: ${(e as Error).message}`, { cause: e });
     }
@@ -143,7 +143,10 @@ let signalsInstalled = false;
 function installSignalCleanup(): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.on(sig, () => {
       discardPendingOutputs();
       process.exit(code);
@@ -160,7 +163,10 @@ export class LineChunks {
   private lines: string[] = [];
   private chars = 0;
 
-  constructor(private readonly sink: (chunk: string) => void, private readonly size = 1 << 20) {}
+  constructor(
+    private readonly sink: (chunk: string) => void,
+    private readonly size = 1 << 20,
+  ) {}
 
   /** Adds a line; true when a chunk is due (then await flush()). */
   add(line: string): boolean {

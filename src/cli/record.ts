@@ -17,10 +17,14 @@ import { startProgress } from './progress';
 
 const FLAGS = defineFlags({
   out: {
-    name: 'out', kind: 'string', meta: 'FILE.mp4|FILE.webm', ext: ['.mp4', '.webm'], help: 'the video file to write (its extension picks the container)',
+    name: 'out',
+    kind: 'string',
+    meta: 'FILE.mp4|FILE.webm',
+    ext: ['.mp4', '.webm'],
+    help: 'the video file to write (its extension picks the container)',
     required: '--out FILE.mp4 or FILE.webm is required',
   },
-  scene: { name: 'scene', kind: 'string', meta: 'NAME|N', help: 'a lecture scene, by name or number (the page\'s Scenes folder)' },
+  scene: { name: 'scene', kind: 'string', meta: 'NAME|N', help: "a lecture scene, by name or number (the page's Scenes folder)" },
   state: { name: 'state', kind: 'string', meta: 'FILE.json', help: 'a state file exported from the page (Share > export state)' },
   hash: { name: 'hash', kind: 'string', meta: '#s=...|URL', help: 'a shared link, or its #s=... part' },
   width: { name: 'width', kind: 'int', meta: 'W', help: 'video width in pixels (even)', defaultText: '1280' },
@@ -29,7 +33,13 @@ const FLAGS = defineFlags({
   seconds: { name: 'seconds', kind: 'number', meta: 'T', help: 'length in seconds (T x fps frames)', defaultText: '5' },
   steps: { name: 'steps', kind: 'int', meta: 'N', help: 'length in steps instead: frames showing steps 0, S, 2S, ... up to N' },
   stepsPerFrame: { name: 'steps-per-frame', kind: 'int', meta: 'S', help: 'optimizer steps between frames', defaultText: "the state's steps per frame" },
-  format: { name: 'format', kind: 'string', meta: RECORD_FORMATS.join('|'), help: 'H.264 MP4, VP9 WebM, AV1 in MP4 or WebM', defaultText: 'from --out: mp4 or webm' },
+  format: {
+    name: 'format',
+    kind: 'string',
+    meta: RECORD_FORMATS.join('|'),
+    help: 'H.264 MP4, VP9 WebM, AV1 in MP4 or WebM',
+    defaultText: 'from --out: mp4 or webm',
+  },
 });
 
 export function recordHelp(): string {
@@ -146,9 +156,11 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
     // The side views never appear in the video: left closed, they cost nothing.
     const hash = encodeHash({ ...(state ?? DEFAULT_STATE), views: [] });
     await page.goto(server.url + hash);
-    await page.waitForFunction(() => (window as unknown as RecordingPage).etascape?.ready === true, null, { timeout: 180_000 }).catch(() => {
-      throw new Error(`the app did not start in Chromium${pageErrors.length ? `: ${pageErrors[0]}` : ''}`);
-    });
+    await page
+      .waitForFunction(() => (window as unknown as RecordingPage).etascape?.ready === true, null, { timeout: 180_000 })
+      .catch(() => {
+        throw new Error(`the app did not start in Chromium${pageErrors.length ? `: ${pageErrors[0]}` : ''}`);
+      });
     if (scene !== undefined) await loadScene(page, scene);
     await checkFormat(page, plan);
     return await recordInPage(page, plan, request, outPath, out);
@@ -172,7 +184,9 @@ async function checkFormat(page: Page, plan: RecordPlan): Promise<void> {
   const formats = await page.evaluate(([w, h, fps]) => (window as unknown as RecordingPage).etascape!.formats(w, h, fps), [plan.width, plan.height, plan.fps]);
   if (!formats.find((f) => f.format === plan.format)?.available) {
     const can = formats.filter((f) => f.available).map((f) => f.format);
-    throw new UsageError(`--format ${plan.format}: this Chromium cannot encode ${FORMAT_CODECS[plan.format].label} at ${plan.width}x${plan.height}; it can: ${can.join(', ') || 'none'}`);
+    throw new UsageError(
+      `--format ${plan.format}: this Chromium cannot encode ${FORMAT_CODECS[plan.format].label} at ${plan.width}x${plan.height}; it can: ${can.join(', ') || 'none'}`,
+    );
   }
 }
 
@@ -213,6 +227,8 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
   // Saved under the temporary name, renamed into place when whole.
   await download.saveAs(file.tmp);
   commitOutputs(file);
-  out(`wrote ${outPath}: ${frames} frames, ${plan.width}x${plan.height} at ${plan.fps} fps (${(frames / plan.fps).toFixed(2)} s), ${FORMAT_CODECS[plan.format].label}, ${result.size} bytes`);
+  out(
+    `wrote ${outPath}: ${frames} frames, ${plan.width}x${plan.height} at ${plan.fps} fps (${(frames / plan.fps).toFixed(2)} s), ${FORMAT_CODECS[plan.format].label}, ${result.size} bytes`,
+  );
   return 0;
 }

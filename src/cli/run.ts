@@ -18,9 +18,22 @@ const RUN_DEFAULT_STEPS = 100;
 
 const RUN_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
-  steps: { name: 'steps', kind: 'int', min: 0, max: MAX_RUN_STEPS, maxWhy: 'a trajectory row per step', meta: 'N', help: 'optimizer steps', default: RUN_DEFAULT_STEPS },
+  steps: {
+    name: 'steps',
+    kind: 'int',
+    min: 0,
+    max: MAX_RUN_STEPS,
+    maxWhy: 'a trajectory row per step',
+    meta: 'N',
+    help: 'optimizer steps',
+    default: RUN_DEFAULT_STEPS,
+  },
   ...engineFlag('cpu', 'the CPU reference or the WebGPU engine'),
-  json: { name: 'json', kind: 'bool', help: 'print {"trajectory": [[x, y, loss, lr], ...], "status", "steps", "minimum"} (lr: of the step that led to the row)' },
+  json: {
+    name: 'json',
+    kind: 'bool',
+    help: 'print {"trajectory": [[x, y, loss, lr], ...], "status", "steps", "minimum"} (lr: of the step that led to the row)',
+  },
   ...CONFIG_FLAGS,
 });
 
@@ -115,12 +128,15 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
 
   const lines: string[] = [];
   const surfaceName = surface.id === 'custom' ? surface.spec.expression : `${surface.id}: ${surface.spec.expression}`;
-  lines.push(`etascape run: ${def.name} (${describeHyper(opt.def, opt.hyper)})${describeExtras(opt.compiled, config)} on ${surfaceName}, ${kind} engine${open.adapter ? ` (${open.adapter})` : ''}`);
+  lines.push(
+    `etascape run: ${def.name} (${describeHyper(opt.def, opt.hyper)})${describeExtras(opt.compiled, config)} on ${surfaceName}, ${kind} engine${open.adapter ? ` (${open.adapter})` : ''}`,
+  );
   const r0 = rows[0];
   const rn = rows[rows.length - 1];
   lines.push(`start    x=${fmt(r0[0])}  y=${fmt(r0[1])}  loss=${fmt(r0[2])}`);
   lines.push(`final    x=${fmt(rn[0])}  y=${fmt(rn[1])}  loss=${fmt(rn[2])}`);
-  const stopped = result.status === 'running' ? `running after ${result.steps} steps (no stop yet)` : `${result.status} after ${result.steps} steps (of ${steps})`;
+  const stopped =
+    result.status === 'running' ? `running after ${result.steps} steps (no stop yet)` : `${result.status} after ${result.steps} steps (of ${steps})`;
   lines.push(`status   ${stopped}`);
   let where: string;
   if (result.minimum !== null) {
@@ -132,7 +148,8 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
     where = 'none of the known minima';
   } else {
     const near = classify(minimaTable(surface), rn[0], rn[1], rn[2]);
-    where = near !== NO_MINIMUM && Number.isFinite(rn[2]) ? `not converged; now within the basin radius of ${surface.minima[near].name}` : 'none (not converged)';
+    where =
+      near !== NO_MINIMUM && Number.isFinite(rn[2]) ? `not converged; now within the basin radius of ${surface.minima[near].name}` : 'none (not converged)';
   }
   lines.push(`minimum  ${where}`);
   if (rn.every(Number.isFinite)) {
@@ -143,12 +160,20 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
   lines.push(`known minima of ${surface.id === 'custom' ? 'this surface' : surface.id}:`);
   lines.push(minimaLines(surface));
   lines.push('');
-  const shown = count <= 2 * head + 1 ? rows.map((r, t) => [t, r] as const) : [...first.map((r, t) => [t, r] as const), null, ...tail.slice(-head).map((r, k) => [count - head + k, r] as const)];
+  const shown =
+    count <= 2 * head + 1
+      ? rows.map((r, t) => [t, r] as const)
+      : [...first.map((r, t) => [t, r] as const), null, ...tail.slice(-head).map((r, k) => [count - head + k, r] as const)];
   const cut = count > 2 * head + 1;
   lines.push(`trajectory (${count} rows${cut ? `, first and last ${head}` : ''}; --json prints them all):`);
   const table = [['t', 'x', 'y', 'loss', 'lr']];
   for (const s of shown) table.push(s === null ? ['...', '', '', '', ''] : [String(s[0]), ...s[1].map((v) => fmt(v, 7))]);
-  lines.push(padTable(table, ['r', 'r', 'r', 'r', 'r']).split('\n').map((l) => `  ${l}`).join('\n'));
+  lines.push(
+    padTable(table, ['r', 'r', 'r', 'r', 'r'])
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+  );
   out(lines.join('\n'));
   return 0;
 }

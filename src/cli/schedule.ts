@@ -12,7 +12,16 @@ const SCHEDULE_DEFAULT_STEPS = 100;
 
 const SCHEDULE_FLAGS = defineFlags({
   lr: { name: 'lr', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: "the optimizer's lr (the base lr the schedule scales)" },
-  steps: { name: 'steps', kind: 'int', min: 1, max: MAX_SCHEDULE_STEPS, maxWhy: 'a printed row per step', meta: 'N', help: 'how many steps', default: SCHEDULE_DEFAULT_STEPS },
+  steps: {
+    name: 'steps',
+    kind: 'int',
+    min: 1,
+    max: MAX_SCHEDULE_STEPS,
+    maxWhy: 'a printed row per step',
+    meta: 'N',
+    help: 'how many steps',
+    default: SCHEDULE_DEFAULT_STEPS,
+  },
   json: { name: 'json', kind: 'bool', help: 'print {"schedule": TEXT, "lr": [lr_0, ..., lr_(N-1)]}' },
 });
 
@@ -25,7 +34,9 @@ function paramsHelp(def: ScheduleDef): string {
 }
 
 export function scheduleHelp(def: ScheduleDef | null): string {
-  const list = SCHEDULE_DEFS.map((d) => `  ${d.name.padEnd(28)}${d.origin}${d.stateful ? ' (needs a run: etascape run --schedule ... --json)' : ''}`).join('\n');
+  const list = SCHEDULE_DEFS.map((d) => `  ${d.name.padEnd(28)}${d.origin}${d.stateful ? ' (needs a run: etascape run --schedule ... --json)' : ''}`).join(
+    '\n',
+  );
   return `Usage: etascape schedule --schedule NAME|TEXT [--lr ETA] [--PARAM VALUE ...] [--steps N] [--json]
 
 Prints the lr at optimizer steps t = 0 .. N-1: what PyTorch's optimizer uses when

@@ -3,9 +3,7 @@
 // the CPU reference). Two passes: the first finds each bin's loss range, the second
 // histograms the loss over that range for the quantiles.
 
-import {
-  histogramQuantile, reduceBins, sweepBinLr, sweepBinning, type BinSummary, type Binning, type HistogramSpec,
-} from '../core/analysis/bins';
+import { histogramQuantile, reduceBins, sweepBinLr, sweepBinning, type BinSummary, type Binning, type HistogramSpec } from '../core/analysis/bins';
 import type { Engine } from '../core/engine/engine';
 import type { Layout } from '../core/layouts';
 import { Status } from '../core/particles';
@@ -39,8 +37,18 @@ export interface BinRow {
 
 export function summaryColumns(surface: Surface): string[] {
   return [
-    'lr_min', 'lr_max', 'lr_mid', 'particles', 'running', 'converged', 'diverged', 'nonfinite',
-    ...surface.minima.map((m) => `minimum_${m.name}`), 'loss_q10', 'loss_q50', 'loss_q90',
+    'lr_min',
+    'lr_max',
+    'lr_mid',
+    'particles',
+    'running',
+    'converged',
+    'diverged',
+    'nonfinite',
+    ...surface.minima.map((m) => `minimum_${m.name}`),
+    'loss_q10',
+    'loss_q50',
+    'loss_q90',
   ];
 }
 
@@ -133,10 +141,24 @@ export async function summarizeBins(engine: Engine, surface: Surface, layout: Ex
 export function binRowsCsv(rows: BinRow[], surface: Surface): string {
   const lines = [summaryColumns(surface).map(csvField).join(',')];
   for (const r of rows) {
-    lines.push([
-      r.lr_min, r.lr_max, r.lr_mid, r.particles, r.running, r.converged, r.diverged, r.nonfinite,
-      ...surface.minima.map((m) => r.minima[m.name]), r.loss_q10, r.loss_q50, r.loss_q90,
-    ].map((v, j) => (j >= 3 && j < 8 + surface.minima.length ? String(v) : csvNumber(v))).join(','));
+    lines.push(
+      [
+        r.lr_min,
+        r.lr_max,
+        r.lr_mid,
+        r.particles,
+        r.running,
+        r.converged,
+        r.diverged,
+        r.nonfinite,
+        ...surface.minima.map((m) => r.minima[m.name]),
+        r.loss_q10,
+        r.loss_q50,
+        r.loss_q90,
+      ]
+        .map((v, j) => (j >= 3 && j < 8 + surface.minima.length ? String(v) : csvNumber(v)))
+        .join(','),
+    );
   }
   return lines.join('\n') + '\n';
 }

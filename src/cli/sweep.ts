@@ -7,14 +7,20 @@ import { MAX_PARTICLES, particleAt, STATUS_NAMES } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { defineFlags, formatFlags, UsageError } from './args';
-import {
-  checkCount, checkGpuCapacity, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, minimumName, openGpu,
-} from './common';
+import { checkCount, checkGpuCapacity, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, minimumName, openGpu } from './common';
 import { checkOutputPath, commitOutputs, LineChunks, OutputFile, writeOutput } from './output';
 import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
 import {
-  binRowsCsv, binRowsJson, binSummaryText, summarizeBins, summaryBinning, summaryColumns, SUMMARY_BUCKETS, SUMMARY_DEFAULT_BINS, type BinRow,
+  binRowsCsv,
+  binRowsJson,
+  binSummaryText,
+  summarizeBins,
+  summaryBinning,
+  summaryColumns,
+  SUMMARY_BUCKETS,
+  SUMMARY_DEFAULT_BINS,
+  type BinRow,
 } from './sweep-summary';
 import { startProgress } from './progress';
 import { MAX_ENGINE_STEPS } from './limits';
@@ -29,12 +35,41 @@ const SWEEP_FLAGS = defineFlags({
   lrMin: { name: 'lr-min', kind: 'number', meta: 'ETA', help: 'smallest learning rate (required)', required: LR_RANGE_NEEDED },
   lrMax: { name: 'lr-max', kind: 'number', meta: 'ETA', help: 'largest learning rate (required); lr is log-spaced in between', required: LR_RANGE_NEEDED },
   n: { name: 'n', kind: 'int', min: 1, max: MAX_PARTICLES, maxWhy: 'the most any engine allows', meta: 'N', help: 'particles', default: SWEEP_DEFAULTS.n },
-  steps: { name: 'steps', kind: 'int', min: 0, max: MAX_ENGINE_STEPS, maxWhy: 'the engines count steps in 32 bits', meta: 'S', help: 'optimizer steps', default: SWEEP_DEFAULTS.steps },
+  steps: {
+    name: 'steps',
+    kind: 'int',
+    min: 0,
+    max: MAX_ENGINE_STEPS,
+    maxWhy: 'the engines count steps in 32 bits',
+    meta: 'S',
+    help: 'optimizer steps',
+    default: SWEEP_DEFAULTS.steps,
+  },
   ...engineFlag('gpu', 'the WebGPU engine or the CPU reference'),
-  stepsPerDispatch: { name: 'steps-per-dispatch', kind: 'int', min: 1, meta: 'K', help: 'GPU: steps fused into one dispatch', default: SWEEP_DEFAULTS.stepsPerDispatch },
-  out: { name: 'out', kind: 'string', meta: 'FILE.csv|FILE.json', ext: ['.csv', '.json'], help: 'write the rows there (format by extension); default: CSV on stdout' },
+  stepsPerDispatch: {
+    name: 'steps-per-dispatch',
+    kind: 'int',
+    min: 1,
+    meta: 'K',
+    help: 'GPU: steps fused into one dispatch',
+    default: SWEEP_DEFAULTS.stepsPerDispatch,
+  },
+  out: {
+    name: 'out',
+    kind: 'string',
+    meta: 'FILE.csv|FILE.json',
+    ext: ['.csv', '.json'],
+    help: 'write the rows there (format by extension); default: CSV on stdout',
+  },
   summary: { name: 'summary', kind: 'bool', help: 'one row per lr bin instead of one per particle (reduced on the GPU with the GPU engine)' },
-  bins: { name: 'bins', kind: 'int', min: 1, meta: 'B', help: 'with --summary: lr bins of ceil(N/B) consecutive particles (at most 1024)', defaultText: String(SUMMARY_DEFAULT_BINS) },
+  bins: {
+    name: 'bins',
+    kind: 'int',
+    min: 1,
+    meta: 'B',
+    help: 'with --summary: lr bins of ceil(N/B) consecutive particles (at most 1024)',
+    defaultText: String(SUMMARY_DEFAULT_BINS),
+  },
   ...CONFIG_FLAGS,
 });
 
@@ -111,7 +146,10 @@ function summarize(n: number, rowAt: (i: number) => SweepRow): SweepSummary {
 }
 
 function summaryText(s: SweepSummary, surface: Surface): string {
-  const counts = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+  const counts = (o: Record<string, number>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || '-';
   const statusOrder = Object.fromEntries(STATUS_NAMES.filter((k) => s.status[k]).map((k) => [k, s.status[k]]));
   const limits = surface.minima.filter((m) => Number.isFinite(m.lrLimit) && m.lrLimit > 0).map((m) => `${m.name} ${fmt(m.lrLimit)}`);
   return [
@@ -152,7 +190,10 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   if (!c) return 0;
   const { def, flags, surface } = c;
   const { lrMin, lrMax } = flags;
-  for (const [flag, v] of [['--lr-min', lrMin], ['--lr-max', lrMax]] as const) {
+  for (const [flag, v] of [
+    ['--lr-min', lrMin],
+    ['--lr-max', lrMax],
+  ] as const) {
     try {
       checkHyper(def, def.hyper[0], v);
     } catch (e) {
@@ -230,10 +271,22 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     if (format === 'csv') writeOutput(outPath, binRowsCsv(binRows, surface));
     else {
       const doc = {
-        surface: surface.id, expression: surface.spec.expression, optimizer: def.name,
+        surface: surface.id,
+        expression: surface.spec.expression,
+        optimizer: def.name,
         hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
-        lr_min: lrMin, lr_max: lrMax, start, steps, engine: kind, adapter, config,
-        particles: n, bins: binRows.length, loss_buckets: SUMMARY_BUCKETS, columns: summaryColumns(surface), rows: binRowsJson(binRows),
+        lr_min: lrMin,
+        lr_max: lrMax,
+        start,
+        steps,
+        engine: kind,
+        adapter,
+        config,
+        particles: n,
+        bins: binRows.length,
+        loss_buckets: SUMMARY_BUCKETS,
+        columns: summaryColumns(surface),
+        rows: binRowsJson(binRows),
       };
       writeOutput(outPath, JSON.stringify(doc) + '\n');
     }

@@ -52,9 +52,7 @@ export function stepInstructions(c: StepCost): number {
   return c.surface + c.optimizer + c.hessian + c.minibatch + STEP_OVERHEAD;
 }
 
-export type FrameFit =
-  | { ok: true; stepsPerFrame: number; clamped: boolean; perStep: number }
-  | { ok: false; error: string };
+export type FrameFit = { ok: true; stepsPerFrame: number; clamped: boolean; perStep: number } | { ok: false; error: string };
 
 /** One step of all particles may take at most this many frame budgets (a slow page, not a frozen one). */
 export const MAX_FRAMES_PER_STEP = 10;

@@ -14,7 +14,9 @@ export function float32Problem(name: string, v: number): string | null {
   if (!Number.isFinite(v) || v === 0) return null;
   const f = Math.fround(v);
   if (!Number.isFinite(f)) return `${name} = ${v} is ${f} in float32 (the engines compute in float32; at most ±3.4028235e38)`;
-  if (f === 0) return `${name} = ${v} is 0 in float32 (the engines compute in float32; the smallest normal magnitude is ${FLOAT32_MIN_NORMAL.toExponential(7)})`;
-  if (Math.abs(f) < FLOAT32_MIN_NORMAL) return `${name} = ${v} is the subnormal ${f.toExponential(7)} in float32 (the engines compute in float32; the smallest normal magnitude is ${FLOAT32_MIN_NORMAL.toExponential(7)})`;
+  if (f === 0)
+    return `${name} = ${v} is 0 in float32 (the engines compute in float32; the smallest normal magnitude is ${FLOAT32_MIN_NORMAL.toExponential(7)})`;
+  if (Math.abs(f) < FLOAT32_MIN_NORMAL)
+    return `${name} = ${v} is the subnormal ${f.toExponential(7)} in float32 (the engines compute in float32; the smallest normal magnitude is ${FLOAT32_MIN_NORMAL.toExponential(7)})`;
   return null;
 }

@@ -33,10 +33,14 @@ export function axisValue(min: number, max: number, n: number, i: number, scale:
 
 export function layoutSize(l: Layout): number {
   switch (l.kind) {
-    case 'sweep': return l.n;
-    case 'grid': return l.nx * l.ny;
-    case 'random': return l.perBand * l.bands;
-    case 'product': return l.x.n * l.y.n;
+    case 'sweep':
+      return l.n;
+    case 'grid':
+      return l.nx * l.ny;
+    case 'random':
+      return l.perBand * l.bands;
+    case 'product':
+      return l.x.n * l.y.n;
   }
 }
 

@@ -131,7 +131,16 @@ export interface RunConfig {
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
-  gtol: 1e-4, ftol: 1e-7, posBound: 1e4, lossBound: 3e38, clipNorm: 0, clipValue: 0, noise: 0, batchSize: 1, seed: 0, samRho: 0,
+  gtol: 1e-4,
+  ftol: 1e-7,
+  posBound: 1e4,
+  lossBound: 3e38,
+  clipNorm: 0,
+  clipValue: 0,
+  noise: 0,
+  batchSize: 1,
+  seed: 0,
+  samRho: 0,
 };
 
 /** Checks the settings a user can set; returns the problem, naming the setting. */

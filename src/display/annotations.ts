@@ -7,9 +7,7 @@ import { colormap, type ColormapName } from './colormaps';
 import { logTicks } from './ticks';
 import type { Context2D, Rect } from './map-figure';
 
-type AnnotationLegend =
-  | { kind: 'lr'; min: number; max: number; colormap: ColormapName }
-  | { kind: 'status' };
+type AnnotationLegend = { kind: 'lr'; min: number; max: number; colormap: ColormapName } | { kind: 'status' };
 
 export interface AnnotationInput {
   title: string;
@@ -35,7 +33,12 @@ export interface AnnotationLayout {
   legend: Box | null;
 }
 
-export const STATUS_COLORS: [string, string][] = [['#a6bff2', 'running'], ['#4dd966', 'converged'], ['#f24d40', 'diverged'], ['#e64de6', 'non-finite']];
+export const STATUS_COLORS: [string, string][] = [
+  ['#a6bff2', 'running'],
+  ['#4dd966', 'converged'],
+  ['#f24d40', 'diverged'],
+  ['#e64de6', 'non-finite'],
+];
 
 const FAMILY = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
 const MONO = "'DejaVu Sans Mono', Menlo, monospace";
@@ -101,7 +104,12 @@ function drawLegend(ctx: AnnotationContext, height: number, legend: AnnotationLe
   const swatch = 13 * s;
   const rows = legend.kind === 'lr' ? 0 : STATUS_COLORS.length;
   const innerH = legend.kind === 'lr' ? titleSize * 1.3 + barH + 6 * s + tickSize * 1.2 : titleSize * 1.3 + rows * swatch * 1.6;
-  const box = { left: Math.round(16 * s), top: 0, width: Math.round(barW + 2 * pad + (legend.kind === 'lr' ? 16 * s : 0)), height: Math.round(innerH + 2 * pad) };
+  const box = {
+    left: Math.round(16 * s),
+    top: 0,
+    width: Math.round(barW + 2 * pad + (legend.kind === 'lr' ? 16 * s : 0)),
+    height: Math.round(innerH + 2 * pad),
+  };
   box.top = Math.round(height - 16 * s - box.height);
   ctx.fillStyle = PANEL;
   ctx.fillRect(box.left, box.top, box.width, box.height);

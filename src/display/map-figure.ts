@@ -3,9 +3,7 @@
 // DOM canvas on the page, @napi-rs/canvas in the CLI). The geometry is exported so the
 // page maps mouse positions to axis values (pixelAt) and drags to zoom windows.
 
-import {
-  BASIN_DIVERGED, BASIN_OTHER, BASIN_PALETTE, BASIN_RUNNING, CONVERGED_LUT, DIVERGED_LUT, RUNNING_LUT, unpackRgba,
-} from '../core/analysis/map';
+import { BASIN_DIVERGED, BASIN_OTHER, BASIN_PALETTE, BASIN_RUNNING, CONVERGED_LUT, DIVERGED_LUT, RUNNING_LUT, unpackRgba } from '../core/analysis/map';
 import { axisValue, type Scale } from '../core/layouts';
 import { formatNumber, linearTicks, logTicks, type Tick } from './ticks';
 
@@ -106,8 +104,7 @@ export function windowFromDrag(g: MapFigureGeometry, px0: number, py0: number, p
 // ---------------------------------------------------------------- legend
 
 export type LegendItem =
-  | { kind: 'bar'; label: string; colors: Uint32Array; ticks: { at: number; label: string }[] }
-  | { kind: 'swatch'; label: string; color: number };
+  { kind: 'bar'; label: string; colors: Uint32Array; ticks: { at: number; label: string }[] } | { kind: 'swatch'; label: string; color: number };
 
 /** Ticks of a step scale: decades up to S, and S, where the colour scale puts them. */
 function stepTicks(steps: number): { at: number; label: string }[] {
@@ -123,7 +120,9 @@ export function outcomeLegend(steps: number): LegendItem[] {
     { kind: 'bar', label: 'converged after N steps', colors: CONVERGED_LUT, ticks: stepTicks(steps) },
     { kind: 'bar', label: 'diverged after N steps', colors: DIVERGED_LUT, ticks: stepTicks(steps) },
     {
-      kind: 'bar', label: 'running: (L - L*) / (L0 - L*)', colors: RUNNING_LUT,
+      kind: 'bar',
+      label: 'running: (L - L*) / (L0 - L*)',
+      colors: RUNNING_LUT,
       ticks: [0, 3, 6, 9].map((d) => ({ at: Math.min(1, (d * Math.log2(10)) / octaves), label: d === 0 ? '1' : `1e-${d}` })),
     },
   ];
@@ -141,7 +140,10 @@ export function basinLegend(minima: LegendMinimum[], maxMinima = 9): LegendItem[
     const curv = Number.isFinite(lmax) ? ` (λmax ${formatNumber(lmax)})` : '';
     return { kind: 'swatch', label: `${m.name}${curv}`, color: BASIN_PALETTE[j % BASIN_PALETTE.length] };
   });
-  const more: LegendItem[] = minima.length > maxMinima ? [{ kind: 'swatch', label: `... ${minima.length - maxMinima} more (colours repeat)`, color: BASIN_PALETTE[maxMinima % BASIN_PALETTE.length] }] : [];
+  const more: LegendItem[] =
+    minima.length > maxMinima
+      ? [{ kind: 'swatch', label: `... ${minima.length - maxMinima} more (colours repeat)`, color: BASIN_PALETTE[maxMinima % BASIN_PALETTE.length] }]
+      : [];
   return [
     ...shown,
     ...more,
@@ -211,7 +213,8 @@ const css = (c: number) => {
 
 function drawPixels(ctx: Context2D, r: Rect, input: MapFigureInput): void {
   const { nx, ny, rgba } = input.image;
-  const make = input.makeCanvas ?? (typeof OffscreenCanvas !== 'undefined' ? (w: number, h: number) => new OffscreenCanvas(w, h) as unknown as ScratchCanvas : null);
+  const make =
+    input.makeCanvas ?? (typeof OffscreenCanvas !== 'undefined' ? (w: number, h: number) => new OffscreenCanvas(w, h) as unknown as ScratchCanvas : null);
   const scratch = make?.(nx, ny);
   const sctx = scratch?.getContext('2d');
   if (scratch && sctx) {
@@ -227,7 +230,7 @@ function drawPixels(ctx: Context2D, r: Rect, input: MapFigureInput): void {
   const h = r.height / ny;
   for (let iy = 0; iy < ny; iy++) {
     const y = r.top + (ny - 1 - iy) * h;
-    for (let ix = 0; ix < nx; ) {
+    for (let ix = 0; ix < nx;) {
       const c = rgba[iy * nx + ix];
       let end = ix + 1;
       while (end < nx && rgba[iy * nx + end] === c) end++;

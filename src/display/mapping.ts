@@ -23,7 +23,9 @@ export const PARTICLE_LIFT = 0.012;
 export const TRAIL_LIFT = 0.01;
 
 export function mappingFor(domain: [number, number, number, number], losses: ArrayLike<number>, log: boolean): Mapping {
-  const finite = Array.from(losses).filter(Number.isFinite).sort((a, b) => a - b);
+  const finite = Array.from(losses)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   const q = (f: number) => finite[Math.min(finite.length - 1, Math.floor(f * (finite.length - 1)))] ?? 0;
   const lossMin = q(0);
   let lossTop = q(0.98);
@@ -39,7 +41,6 @@ export function level(m: Mapping, loss: number): number {
   const v = m.log ? Math.log1p(LOG_GAIN * u) / Math.log1p(LOG_GAIN) : u;
   return Math.min(v, HEIGHT_CLIP);
 }
-
 
 export function toWorld(m: Mapping, x: number, y: number, loss: number): [number, number, number] {
   return [(x - m.cx) * m.scale, level(m, loss) * m.heightScale, -(y - m.cy) * m.scale];

@@ -30,7 +30,11 @@ export class BareKernel {
     const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const make = (label: string, size: number, data?: Float32Array) => {
       const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-      const buf = device.createBuffer({ label, size: Math.max(size, 16), usage: label === 'params' ? GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST : usage });
+      const buf = device.createBuffer({
+        label,
+        size: Math.max(size, 16),
+        usage: label === 'params' ? GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST : usage,
+      });
       if (data) device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
       return buf;
     };

@@ -43,9 +43,15 @@ export class BifurcationRunner extends Job<BifurcationImage, number> {
   private recorded = 0;
   result: BifurcationImage | null = null;
 
-  constructor(readonly spec: BifurcationSpec, private readonly backend: RunBackend) {
+  constructor(
+    readonly spec: BifurcationSpec,
+    private readonly backend: RunBackend,
+  ) {
     super();
-    for (const [name, v] of [['transient', spec.transient], ['record', spec.record]] as const) {
+    for (const [name, v] of [
+      ['transient', spec.transient],
+      ['record', spec.record],
+    ] as const) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be a whole number >= 0, got ${v}`);
     }
     sweepBinning(spec.layout.n, spec.bins); // checks bins against n

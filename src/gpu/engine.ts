@@ -20,7 +20,10 @@ export interface ExternalBuffers {
 
 /** Thrown when a generated kernel does not compile: carries the compiler's messages. */
 export class ShaderCompileError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
     this.name = 'ShaderCompileError';
   }
@@ -104,7 +107,12 @@ export class GpuEngine implements Engine {
     const cfg = setup.config;
     const clip = { norm: cfg.clipNorm > 0, value: cfg.clipValue > 0 };
     const kernel = buildStepKernel({
-      surface: setup.surface, optimizer, minima: minimaTable(setup.surface), clip, noise: cfg.noise > 0, sam: cfg.samRho > 0,
+      surface: setup.surface,
+      optimizer,
+      minima: minimaTable(setup.surface),
+      clip,
+      noise: cfg.noise > 0,
+      sam: cfg.samRho > 0,
     });
     const module = await compileModule(device, kernel, `step:${setup.surface.id}:${setup.optimizer.def.name}`);
     const pipeline = await device.createComputePipelineAsync({
@@ -148,26 +156,29 @@ export class GpuEngine implements Engine {
     const cfg = this.setup.config;
     const gtol2 = Math.fround(cfg.gtol) * Math.fround(cfg.gtol);
     const grad = gradientWindow(gtol2);
-    StepParams.write({
-      n: this.n,
-      steps: k,
-      groupsX: this.groupsX,
-      seed: cfg.seed >>> 0,
-      gtol2,
-      ftol: cfg.ftol,
-      posBound: cfg.posBound,
-      lossBound: cfg.lossBound,
-      clipNorm: cfg.clipNorm,
-      clipValue: cfg.clipValue,
-      noiseScale: cfg.noise > 0 ? noiseScale(cfg.noise, cfg.batchSize) : 0,
-      samRho: cfg.samRho,
-      batch: cfg.batchSize,
-      points: this.setup.surface.dataset?.spec.m ?? 0,
-      posLimit: magnitudeLimit(cfg.posBound),
-      lossLimit: magnitudeLimit(cfg.lossBound),
-      gradLow: grad.low,
-      gradRange: grad.range,
-    }, this.paramData);
+    StepParams.write(
+      {
+        n: this.n,
+        steps: k,
+        groupsX: this.groupsX,
+        seed: cfg.seed >>> 0,
+        gtol2,
+        ftol: cfg.ftol,
+        posBound: cfg.posBound,
+        lossBound: cfg.lossBound,
+        clipNorm: cfg.clipNorm,
+        clipValue: cfg.clipValue,
+        noiseScale: cfg.noise > 0 ? noiseScale(cfg.noise, cfg.batchSize) : 0,
+        samRho: cfg.samRho,
+        batch: cfg.batchSize,
+        points: this.setup.surface.dataset?.spec.m ?? 0,
+        posLimit: magnitudeLimit(cfg.posBound),
+        lossLimit: magnitudeLimit(cfg.lossBound),
+        gradLow: grad.low,
+        gradRange: grad.range,
+      },
+      this.paramData,
+    );
     device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
     submitPass(device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
     this.stepsQueued += k;

@@ -33,7 +33,11 @@ export class HistoryRecorder {
     const { device } = handle;
     this.pool = new ReadbackPool(device, 'history readback');
     this.params = device.createBuffer({ label: 'history params', size: HistoryParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.selectedBuffer = device.createBuffer({ label: 'history selection', size: Math.max(16, selected.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    this.selectedBuffer = device.createBuffer({
+      label: 'history selection',
+      size: Math.max(16, selected.byteLength),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
     device.queue.writeBuffer(this.selectedBuffer, 0, selected.buffer as ArrayBuffer, selected.byteOffset, selected.byteLength);
     this.ring = device.createBuffer({ label: 'history ring', size: this.ringBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     const b = engine.buffers;
@@ -53,13 +57,20 @@ export class HistoryRecorder {
    * samples each. Throws HistoryError for a bad selection or capacity, and a plain
    * Error when the ring exceeds the device's buffer limits.
    */
-  static async create(engine: GpuEngine, setup: Pick<EngineSetup, 'surface' | 'optimizer' | 'particles'>, selected: Uint32Array, capacity: number): Promise<HistoryRecorder> {
+  static async create(
+    engine: GpuEngine,
+    setup: Pick<EngineSetup, 'surface' | 'optimizer' | 'particles'>,
+    selected: Uint32Array,
+    capacity: number,
+  ): Promise<HistoryRecorder> {
     checkHistory(engine.n, selected, capacity);
     const handle = engine.handle;
     const bytes = selected.length * capacity * HistorySample.size;
     const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
     if (bytes > cap) {
-      throw new Error(`the history of ${selected.length} particles x ${capacity} samples needs ${bytes} bytes, more than this GPU's largest storage buffer (${cap} bytes): lower the capacity`);
+      throw new Error(
+        `the history of ${selected.length} particles x ${capacity} samples needs ${bytes} bytes, more than this GPU's largest storage buffer (${cap} bytes): lower the capacity`,
+      );
     }
     const p = setup.particles;
     const code = buildHistoryKernel({ surface: setup.surface, hyperStride: p.hyperStride, stateStride: p.stateStride, lrSlot: lrStateSlot(setup.optimizer) });

@@ -59,7 +59,10 @@ export class NetworkEngine {
     const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const make = (label: string, data: ArrayBufferView) => {
-      if (data.byteLength > cap) throw new Error(`the ${label} buffer needs ${(data.byteLength / 2 ** 20).toFixed(0)} MiB; this GPU's largest storage buffer is ${(cap / 2 ** 20).toFixed(0)} MiB (fewer networks or a shorter history)`);
+      if (data.byteLength > cap)
+        throw new Error(
+          `the ${label} buffer needs ${(data.byteLength / 2 ** 20).toFixed(0)} MiB; this GPU's largest storage buffer is ${(cap / 2 ** 20).toFixed(0)} MiB (fewer networks or a shorter history)`,
+        );
       const buf = device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 4) * 4), usage });
       device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
       return buf;
@@ -91,7 +94,10 @@ export class NetworkEngine {
   step(k: number): void {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`steps per dispatch must be a whole number >= 0, got ${k}`);
     const cfg = this.setup.config;
-    NetParams.write({ n: this.n, steps: k, groupsX: this.groupsX, history: cfg.history, divergeRatio: cfg.divergeRatio, convergeLoss: cfg.convergeLoss }, this.paramData);
+    NetParams.write(
+      { n: this.n, steps: k, groupsX: this.groupsX, history: cfg.history, divergeRatio: cfg.divergeRatio, convergeLoss: cfg.convergeLoss },
+      this.paramData,
+    );
     this.handle.device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
     submitPass(this.handle.device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
     this.stepsQueued += k;
@@ -100,7 +106,11 @@ export class NetworkEngine {
   async read(): Promise<NetState> {
     const s = this.setup;
     const sizes = {
-      theta: 4 * s.n * s.model.params, ostate: 4 * s.n * stateStride(s), info: 4 * INFO_WORDS * s.n, losses: 8 * s.n, hist: 4 * s.n * s.config.history,
+      theta: 4 * s.n * s.model.params,
+      ostate: 4 * s.n * stateStride(s),
+      info: 4 * INFO_WORDS * s.n,
+      losses: 8 * s.n,
+      hist: 4 * s.n * s.config.history,
     };
     const keys = ['theta', 'ostate', 'info', 'losses', 'hist'] as const;
     const bufs = await Promise.all(keys.map((k) => this.pool.read(this.buffers[k], Math.max(16, Math.ceil(sizes[k] / 4) * 4))));

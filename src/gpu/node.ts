@@ -24,9 +24,7 @@ export async function nodeDevice(opts: { software?: boolean } = {}): Promise<Dev
   try {
     return await requestDevice(dawn);
   } catch (e) {
-    const hint = existsSync(SWIFTSHADER_ICD)
-      ? ''
-      : ` (no GPU driver found; on Debian: apt-get install -y chromium libvulkan1, for SwiftShader)`;
+    const hint = existsSync(SWIFTSHADER_ICD) ? '' : ` (no GPU driver found; on Debian: apt-get install -y chromium libvulkan1, for SwiftShader)`;
     throw new Error(`${(e as Error).message}${hint}`, { cause: e });
   }
 }

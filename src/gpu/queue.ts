@@ -23,7 +23,10 @@ export class ReadbackPool {
   private made = 0;
   private destroyed = false;
 
-  constructor(private readonly device: GPUDevice, private readonly label = 'readback') {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label = 'readback',
+  ) {}
 
   take(size: number): GPUBuffer {
     const b = this.free.get(size)?.pop();

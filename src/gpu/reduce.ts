@@ -4,7 +4,15 @@
 // a frame: callers use each Promise when it resolves.
 
 import {
-  BinSummary, bucketThresholds, checkBinning, checkHistogram, summaryLayout, summaryStride, type Binning, type HistogramSpec, type SummaryShape,
+  BinSummary,
+  bucketThresholds,
+  checkBinning,
+  checkHistogram,
+  summaryLayout,
+  summaryStride,
+  type Binning,
+  type HistogramSpec,
+  type SummaryShape,
 } from '../core/analysis/bins';
 import type { Surface } from '../core/surfaces';
 import { buildReduceKernel, ReduceParams } from '../../shaders/reduce';
@@ -77,18 +85,26 @@ export class GpuReducer {
     checkHistogram(opts.histogram);
     const sharpness = !!opts.sharpness;
     const { device } = handle;
-    const module = await compileModule(device, buildReduceKernel({ surface: opts.surface, value: opts.histogram.value, sharpness }), `reduce:${opts.surface.id}`);
+    const module = await compileModule(
+      device,
+      buildReduceKernel({ surface: opts.surface, value: opts.histogram.value, sharpness }),
+      `reduce:${opts.surface.id}`,
+    );
     const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
     const layout = device.createBindGroupLayout({
       label: 'reduce',
       entries: [
-        entry(0, 'uniform'), entry(1, 'read-only-storage'), entry(2, 'read-only-storage'), entry(3, 'read-only-storage'),
-        entry(4, 'storage'), entry(5, 'storage'), ...(sharpness ? [entry(6, 'storage')] : []),
+        entry(0, 'uniform'),
+        entry(1, 'read-only-storage'),
+        entry(2, 'read-only-storage'),
+        entry(3, 'read-only-storage'),
+        entry(4, 'storage'),
+        entry(5, 'storage'),
+        ...(sharpness ? [entry(6, 'storage')] : []),
       ],
     });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
-    const make = (entryPoint: string) =>
-      device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint } });
+    const make = (entryPoint: string) => device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint } });
     const [summary, density, sharp] = await Promise.all([make('summary_main'), make('density_main'), sharpness ? make('sharpness_main') : null]);
     return new GpuReducer(handle, target, opts, { summary, density, sharpness: sharp }, layout);
   }
@@ -111,7 +127,9 @@ export class GpuReducer {
   setHistogram(h: HistogramSpec): void {
     checkHistogram(h);
     if (h.value !== this.histogramSpec.value || h.buckets !== this.histogramSpec.buckets) {
-      throw new RangeError(`a reducer keeps its value and bucket count (${this.histogramSpec.value}, ${this.histogramSpec.buckets}): make a new one for ${h.value}, ${h.buckets}`);
+      throw new RangeError(
+        `a reducer keeps its value and bucket count (${this.histogramSpec.value}, ${this.histogramSpec.buckets}): make a new one for ${h.value}, ${h.buckets}`,
+      );
     }
     this.histogramSpec = h;
     this.writeParams();
@@ -147,10 +165,12 @@ export class GpuReducer {
 
   /** Queues the reduction of the particles' current state; resolves with the summary. */
   summary(): Promise<BinSummary> {
-    return this.pool.read(this.summaryBuffer, this.summaryBuffer.size, (enc) => {
-      enc.clearBuffer(this.summaryBuffer);
-      this.dispatch(enc, this.pipelines.summary);
-    }).then((bytes) => new BinSummary(this.shape, new Uint32Array(bytes)));
+    return this.pool
+      .read(this.summaryBuffer, this.summaryBuffer.size, (enc) => {
+        enc.clearBuffer(this.summaryBuffer);
+        this.dispatch(enc, this.pipelines.summary);
+      })
+      .then((bytes) => new BinSummary(this.shape, new Uint32Array(bytes)));
   }
 
   /** Adds every particle's current value to the bifurcation density (queued, not awaited). */

@@ -3,7 +3,11 @@
 
 export class GpuTimer {
   private marks = 0;
-  private constructor(private readonly device: GPUDevice, private readonly querySet: GPUQuerySet, private readonly capacity: number) {}
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly querySet: GPUQuerySet,
+    private readonly capacity: number,
+  ) {}
 
   /** A timer for up to `capacity` marks, or null when the device has no timestamp queries. */
   static create(device: GPUDevice, capacity: number): GpuTimer | null {

@@ -58,7 +58,8 @@ export class TrailRecorder {
 
   /** `ring` holds count x len ParticlePos (x, y, loss, prev loss); `pos` is the engine's buffer. */
   static async create(handle: DeviceHandle, pos: GPUBuffer, ring: GPUBuffer, selected: Uint32Array, len: number): Promise<TrailRecorder> {
-    if (ring.size < selected.length * len * ParticlePos.size) throw new Error(`the trail ring holds ${ring.size} bytes, ${selected.length * len * ParticlePos.size} needed`);
+    if (ring.size < selected.length * len * ParticlePos.size)
+      throw new Error(`the trail ring holds ${ring.size} bytes, ${selected.length * len * ParticlePos.size} needed`);
     const code = `${COMMON_WGSL}\n\n${TrailParams.wgsl}\n\n${trailsWgsl}`;
     const module = await compileModule(handle.device, code, 'trails');
     const pipeline = await handle.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });

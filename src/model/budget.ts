@@ -57,6 +57,8 @@ export function budgetState(state: ExplorerState, env: BudgetEnv): Budgeted {
   if (!fit.clamped) return { state, changes: [] };
   return {
     state: { ...state, stepsPerFrame: fit.stepsPerFrame },
-    changes: [`steps per frame lowered from ${state.stepsPerFrame} to ${fit.stepsPerFrame}, what fits one frame here (${n} particles x ${fit.stepsPerFrame} steps, about ${fit.perStep.toExponential(1)} instructions a step, frame budget ${budget.toExponential(0)})`],
+    changes: [
+      `steps per frame lowered from ${state.stepsPerFrame} to ${fit.stepsPerFrame}, what fits one frame here (${n} particles x ${fit.stepsPerFrame} steps, about ${fit.perStep.toExponential(1)} instructions a step, frame budget ${budget.toExponential(0)})`,
+    ],
   };
 }

@@ -52,7 +52,10 @@ const bad = (msg: string): never => {
 
 /** Checks a size within 16..7680: even for video (the encoders subsample chroma by 2). */
 export function checkSize(width: unknown, height: unknown, even = true): [number, number] {
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 16 || v > MAX_SIDE || (even && v % 2 !== 0)) {
       bad(`${name} must be ${even ? 'an even' : 'a'} whole number of pixels from 16 to ${MAX_SIDE}, got ${JSON.stringify(v)}`);
     }
@@ -70,7 +73,8 @@ export function parseResolution(text: string, even = true): [number, number] {
 export function planRecording(req: RecordRequest, defaultStepsPerFrame: number): RecordPlan {
   const [width, height] = checkSize(req.width ?? 1280, req.height ?? 720);
   const fps = req.fps ?? 30;
-  if (typeof fps !== 'number' || !Number.isInteger(fps) || fps < 1 || fps > MAX_FPS) bad(`fps must be a whole number from 1 to ${MAX_FPS} (usually ${RECORD_FPS.join(', ')}), got ${JSON.stringify(fps)}`);
+  if (typeof fps !== 'number' || !Number.isInteger(fps) || fps < 1 || fps > MAX_FPS)
+    bad(`fps must be a whole number from 1 to ${MAX_FPS} (usually ${RECORD_FPS.join(', ')}), got ${JSON.stringify(fps)}`);
   const format = (req.format ?? 'mp4') as RecordFormat;
   if (!RECORD_FORMATS.includes(format)) bad(`format must be one of ${RECORD_FORMATS.join(', ')}, got ${JSON.stringify(req.format)}`);
   const stepsPerFrame = req.stepsPerFrame ?? Math.max(1, defaultStepsPerFrame);

@@ -82,7 +82,11 @@ export function particleColors(p: ParticleState, state: ExplorerState): Float32A
 export function runConfig(state: ExplorerState): RunConfig {
   return {
     ...DEFAULT_RUN_CONFIG,
-    clipNorm: state.clipNorm, clipValue: state.clipValue,
-    noise: state.noise, batchSize: state.batchSize, seed: state.seed, samRho: state.samRho,
+    clipNorm: state.clipNorm,
+    clipValue: state.clipValue,
+    noise: state.noise,
+    batchSize: state.batchSize,
+    seed: state.seed,
+    samRho: state.samRho,
   };
 }

@@ -83,7 +83,8 @@ export function importJson(text: string): Loaded {
     return { error: `the file is not valid JSON: ${(e as Error).message}` };
   }
   const d = doc as { format?: unknown; version?: unknown; state?: unknown };
-  if (typeof doc !== 'object' || doc === null || d.format !== FILE_FORMAT) return { error: `the file is not an etascape state (its "format" must be "${FILE_FORMAT}")` };
+  if (typeof doc !== 'object' || doc === null || d.format !== FILE_FORMAT)
+    return { error: `the file is not an etascape state (its "format" must be "${FILE_FORMAT}")` };
   if (d.version !== FILE_VERSION) return { error: `the file's version ${String(d.version)} is not supported (this is version ${FILE_VERSION})` };
   const r = stateFrom(d.state);
   return 'error' in r ? { error: `the file's settings are invalid: ${r.error}` } : r;

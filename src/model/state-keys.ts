@@ -66,7 +66,9 @@ export const keysOf = (c: KeyClass): (keyof ExplorerState)[] =>
 /** Keys whose change builds the particles again. */
 export const RUN_KEYS = keysOf('run');
 /** Keys that only change what is drawn (the run goes on). */
-export const LOOK_KEYS = (Object.keys(STATE_KEY_CLASS) as (keyof ExplorerState)[]).filter((k) => ['surface', 'particles', 'camera'].includes(STATE_KEY_CLASS[k]));
+export const LOOK_KEYS = (Object.keys(STATE_KEY_CLASS) as (keyof ExplorerState)[]).filter((k) =>
+  ['surface', 'particles', 'camera'].includes(STATE_KEY_CLASS[k]),
+);
 
 /** The keys among `keys` whose values differ between two states. */
 export function changedKeys(a: ExplorerState, b: ExplorerState, keys: readonly (keyof ExplorerState)[]): (keyof ExplorerState)[] {

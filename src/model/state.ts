@@ -82,7 +82,10 @@ export const ExplorerStateSchema = z.object({
   /** Rendering tier: per-pixel lighting (high) or baked (low); auto: low on software adapters. */
   quality: z.enum(QUALITIES).default('auto'),
   /** The orbit camera (null: the default view of the surface). */
-  camera: z.object({ position: z.tuple([finite, finite, finite]), target: z.tuple([finite, finite, finite]) }).nullable().default(null),
+  camera: z
+    .object({ position: z.tuple([finite, finite, finite]), target: z.tuple([finite, finite, finite]) })
+    .nullable()
+    .default(null),
 });
 
 export type ExplorerState = z.infer<typeof ExplorerStateSchema>;
@@ -143,14 +146,22 @@ const MAP_AXIS_NAMES: ReadonlySet<string> = new Set([...OPTIMIZER_DEFS.flatMap((
 function mapAxisProblems(s: ExplorerState): string[] {
   const axes: [string, string][] = [['mapParam', s.mapParam]];
   if (s.mapWindow) axes.push(['mapWindow.x.param', s.mapWindow.x.param], ['mapWindow.y.param', s.mapWindow.y.param]);
-  return axes.filter(([, name]) => !MAP_AXIS_NAMES.has(name)).map(([where, name]) => `${where}: unknown map axis '${name}' (known: ${[...MAP_AXIS_NAMES].join(', ')})`);
+  return axes
+    .filter(([, name]) => !MAP_AXIS_NAMES.has(name))
+    .map(([where, name]) => `${where}: unknown map axis '${name}' (known: ${[...MAP_AXIS_NAMES].join(', ')})`);
 }
 
 /** The numbers the engines hold in float32, by their path in the state. */
 function float32Values(s: ExplorerState): [string, number][] {
   const out: [string, number][] = [
-    ['lrMin', s.lrMin], ['lrMax', s.lrMax], ['mapMin', s.mapMin], ['mapMax', s.mapMax],
-    ['clipNorm', s.clipNorm], ['clipValue', s.clipValue], ['noise', s.noise], ['samRho', s.samRho],
+    ['lrMin', s.lrMin],
+    ['lrMax', s.lrMax],
+    ['mapMin', s.mapMin],
+    ['mapMax', s.mapMax],
+    ['clipNorm', s.clipNorm],
+    ['clipValue', s.clipValue],
+    ['noise', s.noise],
+    ['samRho', s.samRho],
   ];
   if (s.lrY !== null) out.push(['lrY', s.lrY]);
   if (s.basinLr !== null) out.push(['basinLr', s.basinLr]);
@@ -169,7 +180,12 @@ export function parseState(input: unknown): { state: ExplorerState } | { error: 
   const r = ExplorerStateSchema.safeParse(input);
   if (r.success) {
     if (r.data.lrMin > r.data.lrMax) return { error: `lrMin ${r.data.lrMin} is above lrMax ${r.data.lrMax}` };
-    const problems = [...mapAxisProblems(r.data), ...float32Values(r.data).map(([path, v]) => float32Problem(path, v)).filter((p) => p !== null)];
+    const problems = [
+      ...mapAxisProblems(r.data),
+      ...float32Values(r.data)
+        .map(([path, v]) => float32Problem(path, v))
+        .filter((p) => p !== null),
+    ];
     if (problems.length) return { error: problems.join('; ') };
     return { state: r.data };
   }

@@ -43,7 +43,11 @@ export class ParticleSprites {
     mat.positionNode = this.mapping.world(p.x, p.y, p.z, PARTICLE_LIFT);
     const byLr = select(converged, mix(c.xyz, vec3(1, 1, 1), 0.35), c.xyz);
     // Status palette: running blue-grey, converged green, diverged red, non-finite magenta.
-    const statusColor = select(converged, vec3(0.3, 0.85, 0.4), select(status.equal(Status.Diverged), vec3(0.95, 0.3, 0.25), select(status.equal(Status.NonFinite), vec3(0.9, 0.3, 0.9), vec3(0.65, 0.75, 0.95))));
+    const statusColor = select(
+      converged,
+      vec3(0.3, 0.85, 0.4),
+      select(status.equal(Status.Diverged), vec3(0.95, 0.3, 0.25), select(status.equal(Status.NonFinite), vec3(0.9, 0.3, 0.9), vec3(0.65, 0.75, 0.95))),
+    );
     const inBin = instanceIndex.div(u.hlDiv).mod(u.hlMod).equal(u.hlBin);
     const lit = u.highlight.greaterThan(0.5).and(inBin);
     const dimmed = u.highlight.greaterThan(0.5).and(inBin.not());

@@ -22,7 +22,10 @@ export class SurfaceView {
   private top = 0.8;
   private framePoints: THREE.Vector3[] = [-1, 1].flatMap((x) => [-1, 1].flatMap((z) => [0, 0.8].map((y) => new THREE.Vector3(x, y, z))));
 
-  constructor(readonly renderer: THREE.WebGPURenderer, canvas: HTMLCanvasElement) {
+  constructor(
+    readonly renderer: THREE.WebGPURenderer,
+    canvas: HTMLCanvasElement,
+  ) {
     this.scene.background = new THREE.Color(0x0f1117);
     this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 50);
     this.controls = new OrbitControls(this.camera, canvas);
@@ -57,10 +60,16 @@ export class SurfaceView {
         cam.lookAt(target);
         cam.updateMatrixWorld();
         cam.updateProjectionMatrix();
-        let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+        let x0 = Infinity,
+          x1 = -Infinity,
+          y0 = Infinity,
+          y1 = -Infinity;
         for (const q of points) {
           p.copy(q).project(cam);
-          x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x); y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y);
+          x0 = Math.min(x0, p.x);
+          x1 = Math.max(x1, p.x);
+          y0 = Math.min(y0, p.y);
+          y1 = Math.max(y1, p.y);
         }
         extent = { x: (x1 - x0) / 2, y: (y1 - y0) / 2 };
         // Pan by the projection's off-centre (NDC -> world at the target's depth).
@@ -128,7 +137,13 @@ export class SurfaceView {
       const [X, Y, Z] = toWorld(mesh.mapping, m.x, m.y, m.loss);
       const marker = new THREE.Mesh(
         new THREE.RingGeometry(0.025, 0.04, 32),
-        new THREE.MeshBasicNodeMaterial({ color: m.label === 'sharp' ? 0xff5a5f : 0xffffff, side: THREE.DoubleSide, transparent: true, opacity: 0.9, depthTest: false }),
+        new THREE.MeshBasicNodeMaterial({
+          color: m.label === 'sharp' ? 0xff5a5f : 0xffffff,
+          side: THREE.DoubleSide,
+          transparent: true,
+          opacity: 0.9,
+          depthTest: false,
+        }),
       );
       marker.rotation.x = -Math.PI / 2;
       marker.position.set(X, Y + 0.006, Z);

@@ -99,17 +99,27 @@ export class ParticleSplat {
   private trailHead = 0;
   private trailFilled = 0;
 
-  constructor(private readonly device: GPUDevice, readonly format: GPUTextureFormat, private readonly b: SplatBuffers) {
+  constructor(
+    private readonly device: GPUDevice,
+    readonly format: GPUTextureFormat,
+    private readonly b: SplatBuffers,
+  ) {
     if (!splatFormatSupported(device, format)) throw new Error(`a compute pass cannot write a ${format} canvas on this device`);
-    const storage = (bytes: number) => device.createBuffer({ label: 'splat', size: Math.max(16, bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    const storage = (bytes: number) =>
+      device.createBuffer({ label: 'splat', size: Math.max(16, bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     this.params = device.createBuffer({ label: 'splat params', size: this.paramData.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.colorBuffer = storage(b.colors.byteLength);
     device.queue.writeBuffer(this.colorBuffer, 0, b.colors.buffer as ArrayBuffer, b.colors.byteOffset, b.colors.byteLength);
     this.trailColorBuffer = storage(b.trails?.colors.byteLength ?? 0);
-    if (b.trails) device.queue.writeBuffer(this.trailColorBuffer, 0, b.trails.colors.buffer as ArrayBuffer, b.trails.colors.byteOffset, b.trails.colors.byteLength);
+    if (b.trails)
+      device.queue.writeBuffer(this.trailColorBuffer, 0, b.trails.colors.buffer as ArrayBuffer, b.trails.colors.byteOffset, b.trails.colors.byteLength);
     this.ownRing = !b.trails;
     this.ringBuffer = b.trails?.ring ?? storage(16);
-    const entry = (binding: number, rest: Omit<GPUBindGroupLayoutEntry, 'binding' | 'visibility'>): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.COMPUTE, ...rest });
+    const entry = (binding: number, rest: Omit<GPUBindGroupLayoutEntry, 'binding' | 'visibility'>): GPUBindGroupLayoutEntry => ({
+      binding,
+      visibility: GPUShaderStage.COMPUTE,
+      ...rest,
+    });
     this.layout = device.createBindGroupLayout({
       label: 'splat',
       entries: [
@@ -154,7 +164,8 @@ export class ParticleSplat {
   /** New particle (and trail) colours, same layout as at construction: a look change. */
   setColors(colors: Float32Array, trailColors: Float32Array | null): void {
     this.device.queue.writeBuffer(this.colorBuffer, 0, colors.buffer as ArrayBuffer, colors.byteOffset, colors.byteLength);
-    if (trailColors && this.b.trails) this.device.queue.writeBuffer(this.trailColorBuffer, 0, trailColors.buffer as ArrayBuffer, trailColors.byteOffset, trailColors.byteLength);
+    if (trailColors && this.b.trails)
+      this.device.queue.writeBuffer(this.trailColorBuffer, 0, trailColors.buffer as ArrayBuffer, trailColors.byteOffset, trailColors.byteLength);
   }
   /** Ring head and fill, from the trail recorder, once per frame. */
   updateTrails(head: number, filled: number): void {
@@ -173,7 +184,13 @@ export class ParticleSplat {
     this.cache?.destroy();
     this.labels?.destroy();
     this.keys?.destroy();
-    const image = (label: string) => device.createTexture({ label, size: [w, h], format: this.format, usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC });
+    const image = (label: string) =>
+      device.createTexture({
+        label,
+        size: [w, h],
+        format: this.format,
+        usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC,
+      });
     this.cache = image('surface image');
     this.labels = image('labels image');
     this.keys = device.createBuffer({ label: 'splat keys', size: 4 * w * h, usage: GPUBufferUsage.STORAGE });
@@ -245,35 +262,39 @@ export class ParticleSplat {
     // projection x view, column-major as WGSL's mat4x4 expects.
     const p = camera.projectionMatrix.elements;
     const v = camera.matrixWorldInverse.elements;
-    for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) {
-      let s = 0;
-      for (let k = 0; k < 4; k++) s += p[k * 4 + r] * v[c * 4 + k];
-      vp[c * 4 + r] = s;
-    }
+    for (let c = 0; c < 4; c++)
+      for (let r = 0; r < 4; r++) {
+        let s = 0;
+        for (let k = 0; k < 4; k++) s += p[k * 4 + r] * v[c * 4 + k];
+        vp[c * 4 + r] = s;
+      }
     const t = this.b.trails;
-    SplatParams.write({
-      viewProj: vp,
-      viewport: [w, h],
-      pixelsPerUnit: (p[5] * h) / 2,
-      particleSize: this.size,
-      mapCenter: [m.cx, m.cy],
-      mapScale: m.scale,
-      heightScale: m.heightScale,
-      lossMin: m.lossMin,
-      lossTop: m.lossTop,
-      logHeight: m.log ? 1 : 0,
-      stoppedOpacity: this.fade,
-      colorByStatus: this.byStatus,
-      highlight: this.highlight ? 1 : 0,
-      highlightDiv: this.highlight?.div ?? 1,
-      highlightMod: this.highlight?.mod ?? 1,
-      highlightBin: this.highlight?.bin ?? 0,
-      particleCount: this.b.n,
-      trailCount: t?.count ?? 0,
-      trailLen: t?.len ?? 2,
-      trailHead: this.trailHead,
-      trailFilled: this.trailFilled,
-    }, this.paramData);
+    SplatParams.write(
+      {
+        viewProj: vp,
+        viewport: [w, h],
+        pixelsPerUnit: (p[5] * h) / 2,
+        particleSize: this.size,
+        mapCenter: [m.cx, m.cy],
+        mapScale: m.scale,
+        heightScale: m.heightScale,
+        lossMin: m.lossMin,
+        lossTop: m.lossTop,
+        logHeight: m.log ? 1 : 0,
+        stoppedOpacity: this.fade,
+        colorByStatus: this.byStatus,
+        highlight: this.highlight ? 1 : 0,
+        highlightDiv: this.highlight?.div ?? 1,
+        highlightMod: this.highlight?.mod ?? 1,
+        highlightBin: this.highlight?.bin ?? 0,
+        particleCount: this.b.n,
+        trailCount: t?.count ?? 0,
+        trailLen: t?.len ?? 2,
+        trailHead: this.trailHead,
+        trailFilled: this.trailFilled,
+      },
+      this.paramData,
+    );
     this.device.queue.writeBuffer(this.params, 0, this.paramData);
   }
 

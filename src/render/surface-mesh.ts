@@ -111,7 +111,7 @@ function contourSegments(positions: Float32Array, levels: Float64Array, res: num
           const b = corners[(e + 1) % 4];
           const la = levels[a];
           const lb = levels[b];
-          if ((la < iso) !== (lb < iso) && Number.isFinite(la) && Number.isFinite(lb)) crossings.push([a, b, (iso - la) / (lb - la)]);
+          if (la < iso !== lb < iso && Number.isFinite(la) && Number.isFinite(lb)) crossings.push([a, b, (iso - la) / (lb - la)]);
         }
         for (let k = 0; k + 1 < crossings.length; k += 2) {
           point(...crossings[k]);

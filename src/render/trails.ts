@@ -15,7 +15,12 @@ export class TrailLines {
     filled: uniform(0, 'uint'),
   };
 
-  constructor(ring: THREE.StorageInstancedBufferAttribute, colors: THREE.StorageInstancedBufferAttribute, readonly count: number, readonly len: number) {
+  constructor(
+    ring: THREE.StorageInstancedBufferAttribute,
+    colors: THREE.StorageInstancedBufferAttribute,
+    readonly count: number,
+    readonly len: number,
+  ) {
     const u = this.u;
     const segs = len - 1;
     const v = vertexIndex;
@@ -23,7 +28,9 @@ export class TrailLines {
     const r = v.mod(2 * segs);
     const age = r.div(2).add(r.mod(2));
     const slot = u.head.add(len).sub(age).mod(len);
-    const p = storage(ring, 'vec4', count * len).toReadOnly().element(trail.mul(len).add(slot));
+    const p = storage(ring, 'vec4', count * len)
+      .toReadOnly()
+      .element(trail.mul(len).add(slot));
     const c = storage(colors, 'vec4', count).toReadOnly().element(trail);
     const mat = new THREE.LineBasicNodeMaterial({ transparent: true, depthWrite: false, depthTest: false });
     mat.positionNode = this.mapping.world(p.x, p.y, p.z, TRAIL_LIFT);

@@ -35,7 +35,17 @@ export function densityLegend(): LegendItem[] {
     const [r, g, b] = colormap('magma', 0.85 - (0.75 * k) / 31);
     return packRgba(Math.round(r * 255), Math.round(g * 255), Math.round(b * 255));
   });
-  return [{ kind: 'bar', label: 'iterates per cell (log)', colors, ticks: [{ at: 0, label: '1' }, { at: 1, label: 'most' }] }];
+  return [
+    {
+      kind: 'bar',
+      label: 'iterates per cell (log)',
+      colors,
+      ticks: [
+        { at: 0, label: '1' },
+        { at: 1, label: 'most' },
+      ],
+    },
+  ];
 }
 
 /** The value axis of a histogram over [lo, hi] with `buckets` cells (bucket centres). */

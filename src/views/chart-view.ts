@@ -9,7 +9,10 @@ import { exportChart } from './export';
 export class ChartView {
   readonly chart: LineChart;
 
-  constructor(readonly panel: ViewPanel, options: ChartOptions) {
+  constructor(
+    readonly panel: ViewPanel,
+    options: ChartOptions,
+  ) {
     this.chart = new LineChart(panel.body, options);
     exportChart(panel, this.chart);
   }

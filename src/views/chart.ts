@@ -55,7 +55,10 @@ export class LineChart {
 
   private readonly legendEl = document.createElement('div');
 
-  constructor(private readonly el: HTMLElement, private readonly opts: ChartOptions) {
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly opts: ChartOptions,
+  ) {
     this.legendEl.className = 'chart-legend';
     el.addEventListener('pointermove', (e) => this.onHover?.(this.valueAt(e)));
     el.addEventListener('pointerleave', () => this.onHover?.(null));
@@ -81,7 +84,10 @@ export class LineChart {
     const xs = forScale(data.x, !!this.opts.xLog);
     const keep = xs.map((v) => v !== null);
     const pick = <T>(a: T[]) => a.filter((_, i) => keep[i]);
-    const aligned = [pick(xs) as number[], ...data.series.map((s) => pick(forScale(s.values, (s.scale ?? 'y') === 'y' && !!this.opts.yLog)))] as uPlot.AlignedData;
+    const aligned = [
+      pick(xs) as number[],
+      ...data.series.map((s) => pick(forScale(s.values, (s.scale ?? 'y') === 'y' && !!this.opts.yLog))),
+    ] as uPlot.AlignedData;
     const shape = JSON.stringify([data.series.map((s) => [s.label, s.color, s.scale, s.dash, s.width]), data.bands]);
     if (this.plot && shape === this.shape) {
       this.plot.setData(aligned);
@@ -90,13 +96,15 @@ export class LineChart {
     this.shape = shape;
     this.plot?.destroy();
     this.plot = new uPlot(this.options(data), aligned, this.el);
-    this.legendEl.replaceChildren(...(data.legend ?? []).map((l) => {
-      const item = document.createElement('span');
-      const mark = document.createElement('i');
-      mark.style.borderTop = `2px ${l.dash ? 'dashed' : 'solid'} ${l.color}`;
-      item.append(mark, l.label);
-      return item;
-    }));
+    this.legendEl.replaceChildren(
+      ...(data.legend ?? []).map((l) => {
+        const item = document.createElement('span');
+        const mark = document.createElement('i');
+        mark.style.borderTop = `2px ${l.dash ? 'dashed' : 'solid'} ${l.color}`;
+        item.append(mark, l.label);
+        return item;
+      }),
+    );
     this.el.appendChild(this.legendEl);
   }
 
@@ -124,9 +132,18 @@ export class LineChart {
       cursor: { drag: { x: false, y: false } },
       scales,
       axes,
-      series: [{}, ...data.series.map((s) => ({
-        label: s.label, stroke: s.color, width: s.width ?? 1.5, dash: s.dash, scale: s.scale ?? 'y', points: { show: false }, spanGaps: true,
-      }))],
+      series: [
+        {},
+        ...data.series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: s.width ?? 1.5,
+          dash: s.dash,
+          scale: s.scale ?? 'y',
+          points: { show: false },
+          spanGaps: true,
+        })),
+      ],
       bands: (data.bands ?? []).map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })),
       hooks: { draw: [(u) => this.drawMarkers(u)] },
     };

@@ -14,7 +14,10 @@ export interface ViewPanel {
 export class ViewDock {
   private panels = new Map<ViewName, ViewPanel>();
 
-  constructor(private readonly el: HTMLElement, private readonly onClose: (name: ViewName) => void) {
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly onClose: (name: ViewName) => void,
+  ) {
     el.classList.add('view-dock');
   }
 

@@ -18,7 +18,6 @@ function csvValue(v: number | null): string {
   return String(v);
 }
 
-
 /** One row per x: x, then each series (a column per series, headed by its label). */
 export function chartCsv(data: ChartData, xLabel: string): string {
   const head = [xLabel, ...data.series.map((s) => s.label)].map(csvField).join(',');

@@ -4,7 +4,17 @@
 
 import type { ViewPanel } from './dock';
 import { canvasPng, exportButtons, figureCsv } from './export';
-import { drawMapFigure, mapFigureGeometry, pixelAt, windowFromDrag, type MapAxis, type MapFigureGeometry, type MapFigureInput, type MapPixel, type MapWindow } from '../display/map-figure';
+import {
+  drawMapFigure,
+  mapFigureGeometry,
+  pixelAt,
+  windowFromDrag,
+  type MapAxis,
+  type MapFigureGeometry,
+  type MapFigureInput,
+  type MapPixel,
+  type MapWindow,
+} from '../display/map-figure';
 
 /** The page's panels are narrow: a slimmer legend than the CLI's figures. */
 const PANEL_LEGEND_WIDTH = 160;
@@ -19,7 +29,10 @@ export class FigureView {
   /** Set for views that zoom: called with the dragged window. */
   onZoom: ((w: MapWindow) => void) | null = null;
 
-  constructor(readonly panel: ViewPanel, private readonly size: { width: number; height: number }) {
+  constructor(
+    readonly panel: ViewPanel,
+    private readonly size: { width: number; height: number },
+  ) {
     this.canvas.className = 'figure';
     this.canvas.style.width = `${size.width}px`;
     this.canvas.style.height = `${size.height}px`;

@@ -23,7 +23,10 @@ function lrFinderChartData(c: LrFinderCurve): ChartData {
       { label: 'smoothed', values: c.smoothed, color: '#f0f921', width: 2 },
     ],
     markers: c.suggestions.map((s) => ({ x: s.lr, label: `${s.name} ${formatNumber(s.lr)}`, color: SUGGESTION_COLORS[s.name] ?? '#ffffff' })),
-    legend: [{ label: 'mean loss', color: 'rgba(201,209,217,0.6)' }, { label: 'smoothed (fastai)', color: '#f0f921' }],
+    legend: [
+      { label: 'mean loss', color: 'rgba(201,209,217,0.6)' },
+      { label: 'smoothed (fastai)', color: '#f0f921' },
+    ],
   };
 }
 

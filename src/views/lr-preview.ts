@@ -45,7 +45,10 @@ export function previewData(input: PreviewInput): PreviewData {
   const n = previewSteps(r);
   const steps = Array.from({ length: n }, (_, t) => t);
   const own = !usesBaseLr(compiled);
-  const series = (own ? [bases[0]] : bases).map((b) => ({ label: own ? r.def.name : `from ${formatNumber(b)}`, lr: Array.from(scheduleValues(compiled, b, n)) }));
+  const series = (own ? [bases[0]] : bases).map((b) => ({
+    label: own ? r.def.name : `from ${formatNumber(b)}`,
+    lr: Array.from(scheduleValues(compiled, b, n)),
+  }));
   return { steps, series, note: null };
 }
 

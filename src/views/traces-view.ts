@@ -41,11 +41,13 @@ function lrColor(lr: number, lrMin: number, lrMax: number, map: ColormapName, al
 export function alignSteps(tracks: { steps: number[]; values: number[][] }[]): { x: number[]; values: (number | null)[][] } {
   const x = [...new Set(tracks.flatMap((t) => t.steps))].sort((a, b) => a - b);
   const at = new Map(x.map((s, i) => [s, i]));
-  const values = tracks.flatMap((t) => t.values.map((vs) => {
-    const out: (number | null)[] = new Array(x.length).fill(null);
-    t.steps.forEach((s, k) => (out[at.get(s)!] = vs[k]));
-    return out;
-  }));
+  const values = tracks.flatMap((t) =>
+    t.values.map((vs) => {
+      const out: (number | null)[] = new Array(x.length).fill(null);
+      t.steps.forEach((s, k) => (out[at.get(s)!] = vs[k]));
+      return out;
+    }),
+  );
   return { x, values };
 }
 
@@ -53,7 +55,14 @@ export function alignSteps(tracks: { steps: number[]; values: number[][] }[]): {
  * Pure: loss vs step. For each shown bin (lr given), its median with the q10-q90 band;
  * then each selected particle as a thin line. Steps are shifted by one for the log axis.
  */
-export function lossChartData(samples: BinSample[], binLr: number[], shown: number[], traces: ParticleTrace[], lrRange: [number, number], map: ColormapName): ChartData {
+export function lossChartData(
+  samples: BinSample[],
+  binLr: number[],
+  shown: number[],
+  traces: ParticleTrace[],
+  lrRange: [number, number],
+  map: ColormapName,
+): ChartData {
   const binTrack = {
     steps: samples.map((s) => s.step + 1),
     values: shown.flatMap((b) => [samples.map((s) => s.q10[b]), samples.map((s) => s.median[b]), samples.map((s) => s.q90[b])]),
@@ -70,7 +79,13 @@ export function lossChartData(samples: BinSample[], binLr: number[], shown: numb
     bands.push({ lower: 3 * k, upper: 3 * k + 2, fill: c(0.12) });
   });
   traces.forEach((t, k) => {
-    series.push({ label: `#${t.index} η ${formatNumber(t.lr)}`, values: values[3 * shown.length + k], color: lrColor(t.lr, lrRange[0], lrRange[1], map, 0.9), width: 1, dash: [3, 2] });
+    series.push({
+      label: `#${t.index} η ${formatNumber(t.lr)}`,
+      values: values[3 * shown.length + k],
+      color: lrColor(t.lr, lrRange[0], lrRange[1], map, 0.9),
+      width: 1,
+      dash: [3, 2],
+    });
   });
   const legend = [
     ...shown.map((b) => ({ label: `η ${formatNumber(binLr[b])}`, color: lrColor(binLr[b], lrRange[0], lrRange[1], map) })),

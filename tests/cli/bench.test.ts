@@ -9,9 +9,30 @@ import { PEER_OPTIMIZERS, PEER_SURFACES, type PeerRow } from '../../src/cli/benc
 import { ok, tempDir } from './cli';
 
 describe('etascape bench', () => {
-  it('--n 4096 --steps 10 --json: the results\' shape, each rate and ratio from the counts; --out writes the same', () => {
+  it("--n 4096 --steps 10 --json: the results' shape, each rate and ratio from the counts; --out writes the same", () => {
     const file = join(tempDir(), 'results', 'bench.json');
-    const r = JSON.parse(ok(['bench', '--n', '4096', '--steps', '10', '--json', '--out', file, '--min-seconds', '0.2', '--cpu-seconds', '0.2', '--map-res', '16', '--map-steps', '50', '--peer-n', '1024']));
+    const r = JSON.parse(
+      ok([
+        'bench',
+        '--n',
+        '4096',
+        '--steps',
+        '10',
+        '--json',
+        '--out',
+        file,
+        '--min-seconds',
+        '0.2',
+        '--cpu-seconds',
+        '0.2',
+        '--map-res',
+        '16',
+        '--map-steps',
+        '50',
+        '--peer-n',
+        '1024',
+      ]),
+    );
     expect(Object.keys(r).sort()).toEqual(['adapter', 'cpu', 'date', 'map', 'node', 'peers', 'ratios', 'workloads']);
     expect(typeof r.adapter).toBe('string');
     expect(r.adapter.length).toBeGreaterThan(0);
@@ -19,13 +40,33 @@ describe('etascape bench', () => {
     expect(r.node).toBe(process.version);
     expect(r.cpu).toMatch(/ x \d+$/);
     const workloadKeys = [
-      'dispatches', 'engine', 'lr_max', 'lr_min', 'name', 'optimizer', 'particle_steps', 'particle_steps_per_second', 'particles', 'seconds', 'start', 'stopped', 'steps_per_dispatch', 'surface',
+      'dispatches',
+      'engine',
+      'lr_max',
+      'lr_min',
+      'name',
+      'optimizer',
+      'particle_steps',
+      'particle_steps_per_second',
+      'particles',
+      'seconds',
+      'start',
+      'stopped',
+      'steps_per_dispatch',
+      'surface',
     ];
     expect(r.workloads.map((w: BenchWorkload) => w.engine)).toEqual(['gpu', 'gpu', 'cpu', 'bare']);
     expect(r.workloads.map((w: BenchWorkload) => w.steps_per_dispatch)).toEqual([10, 1, r.workloads[2].steps_per_dispatch, 10]);
     for (const w of r.workloads as BenchWorkload[]) {
       expect(Object.keys(w).sort()).toEqual(workloadKeys.sort());
-      expect(w).toMatchObject({ surface: BENCH_WORKLOAD.surface, lr_min: BENCH_WORKLOAD.lrMin, lr_max: BENCH_WORKLOAD.lrMax, start: BENCH_WORKLOAD.start, particles: 4096, stopped: 0 });
+      expect(w).toMatchObject({
+        surface: BENCH_WORKLOAD.surface,
+        lr_min: BENCH_WORKLOAD.lrMin,
+        lr_max: BENCH_WORKLOAD.lrMax,
+        start: BENCH_WORKLOAD.start,
+        particles: 4096,
+        stopped: 0,
+      });
       expect(w.particle_steps).toBeGreaterThan(0);
       expect(w.particle_steps % 4096).toBe(0); // every particle keeps running
       expect(w.particle_steps).toBe(4096 * w.steps_per_dispatch * w.dispatches);

@@ -52,7 +52,11 @@ const RSS_REPORT = 'data:text/javascript,process.on("exit",()=>process.stderr.wr
 export function cliPeakRss(args: string[], env: Record<string, string> = {}): CliResult & { peakMB: number } {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build:cli\` first`);
   const r = spawnSync(process.execPath, ['--import', RSS_REPORT, CLI, ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, ETASCAPE_DEBUG: '', ...env }, timeout: 110_000, maxBuffer: 64 * 2 ** 20,
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ETASCAPE_DEBUG: '', ...env },
+    timeout: 110_000,
+    maxBuffer: 64 * 2 ** 20,
   });
   if (r.error) throw r.error;
   const m = /etascape-test-maxrss (\d+)/.exec(r.stderr);

@@ -42,7 +42,7 @@ const CASES: Case[] = [
   { name: 'nan start', args: ['run', ...Q, '--start', 'nan,1'], words: ['--start', 'nan'] },
   { name: 'start with one number', args: ['run', ...Q, '--start', '1'], words: ['--start'] },
   { name: 'unknown optimizer', args: ['run', ...Q, '--optimizer', 'lbfgs'], words: ['optimizer', 'lbfgs'] },
-  { name: 'another optimizer\'s flag', args: ['run', ...Q, '--optimizer', 'sgd', '--amsgrad'], words: ['amsgrad', 'SGD'] },
+  { name: "another optimizer's flag", args: ['run', ...Q, '--optimizer', 'sgd', '--amsgrad'], words: ['amsgrad', 'SGD'] },
   { name: 'hyperparameter out of range', args: ['run', ...Q, '--optimizer', 'adam', '--betas', '0.9,1'], words: ['beta2'] },
   { name: 'betas with one value', args: ['run', ...Q, '--optimizer', 'adam', '--betas', '0.9'], words: ['--betas', '2'] },
   { name: 'betas and beta1', args: ['run', ...Q, '--optimizer', 'adam', '--betas', '0.9,0.99', '--beta1', '0.8'], words: ['--betas', 'beta1'] },

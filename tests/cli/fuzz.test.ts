@@ -18,7 +18,27 @@ const SECONDS = 20;
 const MEMORY_MB = 2048;
 
 const HOSTILE_NAMES = ['__proto__', 'constructor', 'valueOf', 'toString', 'hasOwnProperty', 'prototype', ''];
-const NUMBERS = ['0', '-0', '1', '-1', '2.5', '1e-50', '1e-40', '1e39', '1e400', '-1e400', 'NaN', 'Infinity', '0x10', '1_000', ' ', '', 'abc', '1e12', '4294967296'];
+const NUMBERS = [
+  '0',
+  '-0',
+  '1',
+  '-1',
+  '2.5',
+  '1e-50',
+  '1e-40',
+  '1e39',
+  '1e400',
+  '-1e400',
+  'NaN',
+  'Infinity',
+  '0x10',
+  '1_000',
+  ' ',
+  '',
+  'abc',
+  '1e12',
+  '4294967296',
+];
 
 /** A small expression in x and y, hostile tokens included. */
 const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
@@ -37,7 +57,14 @@ const value = (dir: string): fc.Arbitrary<string> =>
     fc.double({ noNaN: false }).map(String),
     fc.constantFrom(...HOSTILE_NAMES, 'quadratic', 'rosenbrock', 'least-squares', 'sgd', 'adam', 'StepLR', 'cpu', 'gpu', 'true', 'false'),
     fc.constantFrom(`${HOSTILE_NAMES[0]}=1`, 'lambda2=1e39', 'points=1e9', 'points=0', 'constructor=1', 'lambda2=5', 'valueOf=1'),
-    fc.constantFrom('StepLR(step_size=2)', 'StepLR(__proto__=1, step_size=2)', 'StepLR(step_size=1e400)', 'OneCycleLR(max_lr=1, total_steps=10)', 'StepLR(', 'SequentialLR(schedulers=[StepLR(step_size=1)], milestones=[])'),
+    fc.constantFrom(
+      'StepLR(step_size=2)',
+      'StepLR(__proto__=1, step_size=2)',
+      'StepLR(step_size=1e400)',
+      'OneCycleLR(max_lr=1, total_steps=10)',
+      'StepLR(',
+      'SequentialLR(schedulers=[StepLR(step_size=1)], milestones=[])',
+    ),
     fc.constantFrom('lr:1e-3:1:log', 'momentum:0:0.9', '__proto__:0:1', 'lr:1:0', 'x0:-1:1', 'lr:0:1:log', 'y0:1e39:1e40'),
     fc.constantFrom(join(dir, 'a.csv'), join(dir, 'a.json'), join(dir, 'a.png'), join(dir, 'file', 'a.csv'), join(dir, 'folder.csv'), 'a.txt'),
     expr,
@@ -46,9 +73,39 @@ const value = (dir: string): fc.Arbitrary<string> =>
 
 /** Flags with sizes kept small (large sizes come as the hostile numbers, which budgets refuse). */
 const FLAGS = [
-  'surface', 'surface-param', 'optimizer', 'lr', 'lr-min', 'lr-max', 'momentum', 'betas', 'start', 'engine', 'json', 'out', 'csv', 'x', 'y', 'res',
-  'schedule', 'step_size', 'gamma', 'noise', 'batch_size', 'seed', 'sam_rho', 'clip_norm', 'bound', 'summary', 'bins', 'starts', 'color', 'size',
-  '__proto__', 'constructor', 'help',
+  'surface',
+  'surface-param',
+  'optimizer',
+  'lr',
+  'lr-min',
+  'lr-max',
+  'momentum',
+  'betas',
+  'start',
+  'engine',
+  'json',
+  'out',
+  'csv',
+  'x',
+  'y',
+  'res',
+  'schedule',
+  'step_size',
+  'gamma',
+  'noise',
+  'batch_size',
+  'seed',
+  'sam_rho',
+  'clip_norm',
+  'bound',
+  'summary',
+  'bins',
+  'starts',
+  'color',
+  'size',
+  '__proto__',
+  'constructor',
+  'help',
 ];
 const SIZES: Record<string, fc.Arbitrary<string>> = {
   steps: fc.oneof(fc.integer({ min: 0, max: 50 }).map(String), fc.constantFrom('1e12', '1e9', '-1', '2.5', '1e400')),
@@ -89,7 +146,23 @@ const mutatedValid = (dir: string): fc.Arbitrary<string[]> =>
       const base: Record<string, string[]> = {
         run: ['run', '--surface', surface, '--steps', small, '--engine', 'cpu'],
         sweep: ['sweep', '--surface', surface, '--lr-min', '0.01', '--lr-max', '0.1', '--n', small, '--steps', small, '--engine', 'cpu'],
-        map: ['map', '--surface', surface, '--x', 'lr:1e-3:1:log', '--y', 'momentum:0:0.9', '--res', small, '--steps', small, '--engine', 'cpu', '--out', join(dir, 'm.png')],
+        map: [
+          'map',
+          '--surface',
+          surface,
+          '--x',
+          'lr:1e-3:1:log',
+          '--y',
+          'momentum:0:0.9',
+          '--res',
+          small,
+          '--steps',
+          small,
+          '--engine',
+          'cpu',
+          '--out',
+          join(dir, 'm.png'),
+        ],
         schedule: ['schedule', '--schedule', 'StepLR(step_size=2)', '--lr', '0.1', '--steps', small],
         'lr-find': ['lr-find', '--surface', surface, '--steps', String(10 + Number(small)), '--engine', 'cpu'],
       };

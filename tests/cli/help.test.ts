@@ -17,15 +17,34 @@ describe('etascape --help', () => {
     }
   });
 
-  it('run --help lists its flags and every optimizer\'s hyperparameters', () => {
+  it("run --help lists its flags and every optimizer's hyperparameters", () => {
     const out = ok(['run', '--help']);
-    for (const f of ['--surface', '--optimizer', '--lr', '--start', '--steps', '--engine', '--json', '--momentum', '--dampening', '--nesterov', '--weight_decay', '--betas', '--eps', '--amsgrad', '--gtol', '--ftol', '--bound', '--surface-param']) {
+    for (const f of [
+      '--surface',
+      '--optimizer',
+      '--lr',
+      '--start',
+      '--steps',
+      '--engine',
+      '--json',
+      '--momentum',
+      '--dampening',
+      '--nesterov',
+      '--weight_decay',
+      '--betas',
+      '--eps',
+      '--amsgrad',
+      '--gtol',
+      '--ftol',
+      '--bound',
+      '--surface-param',
+    ]) {
       expect(out).toContain(f);
     }
     expect(ok(['help', 'run'])).toBe(out);
   });
 
-  it('run --optimizer adam --help lists only Adam\'s hyperparameters', () => {
+  it("run --optimizer adam --help lists only Adam's hyperparameters", () => {
     const out = ok(['run', '--optimizer', 'adam', '--help']);
     expect(out).toContain('--betas');
     expect(out).not.toContain('--nesterov');
@@ -101,7 +120,9 @@ describe('flag parsing', () => {
     it('gives typed values: defaults for absent flags, canonical choices, the key the code names', () => {
       const { values, help } = parseSchema(['--x-axis', 'lr', '--engine', ' CPU ', '--out', 'a/b.JSON'], SCHEMA);
       // The types: steps and engine always there, out maybe not.
-      const typed: { steps: number; engine: 'cpu' | 'gpu'; out: string | undefined; size: number[]; xAxis: string } = values satisfies FlagValues<typeof SCHEMA>;
+      const typed: { steps: number; engine: 'cpu' | 'gpu'; out: string | undefined; size: number[]; xAxis: string } = values satisfies FlagValues<
+        typeof SCHEMA
+      >;
       expect(typed).toEqual({ steps: 7, engine: 'cpu', out: 'a/b.JSON', size: [3, 4], xAxis: 'lr' });
       expect(help).toBe(false);
       expect(parseSchema(['--x_axis=y', '--steps', '3', '--size', '5,6'], SCHEMA).values).toMatchObject({ steps: 3, size: [5, 6], xAxis: 'y' });

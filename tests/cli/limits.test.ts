@@ -23,8 +23,10 @@ const LSQ = ['run', '--surface', 'least-squares', '--steps', '1'];
 
 describe('budgets, checked before work', () => {
   it('run --steps 1e12', () => refused([...RUN, '--steps', '1e12'], ['--steps', 'at most 10000000']));
-  it('schedule --steps 1e9', () => refused(['schedule', '--schedule', 'StepLR', '--step_size', '2', '--lr', '0.1', '--steps', '1e9'], ['--steps', 'at most 10000000']));
-  it('sweep --steps beyond the 32-bit step counters', () => refused(['sweep', '--surface', 'quadratic', '--lr-min', '0.1', '--lr-max', '0.2', '--steps', '1e10'], ['--steps', 'at most 1000000000']));
+  it('schedule --steps 1e9', () =>
+    refused(['schedule', '--schedule', 'StepLR', '--step_size', '2', '--lr', '0.1', '--steps', '1e9'], ['--steps', 'at most 10000000']));
+  it('sweep --steps beyond the 32-bit step counters', () =>
+    refused(['sweep', '--surface', 'quadratic', '--lr-min', '0.1', '--lr-max', '0.2', '--steps', '1e10'], ['--steps', 'at most 1000000000']));
   it('bench --n beyond MAX_PARTICLES', () => refused(['bench', '--n', '1e9'], ['--n', 'at most 16777216']));
   it('dataset points beyond MAX_DATASET_POINTS', () => refused([...LSQ, '--surface-param', 'points=1e9'], ['points', '4096', '1000000000']));
   it('points=0 and points=8.5 are usage mistakes', () => {
@@ -48,8 +50,10 @@ describe('float32 honesty', () => {
   it('--start 1e39,0', () => refused([...RUN, '--start', '1e39,0'], ['--start', 'Infinity in float32']));
   it('--surface-param lambda2=1e39', () => refused([...RUN, '--surface-param', 'lambda2=1e39'], ['lambda2', 'Infinity in float32']));
   it('a subnormal is named as one', () => refused([...RUN, '--lr', '1e-40'], ['--lr', 'subnormal']));
-  it('a map axis bound', () => refused(['map', '--surface', 'quadratic', '--x', 'lr:1e-3:1e39:log', '--y', 'momentum:0:0.9', '--out', 'm.png'], ['--x maximum', 'Infinity in float32']));
-  it('step_size=1e400 in a schedule says what is wrong', () => refused(['schedule', '--schedule', 'StepLR(step_size=1e400)', '--lr', '0.1'], ['step_size', 'finite', 'Infinity']));
+  it('a map axis bound', () =>
+    refused(['map', '--surface', 'quadratic', '--x', 'lr:1e-3:1e39:log', '--y', 'momentum:0:0.9', '--out', 'm.png'], ['--x maximum', 'Infinity in float32']));
+  it('step_size=1e400 in a schedule says what is wrong', () =>
+    refused(['schedule', '--schedule', 'StepLR(step_size=1e400)', '--lr', '0.1'], ['step_size', 'finite', 'Infinity']));
   it('the smallest normal float32 and 0 are accepted', () => {
     expect(cli([...RUN, '--lr', '1.2e-38', '--steps', '1']).code).toBe(0);
     expect(cli([...RUN, '--start', '0,1', '--steps', '1']).code).toBe(0);
@@ -73,7 +77,21 @@ describe("names of the language's own objects", () => {
 
 describe('GPU work bounded in flight', () => {
   it('a piped GPU sweep of 10^5 dispatches stays under 300 MB', () => {
-    const r = cliPeakRss(['sweep', '--surface', 'quadratic', '--lr-min', '0.01', '--lr-max', '0.1', '--n', '64', '--steps', '100000', '--steps-per-dispatch', '1']);
+    const r = cliPeakRss([
+      'sweep',
+      '--surface',
+      'quadratic',
+      '--lr-min',
+      '0.01',
+      '--lr-max',
+      '0.1',
+      '--n',
+      '64',
+      '--steps',
+      '100000',
+      '--steps-per-dispatch',
+      '1',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(65);
     expect(r.peakMB).toBeLessThan(300);

@@ -91,7 +91,7 @@ describe('etascape lr-find', () => {
     expect(JSON.parse(readFileSync(jsonPath, 'utf8'))).toEqual(d);
   });
 
-  it('a run too short for fastai\'s window reports no suggestions', () => {
+  it("a run too short for fastai's window reports no suggestions", () => {
     // 5 steps: fastai reads lrs[0:-5], nothing.
     const d = json([...QUAD, '--start', '1,1', '--steps', '5', '--engine', 'cpu']);
     expect(d.window).toEqual([0, 0]);
@@ -121,7 +121,7 @@ describe('etascape lr-find', () => {
     ['a schedule', ['--schedule', 'StepLR'], /lr-find runs its own schedule/],
     ['bad --out', ['--out', 'curve.txt'], /--out: the file name must end in .csv or .json/],
     ['bad engine', ['--engine', 'tpu'], /--engine: expected cpu or gpu/],
-    ['another optimizer\'s flag', ['--betas', '0.9,0.99'], /SGD has no hyperparameter 'betas'/],
+    ["another optimizer's flag", ['--betas', '0.9,0.99'], /SGD has no hyperparameter 'betas'/],
   ];
   for (const [name, extra, message] of BAD) {
     it(`bad input exits 2 with one line: ${name}`, () => {

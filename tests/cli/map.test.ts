@@ -5,7 +5,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { BASIN_DIVERGED, BASIN_OTHER, BASIN_PALETTE, BASIN_RUNNING, CONVERGED_LUT, DIVERGED_LUT, RUNNING_LUT, stepBucket, unpackRgba } from '../../src/core/analysis/map';
+import {
+  BASIN_DIVERGED,
+  BASIN_OTHER,
+  BASIN_PALETTE,
+  BASIN_RUNNING,
+  CONVERGED_LUT,
+  DIVERGED_LUT,
+  RUNNING_LUT,
+  stepBucket,
+  unpackRgba,
+} from '../../src/core/analysis/map';
 import { axisValue } from '../../src/core/layouts';
 import { mapFigureGeometry, type MapAxis } from '../../src/display/map-figure';
 import { cli, ok, tempDir } from './cli';
@@ -16,11 +26,36 @@ const X: MapAxis = { param: 'lr', min: 0.01, max: 0.6, n: 24, scale: 'log' };
 const Y: MapAxis = { param: 'momentum', min: 0, max: 0.9, n: 10 };
 const STEPS = 300;
 const MAP = [
-  'map', '--surface', 'quadratic', '--optimizer', 'sgd', '--x', 'lr:0.01:0.6:log', '--y', 'momentum:0:0.9',
-  '--res', '24,10', '--steps', String(STEPS), '--size', `${W},${H}`, '--start', '1,1',
+  'map',
+  '--surface',
+  'quadratic',
+  '--optimizer',
+  'sgd',
+  '--x',
+  'lr:0.01:0.6:log',
+  '--y',
+  'momentum:0:0.9',
+  '--res',
+  '24,10',
+  '--steps',
+  String(STEPS),
+  '--size',
+  `${W},${H}`,
+  '--start',
+  '1,1',
 ];
 
-interface Row { ix: number; iy: number; x: number; y: number; status: string; steps: number; event: number; minimum: string; loss: number }
+interface Row {
+  ix: number;
+  iy: number;
+  x: number;
+  y: number;
+  status: string;
+  steps: number;
+  event: number;
+  minimum: string;
+  loss: number;
+}
 
 function readCsv(path: string): { header: string[]; rows: Row[] } {
   const [head, ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
@@ -56,7 +91,9 @@ describe('etascape map', () => {
     expect(r.stdout).toMatch(/wrote .*map\.png \(640x420\), .*map\.csv \(240 rows\)/);
     // one summary line, no progress bar text (stderr is a pipe here)
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^etascape map: 24x10 lr x momentum, .*converged [\d.]+% \(origin [\d.]+%\), diverged [\d.]+%, non-finite [\d.]+%, running [\d.]+%$/m);
+    expect(r.stderr).toMatch(
+      /^etascape map: 24x10 lr x momentum, .*converged [\d.]+% \(origin [\d.]+%\), diverged [\d.]+%, non-finite [\d.]+%, running [\d.]+%$/m,
+    );
     expect(r.stderr).not.toMatch(/ETA|░|█|\r/);
 
     const { header, rows } = readCsv(csv);
@@ -89,10 +126,11 @@ describe('etascape map', () => {
     // legend text: dark grey ink right of the image
     const g = mapFigureGeometry(W, H, X, Y);
     let ink = 0;
-    for (let py = g.legend.top; py < H; py++) for (let px = g.legend.left; px < W; px++) {
-      const p = pixel(image, px, py);
-      if (p[0] < 120 && p[0] === p[1] && p[1] === p[2]) ink++;
-    }
+    for (let py = g.legend.top; py < H; py++)
+      for (let px = g.legend.left; px < W; px++) {
+        const p = pixel(image, px, py);
+        if (p[0] < 120 && p[0] === p[1] && p[1] === p[2]) ink++;
+      }
     expect(ink).toBeGreaterThan(300);
   });
 
@@ -100,8 +138,29 @@ describe('etascape map', () => {
     const dir = tempDir();
     const png = join(dir, 'b.png');
     const csv = join(dir, 'b.csv');
-    ok(['map', '--surface', 'double-well', '--lr', '0.02', '--x', 'x0:-2:2.5', '--y', 'y0:-1:1', '--res', '24,10', '--steps', '1500',
-      '--size', `${W},${H}`, '--color', 'basin', '--out', png, '--csv', csv]);
+    ok([
+      'map',
+      '--surface',
+      'double-well',
+      '--lr',
+      '0.02',
+      '--x',
+      'x0:-2:2.5',
+      '--y',
+      'y0:-1:1',
+      '--res',
+      '24,10',
+      '--steps',
+      '1500',
+      '--size',
+      `${W},${H}`,
+      '--color',
+      'basin',
+      '--out',
+      png,
+      '--csv',
+      csv,
+    ]);
     const { header, rows } = readCsv(csv);
     expect(header.slice(2, 4)).toEqual(['x0', 'y0']);
     const image = readPng(png);
@@ -113,8 +172,13 @@ describe('etascape map', () => {
     for (const row of rows) {
       const got = pixel(image, g.image.left + ((row.ix + 0.5) / 24) * g.image.width, g.image.top + g.image.height - ((row.iy + 0.5) / 10) * g.image.height);
       const want =
-        row.status === 'converged' ? (row.minimum ? BASIN_PALETTE[names.indexOf(row.minimum)] : BASIN_OTHER)
-          : row.status === 'running' ? BASIN_RUNNING : BASIN_DIVERGED;
+        row.status === 'converged'
+          ? row.minimum
+            ? BASIN_PALETTE[names.indexOf(row.minimum)]
+            : BASIN_OTHER
+          : row.status === 'running'
+            ? BASIN_RUNNING
+            : BASIN_DIVERGED;
       expect(got).toEqual(unpackRgba(want));
       seen.add(row.minimum);
     }
@@ -123,7 +187,23 @@ describe('etascape map', () => {
 
   it('the CPU reference writes the same CSV as the GPU', () => {
     const dir = tempDir();
-    const args = ['map', '--surface', 'quadratic', '--optimizer', 'sgd', '--x', 'lr:0.01:0.3:log', '--y', 'momentum:0:0.9', '--res', '12,6', '--steps', '200', '--start', '1,1'];
+    const args = [
+      'map',
+      '--surface',
+      'quadratic',
+      '--optimizer',
+      'sgd',
+      '--x',
+      'lr:0.01:0.3:log',
+      '--y',
+      'momentum:0:0.9',
+      '--res',
+      '12,6',
+      '--steps',
+      '200',
+      '--start',
+      '1,1',
+    ];
     ok([...args, '--out', join(dir, 'g.png'), '--csv', join(dir, 'g.csv')]);
     ok([...args, '--engine', 'cpu', '--out', join(dir, 'c.png'), '--csv', join(dir, 'c.csv')]);
     expect(readFileSync(join(dir, 'c.csv'), 'utf8')).toBe(readFileSync(join(dir, 'g.csv'), 'utf8'));
@@ -131,12 +211,29 @@ describe('etascape map', () => {
     const [c, g] = [readPng(join(dir, 'c.png')), readPng(join(dir, 'g.png'))];
     const r = mapFigureGeometry(900, 600, { ...X, n: 12 }, { ...Y, n: 6 }).image;
     let same = 0;
-    for (let py = r.top; py < r.top + r.height; py++) for (let px = r.left; px < r.left + r.width; px++) if (pixel(c, px, py).join() === pixel(g, px, py).join()) same++;
+    for (let py = r.top; py < r.top + r.height; py++)
+      for (let px = r.left; px < r.left + r.width; px++) if (pixel(c, px, py).join() === pixel(g, px, py).join()) same++;
     expect(same).toBe(r.width * r.height);
   });
 
   it('sweep and run print no progress text when piped', () => {
-    const r = cli(['sweep', '--surface', 'quadratic', '--optimizer', 'gd', '--lr-min', '0.1', '--lr-max', '0.3', '--n', '64', '--steps', '500', '--engine', 'cpu']);
+    const r = cli([
+      'sweep',
+      '--surface',
+      'quadratic',
+      '--optimizer',
+      'gd',
+      '--lr-min',
+      '0.1',
+      '--lr-max',
+      '0.3',
+      '--n',
+      '64',
+      '--steps',
+      '500',
+      '--engine',
+      'cpu',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/ETA|░|█|\r/);
     expect(r.stderr).not.toContain('\u001b'); // no terminal escapes
@@ -147,7 +244,11 @@ describe('etascape map', () => {
 
   const A = ['map', '--surface', 'quadratic', '--out', join(tempDir(), 'e.png')];
   const errors: [string, string[], RegExp][] = [
-    ['unknown axis parameter', ['--x', 'foo:0:1', '--y', 'momentum:0:0.9'], /--x: SGD has no parameter 'foo' \(axes: lr, momentum, dampening, weight_decay, x0, y0\)/],
+    [
+      'unknown axis parameter',
+      ['--x', 'foo:0:1', '--y', 'momentum:0:0.9'],
+      /--x: SGD has no parameter 'foo' \(axes: lr, momentum, dampening, weight_decay, x0, y0\)/,
+    ],
     ['a flag as an axis', ['--x', 'lr:0.01:0.1', '--y', 'nesterov:0:1'], /--y: nesterov is a flag/],
     ['min >= max', ['--x', 'lr:0.1:0.1', '--y', 'momentum:0:0.9'], /--x: the minimum 0.1 must be below the maximum 0.1/],
     ['log with min <= 0', ['--x', 'lr:0:0.1:log', '--y', 'momentum:0:0.9'], /--x: a log axis needs a minimum > 0, got 0/],
@@ -161,7 +262,11 @@ describe('etascape map', () => {
     ['res too large', ['--x', 'lr:0.01:0.1', '--y', 'momentum:0:0.9', '--res', '64,5000'], /--res: .* got '64,5000'/],
     ['res not a number', ['--x', 'lr:0.01:0.1', '--y', 'momentum:0:0.9', '--res', '1.5'], /--res: .* got '1.5'/],
     ['same axis twice', ['--x', 'lr:0.01:0.1', '--y', 'lr:0.1:0.2'], /--y: lr is already the x axis/],
-    ['axis also given as a flag', ['--x', 'lr:0.01:0.1', '--y', 'momentum:0:0.9', '--momentum', '0.5'], /--momentum: momentum is the map's y axis; leave the flag out/],
+    [
+      'axis also given as a flag',
+      ['--x', 'lr:0.01:0.1', '--y', 'momentum:0:0.9', '--momentum', '0.5'],
+      /--momentum: momentum is the map's y axis; leave the flag out/,
+    ],
     ['missing --y', ['--x', 'lr:0.01:0.1'], /map needs --x and --y/],
     ['bad colouring', ['--x', 'lr:0.01:0.1', '--y', 'momentum:0:0.9', '--color', 'rainbow'], /--color: expected outcome or basin, got 'rainbow'/],
   ];
@@ -187,7 +292,9 @@ describe('etascape map', () => {
   });
 
   it('bench has a map workload: GPU whole map vs CPU reference rows, extrapolated, as a ratio', () => {
-    const r = JSON.parse(ok(['bench', '--n', '1024', '--steps', '2', '--min-seconds', '0.05', '--cpu-seconds', '0.05', '--map-res', '16', '--map-steps', '50', '--json']));
+    const r = JSON.parse(
+      ok(['bench', '--n', '1024', '--steps', '2', '--min-seconds', '0.05', '--cpu-seconds', '0.05', '--map-res', '16', '--map-steps', '50', '--json']),
+    );
     expect(r.map).toMatchObject({ surface: 'rosenbrock', res: 16, steps: 50 });
     expect(r.map.gpu_particle_steps).toBeGreaterThan(0);
     expect(r.map.gpu_particle_steps).toBeLessThanOrEqual(16 * 16 * 50);

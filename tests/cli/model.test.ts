@@ -9,9 +9,21 @@ import { describe, expect, it } from 'vitest';
 import { cli, close, ok, tempDir } from './cli';
 
 /** A 2-3-1 tanh problem with 8 points, written out by hand (no engine code). */
-const X = [[0.5, -1], [1, 0.25], [-0.75, 0.5], [0.1, 0.9], [-1.2, -0.3], [0.8, -0.6], [0.3, 0.3], [-0.4, 1.1]];
+const X = [
+  [0.5, -1],
+  [1, 0.25],
+  [-0.75, 0.5],
+  [0.1, 0.9],
+  [-1.2, -0.3],
+  [0.8, -0.6],
+  [0.3, 0.3],
+  [-0.4, 1.1],
+];
 const Y = [[0.2], [-0.5], [0.7], [0.1], [-0.3], [0.4], [0], [0.6]];
-const W0 = [[0.6, -0.4, 0.9], [-0.3, 0.8, 0.2]];
+const W0 = [
+  [0.6, -0.4, 0.9],
+  [-0.3, 0.8, 0.2],
+];
 const W1 = [[0.7], [-0.5], [0.4]];
 
 /** Loss and gradient (dW0, dW1) in float64, for standard or mean-field scaling. */
@@ -54,7 +66,10 @@ function gdCurve(lr0: number, lr1: number, steps: number, meanField: boolean): n
 /** The Hessian's eigenvalue of largest magnitude at the start (central differences of the gradient, then power iteration). */
 function startSharpness(meanField: boolean): number {
   const flat = (a: number[][], b: number[][]) => [...a.flat(), ...b.flat()];
-  const unflat = (v: number[]): [number[][], number[][]] => [[v.slice(0, 3), v.slice(3, 6)], [[v[6]], [v[7]], [v[8]]]];
+  const unflat = (v: number[]): [number[][], number[][]] => [
+    [v.slice(0, 3), v.slice(3, 6)],
+    [[v[6]], [v[7]], [v[8]]],
+  ];
   const th = flat(W0, W1);
   const grad = (v: number[]) => {
     const g = lossGrad(...unflat(v), meanField);
@@ -100,7 +115,7 @@ describe('etascape run --model', () => {
     });
   }
 
-  it('--lr sets every layer; --sharpness-every K adds [step, top eigenvalue] pairs, the first = the Hessian\'s by finite differences', () => {
+  it("--lr sets every layer; --sharpness-every K adds [step, top eigenvalue] pairs, the first = the Hessian's by finite differences", () => {
     const file = problemFile();
     const r = JSON.parse(ok(['run', '--model', file, '--lr', '0.4', '--steps', '20', '--sharpness-every', '10', '--json']));
     const want = gdCurve(0.4, 0.4, 20, false);
@@ -115,7 +130,10 @@ describe('etascape run --model', () => {
     const p = JSON.parse(readFileSync(file, 'utf8'));
     expect(p.activation).toBe('tanh');
     expect(p.parameterization).toBe('mean-field');
-    expect(p.weights.map((w: number[][]) => [w.length, w[0].length])).toEqual([[3, 4], [4, 1]]);
+    expect(p.weights.map((w: number[][]) => [w.length, w[0].length])).toEqual([
+      [3, 4],
+      [4, 1],
+    ]);
     expect(p.x).toHaveLength(16); // teacher: as many points as parameters
     expect(p.x[0]).not.toEqual(p.weights[0][0].slice(0, 3)); // weights and inputs are separate draws
     const args = ['--optimizer', 'sgd', '--lr', '0.2', '--steps', '10', '--json'];
@@ -131,8 +149,25 @@ describe('etascape map --model', () => {
     const csv = join(dir, 'map.csv');
     const png = join(dir, 'map.png');
     ok([
-      'map', '--model', 'mlp:4,4,1:tanh:mean-field:gain=sqrt2', '--data', 'teacher', '--x', 'lr_layer0:0.3:100:log', '--y', 'lr_layer1:0.3:100:log',
-      '--res', '8', '--steps', '60', '--measure', 'fractal', '--csv', csv, '--out', png,
+      'map',
+      '--model',
+      'mlp:4,4,1:tanh:mean-field:gain=sqrt2',
+      '--data',
+      'teacher',
+      '--x',
+      'lr_layer0:0.3:100:log',
+      '--y',
+      'lr_layer1:0.3:100:log',
+      '--res',
+      '8',
+      '--steps',
+      '60',
+      '--measure',
+      'fractal',
+      '--csv',
+      csv,
+      '--out',
+      png,
     ]);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('ix,iy,lr_layer0,lr_layer1,status,steps,event_step,loss,measure');
@@ -152,15 +187,23 @@ describe('bad network input: exit 2, one line naming what is wrong', () => {
   const cases: [string, () => string[], RegExp][] = [
     ['shapes disagree', () => ['run', '--model', problemFile({ weights: [W0, [[0.1], [0.2]]] })], /weights\[1\] has 2 rows; it must have 3/],
     ['x and y rows differ', () => ['run', '--model', problemFile({ y: Y.slice(0, 5) })], /x has 8 rows and y 5/],
-    ['a non-finite number', () => {
-      const file = join(tempDir(), 'inf.json');
-      writeFileSync(file, JSON.stringify({ activation: 'tanh', parameterization: 'standard', weights: [W0, W1], x: X, y: Y }).replace('0.6', '1e999'));
-      return ['run', '--model', file];
-    }, /weights\[0\]\[0\]\[0\].*finite/],
+    [
+      'a non-finite number',
+      () => {
+        const file = join(tempDir(), 'inf.json');
+        writeFileSync(file, JSON.stringify({ activation: 'tanh', parameterization: 'standard', weights: [W0, W1], x: X, y: Y }).replace('0.6', '1e999'));
+        return ['run', '--model', file];
+      },
+      /weights\[0\]\[0\]\[0\].*finite/,
+    ],
     ['unknown activation (JSON)', () => ['run', '--model', problemFile({ activation: 'swish' })], /activation/],
     ['unknown activation (description)', () => ['run', '--model', 'mlp:2,3,1:swish'], /unknown field 'swish'/],
     ['too big for the device', () => ['run', '--model', 'mlp:64,64,1:tanh'], /too many parameters: 4160 > 1024/],
-    ['an axis that is not a layer', () => ['map', '--model', 'mlp:2,3,1:tanh', '--x', 'lr_layer5:1:2', '--y', 'lr_layer0:1:2', '--csv', join(tempDir(), 'm.csv')], /lr_layer0\.\.lr_layer1/],
+    [
+      'an axis that is not a layer',
+      () => ['map', '--model', 'mlp:2,3,1:tanh', '--x', 'lr_layer5:1:2', '--y', 'lr_layer0:1:2', '--csv', join(tempDir(), 'm.csv')],
+      /lr_layer0\.\.lr_layer1/,
+    ],
     ['wrong number of layer rates', () => ['run', '--model', 'mlp:2,3,1:tanh', '--lr_layers', '0.1'], /1 learning rates for 2 weight matrices/],
   ];
   for (const [name, args, message] of cases) {

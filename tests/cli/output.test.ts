@@ -12,7 +12,6 @@ const HEAVY_SWEEP = ['sweep', '--surface', 'rosenbrock', '--lr-min', '1e-6', '--
 const exited = (p: ReturnType<typeof cliSpawn>) => new Promise<number | null>((r) => p.on('exit', (code, sig) => r(code ?? (sig ? -1 : null))));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 describe('outputs whole or not at all', () => {
   it('an unwritable --out fails before a heavy sweep starts, naming the path', () => {
     const dir = tempDir();
@@ -55,13 +54,29 @@ describe('outputs whole or not at all', () => {
     const dir = tempDir();
     const target = join(dir, 'big.csv');
     writeFileSync(target, 'the previous file\n');
-    const p = cliSpawn(['sweep', '--surface', 'quadratic', '--lr-min', '0.01', '--lr-max', '0.1', '--n', '262144', '--steps', '0', '--engine', 'cpu', '--out', target]);
+    const p = cliSpawn([
+      'sweep',
+      '--surface',
+      'quadratic',
+      '--lr-min',
+      '0.01',
+      '--lr-max',
+      '0.1',
+      '--n',
+      '262144',
+      '--steps',
+      '0',
+      '--engine',
+      'cpu',
+      '--out',
+      target,
+    ]);
     const done = exited(p);
     // Wait until the temporary file holds some rows, then stop the command.
     let seen = 0;
     for (let i = 0; i < 6000 && seen < 2 ** 20; i++) {
       const tmp = readdirSync(dir).find((f) => f.endsWith('.tmp'));
-      seen = tmp ? statSync(join(dir, tmp), { throwIfNoEntry: false })?.size ?? 0 : 0;
+      seen = tmp ? (statSync(join(dir, tmp), { throwIfNoEntry: false })?.size ?? 0) : 0;
       if (seen < 2 ** 20) await sleep(10);
     }
     expect(seen, 'the write never started').toBeGreaterThanOrEqual(2 ** 20);
@@ -87,8 +102,23 @@ describe('outputs whole or not at all', () => {
     mkdirSync(csvDir);
     const png = join(dir, 'map.png');
     const p = cliSpawn([
-      'map', '--surface', 'quadratic', '--x', 'lr:1e-3:1:log', '--y', 'momentum:0:0.9', '--res', '16', '--steps', '10', '--engine', 'cpu',
-      '--out', png, '--csv', join(csvDir, 'map.csv'),
+      'map',
+      '--surface',
+      'quadratic',
+      '--x',
+      'lr:1e-3:1:log',
+      '--y',
+      'momentum:0:0.9',
+      '--res',
+      '16',
+      '--steps',
+      '10',
+      '--engine',
+      'cpu',
+      '--out',
+      png,
+      '--csv',
+      join(csvDir, 'map.csv'),
     ]);
     // The paths pass their check; the CSV's temporary name (beside it, with the process id)
     // is taken by a folder before the command gets there, so writing the CSV fails.

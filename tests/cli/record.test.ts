@@ -87,7 +87,8 @@ describe('etascape record', () => {
 
   test('--help and help record list the flags', () => {
     const help = ok(['record', '--help']);
-    for (const flag of ['--out', '--scene', '--state', '--hash', '--width', '--height', '--fps', '--seconds', '--steps', '--steps-per-frame', '--format']) expect(help).toContain(flag);
+    for (const flag of ['--out', '--scene', '--state', '--hash', '--width', '--height', '--fps', '--seconds', '--steps', '--steps-per-frame', '--format'])
+      expect(help).toContain(flag);
     expect(ok(['help', 'record'])).toBe(help);
     expect(ok(['--help'])).toMatch(/^\s+record\s+a frame-exact video/m);
   });

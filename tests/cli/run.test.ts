@@ -139,7 +139,11 @@ describe('etascape run --json: PyTorch update formulas, first two steps', () => 
   it('SGD --momentum 0.9 (heavy ball)', () => {
     const r = run(['--surface', BOWL, '--optimizer', 'sgd', '--lr', String(lr), '--momentum', '0.9', '--start', '1,1', '--steps', '2']);
     // By hand: g0 = (1, 10), p1 = (0.99, 0.9); g1 = (0.99, 9), buf1 = 0.9 g0 + g1 = (1.89, 18), p2 = (0.9711, 0.72).
-    check(r, [[1, 1], [0.99, 0.9], [0.9711, 0.72]]);
+    check(r, [
+      [1, 1],
+      [0.99, 0.9],
+      [0.9711, 0.72],
+    ]);
     check(r, sgd(0.9, false, 2));
   });
 
@@ -147,11 +151,19 @@ describe('etascape run --json: PyTorch update formulas, first two steps', () => 
     const r = run(['--surface', BOWL, '--optimizer', 'SGD', '--lr', String(lr), '--momentum', '0.9', '--nesterov', '--start', '1,1', '--steps', '2']);
     // By hand: d0 = g0 + 0.9 g0 = (1.9, 19), p1 = (0.981, 0.81); g1 = (0.981, 8.1), buf1 = (1.881, 17.1),
     // d1 = g1 + 0.9 buf1 = (2.6739, 23.49), p2 = (0.954261, 0.5751).
-    check(r, [[1, 1], [0.981, 0.81], [0.954261, 0.5751]]);
+    check(r, [
+      [1, 1],
+      [0.981, 0.81],
+      [0.954261, 0.5751],
+    ]);
     check(r, sgd(0.9, true, 2));
     // --nesterov=true and --nesterov true are the same flag.
-    expect(run(['--surface', BOWL, '--optimizer', 'sgd', '--lr', String(lr), '--momentum=0.9', '--nesterov=true', '--start', '1,1', '--steps', '2'])).toEqual(r);
-    expect(run(['--surface', BOWL, '--optimizer', 'sgd', '--lr', String(lr), '--momentum', '0.9', '--nesterov', 'true', '--start', '1,1', '--steps', '2'])).toEqual(r);
+    expect(run(['--surface', BOWL, '--optimizer', 'sgd', '--lr', String(lr), '--momentum=0.9', '--nesterov=true', '--start', '1,1', '--steps', '2'])).toEqual(
+      r,
+    );
+    expect(
+      run(['--surface', BOWL, '--optimizer', 'sgd', '--lr', String(lr), '--momentum', '0.9', '--nesterov', 'true', '--start', '1,1', '--steps', '2']),
+    ).toEqual(r);
   });
 
   it('Adam --betas 0.9,0.99', () => {
@@ -166,7 +178,24 @@ describe('etascape run --json: PyTorch update formulas, first two steps', () => 
   });
 
   it('--weight_decay and --dampening enter as in PyTorch', () => {
-    const r = run(['--surface', BOWL, '--optimizer', 'sgd', '--lr', '0.01', '--momentum', '0.9', '--dampening', '0.5', '--weight-decay', '0.1', '--start', '1,1', '--steps', '2']);
+    const r = run([
+      '--surface',
+      BOWL,
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.01',
+      '--momentum',
+      '0.9',
+      '--dampening',
+      '0.5',
+      '--weight-decay',
+      '0.1',
+      '--start',
+      '1,1',
+      '--steps',
+      '2',
+    ]);
     // g = grad + 0.1 p; buf0 = g0; buf1 = 0.9 buf0 + 0.5 g1.
     const g0 = [1 + 0.1, 10 + 0.1];
     const p1 = [1 - 0.01 * g0[0], 1 - 0.01 * g0[1]];
@@ -199,7 +228,9 @@ describe('etascape run: the summary', () => {
 
 describe('gradient clipping flags', () => {
   it('--clip_norm: from a symmetric start, GD on a quadratic with lr*lambda > 2 jumps by lr*C', () => {
-    const rows = JSON.parse(ok(['run', '--surface', '5*(x^2+y^2)', '--optimizer', 'gd', '--lr', '0.3', '--start', '0.15,0', '--steps', '6', '--clip_norm', '1', '--json'])).trajectory as number[][];
+    const rows = JSON.parse(
+      ok(['run', '--surface', '5*(x^2+y^2)', '--optimizer', 'gd', '--lr', '0.3', '--start', '0.15,0', '--steps', '6', '--clip_norm', '1', '--json']),
+    ).trajectory as number[][];
     expect(rows).toHaveLength(7);
     for (let t = 1; t < rows.length; t++) expect(Math.abs(rows[t][0] - rows[t - 1][0])).toBeCloseTo(0.3, 5);
   });

@@ -8,10 +8,38 @@ import { cli, ok, tempDir } from './cli';
 
 // quadratic with lambda = (1, 10): GD converges iff lr < 2/10.
 const BASE = [
-  'sweep', '--surface', 'quadratic', '--surface-param', 'lambda1=1', '--surface-param', 'lambda2=10',
-  '--optimizer', 'gd', '--lr-min', '0.1', '--lr-max', '0.3', '--start', '1.5,1.5', '--steps', '2000',
+  'sweep',
+  '--surface',
+  'quadratic',
+  '--surface-param',
+  'lambda1=1',
+  '--surface-param',
+  'lambda2=10',
+  '--optimizer',
+  'gd',
+  '--lr-min',
+  '0.1',
+  '--lr-max',
+  '0.3',
+  '--start',
+  '1.5,1.5',
+  '--steps',
+  '2000',
 ];
-const COLUMNS = ['lr_min', 'lr_max', 'lr_mid', 'particles', 'running', 'converged', 'diverged', 'nonfinite', 'minimum_origin', 'loss_q10', 'loss_q50', 'loss_q90'];
+const COLUMNS = [
+  'lr_min',
+  'lr_max',
+  'lr_mid',
+  'particles',
+  'running',
+  'converged',
+  'diverged',
+  'nonfinite',
+  'minimum_origin',
+  'loss_q10',
+  'loss_q50',
+  'loss_q90',
+];
 
 type Row = Record<string, number>;
 
@@ -61,17 +89,28 @@ describe('sweep --summary', () => {
 
   // The loss spans 17 decades here (converged 4e-10 .. running 4e7): a bucket is 1% wide.
   it('agrees with the per-particle rows of the same sweep: fractions exactly, loss quantiles within 2%', () => {
-    const lines = ok([...BASE, '--n', String(n)]).trim().split('\n').slice(1).map((l) => l.split(','));
+    const lines = ok([...BASE, '--n', String(n)])
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const per = Math.ceil(n / bins);
     gpu.rows.forEach((r, b) => {
       const mine = lines.slice(b * per, (b + 1) * per);
       const frac = (s: string) => mine.filter((c) => c[5] === s).length / mine.length;
       expect([r.running, r.converged, r.diverged, r.nonfinite]).toEqual(['running', 'converged', 'diverged', 'nonfinite'].map(frac));
       expect(r.minimum_origin).toBe(mine.filter((c) => c[7] === 'origin').length / mine.length);
-      const losses = mine.filter((c) => c[5] === 'running' || c[5] === 'converged').map((c) => Number(c[4])).sort((a, b) => a - b);
+      const losses = mine
+        .filter((c) => c[5] === 'running' || c[5] === 'converged')
+        .map((c) => Number(c[4]))
+        .sort((a, b) => a - b);
       if (!losses.length) return;
       const at = (q: number) => losses[Math.min(losses.length - 1, Math.floor(q * losses.length))];
-      for (const [q, col] of [[0.1, 'loss_q10'], [0.5, 'loss_q50'], [0.9, 'loss_q90']] as const) {
+      for (const [q, col] of [
+        [0.1, 'loss_q10'],
+        [0.5, 'loss_q50'],
+        [0.9, 'loss_q90'],
+      ] as const) {
         expect(Math.abs(r[col] / at(q) - 1), `bin ${b} ${col}: ${r[col]} vs ${at(q)}`).toBeLessThan(0.02);
       }
     });
@@ -94,7 +133,22 @@ describe('sweep --summary', () => {
     const dir = tempDir();
     const path = join(dir, 'curve.json');
     const stdout = ok([
-      'sweep', '--surface', 'double-well', '--lr-min', '0.005', '--lr-max', '0.5', '--n', '512', '--steps', '1500', '--summary', '--bins', '16', '--out', path,
+      'sweep',
+      '--surface',
+      'double-well',
+      '--lr-min',
+      '0.005',
+      '--lr-max',
+      '0.5',
+      '--n',
+      '512',
+      '--steps',
+      '1500',
+      '--summary',
+      '--bins',
+      '16',
+      '--out',
+      path,
     ]);
     expect(stdout).toMatch(/16 lr bins of 32 particles/);
     expect(stdout).toMatch(/minimum: .*sharp \d+/);
@@ -102,7 +156,21 @@ describe('sweep --summary', () => {
     const doc = JSON.parse(readFileSync(path, 'utf8'));
     expect(doc.bins).toBe(16);
     expect(doc.particles).toBe(512);
-    expect(doc.columns).toEqual(['lr_min', 'lr_max', 'lr_mid', 'particles', 'running', 'converged', 'diverged', 'nonfinite', 'minimum_flat', 'minimum_sharp', 'loss_q10', 'loss_q50', 'loss_q90']);
+    expect(doc.columns).toEqual([
+      'lr_min',
+      'lr_max',
+      'lr_mid',
+      'particles',
+      'running',
+      'converged',
+      'diverged',
+      'nonfinite',
+      'minimum_flat',
+      'minimum_sharp',
+      'loss_q10',
+      'loss_q50',
+      'loss_q90',
+    ]);
     expect(doc.rows).toHaveLength(16);
     // Sharp vs flat: small lr stays in the sharp trap, large lr ends in the flat basin.
     expect(doc.rows[0].minima.sharp).toBe(1);
@@ -121,7 +189,10 @@ describe('sweep --summary', () => {
     [['--summary', '--bins', '1010'], ['--bins must be at most --n (1000), got 1010']],
     [['--summary', '--bins', '0'], ['--bins']],
     [['--summary', '--bins', '2048'], ['--bins must be at most 1024, got 2048']],
-    [['--summary', '--bins', '2.5'], ['--bins', 'whole']],
+    [
+      ['--summary', '--bins', '2.5'],
+      ['--bins', 'whole'],
+    ],
   ])('bad %j: one line naming the flag, exit 2', (extra, words) => {
     const r = cli([...BASE, '--n', String(n), ...extra]);
     expect(r.code).toBe(2);

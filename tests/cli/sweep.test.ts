@@ -9,8 +9,25 @@ const COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'];
 const N = 24;
 // quadratic with lambda = (1, 10): GD is stable iff lr < 2/10.
 const SWEEP = [
-  'sweep', '--surface', 'quadratic', '--surface-param', 'lambda1=1', '--surface-param', 'lambda2=10',
-  '--optimizer', 'gd', '--lr-min', '0.1', '--lr-max', '0.3', '--n', String(N), '--steps', '3000', '--start', '1.5,1.5',
+  'sweep',
+  '--surface',
+  'quadratic',
+  '--surface-param',
+  'lambda1=1',
+  '--surface-param',
+  'lambda2=10',
+  '--optimizer',
+  'gd',
+  '--lr-min',
+  '0.1',
+  '--lr-max',
+  '0.3',
+  '--n',
+  String(N),
+  '--steps',
+  '3000',
+  '--start',
+  '1.5,1.5',
 ];
 
 interface Row {
@@ -95,7 +112,23 @@ describe('etascape sweep', () => {
   });
 
   it('without --out: CSV on stdout, the summary on stderr', () => {
-    const r = cli(['sweep', '--surface', 'quadratic', '--optimizer', 'gd', '--lr-min', '0.1', '--lr-max', '0.3', '--n', '5', '--steps', '50', '--engine', 'cpu']);
+    const r = cli([
+      'sweep',
+      '--surface',
+      'quadratic',
+      '--optimizer',
+      'gd',
+      '--lr-min',
+      '0.1',
+      '--lr-max',
+      '0.3',
+      '--n',
+      '5',
+      '--steps',
+      '50',
+      '--engine',
+      'cpu',
+    ]);
     expect(r.code).toBe(0);
     const { header, rows } = parseCsv(r.stdout);
     expect(header).toEqual(COLUMNS);
@@ -105,7 +138,25 @@ describe('etascape sweep', () => {
   });
 
   it('quotes minimum names that hold commas (himmelblau)', () => {
-    const out = ok(['sweep', '--surface', 'himmelblau', '--optimizer', 'gd', '--lr-min', '0.01', '--lr-max', '0.015', '--n', '3', '--steps', '2000', '--start', '1,1', '--engine', 'cpu']);
+    const out = ok([
+      'sweep',
+      '--surface',
+      'himmelblau',
+      '--optimizer',
+      'gd',
+      '--lr-min',
+      '0.01',
+      '--lr-max',
+      '0.015',
+      '--n',
+      '3',
+      '--steps',
+      '2000',
+      '--start',
+      '1,1',
+      '--engine',
+      'cpu',
+    ]);
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(4);
     for (const l of lines.slice(1)) expect(l).toMatch(/,converged,\d+,"\(3, 2\)"$/);

@@ -25,7 +25,10 @@ export async function openApp(viewport: { width: number; height: number }, opts:
   await page.goto(server.url);
   await page.waitForFunction(() => window.etascape?.ready === true, null, { timeout: 90_000 });
   return {
-    server, browser, page, problems,
+    server,
+    browser,
+    page,
+    problems,
     close: async () => {
       await browser.close();
       await server.close();

@@ -43,11 +43,15 @@ async function open(b: Browser = browser): Promise<Opened> {
 const steps = (page: Page) => page.evaluate(() => window.etascape!.explorer.steps as number);
 const apply = (page: Page, change: object) => page.evaluate((c) => window.etascape!.explorer.apply(c), change);
 async function framesPass(page: Page, n = 3): Promise<void> {
-  await page.evaluate((k) => new Promise<void>((r) => {
-    let left = k;
-    const tick = () => (--left <= 0 ? r() : requestAnimationFrame(tick));
-    requestAnimationFrame(tick);
-  }), n);
+  await page.evaluate(
+    (k) =>
+      new Promise<void>((r) => {
+        let left = k;
+        const tick = () => (--left <= 0 ? r() : requestAnimationFrame(tick));
+        requestAnimationFrame(tick);
+      }),
+    n,
+  );
 }
 
 describe('explorer in headless Chromium with WebGPU', () => {
@@ -179,10 +183,11 @@ describe('explorer in headless Chromium with WebGPU', () => {
   });
 
   test('a lost GPU device is re-created and the run continues from the step it had reached, with the particles where an uninterrupted run has them', async () => {
-    const read = () => page.evaluate(async () => {
-      const p = await window.etascape!.explorer.live!.run.read();
-      return { pos: Array.from(p.pos), info: Array.from(p.info), state: Array.from(p.state) };
-    });
+    const read = () =>
+      page.evaluate(async () => {
+        const p = await window.etascape!.explorer.live!.run.read();
+        return { pos: Array.from(p.pos), info: Array.from(p.info), state: Array.from(p.state) };
+      });
     await page.evaluate(() => window.etascape!.explorer.pause());
     const snapAt = await page.evaluate(() => window.etascape!.step(40));
     // The snapshot a loss resumes from is taken every ~2 s: wait for one of this step.
@@ -204,10 +209,15 @@ describe('explorer in headless Chromium with WebGPU', () => {
     expect(lost.snapshot).toBe(snapAt);
     // While the device is re-created, the counter stays where the run was.
     const seen: number[] = [];
-    await expect.poll(async () => {
-      seen.push(await steps(page));
-      return page.locator('#notice').textContent();
-    }, { timeout: 30_000, interval: 50 }).toMatch(/re-created; replayed from the snapshot at step \d+ to step \d+, where the run was: nothing lost/);
+    await expect
+      .poll(
+        async () => {
+          seen.push(await steps(page));
+          return page.locator('#notice').textContent();
+        },
+        { timeout: 30_000, interval: 50 },
+      )
+      .toMatch(/re-created; replayed from the snapshot at step \d+ to step \d+, where the run was: nothing lost/);
     expect(Math.min(...seen)).toBe(reached);
     const [, from, to] = (await page.locator('#notice').textContent())!.match(/snapshot at step (\d+) to step (\d+)/)!.map(Number);
     expect(from).toBe(snapAt);
@@ -227,7 +237,7 @@ describe('explorer in headless Chromium with WebGPU', () => {
     expect(distinctColors(pic)).toBeGreaterThan(500);
   });
 
-  test('picking at a particle\'s drawn position gives that particle, its lr and its loss curve; empty space gives none', async () => {
+  test("picking at a particle's drawn position gives that particle, its lr and its loss curve; empty space gives none", async () => {
     await apply(page, { stepsPerFrame: 10 });
     await page.waitForTimeout(1000);
     await page.evaluate(() => window.etascape!.explorer.pause());
@@ -256,7 +266,8 @@ describe('explorer in headless Chromium with WebGPU', () => {
       const c = apply4(seen.projection, apply4(seen.view, [X, Y + PARTICLE_LIFT, Z, 1]));
       return { x: ((c[0] / c[3] + 1) / 2) * seen.width, y: ((1 - c[1] / c[3]) / 2) * seen.height, inFront: c[2] / c[3] < 1 };
     });
-    const nearestOther = (x: number, y: number, skip: number) => Math.min(...screen.map((p, j) => (j === skip || !p.inFront ? Infinity : Math.hypot(p.x - x, p.y - y))));
+    const nearestOther = (x: number, y: number, skip: number) =>
+      Math.min(...screen.map((p, j) => (j === skip || !p.inFront ? Infinity : Math.hypot(p.x - x, p.y - y))));
     // A running particle inside the clear part of the view with no other within 3 px.
     const inView = (p: { x: number; y: number }) => p.x > VIEW.x && p.x < VIEW.x + VIEW.width && p.y > VIEW.y && p.y < VIEW.y + VIEW.height;
     const chosen = screen.findIndex((p, i) => seen.status[i] === 0 && p.inFront && inView(p) && nearestOther(p.x, p.y, i) > 3);

@@ -20,7 +20,13 @@ afterAll(async () => {
   await server?.close();
 });
 
-interface Rect { x: number; y: number; width: number; height: number; name: string }
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  name: string;
+}
 
 /** Every docked region's rectangle, the chips', the canvas's and its drawing buffer. */
 async function measure(page: Page) {
@@ -36,20 +42,25 @@ async function measure(page: Page) {
     const ex = window.etascape!.explorer;
     const canvas = ex.canvasElement;
     const docked = [...document.querySelectorAll('.view-panel, #lr-preview, .lil-gui.lil-root, #inspect, #side, #views')].filter(visible);
-    const title = window.etascape!.lecture.annotations().title ? (window.etascape!.lecture as unknown as { layout: { title: { left: number; top: number; width: number; height: number } } | null }).layout : null;
+    const title = window.etascape!.lecture.annotations().title
+      ? (window.etascape!.lecture as unknown as { layout: { title: { left: number; top: number; width: number; height: number } } | null }).layout
+      : null;
     const stage = document.getElementById('stage')!.getBoundingClientRect();
     return {
       canvas: r(canvas, 'canvas'),
       buffer: { width: canvas.width, height: canvas.height, dpr: Math.min(devicePixelRatio, 2) },
       docked: docked.map((el) => r(el, el.id || el.className)),
       chips: [...document.querySelectorAll('#hud, #legend')].filter(visible).map((el) => r(el, el.id)),
-      title: title ? { x: stage.x + title.title.left, y: stage.y + title.title.top, width: title.title.width, height: title.title.height, name: 'title' } : null,
+      title: title
+        ? { x: stage.x + title.title.left, y: stage.y + title.title.top, width: title.title.width, height: title.title.height, name: 'title' }
+        : null,
       panels: document.querySelectorAll('.view-panel:not([hidden])').length,
     };
   });
 }
 
-const overlap = (a: Rect, b: Rect) => Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+const overlap = (a: Rect, b: Rect) =>
+  Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
 
 async function openAt(width: number, height: number): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width, height } });
@@ -66,14 +77,17 @@ async function openAt(width: number, height: number): Promise<{ page: Page; prob
 }
 
 describe('docked layout', () => {
-  for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
+  for (const [width, height] of [
+    [1280, 720],
+    [1920, 1080],
+  ] as const) {
     test(`${width}x${height}, every view open: nothing covers the canvas but corner chips; the buffer is CSS x dpr`, async () => {
       const { page, problems } = await openAt(width, height);
       const m = await measure(page);
       expect(m.panels).toBe(VIEW_NAMES.length);
       const c = m.canvas;
       // The canvas keeps the largest share: at least a third of the window, with every view open.
-      expect(c.width * c.height).toBeGreaterThan(width * height / 3);
+      expect(c.width * c.height).toBeGreaterThan((width * height) / 3);
       for (const d of m.docked) expect(overlap(d, c), d.name).toBe(0);
       if (m.title) expect(overlap(m.title, c), 'title').toBe(0);
       for (const chip of m.chips) {

@@ -26,7 +26,9 @@ const notice = (page: Page) => page.locator('#notice').textContent();
 async function openAt(hash: string): Promise<{ page: Page; ms: number; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 960, height: 540 } });
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   const t0 = Date.now();
   await page.goto(server.url + hash);
@@ -57,7 +59,9 @@ describe('hostile links', () => {
     const { page, ms, errors } = await openAt(link({ surface: 'least-squares', surfaceParams: { points: 1e8 } }));
     try {
       expect(ms).toBeLessThan(10_000);
-      expect(await notice(page)).toMatch(/This link's settings could not run \(points = 100000000 is over the limit of 4096 dataset points.*showing the default scene/);
+      expect(await notice(page)).toMatch(
+        /This link's settings could not run \(points = 100000000 is over the limit of 4096 dataset points.*showing the default scene/,
+      );
       expect(await page.evaluate(() => window.etascape!.explorer.state.surface)).toBe('double-well');
       const s0 = await steps(page);
       await expect.poll(() => steps(page), { timeout: 10_000 }).toBeGreaterThan(s0);
@@ -66,7 +70,12 @@ describe('hostile links', () => {
       const error = await page.evaluate(() => window.etascape!.setState({ surface: 'least-squares', surfaceParams: { points: 1e8 } }));
       expect(error).toMatch(/points = 100000000 is over the limit of 4096 dataset points/);
       // And a hostile hash change while the page is open: lowered, with the notice.
-      await page.evaluate((h) => { location.hash = h; }, link({ n: 1e6, stepsPerFrame: 10000 }));
+      await page.evaluate(
+        (h) => {
+          location.hash = h;
+        },
+        link({ n: 1e6, stepsPerFrame: 10000 }),
+      );
       await expect.poll(() => notice(page), { timeout: 20_000 }).toMatch(/The link was loaded, changed to fit this device: steps per frame lowered from 10000/);
     } finally {
       await page.close();

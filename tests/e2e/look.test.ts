@@ -77,11 +77,12 @@ describe('look changes', () => {
 });
 
 /** The camera's elevation above the horizon, in degrees. */
-const elevation = (p: Page) => p.evaluate(() => {
-  const v = window.etascape!.explorer.graphics.view;
-  const d = v.camera.position.clone().sub(v.controls.target);
-  return (Math.asin(d.y / d.length()) * 180) / Math.PI;
-});
+const elevation = (p: Page) =>
+  p.evaluate(() => {
+    const v = window.etascape!.explorer.graphics.view;
+    const d = v.camera.position.clone().sub(v.controls.target);
+    return (Math.asin(d.y / d.length()) * 180) / Math.PI;
+  });
 
 describe('the default view', () => {
   test('oblique, framed: the elevation is 20°–45° and the surface covers at least half the canvas', async () => {
@@ -135,8 +136,17 @@ describe('the default view', () => {
       return ex.surface!.minima.map((min) => {
         const u = Math.max(0, (min.loss - m.lossMin) / (m.lossTop - m.lossMin));
         const v = m.log ? Math.log1p(50 * u) / Math.log1p(50) : u;
-        const p = cam.position.clone().set((min.x - m.cx) * m.scale, Math.min(v, 1.6) * m.heightScale, -(min.y - m.cy) * m.scale).project(cam);
-        return { name: min.name, x: ((p.x + 1) / 2) * canvas.clientWidth, y: ((1 - p.y) / 2) * canvas.clientHeight, w: canvas.clientWidth, h: canvas.clientHeight };
+        const p = cam.position
+          .clone()
+          .set((min.x - m.cx) * m.scale, Math.min(v, 1.6) * m.heightScale, -(min.y - m.cy) * m.scale)
+          .project(cam);
+        return {
+          name: min.name,
+          x: ((p.x + 1) / 2) * canvas.clientWidth,
+          y: ((1 - p.y) / 2) * canvas.clientHeight,
+          w: canvas.clientWidth,
+          h: canvas.clientHeight,
+        };
       });
     });
     expect(at.length).toBe(2);

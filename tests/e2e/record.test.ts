@@ -30,7 +30,14 @@ async function demux(bytes: Uint8Array) {
   const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
   const track = (await input.getPrimaryVideoTrack())!;
   const stats = await track.computePacketStats();
-  const facts = { width: track.displayWidth, height: track.displayHeight, codec: track.codec, packets: stats.packetCount, duration: await input.computeDuration(), mime: await input.getMimeType() };
+  const facts = {
+    width: track.displayWidth,
+    height: track.displayHeight,
+    codec: track.codec,
+    packets: stats.packetCount,
+    duration: await input.computeDuration(),
+    mime: await input.getMimeType(),
+  };
   input.dispose();
   return facts;
 }
@@ -43,7 +50,11 @@ describe('record', () => {
       const blobs: Blob[] = [];
       for (const run of [0, 1]) {
         const blob = (await e.record({
-          width: 640, height: 360, fps: 30, seconds: 2, format: 'mp4',
+          width: 640,
+          height: 360,
+          fps: 30,
+          seconds: 2,
+          format: 'mp4',
           onFrame: (_: number, c: OffscreenCanvas) => captured[run].push(e.video.hashPixels(c.getContext('2d')!.getImageData(0, 0, 640, 360).data)),
         }))!;
         blobs.push(blob);
@@ -86,7 +97,15 @@ describe('record', () => {
       await e.explorer.apply({ trails: 0 });
       const hashes = async (stepsPerFrame: number) => {
         const h: string[] = [];
-        await e.record({ width: 320, height: 180, fps: 30, steps: 8, stepsPerFrame, format: 'webm', onFrame: (_: number, c: OffscreenCanvas) => h.push(e.video.hashPixels(c.getContext('2d')!.getImageData(0, 0, 320, 180).data)) });
+        await e.record({
+          width: 320,
+          height: 180,
+          fps: 30,
+          steps: 8,
+          stepsPerFrame,
+          format: 'webm',
+          onFrame: (_: number, c: OffscreenCanvas) => h.push(e.video.hashPixels(c.getContext('2d')!.getImageData(0, 0, 320, 180).data)),
+        });
         return h;
       };
       const one = await hashes(1);
@@ -107,16 +126,31 @@ describe('record', () => {
       const progress: number[] = [];
       let error = '';
       let during: Promise<string | null> | null = null;
-      await e.record({ width: 320, height: 180, seconds: 10, signal: ac.signal, onProgress: (p: { frame: number; frames: number; secondsLeft: number }) => {
-        progress.push(p.frame);
-        // A change while recording would swap the run under it: refused.
-        if (p.frame === 1) during = e.explorer.apply({ lrMax: 0.3 });
-        if (p.frame === 3) ac.abort();
-      } }).catch((err: Error) => (error = err.name));
+      await e
+        .record({
+          width: 320,
+          height: 180,
+          seconds: 10,
+          signal: ac.signal,
+          onProgress: (p: { frame: number; frames: number; secondsLeft: number }) => {
+            progress.push(p.frame);
+            // A change while recording would swap the run under it: refused.
+            if (p.frame === 1) during = e.explorer.apply({ lrMax: 0.3 });
+            if (p.frame === 3) ac.abort();
+          },
+        })
+        .catch((err: Error) => (error = err.name));
       e.explorer.play();
       const before = e.explorer.steps;
       await new Promise((r) => setTimeout(r, 1500));
-      return { error, progress, moved: e.explorer.steps - before, during: await during, lrMax: e.explorer.state.lrMax, after: await e.explorer.apply({ lrMax: e.defaults.lrMax }) };
+      return {
+        error,
+        progress,
+        moved: e.explorer.steps - before,
+        during: await during,
+        lrMax: e.explorer.state.lrMax,
+        after: await e.explorer.apply({ lrMax: e.defaults.lrMax }),
+      };
     });
     expect(out.error).toBe('AbortError');
     expect(out.progress).toEqual([1, 2, 3]);
@@ -157,7 +191,15 @@ describe('record', () => {
   });
 
   test('bad options name the option', async () => {
-    const msg = (o: object) => page.evaluate((opts) => window.etascape!.record(opts).then(() => 'resolved', (e: Error) => e.message), o);
+    const msg = (o: object) =>
+      page.evaluate(
+        (opts) =>
+          window.etascape!.record(opts).then(
+            () => 'resolved',
+            (e: Error) => e.message,
+          ),
+        o,
+      );
     expect(await msg({ width: 641, height: 360 })).toMatch(/^width must be an even whole number/);
     expect(await msg({ fps: 29.97 })).toMatch(/^fps must be a whole number from 1 to 120/);
     expect(await msg({ format: 'avi' })).toMatch(/^format must be one of mp4, webm/);
@@ -206,7 +248,9 @@ describe('the page', () => {
     });
     await page.locator('.lil-gui .lil-title', { hasText: /^Record$/ }).click();
     // The formats this Chromium encodes (all four here) are offered without a warning.
-    await expect.poll(() => page.locator('.lil-gui').getByLabel('format', { exact: true }).locator('option').allTextContents()).toEqual(['H.264 MP4', 'VP9 WebM', 'AV1 MP4', 'AV1 WebM']);
+    await expect
+      .poll(() => page.locator('.lil-gui').getByLabel('format', { exact: true }).locator('option').allTextContents())
+      .toEqual(['H.264 MP4', 'VP9 WebM', 'AV1 MP4', 'AV1 WebM']);
     await fill('size (W×H)', '320x180');
     await fill('seconds', '0.5');
     const video = await downloaded(() => button('● Record video').click());

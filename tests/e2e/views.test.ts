@@ -78,7 +78,10 @@ describe('views in headless Chromium with WebGPU', () => {
     expect(lr).toBeLessThan(0.5);
   });
 
-  test.each([['bifurcation', 'lrfinder'], ['map', 'basins']])('the %s and %s views draw', async (a, b) => {
+  test.each([
+    ['bifurcation', 'lrfinder'],
+    ['map', 'basins'],
+  ])('the %s and %s views draw', async (a, b) => {
     await openViews([a, b], { mapRes: 64, mapSteps: 200 });
     for (const v of [a, b]) {
       const pic = await panelPicture(v);
@@ -122,10 +125,14 @@ describe('shared links', () => {
     expect(await page.locator('.view-panel[data-view="map"]').isVisible()).toBe(true);
     // The page keeps its link current.
     await apply({ seed: 7 });
-    await expect.poll(() => page.evaluate(() => {
-      const linked = window.etascape!.share.decodeHash(location.hash);
-      return 'state' in linked ? linked.state.seed : null;
-    })).toBe(7);
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const linked = window.etascape!.share.decodeHash(location.hash);
+          return 'state' in linked ? linked.state.seed : null;
+        }),
+      )
+      .toBe(7);
 
     await page.goto('about:blank');
     await page.goto(`${app.server.url}#s=bm90IGpzb24`); // base64url of 'not json'

@@ -15,8 +15,8 @@ function curvatureScale(s: Surface): number {
   let lam = 1e-6;
   for (let i = 0; i <= 16; i++) {
     for (let j = 0; j <= 16; j++) {
-      const x = x0 + ((x1 - x0) * (0.25 + (0.5 * i) / 16));
-      const y = y0 + ((y1 - y0) * (0.25 + (0.5 * j) / 16));
+      const x = x0 + (x1 - x0) * (0.25 + (0.5 * i) / 16);
+      const y = y0 + (y1 - y0) * (0.25 + (0.5 * j) / 16);
       const [a, b] = s.eigenvaluesAt(x, y);
       if (Number.isFinite(a) && Number.isFinite(b)) lam = Math.max(lam, Math.abs(a), Math.abs(b));
     }
@@ -36,41 +36,53 @@ function stableSettings(optimizer: string, s: Surface) {
   const lam = curvatureScale(s);
   const width = s.spec.domain[1] - s.spec.domain[0];
   switch (optimizer) {
-    case 'SGD': return [
-      { label: 'gd', hyper: {}, lrMin: 0.01 / lam, lrMax: 0.3 / lam },
-      { label: 'heavy ball 0.9', hyper: { momentum: 0.9 }, lrMin: 0.001 / lam, lrMax: 0.03 / lam },
-      { label: 'nesterov 0.9', hyper: { momentum: 0.9, nesterov: 1 }, lrMin: 0.001 / lam, lrMax: 0.03 / lam },
-    ];
-    case 'Adam': return [
-      { label: 'adam', hyper: {}, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
-      { label: 'amsgrad', hyper: { amsgrad: 1 }, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
-    ];
-    case 'AdamW': return [
-      { label: 'adamw', hyper: {}, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
-      { label: 'amsgrad, weight_decay 0.1', hyper: { amsgrad: 1, weight_decay: 0.1 }, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
-    ];
-    case 'Adamax': return [{ label: 'adamax', hyper: {}, lrMin: 1e-4 * width, lrMax: 3e-3 * width }];
-    case 'NAdam': return [{ label: 'nadam', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
+    case 'SGD':
+      return [
+        { label: 'gd', hyper: {}, lrMin: 0.01 / lam, lrMax: 0.3 / lam },
+        { label: 'heavy ball 0.9', hyper: { momentum: 0.9 }, lrMin: 0.001 / lam, lrMax: 0.03 / lam },
+        { label: 'nesterov 0.9', hyper: { momentum: 0.9, nesterov: 1 }, lrMin: 0.001 / lam, lrMax: 0.03 / lam },
+      ];
+    case 'Adam':
+      return [
+        { label: 'adam', hyper: {}, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
+        { label: 'amsgrad', hyper: { amsgrad: 1 }, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
+      ];
+    case 'AdamW':
+      return [
+        { label: 'adamw', hyper: {}, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
+        { label: 'amsgrad, weight_decay 0.1', hyper: { amsgrad: 1, weight_decay: 0.1 }, lrMin: 1e-4 * width, lrMax: 3e-3 * width },
+      ];
+    case 'Adamax':
+      return [{ label: 'adamax', hyper: {}, lrMin: 1e-4 * width, lrMax: 3e-3 * width }];
+    case 'NAdam':
+      return [{ label: 'nadam', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
     // The first 5 steps are momentum SGD (gradient-scaled), so lr is also bounded by the curvature.
-    case 'RAdam': return [{ label: 'radam', hyper: {}, lrMin: Math.min(1e-4 * width, 0.003 / lam), lrMax: Math.min(3e-3 * width, 0.1 / lam) }];
-    case 'Adagrad': return [
-      { label: 'adagrad', hyper: {}, lrMin: 3e-4 * width, lrMax: 1e-3 * width },
-      { label: 'lr_decay 0.01', hyper: { lr_decay: 0.01, initial_accumulator_value: 0.1 }, lrMin: 3e-4 * width, lrMax: 1e-3 * width },
-    ];
+    case 'RAdam':
+      return [{ label: 'radam', hyper: {}, lrMin: Math.min(1e-4 * width, 0.003 / lam), lrMax: Math.min(3e-3 * width, 0.1 / lam) }];
+    case 'Adagrad':
+      return [
+        { label: 'adagrad', hyper: {}, lrMin: 3e-4 * width, lrMax: 1e-3 * width },
+        { label: 'lr_decay 0.01', hyper: { lr_decay: 0.01, initial_accumulator_value: 0.1 }, lrMin: 3e-4 * width, lrMax: 1e-3 * width },
+      ];
     // The first step is about 10 lr (square_avg starts at 0.01 g^2).
     // Adadelta's first steps are about sqrt(eps / g^2) g: tiny; lr 1 is PyTorch's default.
-    case 'Adadelta': return [
-      { label: 'adadelta', hyper: {}, lrMin: 0.03, lrMax: 0.3 },
-      { label: 'rho 0.5, weight_decay 0.01', hyper: { rho: 0.5, weight_decay: 0.01 }, lrMin: 0.03, lrMax: 0.3 },
-    ];
-    case 'RMSprop': return [
-      { label: 'rmsprop', hyper: {}, lrMin: 1e-5 * width, lrMax: 1e-4 * width },
-      { label: 'centered', hyper: { centered: 1 }, lrMin: 1e-5 * width, lrMax: 1e-4 * width },
-      { label: 'momentum 0.9', hyper: { momentum: 0.9 }, lrMin: 1e-6 * width, lrMax: 1e-5 * width },
-    ];
-    case 'Lion': return [{ label: 'lion', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
-    case 'SignSGD': return [{ label: 'sign', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
-    default: throw new Error(`no stable settings for ${optimizer}: add them here`);
+    case 'Adadelta':
+      return [
+        { label: 'adadelta', hyper: {}, lrMin: 0.03, lrMax: 0.3 },
+        { label: 'rho 0.5, weight_decay 0.01', hyper: { rho: 0.5, weight_decay: 0.01 }, lrMin: 0.03, lrMax: 0.3 },
+      ];
+    case 'RMSprop':
+      return [
+        { label: 'rmsprop', hyper: {}, lrMin: 1e-5 * width, lrMax: 1e-4 * width },
+        { label: 'centered', hyper: { centered: 1 }, lrMin: 1e-5 * width, lrMax: 1e-4 * width },
+        { label: 'momentum 0.9', hyper: { momentum: 0.9 }, lrMin: 1e-6 * width, lrMax: 1e-5 * width },
+      ];
+    case 'Lion':
+      return [{ label: 'lion', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
+    case 'SignSGD':
+      return [{ label: 'sign', hyper: {}, lrMin: 3e-5 * width, lrMax: 3e-4 * width }];
+    default:
+      throw new Error(`no stable settings for ${optimizer}: add them here`);
   }
 }
 
@@ -94,7 +106,10 @@ describe('GPU agrees with the CPU reference on stable runs (200 steps, 1e-5 rela
           // (agreement on particles that stopped early would prove little).
           let full = 0;
           for (let i = 0; i < cpu.n; i++) {
-            expect([particleStatus(gpu.info, i), particleSteps(gpu.info, i)], `${set.label}: status/steps of particle ${i}`).toEqual([particleStatus(cpu.info, i), particleSteps(cpu.info, i)]);
+            expect([particleStatus(gpu.info, i), particleSteps(gpu.info, i)], `${set.label}: status/steps of particle ${i}`).toEqual([
+              particleStatus(cpu.info, i),
+              particleSteps(cpu.info, i),
+            ]);
             if (particleSteps(cpu.info, i) === 200) full++;
           }
           expect(full, set.label).toBeGreaterThanOrEqual(cpu.n / 2);

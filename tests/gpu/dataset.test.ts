@@ -20,7 +20,11 @@ describe('the full-batch surface', () => {
       const s = resolveSurface(kind, { points: 64 });
       const d = s.dataset!;
       expect(d.points.length).toBe(4 * 64);
-      for (const [x, y] of [[0, 0], [1, -1], [-0.5, 2]]) {
+      for (const [x, y] of [
+        [0, 0],
+        [1, -1],
+        [-0.5, 2],
+      ]) {
         let sum = 0;
         for (let i = 0; i < 64; i++) {
           const [a, b, t] = [d.points[4 * i], d.points[4 * i + 1], d.points[4 * i + 2]];
@@ -32,10 +36,18 @@ describe('the full-batch surface', () => {
     }
     const s = resolveSurface('least-squares', { points: 200, noise: 0.1 });
     const p = s.dataset!.points;
-    let saa = 0, sab = 0, sbb = 0, sat = 0, sbt = 0;
+    let saa = 0,
+      sab = 0,
+      sbb = 0,
+      sat = 0,
+      sbt = 0;
     for (let i = 0; i < 200; i++) {
       const [a, b, t] = [p[4 * i], p[4 * i + 1], p[4 * i + 2]];
-      saa += a * a; sab += a * b; sbb += b * b; sat += a * t; sbt += b * t;
+      saa += a * a;
+      sab += a * b;
+      sbb += b * b;
+      sat += a * t;
+      sbt += b * t;
     }
     const det = saa * sbb - sab * sab;
     const w = [(sbb * sat - sab * sbt) / det, (saa * sbt - sab * sat) / det];
@@ -44,8 +56,12 @@ describe('the full-batch surface', () => {
     // Close to the weights the data came from (noise 0.1).
     expect(Math.hypot(w[0] - TRUE_WEIGHTS[0], w[1] - TRUE_WEIGHTS[1])).toBeLessThan(0.1);
     // The same data for the same seed; other data for another.
-    expect(Array.from(resolveSurface('least-squares', { dataSeed: 3 }).dataset!.points)).toEqual(Array.from(resolveSurface('least-squares', { dataSeed: 3 }).dataset!.points));
-    expect(Array.from(resolveSurface('least-squares', { dataSeed: 4 }).dataset!.points)).not.toEqual(Array.from(resolveSurface('least-squares', { dataSeed: 3 }).dataset!.points));
+    expect(Array.from(resolveSurface('least-squares', { dataSeed: 3 }).dataset!.points)).toEqual(
+      Array.from(resolveSurface('least-squares', { dataSeed: 3 }).dataset!.points),
+    );
+    expect(Array.from(resolveSurface('least-squares', { dataSeed: 4 }).dataset!.points)).not.toEqual(
+      Array.from(resolveSurface('least-squares', { dataSeed: 3 }).dataset!.points),
+    );
   });
 });
 
@@ -54,7 +70,10 @@ describe('minibatches on both engines', () => {
     test(`${kind}: SGD with momentum and Adam, B = 4: GPU equals CPU (the same draws)`, async () => {
       const s = resolveSurface(kind);
       const layout = { kind: 'sweep' as const, start: s.spec.defaultStart, lrMin: 0.003, lrMax: 0.3, n: 96 };
-      for (const [opt, hyper] of [['SGD', { momentum: 0.9 }], ['Adam', {}]] as const) {
+      for (const [opt, hyper] of [
+        ['SGD', { momentum: 0.9 }],
+        ['Adam', {}],
+      ] as const) {
         const r = await runBoth(s, opt, layout, { hyper, steps: 120, perDispatch: 40, config: { batchSize: 4, seed: 5 } });
         expect(Array.from(r.gpu.info)).toEqual(Array.from(r.cpu.info));
         expect(maxRelativeDiff(r.gpu, r.cpu).diff).toBeLessThan(1e-5);

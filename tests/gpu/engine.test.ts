@@ -90,7 +90,15 @@ describe('dispatch splitting', () => {
   }
   test('300 steps as 1 x 300, 3 x 100 and 300 x 1 dispatches give identical particles', async () => {
     const surface = resolveSurface('himmelblau');
-    const layout = { kind: 'random' as const, domain: [-5, 5, -5, 5] as [number, number, number, number], perBand: 256, bands: 4, lrMin: 1e-3, lrMax: 3e-2, seed: 9 };
+    const layout = {
+      kind: 'random' as const,
+      domain: [-5, 5, -5, 5] as [number, number, number, number],
+      perBand: 256,
+      bands: 4,
+      lrMin: 1e-3,
+      lrMax: 3e-2,
+      seed: 9,
+    };
     const a = await runBoth(surface, 'SGD', layout, { steps: 300, perDispatch: 300, hyper: { momentum: 0.8 } });
     const b = await runBoth(surface, 'SGD', layout, { steps: 300, perDispatch: 100, hyper: { momentum: 0.8 } });
     const c = await runBoth(surface, 'SGD', layout, { steps: 300, perDispatch: 1, hyper: { momentum: 0.8 } });
@@ -104,12 +112,20 @@ describe('dispatch splitting', () => {
 });
 
 describe('trails', () => {
-  test('the ring holds each selected particle\'s position at the last len frames, as the CPU reference had them', async () => {
+  test("the ring holds each selected particle's position at the last len frames, as the CPU reference had them", async () => {
     const handle = await gpuDevice();
     const { device } = handle;
     const surface = resolveSurface('himmelblau');
     const opt = getOptimizer('SGD');
-    const layout = { kind: 'random' as const, domain: [-4, 4, -4, 4] as [number, number, number, number], perBand: 64, bands: 4, lrMin: 1e-3, lrMax: 1e-2, seed: 5 };
+    const layout = {
+      kind: 'random' as const,
+      domain: [-4, 4, -4, 4] as [number, number, number, number],
+      perBand: 64,
+      bands: 4,
+      lrMin: 1e-3,
+      lrMax: 1e-2,
+      seed: 5,
+    };
     const particles = buildParticles(layout, opt, { momentum: 0.5 });
     const setup = { surface, optimizer: opt, particles, config: { ...DEFAULT_RUN_CONFIG, gtol: 0 } };
     const engine = await GpuEngine.create(handle, setup);

@@ -29,7 +29,12 @@ interface Case {
 const sameBits = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
 /** Runs both engines with `chunks` dispatches of varying size, recording after each (and at the start). */
-async function histories(c: Case, selected: Uint32Array, capacity: number, chunks: number[]): Promise<{ cpu: HistoryData; gpu: HistoryData; recordedSteps: number[] }> {
+async function histories(
+  c: Case,
+  selected: Uint32Array,
+  capacity: number,
+  chunks: number[],
+): Promise<{ cpu: HistoryData; gpu: HistoryData; recordedSteps: number[] }> {
   const opt = getOptimizer(c.optimizer, { schedule: c.schedule ? resolveSchedule(c.schedule) : undefined });
   const particles = buildParticles(c.layout, opt, c.hyper ?? {});
   const setup = { surface: c.surface, optimizer: opt, particles, config: DEFAULT_RUN_CONFIG };
@@ -58,7 +63,8 @@ function mismatches(a: HistoryData, b: HistoryData): string[] {
   const bad: string[] = [];
   for (const key of ['step', 'status', 'x', 'y', 'loss', 'sharpness', 'lr'] as const) {
     for (let o = 0; o < a[key].length; o++) {
-      if (!sameBits(a[key][o], b[key][o])) bad.push(`${key}[particle ${a.selected[Math.floor(o / a.length)]}, sample ${o % a.length}]: cpu ${a[key][o]} gpu ${b[key][o]}`);
+      if (!sameBits(a[key][o], b[key][o]))
+        bad.push(`${key}[particle ${a.selected[Math.floor(o / a.length)]}, sample ${o % a.length}]: cpu ${a[key][o]} gpu ${b[key][o]}`);
     }
   }
   return bad;
@@ -150,8 +156,17 @@ describe('history: GPU samples equal the CPU reference bit for bit', () => {
 });
 
 describe('the LR range test through the history: the same curve on both engines', () => {
-  test('rosenbrock, SGD momentum, 64 random starts: GPU curve == CPU curve; lr per step is the schedule\'s', async () => {
-    const spec = { surface: resolveSurface('rosenbrock'), optimizer: 'sgd', hyper: { momentum: 0.9 }, lrMin: 1e-6, lrMax: 1e-2, steps: 60, particles: 64, seed: 2 };
+  test("rosenbrock, SGD momentum, 64 random starts: GPU curve == CPU curve; lr per step is the schedule's", async () => {
+    const spec = {
+      surface: resolveSurface('rosenbrock'),
+      optimizer: 'sgd',
+      hyper: { momentum: 0.9 },
+      lrMin: 1e-6,
+      lrMax: 1e-2,
+      steps: 60,
+      particles: 64,
+      seed: 2,
+    };
     const gpu = await runLrRangeTest(spec, openGpuRun(await gpuDevice()));
     const cpu = await runLrRangeTest(spec, openCpuRun);
     expect(gpu.curve).toEqual(cpu.curve);
@@ -164,7 +179,15 @@ describe('the LR range test through the history: the same curve on both engines'
 
   test('a particle that leaves the domain ends the curve (it counts as a stop)', async () => {
     // One start; the lr reaches 100 on a bowl of curvature 10: |x| passes the bound of 1e4.
-    const spec = { surface: resolveSurface('quadratic', { lambda1: 10, lambda2: 10 }), optimizer: 'gd', lrMin: 0.01, lrMax: 100, steps: 40, particles: 1, start: [1, 1] as [number, number] };
+    const spec = {
+      surface: resolveSurface('quadratic', { lambda1: 10, lambda2: 10 }),
+      optimizer: 'gd',
+      lrMin: 0.01,
+      lrMax: 100,
+      steps: 40,
+      particles: 1,
+      start: [1, 1] as [number, number],
+    };
     const r = await runLrRangeTest({ ...spec, stopDiv: false }, openGpuRun(await gpuDevice()));
     expect(r.stop).toBe('nonfinite');
     const firstInf = r.curve.loss.findIndex((l) => l === Infinity);
@@ -176,7 +199,12 @@ describe('the LR range test through the history: the same curve on both engines'
 
 describe('sharpness: the top eigenvalue of the Hessian in float32', () => {
   test('two-layer at a minimum ab = 1: a^2 + b^2', () => {
-    for (const [a, b] of [[1, 1], [2, 0.5], [0.25, 4], [-3, -1 / 3]]) {
+    for (const [a, b] of [
+      [1, 1],
+      [2, 0.5],
+      [0.25, 4],
+      [-3, -1 / 3],
+    ]) {
       expect(sharpness(twoLayer, a, Math.fround(b))).toBeCloseTo(a * a + b * b, 4);
     }
   });

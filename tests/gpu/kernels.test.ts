@@ -21,7 +21,9 @@ describe('every kernel variant compiles (getCompilationInfo has no errors)', () 
     resolveSurface('double-well', { sharpWidth: 0.05, flatDepth: 3 }),
     ...[101, 102, 103, 104].map((s) => Surface.fromExpression(randomExpression(s, 5))),
     // Every whitelisted function at once, and the non-finite constant path (1e39 -> Inf).
-    Surface.fromExpression('exp(x) + log(1+y^2) + ln(2+x^2) + log2(3+y^2) + log10(4+x^2) + sqrt(1+x^2) + abs(x) + sign(y) + sin(x) + cos(y) + tan(x/3) + atan(y) + sinh(x/4) + cosh(y/4) + tanh(x) + sigmoid(y) + softplus(x) + square(y) + pow(2+x^2, 0.3) + min(x, y, 1) + max(x, y) + x^y'),
+    Surface.fromExpression(
+      'exp(x) + log(1+y^2) + ln(2+x^2) + log2(3+y^2) + log10(4+x^2) + sqrt(1+x^2) + abs(x) + sign(y) + sin(x) + cos(y) + tan(x/3) + atan(y) + sinh(x/4) + cosh(y/4) + tanh(x) + sigmoid(y) + softplus(x) + square(y) + pow(2+x^2, 0.3) + min(x, y, 1) + max(x, y) + x^y',
+    ),
     Surface.fromExpression('x^2 + y^2 + 0*1e39'),
   ];
   for (const def of OPTIMIZER_DEFS) {
@@ -43,7 +45,10 @@ describe('every kernel variant compiles (getCompilationInfo has no errors)', () 
 });
 
 describe('generated WGSL snapshots', () => {
-  for (const [surface, optimizer] of [['quadratic', 'SGD'], ['double-well', 'Adam']] as const) {
+  for (const [surface, optimizer] of [
+    ['quadratic', 'SGD'],
+    ['double-well', 'Adam'],
+  ] as const) {
     test(`${surface} x ${optimizer}`, async () => {
       const s = resolveSurface(surface);
       const code = buildStepKernel({ surface: s, optimizer: getOptimizer(optimizer), minima: minimaTable(s) });
@@ -66,8 +71,9 @@ interface Variant {
 const SWITCHES = ['clipNorm', 'clipValue', 'noise', 'sam', 'dataset'] as const;
 
 /** All 2^5 combinations of the switches, in binary order. */
-const VARIANTS: Variant[] = Array.from({ length: 1 << SWITCHES.length }, (_, k) =>
-  Object.fromEntries(SWITCHES.map((name, b) => [name, ((k >> b) & 1) === 1])) as unknown as Variant,
+const VARIANTS: Variant[] = Array.from(
+  { length: 1 << SWITCHES.length },
+  (_, k) => Object.fromEntries(SWITCHES.map((name, b) => [name, ((k >> b) & 1) === 1])) as unknown as Variant,
 );
 
 const plainSurface = resolveSurface('quadratic', { lambda1: 1, lambda2: 4, angle: 30 });
@@ -121,7 +127,14 @@ describe('the kernel variant matrix: optimizer x clip_norm x clip_value x noise 
       const opt = getOptimizer(def.name);
       for (const v of VARIANTS) {
         const s = surfaceOf(v);
-        const code = buildStepKernel({ surface: s, optimizer: opt, minima: minimaTable(s), clip: { norm: v.clipNorm, value: v.clipValue }, noise: v.noise, sam: v.sam });
+        const code = buildStepKernel({
+          surface: s,
+          optimizer: opt,
+          minima: minimaTable(s),
+          clip: { norm: v.clipNorm, value: v.clipValue },
+          noise: v.noise,
+          sam: v.sam,
+        });
         const name = label(def.name, v);
         expect(code.includes('params.clipNorm /'), name).toBe(v.clipNorm);
         expect(code.includes('clamp(cgx'), name).toBe(v.clipValue);

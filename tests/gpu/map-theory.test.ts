@@ -34,7 +34,9 @@ describe('heavy-ball map (quadratic, lambda_max = 50)', () => {
       const line = boundaryAlong(p.info, x.n, y.n, 'x', iy);
       const converged = axisValue(x.min, x.max, x.n, line.lastConverged, 'log');
       const diverged = axisValue(x.min, x.max, x.n, line.firstDiverged, 'log');
-      console.log(`beta ${beta.toFixed(2)}: largest converged lr ${converged.toPrecision(5)}, smallest diverged ${diverged.toPrecision(5)}, theory ${theory.toPrecision(5)}`);
+      console.log(
+        `beta ${beta.toFixed(2)}: largest converged lr ${converged.toPrecision(5)}, smallest diverged ${diverged.toPrecision(5)}, theory ${theory.toPrecision(5)}`,
+      );
       expect(line.lastConverged).toBeGreaterThanOrEqual(0);
       expect(line.firstDiverged).toBeGreaterThan(line.lastConverged);
       expect(Math.abs(converged / theory - 1)).toBeLessThan(0.02);
@@ -80,7 +82,9 @@ describe('basins of the double well (sharp at x = -1, lambda_max 44.6; flat at x
     for (const f of [0.5, 0.9, 1.1, 1.5, 3.4]) {
       const p = await runGpuMap(surface, { kind: 'product', start: [0, 0], x, y }, 4000, { lr: f * limit });
       const fr = mapFractions(p.info, p.n, surface.minima.length);
-      console.log(`lr ${(f * limit).toPrecision(4)} (${f} x 2/lambda): sharp ${fr.minima[sharp]}, flat ${fr.minima[flat]}, running ${fr.running}, diverged ${fr.diverged + fr.nonfinite}`);
+      console.log(
+        `lr ${(f * limit).toPrecision(4)} (${f} x 2/lambda): sharp ${fr.minima[sharp]}, flat ${fr.minima[flat]}, running ${fr.running}, diverged ${fr.diverged + fr.nonfinite}`,
+      );
       fractions.push(fr.minima[sharp]);
       flatFraction = fr.minima[flat];
     }

@@ -70,11 +70,20 @@ function firstDifference(a: Uint32Array, b: Uint32Array): string {
 
 describe('map kernel vs CPU reference', () => {
   for (const coloring of ['outcome', 'basin'] as const) {
-    for (const [steps, floor] of [[1000, 0], [7, -1.4309489], [0, 2.5], [300000, 1e-3]] as const) {
+    for (const [steps, floor] of [
+      [1000, 0],
+      [7, -1.4309489],
+      [0, 2.5],
+      [300000, 1e-3],
+    ] as const) {
       test(`${coloring}: steps ${steps}, floor ${floor}: identical pixels on random outcomes`, async () => {
         const o = randomOutcomes(20000, steps, 17 + steps);
         const opts: MapColorOptions = { coloring, steps, floor: lossFloor([floor]) };
-        const cpu = mapImage({ n: o.n, pos: o.pos, info: o.info }, Float32Array.from({ length: o.n }, (_, i) => o.start[4 * i + 2]), opts);
+        const cpu = mapImage(
+          { n: o.n, pos: o.pos, info: o.info },
+          Float32Array.from({ length: o.n }, (_, i) => o.start[4 * i + 2]),
+          opts,
+        );
         const gpu = await gpuImage(o, opts);
         expect(firstDifference(gpu, cpu)).toBe('none');
         // The test covers the scales, not one colour.
@@ -102,7 +111,8 @@ const quadratic = resolveSurface('quadratic', { lambda1: 2, lambda2: 50, angle: 
 /** Heavy ball on the quadratic: lr x momentum, converging, diverging and still running pixels. */
 function heavyBall(nx: number, ny: number, steps: number, coarse = 0, coloring: 'outcome' | 'basin' = 'outcome'): MapRunSpec {
   const layout: ProductLayout = {
-    kind: 'product', start: [1, 1],
+    kind: 'product',
+    start: [1, 1],
     x: { param: 'lr', min: 0.01, max: 0.2, n: nx, scale: 'log' },
     y: { param: 'momentum', min: 0, max: 0.95, n: ny },
   };
@@ -179,10 +189,16 @@ describe('map runner', () => {
       const runner = new MapRunner(spec, await backend(kind), { onImage: (im) => images.push(im) });
       const seen: number[] = [];
       await runner.run(40 * 30 * 25, (p) => seen.push(p.done / p.total));
-      expect(images.map((im) => [im.nx, im.ny, im.level, im.final])).toEqual([[16, 16, 0, false], [40, 30, 1, true]]);
+      expect(images.map((im) => [im.nx, im.ny, im.level, im.final])).toEqual([
+        [16, 16, 0, false],
+        [40, 30, 1, true],
+      ]);
       expect(seen.every((v, i) => i === 0 || v >= seen[i - 1])).toBe(true);
       expect(seen[seen.length - 1]).toBe(1);
-      const direct = await runMap({ ...heavyBall(16, 16, 100), layout: { ...spec.layout, x: { ...spec.layout.x, n: 16 }, y: { ...spec.layout.y, n: 16 } } }, kind);
+      const direct = await runMap(
+        { ...heavyBall(16, 16, 100), layout: { ...spec.layout, x: { ...spec.layout.x, n: 16 }, y: { ...spec.layout.y, n: 16 } } },
+        kind,
+      );
       expect(firstDifference(images[0].rgba, direct.final.rgba)).toBe('none');
       runner.destroy();
     }

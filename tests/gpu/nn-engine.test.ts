@@ -31,18 +31,30 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('GPU network engine = CPU reference', () => {
   const cases: [string, Partial<ModelSpec> & { widths: number[] }, string, Record<string, number>, string?][] = [
-    ['tanh mean-field GD (the fractal setup, narrower)', { widths: [4, 4, 1], activation: 'tanh', parameterization: 'mean-field', gain: Math.SQRT2 }, 'sgd', {}],
+    [
+      'tanh mean-field GD (the fractal setup, narrower)',
+      { widths: [4, 4, 1], activation: 'tanh', parameterization: 'mean-field', gain: Math.SQRT2 },
+      'sgd',
+      {},
+    ],
     ['relu standard with biases, momentum', { widths: [3, 5, 2], activation: 'relu', parameterization: 'standard', bias: true }, 'sgd', { momentum: 0.9 }],
     ['gelu, Adam', { widths: [2, 4, 3, 1], activation: 'gelu', parameterization: 'standard' }, 'adam', {}],
     ['sigmoid softmax-ce on two moons', { widths: [2, 6, 2], activation: 'sigmoid', parameterization: 'standard', bias: true, loss: 'softmax-ce' }, 'sgd', {}],
     // A schedule that reads the whole network's gradient norm.
-    ['linear, GD with GradNormBrake', { widths: [3, 4, 1], activation: 'linear', parameterization: 'standard' }, 'sgd', {}, 'GradNormBrake(factor=0.5, ratio=1.05, window=3)'],
+    [
+      'linear, GD with GradNormBrake',
+      { widths: [3, 4, 1], activation: 'linear', parameterization: 'standard' },
+      'sgd',
+      {},
+      'GradNormBrake(factor=0.5, ratio=1.05, window=3)',
+    ],
   ];
   const runs = [...cases.map((c) => [c, 'thread'] as const), [cases[0], 'workgroup'] as const, [cases[2], 'workgroup'] as const];
   for (const [[name, spec, opt, settings, schedule], layout] of runs) {
     test(`${name}, ${layout} layout: loss trajectories within 1e-4 over 200 steps`, async () => {
       const model = buildModel(spec);
-      const data = spec.loss === 'softmax-ce' ? makeDataset('two-moons', model, { seed: 1, points: 24, noise: 0.1 }) : makeDataset('teacher', model, { seed: 2 });
+      const data =
+        spec.loss === 'softmax-ce' ? makeDataset('two-moons', model, { seed: 1, points: 24, noise: 0.1 }) : makeDataset('teacher', model, { seed: 2 });
       const L = model.layers.length;
       // With the brake, lr near the edge: without it, the fastest network diverges (checked below).
       const base = opt === 'adam' ? 0.003 : schedule ? 0.8 : 0.05;
@@ -50,7 +62,9 @@ describe('GPU network engine = CPU reference', () => {
       const setup = buildNetSetup({ model, data, optimizer: opt, settings, schedule, lrLayers, init: { seed: 5, perNetwork: true }, config: { history: 200 } });
       const { cpu, gpu } = await runBoth(setup, 200, 64, layout);
       if (schedule) {
-        const plain = new NetworkTrainerCpu(buildNetSetup({ model, data, optimizer: opt, settings, lrLayers, init: { seed: 5, perNetwork: true }, config: { history: 200 } }));
+        const plain = new NetworkTrainerCpu(
+          buildNetSetup({ model, data, optimizer: opt, settings, lrLayers, init: { seed: 5, perNetwork: true }, config: { history: 200 } }),
+        );
         plain.step(200);
         expect(Array.from({ length: setup.n }, (_, i) => particleStatus(plain.state.info, i))).toContain(Status.Diverged);
       }
@@ -80,7 +94,11 @@ describe('GPU network engine = CPU reference', () => {
       for (let j = 0; j < res; j++) c[particleStatus(s.info, row * res + j)]++;
       return c.map((v) => v / res);
     };
-    const measured = (s: NetState) => Array.from({ length: setup.n }, (_, i) => fractalMeasureOfRun(s.history.subarray(i * steps), particleStatus(s.info, i), eventStep(s.info, i), steps).converged);
+    const measured = (s: NetState) =>
+      Array.from(
+        { length: setup.n },
+        (_, i) => fractalMeasureOfRun(s.history.subarray(i * steps), particleStatus(s.info, i), eventStep(s.info, i), steps).converged,
+      );
     const mc = measured(cpu);
     const mg = measured(gpu);
     // Both regimes are present (the range crosses the boundary) ...

@@ -35,7 +35,8 @@ function setupFor([x0, x1, y0, y1]: number[]) {
   return buildNetSetup({ model, data, lrLayers, init: { seed: 0 }, config: { history: STEPS } });
 }
 
-const convergedOf = (s: NetState) => Array.from({ length: s.n }, (_, i) => fractalMeasureOfRun(s.history.subarray(i * STEPS), particleStatus(s.info, i), eventStep(s.info, i), STEPS).converged);
+const convergedOf = (s: NetState) =>
+  Array.from({ length: s.n }, (_, i) => fractalMeasureOfRun(s.history.subarray(i * STEPS), particleStatus(s.info, i), eventStep(s.info, i), STEPS).converged);
 
 async function run(engine: 'cpu' | 'gpu', window: number[]): Promise<boolean[]> {
   const setup = setupFor(window);

@@ -13,14 +13,21 @@ import { buildHvpKernel, buildNetworkKernel } from '../../shaders/network';
 import { buildNetworkKernelWG } from '../../shaders/network-wg';
 import { gpuDevice } from '../helpers/gpu';
 
-const sgd = compileOptimizer(OPTIMIZER_DEFS.find((d) => d.name === 'SGD')!, { momentum: 0, dampening: 0, weight_decay: 0, nesterov: 0 });
+const sgd = compileOptimizer(
+  OPTIMIZER_DEFS.find((d) => d.name === 'SGD')!,
+  { momentum: 0, dampening: 0, weight_decay: 0, nesterov: 0 },
+);
 
 describe('every network kernel variant compiles', () => {
   for (const activation of Object.keys(ACTIVATIONS) as Activation[]) {
     test(activation, async () => {
       const { device } = await gpuDevice();
       for (const parameterization of PARAMETERIZATIONS) {
-        for (const [loss, bias] of [['mse', false], ['mse', true], ['softmax-ce', true]] as const) {
+        for (const [loss, bias] of [
+          ['mse', false],
+          ['mse', true],
+          ['softmax-ce', true],
+        ] as const) {
           const model = buildModel({ widths: [3, 4, 5, loss === 'mse' ? 1 : 3], activation, parameterization, loss, bias, gain: 1.5 });
           const label = `${activation}:${parameterization}:${loss}:${bias}`;
           await expect(compileModule(device, buildNetworkKernel({ model, points: 7, optimizer: sgd }), label)).resolves.toBeDefined();
@@ -53,7 +60,11 @@ describe('every network kernel variant compiles', () => {
 });
 
 describe('the Hessian-vector product on the GPU = the CPU reference', () => {
-  const cases: [Activation, 'standard' | 'mean-field', boolean][] = [['tanh', 'mean-field', false], ['gelu', 'standard', true], ['sigmoid', 'standard', true]];
+  const cases: [Activation, 'standard' | 'mean-field', boolean][] = [
+    ['tanh', 'mean-field', false],
+    ['gelu', 'standard', true],
+    ['sigmoid', 'standard', true],
+  ];
   for (const [activation, parameterization, ce] of cases) {
     test(`${activation} ${parameterization}${ce ? ' softmax-ce' : ''}`, async () => {
       const handle = await gpuDevice();
@@ -71,7 +82,10 @@ describe('the Hessian-vector product on the GPU = the CPU reference', () => {
         const close = (a: ArrayLike<number>, b: ArrayLike<number>) => {
           let e = 0;
           let m = 0;
-          for (let q = 0; q < b.length; q++) { e = Math.max(e, Math.abs(a[q] - b[q])); m = Math.max(m, Math.abs(b[q])); }
+          for (let q = 0; q < b.length; q++) {
+            e = Math.max(e, Math.abs(a[q] - b[q]));
+            m = Math.max(m, Math.abs(b[q]));
+          }
           return e / m;
         };
         expect(Math.abs(gpu.loss[i] - c.loss) / c.loss).toBeLessThan(1e-5);

@@ -3,9 +3,7 @@
 // reference's state uploaded into GPU buffers.
 
 import { describe, expect, test } from 'vitest';
-import {
-  Bifurcation, particleSharpness, reduceBins, sweepBinning, type Binning, type HistogramSpec,
-} from '../../src/core/analysis/bins';
+import { Bifurcation, particleSharpness, reduceBins, sweepBinning, type Binning, type HistogramSpec } from '../../src/core/analysis/bins';
 import { CpuEngine } from '../../src/core/engine/cpu';
 import { buildParticles, type Layout } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
@@ -53,7 +51,10 @@ const CASES: Case[] = [
     layout: { kind: 'sweep', start: [1, 1], lrMin: 0.01, lrMax: 4, n: 777 },
     steps: 60,
     binnings: [sweepBinning(777, 10)],
-    histograms: [{ buckets: 32, lo: -3, hi: 3 }, { buckets: 40, lo: -6, hi: 1, log: true, offset: -0.5 }],
+    histograms: [
+      { buckets: 32, lo: -3, hi: 3 },
+      { buckets: 40, lo: -6, hi: 1, log: true, offset: -0.5 },
+    ],
     statuses: [Status.Running, Status.Converged, Status.NonFinite],
   },
   {
@@ -61,7 +62,12 @@ const CASES: Case[] = [
     name: 'heavy ball on the double well (minima, product layout)',
     surface: resolveSurface('double-well'),
     optimizer: 'SGD',
-    layout: { kind: 'product', start: [-0.95, 0.05], x: { param: 'lr', min: 0.005, max: 60, n: 37, scale: 'log' }, y: { param: 'momentum', min: 0, max: 0.95, n: 23 } },
+    layout: {
+      kind: 'product',
+      start: [-0.95, 0.05],
+      x: { param: 'lr', min: 0.005, max: 60, n: 37, scale: 'log' },
+      y: { param: 'momentum', min: 0, max: 0.95, n: 23 },
+    },
     steps: 400,
     binnings: [{ div: 1, mod: 37 }, { div: 37, mod: 23 }, sweepBinning(37 * 23, 9)],
     histograms: [{ buckets: 30, lo: -2, hi: 0.5 }, lossLog],
@@ -75,7 +81,10 @@ const CASES: Case[] = [
     steps: 300,
     config: { gtol: 1e-3, ftol: 1e-5 },
     binnings: [{ div: 41, mod: 13 }, sweepBinning(41 * 13, 5)],
-    histograms: [{ buckets: 48, lo: -3, hi: 3 }, { buckets: 40, lo: -2, hi: 2, log: true }],
+    histograms: [
+      { buckets: 48, lo: -3, hi: 3 },
+      { buckets: 40, lo: -2, hi: 2, log: true },
+    ],
     statuses: [Status.Running, Status.Converged],
   },
 ];
@@ -104,7 +113,15 @@ function upload(handle: DeviceHandle, p: ParticleState): ReduceTarget & { destro
   };
   const pos = make(p.pos);
   const info = make(p.info);
-  return { n: p.n, pos, info, destroy: () => { pos.destroy(); info.destroy(); } };
+  return {
+    n: p.n,
+    pos,
+    info,
+    destroy: () => {
+      pos.destroy();
+      info.destroy();
+    },
+  };
 }
 
 async function engines(c: Case): Promise<{ gpu: GpuEngine; cpu: CpuEngine }> {
@@ -121,7 +138,7 @@ function statusCounts(p: ParticleState): number[] {
 }
 
 describe.each(CASES)('$name', (c) => {
-  test('summaries (status, minima, range, histograms of loss, x, y, sharpness): GPU = CPU on both engines\' states', async () => {
+  test("summaries (status, minima, range, histograms of loss, x, y, sharpness): GPU = CPU on both engines' states", async () => {
     const handle = await gpuDevice();
     const { gpu, cpu } = await engines(c);
     gpu.step(c.steps);
@@ -136,7 +153,10 @@ describe.each(CASES)('$name', (c) => {
     for (const binning of c.binnings) {
       for (const histogram of specsFor(c)) {
         const spec = { binning, histogram };
-        for (const [target, state] of [[{ n: gpu.n, ...gpu.buffers }, gpuState], [cpuTarget, cpuState]] as const) {
+        for (const [target, state] of [
+          [{ n: gpu.n, ...gpu.buffers }, gpuState],
+          [cpuTarget, cpuState],
+        ] as const) {
           const reducer = await GpuReducer.create(handle, target, { surface: c.surface, ...spec });
           const got = await reducer.summary();
           reducer.destroy();
@@ -170,7 +190,12 @@ describe.each(CASES)('$name', (c) => {
     const { gpu } = await engines(c);
     gpu.step(c.steps);
     const state = await gpu.read();
-    const reducer = await GpuReducer.forEngine(gpu, { surface: c.surface, binning: { div: 1, mod: 1 }, histogram: { value: 'loss', buckets: 1, lo: 0, hi: 1 }, sharpness: true });
+    const reducer = await GpuReducer.forEngine(gpu, {
+      surface: c.surface,
+      binning: { div: 1, mod: 1 },
+      histogram: { value: 'loss', buckets: 1, lo: 0, hi: 1 },
+      sharpness: true,
+    });
     const got = await reducer.sharpness();
     const want = particleSharpness(state, c.surface);
     const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
@@ -212,7 +237,10 @@ describe('bifurcation density', () => {
     const { cpu: engine } = await engines({ surface, optimizer: 'SGD', layout } as Case);
     engine.step(200);
     const target = upload(handle, engine.state);
-    for (const h of [{ value: 'loss', buckets: 90, lo: -8, hi: 1, log: true }, { value: 'sharpness', buckets: 33, lo: -0.1, hi: 1.1 }] as HistogramSpec[]) {
+    for (const h of [
+      { value: 'loss', buckets: 90, lo: -8, hi: 1, log: true },
+      { value: 'sharpness', buckets: 33, lo: -0.1, hi: 1.1 },
+    ] as HistogramSpec[]) {
       const reducer = await GpuReducer.create(handle, target, { surface, binning, histogram: h });
       const cpu = new Bifurcation(surface, { binning, histogram: h });
       for (let k = 0; k < 12; k++) {

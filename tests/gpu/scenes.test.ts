@@ -30,7 +30,8 @@ async function scene(id: string, opts: { n?: number; change?: Partial<ExplorerSt
   const gpu = await GpuEngine.create(await gpuDevice(), engineSetup);
   const cpu = new CpuEngine(engineSetup);
   return {
-    state, ...setup,
+    state,
+    ...setup,
     step(k: number) {
       cpu.step(k);
       gpu.step(k);
@@ -87,7 +88,8 @@ test('2. three-regimes: small lr falls monotonically but slowly, the right one a
     s.step(1);
     last = await s.read();
     // a stopped run keeps its last loss
-    for (const e of ENGINES) for (let i = 0; i < 3; i++) if (statusOf(last[e], i) === Status.Running || loss[e][i].length === t) loss[e][i].push(last[e].pos[4 * i + 2]);
+    for (const e of ENGINES)
+      for (let i = 0; i < 3; i++) if (statusOf(last[e], i) === Status.Running || loss[e][i].length === t) loss[e][i].push(last[e].pos[4 * i + 2]);
   }
   s.destroy();
   for (const e of ENGINES) {
@@ -148,7 +150,10 @@ test('4. feature-scaling: scaling y by 10 multiplies its curvature by 100; eta =
     }
     expect(checked).toBeGreaterThan(300);
     // the same eta, 0.1: converges before, diverges after
-    const i = Array.from({ length: after[e].n }, (_, k) => k).reduce((m, k) => (Math.abs(Math.log(lrOf(after[e], k) / 0.1)) < Math.abs(Math.log(lrOf(after[e], m) / 0.1)) ? k : m), 0);
+    const i = Array.from({ length: after[e].n }, (_, k) => k).reduce(
+      (m, k) => (Math.abs(Math.log(lrOf(after[e], k) / 0.1)) < Math.abs(Math.log(lrOf(after[e], m) / 0.1)) ? k : m),
+      0,
+    );
     expect(Math.abs(lrOf(after[e], i) / 0.1 - 1)).toBeLessThan(0.02);
     expect([statusOf(before[e], i), statusOf(after[e], i)]).toEqual([Status.Converged, Status.Diverged]);
   }
@@ -197,7 +202,13 @@ test('7. sharp-vs-flat: the fraction ending in the flat basin jumps from 0 to mo
   const limit = s.surface.minima[sharp].lrLimit;
   const r = await s.run(4000);
   // Fractions per band of lr / (2/lambda_sharp).
-  const bands = [[0, 0.9], [0.9, 1.1], [1.1, 2], [2, 3], [3, 6]];
+  const bands = [
+    [0, 0.9],
+    [0.9, 1.1],
+    [1.1, 2],
+    [2, 3],
+    [3, 6],
+  ];
   const fractions = { cpu: [] as number[], gpu: [] as number[] };
   for (const e of ENGINES) {
     for (const [lo, hi] of bands) {
@@ -215,7 +226,9 @@ test('7. sharp-vs-flat: the fraction ending in the flat basin jumps from 0 to mo
       fractions[e].push(inFlat / all);
       if (hi <= 0.9) expect(inSharp / all, `${e}: below the limit, in the sharp minimum`).toBeGreaterThan(0.95);
     }
-    console.log(`sharp-vs-flat ${e}: fraction in the flat basin per lr band (x 2/lambda_sharp = ${limit.toPrecision(4)}) ${bands.map((b, k) => `${b[0]}-${b[1]}: ${fractions[e][k].toFixed(3)}`).join(', ')}`);
+    console.log(
+      `sharp-vs-flat ${e}: fraction in the flat basin per lr band (x 2/lambda_sharp = ${limit.toPrecision(4)}) ${bands.map((b, k) => `${b[0]}-${b[1]}: ${fractions[e][k].toFixed(3)}`).join(', ')}`,
+    );
     expect(fractions[e][0]).toBeLessThan(0.02);
     expect(fractions[e][4]).toBeGreaterThan(0.8);
   }
@@ -331,7 +344,9 @@ test('10. batch-noise-scaling: with eta/B constant the mean loss vs samples proc
   const linear = await curve(4 * B, 4 * eta);
   const same = await curve(4 * B, eta);
   for (const e of ENGINES) {
-    console.log(`batch scaling ${e}: mean loss at B*{${checkpoints}} samples: B ${base[e].map((v) => v.toPrecision(4))}, 4B with 4 eta ${linear[e].map((v) => v.toPrecision(4))}, 4B with eta ${same[e].map((v) => v.toPrecision(4))}`);
+    console.log(
+      `batch scaling ${e}: mean loss at B*{${checkpoints}} samples: B ${base[e].map((v) => v.toPrecision(4))}, 4B with 4 eta ${linear[e].map((v) => v.toPrecision(4))}, 4B with eta ${same[e].map((v) => v.toPrecision(4))}`,
+    );
     checkpoints.forEach((_, k) => {
       expect(Math.abs(linear[e][k] / base[e][k] - 1), `checkpoint ${k}`).toBeLessThan(0.03);
       expect(same[e][k] / base[e][k], `checkpoint ${k}`).toBeGreaterThan(1.5);
@@ -367,7 +382,10 @@ test("11. schedules-gallery: the scene's schedule gives PyTorch's lr at every st
 test('12. adaptive-vs-sgd: the band of good lrs is much wider for Adam (2x) and RMSprop, Adamax, NAdam (1.5x) than for SGD', async () => {
   const steps = 3000;
   const band = (p: ParticleState, start: number) => {
-    const good = Array.from({ length: p.n }, (_, i) => statusOf(p, i) === Status.Converged || (statusOf(p, i) === Status.Running && p.pos[4 * i + 2] < 1e-3 * start));
+    const good = Array.from(
+      { length: p.n },
+      (_, i) => statusOf(p, i) === Status.Converged || (statusOf(p, i) === Status.Running && p.pos[4 * i + 2] < 1e-3 * start),
+    );
     const lrs = good.flatMap((g, i) => (g ? [lrOf(p, i)] : []));
     return lrs.length ? Math.log10(Math.max(...lrs) / Math.min(...lrs)) : 0;
   };
@@ -435,7 +453,9 @@ test('15. explore-then-refine: high lr escapes the sharp trap, the drop settles 
   const sharp = s.surface.minima.findIndex((m) => m.name === 'sharp');
   const { x: fx, y: fy } = s.surface.minima[flat];
   const r = await s.run(1500);
-  const low = await scene('explore-then-refine', { n: 400, change: { schedule: '', lrMin: s.state.lrMin * 0.02, lrMax: s.state.lrMax * 0.02 } }).then((x) => x.run(1500));
+  const low = await scene('explore-then-refine', { n: 400, change: { schedule: '', lrMin: s.state.lrMin * 0.02, lrMax: s.state.lrMax * 0.02 } }).then((x) =>
+    x.run(1500),
+  );
   for (const e of ENGINES) {
     for (let i = 0; i < r[e].n; i++) {
       expect(statusOf(r[e], i)).toBe(Status.Converged);
@@ -455,7 +475,7 @@ test('16. per-coordinate-lr: the eta_x x eta_y map is stable exactly where eta_x
   for (const e of ENGINES) {
     for (let i = 0; i < r[e].n; i++) {
       const [ex, ey] = [r[e].hyper[i * H], r[e].hyper[i * H + H - 1]];
-      if (Math.abs(ex * lx / 2 - 1) < 0.02 || Math.abs(ey * ly / 2 - 1) < 0.02) continue;
+      if (Math.abs((ex * lx) / 2 - 1) < 0.02 || Math.abs((ey * ly) / 2 - 1) < 0.02) continue;
       const stable = ex < 2 / lx && ey < 2 / ly;
       expect(statusOf(r[e], i), `${e}: lr_x ${ex}, lr_y ${ey}`).toBe(stable ? Status.Converged : Status.Diverged);
       checked++;
@@ -487,7 +507,7 @@ test('17. bifurcation: the first period doubling is at 2/lambda of the minimum',
       if (period2 && Number.isNaN(first)) first = lrOf(p, i);
     }
     console.log(`bifurcation ${e}: first period 2 at lr ${first}, 2/lambda ${2 / lambda}`);
-    expect(Math.abs(first * lambda / 2 - 1)).toBeLessThan(0.01);
+    expect(Math.abs((first * lambda) / 2 - 1)).toBeLessThan(0.01);
     edges.push(first);
   }
   expect(edges[1]).toBe(edges[0]);
@@ -519,10 +539,21 @@ test('19. trainability-map: zooming re-runs the map in the new window (same imag
   const w = state.mapWindow!;
   const res = 24;
   const layout = (x: [number, number], y: [number, number]): ProductLayout => ({
-    kind: 'product', start: state.start ?? setup.surface.spec.defaultStart,
-    x: { param: w.x.param, min: x[0], max: x[1], n: res, scale: w.x.scale }, y: { param: w.y.param, min: y[0], max: y[1], n: res, scale: w.y.scale },
+    kind: 'product',
+    start: state.start ?? setup.surface.spec.defaultStart,
+    x: { param: w.x.param, min: x[0], max: x[1], n: res, scale: w.x.scale },
+    y: { param: w.y.param, min: y[0], max: y[1], n: res, scale: w.y.scale },
   });
-  const spec = (l: ProductLayout) => ({ surface: setup.surface, optimizer: setup.optimizer, base: state.hyper, config: runConfig(state), layout: l, steps: 300, coloring: 'outcome' as const, coarse: 0 });
+  const spec = (l: ProductLayout) => ({
+    surface: setup.surface,
+    optimizer: setup.optimizer,
+    base: state.hyper,
+    config: runConfig(state),
+    layout: l,
+    steps: 300,
+    coloring: 'outcome' as const,
+    coarse: 0,
+  });
   const zx: [number, number] = [w.x.min * 4, w.x.max / 4];
   const zy: [number, number] = [0.5, 0.9];
   const images: Uint32Array[] = [];

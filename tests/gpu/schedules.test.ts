@@ -59,7 +59,15 @@ describe('every schedule: GPU equals the CPU reference', () => {
 });
 
 /** One particle per lr, stepped on the GPU and the CPU; the CPU state after `steps`. */
-async function both(surface: string | ReturnType<typeof resolveSurface>, optimizer: string, opts: OptimizerOptions, layout: Layout, steps: number, config: Partial<RunConfig> = {}, hyper = {}) {
+async function both(
+  surface: string | ReturnType<typeof resolveSurface>,
+  optimizer: string,
+  opts: OptimizerOptions,
+  layout: Layout,
+  steps: number,
+  config: Partial<RunConfig> = {},
+  hyper = {},
+) {
   const opt = getOptimizer(optimizer, opts);
   const surf = typeof surface === 'string' ? resolveSurface(surface) : surface;
   const particles = buildParticles(layout, opt, hyper);
@@ -95,7 +103,11 @@ describe('the gradient-norm brake and the curvature-adaptive rate (scenes 5 and 
   });
 
   test('curvature-adaptive: converges without tuning; rho_t within 1% of lambda_max', async () => {
-    for (const [l1, l2, angle] of [[1, 10, 0], [3, 40, 0.7], [0.5, 2, 2]]) {
+    for (const [l1, l2, angle] of [
+      [1, 10, 0],
+      [3, 40, 0.7],
+      [0.5, 2, 2],
+    ]) {
       const r = await both(bowl(l1, l2, angle), 'SGD', { schedule: resolveSchedule('CurvatureAdaptive') }, sweep(8, 0.5, 50, [1, -1]), 2000);
       expectAgree(r);
       expect(statuses(r.gpu).every((s) => s === Status.Converged)).toBe(true);
@@ -143,7 +155,15 @@ describe('per-coordinate learning rates (parameter groups; scene 16)', () => {
   });
 
   test('with a schedule, each group decays from its own lr (PyTorch base_lrs per group)', async () => {
-    const r = await both(bowl(1, 10), 'SGD', { perCoordinateLr: true, schedule: resolveSchedule('StepLR(step_size=2, gamma=0.5)') }, sweep(1, 0.4, 0.4), 5, { gtol: 0 }, { lr_y: 0.04 });
+    const r = await both(
+      bowl(1, 10),
+      'SGD',
+      { perCoordinateLr: true, schedule: resolveSchedule('StepLR(step_size=2, gamma=0.5)') },
+      sweep(1, 0.4, 0.4),
+      5,
+      { gtol: 0 },
+      { lr_y: 0.04 },
+    );
     expectAgree(r);
     const used = r.opt.state.indexOf('sch_lr_used');
     // After 5 steps the last lr used (step 4) is lr * 0.25 per group.
@@ -159,7 +179,10 @@ describe('gradient noise sigma/sqrt(B) from the counter-based PRNG', () => {
 
   test('empirical variance of the noise matches sigma^2 / B; mean 0; x and y independent', async () => {
     const n = 40000;
-    for (const [sigma, B, k] of [[0.3, 4, 1], [1, 16, 8]]) {
+    for (const [sigma, B, k] of [
+      [0.3, 4, 1],
+      [1, 16, 8],
+    ]) {
       const r = await both(slope(), 'SGD', {}, sweep(n, 1, 1, [0, 0]), k, cfg(sigma, B, 7));
       const dx = Array.from({ length: n }, (_, i) => r.gpu.pos[4 * i] + k * 0.001);
       const dy = Array.from({ length: n }, (_, i) => r.gpu.pos[4 * i + 1] + k * 0.001);
@@ -188,7 +211,14 @@ describe('gradient noise sigma/sqrt(B) from the counter-based PRNG', () => {
 
   test('noisy Adam and momentum SGD on the double well: GPU equals CPU', async () => {
     const dw = resolveSurface('double-well');
-    expectAgree(await runBoth(dw, 'SGD', sweep(256, 1e-3, 0.3, [0.3, 0.2]), { hyper: { momentum: 0.8 }, steps: 150, perDispatch: 50, config: { noise: 0.5, batchSize: 8, seed: 3 } }));
+    expectAgree(
+      await runBoth(dw, 'SGD', sweep(256, 1e-3, 0.3, [0.3, 0.2]), {
+        hyper: { momentum: 0.8 },
+        steps: 150,
+        perDispatch: 50,
+        config: { noise: 0.5, batchSize: 8, seed: 3 },
+      }),
+    );
     expectAgree(await runBoth(dw, 'Adam', sweep(256, 1e-3, 0.3, [0.3, 0.2]), { steps: 150, perDispatch: 50, config: { noise: 0.5, batchSize: 8, seed: 3 } }));
   });
 });
@@ -209,7 +239,16 @@ describe('SAM (sharpness-aware minimization) around any optimizer', () => {
 
   test('SAM with SGD, Adam and a schedule: GPU equals CPU over many steps', async () => {
     const dw = resolveSurface('double-well');
-    expectAgree(await runBoth(dw, 'SGD', sweep(128, 1e-3, 0.3, [0.3, 0.2]), { hyper: { momentum: 0.5 }, steps: 150, perDispatch: 50, config: { samRho: 0.05 } }));
-    expectAgree(await runBoth(dw, 'Adam', sweep(128, 1e-3, 0.3, [0.3, 0.2]), { steps: 150, perDispatch: 50, config: { samRho: 0.1, clipNorm: 1 }, schedule: 'CosineAnnealingLR(T_max=100)' }));
+    expectAgree(
+      await runBoth(dw, 'SGD', sweep(128, 1e-3, 0.3, [0.3, 0.2]), { hyper: { momentum: 0.5 }, steps: 150, perDispatch: 50, config: { samRho: 0.05 } }),
+    );
+    expectAgree(
+      await runBoth(dw, 'Adam', sweep(128, 1e-3, 0.3, [0.3, 0.2]), {
+        steps: 150,
+        perDispatch: 50,
+        config: { samRho: 0.1, clipNorm: 1 },
+        schedule: 'CosineAnnealingLR(T_max=100)',
+      }),
+    );
   });
 });

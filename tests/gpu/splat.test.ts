@@ -46,8 +46,21 @@ function scene(seed: number, n: number, opts: Partial<SplatScene> = {}): SplatSc
   const cam = camera();
   const viewProj = new THREE.Matrix4().multiplyMatrices(cam.projectionMatrix, cam.matrixWorldInverse).elements;
   return {
-    width: W, height: H, viewProj, projScale: (cam.projectionMatrix.elements[5] * H) / 2, mapping,
-    size: 0.12, fade: 0.12, byStatus: false, highlight: null, pos, info, colors, trails: null, background, ...opts,
+    width: W,
+    height: H,
+    viewProj,
+    projScale: (cam.projectionMatrix.elements[5] * H) / 2,
+    mapping,
+    size: 0.12,
+    fade: 0.12,
+    byStatus: false,
+    highlight: null,
+    pos,
+    info,
+    colors,
+    trails: null,
+    background,
+    ...opts,
   };
 }
 
@@ -249,4 +262,3 @@ describe('particles drawn by compute (splat)', () => {
     splat.dispose();
   });
 });
-

@@ -38,7 +38,16 @@ async function onGpu(surface: Surface, pts: Float32Array<ArrayBuffer>): Promise<
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
   pass.setPipeline(pipe);
-  pass.setBindGroup(0, device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: pb } }, { binding: 1, resource: { buffer: ob } }] }));
+  pass.setBindGroup(
+    0,
+    device.createBindGroup({
+      layout: pipe.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: pb } },
+        { binding: 1, resource: { buffer: ob } },
+      ],
+    }),
+  );
   pass.dispatchWorkgroups(N / 64);
   pass.end();
   enc.copyBufferToBuffer(ob, 0, rb, 0, 24 * N);
@@ -68,7 +77,10 @@ async function mismatches(surface: Surface, domain: readonly number[], rel = 0):
     cpu.forEach((v, k) => {
       const g = gpu[6 * i + k];
       // Subnormals: GPUs may flush them (a documented difference).
-      const same = Object.is(v, g) || (Number.isNaN(v) && Number.isNaN(g)) || (Math.abs(v) < 1.2e-38 && Math.abs(g) < 1.2e-38) ||
+      const same =
+        Object.is(v, g) ||
+        (Number.isNaN(v) && Number.isNaN(g)) ||
+        (Math.abs(v) < 1.2e-38 && Math.abs(g) < 1.2e-38) ||
         Math.abs(v - g) <= rel * Math.max(Math.abs(v), Math.abs(g), 1e-3);
       if (!same) bad.push(`${names[k]}(${pts[2 * i]}, ${pts[2 * i + 1]}): cpu ${v} gpu ${g}`);
     });

@@ -49,7 +49,12 @@ describe('LR range test on a quadratic (lambda = 1 along x, 10 along y)', () => 
       c[0] *= (1 - lrAt(t) * 1) ** 2;
       c[1] *= (1 - lrAt(t) * lambda) ** 2;
     }
-    const exact = lrFind(raw.map((_, t) => lrAt(t)), raw, { numIt: spec.steps }).stopIndex ?? spec.steps;
+    const exact =
+      lrFind(
+        raw.map((_, t) => lrAt(t)),
+        raw,
+        { numIt: spec.steps },
+      ).stopIndex ?? spec.steps;
     return { bound, exact };
   }
 

@@ -119,7 +119,7 @@ describe('catapult on L(a, b) = 1/2 (ab - 1)^2', () => {
       const s0 = surface.eigenvaluesAt(start.pos[4 * i], start.pos[4 * i + 1])[1];
       if (s0 <= 2 / lr || particleStatus(p.info, i) !== Status.Converged) continue;
       catapulted++;
-      worst = Math.max(worst, sharp[i] * lr / 2);
+      worst = Math.max(worst, (sharp[i] * lr) / 2);
       expect(sharp[i], `${engine}: particle ${i}, lr ${lr}, start sharpness ${s0}`).toBeLessThanOrEqual((2 / lr) * 1.01);
       // On the minimum manifold the top eigenvalue is a^2 + b^2.
       const [a, b] = [p.pos[4 * i], p.pos[4 * i + 1]];
@@ -131,7 +131,12 @@ describe('catapult on L(a, b) = 1/2 (ab - 1)^2', () => {
 
   test('every converged run that started sharper than 2/eta ends with sharpness <= 2/eta (+1%): GPU engine, GPU sharpness', async () => {
     const engine = await gdEngine('two-layer', layout);
-    const reducer = await GpuReducer.forEngine(engine, { surface, binning: { div: 128, mod: 24 }, histogram: { value: 'sharpness', buckets: 64, lo: 0, hi: 40 }, sharpness: true });
+    const reducer = await GpuReducer.forEngine(engine, {
+      surface,
+      binning: { div: 128, mod: 24 },
+      histogram: { value: 'sharpness', buckets: 64, lo: 0, hi: 40 },
+      sharpness: true,
+    });
     for (let k = 0; k < steps / 500; k++) engine.step(500);
     const [state, sharp] = await Promise.all([engine.read(), reducer.sharpness()]);
     check(state, sharp, 'GPU');

@@ -31,8 +31,12 @@ export async function runBoth(
   optimizer: string,
   layout: Layout,
   opts: {
-    hyper?: Record<string, number | undefined>; steps: number; perDispatch?: number; config?: Partial<RunConfig>;
-    schedule?: string; perCoordinateLr?: boolean;
+    hyper?: Record<string, number | undefined>;
+    steps: number;
+    perDispatch?: number;
+    config?: Partial<RunConfig>;
+    schedule?: string;
+    perCoordinateLr?: boolean;
   },
 ): Promise<PairRun> {
   const opt = getOptimizer(optimizer, { schedule: opts.schedule ? resolveSchedule(opts.schedule) : undefined, perCoordinateLr: opts.perCoordinateLr });

@@ -5,12 +5,41 @@
 
 /** The keyword arguments of the schedulers replayed here (PyTorch's names). */
 interface Params {
-  step_size?: number; gamma?: number; milestones?: number[]; T_max?: number; eta_min?: number; T_0?: number; T_mult?: number;
-  base_lr?: number; max_lr?: number; step_size_up?: number; step_size_down?: number | null; mode?: string;
-  cycle_momentum?: boolean; base_momentum?: number; max_momentum?: number; total_steps?: number | null; epochs?: number;
-  steps_per_epoch?: number; pct_start?: number; anneal_strategy?: string; div_factor?: number; final_div_factor?: number;
-  three_phase?: boolean; start_factor?: number; end_factor?: number; total_iters?: number; factor?: number; power?: number;
-  schedulers?: TorchSpec[]; patience?: number; threshold?: number; threshold_mode?: string; cooldown?: number; min_lr?: number; eps?: number;
+  step_size?: number;
+  gamma?: number;
+  milestones?: number[];
+  T_max?: number;
+  eta_min?: number;
+  T_0?: number;
+  T_mult?: number;
+  base_lr?: number;
+  max_lr?: number;
+  step_size_up?: number;
+  step_size_down?: number | null;
+  mode?: string;
+  cycle_momentum?: boolean;
+  base_momentum?: number;
+  max_momentum?: number;
+  total_steps?: number | null;
+  epochs?: number;
+  steps_per_epoch?: number;
+  pct_start?: number;
+  anneal_strategy?: string;
+  div_factor?: number;
+  final_div_factor?: number;
+  three_phase?: boolean;
+  start_factor?: number;
+  end_factor?: number;
+  total_iters?: number;
+  factor?: number;
+  power?: number;
+  schedulers?: TorchSpec[];
+  patience?: number;
+  threshold?: number;
+  threshold_mode?: string;
+  cooldown?: number;
+  min_lr?: number;
+  eps?: number;
 }
 
 /** A required argument, as Python's call would insist on it. */
@@ -29,7 +58,10 @@ interface Group {
 abstract class Scheduler {
   last_epoch = -1;
   base_lr: number;
-  constructor(readonly group: Group, readonly p: Params) {
+  constructor(
+    readonly group: Group,
+    readonly p: Params,
+  ) {
     group.initial_lr ??= group.lr; // LRScheduler.__init__: group.setdefault('initial_lr', group['lr'])
     this.base_lr = group.initial_lr;
   }
@@ -197,9 +229,10 @@ class OneCycleLR extends Scheduler {
           { end: pct * total - 1, s: initial, e: max_lr, ms: max_m, me: base_m },
           { end: total - 1, s: max_lr, e: min_lr, ms: base_m, me: max_m },
         ];
-    const anneal = (p.anneal_strategy ?? 'cos') === 'cos'
-      ? (a: number, b: number, f: number) => b + ((a - b) / 2) * (Math.cos(Math.PI * f) + 1)
-      : (a: number, b: number, f: number) => (b - a) * f + a;
+    const anneal =
+      (p.anneal_strategy ?? 'cos') === 'cos'
+        ? (a: number, b: number, f: number) => b + ((a - b) / 2) * (Math.cos(Math.PI * f) + 1)
+        : (a: number, b: number, f: number) => (b - a) * f + a;
     const step_num = this.last_epoch;
     if (step_num > total) throw new Error(`Tried to step ${step_num} times. The specified number of total steps is ${total}`);
     let start = 0;
@@ -261,7 +294,16 @@ class PolynomialLR extends Scheduler {
 }
 
 const CLASSES: Record<string, new (g: Group, p: Params) => Scheduler> = {
-  StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR, LinearLR, ConstantLR, PolynomialLR,
+  StepLR,
+  MultiStepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  CyclicLR,
+  OneCycleLR,
+  LinearLR,
+  ConstantLR,
+  PolynomialLR,
 };
 
 export interface TorchSpec {
@@ -315,7 +357,10 @@ export class TorchReduceLROnPlateau {
   cooldown_counter = 0;
   last_epoch = 0;
   readonly o: { mode: string; factor: number; patience: number; threshold: number; threshold_mode: string; cooldown: number; min_lr: number; eps: number };
-  constructor(public lr: number, p: Params = {}) {
+  constructor(
+    public lr: number,
+    p: Params = {},
+  ) {
     this.o = { mode: 'min', factor: 0.1, patience: 10, threshold: 1e-4, threshold_mode: 'rel', cooldown: 0, min_lr: 0, eps: 1e-8, ...p };
     this.best = this.o.mode === 'min' ? Infinity : -Infinity;
   }

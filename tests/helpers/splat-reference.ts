@@ -44,7 +44,7 @@ const toPixels = (s: SplatScene, c: number[]) => [((c[0] / c[3]) * 0.5 + 0.5) * 
 export function splatReference(s: SplatScene): Uint8Array {
   const { width: W, height: H } = s;
   const keys = new Float64Array(W * H); // keys < 2^32 are exact in float64
-  const paint: ((x: number, y: number) => [number, number, number, number]) [] = [];
+  const paint: ((x: number, y: number) => [number, number, number, number])[] = [];
   const owner = new Int32Array(W * H).fill(-1);
   const put = (x: number, y: number, key: number, who: number) => {
     const k = y * W + x;
@@ -101,7 +101,13 @@ export function splatReference(s: SplatScene): Uint8Array {
     const opacity = (stopped ? s.fade : 1) * (dimmed ? 0.15 : 1);
     const col = [s.colors[4 * i], s.colors[4 * i + 1], s.colors[4 * i + 2]];
     const byLr = converged ? col.map((v) => mix(v, 1, 0.35)) : col;
-    const byStatus = converged ? [0.3, 0.85, 0.4] : status === Status.Diverged ? [0.95, 0.3, 0.25] : status === Status.NonFinite ? [0.9, 0.3, 0.9] : [0.65, 0.75, 0.95];
+    const byStatus = converged
+      ? [0.3, 0.85, 0.4]
+      : status === Status.Diverged
+        ? [0.95, 0.3, 0.25]
+        : status === Status.NonFinite
+          ? [0.9, 0.3, 0.9]
+          : [0.65, 0.75, 0.95];
     const base = byLr.map((v, k) => mix(v, byStatus[k], s.byStatus ? 1 : 0));
     const color = lit ? base.map((v) => mix(v, 1, 0.5)) : base;
     const r = radius + 0.5;

@@ -7,7 +7,9 @@ import { annotationScale, drawAnnotations, STATUS_COLORS, type AnnotationInput, 
 import { colormap } from '../../src/display/colormaps';
 
 const input: AnnotationInput = {
-  title: 'The stability limit', formula: 'η < 2/λ_max', step: 1200,
+  title: 'The stability limit',
+  formula: 'η < 2/λ_max',
+  step: 1200,
   legend: { kind: 'lr', min: 0.01, max: 1, colormap: 'plasma' },
 };
 
@@ -56,7 +58,11 @@ describe('drawAnnotations', () => {
     // Scan the legend for the bar's row: the leftmost and rightmost bar pixels are the colormap's ends.
     const barY = l.top + 10 + 15 * 1.3 + 8;
     const x0 = l.left + 10 + 8;
-    for (const [x, t] of [[x0 + 2, 0], [x0 + 140, 0.5], [x0 + 277, 1]] as const) {
+    for (const [x, t] of [
+      [x0 + 2, 0],
+      [x0 + 140, 0.5],
+      [x0 + 277, 1],
+    ] as const) {
       const want = colormap('plasma', t).map((v) => v * 255);
       const got = px(x, barY);
       for (let c = 0; c < 3; c++) expect(Math.abs(got[c] - want[c]), `t ${t} channel ${c}`).toBeLessThan(12);

@@ -2,8 +2,19 @@
 
 import { describe, expect, test } from 'vitest';
 import {
-  Bifurcation, binOf, binParticleRange, bucketOf, bucketThresholds, clusters, fromOrderedKey, histogramQuantile, orderedKey, reduceBins,
-  sweepBinLr, sweepBinning, type HistogramSpec,
+  Bifurcation,
+  binOf,
+  binParticleRange,
+  bucketOf,
+  bucketThresholds,
+  clusters,
+  fromOrderedKey,
+  histogramQuantile,
+  orderedKey,
+  reduceBins,
+  sweepBinLr,
+  sweepBinning,
+  type HistogramSpec,
 } from '../../src/core/analysis/bins';
 import { sharpnessOf, topEigenvalue } from '../../src/core/analysis/sharpness';
 import { buildParticles } from '../../src/core/layouts';
@@ -27,7 +38,13 @@ function histogramOf(values: number[], h: HistogramSpec): number[] {
 }
 
 describe('binning', () => {
-  test.each([[1000, 7], [1000, 64], [10, 4], [4096, 4096], [5, 1]])('sweep of %i particles in %i bins: contiguous, every particle once, sizes differ by the last bin only', (n, bins) => {
+  test.each([
+    [1000, 7],
+    [1000, 64],
+    [10, 4],
+    [4096, 4096],
+    [5, 1],
+  ])('sweep of %i particles in %i bins: contiguous, every particle once, sizes differ by the last bin only', (n, bins) => {
     const b = sweepBinning(n, bins);
     const sizes = new Array(bins).fill(0);
     let prev = 0;
@@ -52,7 +69,10 @@ describe('binning', () => {
     const opt = getOptimizer('SGD');
     const nx = 7;
     const ny = 5;
-    const p = buildParticles({ kind: 'product', start: [0, 0], x: { param: 'lr', min: 0.1, max: 1, n: nx }, y: { param: 'momentum', min: 0, max: 0.9, n: ny } }, opt);
+    const p = buildParticles(
+      { kind: 'product', start: [0, 0], x: { param: 'lr', min: 0.1, max: 1, n: nx }, y: { param: 'momentum', min: 0, max: 0.9, n: ny } },
+      opt,
+    );
     const mom = opt.def.hyper.findIndex((h) => h.name === 'momentum');
     for (let i = 0; i < p.n; i++) {
       // Same column: same lr; same row: same momentum.
@@ -205,7 +225,11 @@ describe('quantiles from a histogram', () => {
 
   test.each([
     ['uniform on [0, 1)', values(20000, (u) => u), { value: 'loss', buckets: 100, lo: 0, hi: 1 }],
-    ['normal-ish (sum of 4 uniforms)', values(20000, () => 0).map((_, i) => [0, 1, 2, 3].reduce((a, j) => a + uniform01(5, i, j), 0)), { value: 'loss', buckets: 200, lo: 0, hi: 4 }],
+    [
+      'normal-ish (sum of 4 uniforms)',
+      values(20000, () => 0).map((_, i) => [0, 1, 2, 3].reduce((a, j) => a + uniform01(5, i, j), 0)),
+      { value: 'loss', buckets: 200, lo: 0, hi: 4 },
+    ],
     ['log-uniform over 8 decades', values(20000, (u) => Math.pow(10, -6 + 8 * u)), { value: 'loss', buckets: 160, lo: -6, hi: 2, log: true }],
     ['log-uniform above an offset', values(20000, (u) => -3 + Math.pow(10, -4 + 4 * u)), { value: 'loss', buckets: 80, lo: -4, hi: 0, log: true, offset: -3 }],
   ] as [string, number[], HistogramSpec][])('%s: q10, median, q90 within one bucket of the sorted-array quantiles', (_, data, h) => {
@@ -259,9 +283,16 @@ describe('clusters', () => {
     c[12] = 30; // one empty bucket between
     c[30] = 40;
     c[45] = 1; // a stray transient
-    expect(clusters(c).map((k) => [k.from, k.to])).toEqual([[10, 12], [30, 30], [45, 45]]);
+    expect(clusters(c).map((k) => [k.from, k.to])).toEqual([
+      [10, 12],
+      [30, 30],
+      [45, 45],
+    ]);
     expect(clusters(c, { gap: 0 }).length).toBe(4);
-    expect(clusters(c, { minFraction: 0.05 }).map((k) => [k.from, k.to, k.count])).toEqual([[10, 12, 60], [30, 30, 40]]);
+    expect(clusters(c, { minFraction: 0.05 }).map((k) => [k.from, k.to, k.count])).toEqual([
+      [10, 12, 60],
+      [30, 30, 40],
+    ]);
     expect(clusters(new Array(10).fill(0))).toEqual([]);
   });
 });

@@ -224,7 +224,7 @@ describe('classify', () => {
     expect(classify(wide, 5, 0, 0)).toBe(NO_MINIMUM);
   });
 
-  it('a point whose loss is above the minimum\'s loss bound does not belong to it', () => {
+  it("a point whose loss is above the minimum's loss bound does not belong to it", () => {
     const t: MinimaTable = { ...table, lossMax: [0.5, 2] };
     expect(classify(t, 0.1, 0, 0.7)).toBe(NO_MINIMUM);
     expect(classify(t, 0.9, 0, 0.7)).toBe(1);
@@ -257,7 +257,10 @@ describe('landscape behaviour', () => {
       expect(lr).toBeGreaterThan(sharp.lrLimit);
       expect(lr).toBeLessThan(flat.lrLimit);
     }
-    for (const [lrs, want] of [[small, 'sharp'], [large, 'flat']] as const) {
+    for (const [lrs, want] of [
+      [small, 'sharp'],
+      [large, 'flat'],
+    ] as const) {
       for (const lr of lrs) {
         const e = single(s, s.spec.defaultStart, lr);
         e.step(5000);

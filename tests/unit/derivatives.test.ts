@@ -32,11 +32,14 @@ function centralDiff(f: Fn, x: number, y: number, axis: 0 | 1, h: number): numbe
   // Smooth: right - left = h f'' + O(h^3) and right2 - left2 = 2h f'' + O(h^3).
   const bend = Math.abs(2 * (right - left) - (right2 - left2));
   const scale = Math.max(...vals.map(Math.abs));
-  if (bend > 1e-6 * (1 + Math.abs(right) + Math.abs(left)) + 1e-9 * scale / h) return null;
+  if (bend > 1e-6 * (1 + Math.abs(right) + Math.abs(left)) + (1e-9 * scale) / h) return null;
   return (p1 - m1) / (2 * h);
 }
 
-interface Check { checked: number; skipped: number }
+interface Check {
+  checked: number;
+  skipped: number;
+}
 
 /** Compares the symbolic gradient and Hessian with central differences at seeded points. */
 function checkSurface(s: Surface, domain: [number, number, number, number], seed: number): Check {
@@ -246,10 +249,24 @@ describe('derivative rules at special points', () => {
   it('every unary rule applies the chain rule (inner u = x^2 + 0.5x)', () => {
     const sig = (t: number) => 1 / (1 + Math.exp(-t));
     const outer: Record<string, (u: number) => number> = {
-      exp: Math.exp, log: (u) => 1 / u, ln: (u) => 1 / u, log2: (u) => 1 / (u * Math.LN2), log10: (u) => 1 / (u * Math.LN10),
-      sqrt: (u) => 0.5 / Math.sqrt(u), abs: Math.sign, sign: () => 0, sin: Math.cos, cos: (u) => -Math.sin(u),
-      tan: (u) => 1 / Math.cos(u) ** 2, atan: (u) => 1 / (1 + u * u), sinh: Math.cosh, cosh: Math.sinh,
-      tanh: (u) => 1 - Math.tanh(u) ** 2, sigmoid: (u) => sig(u) * (1 - sig(u)), softplus: sig, square: (u) => 2 * u,
+      exp: Math.exp,
+      log: (u) => 1 / u,
+      ln: (u) => 1 / u,
+      log2: (u) => 1 / (u * Math.LN2),
+      log10: (u) => 1 / (u * Math.LN10),
+      sqrt: (u) => 0.5 / Math.sqrt(u),
+      abs: Math.sign,
+      sign: () => 0,
+      sin: Math.cos,
+      cos: (u) => -Math.sin(u),
+      tan: (u) => 1 / Math.cos(u) ** 2,
+      atan: (u) => 1 / (1 + u * u),
+      sinh: Math.cosh,
+      cosh: Math.sinh,
+      tanh: (u) => 1 - Math.tanh(u) ** 2,
+      sigmoid: (u) => sig(u) * (1 - sig(u)),
+      softplus: sig,
+      square: (u) => 2 * u,
     };
     for (const x of [0.35, 0.8]) {
       const u = x * x + 0.5 * x;

@@ -11,7 +11,10 @@ class Counter extends Job<number, number> {
   freed = 0;
   ticks = 0;
   finishers: { resolve(): void; reject(e: Error): void }[] = [];
-  constructor(private readonly total: number, private readonly async: boolean) {
+  constructor(
+    private readonly total: number,
+    private readonly async: boolean,
+  ) {
     super();
   }
   get finished(): boolean {

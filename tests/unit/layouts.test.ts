@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { axisValue, buildParticles, layoutSize, type Layout } from '../../src/core/layouts';
 import { getOptimizer, HyperParamError } from '../../src/core/optimizers';
-import { allocateParticles, checkParticleCount, MAX_PARTICLES, NO_MINIMUM, ParticleError, particleAt, Status, type ParticleState, minimumIndex, particleStatus } from '../../src/core/particles';
+import {
+  allocateParticles,
+  checkParticleCount,
+  MAX_PARTICLES,
+  NO_MINIMUM,
+  ParticleError,
+  particleAt,
+  Status,
+  type ParticleState,
+  minimumIndex,
+  particleStatus,
+} from '../../src/core/particles';
 import { uniform01 } from '../../src/core/random';
 
 const f = Math.fround;
@@ -38,7 +49,13 @@ describe('sweep layout', () => {
   });
 
   it('endpoints are exact for many ranges and sizes', () => {
-    for (const [lo, hi] of [[1e-4, 1], [3e-3, 0.7], [0.01, 0.03], [0.05, 2], [1e-5, 7]]) {
+    for (const [lo, hi] of [
+      [1e-4, 1],
+      [3e-3, 0.7],
+      [0.01, 0.03],
+      [0.05, 2],
+      [1e-5, 7],
+    ]) {
       for (const n of [2, 3, 10, 33, 100]) {
         const p = buildParticles({ kind: 'sweep', start: [0, 0], lrMin: lo, lrMax: hi, n }, sgd);
         expect(particleAt(p, 0).lr).toBe(f(lo));
@@ -102,7 +119,11 @@ describe('grid layout', () => {
 
   it('a single row or column sits at the range minimum', () => {
     const p = buildParticles({ kind: 'grid', x: [2, 5], y: [-1, 1], nx: 1, ny: 3, lr: 0.1 }, sgd);
-    expect([0, 1, 2].map((i) => [particleAt(p, i).x, particleAt(p, i).y])).toEqual([[2, -1], [2, 0], [2, 1]]);
+    expect([0, 1, 2].map((i) => [particleAt(p, i).x, particleAt(p, i).y])).toEqual([
+      [2, -1],
+      [2, 0],
+      [2, 1],
+    ]);
   });
 });
 
@@ -154,12 +175,16 @@ describe('random layout', () => {
 
 describe('product layout', () => {
   it('lr (log) by momentum (linear), row-major with momentum rows', () => {
-    const p = buildParticles({
-      kind: 'product',
-      start: [1, -1],
-      x: { param: 'lr', min: 1e-3, max: 1e-1, n: 3, scale: 'log' },
-      y: { param: 'momentum', min: 0, max: 0.9, n: 4 },
-    }, sgd, { dampening: 0.1 });
+    const p = buildParticles(
+      {
+        kind: 'product',
+        start: [1, -1],
+        x: { param: 'lr', min: 1e-3, max: 1e-1, n: 3, scale: 'log' },
+        y: { param: 'momentum', min: 0, max: 0.9, n: 4 },
+      },
+      sgd,
+      { dampening: 0.1 },
+    );
     expect(p.n).toBe(12);
     const lrs = [1e-3, 1e-2, 1e-1].map(f);
     const moms = [0, 0.3, 0.6, 0.9].map(f);
@@ -176,27 +201,43 @@ describe('product layout', () => {
   });
 
   it('x0 by y0 sweeps the start, with the base lr', () => {
-    const p = buildParticles({
-      kind: 'product',
-      start: [9, 9],
-      x: { param: 'x0', min: -1, max: 1, n: 3 },
-      y: { param: 'y0', min: 2, max: 3, n: 2 },
-    }, adam, { lr: 0.05 });
+    const p = buildParticles(
+      {
+        kind: 'product',
+        start: [9, 9],
+        x: { param: 'x0', min: -1, max: 1, n: 3 },
+        y: { param: 'y0', min: 2, max: 3, n: 2 },
+      },
+      adam,
+      { lr: 0.05 },
+    );
     expect(Array.from({ length: 6 }, (_, i) => [particleAt(p, i).x, particleAt(p, i).y])).toEqual([
-      [-1, 2], [0, 2], [1, 2], [-1, 3], [0, 3], [1, 3],
+      [-1, 2],
+      [0, 2],
+      [1, 2],
+      [-1, 3],
+      [0, 3],
+      [1, 3],
     ]);
     for (let i = 0; i < 6; i++) expect(particleAt(p, i).lr).toBe(f(0.05));
   });
 
   it('one start axis and one hyperparameter axis', () => {
-    const p = buildParticles({
-      kind: 'product',
-      start: [0.5, 0.25],
-      x: { param: 'beta1', min: 0.5, max: 0.9, n: 2 },
-      y: { param: 'y0', min: -1, max: 1, n: 2 },
-    }, adam, { lr: 0.01 });
+    const p = buildParticles(
+      {
+        kind: 'product',
+        start: [0.5, 0.25],
+        x: { param: 'beta1', min: 0.5, max: 0.9, n: 2 },
+        y: { param: 'y0', min: -1, max: 1, n: 2 },
+      },
+      adam,
+      { lr: 0.01 },
+    );
     expect([0, 1, 2, 3].map((i) => [particleAt(p, i).x, particleAt(p, i).y, hyperOf(p, i, 'beta1', adam)])).toEqual([
-      [0.5, -1, 0.5], [0.5, -1, f(0.9)], [0.5, 1, 0.5], [0.5, 1, f(0.9)],
+      [0.5, -1, 0.5],
+      [0.5, -1, f(0.9)],
+      [0.5, 1, 0.5],
+      [0.5, 1, f(0.9)],
     ]);
   });
 });
@@ -206,21 +247,56 @@ describe('layout errors', () => {
   const cases: [string, () => unknown, RegExp, new (...args: never[]) => Error][] = [
     ['lrMin > lrMax', () => buildParticles(sweep({ lrMin: 1, lrMax: 0.1 }), sgd), /minimum 1 is above the maximum 0.1/, ParticleError],
     ['NaN start', () => buildParticles(sweep({ start: [NaN, 0] }), sgd), /start/, ParticleError],
-    ['infinite start (product)', () => buildParticles({ kind: 'product', start: [0, Infinity], x: { param: 'lr', min: 0.1, max: 1, n: 2 }, y: { param: 'momentum', min: 0, max: 0.5, n: 2 } }, sgd), /start/, ParticleError],
+    [
+      'infinite start (product)',
+      () =>
+        buildParticles(
+          { kind: 'product', start: [0, Infinity], x: { param: 'lr', min: 0.1, max: 1, n: 2 }, y: { param: 'momentum', min: 0, max: 0.5, n: 2 } },
+          sgd,
+        ),
+      /start/,
+      ParticleError,
+    ],
     ['lr 0 in a log range', () => buildParticles(sweep({ lrMin: 0 }), sgd), /positive/, ParticleError],
     ['negative lr in a linear range', () => buildParticles(sweep({ lrMin: -0.1, scale: 'linear' }), sgd), /lr/, HyperParamError],
     ['lr 0 in a grid', () => buildParticles({ kind: 'grid', x: [0, 1], y: [0, 1], nx: 2, ny: 2, lr: 0 }, sgd), /lr/, HyperParamError],
-    ['lr 0 in a product axis', () => buildParticles({ kind: 'product', start: [0, 0], x: { param: 'lr', min: 0, max: 1, n: 2 }, y: { param: 'x0', min: 0, max: 1, n: 2 } }, sgd), /lr/, HyperParamError],
-    ['momentum axis out of range', () => buildParticles({ kind: 'product', start: [0, 0], x: { param: 'momentum', min: -1, max: 0.9, n: 2 }, y: { param: 'x0', min: 0, max: 1, n: 2 } }, sgd), /momentum/, HyperParamError],
+    [
+      'lr 0 in a product axis',
+      () => buildParticles({ kind: 'product', start: [0, 0], x: { param: 'lr', min: 0, max: 1, n: 2 }, y: { param: 'x0', min: 0, max: 1, n: 2 } }, sgd),
+      /lr/,
+      HyperParamError,
+    ],
+    [
+      'momentum axis out of range',
+      () =>
+        buildParticles({ kind: 'product', start: [0, 0], x: { param: 'momentum', min: -1, max: 0.9, n: 2 }, y: { param: 'x0', min: 0, max: 1, n: 2 } }, sgd),
+      /momentum/,
+      HyperParamError,
+    ],
     ['n = 0', () => buildParticles(sweep({ n: 0 }), sgd), /number of particles/, ParticleError],
     ['fractional n', () => buildParticles(sweep({ n: 2.5 }), sgd), /whole number/, ParticleError],
     ['n > MAX_PARTICLES', () => buildParticles(sweep({ n: MAX_PARTICLES + 1 }), sgd), /too many/, ParticleError],
     ['grid too large', () => buildParticles({ kind: 'grid', x: [0, 1], y: [0, 1], nx: 5000, ny: 5000, lr: 0.1 }, sgd), /too many/, ParticleError],
     ['empty grid', () => buildParticles({ kind: 'grid', x: [0, 1], y: [0, 1], nx: 0, ny: 3, lr: 0.1 }, sgd), /number of particles/, ParticleError],
     ['reversed grid range', () => buildParticles({ kind: 'grid', x: [1, 0], y: [0, 1], nx: 2, ny: 2, lr: 0.1 }, sgd), /x range/, ParticleError],
-    ['NaN in the random domain', () => buildParticles({ kind: 'random', domain: [0, NaN, 0, 1], perBand: 2, bands: 2, lrMin: 0.1, lrMax: 1, seed: 1 }, sgd), /domain/, ParticleError],
-    ['unknown axis parameter', () => buildParticles({ kind: 'product', start: [0, 0], x: { param: 'gamma', min: 0, max: 1, n: 2 }, y: { param: 'x0', min: 0, max: 1, n: 2 } }, sgd), /no parameter 'gamma'/, HyperParamError],
-    ['an axis parameter of another optimizer', () => buildParticles({ kind: 'product', start: [0, 0], x: { param: 'beta1', min: 0.1, max: 0.5, n: 2 }, y: { param: 'x0', min: 0, max: 1, n: 2 } }, sgd), /SGD has no parameter 'beta1'/, HyperParamError],
+    [
+      'NaN in the random domain',
+      () => buildParticles({ kind: 'random', domain: [0, NaN, 0, 1], perBand: 2, bands: 2, lrMin: 0.1, lrMax: 1, seed: 1 }, sgd),
+      /domain/,
+      ParticleError,
+    ],
+    [
+      'unknown axis parameter',
+      () => buildParticles({ kind: 'product', start: [0, 0], x: { param: 'gamma', min: 0, max: 1, n: 2 }, y: { param: 'x0', min: 0, max: 1, n: 2 } }, sgd),
+      /no parameter 'gamma'/,
+      HyperParamError,
+    ],
+    [
+      'an axis parameter of another optimizer',
+      () => buildParticles({ kind: 'product', start: [0, 0], x: { param: 'beta1', min: 0.1, max: 0.5, n: 2 }, y: { param: 'x0', min: 0, max: 1, n: 2 } }, sgd),
+      /SGD has no parameter 'beta1'/,
+      HyperParamError,
+    ],
     ['bad shared hyperparameter', () => buildParticles(sweep({}), adam, { beta1: 1 }), /beta1/, HyperParamError],
   ];
   for (const [what, fn, msg, type] of cases) {

@@ -56,7 +56,10 @@ describe('the budget', () => {
       `the dataset buffer would take 1600000000 bytes, over this GPU's limit of ${128 << 20} bytes per storage buffer (device.limits)`,
     );
     expect(bufferProblem([{ what: 'dataset', bytes: 1 << 20 }], SMALL_GPU)).toBeNull();
-    const huge = budgetState(state({ n: 1_000_000, trails: 4096, trailLength: 256 }), { software: false, limits: { maxStorageBufferBindingSize: 8 << 20, maxBufferSize: 8 << 20 } });
+    const huge = budgetState(state({ n: 1_000_000, trails: 4096, trailLength: 256 }), {
+      software: false,
+      limits: { maxStorageBufferBindingSize: 8 << 20, maxBufferSize: 8 << 20 },
+    });
     expect(errorOf(huge)).toMatch(/the particle position buffer would take 16000000 bytes, over this GPU's limit of 8388608/);
   });
 
@@ -130,7 +133,9 @@ describe('names of the language\'s own objects get the ordinary "unknown" messag
 
   test('as a surface parameter, and unknown surface parameters in a link are refused, not ignored', () => {
     for (const n of names) {
-      expect(() => resolveSurface('quadratic', JSON.parse(`{"${n}": 1}`))).toThrow(`unknown parameter '${n}' for surface 'quadratic' (it takes lambda1, lambda2, angle)`);
+      expect(() => resolveSurface('quadratic', JSON.parse(`{"${n}": 1}`))).toThrow(
+        `unknown parameter '${n}' for surface 'quadratic' (it takes lambda1, lambda2, angle)`,
+      );
     }
     const r = decodeHash(link({ surface: 'rosenbrock', surfaceParams: { lambda: 3 } }));
     expect(runError((r as { state: ExplorerState }).state)).toBe("unknown parameter 'lambda' for surface 'rosenbrock' (it takes none)");
@@ -159,11 +164,22 @@ describe('names of the language\'s own objects get the ordinary "unknown" messag
       expect(errorOf(parseState({ ...DEFAULT_STATE, views: [n] }))).toMatch(/views\.0: Invalid option/);
     }
     // Real axes are accepted, whatever the optimizer (a window outlives a change of optimizer).
-    expect(errorOf(parseState(state({ optimizer: 'Adam', mapWindow: { x: { param: 'lr', min: 0.01, max: 1, scale: 'log' }, y: { param: 'momentum', min: 0, max: 0.9, scale: 'linear' } } })))).toBeNull();
+    expect(
+      errorOf(
+        parseState(
+          state({
+            optimizer: 'Adam',
+            mapWindow: { x: { param: 'lr', min: 0.01, max: 1, scale: 'log' }, y: { param: 'momentum', min: 0, max: 0.9, scale: 'linear' } },
+          }),
+        ),
+      ),
+    ).toBeNull();
   });
 
   test('links carrying these names as keys are refused before the schema', () => {
-    expect(errorOf(decodeHash(`#s=${Buffer.from('{"surfaceParams":{"__proto__":{"n":1}}}').toString('base64url')}`))).toMatch(/the key '__proto__' is not allowed/);
+    expect(errorOf(decodeHash(`#s=${Buffer.from('{"surfaceParams":{"__proto__":{"n":1}}}').toString('base64url')}`))).toMatch(
+      /the key '__proto__' is not allowed/,
+    );
     expect(encodeHash(DEFAULT_STATE)).toBe('#s=e30');
   });
 });

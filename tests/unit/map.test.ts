@@ -3,13 +3,38 @@
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, test } from 'vitest';
 import {
-  BASIN_DIVERGED, BASIN_OTHER, BASIN_PALETTE, BASIN_RUNNING, boundaryAlong, CONVERGED_LUT, DIVERGED_LUT, fallBucket, lossFloor, mapFractions,
-  mapPixel, packRgba, plog2, RUNNING_LUT, stepBucket, unpackRgba, type MapColorOptions,
+  BASIN_DIVERGED,
+  BASIN_OTHER,
+  BASIN_PALETTE,
+  BASIN_RUNNING,
+  boundaryAlong,
+  CONVERGED_LUT,
+  DIVERGED_LUT,
+  fallBucket,
+  lossFloor,
+  mapFractions,
+  mapPixel,
+  packRgba,
+  plog2,
+  RUNNING_LUT,
+  stepBucket,
+  unpackRgba,
+  type MapColorOptions,
 } from '../../src/core/analysis/map';
 import { axisValue } from '../../src/core/layouts';
 import { INFO_WORDS, NO_MINIMUM, Status, setParticleInfo } from '../../src/core/particles';
 import {
-  axisFraction, axisValueAt, basinLegend, drawMapFigure, flippedRows, mapFigureGeometry, outcomeLegend, pixelAt, windowFromDrag, type Context2D, type MapAxis,
+  axisFraction,
+  axisValueAt,
+  basinLegend,
+  drawMapFigure,
+  flippedRows,
+  mapFigureGeometry,
+  outcomeLegend,
+  pixelAt,
+  windowFromDrag,
+  type Context2D,
+  type MapAxis,
 } from '../../src/display/map-figure';
 
 const outcome: MapColorOptions = { coloring: 'outcome', steps: 1000, floor: 0 };
@@ -64,7 +89,10 @@ describe('map colours', () => {
     expect(mapPixel(Status.NonFinite, 3, NO_MINIMUM, NaN, 1, outcome)).toBe(DIVERGED_LUT[stepBucket(3, 1000, 64)]);
     expect(mapPixel(Status.Running, 0, NO_MINIMUM, 2 ** -5, 1, outcome)).toBe(RUNNING_LUT[5]);
     // fast is dark, slow is light, in both scales
-    const lum = (c: number) => unpackRgba(c).slice(0, 3).reduce((a, b) => a + b, 0);
+    const lum = (c: number) =>
+      unpackRgba(c)
+        .slice(0, 3)
+        .reduce((a, b) => a + b, 0);
     expect(lum(CONVERGED_LUT[0])).toBeLessThan(lum(CONVERGED_LUT[63]));
     expect(lum(DIVERGED_LUT[0])).toBeLessThan(lum(DIVERGED_LUT[63]));
     // the scales do not share colours
@@ -124,7 +152,10 @@ describe('map figure geometry', () => {
   const x: MapAxis = { param: 'lr', min: 1e-3, max: 10, n: 50, scale: 'log' };
   const y: MapAxis = { param: 'momentum', min: 0, max: 0.99, n: 20 };
   const g = mapFigureGeometry(800, 500, x, y);
-  const centre = (ix: number, iy: number) => [g.image.left + ((ix + 0.5) / x.n) * g.image.width, g.image.top + g.image.height - ((iy + 0.5) / y.n) * g.image.height];
+  const centre = (ix: number, iy: number) => [
+    g.image.left + ((ix + 0.5) / x.n) * g.image.width,
+    g.image.top + g.image.height - ((iy + 0.5) / y.n) * g.image.height,
+  ];
 
   test('the image and the legend fit the figure, side by side', () => {
     expect(g.image.left).toBeGreaterThan(0);
@@ -134,7 +165,11 @@ describe('map figure geometry', () => {
   });
 
   test('pixelAt: pixel centres give the runs own values; row 0 at the bottom; null outside', () => {
-    for (const [ix, iy] of [[0, 0], [49, 19], [17, 3]]) {
+    for (const [ix, iy] of [
+      [0, 0],
+      [49, 19],
+      [17, 3],
+    ]) {
       const [px, py] = centre(ix, iy);
       const p = pixelAt(g, px, py)!;
       expect([p.ix, p.iy]).toEqual([ix, iy]);
@@ -179,7 +214,9 @@ describe('map figure geometry', () => {
 describe('map figure drawing', () => {
   const x: MapAxis = { param: 'lr', min: 1e-3, max: 1, n: 12, scale: 'log' };
   const y: MapAxis = { param: 'x0', min: -1, max: 1, n: 8 };
-  const rgba = Uint32Array.from({ length: 96 }, (_, i) => (i % 3 === 0 ? CONVERGED_LUT[i % 64] : i % 3 === 1 ? DIVERGED_LUT[(5 * i) % 64] : RUNNING_LUT[i % 32]));
+  const rgba = Uint32Array.from({ length: 96 }, (_, i) =>
+    i % 3 === 0 ? CONVERGED_LUT[i % 64] : i % 3 === 1 ? DIVERGED_LUT[(5 * i) % 64] : RUNNING_LUT[i % 32],
+  );
 
   test('flippedRows puts row 0 at the bottom', () => {
     const b = flippedRows(rgba, 12, 8);
@@ -193,11 +230,15 @@ describe('map figure drawing', () => {
       const ctx = canvas.getContext('2d');
       const g = mapFigureGeometry(640, 400, x, y);
       drawMapFigure(ctx as unknown as Context2D, g, {
-        image: { nx: 12, ny: 8, rgba }, title: 'test map', legend: outcomeLegend(1000), notes: ['converged 33%'],
+        image: { nx: 12, ny: 8, rgba },
+        title: 'test map',
+        legend: outcomeLegend(1000),
+        notes: ['converged 33%'],
         makeCanvas: scratch ? (w, h) => createCanvas(w, h) : () => ({ getContext: () => null }),
       });
       const data = ctx.getImageData(0, 0, 640, 400).data;
-      const at = (px: number, py: number) => Array.from(data.slice(4 * (Math.floor(py) * 640 + Math.floor(px)), 4 * (Math.floor(py) * 640 + Math.floor(px)) + 4));
+      const at = (px: number, py: number) =>
+        Array.from(data.slice(4 * (Math.floor(py) * 640 + Math.floor(px)), 4 * (Math.floor(py) * 640 + Math.floor(px)) + 4));
       for (let iy = 0; iy < 8; iy++) {
         for (let ix = 0; ix < 12; ix++) {
           const px = g.image.left + ((ix + 0.5) / 12) * g.image.width;
@@ -221,7 +262,8 @@ describe('map figure drawing', () => {
       expect(bars).toBeGreaterThan(10);
       // axis labels under the image and left of it
       let labels = 0;
-      for (let py = g.image.top + g.image.height + 4; py < 400; py++) for (let px = g.image.left; px < g.image.left + g.image.width; px++) if (at(px, py)[0] < 100) labels++;
+      for (let py = g.image.top + g.image.height + 4; py < 400; py++)
+        for (let px = g.image.left; px < g.image.left + g.image.width; px++) if (at(px, py)[0] < 100) labels++;
       for (let py = g.image.top; py < g.image.top + g.image.height; py++) for (let px = 0; px < g.image.left - 6; px++) if (at(px, py)[0] < 100) labels++;
       expect(labels).toBeGreaterThan(100);
     });
@@ -232,7 +274,10 @@ describe('map figure drawing', () => {
     expect(conv.kind === 'bar' && conv.ticks.map((t) => t.label)).toEqual(['1', '10', '100', '1000']);
     expect(conv.kind === 'bar' && conv.ticks[3].at).toBe(1);
     expect(running.kind === 'bar' && running.ticks.map((t) => t.label)).toEqual(['1', '1e-3', '1e-6', '1e-9']);
-    const b = basinLegend([{ name: 'flat', eigenvalues: [2.43, 2.44] }, { name: 'sharp', eigenvalues: [44.1, 44.57] }]);
+    const b = basinLegend([
+      { name: 'flat', eigenvalues: [2.43, 2.44] },
+      { name: 'sharp', eigenvalues: [44.1, 44.57] },
+    ]);
     expect(b.map((i) => i.label)).toEqual(['flat (λmax 2.44)', 'sharp (λmax 44.6)', 'converged elsewhere', 'diverged / non-finite', 'still running']);
     expect(b.map((i) => i.kind === 'swatch' && i.color)).toEqual([BASIN_PALETTE[0], BASIN_PALETTE[1], BASIN_OTHER, BASIN_DIVERGED, BASIN_RUNNING]);
   });

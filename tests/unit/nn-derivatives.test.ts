@@ -20,15 +20,19 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 function check(model: Model, data: Dataset, seed: number) {
   const theta = Array.from(initialTheta(model, 1, { seed, scale: 0.8 }));
   // Biases start at zero: give them values too, so their derivatives are exercised off zero.
-  model.layers.forEach((ly) => { if (ly.b >= 0) for (let j = 0; j < ly.fanOut; j++) theta[ly.b + j] = 0.3 * Math.sin(j + 1); });
+  model.layers.forEach((ly) => {
+    if (ly.b >= 0) for (let j = 0; j < ly.fanOut; j++) theta[ly.b + j] = 0.3 * Math.sin(j + 1);
+  });
   const dir = theta.map((_, q) => Math.cos(1.7 * q + seed));
   const loss64 = new NetworkEvaluator(model, data, 'loss', false);
   const f = (t: number[]) => loss64.run(t).loss;
   const hvp64 = new NetworkEvaluator(model, data, 'hvp', false).run(theta, dir);
   const h = 1e-5;
   const fdGrad = theta.map((_, q) => {
-    const tp = theta.slice(); tp[q] += h;
-    const tm = theta.slice(); tm[q] -= h;
+    const tp = theta.slice();
+    tp[q] += h;
+    const tm = theta.slice();
+    tm[q] -= h;
     return (f(tp) - f(tm)) / (2 * h);
   });
   const grad64 = new NetworkEvaluator(model, data, 'gradient', false);
@@ -55,7 +59,14 @@ describe('gradient and Hessian-vector product vs float64 finite differences', ()
       for (const variant of ['mse', 'mse+bias', 'softmax-ce'] as const) {
         test(`${activation} ${parameterization} ${variant}`, () => {
           const ce = variant === 'softmax-ce';
-          const model = buildModel({ widths: ce ? [2, 5, 4, 3] : [3, 6, 5, 2], activation, parameterization, bias: variant !== 'mse', loss: ce ? 'softmax-ce' : 'mse', gain: 1.3 });
+          const model = buildModel({
+            widths: ce ? [2, 5, 4, 3] : [3, 6, 5, 2],
+            activation,
+            parameterization,
+            bias: variant !== 'mse',
+            loss: ce ? 'softmax-ce' : 'mse',
+            gain: 1.3,
+          });
           const data = makeDataset('teacher', model, { seed: 7, points: 9 });
           if (ce) {
             // One-hot targets for the classifier.

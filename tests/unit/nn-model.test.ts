@@ -17,7 +17,10 @@ describe('model descriptions', () => {
   test('the fractal setup: 16 inputs, 16 hidden, 1 output, two weight matrices, 272 parameters', () => {
     const m = parseModel('mlp:16,16,1:tanh:mean-field');
     expect(m.params).toBe(272);
-    expect(m.layers.map((l) => [l.w, l.b, l.fanIn, l.fanOut, l.start, l.end])).toEqual([[0, -1, 16, 16, 0, 256], [256, -1, 16, 1, 256, 272]]);
+    expect(m.layers.map((l) => [l.w, l.b, l.fanIn, l.fanOut, l.start, l.end])).toEqual([
+      [0, -1, 16, 16, 0, 256],
+      [256, -1, 16, 1, 256, 272],
+    ]);
     // Mean-field: the output layer divides by fan_in, hidden layers by sqrt(fan_in).
     expect(m.layers.map((l) => l.scale)).toEqual([0.25, 1 / 16]);
     expect(parseModel('mlp:16,16,1:tanh:standard').layers[1].scale).toBe(0.25);
@@ -25,7 +28,10 @@ describe('model descriptions', () => {
 
   test('biases follow their matrix; the string form round-trips', () => {
     const m = parseModel('mlp:3,4,2:relu:standard:bias:gain=2');
-    expect(m.layers.map((l) => [l.w, l.b, l.end])).toEqual([[0, 12, 16], [16, 24, 26]]);
+    expect(m.layers.map((l) => [l.w, l.b, l.end])).toEqual([
+      [0, 12, 16],
+      [16, 24, 26],
+    ]);
     expect(m.spec.gain).toBe(2);
     expect(parseModel(modelString(m.spec)).spec).toEqual(m.spec);
     expect(parseModel('mlp:2,8,3:gelu:ce').spec.loss).toBe('softmax-ce');
@@ -139,7 +145,9 @@ describe('the explicit JSON form', () => {
     expect(bad((o) => (o.activation = 'swish'))).toThrow(/^activation: /);
     expect(bad((o) => (o.weights[0][0][0] = 'a'))).toThrow(/weights\[0\]\[0\]\[0\]: must be a finite number/);
     expect(bad((o) => (o.extra = 1))).toThrow(/extra|unrecognized/i);
-    expect(() => parseExplicit('{"activation": "tanh", "parameterization": "standard", "weights": [[[1e999]]], "x": [[1]], "y": [[1]]}')).toThrow(/weights\[0\]\[0\]\[0\]/);
+    expect(() => parseExplicit('{"activation": "tanh", "parameterization": "standard", "weights": [[[1e999]]], "x": [[1]], "y": [[1]]}')).toThrow(
+      /weights\[0\]\[0\]\[0\]/,
+    );
     expect(() => parseExplicit('{')).toThrow(/not valid JSON/);
   });
 });
@@ -164,7 +172,10 @@ describe('initial weights and the fractal measure', () => {
     const rising = Array.from({ length: 50 }, (_, t) => (t < 40 ? 1 + t : NaN));
     const m = fractalMeasure(rising);
     expect(m.converged).toBe(false);
-    expect(m.value).toBeCloseTo(rising.reduce((a, b) => a + 1 / (Number.isFinite(b) ? b : 1e6), 0), 9);
+    expect(m.value).toBeCloseTo(
+      rising.reduce((a, b) => a + 1 / (Number.isFinite(b) ? b : 1e6), 0),
+      9,
+    );
     // A run stopped at divergence counts the clip for the remaining steps.
     const stopped = [1, 2, 3, 2e6, NaN, NaN];
     expect(fractalMeasureOfRun(stopped, Status.Diverged, 3, 6).value).toBeCloseTo(1 + 1 / 2 + 1 / 3 + 3e-6, 9);

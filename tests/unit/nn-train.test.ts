@@ -44,10 +44,13 @@ function train64(theta: Float32Array, data: Dataset, g: number, lrs: [number, nu
   for (let t = 0; t < steps; t++) {
     const { loss, g1, g2 } = lossGrad(W1, W2, data, g);
     losses.push(loss);
-    const upd = (W: number[][], G: number[][], B: number[][], lr: number) => W.forEach((r, i) => r.forEach((_, j) => {
-      B[i][j] = t === 0 ? G[i][j] : momentum * B[i][j] + G[i][j]; // PyTorch's SGD buffer
-      W[i][j] -= lr * lrAt(t) * B[i][j];
-    }));
+    const upd = (W: number[][], G: number[][], B: number[][], lr: number) =>
+      W.forEach((r, i) =>
+        r.forEach((_, j) => {
+          B[i][j] = t === 0 ? G[i][j] : momentum * B[i][j] + G[i][j]; // PyTorch's SGD buffer
+          W[i][j] -= lr * lrAt(t) * B[i][j];
+        }),
+      );
     upd(W1, g1, b1, lrs[0]);
     upd(W2, g2, b2, lrs[1]);
   }
@@ -65,7 +68,10 @@ describe('CPU reference trainer = an independent float64 implementation', () => 
   ];
   for (const [name, settings, schedule, lrAt] of cases) {
     test(name, () => {
-      const lrLayers: [number, number][] = [[0.3, 2], [1.5, 0.2]];
+      const lrLayers: [number, number][] = [
+        [0.3, 2],
+        [1.5, 0.2],
+      ];
       const setup = buildNetSetup({ model, data, settings, schedule, lrLayers: lrLayers.map((l) => [...l]), init: { seed: 1 }, config: { history: steps } });
       const cpu = new NetworkTrainerCpu(setup);
       cpu.step(steps);

@@ -10,7 +10,6 @@ import { DEFAULT_RUN_CONFIG } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
 import { QUAD, runEngine, SHIFTED, SHIFTED_EXPR, START, type Grad, type Hyper, type Path } from '../helpers/optimizer-run';
 
-
 /**
  * A float64 reference: `update(p, g, st, step)` updates one coordinate in place
  * (`st` is that coordinate's state, `step` PyTorch's 1-based step count).
@@ -52,131 +51,175 @@ const lerp = (start: number, end: number, w: number) => start + w * (end - start
 
 function torchAdamW(h: { lr: number; beta1?: number; beta2?: number; eps?: number; weight_decay?: number; amsgrad?: boolean }, steps: number, grad?: Grad) {
   const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 1e-2, amsgrad = false } = h;
-  return reference(steps, (c, g, step) => {
-    const s = c.st;
-    c.p *= 1 - lr * weight_decay;
-    s.m = lerp(s.m ?? 0, g, 1 - beta1);
-    s.v = (s.v ?? 0) * beta2 + (1 - beta2) * g * g;
-    s.vmax = Math.max(s.vmax ?? 0, s.v);
-    const bc1 = 1 - beta1 ** step;
-    const bc2 = 1 - beta2 ** step;
-    const denom = Math.sqrt(amsgrad ? s.vmax : s.v) / Math.sqrt(bc2) + eps;
-    c.p -= (lr / bc1) * (s.m / denom);
-  }, grad);
+  return reference(
+    steps,
+    (c, g, step) => {
+      const s = c.st;
+      c.p *= 1 - lr * weight_decay;
+      s.m = lerp(s.m ?? 0, g, 1 - beta1);
+      s.v = (s.v ?? 0) * beta2 + (1 - beta2) * g * g;
+      s.vmax = Math.max(s.vmax ?? 0, s.v);
+      const bc1 = 1 - beta1 ** step;
+      const bc2 = 1 - beta2 ** step;
+      const denom = Math.sqrt(amsgrad ? s.vmax : s.v) / Math.sqrt(bc2) + eps;
+      c.p -= (lr / bc1) * (s.m / denom);
+    },
+    grad,
+  );
 }
 
 function torchAdamax(h: { lr: number; beta1?: number; beta2?: number; eps?: number; weight_decay?: number }, steps: number, grad?: Grad) {
   const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0 } = h;
-  return reference(steps, (c, g, step) => {
-    const s = c.st;
-    g += weight_decay * c.p;
-    s.m = lerp(s.m ?? 0, g, 1 - beta1);
-    s.u = Math.max((s.u ?? 0) * beta2, Math.abs(g) + eps);
-    const clr = lr / (1 - beta1 ** step);
-    c.p -= clr * (s.m / s.u);
-  }, grad);
+  return reference(
+    steps,
+    (c, g, step) => {
+      const s = c.st;
+      g += weight_decay * c.p;
+      s.m = lerp(s.m ?? 0, g, 1 - beta1);
+      s.u = Math.max((s.u ?? 0) * beta2, Math.abs(g) + eps);
+      const clr = lr / (1 - beta1 ** step);
+      c.p -= clr * (s.m / s.u);
+    },
+    grad,
+  );
 }
 
-function torchNAdam(h: { lr: number; beta1?: number; beta2?: number; eps?: number; weight_decay?: number; momentum_decay?: number }, steps: number, grad?: Grad) {
+function torchNAdam(
+  h: { lr: number; beta1?: number; beta2?: number; eps?: number; weight_decay?: number; momentum_decay?: number },
+  steps: number,
+  grad?: Grad,
+) {
   const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0, momentum_decay = 4e-3 } = h;
-  return reference(steps, (c, g, step) => {
-    const s = c.st;
-    g += weight_decay * c.p;
-    const bc2 = 1 - beta2 ** step;
-    const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentum_decay));
-    const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentum_decay));
-    s.muProduct = (s.muProduct ?? 1) * mu;
-    s.m = lerp(s.m ?? 0, g, 1 - beta1);
-    s.v = (s.v ?? 0) * beta2 + (1 - beta2) * g * g;
-    const denom = Math.sqrt(s.v / bc2) + eps;
-    c.p += ((-lr * (1 - mu)) / (1 - s.muProduct)) * (g / denom);
-    c.p += ((-lr * muNext) / (1 - s.muProduct * muNext)) * (s.m / denom);
-  }, grad);
+  return reference(
+    steps,
+    (c, g, step) => {
+      const s = c.st;
+      g += weight_decay * c.p;
+      const bc2 = 1 - beta2 ** step;
+      const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentum_decay));
+      const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentum_decay));
+      s.muProduct = (s.muProduct ?? 1) * mu;
+      s.m = lerp(s.m ?? 0, g, 1 - beta1);
+      s.v = (s.v ?? 0) * beta2 + (1 - beta2) * g * g;
+      const denom = Math.sqrt(s.v / bc2) + eps;
+      c.p += ((-lr * (1 - mu)) / (1 - s.muProduct)) * (g / denom);
+      c.p += ((-lr * muNext) / (1 - s.muProduct * muNext)) * (s.m / denom);
+    },
+    grad,
+  );
 }
 
 function torchRAdam(h: { lr: number; beta1?: number; beta2?: number; eps?: number; weight_decay?: number }, steps: number, grad?: Grad) {
   const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0 } = h;
   const rhos: number[] = [];
-  const path = reference(steps, (c, g, step) => {
-    const s = c.st;
-    g += weight_decay * c.p;
-    s.m = lerp(s.m ?? 0, g, 1 - beta1);
-    s.v = (s.v ?? 0) * beta2 + (1 - beta2) * g * g;
-    const bc1 = 1 - beta1 ** step;
-    const bc2 = 1 - beta2 ** step;
-    const corrected = s.m / bc1;
-    const rhoInf = 2 / (1 - beta2) - 1;
-    const rhoT = rhoInf - (2 * step * beta2 ** step) / bc2;
-    rhos[step - 1] = rhoT;
-    if (rhoT > 5) {
-      const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-      const adaptive = Math.sqrt(bc2) / (Math.sqrt(s.v) + eps);
-      c.p -= corrected * lr * adaptive * rect;
-    } else {
-      c.p -= corrected * lr;
-    }
-  }, grad);
+  const path = reference(
+    steps,
+    (c, g, step) => {
+      const s = c.st;
+      g += weight_decay * c.p;
+      s.m = lerp(s.m ?? 0, g, 1 - beta1);
+      s.v = (s.v ?? 0) * beta2 + (1 - beta2) * g * g;
+      const bc1 = 1 - beta1 ** step;
+      const bc2 = 1 - beta2 ** step;
+      const corrected = s.m / bc1;
+      const rhoInf = 2 / (1 - beta2) - 1;
+      const rhoT = rhoInf - (2 * step * beta2 ** step) / bc2;
+      rhos[step - 1] = rhoT;
+      if (rhoT > 5) {
+        const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+        const adaptive = Math.sqrt(bc2) / (Math.sqrt(s.v) + eps);
+        c.p -= corrected * lr * adaptive * rect;
+      } else {
+        c.p -= corrected * lr;
+      }
+    },
+    grad,
+  );
   return { path, rhos };
 }
 
-function torchAdagrad(h: { lr: number; lr_decay?: number; weight_decay?: number; initial_accumulator_value?: number; eps?: number }, steps: number, grad?: Grad) {
+function torchAdagrad(
+  h: { lr: number; lr_decay?: number; weight_decay?: number; initial_accumulator_value?: number; eps?: number },
+  steps: number,
+  grad?: Grad,
+) {
   const { lr, lr_decay = 0, weight_decay = 0, initial_accumulator_value = 0, eps = 1e-10 } = h;
-  return reference(steps, (c, g, step) => {
-    const s = c.st;
-    g += weight_decay * c.p;
-    const clr = lr / (1 + (step - 1) * lr_decay);
-    s.sum = (s.sum ?? initial_accumulator_value) + g * g;
-    c.p -= clr * (g / (Math.sqrt(s.sum) + eps));
-  }, grad);
+  return reference(
+    steps,
+    (c, g, step) => {
+      const s = c.st;
+      g += weight_decay * c.p;
+      const clr = lr / (1 + (step - 1) * lr_decay);
+      s.sum = (s.sum ?? initial_accumulator_value) + g * g;
+      c.p -= clr * (g / (Math.sqrt(s.sum) + eps));
+    },
+    grad,
+  );
 }
 
-function torchRMSprop(h: { lr: number; alpha?: number; eps?: number; weight_decay?: number; momentum?: number; centered?: boolean }, steps: number, grad?: Grad) {
+function torchRMSprop(
+  h: { lr: number; alpha?: number; eps?: number; weight_decay?: number; momentum?: number; centered?: boolean },
+  steps: number,
+  grad?: Grad,
+) {
   const { lr, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0, centered = false } = h;
-  return reference(steps, (c, g, step) => {
-    const s = c.st;
-    g += weight_decay * c.p;
-    s.sq = (s.sq ?? 0) * alpha + (1 - alpha) * g * g;
-    let avg: number;
-    if (centered) {
-      s.ga = lerp(s.ga ?? 0, g, 1 - alpha);
-      avg = Math.sqrt(s.sq - s.ga * s.ga) + eps;
-    } else {
-      avg = Math.sqrt(s.sq) + eps;
-    }
-    if (momentum > 0) {
-      s.buf = (s.buf ?? 0) * momentum + g / avg;
-      c.p -= lr * s.buf;
-    } else {
-      c.p -= lr * (g / avg);
-    }
-    void step;
-  }, grad);
+  return reference(
+    steps,
+    (c, g, step) => {
+      const s = c.st;
+      g += weight_decay * c.p;
+      s.sq = (s.sq ?? 0) * alpha + (1 - alpha) * g * g;
+      let avg: number;
+      if (centered) {
+        s.ga = lerp(s.ga ?? 0, g, 1 - alpha);
+        avg = Math.sqrt(s.sq - s.ga * s.ga) + eps;
+      } else {
+        avg = Math.sqrt(s.sq) + eps;
+      }
+      if (momentum > 0) {
+        s.buf = (s.buf ?? 0) * momentum + g / avg;
+        c.p -= lr * s.buf;
+      } else {
+        c.p -= lr * (g / avg);
+      }
+      void step;
+    },
+    grad,
+  );
 }
 
 /** torch.optim.Adadelta, single-tensor: delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g. */
 function torchAdadelta(h: { lr?: number; rho?: number; eps?: number; weight_decay?: number }, steps: number, grad?: Grad) {
   const { lr = 1, rho = 0.9, eps = 1e-6, weight_decay = 0 } = h;
-  return reference(steps, (c, g) => {
-    const s = c.st;
-    g += weight_decay * c.p;
-    s.sq = (s.sq ?? 0) * rho + (1 - rho) * g * g;
-    const std = Math.sqrt(s.sq + eps);
-    const delta = (Math.sqrt((s.acc ?? 0) + eps) / std) * g;
-    s.acc = (s.acc ?? 0) * rho + (1 - rho) * delta * delta;
-    c.p -= lr * delta;
-  }, grad);
+  return reference(
+    steps,
+    (c, g) => {
+      const s = c.st;
+      g += weight_decay * c.p;
+      s.sq = (s.sq ?? 0) * rho + (1 - rho) * g * g;
+      const std = Math.sqrt(s.sq + eps);
+      const delta = (Math.sqrt((s.acc ?? 0) + eps) / std) * g;
+      s.acc = (s.acc ?? 0) * rho + (1 - rho) * delta * delta;
+      c.p -= lr * delta;
+    },
+    grad,
+  );
 }
 
 /** lion-pytorch's update_fn. */
 function lion(h: { lr: number; beta1?: number; beta2?: number; weight_decay?: number }, steps: number, grad?: Grad) {
   const { lr, beta1 = 0.9, beta2 = 0.99, weight_decay = 0 } = h;
-  return reference(steps, (c, g) => {
-    const s = c.st;
-    const m = s.m ?? 0;
-    c.p *= 1 - lr * weight_decay;
-    c.p -= lr * Math.sign(m * beta1 + (1 - beta1) * g);
-    s.m = m * beta2 + (1 - beta2) * g;
-  }, grad);
+  return reference(
+    steps,
+    (c, g) => {
+      const s = c.st;
+      const m = s.m ?? 0;
+      c.p *= 1 - lr * weight_decay;
+      c.p -= lr * Math.sign(m * beta1 + (1 - beta1) * g);
+      s.m = m * beta2 + (1 - beta2) * g;
+    },
+    grad,
+  );
 }
 
 // ---- the engine against the references ----
@@ -348,7 +391,7 @@ describe('Lion', () => {
 });
 
 describe('hyperparameters of the added optimizers', () => {
-  it('defaults are PyTorch\'s', () => {
+  it("defaults are PyTorch's", () => {
     const defaults = (name: string) => resolveHyper(findOptimizer(name), {});
     expect(defaults('AdamW')).toEqual({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 1e-2, amsgrad: 0 });
     expect(defaults('Adamax')).toEqual({ lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 });
@@ -363,7 +406,19 @@ describe('hyperparameters of the added optimizers', () => {
     for (const name of ['adamw', 'ADAMAX', 'nadam', 'radam', 'adagrad', 'rmsprop', 'lion']) {
       expect(findOptimizer(name).name.toLowerCase()).toBe(name.toLowerCase());
     }
-    expect(OPTIMIZER_DEFS.map((d) => d.name)).toEqual(['SGD', 'Adam', 'AdamW', 'Adamax', 'NAdam', 'RAdam', 'Adagrad', 'RMSprop', 'Adadelta', 'Lion', 'SignSGD']);
+    expect(OPTIMIZER_DEFS.map((d) => d.name)).toEqual([
+      'SGD',
+      'Adam',
+      'AdamW',
+      'Adamax',
+      'NAdam',
+      'RAdam',
+      'Adagrad',
+      'RMSprop',
+      'Adadelta',
+      'Lion',
+      'SignSGD',
+    ]);
   });
 
   const bad: [string, Hyper, RegExp][] = [

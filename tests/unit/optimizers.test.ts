@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { findOptimizer, getOptimizer, HyperParamError, OPTIMIZER_DEFS, resolveHyper, PROGRAM_INPUTS } from '../../src/core/optimizers';
 import { LAMBDA, QUAD, runEngine, SHIFTED, SHIFTED_EXPR, START, type Grad } from '../helpers/optimizer-run';
 
-
 /** torch.optim.SGD, single tensor, in float64. */
 function torchSGD(h: { lr: number; momentum?: number; dampening?: number; weight_decay?: number; nesterov?: boolean }, steps = 3, grad: Grad = QUAD) {
   const { lr, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false } = h;

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, type Node } from '../../src/core/expr/graph';
-import { ExpressionError, FUNCTIONS, MAX_EXPRESSION_LENGTH, MAX_NESTING, MAX_OPERATORS, MAX_POWERS, parseAssignments, parseExpression } from '../../src/core/expr/parse';
+import {
+  ExpressionError,
+  FUNCTIONS,
+  MAX_EXPRESSION_LENGTH,
+  MAX_NESTING,
+  MAX_OPERATORS,
+  MAX_POWERS,
+  parseAssignments,
+  parseExpression,
+} from '../../src/core/expr/parse';
 import { Surface } from '../../src/core/surfaces';
 import { compileProgram, Evaluator } from '../../src/core/expr/program';
 import { uniform01 } from '../../src/core/random';
@@ -70,10 +79,25 @@ describe('parseExpression: valid input', () => {
   it('accepts every whitelisted function with its arity and matches Math', () => {
     const v = 0.37;
     const reference: Record<string, (a: number) => number> = {
-      exp: Math.exp, log: Math.log, ln: Math.log, log2: Math.log2, log10: Math.log10, sqrt: Math.sqrt,
-      abs: Math.abs, sign: Math.sign, sin: Math.sin, cos: Math.cos, tan: Math.tan, atan: Math.atan,
-      sinh: Math.sinh, cosh: Math.cosh, tanh: Math.tanh,
-      sigmoid: (a) => 1 / (1 + Math.exp(-a)), softplus: (a) => Math.log1p(Math.exp(a)), square: (a) => a * a, floor: Math.floor,
+      exp: Math.exp,
+      log: Math.log,
+      ln: Math.log,
+      log2: Math.log2,
+      log10: Math.log10,
+      sqrt: Math.sqrt,
+      abs: Math.abs,
+      sign: Math.sign,
+      sin: Math.sin,
+      cos: Math.cos,
+      tan: Math.tan,
+      atan: Math.atan,
+      sinh: Math.sinh,
+      cosh: Math.cosh,
+      tanh: Math.tanh,
+      sigmoid: (a) => 1 / (1 + Math.exp(-a)),
+      softplus: (a) => Math.log1p(Math.exp(a)),
+      square: (a) => a * a,
+      floor: Math.floor,
     };
     const seen = new Set<string>();
     for (const [name, spec] of Object.entries(FUNCTIONS)) {
@@ -197,8 +221,12 @@ describe('parseExpression: malformed input', () => {
     expect(parseError('sin('.repeat(MAX_NESTING + 1) + 'x' + ')'.repeat(MAX_NESTING + 1)).column).toBe(4 * (MAX_NESTING + 1));
     // At each bound: parsed, differentiated twice and compiled without trouble.
     for (const src of [
-      Array(MAX_POWERS + 1).fill('x').join('^'),
-      Array(MAX_OPERATORS + 1).fill('x').join('+'),
+      Array(MAX_POWERS + 1)
+        .fill('x')
+        .join('^'),
+      Array(MAX_OPERATORS + 1)
+        .fill('x')
+        .join('+'),
       '-'.repeat(MAX_OPERATORS) + 'x',
       '('.repeat(MAX_NESTING) + 'x' + ')'.repeat(MAX_NESTING) + '+y',
       'sin('.repeat(MAX_NESTING) + 'x' + ')'.repeat(MAX_NESTING) + '+y^2',
@@ -214,7 +242,8 @@ describe('parseExpression: malformed input', () => {
 
   it('does not allow comparisons, logic or conditionals unless internal', () => {
     const g = new Graph();
-    for (const src of ['x < y', 'x <= y', 'x >= y', 'x != y', 'x or y']) expect(() => parseExpression(g, src, { variables: ['x', 'y'] })).toThrow(ExpressionError);
+    for (const src of ['x < y', 'x <= y', 'x >= y', 'x != y', 'x or y'])
+      expect(() => parseExpression(g, src, { variables: ['x', 'y'] })).toThrow(ExpressionError);
     const cond = parseExpression(g, 'x < y ? x : y', { variables: ['x', 'y'], internal: true });
     const ev = new Evaluator(compileProgram(['x', 'y'], { v: cond }), false);
     expect(ev.run(1, 2).out('v')).toBe(1);
@@ -224,12 +253,38 @@ describe('parseExpression: malformed input', () => {
 
 describe('parseExpression: hostile input never evaluates', () => {
   const hostile = [
-    'constructor', '__proto__', 'prototype', 'toString', 'valueOf', 'hasOwnProperty',
-    'constructor(1)', 'toString()', 'hasOwnProperty(x)', '__proto__(x)', 'valueOf(x)',
-    'import("fs")', 'eval("1")', 'require("fs")', 'process.exit()', 'process.exit(1)',
-    'x.constructor', 'x.constructor(1)', 'x["constructor"]', 'globalThis', 'this', 'Function("return 1")()',
-    'x.sin(y)', 'q.sin(y)', '"s".exp(x)', '[1].min(x, y)', 'cos.constructor("return 1")()',
-    'evaluate("1+1")', 'parse("x")', 'createUnit("foo")', 'simplify("x")', 'import({}, {})',
+    'constructor',
+    '__proto__',
+    'prototype',
+    'toString',
+    'valueOf',
+    'hasOwnProperty',
+    'constructor(1)',
+    'toString()',
+    'hasOwnProperty(x)',
+    '__proto__(x)',
+    'valueOf(x)',
+    'import("fs")',
+    'eval("1")',
+    'require("fs")',
+    'process.exit()',
+    'process.exit(1)',
+    'x.constructor',
+    'x.constructor(1)',
+    'x["constructor"]',
+    'globalThis',
+    'this',
+    'Function("return 1")()',
+    'x.sin(y)',
+    'q.sin(y)',
+    '"s".exp(x)',
+    '[1].min(x, y)',
+    'cos.constructor("return 1")()',
+    'evaluate("1+1")',
+    'parse("x")',
+    'createUnit("foo")',
+    'simplify("x")',
+    'import({}, {})',
   ];
   for (const src of hostile) {
     it(`rejects ${JSON.stringify(src)} with ExpressionError`, () => {

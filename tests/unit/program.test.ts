@@ -37,7 +37,11 @@ describe('float32 evaluator is faithful to step-by-step Math.fround', () => {
   it('arithmetic and sqrt round after every operation', () => {
     const { p } = build('(x*y - 1/3)/(x + 0.1) + sqrt(x*x + y)', false);
     const e = new Evaluator(p, true);
-    for (const [x0, y0] of [[0.7, 0.3], [1.9, 0.11], [-0.35, 2.2]]) {
+    for (const [x0, y0] of [
+      [0.7, 0.3],
+      [1.9, 0.11],
+      [-0.35, 2.2],
+    ]) {
       const x = f(x0);
       const y = f(y0);
       const lhs = f(f(f(x * y) - f(1 / 3)) / f(x + f(0.1)));
@@ -54,7 +58,10 @@ describe('float32 evaluator is faithful to step-by-step Math.fround', () => {
   it('a gradient built by the rules rounds the same way: d/dx (x*y + y/x) = y - y/x^2', () => {
     const { p } = build('x*y + y/x');
     const e = new Evaluator(p, true);
-    for (const [x0, y0] of [[0.7, 0.3], [1.3, -2.9]]) {
+    for (const [x0, y0] of [
+      [0.7, 0.3],
+      [1.3, -2.9],
+    ]) {
       const x = f(x0);
       const y = f(y0);
       e.run(x0, y0);
@@ -190,8 +197,20 @@ describe('graph building: sharing and folding', () => {
 
   it('algebraic identities simplify', () => {
     const cases: [string, number][] = [
-      ['x + 0', 0], ['0 + x', 0], ['x * 1', 0], ['1 * x', 0], ['x - x', 0], ['x / x', 0], ['0 * sin(x)', 0],
-      ['x^1', 0], ['x^0', 0], ['-(-x)', 0], ['sqrt(4) * x', 1], ['(x^2)^3', 1], ['x - -y', 1], ['-x + y', 1],
+      ['x + 0', 0],
+      ['0 + x', 0],
+      ['x * 1', 0],
+      ['1 * x', 0],
+      ['x - x', 0],
+      ['x / x', 0],
+      ['0 * sin(x)', 0],
+      ['x^1', 0],
+      ['x^0', 0],
+      ['-(-x)', 0],
+      ['sqrt(4) * x', 1],
+      ['(x^2)^3', 1],
+      ['x - -y', 1],
+      ['-x + y', 1],
     ];
     for (const [src, n] of cases) expect(instructionCount(build(src, false).p), src).toBe(n);
     expect(ops(build('(x^2)^3', false).p)).toEqual(['powi']);

@@ -60,7 +60,12 @@ describe('pcgHash', () => {
 
 describe('hash3 and uniform01', () => {
   it('hash3 chains pcgHash as documented', () => {
-    for (const [s, i, c] of [[0, 0, 0], [1, 2, 3], [0xffffffff, 0xffffffff, 0xffffffff], [12345, 678, 9]]) {
+    for (const [s, i, c] of [
+      [0, 0, 0],
+      [1, 2, 3],
+      [0xffffffff, 0xffffffff, 0xffffffff],
+      [12345, 678, 9],
+    ]) {
       expect(hash3(s, i, c)).toBe(hash3Ref(s, i, c));
     }
   });

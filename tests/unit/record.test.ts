@@ -11,7 +11,14 @@ import { chartCsv, figureCsv } from '../../src/views/export';
 
 describe('planRecording', () => {
   test('seconds x fps frames; steps: frames for steps 0, S, 2S, ... up to N', () => {
-    expect(planRecording({ width: 640, height: 360, fps: 30, seconds: 2 }, 1)).toEqual({ width: 640, height: 360, fps: 30, frames: 60, stepsPerFrame: 1, format: 'mp4' });
+    expect(planRecording({ width: 640, height: 360, fps: 30, seconds: 2 }, 1)).toEqual({
+      width: 640,
+      height: 360,
+      fps: 30,
+      frames: 60,
+      stepsPerFrame: 1,
+      format: 'mp4',
+    });
     expect(planRecording({ fps: 24, seconds: 1.5 }, 3)).toMatchObject({ width: 1280, height: 720, frames: 36, stepsPerFrame: 3 });
     expect(planRecording({ steps: 10, stepsPerFrame: 2 }, 1).frames).toBe(6);
     expect(planRecording({ steps: 11, stepsPerFrame: 2 }, 1).frames).toBe(6);
@@ -88,10 +95,16 @@ describe('BlobChunks', () => {
 
 describe('view CSV', () => {
   test('a chart: x then one column per series, gaps empty, non-finite as numpy writes them', () => {
-    const csv = chartCsv({ x: [0.1, 0.2, 0.3], series: [
-      { label: 'median loss', values: [1, null, NaN], color: '#fff' },
-      { label: 'diverged, fraction', values: [0, 0.5, Infinity], color: '#f00' },
-    ] }, 'learning rate η');
+    const csv = chartCsv(
+      {
+        x: [0.1, 0.2, 0.3],
+        series: [
+          { label: 'median loss', values: [1, null, NaN], color: '#fff' },
+          { label: 'diverged, fraction', values: [0, 0.5, Infinity], color: '#f00' },
+        ],
+      },
+      'learning rate η',
+    );
     expect(csv).toBe('learning rate η,median loss,"diverged, fraction"\n0.1,1,0\n0.2,,0.5\n0.3,nan,inf\n');
   });
 

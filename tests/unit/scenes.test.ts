@@ -29,7 +29,7 @@ describe('scenes', () => {
     });
   }
 
-  test('scenes differ from each other; the page\'s default is scene 7 (sharp vs flat)', () => {
+  test("scenes differ from each other; the page's default is scene 7 (sharp vs flat)", () => {
     const keys = SCENES.map((s) => JSON.stringify(sceneState(s.id)));
     expect(new Set(keys).size).toBe(19);
     expect(keys.indexOf(JSON.stringify(DEFAULT_STATE))).toBe(6);

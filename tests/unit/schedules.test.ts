@@ -7,7 +7,15 @@ import { buildParticles } from '../../src/core/layouts';
 import { getOptimizer } from '../../src/core/optimizers';
 import { DEFAULT_RUN_CONFIG, Status, particleStatus } from '../../src/core/particles';
 import {
-  compileSchedule, formatSchedule, parseScheduleText, resolveSchedule, SCHEDULE_DEFS, ScheduleError, scheduleText, scheduleValues, usesBaseLr,
+  compileSchedule,
+  formatSchedule,
+  parseScheduleText,
+  resolveSchedule,
+  SCHEDULE_DEFS,
+  ScheduleError,
+  scheduleText,
+  scheduleValues,
+  usesBaseLr,
   type ScheduleSpec,
 } from '../../src/core/schedules';
 import { resolveSurface } from '../../src/core/surfaces';
@@ -32,14 +40,18 @@ function toTorch(s: ScheduleSpec): TorchSpec {
 
 describe('schedule text', () => {
   test('parses PyTorch-style constructor calls and prints them back', () => {
-    const text = "SequentialLR(schedulers=[LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95)], milestones=[5])";
+    const text = 'SequentialLR(schedulers=[LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95)], milestones=[5])';
     const spec = parseScheduleText(text);
     expect(spec.name).toBe('SequentialLR');
     expect(spec.params.milestones).toEqual([5]);
     expect((spec.params.schedulers as ScheduleSpec[])[1]).toEqual({ name: 'CosineAnnealingLR', params: { T_max: 95 } });
     expect(formatSchedule(spec)).toBe(text);
     expect(parseScheduleText(formatSchedule(spec))).toEqual(spec);
-    expect(parseScheduleText("CyclicLR(max_lr=5, mode='triangular2', cycle_momentum=False)").params).toEqual({ max_lr: 5, mode: 'triangular2', cycle_momentum: false });
+    expect(parseScheduleText("CyclicLR(max_lr=5, mode='triangular2', cycle_momentum=False)").params).toEqual({
+      max_lr: 5,
+      mode: 'triangular2',
+      cycle_momentum: false,
+    });
     expect(parseScheduleText('CyclicLR(max_lr=5, mode=exp_range, gamma=1e-3)').params).toEqual({ max_lr: 5, mode: 'exp_range', gamma: 1e-3 });
     expect(parseScheduleText('  StepLR  ')).toEqual({ name: 'StepLR', params: {} });
   });
@@ -207,7 +219,7 @@ describe('schedules in the CPU reference', () => {
     return { lr, loss, path, opt };
   }
 
-  test('the lr a run uses is the schedule\'s lr(t)', () => {
+  test("the lr a run uses is the schedule's lr(t)", () => {
     const text = 'OneCycleLR(total_steps=30, cycle_momentum=False)';
     const { lr } = record('SGD', text, { lr: 0.05 }, 30);
     expect(lr).toEqual(values(text, 0.05, 30));
@@ -217,7 +229,7 @@ describe('schedules in the CPU reference', () => {
     ['CyclicLR(base_lr=0.01, max_lr=0.15, step_size_up=3)', 'momentum'],
     ['OneCycleLR(max_lr=0.15, total_steps=20)', 'momentum'],
     ['SequentialLR(schedulers=[ConstantLR(factor=0.5, total_iters=3), CyclicLR(base_lr=0.02, max_lr=0.1, step_size_up=2)], milestones=[4])', 'momentum'],
-  ])('%s cycles SGD\'s momentum as PyTorch does (trajectory against float64 heavy ball)', (text, _) => {
+  ])("%s cycles SGD's momentum as PyTorch does (trajectory against float64 heavy ball)", (text, _) => {
     const steps = 20;
     const { path } = record('SGD', text, { lr: 0.05, momentum: 0.9 }, steps);
     const sched = torchSchedule(toTorch(parseScheduleText(text)), 0.05, steps, 0.9);
@@ -236,7 +248,9 @@ describe('schedules in the CPU reference', () => {
   });
 
   test('cycling momentum needs an optimizer with momentum or beta1, as in PyTorch', () => {
-    expect(() => getOptimizer('Adagrad', { schedule: resolveSchedule('CyclicLR(max_lr=0.1)') })).toThrow(/no momentum or beta1 to cycle; pass cycle_momentum=False/);
+    expect(() => getOptimizer('Adagrad', { schedule: resolveSchedule('CyclicLR(max_lr=0.1)') })).toThrow(
+      /no momentum or beta1 to cycle; pass cycle_momentum=False/,
+    );
     expect(() => getOptimizer('Adagrad', { schedule: resolveSchedule('CyclicLR(max_lr=0.1, cycle_momentum=False)') })).not.toThrow();
     // Adam's beta1 is what PyTorch cycles (betas[0]).
     expect(getOptimizer('Adam', { schedule: resolveSchedule('OneCycleLR(total_steps=10)') }).program.inputs).toContain('beta1');
@@ -245,7 +259,13 @@ describe('schedules in the CPU reference', () => {
   test.each([
     ['ReduceLROnPlateau(patience=2)', { patience: 2 }, 1, [1, 10], 0.25],
     ['ReduceLROnPlateau(patience=0, factor=0.5, cooldown=2)', { patience: 0, factor: 0.5, cooldown: 2 }, 1, [1, 10], 0.25],
-    ['ReduceLROnPlateau(threshold_mode=abs, threshold=0.01, patience=1, min_lr=0.001)', { threshold_mode: 'abs', threshold: 0.01, patience: 1, min_lr: 0.001 }, 1, [1, 10], 0.05],
+    [
+      'ReduceLROnPlateau(threshold_mode=abs, threshold=0.01, patience=1, min_lr=0.001)',
+      { threshold_mode: 'abs', threshold: 0.01, patience: 1, min_lr: 0.001 },
+      1,
+      [1, 10],
+      0.05,
+    ],
     ['ReduceLROnPlateau(mode=max, patience=3)', { mode: 'max', patience: 3 }, 1, [1, 10], 0.05],
   ])('%s: per-particle lr equals PyTorch fed the same losses', (text, opts, _, l, lr0) => {
     const steps = 60;

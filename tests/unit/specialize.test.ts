@@ -27,7 +27,12 @@ describe('optimizer specialization', () => {
     expect(Object.keys(specializeFor(generic, particles.hyper, particles.n).fixed).sort()).toEqual(['dampening', 'nesterov', 'weight_decay']);
   });
 
-  for (const [name, hyper] of [['SGD', { momentum: 0.9, nesterov: true }], ['SGD', { momentum: 0.5, dampening: 0.3, weight_decay: 0.01 }], ['Adam', {}], ['Adam', { amsgrad: true, weight_decay: 0.1 }]] as const) {
+  for (const [name, hyper] of [
+    ['SGD', { momentum: 0.9, nesterov: true }],
+    ['SGD', { momentum: 0.5, dampening: 0.3, weight_decay: 0.01 }],
+    ['Adam', {}],
+    ['Adam', { amsgrad: true, weight_decay: 0.1 }],
+  ] as const) {
     test(`${name} ${JSON.stringify(hyper)}: specialized and generic programs agree bit for bit`, () => {
       const generic = getOptimizer(name);
       const particles = buildParticles({ kind: 'sweep', start: [1, 1], lrMin: 0.01, lrMax: 0.01, n: 3 }, generic, hyper);
@@ -38,7 +43,19 @@ describe('optimizer specialization', () => {
       const H = generic.hyperStride;
       for (let k = 0; k < 200; k++) {
         const r = (c: number) => Math.fround(uniform01(7, k, c) * 4 - 2);
-        const inputs = [r(0), r(1), k % 10, 0, r(5), Math.abs(r(6)), 0, 0, 0, ...Array.from(particles.hyper.subarray(0, H)), ...generic.def.state.map((_, s) => Math.abs(r(2 + s)))];
+        const inputs = [
+          r(0),
+          r(1),
+          k % 10,
+          0,
+          r(5),
+          Math.abs(r(6)),
+          0,
+          0,
+          0,
+          ...Array.from(particles.hyper.subarray(0, H)),
+          ...generic.def.state.map((_, s) => Math.abs(r(2 + s))),
+        ];
         a.run(...inputs);
         b.run(...inputs);
         for (const out of Object.keys(generic.program.outputs)) expect(b.out(out), out).toBe(a.out(out));

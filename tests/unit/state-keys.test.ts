@@ -59,7 +59,15 @@ const OTHER: { [K in keyof ExplorerState]: { value: ExplorerState[K]; with?: Par
 function runInputs(s: ExplorerState): string {
   const r = buildRun(s);
   const p = r.particles;
-  return JSON.stringify([r.surface.spec, r.optimizer.program, r.optimizer.fixed, r.optimizer.schedule ?? null, Array.from(p.pos), Array.from(p.hyper), runConfig(s)]);
+  return JSON.stringify([
+    r.surface.spec,
+    r.optimizer.program,
+    r.optimizer.fixed,
+    r.optimizer.schedule ?? null,
+    Array.from(p.pos),
+    Array.from(p.hyper),
+    runConfig(s),
+  ]);
 }
 
 describe('state key classes', () => {

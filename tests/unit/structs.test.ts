@@ -14,7 +14,16 @@ import { TrailParams } from '../../src/gpu/trails';
 import { SplatParams } from '../../src/render/splat';
 import { summaryLayout } from '../../src/core/analysis/bins';
 import {
-  INFO_WORDS, NO_MINIMUM, Status, emptyInfo, eventStep, minimumIndex, particleMinimum, particleStatus, particleSteps, setParticleInfo,
+  INFO_WORDS,
+  NO_MINIMUM,
+  Status,
+  emptyInfo,
+  eventStep,
+  minimumIndex,
+  particleMinimum,
+  particleStatus,
+  particleSteps,
+  setParticleInfo,
 } from '../../src/core/particles';
 
 const offsetsOf = (s: Struct<Fields>) => Object.fromEntries(s.fields.map((f) => [f.name, f.offset]));
@@ -23,7 +32,26 @@ const offsetsOf = (s: Struct<Fields>) => Object.fromEntries(s.fields.map((f) => 
 const EXPECTED: [Struct<Fields>, Record<string, number>, number][] = [
   [
     StepParams,
-    { n: 0, steps: 4, groupsX: 8, seed: 12, gtol2: 16, ftol: 20, posBound: 24, lossBound: 28, clipNorm: 32, clipValue: 36, noiseScale: 40, samRho: 44, batch: 48, points: 52, posLimit: 56, lossLimit: 60, gradLow: 64, gradRange: 68 },
+    {
+      n: 0,
+      steps: 4,
+      groupsX: 8,
+      seed: 12,
+      gtol2: 16,
+      ftol: 20,
+      posBound: 24,
+      lossBound: 28,
+      clipNorm: 32,
+      clipValue: 36,
+      noiseScale: 40,
+      samRho: 44,
+      batch: 48,
+      points: 52,
+      posLimit: 56,
+      lossLimit: 60,
+      gradLow: 64,
+      gradRange: 68,
+    },
     72,
   ],
   [
@@ -42,9 +70,27 @@ const EXPECTED: [Struct<Fields>, Record<string, number>, number][] = [
   [
     SplatParams,
     {
-      viewProj: 0, viewport: 64, pixelsPerUnit: 72, particleSize: 76, mapCenter: 80, mapScale: 88, heightScale: 92, lossMin: 96, lossTop: 100,
-      logHeight: 104, stoppedOpacity: 108, colorByStatus: 112, highlight: 116, highlightDiv: 120, highlightMod: 124, highlightBin: 128,
-      particleCount: 132, trailCount: 136, trailLen: 140, trailHead: 144, trailFilled: 148,
+      viewProj: 0,
+      viewport: 64,
+      pixelsPerUnit: 72,
+      particleSize: 76,
+      mapCenter: 80,
+      mapScale: 88,
+      heightScale: 92,
+      lossMin: 96,
+      lossTop: 100,
+      logHeight: 104,
+      stoppedOpacity: 108,
+      colorByStatus: 112,
+      highlight: 116,
+      highlightDiv: 120,
+      highlightMod: 124,
+      highlightBin: 128,
+      particleCount: 132,
+      trailCount: 136,
+      trailLen: 140,
+      trailHead: 144,
+      trailFilled: 148,
     },
     // Rounded up to the struct's alignment (16, from the matrix).
     160,
@@ -54,7 +100,7 @@ const EXPECTED: [Struct<Fields>, Record<string, number>, number][] = [
 /** A value for every field: distinct, exact in float32, whole for u32. */
 function sample(s: Struct<Fields>): Record<string, unknown> {
   let k = 1;
-  const next = (t: string) => (t.startsWith('f32') || t.includes('<f32>') ? (k++ * 0.25) - 3 : k++);
+  const next = (t: string) => (t.startsWith('f32') || t.includes('<f32>') ? k++ * 0.25 - 3 : k++);
   return Object.fromEntries(
     s.fields.map((f) => {
       const t = f.type as string;
@@ -75,7 +121,10 @@ describe('GPU struct layouts', () => {
     });
 
     it(`${s.name}: the WGSL declaration lists the fields in order`, () => {
-      const body = s.wgsl.split('\n').filter((l) => /^ {2}\w+: /.test(l)).map((l) => l.trim().split(':')[0]);
+      const body = s.wgsl
+        .split('\n')
+        .filter((l) => /^ {2}\w+: /.test(l))
+        .map((l) => l.trim().split(':')[0]);
       expect(s.wgsl.startsWith(`struct ${s.name} {`)).toBe(true);
       expect(body).toEqual(Object.keys(offsets));
     });
@@ -105,7 +154,7 @@ describe('GPU struct layouts', () => {
   });
 });
 
-describe('the layout rules themselves (the WGSL spec\'s own example)', () => {
+describe("the layout rules themselves (the WGSL spec's own example)", () => {
   // WGSL spec, "Structure Member Layout": struct A and struct B with their offsets.
   const A = struct('A', { u: 'f32', v: 'f32', w: 'vec2<f32>', x: 'f32' });
   const B = struct('B', { a: 'vec2<f32>', b: 'vec3<f32>', c: 'f32', d: 'f32', e: A, f: 'vec3<f32>', g: array(A, 3), h: 'i32' });
@@ -125,7 +174,17 @@ describe('the layout rules themselves (the WGSL spec\'s own example)', () => {
     // mat3x3: align 16, size 48 (3 columns of 16); array<vec3, 2>: stride 16; mat2x2: align 8, size 16.
     expect(offsetsOf(M)).toEqual({ a: 0, m: 16, v: 64, q: 96, t: 112, z: 128 });
     expect(M.size).toBe(144);
-    const values = { a: 1, m: [1, 2, 3, 4, 5, 6, 7, 8, 9], v: [[1, 2, 3], [4, 5, 6]], q: [7, 8, 9, 10], t: [1, 2, 3, 4], z: 5 };
+    const values = {
+      a: 1,
+      m: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+      v: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      q: [7, 8, 9, 10],
+      t: [1, 2, 3, 4],
+      z: 5,
+    };
     const bytes = M.write(values);
     expect(M.read(bytes)).toEqual(values);
     // Column 1 of the 3x3 starts 16 bytes after column 0 (not 12).
@@ -134,8 +193,14 @@ describe('the layout rules themselves (the WGSL spec\'s own example)', () => {
 
   it('nested structs and arrays round-trip', () => {
     const values = {
-      a: [1, 2], b: [3, 4, 5], c: 6, d: 7, e: { u: 8, v: 9, w: [10, 11], x: 12 }, f: [13, 14, 15],
-      g: [0, 1, 2].map((k) => ({ u: k, v: k + 0.5, w: [k, -k], x: 2 * k })), h: -3,
+      a: [1, 2],
+      b: [3, 4, 5],
+      c: 6,
+      d: 7,
+      e: { u: 8, v: 9, w: [10, 11], x: 12 },
+      f: [13, 14, 15],
+      g: [0, 1, 2].map((k) => ({ u: k, v: k + 0.5, w: [k, -k], x: 2 * k })),
+      h: -3,
     };
     expect(B.read(B.write(values))).toEqual(values);
   });

@@ -8,7 +8,12 @@ import { DEFAULT_STATE, type ExplorerState } from '../../src/model/state';
 import { bifurcationSpec, lrFinderSpec, mapSpec, specKey, type ViewInputs } from '../../src/app/view-specs';
 
 const surface = resolveSurface(DEFAULT_STATE.surface, DEFAULT_STATE.surfaceParams);
-const inputs = (change: Partial<ExplorerState> = {}): ViewInputs => ({ state: { ...DEFAULT_STATE, ...change }, surface, mode: 'gpu', meshMapping: { lossMin: 0, lossTop: 2 } });
+const inputs = (change: Partial<ExplorerState> = {}): ViewInputs => ({
+  state: { ...DEFAULT_STATE, ...change },
+  surface,
+  mode: 'gpu',
+  meshMapping: { lossMin: 0, lossTop: 2 },
+});
 
 const BUILDERS = {
   map: (i: ViewInputs) => mapSpec('map', i),
@@ -67,9 +72,15 @@ describe('view job keys', () => {
 
   // The inputs the hand-kept keys forgot (issue 12): each now changes the key.
   const forgotten: [keyof typeof BUILDERS, Partial<ExplorerState>][] = [
-    ['lrfinder', { lrMin: 0.001 }], ['lrfinder', { lrMax: 0.9 }], ['lrfinder', { layout: 'sweep' }],
-    ['lrfinder', { clipNorm: 1 }], ['lrfinder', { clipValue: 1 }], ['lrfinder', { noise: 0.1 }], ['lrfinder', { batchSize: 4 }],
-    ['bifurcation', { batchSize: 4 }], ['bifurcation', { samRho: 0.05 }],
+    ['lrfinder', { lrMin: 0.001 }],
+    ['lrfinder', { lrMax: 0.9 }],
+    ['lrfinder', { layout: 'sweep' }],
+    ['lrfinder', { clipNorm: 1 }],
+    ['lrfinder', { clipValue: 1 }],
+    ['lrfinder', { noise: 0.1 }],
+    ['lrfinder', { batchSize: 4 }],
+    ['bifurcation', { batchSize: 4 }],
+    ['bifurcation', { samRho: 0.05 }],
     ['map', { lrY: 0.01 }],
   ];
   test.each(forgotten)('%s recomputes when %o changes', (name, change) => {

@@ -37,8 +37,18 @@ describe('lr bins of each layout', () => {
     for (let i = 0; i < p.n; i++) expect(Math.fround(bins.lr[binOfIndex(bins.binning, i)])).toBe(p.hyper[p.hyperStride * i]);
   });
   test('map: the lr axis gives the bins (columns or rows); no lr axis: one bin', () => {
-    const byX: Layout = { kind: 'product', start: [0, 0], x: { param: 'lr', min: 0.01, max: 1, n: 5, scale: 'log' }, y: { param: 'momentum', min: 0, max: 0.9, n: 4 } };
-    const byY: Layout = { kind: 'product', start: [0, 0], x: { param: 'momentum', min: 0, max: 0.9, n: 4 }, y: { param: 'lr', min: 0.01, max: 1, n: 5, scale: 'log' } };
+    const byX: Layout = {
+      kind: 'product',
+      start: [0, 0],
+      x: { param: 'lr', min: 0.01, max: 1, n: 5, scale: 'log' },
+      y: { param: 'momentum', min: 0, max: 0.9, n: 4 },
+    };
+    const byY: Layout = {
+      kind: 'product',
+      start: [0, 0],
+      x: { param: 'momentum', min: 0, max: 0.9, n: 4 },
+      y: { param: 'lr', min: 0.01, max: 1, n: 5, scale: 'log' },
+    };
     for (const layout of [byX, byY]) {
       const bins = lrBins(layout);
       const p = buildParticles(layout, getOptimizer('SGD'));
@@ -92,18 +102,26 @@ describe('per-bin statistics', () => {
     const bins = lrBins(layout, 8);
     const h = lossHistogram(surface, { lossMin: 0, lossTop: 10 }, 512);
     const summary = reduceBins(p, surface, { binning: bins.binning, histogram: h });
-    const stats = sweepStats(summary, h, bins, surface.minima.map((m) => m.name));
+    const stats = sweepStats(
+      summary,
+      h,
+      bins,
+      surface.minima.map((m) => m.name),
+    );
     for (let b = 0; b < 8; b++) {
       const idx = Array.from({ length: p.n }, (_, i) => i).filter((i) => binOfIndex(bins.binning, i) === b);
       const conv = idx.filter((i) => particleStatus(p.info, i) === Status.Converged).length / idx.length;
       const div = idx.filter((i) => particleStatus(p.info, i) >= Status.Diverged).length / idx.length;
       expect(stats.converged[b]).toBeCloseTo(conv, 12);
       expect(stats.diverged[b]).toBeCloseTo(div, 12);
-      const alive = idx.filter((i) => particleStatus(p.info, i) <= Status.Converged).map((i) => p.pos[4 * i + 2]).sort((a, c) => a - c);
+      const alive = idx
+        .filter((i) => particleStatus(p.info, i) <= Status.Converged)
+        .map((i) => p.pos[4 * i + 2])
+        .sort((a, c) => a - c);
       if (alive.length > 10) {
         const median = alive[Math.floor(alive.length / 2)];
         // Buckets are (hi - lo) / 512 decades wide.
-        expect(Math.abs(Math.log10(stats.median[b]) - Math.log10(median))).toBeLessThan((h.hi - h.lo) / 512 * 2);
+        expect(Math.abs(Math.log10(stats.median[b]) - Math.log10(median))).toBeLessThan(((h.hi - h.lo) / 512) * 2);
       }
     }
     // Below 2/lambda_max everything converges; well above it everything diverges.
@@ -130,20 +148,32 @@ describe('chart series', () => {
     const s = resolveSurface('double-well');
     const markers = stabilityMarkers(s.minima)!;
     expect(markers.map((m) => m.x).sort()).toEqual(s.minima.map((m) => m.lrLimit).sort());
-    const data = sweepChartData({ lr: [0.1, 0.2], q10: [1, 1], median: [2, 2], q90: [3, 3], converged: [1, 0], diverged: [0, 1], minima: [{ name: 'sharp', fraction: [1, 0] }] }, s.minima);
+    const data = sweepChartData(
+      { lr: [0.1, 0.2], q10: [1, 1], median: [2, 2], q90: [3, 3], converged: [1, 0], diverged: [0, 1], minima: [{ name: 'sharp', fraction: [1, 0] }] },
+      s.minima,
+    );
     expect(data.series.map((x) => x.label)).toEqual(['loss q10', 'median loss', 'loss q90', 'converged', 'diverged', 'in sharp']);
     expect(data.bands).toEqual([{ lower: 0, upper: 2, fill: expect.any(String) }]);
   });
   test('series sampled at different steps are merged onto one axis with gaps', () => {
-    const { x, values } = alignSteps([{ steps: [0, 10], values: [[1, 2]] }, { steps: [5, 10, 15], values: [[7, 8, 9]] }]);
+    const { x, values } = alignSteps([
+      { steps: [0, 10], values: [[1, 2]] },
+      { steps: [5, 10, 15], values: [[7, 8, 9]] },
+    ]);
     expect(x).toEqual([0, 5, 10, 15]);
-    expect(values).toEqual([[1, null, 2, null], [null, 7, 8, 9]]);
+    expect(values).toEqual([
+      [1, null, 2, null],
+      [null, 7, 8, 9],
+    ]);
   });
   test('loss and sharpness charts: a median with its band per shown bin; 2/eta_t per particle', () => {
     const trace: ParticleTrace = { index: 3, lr: 0.1, steps: [0, 1], loss: [1, 0.5], sharpness: [10, 12], lrUsed: [0.1, 0.05] };
     const loss = lossChartData([{ step: 0, median: [1, 2], q10: [0.5, 1], q90: [2, 3] }], [0.01, 0.1], [0, 1], [trace], [0.01, 0.1], 'plasma');
     expect(loss.series).toHaveLength(3 * 2 + 1);
-    expect(loss.bands).toEqual([{ lower: 0, upper: 2, fill: expect.any(String) }, { lower: 3, upper: 5, fill: expect.any(String) }]);
+    expect(loss.bands).toEqual([
+      { lower: 0, upper: 2, fill: expect.any(String) },
+      { lower: 3, upper: 5, fill: expect.any(String) },
+    ]);
     expect(loss.x).toEqual([1, 2]); // step + 1 for the log axis
     const sharp = sharpnessChartData([trace], [0.01, 0.1], 'plasma');
     expect(sharp.series[1].values).toEqual([20, 40]);

@@ -20,7 +20,10 @@ export interface Binning {
 }
 
 export function checkBinning(b: Binning): void {
-  for (const [name, v] of [['div', b.div], ['mod', b.mod]] as const) {
+  for (const [name, v] of [
+    ['div', b.div],
+    ['mod', b.mod],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) throw new RangeError(`binning ${name} must be a whole number >= 1, got ${v}`);
   }
 }
@@ -188,7 +191,10 @@ export function summaryStride(s: SummaryShape): number {
 export class BinSummary {
   readonly stride: number;
   private readonly at: ReturnType<typeof summaryLayout>;
-  constructor(readonly shape: SummaryShape, readonly data: Uint32Array) {
+  constructor(
+    readonly shape: SummaryShape,
+    readonly data: Uint32Array,
+  ) {
     this.at = summaryLayout(shape);
     this.stride = this.at.stride;
     if (data.length !== shape.bins * this.stride) throw new Error(`summary holds ${data.length} counts, ${shape.bins * this.stride} expected`);
@@ -275,7 +281,10 @@ export class Bifurcation {
   private readonly thr: Float32Array;
   private readonly offset: number;
 
-  constructor(private readonly surface: Surface, readonly spec: ReduceSpec) {
+  constructor(
+    private readonly surface: Surface,
+    readonly spec: ReduceSpec,
+  ) {
     checkBinning(spec.binning);
     checkHistogram(spec.histogram);
     this.image = new Uint32Array(spec.binning.mod * spec.histogram.buckets);

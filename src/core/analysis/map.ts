@@ -44,7 +44,9 @@ export const DIVERGED_LUT = ramp(64, ['#67000d', '#cb181d', '#fb6a4a', '#fcbba1'
 /** Running, index = octaves the loss gap fell (0 = none). */
 export const RUNNING_LUT = ramp(32, ['#404040', '#bdbdbd']);
 /** Basins: minimum j gets BASIN_PALETTE[j % length]. */
-export const BASIN_PALETTE = Uint32Array.from(['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#bcbd22', '#17becf'].map((h) => packRgba(...hex(h))));
+export const BASIN_PALETTE = Uint32Array.from(
+  ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#bcbd22', '#17becf'].map((h) => packRgba(...hex(h))),
+);
 export const BASIN_OTHER = packRgba(...hex('#e8e8e8'));
 export const BASIN_DIVERGED = packRgba(...hex('#000000'));
 export const BASIN_RUNNING = packRgba(...hex('#8a8a8a'));

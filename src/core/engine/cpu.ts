@@ -4,9 +4,7 @@
 import { Evaluator } from '../expr/program';
 import { NOISE_PROGRAM, noiseScale, noiseUniforms } from '../noise';
 import { PROGRAM_INPUTS, specializeFor } from '../optimizers';
-import {
-  NO_MINIMUM, Status, cloneParticles, eventStep, minimumIndex, particleStatus, particleSteps, setParticleInfo, type ParticleState,
-} from '../particles';
+import { NO_MINIMUM, Status, cloneParticles, eventStep, minimumIndex, particleStatus, particleSteps, setParticleInfo, type ParticleState } from '../particles';
 import { minibatchIndex } from '../surfaces/dataset';
 import { checkSetup, minimaTable, type Engine, type EngineSetup, type MinimaTable } from './engine';
 
@@ -49,8 +47,15 @@ export class CpuEngine implements Engine {
   private readonly slotOut: number[];
   /** The run config in float32, as the kernel's uniforms hold it. */
   private readonly limits: {
-    gtol2: number; ftol: number; posBound: number; lossBound: number;
-    clipNorm: number; clipValue: number; noiseScale: number; seed: number; samRho: number;
+    gtol2: number;
+    ftol: number;
+    posBound: number;
+    lossBound: number;
+    clipNorm: number;
+    clipValue: number;
+    noiseScale: number;
+    seed: number;
+    samRho: number;
   };
   private readonly newCoord = [0, 0];
   private get batch(): number {
@@ -182,7 +187,9 @@ export class CpuEngine implements Engine {
         cgx = Math.min(clipValue, Math.max(-clipValue, cgx));
         cgy = Math.min(clipValue, Math.max(-clipValue, cgy));
       }
-      let hxx = 0, hxy = 0, hyy = 0;
+      let hxx = 0,
+        hxy = 0,
+        hyy = 0;
       if (this.hess) {
         const h = this.hess.run(x, y);
         hxx = h.out('hxx');

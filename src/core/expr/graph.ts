@@ -3,19 +3,47 @@
 // free), and smart constructors fold constants as the graph is built.
 
 type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'log2' | 'log10' | 'sqrt' | 'abs' | 'sign'
-  | 'sin' | 'cos' | 'tan' | 'atan' | 'sinh' | 'cosh' | 'tanh' | 'sigmoid' | 'softplus'
-  | 'floor' | 'not';
-type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'min' | 'max'
-  | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne' | 'and' | 'or';
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'log2'
+  | 'log10'
+  | 'sqrt'
+  | 'abs'
+  | 'sign'
+  | 'sin'
+  | 'cos'
+  | 'tan'
+  | 'atan'
+  | 'sinh'
+  | 'cosh'
+  | 'tanh'
+  | 'sigmoid'
+  | 'softplus'
+  | 'floor'
+  | 'not';
+type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'min' | 'max' | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne' | 'and' | 'or';
 /** powi: integer power, exponent held in `n`. select: cond ? a : b. */
 export type Op = UnaryOp | BinaryOp | 'powi' | 'select';
 
 export type Node = NumNode | VarNode | CallNode;
-export interface NumNode { kind: 'num'; id: number; value: number }
-export interface VarNode { kind: 'var'; id: number; name: string }
-interface CallNode { kind: 'call'; id: number; op: Op; args: Node[]; n?: number }
+export interface NumNode {
+  kind: 'num';
+  id: number;
+  value: number;
+}
+export interface VarNode {
+  kind: 'var';
+  id: number;
+  name: string;
+}
+interface CallNode {
+  kind: 'call';
+  id: number;
+  op: Op;
+  args: Node[];
+  n?: number;
+}
 
 const BOOL_OPS: ReadonlySet<Op> = new Set(['lt', 'le', 'gt', 'ge', 'eq', 'ne', 'and', 'or', 'not']);
 const COMMUTATIVE: ReadonlySet<Op> = new Set(['add', 'mul', 'min', 'max', 'eq', 'ne', 'and', 'or']);
@@ -29,43 +57,79 @@ export function isBool(node: Node): boolean {
 /** Pure numeric meaning of each op, shared by constant folding and the CPU interpreter. */
 export function applyOp(op: Op, a: number, b = 0, c = 0, n = 0): number {
   switch (op) {
-    case 'add': return a + b;
-    case 'sub': return a - b;
-    case 'mul': return a * b;
-    case 'div': return a / b;
-    case 'neg': return -a;
-    case 'powi': return powi(a, n);
+    case 'add':
+      return a + b;
+    case 'sub':
+      return a - b;
+    case 'mul':
+      return a * b;
+    case 'div':
+      return a / b;
+    case 'neg':
+      return -a;
+    case 'powi':
+      return powi(a, n);
     // WGSL's pow(x, y) is exp2(y*log2(x)): NaN for x < 0. The reference matches it.
-    case 'pow': return a < 0 ? NaN : Math.pow(a, b);
-    case 'exp': return Math.exp(a);
-    case 'log': return Math.log(a);
-    case 'log2': return Math.log2(a);
-    case 'log10': return Math.log10(a);
-    case 'sqrt': return Math.sqrt(a);
-    case 'abs': return Math.abs(a);
-    case 'sign': return a > 0 ? 1 : a < 0 ? -1 : 0;
-    case 'floor': return Math.floor(a);
-    case 'sin': return Math.sin(a);
-    case 'cos': return Math.cos(a);
-    case 'tan': return Math.tan(a);
-    case 'atan': return Math.atan(a);
-    case 'sinh': return Math.sinh(a);
-    case 'cosh': return Math.cosh(a);
-    case 'tanh': return Math.tanh(a);
-    case 'sigmoid': return 1 / (1 + Math.exp(-a));
-    case 'softplus': return Math.max(a, 0) + Math.log(1 + Math.exp(-Math.abs(a)));
-    case 'min': return Math.min(a, b);
-    case 'max': return Math.max(a, b);
-    case 'lt': return a < b ? 1 : 0;
-    case 'le': return a <= b ? 1 : 0;
-    case 'gt': return a > b ? 1 : 0;
-    case 'ge': return a >= b ? 1 : 0;
-    case 'eq': return a === b ? 1 : 0;
-    case 'ne': return a !== b ? 1 : 0;
-    case 'and': return a !== 0 && b !== 0 ? 1 : 0;
-    case 'or': return a !== 0 || b !== 0 ? 1 : 0;
-    case 'not': return a === 0 ? 1 : 0;
-    case 'select': return a !== 0 ? b : c;
+    case 'pow':
+      return a < 0 ? NaN : Math.pow(a, b);
+    case 'exp':
+      return Math.exp(a);
+    case 'log':
+      return Math.log(a);
+    case 'log2':
+      return Math.log2(a);
+    case 'log10':
+      return Math.log10(a);
+    case 'sqrt':
+      return Math.sqrt(a);
+    case 'abs':
+      return Math.abs(a);
+    case 'sign':
+      return a > 0 ? 1 : a < 0 ? -1 : 0;
+    case 'floor':
+      return Math.floor(a);
+    case 'sin':
+      return Math.sin(a);
+    case 'cos':
+      return Math.cos(a);
+    case 'tan':
+      return Math.tan(a);
+    case 'atan':
+      return Math.atan(a);
+    case 'sinh':
+      return Math.sinh(a);
+    case 'cosh':
+      return Math.cosh(a);
+    case 'tanh':
+      return Math.tanh(a);
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-a));
+    case 'softplus':
+      return Math.max(a, 0) + Math.log(1 + Math.exp(-Math.abs(a)));
+    case 'min':
+      return Math.min(a, b);
+    case 'max':
+      return Math.max(a, b);
+    case 'lt':
+      return a < b ? 1 : 0;
+    case 'le':
+      return a <= b ? 1 : 0;
+    case 'gt':
+      return a > b ? 1 : 0;
+    case 'ge':
+      return a >= b ? 1 : 0;
+    case 'eq':
+      return a === b ? 1 : 0;
+    case 'ne':
+      return a !== b ? 1 : 0;
+    case 'and':
+      return a !== 0 && b !== 0 ? 1 : 0;
+    case 'or':
+      return a !== 0 || b !== 0 ? 1 : 0;
+    case 'not':
+      return a === 0 ? 1 : 0;
+    case 'select':
+      return a !== 0 ? b : c;
   }
 }
 
@@ -92,7 +156,9 @@ export class Graph {
   /** Guard against expressions whose derivatives explode. */
   constructor(readonly maxNodes = 20000) {}
 
-  get size(): number { return this.nextId; }
+  get size(): number {
+    return this.nextId;
+  }
 
   private intern<T extends Node>(key: string, make: (id: number) => T): T {
     const found = this.table.get(key);
@@ -144,15 +210,24 @@ export class Graph {
 
   call(op: Op, ...args: Node[]): Node {
     switch (op) {
-      case 'add': return this.add(args[0], args[1]);
-      case 'sub': return this.sub(args[0], args[1]);
-      case 'mul': return this.mul(args[0], args[1]);
-      case 'div': return this.div(args[0], args[1]);
-      case 'neg': return this.neg(args[0]);
-      case 'pow': return this.pow(args[0], args[1]);
-      case 'select': return this.select(args[0], args[1], args[2]);
-      case 'powi': throw new Error('use powi()');
-      default: return this.raw(op, args);
+      case 'add':
+        return this.add(args[0], args[1]);
+      case 'sub':
+        return this.sub(args[0], args[1]);
+      case 'mul':
+        return this.mul(args[0], args[1]);
+      case 'div':
+        return this.div(args[0], args[1]);
+      case 'neg':
+        return this.neg(args[0]);
+      case 'pow':
+        return this.pow(args[0], args[1]);
+      case 'select':
+        return this.select(args[0], args[1], args[2]);
+      case 'powi':
+        throw new Error('use powi()');
+      default:
+        return this.raw(op, args);
     }
   }
 
@@ -273,8 +348,12 @@ export class Graph {
   }
 }
 
-function isZero(n: Node): boolean { return n.kind === 'num' && n.value === 0; }
-function isNum(n: Node, v: number): boolean { return n.kind === 'num' && n.value === v; }
+function isZero(n: Node): boolean {
+  return n.kind === 'num' && n.value === 0;
+}
+function isNum(n: Node, v: number): boolean {
+  return n.kind === 'num' && n.value === v;
+}
 
 /** Symbolic derivative d(node)/d(name), built in the same graph (memoised per call). */
 export function differentiate(g: Graph, root: Node, name: string): Node {
@@ -291,16 +370,20 @@ export function differentiate(g: Graph, root: Node, name: string): Node {
     if (node.kind === 'var') return g.num(node.name === name ? 1 : 0);
     const [a, b, c] = node.args;
     switch (node.op) {
-      case 'add': return g.add(d(a), d(b));
-      case 'sub': return g.sub(d(a), d(b));
-      case 'mul': return g.add(g.mul(d(a), b), g.mul(a, d(b)));
+      case 'add':
+        return g.add(d(a), d(b));
+      case 'sub':
+        return g.sub(d(a), d(b));
+      case 'mul':
+        return g.add(g.mul(d(a), b), g.mul(a, d(b)));
       case 'div': {
         const db = d(b);
         const da = d(a);
         if (isZero(db)) return g.div(da, b);
         return g.sub(g.div(da, b), g.div(g.mul(a, db), g.powi(b, 2)));
       }
-      case 'neg': return g.neg(d(a));
+      case 'neg':
+        return g.neg(d(a));
       case 'powi': {
         const n = node.n!;
         return g.mul(g.mul(g.num(n), g.powi(a, n - 1)), d(a));
@@ -311,28 +394,49 @@ export function differentiate(g: Graph, root: Node, name: string): Node {
         if (isZero(db)) return g.mul(g.mul(b, g.pow(a, g.sub(b, g.num(1)))), da);
         return g.mul(node, g.add(g.mul(db, g.call('log', a)), g.div(g.mul(b, da), a)));
       }
-      case 'exp': return g.mul(node, d(a));
-      case 'log': return g.div(d(a), a);
-      case 'log2': return g.div(d(a), g.mul(a, g.num(Math.LN2)));
-      case 'log10': return g.div(d(a), g.mul(a, g.num(Math.LN10)));
-      case 'sqrt': return g.div(d(a), g.mul(g.num(2), node));
-      case 'abs': return g.mul(g.call('sign', a), d(a));
-      case 'sign': return g.num(0);
-      case 'floor': return g.num(0);
-      case 'sin': return g.mul(g.call('cos', a), d(a));
-      case 'cos': return g.neg(g.mul(g.call('sin', a), d(a)));
-      case 'tan': return g.mul(g.add(g.num(1), g.powi(node, 2)), d(a));
-      case 'atan': return g.div(d(a), g.add(g.num(1), g.powi(a, 2)));
-      case 'sinh': return g.mul(g.call('cosh', a), d(a));
-      case 'cosh': return g.mul(g.call('sinh', a), d(a));
-      case 'tanh': return g.mul(g.sub(g.num(1), g.powi(node, 2)), d(a));
-      case 'sigmoid': return g.mul(g.mul(node, g.sub(g.num(1), node)), d(a));
-      case 'softplus': return g.mul(g.call('sigmoid', a), d(a));
+      case 'exp':
+        return g.mul(node, d(a));
+      case 'log':
+        return g.div(d(a), a);
+      case 'log2':
+        return g.div(d(a), g.mul(a, g.num(Math.LN2)));
+      case 'log10':
+        return g.div(d(a), g.mul(a, g.num(Math.LN10)));
+      case 'sqrt':
+        return g.div(d(a), g.mul(g.num(2), node));
+      case 'abs':
+        return g.mul(g.call('sign', a), d(a));
+      case 'sign':
+        return g.num(0);
+      case 'floor':
+        return g.num(0);
+      case 'sin':
+        return g.mul(g.call('cos', a), d(a));
+      case 'cos':
+        return g.neg(g.mul(g.call('sin', a), d(a)));
+      case 'tan':
+        return g.mul(g.add(g.num(1), g.powi(node, 2)), d(a));
+      case 'atan':
+        return g.div(d(a), g.add(g.num(1), g.powi(a, 2)));
+      case 'sinh':
+        return g.mul(g.call('cosh', a), d(a));
+      case 'cosh':
+        return g.mul(g.call('sinh', a), d(a));
+      case 'tanh':
+        return g.mul(g.sub(g.num(1), g.powi(node, 2)), d(a));
+      case 'sigmoid':
+        return g.mul(g.mul(node, g.sub(g.num(1), node)), d(a));
+      case 'softplus':
+        return g.mul(g.call('sigmoid', a), d(a));
       // At a tie, min and max follow their first argument (a subgradient).
-      case 'min': return g.select(g.call('le', a, b), d(a), d(b));
-      case 'max': return g.select(g.call('ge', a, b), d(a), d(b));
-      case 'select': return g.select(a, d(b), d(c));
-      default: throw new Error(`cannot differentiate the comparison '${node.op}'`);
+      case 'min':
+        return g.select(g.call('le', a, b), d(a), d(b));
+      case 'max':
+        return g.select(g.call('ge', a, b), d(a), d(b));
+      case 'select':
+        return g.select(a, d(b), d(c));
+      default:
+        throw new Error(`cannot differentiate the comparison '${node.op}'`);
     }
   };
   return d(root);

@@ -3,8 +3,20 @@
 // and build our own graph from them. Nothing is ever evaluated as code.
 
 import {
-  create, parseDependencies, type AssignmentNode, type BigNumber, type Fraction, type ConditionalNode, type ConstantNode, type FunctionNode, type MathNode, type OperatorNode,
-  type OperatorNodeFn, type OperatorNodeOp, type ParenthesisNode, type SymbolNode,
+  create,
+  parseDependencies,
+  type AssignmentNode,
+  type BigNumber,
+  type Fraction,
+  type ConditionalNode,
+  type ConstantNode,
+  type FunctionNode,
+  type MathNode,
+  type OperatorNode,
+  type OperatorNodeFn,
+  type OperatorNodeOp,
+  type ParenthesisNode,
+  type SymbolNode,
 } from 'mathjs';
 import { Graph, type Node, type Op } from './graph';
 
@@ -39,7 +51,11 @@ function shapeProblem(source: string): ExpressionError | null {
 
 /** A malformed expression: `column` is 1-based, pointing into `source`. */
 export class ExpressionError extends Error {
-  constructor(readonly reason: string, readonly column: number, readonly source: string) {
+  constructor(
+    readonly reason: string,
+    readonly column: number,
+    readonly source: string,
+  ) {
     super(`expression error at column ${column}: ${reason}`);
     this.name = 'ExpressionError';
   }
@@ -84,7 +100,14 @@ const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E };
 const ARITHMETIC: Record<string, Op> = { add: 'add', subtract: 'sub', multiply: 'mul', divide: 'div', pow: 'pow' };
 /** Comparisons, logic and `c ? a : b`: for the project's own definitions (optimizers), not for surfaces. */
 const INTERNAL_OPS: Record<string, Op> = {
-  smaller: 'lt', smallerEq: 'le', larger: 'gt', largerEq: 'ge', equal: 'eq', unequal: 'ne', and: 'and', or: 'or',
+  smaller: 'lt',
+  smallerEq: 'le',
+  larger: 'gt',
+  largerEq: 'ge',
+  equal: 'eq',
+  unequal: 'ne',
+  and: 'and',
+  or: 'or',
 };
 
 export interface ParseOptions {
@@ -110,7 +133,15 @@ type ReadNode =
   | FunctionNode<MathNode>
   | ConditionalNode
   | AssignmentNode;
-const READ_TYPES: ReadonlySet<string> = new Set<ReadNode['type']>(['ConstantNode', 'SymbolNode', 'ParenthesisNode', 'OperatorNode', 'FunctionNode', 'ConditionalNode', 'AssignmentNode']);
+const READ_TYPES: ReadonlySet<string> = new Set<ReadNode['type']>([
+  'ConstantNode',
+  'SymbolNode',
+  'ParenthesisNode',
+  'OperatorNode',
+  'FunctionNode',
+  'ConditionalNode',
+  'AssignmentNode',
+]);
 const readable = (node: MathNode): node is ReadNode => READ_TYPES.has(node.type);
 const isSymbol = (node: MathNode | undefined): node is SymbolNode => node?.type === 'SymbolNode';
 
@@ -182,7 +213,10 @@ class Builder {
           const want = lo === hi ? `${lo}` : `${lo} to ${hi}`;
           this.fail(`${name} takes ${want} argument${hi === 1 ? '' : 's'}, got ${n.args.length}`, name);
         }
-        return spec.build(g, n.args.map((a) => this.build(a)));
+        return spec.build(
+          g,
+          n.args.map((a) => this.build(a)),
+        );
       }
       case 'ConditionalNode':
         if (!this.internal) return this.fail(`the conditional operator '?' is not allowed`, '?');

@@ -14,10 +14,7 @@ interface Instr {
 }
 
 /** A value is an input, a constant, or the result of an instruction. */
-type Value =
-  | { kind: 'input'; name: string }
-  | { kind: 'const'; value: number }
-  | { kind: 'instr'; instr: Instr };
+type Value = { kind: 'input'; name: string } | { kind: 'const'; value: number } | { kind: 'instr'; instr: Instr };
 
 export interface Program {
   inputs: string[];
@@ -61,10 +58,20 @@ const f32 = Math.fround;
 
 /** Ops computed by our float32 libm (the same algorithms as shaders/mathlib.ts). */
 const LIBM: Partial<Record<Op, (a: number, b: number) => number>> = {
-  exp: m.exp32, log: m.log32, log2: m.log2_32, log10: m.log10_32,
-  sin: m.sin32, cos: m.cos32, tan: m.tan32, atan: m.atan32,
-  sinh: m.sinh32, cosh: m.cosh32, tanh: m.tanh32,
-  sigmoid: m.sigmoid32, softplus: m.softplus32, pow: m.pow32,
+  exp: m.exp32,
+  log: m.log32,
+  log2: m.log2_32,
+  log10: m.log10_32,
+  sin: m.sin32,
+  cos: m.cos32,
+  tan: m.tan32,
+  atan: m.atan32,
+  sinh: m.sinh32,
+  cosh: m.cosh32,
+  tanh: m.tanh32,
+  sigmoid: m.sigmoid32,
+  softplus: m.softplus32,
+  pow: m.pow32,
 };
 
 /** One op in float32, rounded exactly where the WGSL emitter's code rounds. */
@@ -78,7 +85,10 @@ function evalF32(op: Op, a: number, b: number, c: number, n: number): number {
     let e = Math.abs(n);
     let first = true;
     while (e > 0) {
-      if (e & 1) { r = first ? base : f32(r * base); first = false; }
+      if (e & 1) {
+        r = first ? base : f32(r * base);
+        first = false;
+      }
       e >>= 1;
       if (e > 0) base = f32(base * base);
     }
@@ -101,7 +111,10 @@ export class Evaluator {
   private readonly n: Int32Array;
   readonly outputIndex: Record<string, number>;
 
-  constructor(readonly program: Program, readonly float32 = true) {
+  constructor(
+    readonly program: Program,
+    readonly float32 = true,
+  ) {
     const vals = program.values;
     this.regs = new Float64Array(vals.length);
     const instrs: { i: number; instr: Instr }[] = [];
@@ -140,9 +153,7 @@ export class Evaluator {
     const rnd = this.float32;
     const { code, dst, a, b, c, n } = this;
     for (let k = 0; k < code.length; k++) {
-      r[dst[k]] = rnd
-        ? evalF32(code[k], r[a[k]], r[b[k]], r[c[k]], n[k])
-        : applyOp(code[k], r[a[k]], r[b[k]], r[c[k]], n[k]);
+      r[dst[k]] = rnd ? evalF32(code[k], r[a[k]], r[b[k]], r[c[k]], n[k]) : applyOp(code[k], r[a[k]], r[b[k]], r[c[k]], n[k]);
     }
     return this;
   }

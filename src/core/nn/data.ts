@@ -72,8 +72,10 @@ function classes(n: number, label: (i: number) => number, point: (i: number) => 
 
 function checkShape(model: Model, name: string, d: number, o?: number): void {
   if (model.inputs !== d) throw new DataError(`dataset '${name}' has ${d} input${d > 1 ? 's' : ''}; the model takes ${model.inputs}`);
-  if (o !== undefined && model.outputs !== o) throw new DataError(`dataset '${name}' has ${o} target${o > 1 ? 's' : ''}; the model has ${model.outputs} outputs`);
-  if (o === undefined && model.outputs !== 1 && model.outputs !== 2) throw new DataError(`dataset '${name}' has 2 classes: the model needs 1 output (labels -1/+1) or 2 (one-hot), it has ${model.outputs}`);
+  if (o !== undefined && model.outputs !== o)
+    throw new DataError(`dataset '${name}' has ${o} target${o > 1 ? 's' : ''}; the model has ${model.outputs} outputs`);
+  if (o === undefined && model.outputs !== 1 && model.outputs !== 2)
+    throw new DataError(`dataset '${name}' has 2 classes: the model needs 1 output (labels -1/+1) or 2 (one-hot), it has ${model.outputs}`);
 }
 
 function positiveInt(v: number, what: string): number {
@@ -121,27 +123,37 @@ export function makeDataset(name: string, model: Model, opts: DataOptions = {}):
       checkShape(model, name, 2);
       const n = positiveInt(opts.points ?? 200, 'points');
       const outer = Math.ceil(n / 2);
-      return classes(n, (i) => (i < outer ? 0 : 1), (i) => {
-        const inner = i >= outer;
-        const m = inner ? n - outer : outer;
-        const j = inner ? i - outer : i;
-        const t = m === 1 ? 0 : (Math.PI * j) / (m - 1);
-        const [a, b] = inner ? [1 - Math.cos(t), 1 - Math.sin(t) - 0.5] : [Math.cos(t), Math.sin(t)];
-        return [a + noise * gauss(seed, i, 0), b + noise * gauss(seed, i, 2)];
-      }, o);
+      return classes(
+        n,
+        (i) => (i < outer ? 0 : 1),
+        (i) => {
+          const inner = i >= outer;
+          const m = inner ? n - outer : outer;
+          const j = inner ? i - outer : i;
+          const t = m === 1 ? 0 : (Math.PI * j) / (m - 1);
+          const [a, b] = inner ? [1 - Math.cos(t), 1 - Math.sin(t) - 0.5] : [Math.cos(t), Math.sin(t)];
+          return [a + noise * gauss(seed, i, 0), b + noise * gauss(seed, i, 2)];
+        },
+        o,
+      );
     }
     case 'spirals': {
       // TensorFlow Playground's classifySpiralData: two arms, the second turned by pi.
       checkShape(model, name, 2);
       const n = positiveInt(opts.points ?? 200, 'points');
       const half = Math.ceil(n / 2);
-      return classes(n, (i) => (i < half ? 0 : 1), (i) => {
-        const j = i < half ? i : i - half;
-        const m = i < half ? half : n - half;
-        const r = (j / m) * 5;
-        const t = ((1.75 * j) / m) * 2 * Math.PI + (i < half ? 0 : Math.PI);
-        return [r * Math.sin(t) + unif(seed, i, 0, -1, 1) * noise, r * Math.cos(t) + unif(seed, i, 1, -1, 1) * noise];
-      }, o);
+      return classes(
+        n,
+        (i) => (i < half ? 0 : 1),
+        (i) => {
+          const j = i < half ? i : i - half;
+          const m = i < half ? half : n - half;
+          const r = (j / m) * 5;
+          const t = ((1.75 * j) / m) * 2 * Math.PI + (i < half ? 0 : Math.PI);
+          return [r * Math.sin(t) + unif(seed, i, 0, -1, 1) * noise, r * Math.cos(t) + unif(seed, i, 1, -1, 1) * noise];
+        },
+        o,
+      );
     }
     case 'xor': {
       // classifyXORData: uniform in [-5, 5]^2 pushed 0.3 away from the axes; label sign(x y).
@@ -155,18 +167,28 @@ export function makeDataset(name: string, model: Model, opts: DataOptions = {}):
         b += b > 0 ? pad : -pad;
         return [a + unif(seed, i, 2, -5, 5) * noise, b + unif(seed, i, 3, -5, 5) * noise, a * b >= 0 ? 1 : 0] as const;
       });
-      return classes(n, (i) => pts[i][2], (i) => [pts[i][0], pts[i][1]], o);
+      return classes(
+        n,
+        (i) => pts[i][2],
+        (i) => [pts[i][0], pts[i][1]],
+        o,
+      );
     }
     case 'circles': {
       // classifyCircleData: radius 5; inside 0.5 r one class, between 0.7 r and r the other.
       checkShape(model, name, 2);
       const n = positiveInt(opts.points ?? 200, 'points');
       const half = Math.ceil(n / 2);
-      return classes(n, (i) => (i < half ? 1 : 0), (i) => {
-        const r = i < half ? unif(seed, i, 0, 0, 2.5) : unif(seed, i, 0, 3.5, 5);
-        const angle = unif(seed, i, 1, 0, 2 * Math.PI);
-        return [r * Math.sin(angle) + unif(seed, i, 2, -5, 5) * noise, r * Math.cos(angle) + unif(seed, i, 3, -5, 5) * noise];
-      }, o);
+      return classes(
+        n,
+        (i) => (i < half ? 1 : 0),
+        (i) => {
+          const r = i < half ? unif(seed, i, 0, 0, 2.5) : unif(seed, i, 0, 3.5, 5);
+          const angle = unif(seed, i, 1, 0, 2 * Math.PI);
+          return [r * Math.sin(angle) + unif(seed, i, 2, -5, 5) * noise, r * Math.cos(angle) + unif(seed, i, 3, -5, 5) * noise];
+        },
+        o,
+      );
     }
     default:
       throw new DataError(`unknown dataset '${name}' (known: ${DATASETS.join(', ')}, or a CSV file)`);
@@ -178,7 +200,10 @@ export function makeDataset(name: string, model: Model, opts: DataOptions = {}):
  * `targets` name the columns. Strict: a missing or non-numeric field names its line.
  */
 export function parseCsvData(text: string, inputs: string[], targets: string[]): Dataset {
-  const lines = text.split(/\r?\n/).map((l, i) => ({ l: l.trim(), i: i + 1 })).filter(({ l }) => l !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((l, i) => ({ l: l.trim(), i: i + 1 }))
+    .filter(({ l }) => l !== '');
   if (lines.length < 2) throw new DataError('the CSV needs a header row and at least one row of numbers');
   const header = lines[0].l.split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'));
   const seen = new Set<string>();

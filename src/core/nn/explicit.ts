@@ -52,7 +52,10 @@ export function parseExplicit(text: string): Problem {
   const r = ExplicitSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const path = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     const msg = issue.code === 'invalid_type' && issue.expected === 'number' ? 'must be a finite number' : issue.message;
     throw new ModelError(`${path || 'the problem'}: ${msg}`);
   }
@@ -62,15 +65,22 @@ export function parseExplicit(text: string): Problem {
 function fromExplicit(p: ExplicitProblem): Problem {
   const widths = [p.weights[0].length];
   p.weights.forEach((W, k) => {
-    if (W.length !== widths[k]) throw new ModelError(`weights[${k}] has ${W.length} rows; it must have ${widths[k]} (the ${k === 0 ? 'input width' : `columns of weights[${k - 1}]`})`);
+    if (W.length !== widths[k])
+      throw new ModelError(`weights[${k}] has ${W.length} rows; it must have ${widths[k]} (the ${k === 0 ? 'input width' : `columns of weights[${k - 1}]`})`);
     widths.push(width(W, `weights[${k}]`));
   });
-  if (p.biases && p.biases.length !== p.weights.length) throw new ModelError(`biases has ${p.biases.length} vectors, one per weight matrix (${p.weights.length}) is needed`);
+  if (p.biases && p.biases.length !== p.weights.length)
+    throw new ModelError(`biases has ${p.biases.length} vectors, one per weight matrix (${p.weights.length}) is needed`);
   p.biases?.forEach((b, k) => {
     if (b.length !== widths[k + 1]) throw new ModelError(`biases[${k}] has ${b.length} numbers; weights[${k}] has ${widths[k + 1]} columns`);
   });
   const model = buildModel({
-    widths, activation: p.activation as Model['spec']['activation'], parameterization: p.parameterization, bias: !!p.biases, loss: p.loss ?? 'mse', gain: p.gain ?? 1,
+    widths,
+    activation: p.activation as Model['spec']['activation'],
+    parameterization: p.parameterization,
+    bias: !!p.biases,
+    loss: p.loss ?? 'mse',
+    gain: p.gain ?? 1,
   });
   const d = width(p.x, 'x');
   const o = width(p.y, 'y');
@@ -88,7 +98,8 @@ function fromExplicit(p: ExplicitProblem): Problem {
 
 /** The explicit form of a model, its data and one network's parameters (float32 values, printed exactly). */
 export function toExplicit(model: Model, data: Dataset, theta: ArrayLike<number>): ExplicitProblem {
-  const rows = (a: ArrayLike<number>, n: number, w: number, off = 0) => Array.from({ length: n }, (_, i) => Array.from({ length: w }, (_, j) => a[off + i * w + j]));
+  const rows = (a: ArrayLike<number>, n: number, w: number, off = 0) =>
+    Array.from({ length: n }, (_, i) => Array.from({ length: w }, (_, j) => a[off + i * w + j]));
   const s = model.spec;
   return {
     activation: s.activation,

@@ -23,7 +23,11 @@ export class RoutineRunner {
   private readonly run: Run;
   readonly extents: Map<string, number>;
 
-  constructor(readonly routine: Routine, private readonly programs: { act: Program }, readonly float32 = true) {
+  constructor(
+    readonly routine: Routine,
+    private readonly programs: { act: Program },
+    readonly float32 = true,
+  ) {
     routine.locals.forEach((n, i) => this.localIndex.set(n, i));
     this.locals = new Float64Array(routine.locals.length);
     this.extents = arrayExtents(routine);
@@ -121,11 +125,16 @@ export class RoutineRunner {
     const fr = Math.fround;
     const f32 = this.float32;
     switch (op) {
-      case '+': return f32 ? () => fr(a() + b()) : () => a() + b();
-      case '-': return f32 ? () => fr(a() - b()) : () => a() - b();
-      case '*': return f32 ? () => fr(a() * b()) : () => a() * b();
-      case '/': return f32 ? () => fr(a() / b()) : () => a() / b();
-      case 'max': return () => Math.max(a(), b());
+      case '+':
+        return f32 ? () => fr(a() + b()) : () => a() + b();
+      case '-':
+        return f32 ? () => fr(a() - b()) : () => a() - b();
+      case '*':
+        return f32 ? () => fr(a() * b()) : () => a() * b();
+      case '/':
+        return f32 ? () => fr(a() / b()) : () => a() / b();
+      case 'max':
+        return () => Math.max(a(), b());
     }
   }
 

@@ -66,8 +66,10 @@ export function arrayExtents(r: Routine): Map<string, number> {
   };
   const expr = (e: Expr): void => {
     if (e.k === 'load') see(e.arr, e.idx);
-    else if (e.k === 'bin') { expr(e.a); expr(e.b); }
-    else if (e.k === 'fn' || e.k === 'call') expr(e.a);
+    else if (e.k === 'bin') {
+      expr(e.a);
+      expr(e.b);
+    } else if (e.k === 'fn' || e.k === 'call') expr(e.a);
   };
   const stmts = (ss: Stmt[]): void => {
     for (const s of ss) {
@@ -76,8 +78,10 @@ export function arrayExtents(r: Routine): Map<string, number> {
         stmts(s.body);
         bounds.delete(s.v);
       } else if (s.k === 'set') expr(s.e);
-      else if (s.k === 'store') { see(s.arr, s.idx); expr(s.e); }
-      else {
+      else if (s.k === 'store') {
+        see(s.arr, s.idx);
+        expr(s.e);
+      } else {
         Object.values(s.inputs).forEach(expr);
         Object.values(s.outputs).forEach((o) => see(o.arr, o.idx));
       }

@@ -89,7 +89,8 @@ export function buildModel(given: Partial<ModelSpec> & { widths: number[] }): Mo
     if (w > MAX_WIDTH) throw new ModelError(`width ${k} is ${w}, the widest layer allowed is ${MAX_WIDTH}`);
   });
   if (!(spec.activation in ACTIVATIONS)) throw new ModelError(`unknown activation '${spec.activation}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`);
-  if (!PARAMETERIZATIONS.includes(spec.parameterization)) throw new ModelError(`unknown parameterization '${spec.parameterization}' (known: ${PARAMETERIZATIONS.join(', ')})`);
+  if (!PARAMETERIZATIONS.includes(spec.parameterization))
+    throw new ModelError(`unknown parameterization '${spec.parameterization}' (known: ${PARAMETERIZATIONS.join(', ')})`);
   if (!LOSSES.includes(spec.loss)) throw new ModelError(`unknown loss '${spec.loss}' (known: ${LOSSES.join(', ')})`);
   if (!Number.isFinite(spec.gain) || spec.gain <= 0) throw new ModelError(`gain must be a finite number > 0, got ${spec.gain}`);
   if (spec.loss === 'softmax-ce' && widths[widths.length - 1] < 2) throw new ModelError('softmax cross-entropy needs at least 2 outputs (one per class)');
@@ -152,7 +153,9 @@ export function parseModel(text: string): Model {
       if (!Number.isFinite(v)) throw new ModelError(`'${text}': gain '${f.slice(5)}' is not a number`);
       spec.gain = v;
     } else {
-      throw new ModelError(`'${text}': unknown field '${f}' (an activation: ${Object.keys(ACTIVATIONS).join(', ')}; standard or mean-field; bias; ce; gain=...)`);
+      throw new ModelError(
+        `'${text}': unknown field '${f}' (an activation: ${Object.keys(ACTIVATIONS).join(', ')}; standard or mean-field; bias; ce; gain=...)`,
+      );
     }
   }
   return buildModel(spec);

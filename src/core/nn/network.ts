@@ -17,7 +17,12 @@ export interface Evaluation {
 export class NetworkEvaluator {
   private readonly runner: RoutineRunner;
 
-  constructor(readonly model: Model, readonly data: Dataset, readonly what: 'loss' | 'gradient' | 'hvp', readonly float32 = true) {
+  constructor(
+    readonly model: Model,
+    readonly data: Dataset,
+    readonly what: 'loss' | 'gradient' | 'hvp',
+    readonly float32 = true,
+  ) {
     const r = networkRoutine(model, { points: data.n, gradient: what !== 'loss', hvp: what === 'hvp' });
     this.runner = new RoutineRunner(r, { act: model.act }, float32);
     const F = float32 ? Float32Array : Float64Array;

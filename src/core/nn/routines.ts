@@ -160,7 +160,9 @@ export function networkRoutine(model: Model, opts: RoutineOptions): Routine {
         const unit: Stmt[] = [set('acc', num(0)), ...(R ? [set('racc', num(0))] : []), loop('k', ly.fanOut, dot)];
         unit.push(store('dz', ix(pb, ['j', 1]), mul(local('acc'), at('ga1', pb, 'j'))));
         if (R) {
-          unit.push(store('rdz', ix(pb, ['j', 1]), add(mul(local('racc'), at('ga1', pb, 'j')), mul(mul(local('acc'), at('gga2', pb, 'j')), at('rz', pb, 'j')))));
+          unit.push(
+            store('rdz', ix(pb, ['j', 1]), add(mul(local('racc'), at('ga1', pb, 'j')), mul(mul(local('acc'), at('gga2', pb, 'j')), at('rz', pb, 'j')))),
+          );
         }
         perPoint.push(loop('j', ly.fanIn, unit));
       }

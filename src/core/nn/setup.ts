@@ -63,7 +63,13 @@ export function fractalMeasure(losses: ArrayLike<number>, maxVal = 1e6): { conve
  * non-finite loss) the loss counts as clipped (maxVal times the first), after an early
  * convergence as its last value, as if training had gone on to `steps`.
  */
-export function fractalMeasureOfRun(row: ArrayLike<number>, status: number, eventStep: number, steps: number, maxVal = 1e6): { converged: boolean; value: number } {
+export function fractalMeasureOfRun(
+  row: ArrayLike<number>,
+  status: number,
+  eventStep: number,
+  steps: number,
+  maxVal = 1e6,
+): { converged: boolean; value: number } {
   const v = Array.from({ length: steps }, (_, t) => row[t]);
   if (status !== Status.Running) {
     const v0 = Number.isFinite(v[0]) ? v[0] : maxVal;

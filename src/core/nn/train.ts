@@ -66,13 +66,22 @@ export function updateRoutine(model: Model, opt: CompiledOptimizer): Routine {
   const gi = opt.program.inputs.indexOf('gnorm');
   const readsGnorm = opt.program.values.some((v) => v.kind === 'instr' && v.instr.args.includes(gi));
   const gq = load('gr', ix(0, ['q', 1]));
-  const body: Stmt[] = readsGnorm ? [set('gnorm', num(0)), loop('q', model.params, [set('gnorm', add(local('gnorm'), mul(gq, gq)))]), set('gnorm', fn('sqrt', local('gnorm')))] : [];
+  const body: Stmt[] = readsGnorm
+    ? [set('gnorm', num(0)), loop('q', model.params, [set('gnorm', add(local('gnorm'), mul(gq, gq)))]), set('gnorm', fn('sqrt', local('gnorm')))]
+    : [];
   model.layers.forEach((ly, l) => {
     const q = ix(ly.start, ['q', 1]);
     const slot = (s: number) => ix(ly.start * S + s, ['q', S]);
     const inputs: Record<string, Expr> = {
-      p: load('th', q), g: load('gr', q), t: local('t'), coord: num(l), loss: local('loss'), gnorm: local('gnorm'),
-      hxx: num(0), hxy: num(0), hyy: num(0),
+      p: load('th', q),
+      g: load('gr', q),
+      t: local('t'),
+      coord: num(l),
+      loss: local('loss'),
+      gnorm: local('gnorm'),
+      hxx: num(0),
+      hxy: num(0),
+      hyy: num(0),
     };
     opt.def.hyper.forEach((h, k) => (inputs[h.name] = h.name === 'lr' ? load('hyper', ix(H + l)) : load('hyper', ix(k))));
     opt.state.forEach((s, k) => (inputs[s] = load('ost', slot(k))));

@@ -6,7 +6,12 @@ import type { HyperParam, OptimizerDef } from './optimizer';
 const lr = (def: number): HyperParam => ({ name: 'lr', default: def, min: 0, openMin: true, doc: 'learning rate eta' });
 const weightDecay: HyperParam = { name: 'weight_decay', default: 0, min: 0, doc: 'L2 penalty added to the gradient' };
 const beta = (name: string, def: number, which: string): HyperParam => ({
-  name, default: def, min: 0, max: 1, openMax: true, doc: which,
+  name,
+  default: def,
+  min: 0,
+  max: 1,
+  openMax: true,
+  doc: which,
 });
 const eps = (def: number): HyperParam => ({ name: 'eps', default: def, min: 0, doc: 'term added to the denominator for numerical stability' });
 
@@ -73,12 +78,7 @@ const Adam: OptimizerDef = {
 const AdamW: OptimizerDef = {
   name: 'AdamW',
   doc: 'Adam with decoupled weight decay (PyTorch): p *= 1 - lr*weight_decay, then the Adam step without the L2 term.',
-  hyper: [
-    ...adamFamily(1e-3).map((h) =>
-      h.name === 'weight_decay' ? { ...h, default: 1e-2, doc: 'decoupled weight decay coefficient' } : h,
-    ),
-    amsgrad,
-  ],
+  hyper: [...adamFamily(1e-3).map((h) => (h.name === 'weight_decay' ? { ...h, default: 1e-2, doc: 'decoupled weight decay coefficient' } : h)), amsgrad],
   state: ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'],
   update: `
     p = p * (1 - lr * weight_decay)${ADAM_STEP}`,
@@ -87,9 +87,7 @@ const AdamW: OptimizerDef = {
 const Adamax: OptimizerDef = {
   name: 'Adamax',
   doc: 'Adamax (PyTorch): Adam with the infinity norm, exp_inf = max(beta2*exp_inf, |g| + eps).',
-  hyper: [
-    ...adamFamily(2e-3, 'infinity-norm decay (betas[1])'),
-  ],
+  hyper: [...adamFamily(2e-3, 'infinity-norm decay (betas[1])')],
   state: ['exp_avg', 'exp_inf'],
   update: `
     g = g + weight_decay * p
@@ -104,10 +102,7 @@ const Adamax: OptimizerDef = {
 const NAdam: OptimizerDef = {
   name: 'NAdam',
   doc: 'Adam with Nesterov momentum (PyTorch NAdam, with the momentum-decay schedule mu_t).',
-  hyper: [
-    ...adamFamily(2e-3),
-    { name: 'momentum_decay', default: 4e-3, min: 0, doc: 'momentum decay psi in mu_t = beta1 (1 - 0.5 * 0.96^(t psi))' },
-  ],
+  hyper: [...adamFamily(2e-3), { name: 'momentum_decay', default: 4e-3, min: 0, doc: 'momentum decay psi in mu_t = beta1 (1 - 0.5 * 0.96^(t psi))' }],
   state: ['exp_avg', 'exp_avg_sq', 'mu_product'],
   update: `
     g = g + weight_decay * p
@@ -128,9 +123,7 @@ const NAdam: OptimizerDef = {
 const RAdam: OptimizerDef = {
   name: 'RAdam',
   doc: 'Rectified Adam (PyTorch): momentum SGD until the variance estimate is tractable (rho_t > 5), then rectified Adam.',
-  hyper: [
-    ...adamFamily(1e-3),
-  ],
+  hyper: [...adamFamily(1e-3)],
   state: ['exp_avg', 'exp_avg_sq'],
   update: `
     g = g + weight_decay * p${ADAM_MOMENTS}    corrected = exp_avg / bc1
@@ -188,12 +181,7 @@ const RMSprop: OptimizerDef = {
 const Adadelta: OptimizerDef = {
   name: 'Adadelta',
   doc: 'Adadelta (PyTorch): step sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g, both running averages with rho; lr scales it (default 1).',
-  hyper: [
-    lr(1.0),
-    { name: 'rho', default: 0.9, min: 0, max: 1, doc: 'coefficient of the running averages' },
-    eps(1e-6),
-    weightDecay,
-  ],
+  hyper: [lr(1.0), { name: 'rho', default: 0.9, min: 0, max: 1, doc: 'coefficient of the running averages' }, eps(1e-6), weightDecay],
   state: ['square_avg', 'acc_delta'],
   // sqrt(a) / sqrt(b) is written sqrt(a / b): GPU compilers turn x / sqrt(y) into
   // x * rsqrt(y), an approximation, so the quotient goes under one square root.

@@ -19,7 +19,12 @@ const lrOf = (p: P, k: string, ctx: CodeContext) => (p[k] === null ? ctx.B : lit
 const idiv = (T: string, d: number) => `floor((${T} + 0.5) / ${lit(d)})`;
 
 const gamma = (def?: number, doc = 'multiplicative factor of the decay'): ScheduleParam => ({
-  name: 'gamma', kind: 'number', default: def, min: 0, openMin: true, doc,
+  name: 'gamma',
+  kind: 'number',
+  default: def,
+  min: 0,
+  openMin: true,
+  doc,
 });
 const etaMin: ScheduleParam = { name: 'eta_min', kind: 'number', default: 0, min: 0, doc: 'minimum learning rate' };
 const totalIters = (def: number, doc: string): ScheduleParam => ({ name: 'total_iters', kind: 'int', default: def, min: 1, doc });
@@ -41,10 +46,7 @@ const StepLR: ScheduleDef = {
   name: 'StepLR',
   origin: 'PyTorch',
   doc: 'lr * gamma^floor(t / step_size): decay by gamma every step_size steps.',
-  params: [
-    { name: 'step_size', kind: 'int', min: 1, example: 100, doc: 'period of the decay, in steps' },
-    gamma(0.1),
-  ],
+  params: [{ name: 'step_size', kind: 'int', min: 1, example: 100, doc: 'period of the decay, in steps' }, gamma(0.1)],
   code: (p, { T, B, out }) => ({ before: `${out} = ${B} * ${lit(n(p, 'gamma'))} ^ ${idiv(T, n(p, 'step_size'))}` }),
 };
 
@@ -257,10 +259,7 @@ const ConstantLR: ScheduleDef = {
   name: 'ConstantLR',
   origin: 'PyTorch',
   doc: 'lr * factor for the first total_iters steps, then lr.',
-  params: [
-    { name: 'factor', kind: 'number', default: 1 / 3, min: 0, max: 1, doc: 'factor before total_iters' },
-    totalIters(5, 'steps at the reduced lr'),
-  ],
+  params: [{ name: 'factor', kind: 'number', default: 1 / 3, min: 0, max: 1, doc: 'factor before total_iters' }, totalIters(5, 'steps at the reduced lr')],
   code: (p, { T, B, out }) => ({ before: `${out} = ${B} * (${T} < ${lit(n(p, 'total_iters'))} ? ${lit(n(p, 'factor'))} : 1)` }),
 };
 
@@ -311,7 +310,7 @@ const SineLR: ScheduleDef = {
 const LRRangeTest: ScheduleDef = {
   name: 'LRRangeTest',
   aliases: ['lr_find'],
-  origin: "fastai (Learner.lr_find, SchedExp)",
+  origin: 'fastai (Learner.lr_find, SchedExp)',
   doc: 'the LR range test: start_lr * (end_lr/start_lr)^(t/num_it), an exponential sweep in one run.',
   params: [
     { name: 'start_lr', kind: 'number', default: 1e-7, min: 0, openMin: true, doc: 'lr at step 0' },
@@ -329,7 +328,12 @@ const SequentialLR: ScheduleDef = {
   origin: 'PyTorch',
   doc: 'runs schedulers one after another: the k-th starts (from its own step 0 and the base lr) at milestone k-1.',
   params: [
-    { name: 'schedulers', kind: 'schedules', example: 'LinearLR(start_factor=0.1, total_iters=20), CosineAnnealingLR(T_max=280)', doc: 'the schedules in order, e.g. [LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95)]' },
+    {
+      name: 'schedulers',
+      kind: 'schedules',
+      example: 'LinearLR(start_factor=0.1, total_iters=20), CosineAnnealingLR(T_max=280)',
+      doc: 'the schedules in order, e.g. [LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95)]',
+    },
     { name: 'milestones', kind: 'list', example: [20], doc: 'steps at which the next schedule takes over (one fewer than schedulers)' },
   ],
   check: (p) => {
@@ -388,8 +392,12 @@ const ReduceLROnPlateau: ScheduleDef = {
     const rel = p.threshold_mode === 'rel';
     const better =
       p.mode === 'min'
-        ? rel ? `loss < ${P}best * ${lit(1 - th)}` : `loss < ${P}best - ${lit(th)}`
-        : rel ? `loss > ${P}best * ${lit(1 + th)}` : `loss > ${P}best + ${lit(th)}`;
+        ? rel
+          ? `loss < ${P}best * ${lit(1 - th)}`
+          : `loss < ${P}best - ${lit(th)}`
+        : rel
+          ? `loss > ${P}best * ${lit(1 + th)}`
+          : `loss > ${P}best + ${lit(th)}`;
     const before = `${out} = t == 0 ? ${B} : ${P}lr`;
     // At t = 0 best is +-inf in PyTorch: every finite loss improves on it.
     const after = [
@@ -476,7 +484,21 @@ const CurvatureAdaptive: ScheduleDef = {
 };
 
 export const SCHEDULE_DEFS: ScheduleDef[] = [
-  StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR,
-  LinearLR, ConstantLR, PolynomialLR, SequentialLR, ReduceLROnPlateau,
-  InverseTimeDecay, SineLR, LRRangeTest, GradNormBrake, CurvatureAdaptive,
+  StepLR,
+  MultiStepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  CyclicLR,
+  OneCycleLR,
+  LinearLR,
+  ConstantLR,
+  PolynomialLR,
+  SequentialLR,
+  ReduceLROnPlateau,
+  InverseTimeDecay,
+  SineLR,
+  LRRangeTest,
+  GradNormBrake,
+  CurvatureAdaptive,
 ];

@@ -27,7 +27,8 @@ function coerce(def: ScheduleDef, p: ScheduleParam, raw: ScheduleValue): ParamVa
   const where = `${def.name}: ${p.name}`;
   const asNumber = (v: unknown): number => {
     const x = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ScheduleError(`${where} must be a finite number, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw new ScheduleError(`${where} must be a finite number, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
     const problem = float32Problem(where, x);
     if (problem) throw new ScheduleError(problem);
     return x;
@@ -185,22 +186,43 @@ export function previewSteps(r: ResolvedSchedule): number {
   const list = (k: string) => (Array.isArray(p[k]) ? (p[k] as number[]) : []);
   let h: number;
   switch (r.def.name) {
-    case 'StepLR': h = 4 * num('step_size'); break;
-    case 'MultiStepLR': h = 1.5 * Math.max(10, ...list('milestones')); break;
-    case 'CosineAnnealingLR': h = 2 * num('T_max'); break;
-    case 'CosineAnnealingWarmRestarts': h = num('T_0') * (1 + num('T_mult') + num('T_mult') ** 2); break;
-    case 'CyclicLR': h = 3 * (num('step_size_up') + (p.step_size_down === null ? num('step_size_up') : num('step_size_down'))); break;
-    case 'OneCycleLR': h = (p.total_steps === null ? num('epochs') * num('steps_per_epoch') : num('total_steps')) + 1; break;
-    case 'LinearLR': case 'ConstantLR': case 'PolynomialLR': h = 2 * num('total_iters'); break;
-    case 'SineLR': h = 3 * num('period'); break;
-    case 'LRRangeTest': h = num('num_it') + 1; break;
+    case 'StepLR':
+      h = 4 * num('step_size');
+      break;
+    case 'MultiStepLR':
+      h = 1.5 * Math.max(10, ...list('milestones'));
+      break;
+    case 'CosineAnnealingLR':
+      h = 2 * num('T_max');
+      break;
+    case 'CosineAnnealingWarmRestarts':
+      h = num('T_0') * (1 + num('T_mult') + num('T_mult') ** 2);
+      break;
+    case 'CyclicLR':
+      h = 3 * (num('step_size_up') + (p.step_size_down === null ? num('step_size_up') : num('step_size_down')));
+      break;
+    case 'OneCycleLR':
+      h = (p.total_steps === null ? num('epochs') * num('steps_per_epoch') : num('total_steps')) + 1;
+      break;
+    case 'LinearLR':
+    case 'ConstantLR':
+    case 'PolynomialLR':
+      h = 2 * num('total_iters');
+      break;
+    case 'SineLR':
+      h = 3 * num('period');
+      break;
+    case 'LRRangeTest':
+      h = num('num_it') + 1;
+      break;
     case 'SequentialLR': {
       const ms = list('milestones');
       const last = (p.schedulers as ResolvedSchedule[]).at(-1)!;
       h = Math.max(...ms, 0) + (last.def.stateful ? 100 : previewSteps(last));
       break;
     }
-    default: h = 300;
+    default:
+      h = 300;
   }
   return Math.max(20, Math.min(5000, Math.round(h)));
 }

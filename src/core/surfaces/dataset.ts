@@ -76,10 +76,20 @@ export function fullLoss(g: Graph, d: Dataset): Node {
   const p = d.points;
   if (d.spec.kind === 'least-squares') {
     // 1/(2M) sum (x a + y b - t)^2, expanded into its moments (float64 sums of the float32 data).
-    let saa = 0, sab = 0, sbb = 0, sat = 0, sbt = 0, stt = 0;
+    let saa = 0,
+      sab = 0,
+      sbb = 0,
+      sat = 0,
+      sbt = 0,
+      stt = 0;
     for (let i = 0; i < m; i++) {
       const [a, b, t] = [p[4 * i], p[4 * i + 1], p[4 * i + 2]];
-      saa += a * a; sab += a * b; sbb += b * b; sat += a * t; sbt += b * t; stt += t * t;
+      saa += a * a;
+      sab += a * b;
+      sbb += b * b;
+      sat += a * t;
+      sbt += b * t;
+      stt += t * t;
     }
     const x = g.variable('x');
     const y = g.variable('y');

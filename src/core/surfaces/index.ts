@@ -14,7 +14,10 @@ export function resolveSurface(nameOrExpression: string, params?: Record<string,
   const known = new Set(presetParameters(id).map((p) => p.name));
   // A parameter the surface does not have would otherwise be ignored without a word.
   for (const name of Object.keys(params ?? {})) {
-    if (!known.has(name)) throw new RangeError(`unknown parameter '${name}' for surface '${preset ? id : key}'${known.size ? ` (it takes ${[...known].join(', ')})` : ' (it takes none)'}`);
+    if (!known.has(name))
+      throw new RangeError(
+        `unknown parameter '${name}' for surface '${preset ? id : key}'${known.size ? ` (it takes ${[...known].join(', ')})` : ' (it takes none)'}`,
+      );
   }
   if (preset) return new Surface(preset(params));
   return Surface.fromExpression(key);

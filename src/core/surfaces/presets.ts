@@ -11,7 +11,13 @@ const num = (v: number): string => {
 };
 
 /** A preset's tunable parameter: its default and the range a slider offers. */
-export interface PresetParam { name: string; default: number; min: number; max: number; step: number }
+export interface PresetParam {
+  name: string;
+  default: number;
+  min: number;
+  max: number;
+  step: number;
+}
 
 export const PRESET_PARAMETERS: Record<string, PresetParam[]> = {
   quadratic: [
@@ -49,7 +55,11 @@ function withDefaults<T>(id: string, given: Partial<T>): T {
   return out as T;
 }
 
-interface QuadraticParams { lambda1: number; lambda2: number; angle: number }
+interface QuadraticParams {
+  lambda1: number;
+  lambda2: number;
+  angle: number;
+}
 /** L = 1/2 (lambda1 u^2 + lambda2 v^2), (u, v) = (x, y) rotated by `angle` degrees. */
 function quadratic(p: Partial<QuadraticParams> = {}): SurfaceSpec {
   const { lambda1, lambda2, angle } = withDefaults<QuadraticParams>('quadratic', p);
@@ -69,7 +79,13 @@ function quadratic(p: Partial<QuadraticParams> = {}): SurfaceSpec {
   };
 }
 
-interface DatasetParams { points: number; dataSeed: number; correlation: number; scale: number; noise: number }
+interface DatasetParams {
+  points: number;
+  dataSeed: number;
+  correlation: number;
+  scale: number;
+  noise: number;
+}
 
 /** Regression with weights (x, y) on a generated dataset; the gradient of a step is a real minibatch's. */
 function datasetSurface(kind: DatasetKind) {
@@ -77,7 +93,9 @@ function datasetSurface(kind: DatasetKind) {
     const q = withDefaults<DatasetParams>(kind, p);
     if (!Number.isInteger(q.points) || q.points < 8) throw new RangeError(`points must be a whole number >= 8, got ${q.points}`);
     if (q.points > MAX_DATASET_POINTS) {
-      throw new RangeError(`points = ${q.points} is over the limit of ${MAX_DATASET_POINTS} dataset points (MAX_DATASET_POINTS: the data are compiled into the surface's programs)`);
+      throw new RangeError(
+        `points = ${q.points} is over the limit of ${MAX_DATASET_POINTS} dataset points (MAX_DATASET_POINTS: the data are compiled into the surface's programs)`,
+      );
     }
     const [wx, wy] = TRUE_WEIGHTS;
     const model = kind === 'least-squares' ? '1/(2M) sum (x a_i + y b_i - t_i)^2' : '1/M sum log(1 + exp(-t_i (x a_i + y b_i)))';
@@ -95,8 +113,12 @@ function datasetSurface(kind: DatasetKind) {
 }
 
 interface DoubleWellParams {
-  sharpX: number; sharpDepth: number; sharpWidth: number;
-  flatX: number; flatDepth: number; flatWidth: number;
+  sharpX: number;
+  sharpDepth: number;
+  sharpWidth: number;
+  flatX: number;
+  flatDepth: number;
+  flatWidth: number;
 }
 /**
  * Two Gaussian wells in a gentle bowl: a narrow, shallower trap (curvature about
@@ -104,8 +126,7 @@ interface DoubleWellParams {
  */
 function doubleWell(p: Partial<DoubleWellParams> = {}): SurfaceSpec {
   const { sharpX, sharpDepth, sharpWidth, flatX, flatDepth, flatWidth } = withDefaults<DoubleWellParams>('double-well', p);
-  const well = (x0: number, depth: number, width: number) =>
-    `${num(depth)}*exp(-((x - ${num(x0)})^2 + y^2)/${num(2 * width * width)})`;
+  const well = (x0: number, depth: number, width: number) => `${num(depth)}*exp(-((x - ${num(x0)})^2 + y^2)/${num(2 * width * width)})`;
   return {
     id: 'double-well',
     title: 'Sharp vs flat double well',
@@ -203,9 +224,7 @@ export const PRESETS: Record<string, (params?: Record<string, number>) => Surfac
   'goldstein-price': fixed({
     id: 'goldstein-price',
     title: 'Goldstein-Price',
-    expression:
-      '(1 + (x + y + 1)^2*(19 - 14*x + 3*x^2 - 14*y + 6*x*y + 3*y^2))' +
-      '*(30 + (2*x - 3*y)^2*(18 - 32*x + 12*x^2 + 48*y - 36*x*y + 27*y^2))',
+    expression: '(1 + (x + y + 1)^2*(19 - 14*x + 3*x^2 - 14*y + 6*x*y + 3*y^2))' + '*(30 + (2*x - 3*y)^2*(18 - 32*x + 12*x^2 + 48*y - 36*x*y + 27*y^2))',
     domain: [-2, 2, -2, 2],
     defaultStart: [-0.5, 0.5],
     minima: [

@@ -14,7 +14,10 @@ type MinimumLabel = 'global' | 'local' | 'sharp' | 'flat' | 'balanced' | 'saddle
  * saddle (eigenvalues of both signs), a maximum (both negative), or degenerate (a zero
  * eigenvalue: the Hessian cannot tell).
  */
-export function stationaryKind(eigenvalues: [number, number], opts: { manifold?: boolean; nonSmooth?: boolean } = {}): 'minimum' | 'saddle' | 'maximum' | 'degenerate' {
+export function stationaryKind(
+  eigenvalues: [number, number],
+  opts: { manifold?: boolean; nonSmooth?: boolean } = {},
+): 'minimum' | 'saddle' | 'maximum' | 'degenerate' {
   const [lo, hi] = eigenvalues;
   if (opts.nonSmooth || Number.isNaN(lo)) return 'minimum';
   const zero = 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi));
@@ -106,7 +109,9 @@ export class Surface {
     return new Surface({ id: 'custom', title: expression, expression, domain, defaultStart: [domain[0] * 0.7, domain[3] * 0.7], minima: [] });
   }
 
-  get id(): string { return this.spec.id; }
+  get id(): string {
+    return this.spec.id;
+  }
 
   /** Float64 loss and gradient (for analysis; the engines use float32). */
   evaluate(x: number, y: number): { loss: number; gx: number; gy: number } {
@@ -147,7 +152,9 @@ export class Surface {
     return this.spec.minima.map((m, i) => {
       const [x, y] = points[i];
       let nearest = Infinity;
-      points.forEach((p, j) => { if (j !== i) nearest = Math.min(nearest, Math.hypot(p[0] - x, p[1] - y)); });
+      points.forEach((p, j) => {
+        if (j !== i) nearest = Math.min(nearest, Math.hypot(p[0] - x, p[1] - y));
+      });
       const eigenvalues: [number, number] = m.nonSmooth ? [NaN, NaN] : this.eigenvaluesAt(x, y);
       const kind = stationaryKind(eigenvalues, m);
       return {
@@ -157,7 +164,7 @@ export class Surface {
         loss: this.evaluate(x, y).loss,
         eigenvalues,
         // A preset's parameters can turn its "minimum" into a saddle (quadratic, lambda2 < 0).
-        label: kind === 'minimum' ? m.label ?? (i === 0 ? 'global' : 'local') : kind,
+        label: kind === 'minimum' ? (m.label ?? (i === 0 ? 'global' : 'local')) : kind,
         radius: m.manifold ? Infinity : Math.min(0.5 * nearest, 0.05 * diag),
         manifold: !!m.manifold,
         lrLimit: 2 / eigenvalues[1],
