@@ -1,5 +1,7 @@
 // The control panel (lil-gui). Every change goes through Explorer.apply; an error is
 // shown inline under the control and the previous run keeps going.
+// Long because the panel is one lil-gui tree (surface, particles, optimizer, schedule,
+// look, views, share): its folders share the model object and the apply path.
 
 import GUI, { type Controller } from 'lil-gui';
 import { findOptimizer, OPTIMIZER_DEFS } from '../core/optimizers';

@@ -2,6 +2,8 @@
 // some (surfaces, optimizers' hyperparameters, schedules' parameters), the run settings
 // and the engine; reading their values; and the opening run, sweep, map and lr-find
 // share (openCommand).
+// Long because it is the table of shared flags (one entry per flag, with its help text),
+// which the formatter spreads over several lines each.
 
 import { ExpressionError } from '../core/expr/parse';
 import {

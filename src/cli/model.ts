@@ -2,6 +2,8 @@
 // sharpness), `etascape map --model ...` (a map of networks over two hyperparameters,
 // e.g. lr_layer0 x lr_layer1) and `etascape model` (the explicit JSON form of a built-in
 // problem). run.ts and map.ts hand over to these when --model is given.
+// Long because it holds the three network commands with their flag tables and help;
+// each is short, and they share the problem loading and the training driver.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { axisValue } from '../core/layouts';

@@ -1,6 +1,8 @@
 // A hash-consed expression graph: every distinct subexpression exists once, so the
 // gradient and Hessian share work with the loss (common-subexpression elimination for
 // free), and smart constructors fold constants as the graph is built.
+// Long because the graph's smart constructors (the folding rules) and the differentiation
+// rules must stay next to each other: each rule relies on what the constructors fold.
 
 type UnaryOp =
   | 'neg'
