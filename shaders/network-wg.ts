@@ -12,7 +12,7 @@ import { MATHLIB_WGSL } from './mathlib';
 import type { Routine, Stmt } from '../src/core/nn/ir';
 import { networkRoutine } from '../src/core/nn/routines';
 import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
-import { accessFor, activationFunction, NetParams, printStmts, privateDecls, type NetworkKernelOptions } from './network';
+import { accessFor, activationFunction, printStmts, privateDecls, trainingBindings, type NetworkKernelOptions } from './network';
 
 /** Parameters reduced per round (red holds WORKGROUP_SIZE x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
 const CHUNK = 16;
@@ -79,16 +79,7 @@ export function buildNetworkKernelWG({ model, points, optimizer }: NetworkKernel
 ${COMMON_WGSL}
 ${MATHLIB_WGSL}
 
-${NetParams.wgsl}
-
-@group(0) @binding(0) var<uniform> params: NetParams;
-@group(0) @binding(1) var<storage, read_write> theta: array<f32>;
-@group(0) @binding(2) var<storage, read> hyper: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
-@group(0) @binding(4) var<storage, read_write> info: array<ParticleInfo>;
-@group(0) @binding(5) var<storage, read_write> losses: array<vec2<f32>>;
-@group(0) @binding(6) var<storage, read_write> hist: array<f32>;
-@group(0) @binding(7) var<storage, read> data: array<f32>;
+${trainingBindings({ model, points, optimizer })}
 
 var<workgroup> th: array<f32, ${P}>;
 var<workgroup> gsum: array<f32, ${P}>;

@@ -162,20 +162,15 @@ export function privateDecls(routines: Routine[], model: Model, skip: string[] =
   return decls.join('\n');
 }
 
-export function buildNetworkKernel({ model, points, optimizer }: NetworkKernelOptions): string {
-  const S = optimizer.state.length;
+/**
+ * The training kernels' parameters and bindings: one bind group layout, which both the
+ * thread-per-network and the workgroup-per-network kernel use (NetworkEngine binds it).
+ */
+export function trainingBindings({ model, points, optimizer }: NetworkKernelOptions): string {
+  const P = model.params;
   const HS = hyperStride({ model, optimizer });
   const SS = stateStride({ model, optimizer });
-  const P = model.params;
-  const grad = networkRoutine(model, { points, gradient: true, hvp: false });
-  const loss = networkRoutine(model, { points, gradient: false, hvp: false });
-  const update = updateRoutine(model, optimizer);
-  const access = accessFor(model, points, S);
-  return wgsl`
-${COMMON_WGSL}
-${MATHLIB_WGSL}
-
-${NetParams.wgsl}
+  return `${NetParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: NetParams;
 // n x ${P} parameters.
@@ -191,6 +186,23 @@ ${NetParams.wgsl}
 @group(0) @binding(6) var<storage, read_write> hist: array<f32>;
 // ${points} rows of ${model.inputs} inputs, then ${points} rows of ${model.outputs} targets.
 @group(0) @binding(7) var<storage, read> data: array<f32>;
+`;
+}
+
+export function buildNetworkKernel({ model, points, optimizer }: NetworkKernelOptions): string {
+  const S = optimizer.state.length;
+  const HS = hyperStride({ model, optimizer });
+  const SS = stateStride({ model, optimizer });
+  const P = model.params;
+  const grad = networkRoutine(model, { points, gradient: true, hvp: false });
+  const loss = networkRoutine(model, { points, gradient: false, hvp: false });
+  const update = updateRoutine(model, optimizer);
+  const access = accessFor(model, points, S);
+  return wgsl`
+${COMMON_WGSL}
+${MATHLIB_WGSL}
+
+${trainingBindings({ model, points, optimizer })}
 
 ${privateDecls([grad, loss, update], model)}
 var<private> hb: u32;
