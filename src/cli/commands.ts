@@ -9,7 +9,7 @@ import pkg from '../../package.json';
 import { ExpressionError } from '../core/expr/parse';
 import { HyperParamError } from '../core/optimizers';
 import { ScheduleError } from '../core/schedules';
-import { MAX_PARTICLES, ParticleError } from '../core/particles';
+import { ParticleError } from '../core/particles';
 import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { benchTable, runBench } from './bench';
 import { checkOutputPath, discardPendingOutputs, writeOutput } from './output';
@@ -23,18 +23,17 @@ import { lrFindCommand, lrFindHelp } from './lr-find';
 import { recordCommand, recordHelp } from './record';
 import { scheduleCommand, scheduleHelp } from './schedule';
 import { sweepCommand, sweepHelp } from './sweep';
-import { MAX_ENGINE_STEPS } from './limits';
+import { ENGINE_STEPS_BOUND, PARTICLES_BOUND } from './limits';
 
 const COMMANDS = ['run', 'sweep', 'map', 'model', 'schedule', 'lr-find', 'bench', 'record'] as const;
 
 const BENCH_FLAGS = defineFlags({
-  n: { name: 'n', kind: 'int', min: 1, max: MAX_PARTICLES, maxWhy: 'the most any engine allows', meta: 'N', help: 'particles', defaultText: String(1 << 20) },
+  n: { name: 'n', kind: 'int', min: 1, ...PARTICLES_BOUND, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
   steps: {
     name: 'steps',
     kind: 'int',
     min: 1,
-    max: MAX_ENGINE_STEPS,
-    maxWhy: 'the engines count steps in 32 bits',
+    ...ENGINE_STEPS_BOUND,
     meta: 'S',
     help: 'steps per round of the GPU workloads',
     defaultText: '100',
@@ -68,8 +67,7 @@ const BENCH_FLAGS = defineFlags({
     name: 'map-steps',
     kind: 'int',
     min: 1,
-    max: MAX_ENGINE_STEPS,
-    maxWhy: 'the engines count steps in 32 bits',
+    ...ENGINE_STEPS_BOUND,
     meta: 'S',
     help: 'steps of the map workload',
     defaultText: '1000',
@@ -78,8 +76,7 @@ const BENCH_FLAGS = defineFlags({
     name: 'peer-n',
     kind: 'int',
     min: 0,
-    max: MAX_PARTICLES,
-    maxWhy: 'the most any engine allows',
+    ...PARTICLES_BOUND,
     meta: 'P',
     help: 'particles of each peer row, engine vs bare kernel (0: leave them out)',
     defaultText: 'N',

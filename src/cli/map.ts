@@ -19,7 +19,7 @@ import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, loadSchedule, loadSta
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 import { mapModelCommand } from './model';
-import { MAX_ENGINE_STEPS } from './limits';
+import { ENGINE_STEPS_BOUND } from './limits';
 
 const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number, number], stepsPerDispatch: 100 };
 const MAX_RES = 4096;
@@ -42,8 +42,7 @@ const MAP_FLAGS = defineFlags({
     name: 'steps',
     kind: 'int',
     min: 0,
-    max: MAX_ENGINE_STEPS,
-    maxWhy: 'the engines count steps in 32 bits',
+    ...ENGINE_STEPS_BOUND,
     meta: 'S',
     help: 'optimizer steps',
     default: MAP_DEFAULTS.steps,

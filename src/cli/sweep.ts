@@ -3,7 +3,7 @@
 import { extname } from 'node:path';
 import { buildParticles } from '../core/layouts';
 import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
-import { MAX_PARTICLES, particleAt, STATUS_NAMES } from '../core/particles';
+import { particleAt, STATUS_NAMES } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { defineFlags, formatFlags, UsageError } from './args';
@@ -23,7 +23,7 @@ import {
   type BinRow,
 } from './sweep-summary';
 import { startProgress } from './progress';
-import { MAX_ENGINE_STEPS } from './limits';
+import { ENGINE_STEPS_BOUND, PARTICLES_BOUND } from './limits';
 
 const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
 const SWEEP_COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'] as const;
@@ -34,13 +34,12 @@ const SWEEP_FLAGS = defineFlags({
   ...SURFACE_FLAGS,
   lrMin: { name: 'lr-min', kind: 'number', meta: 'ETA', help: 'smallest learning rate (required)', required: LR_RANGE_NEEDED },
   lrMax: { name: 'lr-max', kind: 'number', meta: 'ETA', help: 'largest learning rate (required); lr is log-spaced in between', required: LR_RANGE_NEEDED },
-  n: { name: 'n', kind: 'int', min: 1, max: MAX_PARTICLES, maxWhy: 'the most any engine allows', meta: 'N', help: 'particles', default: SWEEP_DEFAULTS.n },
+  n: { name: 'n', kind: 'int', min: 1, ...PARTICLES_BOUND, meta: 'N', help: 'particles', default: SWEEP_DEFAULTS.n },
   steps: {
     name: 'steps',
     kind: 'int',
     min: 0,
-    max: MAX_ENGINE_STEPS,
-    maxWhy: 'the engines count steps in 32 bits',
+    ...ENGINE_STEPS_BOUND,
     meta: 'S',
     help: 'optimizer steps',
     default: SWEEP_DEFAULTS.steps,
