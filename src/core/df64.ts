@@ -69,7 +69,7 @@ export function dfAdd<T>(o: F32Ops<T>, a: DF<T>, b: DF<T>): DF<T> {
   return quickTwoSum(o, u1, o.add(u2, t2));
 }
 
-export function dfNeg<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
+function dfNeg<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
   return [o.sub(o.lit(0), a[0]), o.sub(o.lit(0), a[1])];
 }
 
