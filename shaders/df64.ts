@@ -25,6 +25,9 @@ class Tracer implements F32Ops<string> {
   sqrt = (a: string) => this.bind(`sqrt(${a})`);
   fence = (a: string) => this.bind(`${a} * df_one`);
   ifPositive = (c: string, a: string, b: string) => this.bind(`select(${b}, ${a}, ${c} > 0.0f)`);
+  floor = (a: string) => this.bind(`floor(${a})`);
+  inf = () => this.bind('1.0f / (df_one - 1.0f)');
+  pow2 = (k: string) => this.bind(`bitcast<f32>(u32(i32(${k}) + 127) << 23u)`);
 }
 
 function wgslFunction(name: string, params: string[], body: (o: Tracer, args: DF<string>[]) => DF<string>): string {

@@ -11,6 +11,9 @@
 // the error term goes through `fence`: on the GPU a multiplication by a 1 read at run
 // time, which no compiler can see through; on the CPU the identity. WGSL's fma is not
 // guaranteed fused, so the product's error comes from splitting, not from fma.
+//
+// Range: the 48 bits hold for magnitudes in [2^-78, 2^128); below, the low word would
+// be a float32 subnormal, which GPUs flush to 0.
 
 /** The float32 operations a routine may use. */
 export interface F32Ops<T> {
@@ -26,10 +29,17 @@ export interface F32Ops<T> {
   fence(a: T): T;
   /** `a` where `c > 0`, else `b`. */
   ifPositive(c: T, a: T, b: T): T;
+  floor(a: T): T;
+  /** +Infinity (WGSL rejects an infinite constant, so the GPU makes it at run time). */
+  inf(): T;
+  /** 2^k for an integer-valued k in [-126, 127], built from bits (exact). */
+  pow2(k: T): T;
 }
 
 /** A double-float: [hi, lo]. */
 export type DF<T> = readonly [T, T];
+
+const f = Math.fround;
 
 const SPLITTER = 4097; // 2^12 + 1: splits a 24-bit significand into two 12-bit halves
 
@@ -109,11 +119,90 @@ export function dfSqrt<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
   return [o.ifPositive(a[0], root[0], x), o.ifPositive(a[0], root[1], o.lit(0))];
 }
 
+/** a * 2^k for an integer-valued k in [-252, 254], in two exact scalings (each factor a normal float). */
+function ldexp<T>(o: F32Ops<T>, a: DF<T>, k: T): DF<T> {
+  const k1 = o.floor(o.mul(k, o.lit(0.5)));
+  const s1 = o.pow2(k1);
+  const s2 = o.pow2(o.sub(k, k1));
+  return [o.mul(o.mul(a[0], s1), s2), o.mul(o.mul(a[1], s1), s2)];
+}
+
+// ln 2 in three float32 parts: two are not enough, k ln 2 must be right to 2^-48 for k up to 128.
+const LN2 = toDF(Math.LN2);
+const LN2_LOW = f(Math.LN2 - LN2[0] - LN2[1]);
+const EXP_MAX = 88.72283; // above: exp overflows float32
+const EXP_MIN = -87.33654; // below: exp is under the smallest normal float32, flushed to 0
+// Taylor coefficients of expm1 past the linear term, highest first: 1/120, 1/24, 1/6, 1/2.
+const EXPM1_TAYLOR = [1 / 120, 1 / 24, 1 / 6, 1 / 2].map(toDF);
+const SQUARINGS = 9;
+
+/**
+ * exp(a) = 2^k (1 + e): k = round(a / ln 2); e = expm1 of r = a - k ln 2 from a Taylor
+ * series at r / 2^9, then squared back nine times in the form (1 + e)^2 - 1 = e (2 + e),
+ * which keeps e's relative accuracy (squaring 1 + e itself would lose 9 bits).
+ * Returns [k, e] with |r| <= ln 2 / 2.
+ */
+function expParts<T>(o: F32Ops<T>, a: DF<T>): [T, DF<T>] {
+  const k = o.floor(o.add(o.mul(a[0], o.lit(Math.LOG2E)), o.lit(0.5)));
+  // Each part's product with k is exact (two-product), bar the last, far below 2^-48.
+  const r1 = dfSub(o, a, twoProd(o, k, o.lit(LN2[0])));
+  const r2 = dfSub(o, r1, twoProd(o, k, o.lit(LN2[1])));
+  const r = dfSub(o, r2, [o.mul(k, o.lit(LN2_LOW)), o.lit(0)]);
+  const s: DF<T> = [o.mul(r[0], o.lit(2 ** -SQUARINGS)), o.mul(r[1], o.lit(2 ** -SQUARINGS))];
+  const lit = (c: DF<number>): DF<T> => [o.lit(c[0]), o.lit(c[1])];
+  let p = lit(EXPM1_TAYLOR[0]);
+  for (const c of EXPM1_TAYLOR.slice(1)) p = dfAdd(o, lit(c), dfMul(o, s, p));
+  let e = dfAdd(o, s, dfMul(o, dfMul(o, s, s), p));
+  for (let i = 0; i < SQUARINGS; i++) e = dfMul(o, e, dfAdd(o, e, [o.lit(2), o.lit(0)]));
+  return [k, e];
+}
+
+/** The float32 limits of exp: +Inf above, 0 below (flushed, as GPUs do), NaN kept. */
+function expRange<T>(o: F32Ops<T>, x: T, y: DF<T>): DF<T> {
+  const inf = o.inf();
+  // (x * 0)^2 is +0 for a finite x and NaN for NaN, so NaN propagates through the last select.
+  const z = o.mul(x, o.lit(0));
+  const under: DF<T> = [o.mul(z, z), o.mul(z, z)];
+  const hi = o.ifPositive(o.sub(x, o.lit(EXP_MAX)), inf, o.ifPositive(o.sub(x, o.lit(EXP_MIN)), y[0], under[0]));
+  const lo = o.ifPositive(o.sub(x, o.lit(EXP_MAX)), o.lit(0), o.ifPositive(o.sub(x, o.lit(EXP_MIN)), y[1], under[1]));
+  return [hi, lo];
+}
+
+/** `a` where `c > 0`, else `b`, per component. */
+function dfIfPositive<T>(o: F32Ops<T>, c: T, a: DF<T>, b: DF<T>): DF<T> {
+  return [o.ifPositive(c, a[0], b[0]), o.ifPositive(c, a[1], b[1])];
+}
+
+/** hi clamped to [EXP_MIN, EXP_MAX] so 2^k stays a normal float (the caller sets the limits). */
+function clampExpArgument<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
+  const hi = o.ifPositive(o.sub(a[0], o.lit(EXP_MAX)), o.lit(EXP_MAX), o.ifPositive(o.sub(o.lit(EXP_MIN), a[0]), o.lit(EXP_MIN), a[0]));
+  return [hi, a[1]];
+}
+
+export function dfExp<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
+  const [k, e] = expParts(o, clampExpArgument(o, a));
+  return expRange(o, a[0], ldexp(o, dfAdd(o, [o.lit(1), o.lit(0)], e), k));
+}
+
+/** exp(a) - 1, accurate near 0 (for |a| < ln 2 / 2 it is the series' e itself). */
+function dfExpm1<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
+  const [k, e] = expParts(o, clampExpArgument(o, a));
+  const far = dfSub(o, ldexp(o, dfAdd(o, [o.lit(1), o.lit(0)], e), k), [o.lit(1), o.lit(0)]);
+  return dfIfPositive(o, o.mul(k, k), far, e);
+}
+
+/** tanh(a) = sign(a) m / (m + 2), m = expm1(2|a|); |a| clamped at 20, where tanh is 1 to df64 precision. */
+export function dfTanh<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
+  const abs = dfIfPositive(o, a[0], a, dfNeg(o, a));
+  const t = dfIfPositive(o, o.sub(abs[0], o.lit(20)), [o.lit(20), o.lit(0)], abs);
+  const m = dfExpm1(o, [o.mul(t[0], o.lit(2)), o.mul(t[1], o.lit(2))]);
+  const r = dfDiv(o, m, dfAdd(o, m, [o.lit(2), o.lit(0)]));
+  return dfIfPositive(o, a[0], r, dfNeg(o, r));
+}
+
 /** The routines a kernel gets, by the name the WGSL gives them (`df_add`, ...). */
 export const DF_BINARY = { add: dfAdd, sub: dfSub, mul: dfMul, div: dfDiv } as const;
-export const DF_UNARY = { neg: dfNeg, sqrt: dfSqrt } as const;
-
-const f = Math.fround;
+export const DF_UNARY = { neg: dfNeg, sqrt: dfSqrt, exp: dfExp, tanh: dfTanh } as const;
 
 /** The CPU reference: every operation rounded to float32, as the GPU does. */
 export const DF_CPU: F32Ops<number> = {
@@ -125,6 +214,9 @@ export const DF_CPU: F32Ops<number> = {
   sqrt: (a) => f(Math.sqrt(a)),
   fence: (a) => a,
   ifPositive: (c, a, b) => (c > 0 ? a : b),
+  floor: Math.floor,
+  inf: () => Infinity,
+  pow2: (k) => f(2 ** k),
 };
 
 /** The double-float nearest a float64 (hi = its float32 rounding, lo = the rest). */

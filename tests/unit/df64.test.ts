@@ -2,17 +2,10 @@
 // 10^5 random operand pairs, within a few units of 2^-48 of the exact result.
 
 import { describe, expect, test } from 'vitest';
-import { DF_CPU, dfAdd, dfDiv, dfMul, dfSqrt, dfSub, fromDF, toDF, type DF } from '../../src/core/df64';
-import { randomDFs } from '../helpers/df64';
+import { DF_CPU, DF_UNARY, dfAdd, dfDiv, dfMul, dfSqrt, dfSub, fromDF, toDF } from '../../src/core/df64';
+import { dfOperands, randomDFs, worstError } from '../helpers/df64';
 
 const N = 100_000;
-
-/** Largest relative error in units of 2^-48. */
-function worst(got: DF<number>[], exact: number[]): number {
-  let w = 0;
-  got.forEach((g, i) => (w = Math.max(w, Math.abs(fromDF(g) - exact[i]) / Math.abs(exact[i]) / 2 ** -48)));
-  return w;
-}
 
 describe('df64 on the CPU reference against float64', () => {
   const a = randomDFs(1, N);
@@ -27,7 +20,7 @@ describe('df64 on the CPU reference against float64', () => {
     ['div', dfDiv, (x: number, y: number) => x / y],
   ] as const)('%s within 4 units of 2^-48', (_name, op, exact) => {
     const got = a.map((x, i) => op(DF_CPU, x, b[i]));
-    const w = worst(
+    const w = worstError(
       got,
       a.map((x, i) => exact(fromDF(x), fromDF(b[i]))),
     );
@@ -40,7 +33,7 @@ describe('df64 on the CPU reference against float64', () => {
   test('sqrt within 4 units of 2^-48, 0 at 0, NaN below 0', () => {
     const p = randomDFs(3, N, true);
     expect(
-      worst(
+      worstError(
         p.map((x) => dfSqrt(DF_CPU, x)),
         p.map((x) => Math.sqrt(fromDF(x))),
       ),
@@ -50,10 +43,26 @@ describe('df64 on the CPU reference against float64', () => {
   });
   test('float32 alone would fail the same bound (the check has teeth)', () => {
     const f = Math.fround;
-    const w = worst(
+    const w = worstError(
       a.map((x, i) => [f(x[0] * b[i][0]), 0] as const),
       a.map((x, i) => fromDF(x) * fromDF(b[i])),
     );
     expect(w).toBeGreaterThan(1000);
+  });
+  test.each(['exp', 'tanh'] as const)('%s within 8 (exp) or 12 (tanh) units of 2^-48, tanh also near 0', (op) => {
+    const { xs, ref, bound } = dfOperands(op, N);
+    const w = worstError(
+      xs.map((x) => DF_UNARY[op](DF_CPU, x)),
+      xs.map(ref),
+    );
+    console.log(`df64 ${op} (CPU): worst ${w.toFixed(2)} units of 2^-48`);
+    expect(w).toBeLessThan(bound);
+  });
+  test('exp keeps float32 limits: Inf above, 0 below, NaN kept', () => {
+    expect(fromDF(DF_UNARY.exp(DF_CPU, toDF(100)))).toBe(Infinity);
+    expect(fromDF(DF_UNARY.exp(DF_CPU, toDF(-100)))).toBe(0);
+    expect(fromDF(DF_UNARY.exp(DF_CPU, [NaN, 0]))).toBeNaN();
+    expect(fromDF(DF_UNARY.tanh(DF_CPU, toDF(50)))).toBe(1);
+    expect(fromDF(DF_UNARY.tanh(DF_CPU, toDF(-50)))).toBe(-1);
   });
 });
