@@ -288,7 +288,8 @@ function parseNetAxis(text: string, flag: string, layers: number): NetAxis {
   const scale = sc === undefined || sc === 'lin' ? 'linear' : sc === 'log' ? 'log' : null;
   if (!scale) throw new UsageError(`${flag}: the scale must be log or lin, got '${sc}'`);
   // An offset may be negative (on a linear axis); a learning rate or a scale may not.
-  if (!(min < max) || (!(min > 0) && (param !== 'init_offset' || scale === 'log'))) throw new UsageError(`${flag}: need 0 < MIN < MAX, got ${lo} and ${hi}`);
+  const signed = param === 'init_offset' && scale === 'linear';
+  if (!(min < max) || (!signed && !(min > 0))) throw new UsageError(`${flag}: need ${signed ? '' : '0 < '}MIN < MAX, got ${lo} and ${hi}`);
   return { param, layer, min, max, scale };
 }
 
