@@ -1,7 +1,8 @@
 // Networks on the command line: `etascape run --model ...` (one network's loss curve and
 // sharpness), `etascape map --model ...` (a map of networks over two hyperparameters,
 // e.g. lr_layer0 x lr_layer1) and `etascape model` (the explicit JSON form of a built-in
-// problem). run.ts and map.ts hand over to these when --model is given.
+// problem). run.ts and map.ts hand over to these when --model is given (sweep.ts to
+// model-sweep.ts; the training settings' flags are in model-train.ts).
 // Long because it holds the three network commands with their flag tables and help;
 // each is short, and they share the problem loading and the training driver.
 
