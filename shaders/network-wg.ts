@@ -12,6 +12,7 @@ import { MATHLIB_WGSL } from './mathlib';
 import type { Routine, Stmt } from '../src/core/nn/ir';
 import { networkRoutine } from '../src/core/nn/routines';
 import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
+import { gnormStmts, readsGnorm, transformsGradient } from '../src/core/nn/gradient';
 import { accessFor, activationFunction, printStmts, privateDecls, trainingBindings, type NetworkKernelOptions } from './network';
 
 /** Parameters reduced per round (red holds WORKGROUP_SIZE x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
@@ -56,7 +57,9 @@ ${printStmts(pLoop.body, access, '    ')}
 ${after}`;
 }
 
-export function buildNetworkKernelWG({ model, points, optimizer }: NetworkKernelOptions): string {
+export function buildNetworkKernelWG({ model, points, optimizer, config }: NetworkKernelOptions): string {
+  if (config && transformsGradient(config))
+    throw new Error('the workgroup layout trains full batch without clipping, noise or SAM; use the thread layout for those');
   const S = optimizer.state.length;
   const HS = hyperStride({ model, optimizer });
   const SS = stateStride({ model, optimizer });
@@ -68,7 +71,7 @@ export function buildNetworkKernelWG({ model, points, optimizer }: NetworkKernel
   const upAccess = { ...access, gr: (i: string) => `gsum[${i}]` };
   // The update: the gradient norm by every thread (a sum in parameter order), the
   // per-parameter programs split over the threads.
-  const upBody = update.body
+  const upBody = [...(readsGnorm(optimizer) ? gnormStmts(P) : []), ...update.body]
     .map((s) =>
       s.k === 'for' && s.body.some((b) => b.k === 'program')
         ? `  for (var v_${s.v} = lid; v_${s.v} < ${s.n}u; v_${s.v} += WORKGROUP_SIZE) {\n${printStmts(s.body, upAccess, '    ')}\n  }`

@@ -6,12 +6,15 @@
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { COMMON_WGSL } from './common';
+import random from './random.wgsl?raw';
+import { MINIBATCH_SALT } from '../src/core/surfaces/dataset';
 import { struct } from './layout';
 import { MATHLIB_WGSL } from './mathlib';
 import { emitWGSL, f32Literal } from './codegen';
 import { arrayExtents, type Expr, type Index, type Routine, type Stmt } from '../src/core/nn/ir';
 import { networkRoutine } from '../src/core/nn/routines';
-import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
+import { updateRoutine, hyperStride, stateStride, stepGradientRoutine } from '../src/core/nn/train';
+import { DEFAULT_NET_CONFIG, type NetTrainConfig } from '../src/core/nn/train';
 import type { Model } from '../src/core/nn/model';
 import type { CompiledOptimizer } from '../src/core/optimizers';
 
@@ -37,10 +40,15 @@ function printExpr(e: Expr, access: ArrayAccess): string {
     case 'bin': {
       const a = printExpr(e.a, access);
       const b = printExpr(e.b, access);
-      return e.op === 'max' ? `max(${a}, ${b})` : `(${a} ${INFIX[e.op]} ${b})`;
+      return e.op === 'max' || e.op === 'min' ? `${e.op}(${a}, ${b})` : `(${a} ${INFIX[e.op]} ${b})`;
     }
     case 'fn':
       return e.fn === 'sqrt' ? `sqrt(${printExpr(e.a, access)})` : `es_${e.fn}(${printExpr(e.a, access)})`;
+    case 'rand': {
+      // The same counter and 24-bit uniform as RoutineRunner's (rng_*: set by the kernel's main).
+      const h = `(hash3(rng_seed ^ ${e.salt}u, rng_net, rng_step * ${e.stride}u + ${printIndex(e.idx)}) >> 8u)`;
+      return `(f32(${e.open ? `${h} + 1u` : h}) / 16777216.0f)`;
+    }
     case 'call':
       return `${e.prog}_eval(${printExpr(e.a, access)}).${{ a: 'x', d1: 'y', d2: 'z' }[e.out as 'a' | 'd1' | 'd2']}`;
   }
@@ -53,6 +61,14 @@ export function printStmts(ss: Stmt[], access: ArrayAccess, pad = '  ', counter 
     switch (s.k) {
       case 'for':
         out.push(`${pad}for (var v_${s.v} = 0u; v_${s.v} < ${s.n}u; v_${s.v}++) {`, printStmts(s.body, access, pad + '  ', counter), `${pad}}`);
+        break;
+      case 'draw':
+        out.push(
+          `${pad}for (var d_${s.v} = 0u; d_${s.v} < ${s.n}u; d_${s.v}++) {`,
+          `${pad}  let v_${s.v} = hash3(rng_seed ^ ${MINIBATCH_SALT}u, rng_net, rng_step * ${s.n}u + d_${s.v}) % ${s.m}u;`,
+          printStmts(s.body, access, pad + '  ', counter),
+          `${pad}}`,
+        );
         break;
       case 'set':
         out.push(`${pad}l_${s.name} = ${printExpr(s.e, access)};`);
@@ -99,12 +115,14 @@ export interface NetworkKernelOptions {
   model: Model;
   points: number;
   optimizer: CompiledOptimizer;
+  /** The gradient's settings (minibatch, SAM, noise, clipping), compiled in; absent: plain full batch. */
+  config?: NetTrainConfig;
 }
 
 /** The training kernels' uniform (both layouts), written once per dispatch by NetworkEngine.step. */
 export const NetParams = struct(
   'NetParams',
-  { n: 'u32', steps: 'u32', groupsX: 'u32', history: 'u32', divergeRatio: 'f32', convergeLoss: 'f32' },
+  { n: 'u32', steps: 'u32', groupsX: 'u32', history: 'u32', divergeRatio: 'f32', convergeLoss: 'f32', seed: 'u32' },
   {
     uniform: true,
     docs: {
@@ -114,6 +132,7 @@ export const NetParams = struct(
       history: 'losses kept per network',
       divergeRatio: 'diverged once the loss exceeds this times the first loss',
       convergeLoss: 'converged at or below this loss',
+      seed: 'seed of the minibatch and gradient-noise draws',
     },
   },
 );
@@ -130,6 +149,8 @@ export function accessFor(model: Model, points: number, S: number): ArrayAccess 
     gr: priv('gr'),
     dir: priv('dir'),
     hv: priv('hv'),
+    ths: priv('w_ths'),
+    nz: priv('w_nz'),
     h: priv('w_h'),
     z: priv('w_z'),
     ga1: priv('w_ga1'),
@@ -189,31 +210,41 @@ export function trainingBindings({ model, points, optimizer }: NetworkKernelOpti
 `;
 }
 
-export function buildNetworkKernel({ model, points, optimizer }: NetworkKernelOptions): string {
+export function buildNetworkKernel({ model, points, optimizer, config = DEFAULT_NET_CONFIG }: NetworkKernelOptions): string {
   const S = optimizer.state.length;
   const HS = hyperStride({ model, optimizer });
   const SS = stateStride({ model, optimizer });
   const P = model.params;
-  const grad = networkRoutine(model, { points, gradient: true, hvp: false });
+  const grad = stepGradientRoutine(model, points, optimizer, config);
   const loss = networkRoutine(model, { points, gradient: false, hvp: false });
   const update = updateRoutine(model, optimizer);
   const access = accessFor(model, points, S);
+  const minibatch = config.batch > 0;
+  const rng = minibatch || config.noise > 0;
   return wgsl`
 ${COMMON_WGSL}
 ${MATHLIB_WGSL}
+#if ${rng}
+${random}
+#endif
 
 ${trainingBindings({ model, points, optimizer })}
 
 ${privateDecls([grad, loss, update], model)}
 var<private> hb: u32;
 var<private> sb: u32;
+// What the minibatch and noise draws are keyed by (RoutineRunner.rng on the CPU).
+var<private> rng_seed: u32;
+var<private> rng_net: u32;
+var<private> rng_step: u32;
 
 ${activationFunction(model)}
 
-fn net_grad() -> f32 {
+// The gradient the optimizer sees (core/nn/gradient.ts): (loss, norm of the raw gradient).
+fn net_grad() -> vec2<f32> {
 ${grad.locals.map((l) => `  var l_${l} = 0.0f;`).join('\n')}
 ${printStmts(grad.body, access)}
-  return l_loss;
+  return vec2<f32>(l_loss, l_gnorm);
 }
 
 fn net_loss() -> f32 {
@@ -222,10 +253,10 @@ ${printStmts(loss.body, access)}
   return l_loss;
 }
 
-fn net_update(loss_in: f32, t_in: f32) {
+fn net_update(loss_in: f32, t_in: f32, gnorm_in: f32) {
   var l_loss = loss_in;
   var l_t = t_in;
-  var l_gnorm = 0.0f;
+  var l_gnorm = gnorm_in;
 ${printStmts(update.body, access)}
 }
 
@@ -237,6 +268,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (m.status != RUNNING) { return; }
   hb = i * ${HS}u;
   sb = i * ${SS}u;${SS === 0 ? '\n  _ = ostate[0]; // no state: still a static use, so the auto layout keeps binding 3' : ''}
+  rng_seed = params.seed;
+  rng_net = i;
   for (var q = 0u; q < ${P}u; q++) { th[q] = theta[i * ${P}u + q]; }
   var steps = m.steps;
   var status = RUNNING;
@@ -245,7 +278,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var l0 = lv.x;
   var cur = lv.y;
   for (var k = 0u; k < params.steps; k++) {
-    let L = net_grad();
+    rng_step = steps;
+    let gl = net_grad();
+    // The checks and the history read the full-batch loss.
+    let L = ${minibatch ? 'net_loss()' : 'gl.x'};
     if (steps == 0u) { l0 = L; }
     if (steps < params.history) { hist[i * params.history + steps] = L; }
     let bad = !is_finite(L);
@@ -258,7 +294,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       cur = L;
       break;
     }
-    net_update(L, f32(steps));
+    net_update(L, f32(steps), gl.y);
     steps = steps + 1u;
   }
   if (status == RUNNING) { cur = net_loss(); }

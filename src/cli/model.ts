@@ -1,7 +1,8 @@
 // Networks on the command line: `etascape run --model ...` (one network's loss curve and
 // sharpness), `etascape map --model ...` (a map of networks over two hyperparameters,
 // e.g. lr_layer0 x lr_layer1) and `etascape model` (the explicit JSON form of a built-in
-// problem). run.ts and map.ts hand over to these when --model is given.
+// problem). run.ts and map.ts hand over to these when --model is given (sweep.ts to
+// model-sweep.ts; the training settings' flags are in model-train.ts).
 // Long because it holds the three network commands with their flag tables and help;
 // each is short, and they share the problem loading and the training driver.
 
@@ -21,8 +22,9 @@ import { defineFlags, formatFlags, parseFloat32, parseSchema, peekFlag, UsageErr
 import { csvNumber, f32, openGpu } from './common';
 import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
+import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
 
-const PROBLEM_FLAGS = defineFlags({
+export const PROBLEM_FLAGS = defineFlags({
   model: {
     name: 'model',
     kind: 'string',
@@ -41,7 +43,7 @@ const PROBLEM_FLAGS = defineFlags({
 type ProblemValues = FlagValues<typeof PROBLEM_FLAGS>;
 
 /** The problem a command's flags name: the explicit JSON file, or a built-in model with its data and seeded weights. */
-function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed'>): Problem {
+export function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed'>): Problem {
   const text = f.model.trim();
   if (!text.startsWith('mlp:')) {
     if (f.data !== undefined || f.dataSeed !== undefined || f.initSeed !== undefined)
@@ -59,7 +61,12 @@ function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'ini
   return { model, data, theta: initialTheta(model, 1, { seed: f.initSeed ?? 0 }) };
 }
 
-function peekOptimizer(argv: string[]): OptimizerDef {
+/** A built-in model's weight seed (null: a JSON file gives the weights). */
+export function builtinOf(f: Pick<ProblemValues, 'model' | 'initSeed'>): { seed: number } | null {
+  return f.model.trim().startsWith('mlp:') ? { seed: f.initSeed ?? 0 } : null;
+}
+
+export function peekOptimizer(argv: string[]): OptimizerDef {
   try {
     return findOptimizer(peekFlag(argv, 'optimizer') ?? 'sgd');
   } catch (e) {
@@ -69,14 +76,14 @@ function peekOptimizer(argv: string[]): OptimizerDef {
 }
 
 /** The optimizer's other hyperparameters as given (numbers; flags as 0/1), lr left out. */
-function settingsOf(given: Record<string, number | boolean | undefined>): Record<string, number> {
+export function settingsOf(given: Record<string, number | boolean | undefined>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(given)) if (v !== undefined && k !== 'lr') out[k] = typeof v === 'boolean' ? Number(v) : v;
   return out;
 }
 
 /** --lr_layers a,b,... (one per weight matrix) or --lr for every layer. */
-function layerRates(lrLayers: string | undefined, lr: number | undefined, layers: number): number[] {
+export function layerRates(lrLayers: string | undefined, lr: number | undefined, layers: number): number[] {
   if (lrLayers !== undefined) {
     const v = lrLayers.split(',').map((s) => parseFloat32(s.trim(), '--lr_layers'));
     if (v.length !== layers) throw new UsageError(`--lr_layers: ${v.length} learning rates for ${layers} weight matrices`);
@@ -89,7 +96,7 @@ function layerRates(lrLayers: string | undefined, lr: number | undefined, layers
 }
 
 /** Trains a setup on one engine, `chunk` steps per dispatch, calling `at` after each chunk. */
-async function train(
+export async function train(
   setup: NetSetup,
   engine: 'cpu' | 'gpu',
   steps: number,
@@ -128,7 +135,8 @@ async function train(
 
 const RUN_FLAGS = defineFlags({
   ...PROBLEM_FLAGS,
-  steps: { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps (full batch)', default: 100 },
+  ...TRAIN_FLAGS,
+  steps: { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps', default: 100 },
   sharpnessEvery: {
     name: 'sharpness-every',
     kind: 'int',
@@ -142,8 +150,9 @@ const RUN_FLAGS = defineFlags({
 function runModelHelp(): string {
   return `Usage: etascape run --model FILE.json|mlp:... [--optimizer NAME] [--lr ETA | --lr_layers A,B,...]
                     [--steps N] [--sharpness-every K] [--engine cpu|gpu] [--json]
+                    [--batch_size B] [--clip_norm C] [--noise SIGMA] [--sam_rho RHO] ...
 
-Trains one network (full batch) and prints its loss curve: L_t is the loss after t
+Trains one network (full batch, or minibatches of B) and prints its loss curve: L_t is the loss after t
 steps, N+1 values (fewer if the loss became non-finite or grew past 1e6 times L_0).
 
 Flags:
@@ -171,8 +180,8 @@ export async function runModelCommand(argv: string[], out: (s: string) => void):
     optimizer: def.name,
     settings: settingsOf(given),
     lrLayers,
-    theta: problem.theta,
-    config: { history: f.steps },
+    theta: initialThetas(problem, builtinOf(f), f, 1),
+    config: { history: f.steps, ...gradientConfigOf(f, problem.data.n) },
   });
   const K = f.sharpnessEvery;
   const sharpness: [number, number][] = [];
@@ -217,11 +226,12 @@ const MAX_NETS = 1 << 20;
 
 const MAP_FLAGS = defineFlags({
   ...PROBLEM_FLAGS,
+  ...TRAIN_FLAGS,
   x: {
     name: 'x',
     kind: 'string',
     meta: 'PARAM:MIN:MAX[:log|lin]',
-    help: 'the horizontal axis: lr_layerK (or lr: every layer)',
+    help: 'the horizontal axis: lr_layerK, lr (every layer), init_scale or init_offset',
     required: 'map needs --x and --y, e.g. --x lr_layer0:1e-2:1e2:log',
   },
   y: {
@@ -259,6 +269,7 @@ const MAP_FLAGS = defineFlags({
 
 interface NetAxis {
   param: string;
+  /** lr_layerK: K; lr: -1 (every layer); init_scale, init_offset: -2. */
   layer: number;
   min: number;
   max: number;
@@ -269,13 +280,17 @@ function parseNetAxis(text: string, flag: string, layers: number): NetAxis {
   const [param, lo, hi, sc, ...rest] = text.split(':').map((s) => s.trim());
   if (hi === undefined || rest.length) throw new UsageError(`${flag}: expected PARAM:MIN:MAX[:log|lin], got '${text}'`);
   const m = /^lr_layer(\d+)$/.exec(param);
-  const layer = param === 'lr' ? -1 : m ? Number(m[1]) : NaN;
-  if (Number.isNaN(layer) || layer >= layers) throw new UsageError(`${flag}: a network map's axes are lr or lr_layer0..lr_layer${layers - 1}, got '${param}'`);
+  const init = param === 'init_scale' || param === 'init_offset';
+  const layer = param === 'lr' ? -1 : init ? -2 : m ? Number(m[1]) : NaN;
+  if (Number.isNaN(layer) || layer >= layers)
+    throw new UsageError(`${flag}: a network map's axes are lr, lr_layer0..lr_layer${layers - 1}, init_scale or init_offset, got '${param}'`);
   const min = parseFloat32(lo, `${flag} minimum`);
   const max = parseFloat32(hi, `${flag} maximum`);
   const scale = sc === undefined || sc === 'lin' ? 'linear' : sc === 'log' ? 'log' : null;
   if (!scale) throw new UsageError(`${flag}: the scale must be log or lin, got '${sc}'`);
-  if (!(min > 0 && min < max)) throw new UsageError(`${flag}: need 0 < MIN < MAX, got ${lo} and ${hi}`);
+  // An offset may be negative (on a linear axis); a learning rate or a scale may not.
+  const signed = param === 'init_offset' && scale === 'linear';
+  if (!(min < max) || (!signed && !(min > 0))) throw new UsageError(`${flag}: need ${signed ? '' : '0 < '}MIN < MAX, got ${lo} and ${hi}`);
   return { param, layer, min, max, scale };
 }
 
@@ -334,7 +349,9 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   const base = layerRates(f.lrLayers, typeof given.lr === 'number' ? given.lr : undefined, L);
   const xv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(xs.min, xs.max, res, i, xs.scale)));
   const yv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(ys.min, ys.max, res, i, ys.scale)));
+  if (xs.param === ys.param) throw new UsageError(`--x and --y are both ${xs.param}`);
   const lrLayers: number[][] = [];
+  const init: { scale: number[]; offset: number[] } = { scale: [], offset: [] };
   for (let iy = 0; iy < res; iy++) {
     for (let ix = 0; ix < res; ix++) {
       const lrs = base.slice();
@@ -342,15 +359,18 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
         [ys, yv[iy]],
         [xs, xv[ix]],
       ] as const) {
-        if (a.layer < 0) lrs.fill(v);
+        if (a.layer === -2) init[a.param === 'init_scale' ? 'scale' : 'offset'].push(v);
+        else if (a.layer < 0) lrs.fill(v);
         else lrs[a.layer] = v;
       }
       lrLayers.push(lrs);
     }
   }
   const n = res * res;
-  const theta = new Float32Array(n * problem.model.params);
-  for (let i = 0; i < n; i++) theta.set(problem.theta, i * problem.model.params);
+  const theta = initialThetas(problem, builtinOf(f), f, n, {
+    scale: init.scale.length ? init.scale : undefined,
+    offset: init.offset.length ? init.offset : undefined,
+  });
   const fractal = f.measure === 'fractal';
   const setup = buildNetSetup({
     model: problem.model,
@@ -359,7 +379,7 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
     settings: settingsOf(given),
     lrLayers,
     theta,
-    config: { history: fractal ? f.steps : 0 },
+    config: { history: fractal ? f.steps : 0, ...gradientConfigOf(f, problem.data.n) },
   });
   const t0 = performance.now();
   const st = await train(setup, f.engine, f.steps, 50);

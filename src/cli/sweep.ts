@@ -23,6 +23,7 @@ import {
   type BinRow,
 } from './sweep-summary';
 import { startProgress } from './progress';
+import { sweepModelCommand } from './model-sweep';
 import { ENGINE_STEPS_BOUND, PARTICLES_BOUND } from './limits';
 
 const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
@@ -185,6 +186,7 @@ async function streamJson(doc: object, n: number, rowAt: (i: number) => SweepRow
 const MAX_IN_FLIGHT = 4;
 
 export async function sweepCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (argv.includes('--model')) return sweepModelCommand(argv, out, err);
   const c = openCommand(argv, { command: 'sweep', flags: SWEEP_FLAGS, help: sweepHelp, skipHyper: ['lr'], schedule: true }, out);
   if (!c) return 0;
   const { def, flags, surface } = c;

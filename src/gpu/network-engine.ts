@@ -52,7 +52,7 @@ export class NetworkEngine {
     checkNetSetup(setup);
     const { device } = handle;
     const build = layout === 'thread' ? buildNetworkKernel : buildNetworkKernelWG;
-    const kernel = build({ model: setup.model, points: setup.data.n, optimizer: setup.optimizer });
+    const kernel = build({ model: setup.model, points: setup.data.n, optimizer: setup.optimizer, config: setup.config });
     const module = await compileModule(device, kernel, `network-${layout}:${setup.model.params}`);
     const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const st = initialNetState(setup);
@@ -95,7 +95,7 @@ export class NetworkEngine {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`steps per dispatch must be a whole number >= 0, got ${k}`);
     const cfg = this.setup.config;
     NetParams.write(
-      { n: this.n, steps: k, groupsX: this.groupsX, history: cfg.history, divergeRatio: cfg.divergeRatio, convergeLoss: cfg.convergeLoss },
+      { n: this.n, steps: k, groupsX: this.groupsX, history: cfg.history, divergeRatio: cfg.divergeRatio, convergeLoss: cfg.convergeLoss, seed: cfg.seed },
       this.paramData,
     );
     this.handle.device.queue.writeBuffer(this.buffers.params, 0, this.paramData);

@@ -60,7 +60,7 @@ const EXPECTED: [Struct<Fields>, Record<string, number>, number][] = [
     52,
   ],
   [MapParams, { n: 0, coloring: 4, steps: 8, groupsX: 12, floor: 16 }, 20],
-  [NetParams, { n: 0, steps: 4, groupsX: 8, history: 12, divergeRatio: 16, convergeLoss: 20 }, 24],
+  [NetParams, { n: 0, steps: 4, groupsX: 8, history: 12, divergeRatio: 16, convergeLoss: 20, seed: 24 }, 28],
   [HvpParams, { n: 0, groupsX: 4 }, 8],
   [ParticlePos, { x: 0, y: 4, loss: 8, prevLoss: 12 }, 16],
   [ParticleInfo, { status: 0, steps: 4, eventStep: 8, minimum: 12 }, 16],

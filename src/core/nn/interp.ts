@@ -4,6 +4,8 @@
 
 import { Evaluator, type Program } from '../expr/program';
 import { exp32, log32 } from '../expr/mathlib';
+import { hash3 } from '../random';
+import { minibatchIndex } from '../surfaces/dataset';
 import { arrayExtents, type Expr, type Index, type Routine, type Stmt } from './ir';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -22,6 +24,8 @@ export class RoutineRunner {
   private readonly varIndex = new Map<string, number>();
   private readonly run: Run;
   readonly extents: Map<string, number>;
+  /** What the PRNG draws (rand, draw) are keyed by: the run's seed, the network, the step. */
+  readonly rng = { seed: 0, net: 0, step: 0 };
 
   constructor(
     readonly routine: Routine,
@@ -112,6 +116,15 @@ export class RoutineRunner {
         const g = f32 ? (e.fn === 'exp' ? exp32 : log32) : e.fn === 'exp' ? Math.exp : Math.log;
         return () => g(a());
       }
+      case 'rand': {
+        const rng = this.rng;
+        const i = this.index(e.idx);
+        const { salt, stride, open } = e;
+        return () => {
+          const h = hash3((rng.seed ^ salt) >>> 0, rng.net, (Math.imul(rng.step, stride) + i()) >>> 0) >>> 8;
+          return (open ? h + 1 : h) / 16777216;
+        };
+      }
       case 'call': {
         const ev = new Evaluator(this.programs[e.prog], f32);
         const a = this.expr(e.a);
@@ -121,7 +134,7 @@ export class RoutineRunner {
     }
   }
 
-  private binary(op: '+' | '-' | '*' | '/' | 'max', a: Num, b: Num): Num {
+  private binary(op: '+' | '-' | '*' | '/' | 'max' | 'min', a: Num, b: Num): Num {
     const fr = Math.fround;
     const f32 = this.float32;
     switch (op) {
@@ -135,6 +148,8 @@ export class RoutineRunner {
         return f32 ? () => fr(a() / b()) : () => a() / b();
       case 'max':
         return () => Math.max(a(), b());
+      case 'min':
+        return () => Math.min(a(), b());
     }
   }
 
@@ -158,6 +173,22 @@ export class RoutineRunner {
         return () => {
           for (let i = 0; i < n; i++) {
             vars[k] = i;
+            body();
+          }
+        };
+      }
+      case 'draw': {
+        if (this.varIndex.has(s.v)) throw new Error(`loop variable '${s.v}' shadows an outer one`);
+        const k = this.varIndex.size;
+        this.varIndex.set(s.v, k);
+        const body = this.stmts(s.body);
+        this.varIndex.delete(s.v);
+        const vars = this.vars;
+        const { n, m } = s;
+        const rng = this.rng;
+        return () => {
+          for (let b = 0; b < n; b++) {
+            vars[k] = minibatchIndex(rng.seed, rng.net, rng.step, b, n, m);
             body();
           }
         };

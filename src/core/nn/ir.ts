@@ -17,16 +17,28 @@ export type Expr =
   | { k: 'num'; v: number }
   | { k: 'local'; name: string }
   | { k: 'load'; arr: string; idx: Index }
-  | { k: 'bin'; op: '+' | '-' | '*' | '/' | 'max'; a: Expr; b: Expr }
+  | { k: 'bin'; op: '+' | '-' | '*' | '/' | 'max' | 'min'; a: Expr; b: Expr }
   /** exp and log: the project's float32 libm on both engines; sqrt: correctly rounded. */
   | { k: 'fn'; fn: 'exp' | 'log' | 'sqrt'; a: Expr }
   /** An output of a scalar program (the activation: a, d1, d2) at one input. */
-  | { k: 'call'; prog: 'act'; out: string; a: Expr };
+  | { k: 'call'; prog: 'act'; out: string; a: Expr }
+  /**
+   * A uniform draw of the counter-based PRNG (core/random.ts) keyed by the run's seed
+   * (xor salt), the network and the counter step * stride + idx: 24 random bits, in
+   * (0, 1] when open (the Box-Muller u1), else in [0, 1). Exact in float32.
+   */
+  | { k: 'rand'; salt: number; stride: number; idx: Index; open: boolean };
 
 export type Stmt =
   | { k: 'for'; v: string; n: number; body: Stmt[] }
   | { k: 'set'; name: string; e: Expr }
   | { k: 'store'; arr: string; idx: Index; e: Expr }
+  /**
+   * A minibatch loop: n iterations, the variable v taking the point index
+   * minibatchIndex(seed, network, step, k, n, m) at iteration k (with replacement,
+   * the draws the dataset surfaces make).
+   */
+  | { k: 'draw'; v: string; n: number; m: number; body: Stmt[] }
   /**
    * Runs a scalar program (an optimizer's per-coordinate update) once: inputs by name,
    * outputs stored. Every output is computed before any is stored.
@@ -49,6 +61,9 @@ export const sub = (a: Expr, b: Expr): Expr => ({ k: 'bin', op: '-', a, b });
 export const mul = (a: Expr, b: Expr): Expr => ({ k: 'bin', op: '*', a, b });
 export const div = (a: Expr, b: Expr): Expr => ({ k: 'bin', op: '/', a, b });
 export const max = (a: Expr, b: Expr): Expr => ({ k: 'bin', op: 'max', a, b });
+export const min = (a: Expr, b: Expr): Expr => ({ k: 'bin', op: 'min', a, b });
+export const rand = (salt: number, stride: number, idx: Index, open: boolean): Expr => ({ k: 'rand', salt: salt >>> 0, stride, idx, open });
+export const draw = (v: string, n: number, m: number, body: Stmt[]): Stmt => ({ k: 'draw', v, n, m, body });
 export const fn = (f: 'exp' | 'log' | 'sqrt', a: Expr): Expr => ({ k: 'fn', fn: f, a });
 export const act = (out: 'a' | 'd1' | 'd2', a: Expr): Expr => ({ k: 'call', prog: 'act', out, a });
 export const loop = (v: string, n: number, body: Stmt[]): Stmt => ({ k: 'for', v, n, body });
@@ -66,6 +81,7 @@ export function arrayExtents(r: Routine): Map<string, number> {
   };
   const expr = (e: Expr): void => {
     if (e.k === 'load') see(e.arr, e.idx);
+    else if (e.k === 'rand') return;
     else if (e.k === 'bin') {
       expr(e.a);
       expr(e.b);
@@ -73,8 +89,8 @@ export function arrayExtents(r: Routine): Map<string, number> {
   };
   const stmts = (ss: Stmt[]): void => {
     for (const s of ss) {
-      if (s.k === 'for') {
-        bounds.set(s.v, s.n);
+      if (s.k === 'for' || s.k === 'draw') {
+        bounds.set(s.v, s.k === 'for' ? s.n : s.m);
         stmts(s.body);
         bounds.delete(s.v);
       } else if (s.k === 'set') expr(s.e);

@@ -9,7 +9,7 @@
 // dz = dLoss/dz, sd = scale * dz; and their R{} twins rh, rz, rdz, srd. Locals: loss
 // (the mean loss on exit), acc, racc and the softmax temporaries.
 
-import { add, div, fn, ix, load, local, loop, max, mul, num, set, store, sub, act, type Expr, type Index, type Routine, type Stmt } from './ir';
+import { add, div, draw, fn, ix, load, local, loop, max, mul, num, set, store, sub, act, type Expr, type Index, type Routine, type Stmt } from './ir';
 import type { Model } from './model';
 
 export interface RoutineOptions {
@@ -19,6 +19,11 @@ export interface RoutineOptions {
   gradient: boolean;
   /** Also compute H dir into hv (needs gradient). */
   hvp: boolean;
+  /**
+   * A minibatch of this many points drawn with replacement per network and step (the
+   * loss and gradient are their mean); 0 or absent: every point, in order.
+   */
+  batch?: number;
 }
 
 const LOCALS = ['loss', 'acc', 'racc', 'e', 'u', 'sm', 'sy', 'lse', 'q'];
@@ -43,6 +48,9 @@ export function networkRoutine(model: Model, opts: RoutineOptions): Routine {
   const R = opts.hvp;
   if (R && !gradient) throw new Error('the Hessian-vector product is computed with the gradient');
   const n = opts.points;
+  const batch = opts.batch ?? 0;
+  if (!Number.isInteger(batch) || batch < 0) throw new Error(`the batch size must be a whole number >= 0 (0: full batch), got ${batch}`);
+  const count = batch || n;
   const { inOff, outOff } = offsets(model);
   const L = model.layers.length;
   const d = model.inputs;
@@ -97,7 +105,7 @@ export function networkRoutine(model: Model, opts: RoutineOptions): Routine {
   const y = (v: string) => load('ys', ix(0, ['p', O], [v, 1]));
   let divisor: number;
   if (model.spec.loss === 'mse') {
-    divisor = n * O;
+    divisor = count * O;
     const c2 = 2 / divisor;
     const out: Stmt[] = [set('e', sub(f('o'), y('o'))), set('loss', add(local('loss'), mul(local('e'), local('e'))))];
     if (gradient) out.push(store('dz', ix(fo, ['o', 1]), mul(local('e'), num(c2))));
@@ -105,7 +113,7 @@ export function networkRoutine(model: Model, opts: RoutineOptions): Routine {
     perPoint.push(loop('o', O, out));
   } else {
     // Softmax cross-entropy, mean over points: sum_o y_o (logsumexp(f) - f_o).
-    divisor = n;
+    divisor = count;
     const c1 = 1 / divisor;
     perPoint.push(
       set('sm', load('z', ix(fo))),
@@ -168,7 +176,7 @@ export function networkRoutine(model: Model, opts: RoutineOptions): Routine {
       }
     }
   }
-  body.push(loop('p', n, perPoint));
+  body.push(batch ? draw('p', batch, n, perPoint) : loop('p', n, perPoint));
   body.push(set('loss', div(local('loss'), num(divisor))));
   return { locals: LOCALS, body };
 }

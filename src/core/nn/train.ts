@@ -5,13 +5,14 @@
 
 import { emptyInfo, eventStep, minimumIndex, particleStatus, particleSteps, setParticleInfo, Status } from '../particles';
 import type { CompiledOptimizer } from '../optimizers';
-import { ix, load, local, loop, num, set, add, mul, fn, type Expr, type Routine, type Stmt } from './ir';
+import { ix, load, local, loop, num, type Expr, type Routine, type Stmt } from './ir';
+import { DEFAULT_GRADIENT_CONFIG, gradientConfigProblem, gradientRoutine, readsGnorm, type GradientConfig } from './gradient';
 import { RoutineRunner } from './interp';
 import { networkRoutine } from './routines';
 import { checkDataset, type Dataset } from './data';
 import type { Model } from './model';
 
-export interface NetTrainConfig {
+export interface NetTrainConfig extends GradientConfig {
   /** Diverged when the loss exceeds this multiple of its first value (the fractal measure's clip, 1e6). */
   divergeRatio: number;
   /** Converged (and stopped) when the loss falls to this value; 0: train every step. */
@@ -20,7 +21,7 @@ export interface NetTrainConfig {
   history: number;
 }
 
-export const DEFAULT_NET_CONFIG: NetTrainConfig = { divergeRatio: 1e6, convergeLoss: 0, history: 0 };
+export const DEFAULT_NET_CONFIG: NetTrainConfig = { divergeRatio: 1e6, convergeLoss: 0, history: 0, ...DEFAULT_GRADIENT_CONFIG };
 
 export interface NetSetup {
   model: Model;
@@ -52,23 +53,24 @@ export function checkNetSetup(s: NetSetup): void {
   if (s.optimizer.needsHessian) throw new Error(`${s.optimizer.def.name}'s schedule reads the Hessian of a 2-D surface; networks do not provide it`);
   if (s.hyper.length !== s.n * hyperStride(s)) throw new Error(`hyper holds ${s.hyper.length} values, ${s.n * hyperStride(s)} expected`);
   if (s.theta.length !== s.n * s.model.params) throw new Error(`theta holds ${s.theta.length} values, ${s.n * s.model.params} expected`);
+  const bad = gradientConfigProblem(s.config, s.data.n);
+  if (bad) throw new Error(bad);
+}
+
+/** The training step's gradient routine (gradient.ts) for a setup. */
+export function stepGradientRoutine(model: Model, points: number, optimizer: CompiledOptimizer, config: GradientConfig): Routine {
+  return gradientRoutine(model, points, config, readsGnorm(optimizer));
 }
 
 /**
  * One optimizer step on every parameter, layer by layer: the program's lr is the
  * layer's, coord is the layer index. Arrays: th, gr, hyper (this network's row), ost
- * (this network's optimizer state, parameter-major). Locals: loss, t (in), gnorm.
+ * (this network's optimizer state, parameter-major). Locals (in): loss, t, gnorm.
  */
 export function updateRoutine(model: Model, opt: CompiledOptimizer): Routine {
   const H = opt.def.hyper.length;
   const S = opt.state.length;
-  // The whole network's gradient norm, only when the program reads it (e.g. the GradNormBrake schedule).
-  const gi = opt.program.inputs.indexOf('gnorm');
-  const readsGnorm = opt.program.values.some((v) => v.kind === 'instr' && v.instr.args.includes(gi));
-  const gq = load('gr', ix(0, ['q', 1]));
-  const body: Stmt[] = readsGnorm
-    ? [set('gnorm', num(0)), loop('q', model.params, [set('gnorm', add(local('gnorm'), mul(gq, gq)))]), set('gnorm', fn('sqrt', local('gnorm')))]
-    : [];
+  const body: Stmt[] = [];
   model.layers.forEach((ly, l) => {
     const q = ix(ly.start, ['q', 1]);
     const slot = (s: number) => ix(ly.start * S + s, ['q', S]);
@@ -130,15 +132,18 @@ export class NetworkTrainerCpu {
   private readonly P: number;
   private readonly HS: number;
   private readonly SS: number;
+  private readonly minibatch: boolean;
 
   constructor(readonly setup: NetSetup) {
     checkNetSetup(setup);
     const { model, data, optimizer } = setup;
     const progs = { act: model.act };
-    this.grad = new RoutineRunner(networkRoutine(model, { points: data.n, gradient: true, hvp: false }), progs);
+    this.grad = new RoutineRunner(stepGradientRoutine(model, data.n, optimizer, setup.config), progs);
     this.loss = new RoutineRunner(networkRoutine(model, { points: data.n, gradient: false, hvp: false }), progs);
     this.update = new RoutineRunner(updateRoutine(model, optimizer), progs);
     for (const r of [this.grad, this.loss]) r.bind('xs', data.x).bind('ys', data.y);
+    this.grad.rng.seed = setup.config.seed >>> 0;
+    this.minibatch = setup.config.batch > 0;
     this.update.bind('gr', this.grad.arrays.get('gr')!);
     this.P = model.params;
     this.HS = hyperStride(setup);
@@ -166,8 +171,13 @@ export class NetworkTrainerCpu {
     let event = eventStep(st.info, i);
     let l0 = st.losses[2 * i];
     let cur = st.losses[2 * i + 1];
+    this.grad.rng.net = i;
     for (let s = 0; s < k; s++) {
-      const L = this.grad.exec().local('loss');
+      this.grad.rng.step = steps;
+      this.grad.exec();
+      const gnorm = this.grad.local('gnorm');
+      // The checks and the history read the full-batch loss.
+      const L = this.minibatch ? this.loss.exec().local('loss') : this.grad.local('loss');
       if (steps === 0) l0 = L;
       if (steps < cfg.history) st.history[i * cfg.history + steps] = L;
       const bad = !Number.isFinite(L);
@@ -179,7 +189,7 @@ export class NetworkTrainerCpu {
         cur = L;
         break;
       }
-      this.update.exec({ loss: L, t: steps });
+      this.update.exec({ loss: L, t: steps, gnorm });
       steps++;
     }
     if (status === Status.Running) cur = this.loss.exec().local('loss');
