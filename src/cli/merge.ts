@@ -4,6 +4,7 @@
 
 import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { mapCommand } from './map';
+import { mapModelCommand } from './model';
 import { checkTileSet, joinArrays, readTile, SHARD_INDEX_VARIABLES } from './shard';
 import { sweepCommand } from './sweep';
 
@@ -21,10 +22,10 @@ const MERGE_FLAGS = defineFlags({
 export function mergeHelp(): string {
   return `Usage: etascape merge TILE... [--out FILE.png|FILE.csv|FILE.json] [--csv FILE.csv]
 
-Joins the tiles that 'etascape map ... --shard K/N --tile FILE.tile' (or sweep) wrote,
-one per shard K = 0 .. N-1, and writes what the command without --shard writes: the
-map's figure (--out) and rows (--csv), byte for byte the same; a sweep's rows (--out
-FILE.csv or FILE.json, or CSV on stdout). Every tile must be of the same job (the same
+Joins the tiles that 'etascape map ... --shard K/N --tile FILE.tile' (or map --model,
+or sweep) wrote, one per shard K = 0 .. N-1, and writes what the command without
+--shard writes: the map's figure (--out) and rows (--csv), byte for byte the same; a
+sweep's rows (--out FILE.csv or FILE.json, or CSV on stdout). Every tile must be of the same job (the same
 arguments and etascape version: each tile holds them with their checksum), each shard
 given once, none missing; a tile that is truncated or altered is refused.
 
@@ -63,6 +64,17 @@ export async function mergeCommand(argv: string[], out: (s: string) => void, err
       seconds,
     };
     return mapCommand([...params.argv, '--out', flags.out, ...(flags.csv !== undefined ? ['--csv', flags.csv] : [])], out, err, results);
+  }
+  if (params.command === 'map-model') {
+    const results = {
+      info: joinArrays(tiles, 'info', (n) => new Uint32Array(n)),
+      losses: joinArrays(tiles, 'losses', (n) => new Float32Array(n)),
+      value: joinArrays(tiles, 'value', (n) => new Float64Array(n)),
+      converged: joinArrays(tiles, 'converged', (n) => new Uint32Array(n)),
+      seconds,
+    };
+    const outputs = [...(flags.out !== undefined ? ['--out', flags.out] : []), ...(flags.csv !== undefined ? ['--csv', flags.csv] : [])];
+    return mapModelCommand([...params.argv, ...outputs], out, err, results);
   }
   if (flags.csv !== undefined) throw new UsageError("--csv is a map's: a sweep's rows go to --out FILE.csv|FILE.json");
   const adapters = [...new Set(tiles.map((t) => t.header.run.adapter ?? null))];

@@ -2,8 +2,9 @@
 // sharpness), `etascape map --model ...` (a map of networks over two hyperparameters,
 // e.g. lr_layer0 x lr_layer1) and `etascape model` (the explicit JSON form of a built-in
 // problem). run.ts and map.ts hand over to these when --model is given.
-// Long because it holds the three network commands with their flag tables and help;
-// each is short, and they share the problem loading and the training driver.
+// Long because it holds the three network commands with their flag tables and help
+// (the map also its shards, --shard, and their merge); each is short, and they share
+// the problem loading and the training driver.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { axisValue } from '../core/layouts';
@@ -21,6 +22,7 @@ import { defineFlags, formatFlags, parseFloat32, parseSchema, peekFlag, UsageErr
 import { csvNumber, f32, openGpu } from './common';
 import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
+import { shardOf, shardPart, SHARD_FLAGS, tileDone, tileParams, writeTile } from './shard';
 
 const PROBLEM_FLAGS = defineFlags({
   model: {
@@ -255,6 +257,7 @@ const MAP_FLAGS = defineFlags({
     ext: ['.png'],
     help: 'the image, one pixel per network (converged blue, diverged red, ranked by the measure)',
   },
+  ...SHARD_FLAGS,
 });
 
 interface NetAxis {
@@ -284,7 +287,9 @@ function mapModelHelp(): string {
                     [--res N] [--steps S] [--measure status|fractal] [--csv FILE.csv] [--out FILE.png]
 
 Trains N x N networks (one per pixel, the same initial weights and data), each with its
-own learning rates, and classifies each as converged or diverged.
+own learning rates, and classifies each as converged or diverged. With --shard K/N
+--tile FILE.tile, only rows floor(K N'/N) .. floor((K+1) N'/N) - 1 (N' = --res), as a
+tile that 'etascape merge' joins with the others (etascape help merge).
 
 Flags:
 ${formatFlags(MAP_FLAGS)}
@@ -314,16 +319,34 @@ function fractalImage(res: number, converged: boolean[], value: number[]): Uint8
   return rgba;
 }
 
-export async function mapModelCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+/** A whole network map computed by shards (etascape merge), in network order. */
+export interface NetMapResults {
+  info: Uint32Array;
+  /** L_0 and the last loss of each network. */
+  losses: Float32Array;
+  /** The measure (float64, as computed) and the classification (0 / 1). */
+  value: Float64Array;
+  converged: Uint32Array;
+  seconds: number;
+}
+
+/** `etascape map --model`; with `merged`, the networks' results come from tiles instead of training. */
+export async function mapModelCommand(argv: string[], out: (s: string) => void, err: (s: string) => void, merged?: NetMapResults): Promise<number> {
   const def = peekOptimizer(argv);
   const { values: f, parsed, help } = parseSchema(argv, MAP_FLAGS, hyperFlags(def));
   if (help) {
     out(mapModelHelp());
     return 0;
   }
-  if (f.csv === undefined && f.out === undefined) throw new UsageError('map --model needs --csv FILE.csv or --out FILE.png (or both)');
-  if (f.out !== undefined) checkOutputPath(f.out, '--out');
-  if (f.csv !== undefined) checkOutputPath(f.csv, '--csv');
+  const sharded = shardOf(f);
+  if (sharded) {
+    if (f.csv !== undefined || f.out !== undefined) throw new UsageError('--shard writes only its --tile: give --out and --csv to etascape merge');
+    checkOutputPath(sharded.tile, '--tile');
+  } else {
+    if (f.csv === undefined && f.out === undefined) throw new UsageError('map --model needs --csv FILE.csv or --out FILE.png (or both)');
+    if (f.out !== undefined) checkOutputPath(f.out, '--out');
+    if (f.csv !== undefined) checkOutputPath(f.csv, '--csv');
+  }
   const problem = loadProblem(f);
   const L = problem.model.layers.length;
   const xs = parseNetAxis(f.x, '--x', L);
@@ -334,8 +357,14 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   const base = layerRates(f.lrLayers, typeof given.lr === 'number' ? given.lr : undefined, L);
   const xv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(xs.min, xs.max, res, i, xs.scale)));
   const yv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(ys.min, ys.max, res, i, ys.scale)));
+  const [from, to] = sharded ? shardPart(sharded.shard, res, 'rows') : [0, res];
+  const params = tileParams('map-model', argv);
+  if (sharded && tileDone(sharded.tile, params, sharded.shard)) {
+    out(`${sharded.tile}: shard ${sharded.shard.k}/${sharded.shard.n} is already done (skipped)`);
+    return 0;
+  }
   const lrLayers: number[][] = [];
-  for (let iy = 0; iy < res; iy++) {
+  for (let iy = from; iy < to; iy++) {
     for (let ix = 0; ix < res; ix++) {
       const lrs = base.slice();
       for (const [a, v] of [
@@ -348,42 +377,30 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
       lrLayers.push(lrs);
     }
   }
-  const n = res * res;
-  const theta = new Float32Array(n * problem.model.params);
-  for (let i = 0; i < n; i++) theta.set(problem.theta, i * problem.model.params);
-  const fractal = f.measure === 'fractal';
-  const setup = buildNetSetup({
-    model: problem.model,
-    data: problem.data,
-    optimizer: def.name,
-    settings: settingsOf(given),
-    lrLayers,
-    theta,
-    config: { history: fractal ? f.steps : 0 },
-  });
-  const t0 = performance.now();
-  const st = await train(setup, f.engine, f.steps, 50);
-  const seconds = (performance.now() - t0) / 1000;
-  const converged: boolean[] = [];
-  const value: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const status = particleStatus(st.info, i);
-    if (fractal) {
-      const m = fractalMeasureOfRun(st.history.subarray(i * f.steps, (i + 1) * f.steps), status, eventStep(st.info, i), f.steps);
-      converged.push(m.converged);
-      value.push(m.value);
-    } else {
-      converged.push(status === Status.Converged || (status === Status.Running && st.losses[2 * i + 1] < st.losses[2 * i]));
-      value.push(st.losses[2 * i + 1] / st.losses[2 * i]);
-    }
+  const results =
+    merged ??
+    (await trainNetMap({ problem, def: def.name, settings: settingsOf(given), lrLayers, steps: f.steps, fractal: f.measure === 'fractal', engine: f.engine }));
+  if (sharded) {
+    const { shard, tile } = sharded;
+    const { seconds, ...arrays } = results;
+    writeTile(tile, { params, shard, part: [from, to], total: res, run: { seconds }, arrays });
+    err(`etascape map: shard ${shard.k}/${shard.n} (rows ${from}..${to - 1} of ${res}) of ${res}x${res} networks, ${f.engine} engine, ${seconds.toFixed(2)} s`);
+    out(`wrote ${tile} (${lrLayers.length} networks)`);
+    return 0;
   }
+  const n = res * res;
+  if (results.converged.length !== n) throw new Error(`the tiles hold ${results.converged.length} networks, the map ${n}`);
+  const { info, losses, seconds } = results;
+  const converged = Array.from(results.converged, Boolean);
+  const value = Array.from(results.value);
+  const fractal = f.measure === 'fractal';
   const csvPath = f.csv;
   // Both files or neither (output.ts): a failing CSV leaves no PNG behind.
   const files: [string, string | Uint8Array][] = [];
   if (csvPath !== undefined) {
     const lines = [['ix', 'iy', xs.param, ys.param, 'status', 'steps', 'event_step', 'loss', 'measure'].join(',')];
     for (let i = 0; i < n; i++) {
-      const status = fractal ? (converged[i] ? 'converged' : 'diverged') : STATUS_NAMES[particleStatus(st.info, i)];
+      const status = fractal ? (converged[i] ? 'converged' : 'diverged') : STATUS_NAMES[particleStatus(info, i)];
       lines.push(
         [
           i % res,
@@ -391,9 +408,9 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
           csvNumber(xv[i % res]),
           csvNumber(yv[Math.floor(i / res)]),
           status,
-          particleSteps(st.info, i),
-          eventStep(st.info, i),
-          csvNumber(st.losses[2 * i + 1]),
+          particleSteps(info, i),
+          eventStep(info, i),
+          csvNumber(losses[2 * i + 1]),
           csvNumber(value[i]),
         ].join(','),
       );
@@ -416,6 +433,48 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   );
   out(`wrote ${[f.out, csvPath].filter(Boolean).join(', ')}`);
   return 0;
+}
+
+/** Trains a map's networks (all, or a shard's rows) and classifies each. */
+async function trainNetMap(o: {
+  problem: Problem;
+  def: string;
+  settings: Record<string, number>;
+  lrLayers: number[][];
+  steps: number;
+  fractal: boolean;
+  engine: 'cpu' | 'gpu';
+}): Promise<NetMapResults> {
+  const { problem, steps, fractal } = o;
+  const n = o.lrLayers.length;
+  const theta = new Float32Array(n * problem.model.params);
+  for (let i = 0; i < n; i++) theta.set(problem.theta, i * problem.model.params);
+  const setup = buildNetSetup({
+    model: problem.model,
+    data: problem.data,
+    optimizer: o.def,
+    settings: o.settings,
+    lrLayers: o.lrLayers,
+    theta,
+    config: { history: fractal ? steps : 0 },
+  });
+  const t0 = performance.now();
+  const st = await train(setup, o.engine, steps, 50);
+  const seconds = (performance.now() - t0) / 1000;
+  const converged = new Uint32Array(n);
+  const value = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const status = particleStatus(st.info, i);
+    if (fractal) {
+      const m = fractalMeasureOfRun(st.history.subarray(i * steps, (i + 1) * steps), status, eventStep(st.info, i), steps);
+      converged[i] = Number(m.converged);
+      value[i] = m.value;
+    } else {
+      converged[i] = Number(status === Status.Converged || (status === Status.Running && st.losses[2 * i + 1] < st.losses[2 * i]));
+      value[i] = st.losses[2 * i + 1] / st.losses[2 * i];
+    }
+  }
+  return { info: st.info, losses: st.losses, value, converged, seconds };
 }
 
 // ---------------------------------------------------------------- model

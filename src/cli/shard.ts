@@ -105,7 +105,8 @@ function withoutShardFlags(argv: string[]): string[] {
 
 // ---------------------------------------------------------------- tiles
 
-export type TileCommand = 'map' | 'sweep';
+/** The command a tile is of: a surface map, a network map (map --model), a sweep. */
+export type TileCommand = 'map' | 'map-model' | 'sweep';
 
 /** What identifies a job: its command, its arguments (without --shard / --tile), the version computing it. */
 export interface TileParams {
@@ -119,7 +120,10 @@ export const tileParams = (command: TileCommand, argv: string[]): TileParams => 
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 const paramsSha = (p: TileParams): string => sha256(JSON.stringify([p.command, p.argv, p.version]));
 
-type TileArray = Uint32Array | Float32Array;
+type TileArray = Uint32Array | Float32Array | Float64Array;
+type TileType = 'u32' | 'f32' | 'f64';
+const BYTES: Record<TileType, number> = { u32: 4, f32: 4, f64: 8 };
+const typeOf = (a: TileArray): TileType => (a instanceof Uint32Array ? 'u32' : a instanceof Float32Array ? 'f32' : 'f64');
 
 interface TileHeader {
   format: 'etascape-tile';
@@ -132,7 +136,7 @@ interface TileHeader {
   total: number;
   /** Not part of the job's identity: facts of the shard's run (seconds, adapter). */
   run: Record<string, string | number | null>;
-  arrays: { name: string; type: 'u32' | 'f32'; length: number }[];
+  arrays: { name: string; type: TileType; length: number }[];
   data_sha256: string;
 }
 
@@ -161,7 +165,7 @@ export function writeTile(
     part: t.part,
     total: t.total,
     run: t.run,
-    arrays: entries.map(([name, a]) => ({ name, type: a instanceof Uint32Array ? 'u32' : 'f32', length: a.length })),
+    arrays: entries.map(([name, a]) => ({ name, type: typeOf(a), length: a.length })),
     data_sha256: data.digest('hex'),
   };
   const file = new OutputFile(path);
@@ -197,16 +201,16 @@ export function readTile(path: string): Tile {
   if (header.tile_version !== 1) throw new TileError(`${path}: tile version ${header.tile_version}, this etascape reads version 1`);
   if (paramsSha(header.params) !== header.params_sha256) throw new TileError(`${path}: its parameters do not match their checksum (altered)`);
   const body = buf.subarray(nl + 1);
-  const size = header.arrays.reduce((s, a) => s + 4 * a.length, 0);
+  const size = header.arrays.reduce((s, a) => s + BYTES[a.type] * a.length, 0);
   if (body.length !== size) throw new TileError(`${path}: ${body.length} bytes of data, its header says ${size} (truncated?)`);
   if (sha256(body) !== header.data_sha256) throw new TileError(`${path}: its data do not match their checksum (altered)`);
   const arrays: Record<string, TileArray> = {};
   let at = 0;
   for (const a of header.arrays) {
-    // A copy: the file's bytes need not be 4-aligned in the Buffer.
-    const bytes = Uint8Array.from(body.subarray(at, at + 4 * a.length));
-    arrays[a.name] = a.type === 'u32' ? new Uint32Array(bytes.buffer) : new Float32Array(bytes.buffer);
-    at += 4 * a.length;
+    // A copy: the file's bytes need not be aligned in the Buffer.
+    const bytes = Uint8Array.from(body.subarray(at, at + BYTES[a.type] * a.length));
+    arrays[a.name] = a.type === 'u32' ? new Uint32Array(bytes.buffer) : a.type === 'f32' ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
+    at += BYTES[a.type] * a.length;
   }
   return { path, header, arrays };
 }

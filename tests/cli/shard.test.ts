@@ -159,6 +159,35 @@ describe('sharded sweep', () => {
   });
 });
 
+describe('sharded network map (map --model)', () => {
+  test('3 shards merge to the unsharded CSV byte for byte and PNG pixel for pixel (the fractal colouring ranks the whole map)', async () => {
+    const dir = tempDir();
+    const NET = [
+      'map',
+      '--model',
+      'mlp:4,4,1:tanh:mean-field',
+      '--x',
+      'lr_layer0:1e-1:1e2:log',
+      '--y',
+      'lr_layer1:1e-1:1e2:log',
+      '--res',
+      '7',
+      '--steps',
+      '30',
+    ];
+    const measure = ['--measure', 'fractal'];
+    expect((await inProcess([...NET, ...measure, '--out', join(dir, 'whole.png'), '--csv', join(dir, 'whole.csv')])).code).toBe(0);
+    const tiles = [1, 2, 0].map((k) => join(dir, `n${k}.tile`));
+    for (const [i, k] of [1, 2, 0].entries()) expect((await inProcess([...NET, ...measure, '--shard', `${k}/3`, '--tile', tiles[i]])).code).toBe(0);
+    expect((await inProcess(['merge', ...tiles, '--out', join(dir, 'merged.png'), '--csv', join(dir, 'merged.csv')])).code).toBe(0);
+    const whole = readFileSync(join(dir, 'whole.csv'), 'utf8');
+    expect(whole).toMatch(/,converged,/);
+    expect(whole).toMatch(/,diverged,/);
+    expect(readFileSync(join(dir, 'merged.csv'), 'utf8')).toBe(whole);
+    expect(pixels(join(dir, 'merged.png'))).toEqual(pixels(join(dir, 'whole.png')));
+  });
+});
+
 describe('--shard', () => {
   test('K/N, or auto/N from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX', () => {
     expect(parseShard('3/8', {})).toEqual({ k: 3, n: 8 });
