@@ -199,6 +199,23 @@ describe('--shard', () => {
     expect(() => parseShard('1-4', {})).toThrow(/expected K\/N/);
   });
 
+  test('merge --help and the flags checked together', async () => {
+    const help = await inProcess(['help', 'merge']);
+    expect(help.out[0]).toMatch(/^Usage: etascape merge TILE\.\.\. /);
+    expect(help.out[0]).toContain('SLURM_ARRAY_TASK_ID');
+    expect((await inProcess(['map', '--help'])).out[0]).toMatch(/--shard K\/N\|auto\/N/);
+    for (const [args, message] of [
+      [['--shard', '0/2'], /--shard needs --tile FILE\.tile/],
+      [['--tile', 'x.tile'], /--tile needs --shard K\/N/],
+      [['--shard', '0/2', '--tile', 'x.tile', '--out', 'x.png'], /--shard writes only its --tile: give --out and --csv to etascape merge/],
+      [['--shard', '0/8', '--tile', 'x.tile'], /--shard: 8 shards of 7 rows: at most 7/],
+    ] as const) {
+      const r = await inProcess([...MAP, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.err).toEqual([expect.stringMatching(message)]);
+    }
+  });
+
   test('the shards of a job cover its items once, in order, sizes within one', () => {
     for (const total of [1, 7, 10, 4096]) {
       for (const n of [1, 2, 3, 7].filter((n) => n <= total)) {
