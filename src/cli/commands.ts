@@ -10,11 +10,13 @@ import { ExpressionError } from '../core/expr/parse';
 import { HyperParamError } from '../core/optimizers';
 import { ScheduleError } from '../core/schedules';
 import { ParticleError } from '../core/particles';
+import { TileError } from './shard';
 import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { benchTable, runBench } from './bench';
 import { checkOutputPath, discardPendingOutputs, writeOutput } from './output';
 import { mainHelp } from './help';
 import { mapCommand, mapHelp } from './map';
+import { mergeCommand, mergeHelp } from './merge';
 import { modelCommand, modelHelp } from './model';
 import { DataError } from '../core/nn/data';
 import { ModelError } from '../core/nn/model';
@@ -25,7 +27,7 @@ import { scheduleCommand, scheduleHelp } from './schedule';
 import { sweepCommand, sweepHelp } from './sweep';
 import { ENGINE_STEPS_BOUND, PARTICLES_BOUND } from './limits';
 
-const COMMANDS = ['run', 'sweep', 'map', 'model', 'schedule', 'lr-find', 'bench', 'record'] as const;
+const COMMANDS = ['run', 'sweep', 'map', 'merge', 'model', 'schedule', 'lr-find', 'bench', 'record'] as const;
 
 const BENCH_FLAGS = defineFlags({
   n: { name: 'n', kind: 'int', min: 1, ...PARTICLES_BOUND, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
@@ -135,7 +137,8 @@ function isUsageError(e: unknown): boolean {
     e instanceof ParticleError ||
     e instanceof ScheduleError ||
     e instanceof ModelError ||
-    e instanceof DataError
+    e instanceof DataError ||
+    e instanceof TileError
   );
 }
 
@@ -164,6 +167,7 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
       if (topic === 'run') io.out(runHelp(null));
       else if (topic === 'sweep') io.out(sweepHelp(null));
       else if (topic === 'map') io.out(mapHelp(null));
+      else if (topic === 'merge') io.out(mergeHelp());
       else if (topic === 'model') io.out(modelHelp());
       else if (topic === 'schedule') io.out(scheduleHelp(null));
       else if (topic === 'lr-find') io.out(lrFindHelp(null));
@@ -179,6 +183,8 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
         return await sweepCommand(rest, io.out, io.err);
       case 'map':
         return await mapCommand(rest, io.out, io.err);
+      case 'merge':
+        return await mergeCommand(rest, io.out, io.err);
       case 'model':
         return await modelCommand(rest, io.out);
       case 'schedule':

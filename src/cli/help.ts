@@ -55,6 +55,8 @@ Commands:
           one row per particle (CSV or JSON), with a summary of where they ended
   map     a hyperparameter map: two axes (any hyperparameter, or the start x0/y0), one
           run per pixel, drawn by outcome or basin as a PNG with axes and legend (and CSV)
+  merge   joins the tiles of a map or sweep run in shards (--shard K/N --tile FILE) into
+          exactly what the unsharded command writes
   model   the explicit JSON form of a built-in network problem (mlp:..., --data, seeds)
           (run and map take --model FILE.json|mlp:... to train networks instead of a surface:
           'etascape run --model x --help', 'etascape map --model x --help')

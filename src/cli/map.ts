@@ -4,13 +4,13 @@
 
 import { existsSync } from 'node:fs';
 import { mapFractions, MAP_COLORINGS, type MapFractions } from '../core/analysis/map';
-import { axisValue, type Axis } from '../core/layouts';
+import { axisValue, layoutSize, type Axis } from '../core/layouts';
 import { checkHyper, getOptimizer, HyperParamError, resolveHyper, withPerCoordinateLr, type OptimizerDef } from '../core/optimizers';
-import { STATUS_NAMES, eventStep, particleMinimum, particleStatus, particleSteps, type ParticleState } from '../core/particles';
+import { INFO_WORDS, POS_FLOATS, STATUS_NAMES, eventStep, particleMinimum, particleStatus, particleSteps, type ParticleState } from '../core/particles';
 import { ScheduleError } from '../core/schedules';
 import type { Surface } from '../core/surfaces';
 import { runBackend, type DeviceHandle } from '../gpu/device';
-import { MapRunner, type ProductLayout } from '../gpu/map-runner';
+import { MapRunner, type MapImage, type MapRunSpec, type ProductLayout } from '../gpu/map-runner';
 import { basinLegend, drawMapFigure, mapFigureGeometry, outcomeLegend, type Context2D, type ScratchCanvas } from '../display/map-figure';
 import { defineFlags, formatFlags, parseFloat32, UsageError } from './args';
 import { checkGpuCapacity, csvField, csvNumber, describeExtras, fmt, minimumName, openGpu } from './common';
@@ -20,6 +20,7 @@ import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 import { mapModelCommand } from './model';
 import { ENGINE_STEPS_BOUND } from './limits';
+import { shardOf, shardPart, SHARD_FLAGS, shardRandomnessProblem, tileDone, tileParams, writeTile } from './shard';
 
 const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number, number], stepsPerDispatch: 100 };
 const MAX_RES = 4096;
@@ -55,7 +56,7 @@ const MAP_FLAGS = defineFlags({
     help: 'outcome: steps to converge / to diverge, loss fall of the running; basin: which minimum',
     default: 'outcome',
   },
-  out: { name: 'out', kind: 'string', meta: 'FILE.png', ext: ['.png'], help: 'the figure (required)', required: 'map needs --out FILE.png (the figure)' },
+  out: { name: 'out', kind: 'string', meta: 'FILE.png', ext: ['.png'], help: 'the figure (required, except with --shard)' },
   csv: {
     name: 'csv',
     kind: 'string',
@@ -74,7 +75,10 @@ const MAP_FLAGS = defineFlags({
     default: MAP_DEFAULTS.stepsPerDispatch,
   },
   ...CONFIG_FLAGS,
+  ...SHARD_FLAGS,
 });
+
+const OUT_NEEDED = 'map needs --out FILE.png (the figure)';
 
 export function mapHelp(def: OptimizerDef | null): string {
   return `Usage: etascape map --surface NAME|EXPR [--optimizer NAME] --x PARAM:MIN:MAX[:log|lin]
@@ -93,6 +97,11 @@ setting shared, for S steps, and draws the outcome as an image with axes and leg
 A one-line summary (fractions per status and minimum) goes to stderr; on a terminal a
 progress bar too.
 
+With --shard K/N --tile FILE.tile, computes only rows floor(K NY/N) .. floor((K+1) NY/N) - 1
+and writes them as a tile (no --out, --csv); a valid tile already there is skipped.
+'etascape merge TILE... --out FILE.png --csv FILE.csv' then writes what the unsharded
+command writes (etascape help merge).
+
 Flags:
 ${formatFlags(MAP_FLAGS)}
 
@@ -103,7 +112,8 @@ ${presetHelp()}
 Examples:
   etascape map --surface quadratic --optimizer sgd --x lr:1e-3:1:log --y momentum:0:0.99 \\
                --res 256 --steps 1000 --out map.png --csv map.csv
-  etascape map --surface double-well --lr 0.02 --x x0:-3:3 --y y0:-2.5:2.5 --color basin --out basins.png`;
+  etascape map --surface double-well --lr 0.02 --x x0:-3:3 --y y0:-2.5:2.5 --color basin --out basins.png
+  etascape map --surface quadratic --x lr:1e-3:1:log --y momentum:0:0.99 --res 4096 --shard auto/64 --tile tiles/shard-$SLURM_ARRAY_TASK_ID.tile`;
 }
 
 // ---------------------------------------------------------------- parsing
@@ -191,7 +201,16 @@ async function streamCsv(p: ParticleState, layout: ProductLayout, surface: Surfa
 
 // ---------------------------------------------------------------- command
 
-export async function mapCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+/** A whole map computed by shards (etascape merge): its pixels and particles, in row order. */
+export interface MapResults {
+  rgba: Uint32Array;
+  pos: Float32Array;
+  info: Uint32Array;
+  seconds: number;
+}
+
+/** `etascape map`; with `merged`, the map's results come from its tiles instead of a run. */
+export async function mapCommand(argv: string[], out: (s: string) => void, err: (s: string) => void, merged?: MapResults): Promise<number> {
   if (argv.includes('--model')) return mapModelCommand(argv, out, err);
   const c = openCommand(argv, { command: 'map', flags: MAP_FLAGS, help: mapHelp, schedule: true }, out);
   if (!c) return 0;
@@ -204,8 +223,23 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   if (size.some((v) => !Number.isInteger(v) || v < 200 || v > 8192))
     throw new UsageError(`--size: width and height must be whole numbers 200..8192, got ${size.join(',')}`);
   const config = loadConfig(flags, surface);
-  checkOutputPath(outPath, '--out');
-  if (csvPath !== undefined) checkOutputPath(csvPath, '--csv');
+  const sharded = shardOf(flags);
+  if (sharded) {
+    if (outPath !== undefined || csvPath !== undefined) throw new UsageError('--shard writes only its --tile: give --out and --csv to etascape merge');
+    const problem = shardRandomnessProblem(config, surface);
+    if (problem) throw new UsageError(problem);
+    checkOutputPath(sharded.tile, '--tile');
+  } else {
+    if (outPath === undefined) throw new UsageError(OUT_NEEDED);
+    checkOutputPath(outPath, '--out');
+    if (csvPath !== undefined) checkOutputPath(csvPath, '--csv');
+  }
+  const part = sharded ? shardPart(sharded.shard, ny, 'rows') : undefined;
+  const params = tileParams('map', argv);
+  if (sharded && tileDone(sharded.tile, params, sharded.shard)) {
+    out(`${sharded.tile}: shard ${sharded.shard.k}/${sharded.shard.n} is already done (skipped)`);
+    return 0;
+  }
 
   // The optimizer: an lr_y axis or flag makes two parameter groups.
   const perCoordinateLr = flags.lrY !== undefined || xs.param === 'lr_y' || ys.param === 'lr_y';
@@ -234,35 +268,28 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   const start = loadStart(flags.start, surface);
   const layout: ProductLayout = { kind: 'product', start, x: { ...xs, n: nx }, y: { ...ys, n: ny } };
 
-  let handle: DeviceHandle | undefined;
-  if (kind === 'gpu') {
-    handle = await openGpu();
-    try {
-      checkGpuCapacity(handle, optimizer, nx * ny);
-    } catch (e) {
-      handle.device.destroy();
-      throw e;
-    }
+  let image: MapImage;
+  let seconds: number;
+  if (merged) {
+    if (merged.rgba.length !== nx * ny || merged.pos.length !== POS_FLOATS * nx * ny || merged.info.length !== INFO_WORDS * nx * ny)
+      throw new Error(`the tiles hold ${merged.rgba.length} runs, the map ${nx * ny}`);
+    const empty = new Float32Array(0);
+    const particles = { n: nx * ny, hyperStride: 0, stateStride: 0, pos: merged.pos, hyper: empty, state: empty, info: merged.info };
+    image = { layout, nx, ny, rgba: merged.rgba, level: 0, final: true, particles };
+    seconds = merged.seconds;
+  } else {
+    const t0 = performance.now();
+    image = await runMap({ surface, optimizer, base: given, config, layout: { ...layout, part }, steps, coloring, coarse: 0 }, kind, K);
+    seconds = (performance.now() - t0) / 1000;
   }
-  const backend = runBackend(handle);
-  const t0 = performance.now();
-  let image;
-  const runner = new MapRunner({ surface, optimizer, base: given, config, layout, steps, coloring, coarse: 0 }, backend, {
-    keepParticles: true,
-    maxStepsPerDispatch: K,
-  });
-  const bar = startProgress('etascape map', steps, 'steps');
-  try {
-    // GPU: one dispatch a tick; CPU: about a quarter second of work a tick.
-    image = await runner.run(kind === 'gpu' ? nx * ny * K : 2e5, (p) => bar.update(Math.floor(p.done / (nx * ny))));
-  } finally {
-    bar.stop();
-    runner.destroy();
-    await runner.idle().catch(() => {});
-    handle?.device.destroy();
-  }
-  const seconds = (performance.now() - t0) / 1000;
   const particles = image.particles!;
+  if (sharded) {
+    const { shard, tile } = sharded;
+    writeTile(tile, { params, shard, part: part!, total: ny, run: { seconds }, arrays: { rgba: image.rgba, pos: particles.pos, info: particles.info } });
+    err(`etascape map: shard ${shard.k}/${shard.n} (rows ${part![0]}..${part![1] - 1} of ${ny}), ${kind} engine, ${seconds.toFixed(2)} s`);
+    out(`wrote ${tile} (${particles.n} runs)`);
+    return 0;
+  }
   const fr = mapFractions(particles.info, particles.n, surface.minima.length);
 
   const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
@@ -291,7 +318,7 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
     makeCanvas: (w, h) => createCanvas(w, h) as unknown as ScratchCanvas,
   });
   // Both files, or neither: a failing CSV leaves no PNG behind.
-  const png = new OutputFile(outPath);
+  const png = new OutputFile(outPath!);
   png.write(canvas.toBuffer('image/png'));
   if (csvPath === undefined) commitOutputs(png);
   else {
@@ -305,4 +332,30 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   );
   out(`wrote ${outPath} (${size[0]}x${size[1]})${csvPath ? `, ${csvPath} (${particles.n} rows)` : ''}`);
   return 0;
+}
+
+/** Runs a map (or a shard's part of one) on an engine to its final image, particles kept. */
+async function runMap(spec: MapRunSpec, kind: 'gpu' | 'cpu', K: number): Promise<MapImage> {
+  const n = layoutSize(spec.layout);
+  let handle: DeviceHandle | undefined;
+  if (kind === 'gpu') {
+    handle = await openGpu();
+    try {
+      checkGpuCapacity(handle, spec.optimizer, n);
+    } catch (e) {
+      handle.device.destroy();
+      throw e;
+    }
+  }
+  const runner = new MapRunner(spec, runBackend(handle), { keepParticles: true, maxStepsPerDispatch: K });
+  const bar = startProgress('etascape map', spec.steps, 'steps');
+  try {
+    // GPU: one dispatch a tick; CPU: about a quarter second of work a tick.
+    return await runner.run(kind === 'gpu' ? n * K : 2e5, (p) => bar.update(Math.floor(p.done / n)));
+  } finally {
+    bar.stop();
+    runner.destroy();
+    await runner.idle().catch(() => {});
+    handle?.device.destroy();
+  }
 }

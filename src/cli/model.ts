@@ -3,8 +3,9 @@
 // e.g. lr_layer0 x lr_layer1) and `etascape model` (the explicit JSON form of a built-in
 // problem). run.ts and map.ts hand over to these when --model is given (sweep.ts to
 // model-sweep.ts; the training settings' flags are in model-train.ts).
-// Long because it holds the three network commands with their flag tables and help;
-// each is short, and they share the problem loading and the training driver.
+// Long because it holds the three network commands with their flag tables and help
+// (the map also its shards, --shard, and their merge); each is short, and they share
+// the problem loading and the training driver.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { axisValue } from '../core/layouts';
@@ -23,6 +24,7 @@ import { csvNumber, f32, openGpu } from './common';
 import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
 import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
+import { shardOf, shardPart, SHARD_FLAGS, tileDone, tileParams, writeTile } from './shard';
 
 export const PROBLEM_FLAGS = defineFlags({
   model: {
@@ -265,6 +267,7 @@ const MAP_FLAGS = defineFlags({
     ext: ['.png'],
     help: 'the image, one pixel per network (converged blue, diverged red, ranked by the measure)',
   },
+  ...SHARD_FLAGS,
 });
 
 interface NetAxis {
@@ -299,7 +302,9 @@ function mapModelHelp(): string {
                     [--res N] [--steps S] [--measure status|fractal] [--csv FILE.csv] [--out FILE.png]
 
 Trains N x N networks (one per pixel, the same initial weights and data), each with its
-own learning rates, and classifies each as converged or diverged.
+own learning rates, and classifies each as converged or diverged. With --shard K/N
+--tile FILE.tile, only rows floor(K N'/N) .. floor((K+1) N'/N) - 1 (N' = --res), as a
+tile that 'etascape merge' joins with the others (etascape help merge).
 
 Flags:
 ${formatFlags(MAP_FLAGS)}
@@ -329,16 +334,34 @@ function fractalImage(res: number, converged: boolean[], value: number[]): Uint8
   return rgba;
 }
 
-export async function mapModelCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+/** A whole network map computed by shards (etascape merge), in network order. */
+export interface NetMapResults {
+  info: Uint32Array;
+  /** L_0 and the last loss of each network. */
+  losses: Float32Array;
+  /** The measure (float64, as computed) and the classification (0 / 1). */
+  value: Float64Array;
+  converged: Uint32Array;
+  seconds: number;
+}
+
+/** `etascape map --model`; with `merged`, the networks' results come from tiles instead of training. */
+export async function mapModelCommand(argv: string[], out: (s: string) => void, err: (s: string) => void, merged?: NetMapResults): Promise<number> {
   const def = peekOptimizer(argv);
   const { values: f, parsed, help } = parseSchema(argv, MAP_FLAGS, hyperFlags(def));
   if (help) {
     out(mapModelHelp());
     return 0;
   }
-  if (f.csv === undefined && f.out === undefined) throw new UsageError('map --model needs --csv FILE.csv or --out FILE.png (or both)');
-  if (f.out !== undefined) checkOutputPath(f.out, '--out');
-  if (f.csv !== undefined) checkOutputPath(f.csv, '--csv');
+  const sharded = shardOf(f);
+  if (sharded) {
+    if (f.csv !== undefined || f.out !== undefined) throw new UsageError('--shard writes only its --tile: give --out and --csv to etascape merge');
+    checkOutputPath(sharded.tile, '--tile');
+  } else {
+    if (f.csv === undefined && f.out === undefined) throw new UsageError('map --model needs --csv FILE.csv or --out FILE.png (or both)');
+    if (f.out !== undefined) checkOutputPath(f.out, '--out');
+    if (f.csv !== undefined) checkOutputPath(f.csv, '--csv');
+  }
   const problem = loadProblem(f);
   const L = problem.model.layers.length;
   const xs = parseNetAxis(f.x, '--x', L);
@@ -350,9 +373,22 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   const xv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(xs.min, xs.max, res, i, xs.scale)));
   const yv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(ys.min, ys.max, res, i, ys.scale)));
   if (xs.param === ys.param) throw new UsageError(`--x and --y are both ${xs.param}`);
+  const gradient = gradientConfigOf(f, problem.data.n);
+  // Minibatches, noise and per-network weights draw by the network's index in its run,
+  // which restarts at 0 in each shard: a shard would not compute what the whole map does.
+  if (sharded && (f.initPerNetwork || f.noise !== undefined || f.batchSize !== undefined))
+    throw new UsageError(
+      '--shard with --init-per-network, --noise or --batch_size is not supported yet (their draws depend on the network index within a run)',
+    );
+  const [from, to] = sharded ? shardPart(sharded.shard, res, 'rows') : [0, res];
+  const params = tileParams('map-model', argv);
+  if (sharded && tileDone(sharded.tile, params, sharded.shard)) {
+    out(`${sharded.tile}: shard ${sharded.shard.k}/${sharded.shard.n} is already done (skipped)`);
+    return 0;
+  }
   const lrLayers: number[][] = [];
   const init: { scale: number[]; offset: number[] } = { scale: [], offset: [] };
-  for (let iy = 0; iy < res; iy++) {
+  for (let iy = from; iy < to; iy++) {
     for (let ix = 0; ix < res; ix++) {
       const lrs = base.slice();
       for (const [a, v] of [
@@ -366,44 +402,43 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
       lrLayers.push(lrs);
     }
   }
-  const n = res * res;
-  const theta = initialThetas(problem, builtinOf(f), f, n, {
-    scale: init.scale.length ? init.scale : undefined,
-    offset: init.offset.length ? init.offset : undefined,
-  });
-  const fractal = f.measure === 'fractal';
-  const setup = buildNetSetup({
-    model: problem.model,
-    data: problem.data,
-    optimizer: def.name,
-    settings: settingsOf(given),
-    lrLayers,
-    theta,
-    config: { history: fractal ? f.steps : 0, ...gradientConfigOf(f, problem.data.n) },
-  });
-  const t0 = performance.now();
-  const st = await train(setup, f.engine, f.steps, 50);
-  const seconds = (performance.now() - t0) / 1000;
-  const converged: boolean[] = [];
-  const value: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const status = particleStatus(st.info, i);
-    if (fractal) {
-      const m = fractalMeasureOfRun(st.history.subarray(i * f.steps, (i + 1) * f.steps), status, eventStep(st.info, i), f.steps);
-      converged.push(m.converged);
-      value.push(m.value);
-    } else {
-      converged.push(status === Status.Converged || (status === Status.Running && st.losses[2 * i + 1] < st.losses[2 * i]));
-      value.push(st.losses[2 * i + 1] / st.losses[2 * i]);
-    }
+  const results =
+    merged ??
+    (await trainNetMap({
+      problem,
+      def: def.name,
+      settings: settingsOf(given),
+      lrLayers,
+      theta: initialThetas(problem, builtinOf(f), f, lrLayers.length, {
+        scale: init.scale.length ? init.scale : undefined,
+        offset: init.offset.length ? init.offset : undefined,
+      }),
+      gradient,
+      steps: f.steps,
+      fractal: f.measure === 'fractal',
+      engine: f.engine,
+    }));
+  if (sharded) {
+    const { shard, tile } = sharded;
+    const { seconds, ...arrays } = results;
+    writeTile(tile, { params, shard, part: [from, to], total: res, run: { seconds }, arrays });
+    err(`etascape map: shard ${shard.k}/${shard.n} (rows ${from}..${to - 1} of ${res}) of ${res}x${res} networks, ${f.engine} engine, ${seconds.toFixed(2)} s`);
+    out(`wrote ${tile} (${lrLayers.length} networks)`);
+    return 0;
   }
+  const n = res * res;
+  if (results.converged.length !== n) throw new Error(`the tiles hold ${results.converged.length} networks, the map ${n}`);
+  const { info, losses, seconds } = results;
+  const converged = Array.from(results.converged, Boolean);
+  const value = Array.from(results.value);
+  const fractal = f.measure === 'fractal';
   const csvPath = f.csv;
   // Both files or neither (output.ts): a failing CSV leaves no PNG behind.
   const files: [string, string | Uint8Array][] = [];
   if (csvPath !== undefined) {
     const lines = [['ix', 'iy', xs.param, ys.param, 'status', 'steps', 'event_step', 'loss', 'measure'].join(',')];
     for (let i = 0; i < n; i++) {
-      const status = fractal ? (converged[i] ? 'converged' : 'diverged') : STATUS_NAMES[particleStatus(st.info, i)];
+      const status = fractal ? (converged[i] ? 'converged' : 'diverged') : STATUS_NAMES[particleStatus(info, i)];
       lines.push(
         [
           i % res,
@@ -411,9 +446,9 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
           csvNumber(xv[i % res]),
           csvNumber(yv[Math.floor(i / res)]),
           status,
-          particleSteps(st.info, i),
-          eventStep(st.info, i),
-          csvNumber(st.losses[2 * i + 1]),
+          particleSteps(info, i),
+          eventStep(info, i),
+          csvNumber(losses[2 * i + 1]),
           csvNumber(value[i]),
         ].join(','),
       );
@@ -436,6 +471,49 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   );
   out(`wrote ${[f.out, csvPath].filter(Boolean).join(', ')}`);
   return 0;
+}
+
+/** Trains a map's networks (all, or a shard's rows) and classifies each. */
+async function trainNetMap(o: {
+  problem: Problem;
+  def: string;
+  settings: Record<string, number>;
+  lrLayers: number[][];
+  /** The networks' initial weights, one after another. */
+  theta: Float32Array;
+  gradient: ReturnType<typeof gradientConfigOf>;
+  steps: number;
+  fractal: boolean;
+  engine: 'cpu' | 'gpu';
+}): Promise<NetMapResults> {
+  const { problem, steps, fractal, theta } = o;
+  const n = o.lrLayers.length;
+  const setup = buildNetSetup({
+    model: problem.model,
+    data: problem.data,
+    optimizer: o.def,
+    settings: o.settings,
+    lrLayers: o.lrLayers,
+    theta,
+    config: { history: fractal ? steps : 0, ...o.gradient },
+  });
+  const t0 = performance.now();
+  const st = await train(setup, o.engine, steps, 50);
+  const seconds = (performance.now() - t0) / 1000;
+  const converged = new Uint32Array(n);
+  const value = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const status = particleStatus(st.info, i);
+    if (fractal) {
+      const m = fractalMeasureOfRun(st.history.subarray(i * steps, (i + 1) * steps), status, eventStep(st.info, i), steps);
+      converged[i] = Number(m.converged);
+      value[i] = m.value;
+    } else {
+      converged[i] = Number(status === Status.Converged || (status === Status.Running && st.losses[2 * i + 1] < st.losses[2 * i]));
+      value[i] = st.losses[2 * i + 1] / st.losses[2 * i];
+    }
+  }
+  return { info: st.info, losses: st.losses, value, converged, seconds };
 }
 
 // ---------------------------------------------------------------- model

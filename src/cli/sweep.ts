@@ -3,7 +3,7 @@
 import { extname } from 'node:path';
 import { buildParticles } from '../core/layouts';
 import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
-import { particleAt, STATUS_NAMES } from '../core/particles';
+import { INFO_WORDS, particleAt, POS_FLOATS, STATUS_NAMES, type ParticleState } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import { defineFlags, formatFlags, UsageError } from './args';
@@ -25,6 +25,7 @@ import {
 import { startProgress } from './progress';
 import { sweepModelCommand } from './model-sweep';
 import { ENGINE_STEPS_BOUND, PARTICLES_BOUND } from './limits';
+import { shardOf, shardPart, SHARD_FLAGS, shardRandomnessProblem, tileDone, tileParams, writeTile } from './shard';
 
 const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
 const SWEEP_COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'] as const;
@@ -71,6 +72,7 @@ const SWEEP_FLAGS = defineFlags({
     defaultText: String(SUMMARY_DEFAULT_BINS),
   },
   ...CONFIG_FLAGS,
+  ...SHARD_FLAGS,
 });
 
 export function sweepHelp(def: OptimizerDef | null): string {
@@ -91,6 +93,11 @@ each known minimum), and loss_q10, loss_q50, loss_q90 (quantiles of the final lo
 the running and converged particles; nan when there are none), interpolated in
 ${SUMMARY_BUCKETS}-bucket histograms of log10(loss above the lowest loss). The GPU engine
 reduces on the GPU and reads back only these counts.
+
+With --shard K/N --tile FILE.tile, runs only particles floor(K N'/N) .. floor((K+1) N'/N) - 1
+(N' = --n) and writes them as a tile (no --out, no --summary); a valid tile already there
+is skipped. 'etascape merge TILE... [--out FILE.csv|FILE.json]' then writes what the
+unsharded command writes.
 
 Flags:
 ${formatFlags(SWEEP_FLAGS)}
@@ -185,7 +192,17 @@ async function streamJson(doc: object, n: number, rowAt: (i: number) => SweepRow
 /** Dispatches queued on the GPU at most (then the loop waits for the GPU): memory stays flat. */
 const MAX_IN_FLIGHT = 4;
 
-export async function sweepCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+/** A whole sweep computed by shards (etascape merge): its particles in order. */
+export interface SweepResults {
+  pos: Float32Array;
+  info: Uint32Array;
+  lr: Float32Array;
+  seconds: number;
+  adapter: string | null;
+}
+
+/** `etascape sweep`; with `merged`, the particles come from its tiles instead of a run. */
+export async function sweepCommand(argv: string[], out: (s: string) => void, err: (s: string) => void, merged?: SweepResults): Promise<number> {
   if (argv.includes('--model')) return sweepModelCommand(argv, out, err);
   const c = openCommand(argv, { command: 'sweep', flags: SWEEP_FLAGS, help: sweepHelp, skipHyper: ['lr'], schedule: true }, out);
   if (!c) return 0;
@@ -214,24 +231,98 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   const summaryMode = flags.summary === true;
   if (flags.bins !== undefined && !summaryMode) throw new UsageError(`--bins needs --summary (it sets the number of lr bins of the summary)`);
   const binning = summaryMode ? summaryBinning(n, flags.bins ?? Math.min(n, SUMMARY_DEFAULT_BINS)) : null;
+  const sharded = shardOf(flags);
+  if (sharded) {
+    if (outPath !== undefined) throw new UsageError('--shard writes only its --tile: give --out to etascape merge');
+    if (summaryMode) throw new UsageError('--shard: --summary reduces the whole sweep at once; shard the rows and summarize the merged file');
+    const problem = shardRandomnessProblem(config, surface);
+    if (problem) throw new UsageError(problem);
+    checkOutputPath(sharded.tile, '--tile');
+  }
+  const part = sharded ? shardPart(sharded.shard, n, 'particles') : undefined;
+  const params = tileParams('sweep', argv);
+  if (sharded && tileDone(sharded.tile, params, sharded.shard)) {
+    out(`${sharded.tile}: shard ${sharded.shard.k}/${sharded.shard.n} is already done (skipped)`);
+    return 0;
+  }
   const layout = { kind: 'sweep' as const, start, lrMin, lrMax, n };
+  const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
+  const headerOf = (seconds: number, adapter: string | null) =>
+    `etascape sweep: ${n} particles, ${def.name} (${describeHyper(opt.def, opt.hyper, ['lr'])})${describeExtras(opt.compiled, config)} on ${surfaceName}, ` +
+    `lr ${fmt(lrMin)}..${fmt(lrMax)} (log), start (${fmt(start[0])}, ${fmt(start[1])}), ${steps} steps, ` +
+    `${kind} engine${adapter ? ` (${adapter})` : ''}, ${seconds.toFixed(2)} s`;
 
+  /** The rows (CSV or JSON, a file or stdout) and the summary of particles in sweep order. */
+  const writeRows = async (st: ParticleState, seconds: number, adapter: string | null): Promise<number> => {
+    const rowAt = (i: number): SweepRow => {
+      const p = particleAt(st, i);
+      return {
+        index: i,
+        lr: f32(p.lr),
+        x: f32(p.x),
+        y: f32(p.y),
+        loss: f32(p.loss),
+        status: p.status,
+        steps: p.steps,
+        minimum: minimumName(surface, p.minimum),
+      };
+    };
+    const summary = summarize(n, rowAt);
+    const text = `${headerOf(seconds, adapter)}\n${summaryText(summary, surface)}`;
+    if (outPath === undefined) {
+      await streamCsv(n, rowAt, out);
+      err(text);
+      return 0;
+    }
+    const file = new OutputFile(outPath);
+    const sink = (chunk: string) => file.write(chunk + '\n');
+    if (format === 'csv') await streamCsv(n, rowAt, sink);
+    else {
+      const doc = {
+        surface: surface.id,
+        expression: surface.spec.expression,
+        optimizer: def.name,
+        hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
+        lr_min: lrMin,
+        lr_max: lrMax,
+        start,
+        steps,
+        engine: kind,
+        adapter,
+        config,
+        summary,
+        columns: SWEEP_COLUMNS,
+      };
+      await streamJson(doc, n, rowAt, sink);
+    }
+    commitOutputs(file);
+    out(`${text}\nwrote ${n} rows to ${outPath}`);
+    return 0;
+  };
+  if (merged) {
+    const { pos, info, lr } = merged;
+    if (lr.length !== n || pos.length !== POS_FLOATS * n || info.length !== INFO_WORDS * n)
+      throw new Error(`the tiles hold ${lr.length} particles, the sweep ${n}`);
+    return writeRows({ n, hyperStride: 1, stateStride: 0, pos, hyper: lr, state: new Float32Array(0), info }, merged.seconds, merged.adapter);
+  }
+
+  const count = part ? part[1] - part[0] : n;
   let handle: DeviceHandle | undefined;
   if (kind === 'gpu') {
     handle = await openGpu();
     try {
-      checkGpuCapacity(handle, opt.compiled, n);
+      checkGpuCapacity(handle, opt.compiled, count);
     } catch (e) {
       handle.device.destroy();
       throw e;
     }
   }
-  let state;
+  let state: ParticleState | undefined;
   let binRows: BinRow[] = [];
   let adapter: string | null;
   const t0 = performance.now();
   try {
-    const particles = buildParticles(layout, opt.compiled, opt.given);
+    const particles = buildParticles({ ...layout, part }, opt.compiled, opt.given);
     const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config }, handle);
     adapter = open.adapter;
     try {
@@ -256,11 +347,16 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     handle?.device.destroy();
   }
   const seconds = (performance.now() - t0) / 1000;
-  const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
-  const header =
-    `etascape sweep: ${n} particles, ${def.name} (${describeHyper(opt.def, opt.hyper, ['lr'])})${describeExtras(opt.compiled, config)} on ${surfaceName}, ` +
-    `lr ${fmt(lrMin)}..${fmt(lrMax)} (log), start (${fmt(start[0])}, ${fmt(start[1])}), ${steps} steps, ` +
-    `${kind} engine${adapter ? ` (${adapter})` : ''}, ${seconds.toFixed(2)} s`;
+  if (sharded) {
+    const { shard, tile } = sharded;
+    const st = state!;
+    const lr = Float32Array.from({ length: st.n }, (_, i) => st.hyper[st.hyperStride * i]);
+    writeTile(tile, { params, shard, part: part!, total: n, run: { seconds, adapter }, arrays: { pos: st.pos, info: st.info, lr } });
+    err(`etascape sweep: shard ${shard.k}/${shard.n} (particles ${part![0]}..${part![1] - 1} of ${n}), ${kind} engine, ${seconds.toFixed(2)} s`);
+    out(`wrote ${tile} (${st.n} particles)`);
+    return 0;
+  }
+  const header = headerOf(seconds, adapter);
 
   if (binning) {
     const text = `${header}\n${binSummaryText(binRows, surface)}`;
@@ -295,41 +391,5 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     return 0;
   }
 
-  const st = state!;
-  const rowAt = (i: number): SweepRow => {
-    const p = particleAt(st, i);
-    return { index: i, lr: f32(p.lr), x: f32(p.x), y: f32(p.y), loss: f32(p.loss), status: p.status, steps: p.steps, minimum: minimumName(surface, p.minimum) };
-  };
-  const summary = summarize(n, rowAt);
-  const text = `${header}\n${summaryText(summary, surface)}`;
-
-  if (outPath === undefined) {
-    await streamCsv(n, rowAt, out);
-    err(text);
-    return 0;
-  }
-  const file = new OutputFile(outPath);
-  const sink = (chunk: string) => file.write(chunk + '\n');
-  if (format === 'csv') await streamCsv(n, rowAt, sink);
-  else {
-    const doc = {
-      surface: surface.id,
-      expression: surface.spec.expression,
-      optimizer: def.name,
-      hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
-      lr_min: lrMin,
-      lr_max: lrMax,
-      start,
-      steps,
-      engine: kind,
-      adapter,
-      config,
-      summary,
-      columns: SWEEP_COLUMNS,
-    };
-    await streamJson(doc, n, rowAt, sink);
-  }
-  commitOutputs(file);
-  out(`${text}\nwrote ${n} rows to ${outPath}`);
-  return 0;
+  return writeRows(state!, seconds, adapter);
 }

@@ -17,13 +17,22 @@ export interface Axis {
 
 export type Layout =
   /** One start, lr log-spaced from lrMin to lrMax over n particles. */
-  | { kind: 'sweep'; start: [number, number]; lrMin: number; lrMax: number; n: number; scale?: Scale }
+  | { kind: 'sweep'; start: [number, number]; lrMin: number; lrMax: number; n: number; scale?: Scale; part?: Part }
   /** A grid of starts (nx by ny over the ranges), one lr. */
   | { kind: 'grid'; x: [number, number]; y: [number, number]; nx: number; ny: number; lr: number }
   /** `perBand` seeded random starts in `domain`, the same starts repeated for each of `bands` lr values. */
   | { kind: 'random'; domain: [number, number, number, number]; perBand: number; bands: number; lrMin: number; lrMax: number; seed: number }
   /** Hyperparameter map: x axis by y axis (row-major, y rows), from one start unless an axis is x0/y0. */
-  | { kind: 'product'; start: [number, number]; x: Axis; y: Axis };
+  | { kind: 'product'; start: [number, number]; x: Axis; y: Axis; part?: Part };
+
+/**
+ * A share of a sweep (its particles from..to-1) or of a map (its rows from..to-1): the
+ * particles of that share only, each exactly as in the whole layout (a shard of a job).
+ */
+export type Part = [from: number, to: number];
+
+/** The whole count a part is of (a sweep's particles, a map's rows). */
+const partOf = (part: Part | undefined, whole: number): Part => part ?? [0, whole];
 
 export function axisValue(min: number, max: number, n: number, i: number, scale: Scale = 'linear'): number {
   if (n === 1) return min;
@@ -33,14 +42,26 @@ export function axisValue(min: number, max: number, n: number, i: number, scale:
 
 export function layoutSize(l: Layout): number {
   switch (l.kind) {
-    case 'sweep':
-      return l.n;
+    case 'sweep': {
+      const [from, to] = partOf(l.part, l.n);
+      return to - from;
+    }
     case 'grid':
       return l.nx * l.ny;
     case 'random':
       return l.perBand * l.bands;
-    case 'product':
-      return l.x.n * l.y.n;
+    case 'product': {
+      const [from, to] = partOf(l.part, l.y.n);
+      return l.x.n * (to - from);
+    }
+  }
+}
+
+function checkPart(part: Part | undefined, whole: number, what: string): void {
+  if (!part) return;
+  const [from, to] = part;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > whole || from >= to) {
+    throw new ParticleError(`a part of ${whole} ${what} must be a non-empty range within 0..${whole}, got ${from}..${to}`);
   }
 }
 
@@ -59,6 +80,8 @@ function checkRange(what: string, min: number, max: number, scale: Scale = 'line
  * (defaults filled in, validated); the layout overrides lr and any axis parameter.
  */
 export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Record<string, number | boolean | undefined> = {}): ParticleState {
+  if (layout.kind === 'sweep') checkPart(layout.part, layout.n, 'particles');
+  if (layout.kind === 'product') checkPart(layout.part, layout.y.n, 'rows');
   const n = layoutSize(layout);
   checkParticleCount(n);
   const def = opt.def;
@@ -84,9 +107,10 @@ export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Rec
       checkRange('the lr range', layout.lrMin, layout.lrMax, layout.scale ?? 'log');
       checkLr(layout.lrMin);
       checkLr(layout.lrMax);
+      const [from] = partOf(layout.part, layout.n);
       for (let i = 0; i < n; i++) {
         setStart(i, layout.start[0], layout.start[1]);
-        p.hyper[i * H] = axisValue(layout.lrMin, layout.lrMax, n, i, layout.scale ?? 'log');
+        p.hyper[i * H] = axisValue(layout.lrMin, layout.lrMax, layout.n, from + i, layout.scale ?? 'log');
       }
       break;
     }
@@ -130,9 +154,10 @@ export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Rec
           checkHyper(def, h, a.max);
         }
       }
-      for (let iy = 0; iy < layout.y.n; iy++) {
+      const [from, to] = partOf(layout.part, layout.y.n);
+      for (let iy = from; iy < to; iy++) {
         for (let ix = 0; ix < layout.x.n; ix++) {
-          const i = iy * layout.x.n + ix;
+          const i = (iy - from) * layout.x.n + ix;
           let [sx, sy] = layout.start;
           const place = (a: Axis, k: number) => {
             const v = axisValue(a.min, a.max, a.n, k, a.scale);

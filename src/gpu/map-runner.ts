@@ -7,7 +7,7 @@
 import { lossFloor, mapImage, type MapColoring, type MapColorOptions } from '../core/analysis/map';
 import { CpuEngine } from '../core/engine/cpu';
 import type { EngineSetup } from '../core/engine/engine';
-import { buildParticles, type Layout } from '../core/layouts';
+import { buildParticles, layoutSize, type Layout } from '../core/layouts';
 import type { CompiledOptimizer } from '../core/optimizers';
 import type { ParticleState, RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
@@ -34,9 +34,10 @@ export interface MapRunSpec {
 export type MapBackend = RunBackend;
 
 export interface MapImage {
-  /** The layout of this image (its axes' n: the image size). */
+  /** The layout of this image (its axes' n: the image size, or its part's rows). */
   layout: ProductLayout;
   nx: number;
+  /** Rows: the y axis' n, or the rows of the layout's part. */
   ny: number;
   /** Packed RGBA8 per pixel, row-major, row 0 at the y axis' minimum. */
   rgba: Uint32Array;
@@ -67,7 +68,8 @@ export interface MapRunnerOptions {
 function mapLevels(layout: ProductLayout, coarse = 64): ProductLayout[] {
   const cx = Math.min(layout.x.n, coarse);
   const cy = Math.min(layout.y.n, coarse);
-  if (coarse <= 0 || (cx === layout.x.n && cy === layout.y.n)) return [layout];
+  // A part of a map (a shard's rows) has no coarse pass: only the whole map has one.
+  if (coarse <= 0 || layout.part || (cx === layout.x.n && cy === layout.y.n)) return [layout];
   return [{ ...layout, x: { ...layout.x, n: cx }, y: { ...layout.y, n: cy } }, layout];
 }
 
@@ -113,7 +115,7 @@ export class MapRunner extends Job<MapImage, MapProgress> {
 
   get progress(): MapProgress {
     const S = this.spec.steps;
-    const size = (l: ProductLayout) => l.x.n * l.y.n;
+    const size = layoutSize;
     const total = this.levels.reduce((a, l) => a + size(l) * S, 0);
     let done = this.levels.slice(0, this.index).reduce((a, l) => a + size(l) * S, 0);
     if (this.cur) done += this.cur.stepsDone * this.cur.n + this.cur.cursor * this.cur.pass;
@@ -228,7 +230,8 @@ export class MapRunner extends Job<MapImage, MapProgress> {
     if (gen !== this.generation) return;
     destroyLevel(cur);
     this.cur = null;
-    const image: MapImage = { layout: cur.layout, nx: cur.layout.x.n, ny: cur.layout.y.n, rgba, level: this.index, final, particles };
+    const nx = cur.layout.x.n;
+    const image: MapImage = { layout: cur.layout, nx, ny: cur.n / nx, rgba, level: this.index, final, particles };
     this.index++;
     this.latest = image;
     this.opts.onImage?.(image);

@@ -242,6 +242,55 @@ describe('product layout', () => {
   });
 });
 
+describe('parts of a layout (shards)', () => {
+  const sweep: Layout = { kind: 'sweep', start: [1, -1], lrMin: 1e-4, lrMax: 2, n: 11 };
+  const map: Layout = {
+    kind: 'product',
+    start: [1, 1],
+    x: { param: 'lr', min: 1e-3, max: 1, n: 5, scale: 'log' },
+    y: { param: 'momentum', min: 0, max: 0.9, n: 7 },
+  };
+  const slice = (p: ParticleState, from: number, to: number) => ({
+    pos: p.pos.slice(4 * from, 4 * to),
+    hyper: p.hyper.slice(p.hyperStride * from, p.hyperStride * to),
+    info: p.info.slice(4 * from, 4 * to),
+  });
+
+  it("a sweep's particles from..to-1 and a map's rows from..to-1 are exactly the whole layout's", () => {
+    const whole = buildParticles(sweep, sgd);
+    for (const [a, b] of [
+      [0, 4],
+      [4, 11],
+      [10, 11],
+    ] as const) {
+      const part = buildParticles({ ...sweep, part: [a, b] }, sgd);
+      expect(layoutSize({ ...sweep, part: [a, b] })).toBe(b - a);
+      expect(slice(part, 0, b - a)).toEqual(slice(whole, a, b));
+    }
+    const wholeMap = buildParticles(map, sgd);
+    for (const [a, b] of [
+      [0, 1],
+      [2, 5],
+      [6, 7],
+    ] as const) {
+      const part = buildParticles({ ...map, part: [a, b] }, sgd);
+      expect(part.n).toBe(5 * (b - a));
+      expect(slice(part, 0, part.n)).toEqual(slice(wholeMap, 5 * a, 5 * b));
+    }
+  });
+
+  it('an empty or out-of-range part is refused', () => {
+    for (const part of [
+      [3, 3],
+      [-1, 2],
+      [5, 8],
+      [0.5, 2],
+    ] as [number, number][]) {
+      expect(() => buildParticles({ ...map, part }, sgd)).toThrow(/a part of 7 rows must be a non-empty range within 0..7/);
+    }
+  });
+});
+
 describe('layout errors', () => {
   const sweep = (over: Partial<Extract<Layout, { kind: 'sweep' }>>): Layout => ({ kind: 'sweep', start: [0, 0], lrMin: 0.01, lrMax: 0.1, n: 4, ...over });
   const cases: [string, () => unknown, RegExp, new (...args: never[]) => Error][] = [
