@@ -186,6 +186,16 @@ describe('sharded network map (map --model)', () => {
     expect(readFileSync(join(dir, 'merged.csv'), 'utf8')).toBe(whole);
     expect(pixels(join(dir, 'merged.png'))).toEqual(pixels(join(dir, 'whole.png')));
   });
+  test('draws by network index (minibatches, noise, per-network weights) are refused with --shard, one line, exit 2', async () => {
+    const dir = tempDir();
+    const NET = ['map', '--model', 'mlp:4,4,1:tanh:mean-field', '--x', 'lr_layer0:1e-1:1e2:log', '--y', 'lr_layer1:1e-1:1e2:log', '--res', '4', '--steps', '5'];
+    for (const extra of [['--batch_size', '4'], ['--noise', '0.1'], ['--init-per-network']]) {
+      const r = await inProcess([...NET, ...extra, '--shard', '0/2', '--tile', join(dir, 't.tile')]);
+      expect(r.code, extra[0]).toBe(2);
+      expect(r.err.join('\n')).toMatch(/--shard with .* not supported yet/);
+      expect(existsSync(join(dir, 't.tile'))).toBe(false);
+    }
+  });
 });
 
 describe('--shard', () => {
