@@ -3,6 +3,7 @@
 import { extname } from 'node:path';
 import { buildParticles } from '../core/layouts';
 import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
+import type { Engine } from '../core/engine/engine';
 import { particleAt, STATUS_NAMES } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
@@ -11,19 +12,9 @@ import { checkCount, checkGpuCapacity, createEngine, csvField, csvNumber, descri
 import { checkOutputPath, commitOutputs, LineChunks, OutputFile, writeOutput } from './output';
 import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
-import {
-  binRowsCsv,
-  binRowsJson,
-  binSummaryText,
-  summarizeBins,
-  summaryBinning,
-  summaryColumns,
-  SUMMARY_BUCKETS,
-  SUMMARY_DEFAULT_BINS,
-  type BinRow,
-} from './sweep-summary';
+import { binRowsCsv, binRowsJson, binSummaryText, summarizeBins, summaryBinning, summaryColumns, SUMMARY_BUCKETS, SUMMARY_DEFAULT_BINS } from './sweep-summary';
 import { startProgress } from './progress';
-import { ENGINE_STEPS_BOUND, PARTICLES_BOUND } from './limits';
+import { ENGINE_STEPS_BOUND, PARTICLES_BOUND, STEPS_PER_DISPATCH_BOUND } from './limits';
 
 const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
 const SWEEP_COLUMNS = ['index', 'lr', 'x', 'y', 'loss', 'status', 'steps', 'minimum'] as const;
@@ -49,6 +40,7 @@ const SWEEP_FLAGS = defineFlags({
     name: 'steps-per-dispatch',
     kind: 'int',
     min: 1,
+    ...STEPS_PER_DISPATCH_BOUND,
     meta: 'K',
     help: 'GPU: steps fused into one dispatch',
     default: SWEEP_DEFAULTS.stepsPerDispatch,
@@ -126,20 +118,53 @@ interface SweepSummary {
   largest_converged_lr: number | null;
 }
 
-function summarize(n: number, rowAt: (i: number) => SweepRow): SweepSummary {
+/** The rows, read back from the engine a range at a time (each pass reads them again). */
+type Rows = () => AsyncIterable<SweepRow[]>;
+
+/**
+ * Particles read back at a time for the rows: the run's copy in memory is one range
+ * (2^16 particles, a few MB), not the whole run (2^24 particles are about 1 GB).
+ */
+const READ_RANGE = 1 << 16;
+
+function engineRows(engine: Engine, surface: Surface, range: number): Rows {
+  return async function* () {
+    for (let first = 0; first < engine.n; first += range) {
+      const p = await engine.readRange(first, Math.min(range, engine.n - first));
+      const rows: SweepRow[] = [];
+      for (let j = 0; j < p.n; j++) {
+        const v = particleAt(p, j);
+        rows.push({
+          index: first + j,
+          lr: f32(v.lr),
+          x: f32(v.x),
+          y: f32(v.y),
+          loss: f32(v.loss),
+          status: v.status,
+          steps: v.steps,
+          minimum: minimumName(surface, v.minimum),
+        });
+      }
+      yield rows;
+    }
+  };
+}
+
+async function summarize(n: number, rows: Rows): Promise<SweepSummary> {
   const status: Record<string, number> = {};
   const minimum: Record<string, number> = {};
   let div: number | null = null;
   let conv: number | null = null;
-  for (let i = 0; i < n; i++) {
-    const r = rowAt(i);
-    status[r.status] = (status[r.status] ?? 0) + 1;
-    if (r.status === 'converged') {
-      const k = r.minimum ?? '(no known minimum)';
-      minimum[k] = (minimum[k] ?? 0) + 1;
-      if (conv === null || r.lr > conv) conv = r.lr;
+  for await (const chunk of rows()) {
+    for (const r of chunk) {
+      status[r.status] = (status[r.status] ?? 0) + 1;
+      if (r.status === 'converged') {
+        const k = r.minimum ?? '(no known minimum)';
+        minimum[k] = (minimum[k] ?? 0) + 1;
+        if (conv === null || r.lr > conv) conv = r.lr;
+      }
+      if ((r.status === 'diverged' || r.status === 'nonfinite') && (div === null || r.lr < div)) div = r.lr;
     }
-    if ((r.status === 'diverged' || r.status === 'nonfinite') && (div === null || r.lr < div)) div = r.lr;
   }
   return { particles: n, status, minimum, smallest_diverged_lr: div, largest_converged_lr: conv };
 }
@@ -164,19 +189,19 @@ const csvRow = (r: SweepRow): string =>
   [r.index, csvNumber(r.lr), csvNumber(r.x), csvNumber(r.y), csvNumber(r.loss), r.status, r.steps, csvField(r.minimum ?? '')].join(',');
 
 /** The rows as CSV lines, header first, streamed in chunks to `sink`. */
-async function streamCsv(n: number, rowAt: (i: number) => SweepRow, sink: (chunk: string) => void): Promise<void> {
+async function streamCsv(rows: Rows, sink: (chunk: string) => void): Promise<void> {
   const chunks = new LineChunks(sink);
   chunks.add(SWEEP_COLUMNS.join(','));
-  for (let i = 0; i < n; i++) if (chunks.add(csvRow(rowAt(i)))) await chunks.flush();
+  for await (const chunk of rows()) for (const r of chunk) if (chunks.add(csvRow(r))) await chunks.flush();
   await chunks.flush();
 }
 
 /** `doc` as JSON with `rows` (the last key) streamed in chunks to `sink`. */
-async function streamJson(doc: object, n: number, rowAt: (i: number) => SweepRow, sink: (chunk: string) => void): Promise<void> {
+async function streamJson(doc: object, rows: Rows, sink: (chunk: string) => void): Promise<void> {
   const head = JSON.stringify({ ...doc, rows: [] });
   const chunks = new LineChunks(sink);
   chunks.add(head.slice(0, -3) + '[');
-  for (let i = 0; i < n; i++) if (chunks.add((i ? ',' : '') + JSON.stringify(rowAt(i)))) await chunks.flush();
+  for await (const chunk of rows()) for (const r of chunk) if (chunks.add((r.index ? ',' : '') + JSON.stringify(r))) await chunks.flush();
   chunks.add(']}');
   await chunks.flush();
 }
@@ -224,50 +249,60 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
       throw e;
     }
   }
-  let state;
-  let binRows: BinRow[] = [];
-  let adapter: string | null;
-  const t0 = performance.now();
-  try {
-    const particles = buildParticles(layout, opt.compiled, opt.given);
-    const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config }, handle);
-    adapter = open.adapter;
-    try {
-      const bar = startProgress('etascape sweep', steps, 'steps');
-      if (kind === 'cpu' && !bar.active) open.engine.step(steps);
-      else {
-        for (let done = 0, d = 1; done < steps; done += K, d++) {
-          open.engine.step(Math.min(K, steps - done));
-          // Every few dispatches (each one on a terminal, so the bar shows work done, not
-          // queued) wait for the GPU: queued dispatches hold memory.
-          if (bar.active || d % MAX_IN_FLIGHT === 0) await open.done();
-          bar.update(Math.min(steps, done + K));
-        }
-      }
-      bar.stop();
-      if (binning) binRows = await summarizeBins(open.engine, surface, layout, binning);
-      else state = await open.engine.read();
-    } finally {
-      open.close();
-    }
-  } finally {
-    handle?.device.destroy();
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
-  const header =
-    `etascape sweep: ${n} particles, ${def.name} (${describeHyper(opt.def, opt.hyper, ['lr'])})${describeExtras(opt.compiled, config)} on ${surfaceName}, ` +
-    `lr ${fmt(lrMin)}..${fmt(lrMax)} (log), start (${fmt(start[0])}, ${fmt(start[1])}), ${steps} steps, ` +
-    `${kind} engine${adapter ? ` (${adapter})` : ''}, ${seconds.toFixed(2)} s`;
+  // The report reads the rows from the engine a range at a time, while it is open.
+  const report = async (engine: Engine, adapter: string | null, seconds: number): Promise<number> => {
+    const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
+    const header =
+      `etascape sweep: ${n} particles, ${def.name} (${describeHyper(opt.def, opt.hyper, ['lr'])})${describeExtras(opt.compiled, config)} on ${surfaceName}, ` +
+      `lr ${fmt(lrMin)}..${fmt(lrMax)} (log), start (${fmt(start[0])}, ${fmt(start[1])}), ${steps} steps, ` +
+      `${kind} engine${adapter ? ` (${adapter})` : ''}, ${seconds.toFixed(2)} s`;
 
-  if (binning) {
-    const text = `${header}\n${binSummaryText(binRows, surface)}`;
+    if (binning) {
+      const binRows = await summarizeBins(engine, surface, layout, binning);
+      const text = `${header}\n${binSummaryText(binRows, surface)}`;
+      if (outPath === undefined) {
+        out(binRowsCsv(binRows, surface).trimEnd());
+        err(text);
+        return 0;
+      }
+      if (format === 'csv') writeOutput(outPath, binRowsCsv(binRows, surface));
+      else {
+        const doc = {
+          surface: surface.id,
+          expression: surface.spec.expression,
+          optimizer: def.name,
+          hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
+          lr_min: lrMin,
+          lr_max: lrMax,
+          start,
+          steps,
+          engine: kind,
+          adapter,
+          config,
+          particles: n,
+          bins: binRows.length,
+          loss_buckets: SUMMARY_BUCKETS,
+          columns: summaryColumns(surface),
+          rows: binRowsJson(binRows),
+        };
+        writeOutput(outPath, JSON.stringify(doc) + '\n');
+      }
+      out(`${text}\nwrote ${binRows.length} bin rows to ${outPath}`);
+      return 0;
+    }
+
+    const rows = engineRows(engine, surface, READ_RANGE);
+    const summary = await summarize(n, rows);
+    const text = `${header}\n${summaryText(summary, surface)}`;
+
     if (outPath === undefined) {
-      out(binRowsCsv(binRows, surface).trimEnd());
+      await streamCsv(rows, out);
       err(text);
       return 0;
     }
-    if (format === 'csv') writeOutput(outPath, binRowsCsv(binRows, surface));
+    const file = new OutputFile(outPath);
+    const sink = (chunk: string) => file.write(chunk + '\n');
+    if (format === 'csv') await streamCsv(rows, sink);
     else {
       const doc = {
         surface: surface.id,
@@ -281,53 +316,38 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
         engine: kind,
         adapter,
         config,
-        particles: n,
-        bins: binRows.length,
-        loss_buckets: SUMMARY_BUCKETS,
-        columns: summaryColumns(surface),
-        rows: binRowsJson(binRows),
+        summary,
+        columns: SWEEP_COLUMNS,
       };
-      writeOutput(outPath, JSON.stringify(doc) + '\n');
+      await streamJson(doc, rows, sink);
     }
-    out(`${text}\nwrote ${binRows.length} bin rows to ${outPath}`);
+    commitOutputs(file);
+    out(`${text}\nwrote ${n} rows to ${outPath}`);
     return 0;
-  }
-
-  const st = state!;
-  const rowAt = (i: number): SweepRow => {
-    const p = particleAt(st, i);
-    return { index: i, lr: f32(p.lr), x: f32(p.x), y: f32(p.y), loss: f32(p.loss), status: p.status, steps: p.steps, minimum: minimumName(surface, p.minimum) };
   };
-  const summary = summarize(n, rowAt);
-  const text = `${header}\n${summaryText(summary, surface)}`;
 
-  if (outPath === undefined) {
-    await streamCsv(n, rowAt, out);
-    err(text);
-    return 0;
+  const t0 = performance.now();
+  try {
+    const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles: buildParticles(layout, opt.compiled, opt.given), config }, handle);
+    try {
+      const bar = startProgress('etascape sweep', steps, 'steps');
+      if (kind === 'cpu' && !bar.active) open.engine.step(steps);
+      else {
+        for (let done = 0, d = 1; done < steps; done += K, d++) {
+          open.engine.step(Math.min(K, steps - done));
+          // Every few dispatches (each one on a terminal, so the bar shows work done, not
+          // queued) wait for the GPU: queued dispatches hold memory.
+          if (bar.active || d % MAX_IN_FLIGHT === 0) await open.done();
+          bar.update(Math.min(steps, done + K));
+        }
+      }
+      bar.stop();
+      await open.done();
+      return await report(open.engine, open.adapter, (performance.now() - t0) / 1000);
+    } finally {
+      open.close();
+    }
+  } finally {
+    handle?.device.destroy();
   }
-  const file = new OutputFile(outPath);
-  const sink = (chunk: string) => file.write(chunk + '\n');
-  if (format === 'csv') await streamCsv(n, rowAt, sink);
-  else {
-    const doc = {
-      surface: surface.id,
-      expression: surface.spec.expression,
-      optimizer: def.name,
-      hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
-      lr_min: lrMin,
-      lr_max: lrMax,
-      start,
-      steps,
-      engine: kind,
-      adapter,
-      config,
-      summary,
-      columns: SWEEP_COLUMNS,
-    };
-    await streamJson(doc, n, rowAt, sink);
-  }
-  commitOutputs(file);
-  out(`${text}\nwrote ${n} rows to ${outPath}`);
-  return 0;
 }
