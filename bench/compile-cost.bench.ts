@@ -4,7 +4,8 @@
 // kernel (the loss-and-gradient program, called at three places) and the reduce kernel
 // with sharpness (the Hessian program), against the cost model's estimate. Each pipeline
 // is created REPEATS times with a fresh comment in its source (no cache hit); the
-// minimum is the machine's time, the maximum what load adds. Not part of `npm test`:
+// smallest CPU time is what an idle machine's wall time would be (on a loaded one, wall
+// time is several times longer). Not part of `npm test`:
 //   npm run bench:compile
 // writes bench/results/compile-cost.json and prints a table (README, Limits and safety).
 

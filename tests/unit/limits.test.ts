@@ -1,5 +1,6 @@
-// Issue 16 on the state side: one budget for every input, float32 honesty, names of the
-// language's own objects, and a preset's "minimum" labelled by its Hessian.
+// Issue 16 on the state side: one budget for every input (an expression's compile cost
+// included), float32 honesty, names of the language's own objects, and a preset's
+// "minimum" labelled by its Hessian.
 
 import { describe, expect, test } from 'vitest';
 import { bufferProblem, FRAME_WORK, fitFrame, LIMITS, MAX_FRAMES_PER_STEP, stepInstructions } from '../../src/core/budget';
