@@ -82,7 +82,7 @@ test('compile cost against the model', async () => {
     const wall = (ts: Times) => Math.min(...ts.map((t) => t.wall));
     const f = (ts: Times) => `cpu ${cpu(ts).toFixed(2)} wall ${wall(ts).toFixed(2)}`;
     console.log(
-      `${family.padEnd(20)} ${String(n ?? '').padStart(3)} estimate ${String(estimateMs).padStart(5)} ms${estimateMs > COMPILE_COST_LIMIT_MS ? ' (over)' : '       '}  step ${f(step)}  hessian ${f(hessian)}  load ${loadavg()[0].toFixed(1)}`,
+      `${(family === 'preset' ? expression : family).padEnd(20)} ${String(n ?? '').padStart(3)} estimate ${String(estimateMs).padStart(5)} ms${estimateMs > COMPILE_COST_LIMIT_MS ? ' (over)' : '       '}  step ${f(step)}  hessian ${f(hessian)}  load ${loadavg()[0].toFixed(1)}`,
     );
     return cpu(step) + cpu(hessian);
   };
