@@ -44,7 +44,7 @@ export interface FlagSpec {
   arity?: number;
   /** For 'int' and 'number': the smallest value allowed. */
   min?: number;
-  /** For 'int': the largest value allowed (a budget), and why (for the message). */
+  /** For 'int' and 'number': the largest value allowed (a budget), and why (for the message). */
   max?: number;
   maxWhy?: string;
   /** For 'number': whether min itself is excluded. */
@@ -167,6 +167,12 @@ function extension(path: string): string {
   return dot > 0 ? base.slice(dot).toLowerCase() : '';
 }
 
+/** v, unless it is over the flag's budget (spec.max): then a usage error naming the bound and why. */
+function atMost(spec: FlagSpec, v: number, what: string, raw: string): number {
+  if (spec.max !== undefined && v > spec.max) throw new UsageError(`${what} must be at most ${spec.max}${spec.maxWhy ? ` (${spec.maxWhy})` : ''}, got ${raw}`);
+  return v;
+}
+
 function convert(spec: FlagSpec, raw: string): FlagValue {
   const what = `--${spec.name}`;
   switch (spec.kind) {
@@ -191,15 +197,13 @@ function convert(spec: FlagSpec, raw: string): FlagValue {
       if (spec.min !== undefined && (spec.openMin ? v <= spec.min : v < spec.min)) {
         throw new UsageError(`${what} must be ${spec.openMin ? '>' : '>='} ${spec.min}, got ${raw}`);
       }
-      return v;
+      return atMost(spec, v, what, raw);
     }
     case 'int': {
       const v = parseNumber(raw, what);
       if (!Number.isInteger(v)) throw new UsageError(`${what}: expected a whole number, got '${raw}'`);
       if (spec.min !== undefined && v < spec.min) throw new UsageError(`${what} must be >= ${spec.min}, got ${raw}`);
-      if (spec.max !== undefined && v > spec.max)
-        throw new UsageError(`${what} must be at most ${spec.max}${spec.maxWhy ? ` (${spec.maxWhy})` : ''}, got ${raw}`);
-      return v;
+      return atMost(spec, v, what, raw);
     }
     case 'bool': {
       const t = raw.trim().toLowerCase();

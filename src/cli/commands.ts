@@ -25,7 +25,7 @@ import { lrFindCommand, lrFindHelp } from './lr-find';
 import { recordCommand, recordHelp } from './record';
 import { scheduleCommand, scheduleHelp } from './schedule';
 import { sweepCommand, sweepHelp } from './sweep';
-import { ENGINE_STEPS_BOUND, PARTICLES_BOUND } from './limits';
+import { BENCH_SECONDS_BOUND, ENGINE_STEPS_BOUND, MAP_RES_BOUND, PARTICLES_BOUND, STEPS_PER_DISPATCH_BOUND } from './limits';
 
 const COMMANDS = ['run', 'sweep', 'map', 'merge', 'model', 'schedule', 'lr-find', 'bench', 'record'] as const;
 
@@ -44,6 +44,7 @@ const BENCH_FLAGS = defineFlags({
     name: 'steps-per-dispatch',
     kind: 'int',
     min: 1,
+    ...STEPS_PER_DISPATCH_BOUND,
     meta: 'K',
     help: 'steps fused into one dispatch (fused workload)',
     defaultText: 'min(100, S)',
@@ -52,15 +53,25 @@ const BENCH_FLAGS = defineFlags({
     name: 'cpu-seconds',
     kind: 'number',
     min: 0,
+    ...BENCH_SECONDS_BOUND,
     meta: 'T',
     help: 'the CPU reference runs steps (at most S) for about this long',
     defaultText: '2',
   },
-  minSeconds: { name: 'min-seconds', kind: 'number', min: 0, meta: 'T', help: 'GPU workloads repeat their round until they ran this long', defaultText: '1' },
+  minSeconds: {
+    name: 'min-seconds',
+    kind: 'number',
+    min: 0,
+    ...BENCH_SECONDS_BOUND,
+    meta: 'T',
+    help: 'GPU workloads repeat their round until they ran this long',
+    defaultText: '1',
+  },
   mapRes: {
     name: 'map-res',
     kind: 'int',
     min: 0,
+    ...MAP_RES_BOUND,
     meta: 'R',
     help: 'the map workload: R x R runs of GD on Rosenbrock (0: leave it out)',
     defaultText: 'min(512, sqrt(N))',

@@ -5,6 +5,7 @@
 // Long because it is the table of shared flags (one entry per flag, with its help text),
 // which the formatter spreads over several lines each.
 
+import { CompileCostError } from '../core/expr/cost';
 import { ExpressionError } from '../core/expr/parse';
 import {
   findOptimizer,
@@ -42,6 +43,7 @@ import {
   type FlagValues,
   type ParsedFlags,
 } from './args';
+import { BATCH_SIZE_BOUND } from './limits';
 
 // ---------------------------------------------------------------- surface
 
@@ -100,8 +102,9 @@ function loadSurface(text: string, paramItems: string[] = []): Surface {
     }
   }
   try {
-    return Surface.fromExpression(text.trim());
+    return resolveSurface(text.trim());
   } catch (e) {
+    if (e instanceof CompileCostError) throw new UsageError(`--surface: ${e.message}`);
     if (e instanceof ExpressionError && /^[A-Za-z_][\w-]*$/.test(text.trim())) {
       throw new UsageError(`unknown surface '${text}': not a preset (${PRESET_NAMES.join(', ')}) nor a valid expression (${e.message})`);
     }
@@ -337,7 +340,15 @@ export const CONFIG_FLAGS = defineFlags({
     help: 'Gaussian gradient noise of standard deviation SIGMA/sqrt(B) per coordinate (0: off)',
     defaultText: '0',
   },
-  batchSize: { name: 'batch_size', kind: 'int', min: 1, meta: 'B', help: 'batch size B in the noise scale SIGMA/sqrt(B)', defaultText: '1' },
+  batchSize: {
+    name: 'batch_size',
+    kind: 'int',
+    min: 1,
+    ...BATCH_SIZE_BOUND,
+    meta: 'B',
+    help: 'batch size B in the noise scale SIGMA/sqrt(B)',
+    defaultText: '1',
+  },
   seed: { name: 'seed', kind: 'int', min: 0, meta: 'S', help: 'seed of every random draw (the noise)', defaultText: '0' },
   samRho: { name: 'sam_rho', kind: 'number', min: 0, meta: 'RHO', help: 'SAM around the optimizer: the gradient at p + RHO g/|g| (0: off)', defaultText: '0' },
   lrY: { name: 'lr_y', kind: 'number', min: 0, openMin: true, meta: 'ETA', help: "a learning rate of its own for y (parameter groups: lr is then x's)" },

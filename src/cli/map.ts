@@ -19,11 +19,10 @@ import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, loadSchedule, loadSta
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 import { mapModelCommand } from './model';
-import { ENGINE_STEPS_BOUND } from './limits';
+import { ENGINE_STEPS_BOUND, MAX_MAP_RES as MAX_RES, STEPS_PER_DISPATCH_BOUND } from './limits';
 import { shardOf, shardPart, SHARD_FLAGS, shardRandomnessProblem, tileDone, tileParams, writeTile } from './shard';
 
 const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number, number], stepsPerDispatch: 100 };
-const MAX_RES = 4096;
 const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
 const AXES_NEEDED = 'map needs --x and --y (PARAM:MIN:MAX[:log|lin], e.g. --x lr:1e-3:10:log --y momentum:0:0.99)';
@@ -70,6 +69,7 @@ const MAP_FLAGS = defineFlags({
     name: 'steps-per-dispatch',
     kind: 'int',
     min: 1,
+    ...STEPS_PER_DISPATCH_BOUND,
     meta: 'K',
     help: 'GPU: steps fused into one dispatch',
     default: MAP_DEFAULTS.stepsPerDispatch,

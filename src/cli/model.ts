@@ -21,6 +21,7 @@ import { eventStep, particleStatus, particleSteps, Status, STATUS_NAMES } from '
 import { NetworkEngine } from '../gpu/network-engine';
 import { defineFlags, formatFlags, parseFloat32, parseSchema, peekFlag, UsageError, type FlagValues } from './args';
 import { csvNumber, f32, openGpu } from './common';
+import { ENGINE_STEPS_BOUND, MAX_FRACTAL_LOSSES, MAX_RUN_STEPS } from './limits';
 import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
 import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
@@ -138,7 +139,16 @@ export async function train(
 const RUN_FLAGS = defineFlags({
   ...PROBLEM_FLAGS,
   ...TRAIN_FLAGS,
-  steps: { name: 'steps', kind: 'int', min: 0, meta: 'N', help: 'optimizer steps', default: 100 },
+  steps: {
+    name: 'steps',
+    kind: 'int',
+    min: 0,
+    max: MAX_RUN_STEPS,
+    maxWhy: 'the loss of every step is kept',
+    meta: 'N',
+    help: 'optimizer steps',
+    default: 100,
+  },
   sharpnessEvery: {
     name: 'sharpness-every',
     kind: 'int',
@@ -244,7 +254,7 @@ const MAP_FLAGS = defineFlags({
     required: 'map needs --x and --y, e.g. --y lr_layer1:1e-2:1e2:log',
   },
   res: { name: 'res', kind: 'int', min: 1, meta: 'N', help: 'networks per axis', default: 64 },
-  steps: { name: 'steps', kind: 'int', min: 1, meta: 'S', help: 'optimizer steps', default: 200 },
+  steps: { name: 'steps', kind: 'int', min: 1, ...ENGINE_STEPS_BOUND, meta: 'S', help: 'optimizer steps', default: 200 },
   measure: {
     name: 'measure',
     kind: 'choice',
@@ -368,6 +378,11 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   const ys = parseNetAxis(f.y, '--y', L);
   const res = f.res;
   if (res * res > MAX_NETS) throw new UsageError(`--res ${res}: at most ${MAX_NETS} networks`);
+  if (f.measure === 'fractal' && res * res * f.steps > MAX_FRACTAL_LOSSES) {
+    throw new UsageError(
+      `--measure fractal keeps every network's loss at every step: ${res}^2 networks x ${f.steps} steps is over the limit of ${MAX_FRACTAL_LOSSES} losses (1 GiB of float32); lower --res or --steps`,
+    );
+  }
   const given = givenHyper(def, parsed);
   const base = layerRates(f.lrLayers, typeof given.lr === 'number' ? given.lr : undefined, L);
   const xv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(xs.min, xs.max, res, i, xs.scale)));

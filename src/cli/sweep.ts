@@ -3,6 +3,7 @@
 import { extname } from 'node:path';
 import { buildParticles } from '../core/layouts';
 import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
+import type { Engine } from '../core/engine/engine';
 import { INFO_WORDS, particleAt, POS_FLOATS, STATUS_NAMES, type ParticleState } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
@@ -24,7 +25,7 @@ import {
 } from './sweep-summary';
 import { startProgress } from './progress';
 import { sweepModelCommand } from './model-sweep';
-import { ENGINE_STEPS_BOUND, PARTICLES_BOUND } from './limits';
+import { ENGINE_STEPS_BOUND, PARTICLES_BOUND, STEPS_PER_DISPATCH_BOUND } from './limits';
 import { shardOf, shardPart, SHARD_FLAGS, shardRandomnessProblem, tileDone, tileParams, writeTile } from './shard';
 
 const SWEEP_DEFAULTS = { n: 1024, steps: 1000, stepsPerDispatch: 100 };
@@ -51,6 +52,7 @@ const SWEEP_FLAGS = defineFlags({
     name: 'steps-per-dispatch',
     kind: 'int',
     min: 1,
+    ...STEPS_PER_DISPATCH_BOUND,
     meta: 'K',
     help: 'GPU: steps fused into one dispatch',
     default: SWEEP_DEFAULTS.stepsPerDispatch,
@@ -134,20 +136,56 @@ interface SweepSummary {
   largest_converged_lr: number | null;
 }
 
-function summarize(n: number, rowAt: (i: number) => SweepRow): SweepSummary {
+/** The rows, read back from the engine a range at a time (each pass reads them again). */
+type Rows = () => AsyncIterable<SweepRow[]>;
+
+/**
+ * Particles read back at a time for the rows: the run's copy in memory is one range
+ * (2^16 particles, a few MB), not the whole run (2^24 particles are about 1 GB).
+ */
+const READ_RANGE = 1 << 16;
+
+/** Particle j of `st` as the row of sweep index `index`. */
+function sweepRow(st: ParticleState, j: number, index: number, surface: Surface): SweepRow {
+  const v = particleAt(st, j);
+  return { index, lr: f32(v.lr), x: f32(v.x), y: f32(v.y), loss: f32(v.loss), status: v.status, steps: v.steps, minimum: minimumName(surface, v.minimum) };
+}
+
+function engineRows(engine: Engine, surface: Surface, range: number): Rows {
+  return async function* () {
+    for (let first = 0; first < engine.n; first += range) {
+      const p = await engine.readRange(first, Math.min(range, engine.n - first));
+      yield Array.from({ length: p.n }, (_, j) => sweepRow(p, j, first + j, surface));
+    }
+  };
+}
+
+/** Rows of particles already in memory (a merged sweep's), a range at a time. */
+function stateRows(st: ParticleState, surface: Surface, range: number): Rows {
+  return async function* () {
+    for (let first = 0; first < st.n; first += range) {
+      const rows: SweepRow[] = [];
+      for (let i = first; i < Math.min(st.n, first + range); i++) rows.push(sweepRow(st, i, i, surface));
+      yield rows;
+    }
+  };
+}
+
+async function summarize(n: number, rows: Rows): Promise<SweepSummary> {
   const status: Record<string, number> = {};
   const minimum: Record<string, number> = {};
   let div: number | null = null;
   let conv: number | null = null;
-  for (let i = 0; i < n; i++) {
-    const r = rowAt(i);
-    status[r.status] = (status[r.status] ?? 0) + 1;
-    if (r.status === 'converged') {
-      const k = r.minimum ?? '(no known minimum)';
-      minimum[k] = (minimum[k] ?? 0) + 1;
-      if (conv === null || r.lr > conv) conv = r.lr;
+  for await (const chunk of rows()) {
+    for (const r of chunk) {
+      status[r.status] = (status[r.status] ?? 0) + 1;
+      if (r.status === 'converged') {
+        const k = r.minimum ?? '(no known minimum)';
+        minimum[k] = (minimum[k] ?? 0) + 1;
+        if (conv === null || r.lr > conv) conv = r.lr;
+      }
+      if ((r.status === 'diverged' || r.status === 'nonfinite') && (div === null || r.lr < div)) div = r.lr;
     }
-    if ((r.status === 'diverged' || r.status === 'nonfinite') && (div === null || r.lr < div)) div = r.lr;
   }
   return { particles: n, status, minimum, smallest_diverged_lr: div, largest_converged_lr: conv };
 }
@@ -172,19 +210,19 @@ const csvRow = (r: SweepRow): string =>
   [r.index, csvNumber(r.lr), csvNumber(r.x), csvNumber(r.y), csvNumber(r.loss), r.status, r.steps, csvField(r.minimum ?? '')].join(',');
 
 /** The rows as CSV lines, header first, streamed in chunks to `sink`. */
-async function streamCsv(n: number, rowAt: (i: number) => SweepRow, sink: (chunk: string) => void): Promise<void> {
+async function streamCsv(rows: Rows, sink: (chunk: string) => void): Promise<void> {
   const chunks = new LineChunks(sink);
   chunks.add(SWEEP_COLUMNS.join(','));
-  for (let i = 0; i < n; i++) if (chunks.add(csvRow(rowAt(i)))) await chunks.flush();
+  for await (const chunk of rows()) for (const r of chunk) if (chunks.add(csvRow(r))) await chunks.flush();
   await chunks.flush();
 }
 
 /** `doc` as JSON with `rows` (the last key) streamed in chunks to `sink`. */
-async function streamJson(doc: object, n: number, rowAt: (i: number) => SweepRow, sink: (chunk: string) => void): Promise<void> {
+async function streamJson(doc: object, rows: Rows, sink: (chunk: string) => void): Promise<void> {
   const head = JSON.stringify({ ...doc, rows: [] });
   const chunks = new LineChunks(sink);
   chunks.add(head.slice(0, -3) + '[');
-  for (let i = 0; i < n; i++) if (chunks.add((i ? ',' : '') + JSON.stringify(rowAt(i)))) await chunks.flush();
+  for await (const chunk of rows()) for (const r of chunk) if (chunks.add((r.index ? ',' : '') + JSON.stringify(r))) await chunks.flush();
   chunks.add(']}');
   await chunks.flush();
 }
@@ -253,30 +291,17 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     `${kind} engine${adapter ? ` (${adapter})` : ''}, ${seconds.toFixed(2)} s`;
 
   /** The rows (CSV or JSON, a file or stdout) and the summary of particles in sweep order. */
-  const writeRows = async (st: ParticleState, seconds: number, adapter: string | null): Promise<number> => {
-    const rowAt = (i: number): SweepRow => {
-      const p = particleAt(st, i);
-      return {
-        index: i,
-        lr: f32(p.lr),
-        x: f32(p.x),
-        y: f32(p.y),
-        loss: f32(p.loss),
-        status: p.status,
-        steps: p.steps,
-        minimum: minimumName(surface, p.minimum),
-      };
-    };
-    const summary = summarize(n, rowAt);
+  const writeRows = async (rows: Rows, seconds: number, adapter: string | null): Promise<number> => {
+    const summary = await summarize(n, rows);
     const text = `${headerOf(seconds, adapter)}\n${summaryText(summary, surface)}`;
     if (outPath === undefined) {
-      await streamCsv(n, rowAt, out);
+      await streamCsv(rows, out);
       err(text);
       return 0;
     }
     const file = new OutputFile(outPath);
     const sink = (chunk: string) => file.write(chunk + '\n');
-    if (format === 'csv') await streamCsv(n, rowAt, sink);
+    if (format === 'csv') await streamCsv(rows, sink);
     else {
       const doc = {
         surface: surface.id,
@@ -293,7 +318,7 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
         summary,
         columns: SWEEP_COLUMNS,
       };
-      await streamJson(doc, n, rowAt, sink);
+      await streamJson(doc, rows, sink);
     }
     commitOutputs(file);
     out(`${text}\nwrote ${n} rows to ${outPath}`);
@@ -303,7 +328,8 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     const { pos, info, lr } = merged;
     if (lr.length !== n || pos.length !== POS_FLOATS * n || info.length !== INFO_WORDS * n)
       throw new Error(`the tiles hold ${lr.length} particles, the sweep ${n}`);
-    return writeRows({ n, hyperStride: 1, stateStride: 0, pos, hyper: lr, state: new Float32Array(0), info }, merged.seconds, merged.adapter);
+    const st = { n, hyperStride: 1, stateStride: 0, pos, hyper: lr, state: new Float32Array(0), info };
+    return writeRows(stateRows(st, surface, READ_RANGE), merged.seconds, merged.adapter);
   }
 
   const count = part ? part[1] - part[0] : n;
@@ -320,6 +346,7 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   let state: ParticleState | undefined;
   let binRows: BinRow[] = [];
   let adapter: string | null;
+  let written: number | undefined;
   const t0 = performance.now();
   try {
     const particles = buildParticles({ ...layout, part }, opt.compiled, opt.given);
@@ -338,8 +365,11 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
         }
       }
       bar.stop();
+      await open.done();
       if (binning) binRows = await summarizeBins(open.engine, surface, layout, binning);
-      else state = await open.engine.read();
+      else if (sharded) state = await open.engine.read();
+      // The rows are read back a range at a time while the engine is open.
+      else written = await writeRows(engineRows(open.engine, surface, READ_RANGE), (performance.now() - t0) / 1000, adapter);
     } finally {
       open.close();
     }
@@ -391,5 +421,5 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     return 0;
   }
 
-  return writeRows(state!, seconds, adapter);
+  return written!;
 }

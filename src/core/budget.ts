@@ -21,6 +21,7 @@ export const LIMITS = {
   mapSteps: { max: 100_000, unit: 'map steps', why: 'a map runs every pixel this many steps before it shows' },
   trails: { max: 4096, unit: 'trails', why: 'each trail is drawn as a line every frame' },
   trailLength: { max: 256, unit: 'points per trail', why: 'the trail ring buffer holds trails x length points' },
+  batchSize: { max: 1_000_000, unit: 'samples per batch', why: 'a dataset surface draws that many points per particle every step' },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof LIMITS;

@@ -100,6 +100,27 @@ export function cloneParticles(p: ParticleState): ParticleState {
   return { ...p, pos: p.pos.slice(), hyper: p.hyper.slice(), state: p.state.slice(), info: p.info.slice() };
 }
 
+/** Throws unless particles first .. first + count - 1 are all among n. */
+export function checkRange(n: number, first: number, count: number): void {
+  if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > n) {
+    throw new RangeError(`particles ${first} .. ${first + count - 1} are not all among the ${n}`);
+  }
+}
+
+/** A copy of particles first .. first + count - 1. */
+export function sliceParticles(p: ParticleState, first: number, count: number): ParticleState {
+  checkRange(p.n, first, count);
+  const part = <T extends Float32Array | Uint32Array>(a: T, per: number) => a.slice(per * first, per * (first + count)) as T;
+  return {
+    ...p,
+    n: count,
+    pos: part(p.pos, POS_FLOATS),
+    hyper: part(p.hyper, p.hyperStride),
+    state: part(p.state, p.stateStride),
+    info: part(p.info, INFO_WORDS),
+  };
+}
+
 /** Thresholds shared by both engines. */
 export interface RunConfig {
   /** Converged when |grad| <= gtol ... */

@@ -4,7 +4,7 @@
 import { checkSetup, minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
 import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
-import { INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
+import { checkRange, INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
 import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
 import { buildStepKernel, gradientWindow, magnitudeLimit, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass } from './queue';
@@ -75,15 +75,22 @@ export class GpuEngine implements Engine {
   private readonly paramData = new ArrayBuffer(StepParams.size);
   private owned: (keyof GpuEngine['buffers'])[] = [];
 
+  /** The setup without the particles' starting arrays (they live in the GPU buffers: not kept twice). */
+  private readonly setup: Omit<EngineSetup, 'particles'>;
+  private readonly strides: Pick<ParticleState, 'hyperStride' | 'stateStride'>;
+
   private constructor(
     readonly handle: DeviceHandle,
-    private readonly setup: EngineSetup,
+    setup: EngineSetup,
     private readonly pipeline: GPUComputePipeline,
     private readonly bindGroup: GPUBindGroup,
     buffers: GpuEngine['buffers'],
     kernel: string,
   ) {
-    this.n = setup.particles.n;
+    const { particles, ...rest } = setup;
+    this.setup = rest;
+    this.strides = { hyperStride: particles.hyperStride, stateStride: particles.stateStride };
+    this.n = particles.n;
     this.buffers = buffers;
     this.kernel = kernel;
     this.pool = new ReadbackPool(handle.device, 'engine readback');
@@ -185,19 +192,30 @@ export class GpuEngine implements Engine {
   }
 
   /** Reads all particle buffers back through pooled staging buffers (one snapshot: the copies are queued together). */
-  async read(): Promise<ParticleState> {
-    const p = this.setup.particles;
+  read(): Promise<ParticleState> {
+    return this.readRange(0, this.n);
+  }
+
+  /**
+   * Reads particles first .. first + count - 1 back (one snapshot of them); a large run
+   * is read in such ranges so that its copy in memory stays the size of one range.
+   */
+  async readRange(first: number, count: number): Promise<ParticleState> {
+    checkRange(this.n, first, count);
+    const p = this.strides;
     const sizes = bufferBytes(p);
     const keys = ['pos', 'hyper', 'state', 'info'] as const;
-    const [pos, hyper, state, info] = await Promise.all(keys.map((k) => this.pool.read(this.buffers[k], Math.max(16, sizes[k] * this.n))));
+    const [pos, hyper, state, info] = await Promise.all(
+      keys.map((k) => (sizes[k] * count ? this.pool.read(this.buffers[k], sizes[k] * count, undefined, sizes[k] * first) : new ArrayBuffer(0))),
+    );
     return {
-      n: this.n,
+      n: count,
       hyperStride: p.hyperStride,
       stateStride: p.stateStride,
-      pos: new Float32Array(pos, 0, POS_FLOATS * this.n),
-      hyper: new Float32Array(hyper, 0, p.hyperStride * this.n),
-      state: new Float32Array(state, 0, p.stateStride * this.n),
-      info: new Uint32Array(info, 0, INFO_WORDS * this.n),
+      pos: new Float32Array(pos, 0, POS_FLOATS * count),
+      hyper: new Float32Array(hyper, 0, p.hyperStride * count),
+      state: new Float32Array(state, 0, p.stateStride * count),
+      info: new Uint32Array(info, 0, INFO_WORDS * count),
     };
   }
 

@@ -52,14 +52,14 @@ export class ReadbackPool {
   }
 
   /**
-   * Encodes `encode` (if any), then copies the first `bytes` of `src` into a staging
+   * Encodes `encode` (if any), then copies `bytes` of `src` from `offset` into a staging
    * buffer; resolves with a copy of them once the GPU has done all work queued before.
    */
-  async read(src: GPUBuffer, bytes: number, encode?: (enc: GPUCommandEncoder) => void): Promise<ArrayBuffer> {
+  async read(src: GPUBuffer, bytes: number, encode?: (enc: GPUCommandEncoder) => void, offset = 0): Promise<ArrayBuffer> {
     const staging = this.take(bytes);
     const enc = this.device.createCommandEncoder();
     encode?.(enc);
-    enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
+    enc.copyBufferToBuffer(src, offset, staging, 0, bytes);
     this.device.queue.submit([enc.finish()]);
     try {
       await staging.mapAsync(GPUMapMode.READ);

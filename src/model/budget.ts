@@ -7,7 +7,7 @@ import { bufferProblem, FRAME_WORK, fitFrame, type BufferLimits, type PlannedBuf
 import { instructionCount } from '../core/expr/program';
 import { resolveSurface } from '../core/surfaces';
 import { optimizerFor } from './setup';
-import type { ExplorerState } from './state';
+import { parseState, type ExplorerState } from './state';
 
 export interface BudgetEnv {
   /** A software GPU (SwiftShader, llvmpipe) or the CPU engine: the smaller frame budget. */
@@ -22,6 +22,10 @@ export type Budgeted = { state: ExplorerState; changes: string[] } | { error: st
 
 /** Never throws: a state whose surface or optimizer cannot be built is left to buildRun's message. */
 export function budgetState(state: ExplorerState, env: BudgetEnv): Budgeted {
+  // The schema's limits first (a state from apply() has not been through it): n = 10^9
+  // is over the particle limit, whatever this device's buffers would say.
+  const checked = parseState(state);
+  if ('error' in checked) return checked;
   let cost: StepCost;
   let strides: { hyper: number; state: number };
   let datasetPoints: number;

@@ -58,7 +58,7 @@ export const ExplorerStateSchema = z.object({
   schedule: z.string().max(2000).default(''),
   /** Gradient noise sigma/sqrt(batchSize) (0: off), drawn with `seed`. */
   noise: finite.min(0).default(0),
-  batchSize: z.number().int().min(1).max(1_000_000).default(1),
+  batchSize: upTo('batchSize', 1).default(1),
   /** SAM's rho (0: off). */
   samRho: finite.min(0).default(0),
   /** A learning rate of its own for y (parameter groups); null: one lr for both. */

@@ -34,6 +34,49 @@ describe('budgets, checked before work', () => {
     refused([...LSQ, '--surface-param', 'points=8.5'], ['points', '8.5']);
   });
   it('--sam_rho on a dataset surface is a usage mistake', () => refused([...LSQ, '--sam_rho', '0.1'], ['--sam_rho', 'dataset']));
+  const SWEEP = ['sweep', '--surface', 'quadratic', '--lr-min', '0.1', '--lr-max', '0.2', '--n', '4', '--steps', '1'];
+  it('--steps-per-dispatch beyond one dispatch the driver allows (sweep, map, bench)', () => {
+    refused([...SWEEP, '--steps-per-dispatch', '1e12'], ['--steps-per-dispatch', 'at most 10000', 'watchdog']);
+    refused(
+      ['map', '--surface', 'quadratic', '--x', 'lr:0.1:0.2', '--y', 'momentum:0:0.9', '--out', 'm.png', '--steps-per-dispatch', '1e5'],
+      ['--steps-per-dispatch', 'at most 10000'],
+    );
+    refused(['bench', '--steps-per-dispatch', '1e9'], ['--steps-per-dispatch', 'at most 10000']);
+  });
+  it('--batch_size, bench --map-res, --cpu-seconds and --min-seconds, model --steps', () => {
+    refused([...SWEEP, '--noise', '1', '--batch_size', '1e12'], ['--batch_size', 'at most 1000000']);
+    refused(['bench', '--map-res', '1e9'], ['--map-res', 'at most 4096']);
+    refused(['bench', '--cpu-seconds', '1e9'], ['--cpu-seconds', 'at most 3600']);
+    refused(['bench', '--min-seconds', '1e30'], ['--min-seconds', 'at most 3600']);
+    refused(['run', '--model', 'mlp:4,16,1:tanh:mean-field', '--lr', '0.1', '--steps', '1e12'], ['--steps', 'at most 10000000']);
+    refused(
+      [
+        'map',
+        '--model',
+        'mlp:4,16,1:tanh:mean-field',
+        '--x',
+        'lr_layer0:1e-2:1e2:log',
+        '--y',
+        'lr_layer1:1e-2:1e2:log',
+        '--steps',
+        '1e8',
+        '--measure',
+        'fractal',
+        '--out',
+        'm.png',
+      ],
+      ['--measure fractal', 'over the limit of 268435456 losses'],
+    );
+  });
+  it("expressions too costly to compile: the issue's towers, refused within seconds, naming the estimate and the limit", () => {
+    const tower = (n: number) => `${Array(n).fill('x').join('^')}+y^2`;
+    for (const e of [tower(14), tower(16), `x^${Array(12).fill('y').join('^')}`]) {
+      refused(
+        ['sweep', '--surface', e, '--lr-min', '0.1', '--lr-max', '0.2', '--n', '64', '--steps', '10'],
+        ['--surface', 'too costly to compile', 'over the limit of 1000 ms'],
+      );
+    }
+  });
   it('a schedule of a million steps prints whole, in bounded memory', () => {
     const r = cliPeakRss(['schedule', '--schedule', 'StepLR', '--step_size', '1000', '--lr', '0.1', '--steps', '1000000', '--json']);
     expect(r.code, r.stderr).toBe(0);

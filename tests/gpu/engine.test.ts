@@ -194,3 +194,39 @@ describe('stateless optimizers', () => {
     gpu.destroy();
   });
 });
+
+describe('reading back in ranges', () => {
+  test('readRange gives the same particles as slices of read(), on both engines, and refuses a range outside the run', async () => {
+    const surface = resolveSurface('himmelblau');
+    const optimizer = getOptimizer('Adam');
+    const setup = {
+      surface,
+      optimizer,
+      particles: buildParticles({ kind: 'sweep', start: [-4, 4], lrMin: 1e-3, lrMax: 1, n: 1000 }, optimizer, {}),
+      config: DEFAULT_RUN_CONFIG,
+    };
+    const gpu = await GpuEngine.create(await gpuDevice(), setup);
+    const cpu = new CpuEngine(setup);
+    gpu.step(50);
+    cpu.step(50);
+    for (const engine of [gpu, cpu]) {
+      const whole = await engine.read();
+      // Ranges that split the run unevenly, the last one short, and an empty one.
+      for (const [first, count] of [
+        [0, 384],
+        [384, 384],
+        [768, 232],
+        [1000, 0],
+      ]) {
+        const part = await engine.readRange(first, count);
+        expect(part.n).toBe(count);
+        expect(Array.from(part.pos)).toEqual(Array.from(whole.pos.subarray(4 * first, 4 * (first + count))));
+        expect(Array.from(part.hyper)).toEqual(Array.from(whole.hyper.subarray(whole.hyperStride * first, whole.hyperStride * (first + count))));
+        expect(Array.from(part.state)).toEqual(Array.from(whole.state.subarray(whole.stateStride * first, whole.stateStride * (first + count))));
+        expect(Array.from(part.info)).toEqual(Array.from(whole.info.subarray(4 * first, 4 * (first + count))));
+      }
+      await expect(engine.readRange(900, 101)).rejects.toThrow('particles 900 .. 1000 are not all among the 1000');
+    }
+    gpu.destroy();
+  });
+});

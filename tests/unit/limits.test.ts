@@ -1,14 +1,17 @@
-// Issue 16 on the state side: one budget for every input, float32 honesty, names of the
-// language's own objects, and a preset's "minimum" labelled by its Hessian.
+// Issue 16 on the state side: one budget for every input (an expression's compile cost
+// included), float32 honesty, names of the language's own objects, and a preset's
+// "minimum" labelled by its Hessian.
 
 import { describe, expect, test } from 'vitest';
 import { bufferProblem, FRAME_WORK, fitFrame, LIMITS, MAX_FRAMES_PER_STEP, stepInstructions } from '../../src/core/budget';
+import { compileCost, COMPILE_COST_LIMIT_MS } from '../../src/core/expr/cost';
 import { float32Problem } from '../../src/core/float32';
 import { getOptimizer } from '../../src/core/optimizers';
 import { resolveSchedule } from '../../src/core/schedules';
 import { MAX_DATASET_POINTS } from '../../src/core/surfaces/dataset';
-import { presetParameters, resolveSurface, stationaryKind } from '../../src/core/surfaces';
+import { PRESET_NAMES, presetParameters, resolveSurface, stationaryKind } from '../../src/core/surfaces';
 import { budgetState } from '../../src/model/budget';
+import { SCENES, sceneState } from '../../src/model/scenes';
 import { buildRun } from '../../src/model/setup';
 import { decodeHash, encodeHash, importJson, exportJson } from '../../src/model/share';
 import { DEFAULT_STATE, parseState, type ExplorerState } from '../../src/model/state';
@@ -201,5 +204,55 @@ describe('a preset\'s "minimum" is labelled by its Hessian', () => {
     expect(stationaryKind([NaN, NaN], { nonSmooth: true })).toBe('minimum');
     // The two-layer network's hyperbola of minima stays 'balanced'.
     expect(resolveSurface('two-layer').minima.map((m) => m.label)).toEqual(['balanced', 'balanced']);
+  });
+});
+
+describe('the compile-cost budget of an expression', () => {
+  const tower = (n: number) => `${Array(n).fill('x').join('^')}+y^2`;
+  const yTower = (n: number) => `x^${Array(n).fill('y').join('^')}`;
+  const sines = (n: number) => Array.from({ length: n }, (_, i) => `sin(${i + 1}*x + y)`).join(' + ');
+  /** The message resolveSurface throws for `e`, and how long it took (null: accepted). */
+  function refusal(e: string): { message: string | null; seconds: number } {
+    const t0 = performance.now();
+    let message: string | null = null;
+    try {
+      resolveSurface(e);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    return { message, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  test("the issue's towers are refused within a second, the message naming the estimate and the limit", () => {
+    for (const e of [tower(10), tower(14), tower(16), yTower(12), sines(60), tower(64)]) {
+      const r = refusal(e);
+      expect(r.message, e).toMatch(
+        new RegExp(`is too costly to compile: .* an estimated \\d+ ms of shader compilation, over the limit of ${COMPILE_COST_LIMIT_MS} ms`),
+      );
+      expect(r.seconds, e).toBeLessThan(1);
+    }
+    expect(refusal(tower(10)).message).toMatch(/\(18 pow, 2 log\)/);
+    // Short towers and a few sines compile (under a second on SwiftShader by the calibration).
+    for (const e of [tower(3), yTower(1), sines(12), 'sin(sin(sin(x))) + y^2']) expect(refusal(e).message, e).toBeNull();
+  });
+
+  test('every preset and every scene is accepted with at least a factor 2 to spare', () => {
+    for (const name of PRESET_NAMES) expect(compileCost(resolveSurface(name)).ms, name).toBeLessThanOrEqual(COMPILE_COST_LIMIT_MS / 2);
+    for (const scene of SCENES) {
+      const s = sceneState(scene.id);
+      expect(compileCost(resolveSurface(s.surface, s.surfaceParams)).ms, scene.id).toBeLessThanOrEqual(COMPILE_COST_LIMIT_MS / 2);
+    }
+  });
+
+  test('the page refuses the same through its one budget (a link, setState, a state file, apply)', () => {
+    const expected = /is too costly to compile/;
+    expect(errorOf(budgetState(state({ surface: tower(12) }), software))).toMatch(expected);
+    const r = decodeHash(link({ surface: tower(12) }));
+    expect(runError((r as { state: ExplorerState }).state)).toMatch(expected);
+  });
+
+  test("apply({n: 1e9}) answers with the particle limit before any device's buffer limit", () => {
+    const huge = budgetState(state({ n: 1e9 }), { software: false, limits: SMALL_GPU });
+    expect(errorOf(huge)).toBe(`n: over the limit of 1000000 particles (${LIMITS.particles.why})`);
   });
 });

@@ -4,7 +4,18 @@
 import { Evaluator } from '../expr/program';
 import { NOISE_PROGRAM, noiseScale, noiseUniforms } from '../noise';
 import { PROGRAM_INPUTS, specializeFor } from '../optimizers';
-import { NO_MINIMUM, Status, cloneParticles, eventStep, minimumIndex, particleStatus, particleSteps, setParticleInfo, type ParticleState } from '../particles';
+import {
+  NO_MINIMUM,
+  Status,
+  cloneParticles,
+  eventStep,
+  sliceParticles,
+  minimumIndex,
+  particleStatus,
+  particleSteps,
+  setParticleInfo,
+  type ParticleState,
+} from '../particles';
 import { minibatchIndex } from '../surfaces/dataset';
 import { checkSetup, minimaTable, type Engine, type EngineSetup, type MinimaTable } from './engine';
 
@@ -229,6 +240,10 @@ export class CpuEngine implements Engine {
 
   async read(): Promise<ParticleState> {
     return cloneParticles(this.p);
+  }
+
+  async readRange(first: number, count: number): Promise<ParticleState> {
+    return sliceParticles(this.p, first, count);
   }
 
   /** The live state, without a copy: read it, don't keep it across step() calls. */

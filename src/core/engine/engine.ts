@@ -21,6 +21,8 @@ export interface Engine {
   step(k: number): void;
   /** A copy of the particle state once all queued steps are done. */
   read(): Promise<ParticleState>;
+  /** The same for particles first .. first + count - 1 only (a large run is read in such ranges). */
+  readRange(first: number, count: number): Promise<ParticleState>;
   destroy(): void;
 }
 

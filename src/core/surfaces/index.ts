@@ -1,6 +1,7 @@
 // Surfaces by name: presets (with their parameters) or a typed expression, resolved to a Surface.
 
 import { PRESET_NAMES, presetFor, presetParameters } from './presets';
+import { compileCostProblem, CompileCostError } from '../expr/cost';
 import { Surface } from './surface';
 
 export * from './surface';
@@ -20,7 +21,11 @@ export function resolveSurface(nameOrExpression: string, params?: Record<string,
       );
   }
   if (preset) return new Surface(preset(params));
-  return Surface.fromExpression(key);
+  const surface = Surface.fromExpression(key);
+  // Typed expressions only: every preset is measured well inside the limit.
+  const problem = compileCostProblem(surface);
+  if (problem) throw new CompileCostError(`the expression '${key}' is ${problem}`);
+  return surface;
 }
 
 export function isPresetName(name: string): boolean {
