@@ -9,7 +9,9 @@ import { DEFAULT_POWER_ITERS, startDirections } from '../core/nn/sharpness';
 import { compileModule } from './engine';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
-import type { NetworkEngine } from './network-engine';
+import { NetworkEngine } from './network-engine';
+import type { NetRunner } from '../core/nn/runner';
+import type { NetSetup, NetState } from '../core/nn/train';
 
 /** Read when buffers are made: in Node the GPU globals exist only once a device is. */
 const storage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -133,5 +135,48 @@ export class NetworkMeasure {
   destroy(): void {
     [this.params, this.result].forEach((b) => b.destroy());
     this.pool.destroy();
+  }
+}
+
+/** The GPU engine behind the scenes' NetRunner interface (core/nn/runner.ts); the analysis kernels are built on first use. */
+export class GpuNetRunner implements NetRunner {
+  private power?: NetworkSharpness;
+  private measurer?: NetworkMeasure;
+
+  private constructor(
+    private readonly engine: NetworkEngine,
+    private readonly iters: number,
+  ) {}
+
+  static async create(handle: DeviceHandle, setup: NetSetup, iters = DEFAULT_POWER_ITERS): Promise<GpuNetRunner> {
+    return new GpuNetRunner(await NetworkEngine.create(handle, setup), iters);
+  }
+
+  get setup(): NetSetup {
+    return this.engine.setup;
+  }
+
+  step(k: number): void {
+    this.engine.step(k);
+  }
+
+  read(): Promise<NetState> {
+    return this.engine.read();
+  }
+
+  async sharpness(): Promise<Float32Array> {
+    this.power ??= await NetworkSharpness.create(this.engine, this.iters);
+    return (await this.power.run()).lambda;
+  }
+
+  async measure(steps: number): Promise<Uint8Array> {
+    this.measurer ??= await NetworkMeasure.create(this.engine);
+    return (await this.measurer.run(steps)).converged;
+  }
+
+  destroy(): void {
+    this.power?.destroy();
+    this.measurer?.destroy();
+    this.engine.destroy();
   }
 }
