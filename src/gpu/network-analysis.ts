@@ -10,7 +10,7 @@ import { compileModule } from './engine';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 import { NetworkEngine } from './network-engine';
-import type { NetRunner } from '../core/nn/runner';
+import type { FractalMeasures, NetRunner } from '../core/nn/runner';
 import type { NetSetup, NetState } from '../core/nn/train';
 
 /** Read when buffers are made: in Node the GPU globals exist only once a device is. */
@@ -114,7 +114,7 @@ export class NetworkMeasure {
   }
 
   /** The measure over L_0 .. L_{steps-1} (steps <= the recorded history). */
-  async run(steps: number): Promise<{ converged: Uint8Array; value: Float32Array }> {
+  async run(steps: number): Promise<FractalMeasures> {
     const { handle, n, setup } = this.engine;
     if (!Number.isInteger(steps) || steps < 1 || steps > setup.config.history)
       throw new RangeError(`measure over 1 .. ${setup.config.history} steps, got ${steps}`);
@@ -169,9 +169,9 @@ export class GpuNetRunner implements NetRunner {
     return (await this.power.run()).lambda;
   }
 
-  async measure(steps: number): Promise<Uint8Array> {
+  async measure(steps: number): Promise<FractalMeasures> {
     this.measurer ??= await NetworkMeasure.create(this.engine);
-    return (await this.measurer.run(steps)).converged;
+    return this.measurer.run(steps);
   }
 
   destroy(): void {

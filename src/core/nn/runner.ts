@@ -14,9 +14,14 @@ export interface NetRunner {
   read(): Promise<NetState>;
   /** Every network's top Hessian eigenvalue now (power iteration, warm-started from the last call's). */
   sharpness(): Promise<Float32Array>;
-  /** Per network 1 if the fractal measure over L_0 .. L_{steps-1} says converged (needs config.history >= steps). */
-  measure(steps: number): Promise<Uint8Array>;
+  /** The fractal measure over L_0 .. L_{steps-1} (needs config.history >= steps): per network 1 if converged, and the ranking value. */
+  measure(steps: number): Promise<FractalMeasures>;
   destroy(): void;
+}
+
+export interface FractalMeasures {
+  converged: Uint8Array;
+  value: Float32Array;
 }
 
 export class CpuNetRunner implements NetRunner {
@@ -45,14 +50,18 @@ export class CpuNetRunner implements NetRunner {
     return Promise.resolve(this.power.run(this.trainer.state.theta, this.dirs).lambda);
   }
 
-  measure(steps: number): Promise<Uint8Array> {
+  measure(steps: number): Promise<FractalMeasures> {
     const st = this.trainer.state;
     const H = this.setup.config.history;
     if (steps < 1 || steps > H) throw new RangeError(`measure over 1 .. ${H} steps, got ${steps}`);
-    const out = new Uint8Array(st.n);
-    for (let i = 0; i < st.n; i++)
-      out[i] = fractalMeasure32(st.history.subarray(i * H, (i + 1) * H), particleStatus(st.info, i), eventStep(st.info, i), steps).converged ? 1 : 0;
-    return Promise.resolve(out);
+    const converged = new Uint8Array(st.n);
+    const value = new Float32Array(st.n);
+    for (let i = 0; i < st.n; i++) {
+      const m = fractalMeasure32(st.history.subarray(i * H, (i + 1) * H), particleStatus(st.info, i), eventStep(st.info, i), steps);
+      converged[i] = m.converged ? 1 : 0;
+      value[i] = m.value;
+    }
+    return Promise.resolve({ converged, value });
   }
 
   destroy(): void {}

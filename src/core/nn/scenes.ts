@@ -94,7 +94,7 @@ const fractalScene: NetScene = {
     for (const w of FRACTAL.windows) {
       const runner = await make(fractalSetup(size, w));
       runner.step(FRACTAL[size].steps);
-      maps.push(await runner.measure(FRACTAL[size].steps));
+      maps.push((await runner.measure(FRACTAL[size].steps)).converged);
       runner.destroy();
     }
     return checkFractal(maps, FRACTAL[size].res);
