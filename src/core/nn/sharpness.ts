@@ -44,7 +44,7 @@ export function sharpness(model: Model, data: Dataset, theta: ArrayLike<number>,
 }
 
 /** The seeded start of power iteration: uniform in [-0.5, 0.5) per parameter. */
-export function startDirection(params: number, seed = 0): Float32Array {
+function startDirection(params: number, seed = 0): Float32Array {
   return Float32Array.from({ length: params }, (_, q) => uniform01(seed, q, 0) - 0.5);
 }
 
