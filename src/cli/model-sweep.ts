@@ -8,7 +8,7 @@ import { particleStatus, particleSteps, eventStep, Status, STATUS_NAMES } from '
 import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { csvNumber, f32, fmt } from './common';
 import { givenHyper, hyperFlags } from './flags';
-import { builtinOf, layerRates, loadProblem, peekOptimizer, PROBLEM_FLAGS, settingsOf, train } from './model';
+import { builtinOf, layerRates, loadProblem, peekOptimizer, PROBLEM_FLAGS, settingsOf, train, withRunner } from './model';
 import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
 import { checkOutputPath, writeOutput } from './output';
 
@@ -88,7 +88,7 @@ export async function sweepModelCommand(argv: string[], out: (s: string) => void
     config,
   });
   const t0 = performance.now();
-  const st = await train(setup, f.engine, f.steps, 100);
+  const st = await withRunner(setup, f.engine, (r) => train(r, f.steps, 100));
   const seconds = (performance.now() - t0) / 1000;
   const rows = lrs.map((lr, i) => ({
     index: i,

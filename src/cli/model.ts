@@ -13,12 +13,12 @@ import { DATASETS, makeDataset } from '../core/nn/data';
 import { parseExplicit, toExplicit, type Problem } from '../core/nn/explicit';
 import { ModelError, parseModel } from '../core/nn/model';
 import { initialTheta } from '../core/nn/network';
-import { buildNetSetup, fractalMeasureOfRun } from '../core/nn/setup';
-import { sharpness as topEigenvalue } from '../core/nn/sharpness';
-import { NetworkTrainerCpu, type NetSetup, type NetState } from '../core/nn/train';
+import { CpuNetRunner, type NetRunner } from '../core/nn/runner';
+import { buildNetSetup } from '../core/nn/setup';
+import type { NetSetup, NetState } from '../core/nn/train';
 import { findOptimizer, HyperParamError, type OptimizerDef } from '../core/optimizers';
 import { eventStep, particleStatus, particleSteps, Status, STATUS_NAMES } from '../core/particles';
-import { NetworkEngine } from '../gpu/network-engine';
+import { GpuNetRunner } from '../gpu/network-analysis';
 import { defineFlags, formatFlags, parseFloat32, parseSchema, peekFlag, UsageError, type FlagValues } from './args';
 import { csvNumber, f32, openGpu } from './common';
 import { ENGINE_STEPS_BOUND, MAX_FRACTAL_LOSSES, MAX_RUN_STEPS } from './limits';
@@ -99,40 +99,33 @@ export function layerRates(lrLayers: string | undefined, lr: number | undefined,
 }
 
 /** Trains a setup on one engine, `chunk` steps per dispatch, calling `at` after each chunk. */
-export async function train(
-  setup: NetSetup,
-  engine: 'cpu' | 'gpu',
-  steps: number,
-  chunk: number,
-  at: (done: number, st: () => Promise<NetState>) => Promise<void> = async () => {},
-): Promise<NetState> {
-  if (engine === 'cpu') {
-    const cpu = new NetworkTrainerCpu(setup);
-    await at(0, async () => cpu.state);
-    for (let done = 0; done < steps;) {
-      const k = Math.min(chunk, steps - done);
-      cpu.step(k);
-      done += k;
-      await at(done, async () => cpu.state);
-    }
-    return cpu.state;
-  }
+/** Runs `use` with a runner on the chosen engine (the GPU device is opened and closed around it). */
+export async function withRunner<T>(setup: NetSetup, engine: 'cpu' | 'gpu', use: (r: NetRunner) => Promise<T>, powerIters?: number): Promise<T> {
+  if (engine === 'cpu') return use(new CpuNetRunner(setup, powerIters));
   const handle = await openGpu();
-  const gpu = await NetworkEngine.create(handle, setup);
+  const runner = await GpuNetRunner.create(handle, setup, powerIters);
   try {
-    await at(0, () => gpu.read());
-    for (let done = 0; done < steps;) {
-      const k = Math.min(chunk, steps - done);
-      gpu.step(k);
-      done += k;
-      await at(done, () => gpu.read());
-    }
-    return await gpu.read();
+    return await use(runner);
   } finally {
-    gpu.destroy();
+    runner.destroy();
     handle.device.destroy();
   }
 }
+
+/** `steps` steps in dispatches of `chunk`, calling `at` at 0 and after each. */
+export async function train(r: NetRunner, steps: number, chunk: number, at: (done: number) => Promise<void> = async () => {}): Promise<NetState> {
+  await at(0);
+  for (let done = 0; done < steps;) {
+    const k = Math.min(chunk, steps - done);
+    r.step(k);
+    done += k;
+    await at(done);
+  }
+  return r.read();
+}
+
+/** Power iterations per sharpness estimate of `run` (one network: converged well past float32's precision). */
+const RUN_POWER_ITERS = 100;
 
 // ---------------------------------------------------------------- run
 
@@ -197,11 +190,16 @@ export async function runModelCommand(argv: string[], out: (s: string) => void):
   });
   const K = f.sharpnessEvery;
   const sharpness: [number, number][] = [];
-  const st = await train(setup, f.engine, f.steps, K ?? Math.max(1, f.steps), async (done, read) => {
-    if (K === undefined || done % K !== 0) return;
-    const s = await read();
-    if (particleStatus(s.info, 0) === Status.Running) sharpness.push([done, topEigenvalue(problem.model, problem.data, s.theta)]);
-  });
+  const st = await withRunner(
+    setup,
+    f.engine,
+    (r) =>
+      train(r, f.steps, K ?? Math.max(1, f.steps), async (done) => {
+        if (K === undefined || done % K !== 0) return;
+        if (particleStatus((await r.read()).info, 0) === Status.Running) sharpness.push([done, (await r.sharpness())[0]]);
+      }),
+    RUN_POWER_ITERS,
+  );
   const steps = particleSteps(st.info, 0);
   const status = STATUS_NAMES[particleStatus(st.info, 0)];
   // history[t] = L_t for t < steps taken; the loss after the last step is losses[1].
@@ -513,16 +511,19 @@ async function trainNetMap(o: {
     config: { history: fractal ? steps : 0, ...o.gradient },
   });
   const t0 = performance.now();
-  const st = await train(setup, o.engine, steps, 50);
+  // The fractal measure is computed by the engine (on the GPU by the measure kernel).
+  const [st, measures] = await withRunner(setup, o.engine, async (r) => {
+    const state = await train(r, steps, 50);
+    return [state, fractal && steps > 0 ? await r.measure(steps) : null] as const;
+  });
   const seconds = (performance.now() - t0) / 1000;
   const converged = new Uint32Array(n);
   const value = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const status = particleStatus(st.info, i);
-    if (fractal) {
-      const m = fractalMeasureOfRun(st.history.subarray(i * steps, (i + 1) * steps), status, eventStep(st.info, i), steps);
-      converged[i] = Number(m.converged);
-      value[i] = m.value;
+    if (measures) {
+      converged[i] = measures.converged[i] === 1 ? 1 : 0;
+      value[i] = measures.value[i];
     } else {
       converged[i] = Number(status === Status.Converged || (status === Status.Running && st.losses[2 * i + 1] < st.losses[2 * i]));
       value[i] = st.losses[2 * i + 1] / st.losses[2 * i];
