@@ -6,7 +6,7 @@ import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
 import { INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
 import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
-import { buildStepKernel, gradientWindow, magnitudeLimit, StepParams } from '../../shaders/step';
+import { buildStepKernel, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
@@ -155,7 +155,6 @@ export class GpuEngine implements Engine {
     const { device } = this.handle;
     const cfg = this.setup.config;
     const gtol2 = Math.fround(cfg.gtol) * Math.fround(cfg.gtol);
-    const grad = gradientWindow(gtol2);
     StepParams.write(
       {
         n: this.n,
@@ -172,10 +171,6 @@ export class GpuEngine implements Engine {
         samRho: cfg.samRho,
         batch: cfg.batchSize,
         points: this.setup.surface.dataset?.spec.m ?? 0,
-        posLimit: magnitudeLimit(cfg.posBound),
-        lossLimit: magnitudeLimit(cfg.lossBound),
-        gradLow: grad.low,
-        gradRange: grad.range,
       },
       this.paramData,
     );
