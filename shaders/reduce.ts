@@ -43,9 +43,6 @@ export const ReduceParams = struct(
   },
 );
 
-/** u32 slots of workgroup memory for one bin's summary (4 KiB); longer summaries are not privatized. */
-const LOCAL_SLOTS = 1024;
-
 export interface ReduceKernelOptions {
   surface: Surface;
   value: ValueKind;
@@ -128,53 +125,23 @@ fn value_of(i: u32) -> f32 {
   return ${read};
 }
 
-// Privatized per workgroup: the counts of the workgroup's first bin (its home) gather
-// in workgroup memory, then one global atomic per nonzero slot; particles of another
-// bin (a workgroup across a bin edge, interleaved bins) and summaries too long for
-// LOCAL_SLOTS go straight to global memory. Sums and maxima commute: the result is the
-// same bit for bit.
-const LOCAL_SLOTS = ${LOCAL_SLOTS}u;
-var<workgroup> local: array<atomic<u32>, LOCAL_SLOTS>;
-
-fn count_at(home: bool, base: u32, at: u32) {
-  if (home) { atomicAdd(&local[at], 1u); } else { atomicAdd(&summary[base + at], 1u); }
-}
-fn raise_at(home: bool, base: u32, at: u32, v: u32) {
-  if (home) { atomicMax(&local[at], v); } else { atomicMax(&summary[base + at], v); }
-}
-
-fn summarize(i: u32, home_bin: u32, private_ok: bool) {
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn summary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = particle(wid, lid);
+  if (i >= params.n) { return; }
   let m = info[i];
-  let bin = bin_of(i);
-  let home = private_ok && bin == home_bin;
-  let base = bin * params.stride;
-  count_at(home, base, params.statusAt + min(m.status, NONFINITE));
-  count_at(home, base, params.minimaAt + min(m.minimum, params.minima));
+  let base = bin_of(i) * params.stride;
+  atomicAdd(&summary[base + params.statusAt + min(m.status, NONFINITE)], 1u);
+  atomicAdd(&summary[base + params.minimaAt + min(m.minimum, params.minima)], 1u);
   if (!in_histogram(m.status)) { return; }
   let v0 = value_of(i);
   if (is_nan_bits(v0)) { return; }
   let v = flush(v0);
   let k = ordered_key(v);
-  raise_at(home, base, params.rangeAt, ~k);
-  raise_at(home, base, params.rangeAt + 1u, k);
-  count_at(home, base, params.bucketsAt + bucket_of(flush(v - params.offset)));
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn summary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = particle(wid, lid);
-  let home_bin = bin_of(particle(wid, 0u));
-  let private_ok = params.stride <= LOCAL_SLOTS;
-  // Workgroup memory starts zeroed (WGSL zero-initializes it).
-  if (i < params.n) { summarize(i, home_bin, private_ok); }
-  workgroupBarrier();
-  if (!private_ok) { return; }
-  let base = home_bin * params.stride;
-  for (var at = lid; at < params.stride; at += WORKGROUP_SIZE) {
-    let v = atomicLoad(&local[at]);
-    if (v == 0u) { continue; }
-    if (at == params.rangeAt || at == params.rangeAt + 1u) { atomicMax(&summary[base + at], v); } else { atomicAdd(&summary[base + at], v); }
-  }
+  let r = base + params.rangeAt;
+  atomicMax(&summary[r], ~k);
+  atomicMax(&summary[r + 1u], k);
+  atomicAdd(&summary[base + params.bucketsAt + bucket_of(flush(v - params.offset))], 1u);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

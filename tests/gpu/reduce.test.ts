@@ -54,8 +54,6 @@ const CASES: Case[] = [
     histograms: [
       { buckets: 32, lo: -3, hi: 3 },
       { buckets: 40, lo: -6, hi: 1, log: true, offset: -0.5 },
-      // A summary longer than the kernel's workgroup copy (1024 slots): all global atomics.
-      { buckets: 1500, lo: -3, hi: 3 },
     ],
     statuses: [Status.Running, Status.Converged, Status.NonFinite],
   },
