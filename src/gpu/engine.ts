@@ -6,7 +6,7 @@ import { noiseScale } from '../core/noise';
 import { specializeFor } from '../core/optimizers';
 import { checkRange, INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
 import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
-import { buildStepKernel, gradientWindow, magnitudeLimit, StepParams } from '../../shaders/step';
+import { buildStepKernel, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
@@ -39,6 +39,33 @@ export async function compileModule(device: GPUDevice, code: string, label: stri
     throw new ShaderCompileError(`WGSL compilation failed:\n${text}`, code);
   }
   return module;
+}
+
+/**
+ * Step pipelines by kernel text, per device: a run rebuilt with the same surface,
+ * optimizer specialization and switches (a new lr sweep, a reset, a map level, a test
+ * case) skips compilation, which dominates building an engine on a software GPU (Dawn
+ * does not deduplicate it). The PIPELINE_CACHE_SIZE most recently used are kept.
+ */
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+const PIPELINE_CACHE_SIZE = 32;
+
+export function stepPipeline(device: GPUDevice, code: string, label: string): Promise<GPUComputePipeline> {
+  let cache = pipelineCache.get(device);
+  if (!cache) pipelineCache.set(device, (cache = new Map()));
+  const hit = cache.get(code);
+  if (hit) {
+    cache.delete(code); // most recently used last
+    cache.set(code, hit);
+    return hit;
+  }
+  const made = compileModule(device, code, label).then((module) =>
+    device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } }),
+  );
+  cache.set(code, made);
+  made.catch(() => cache.delete(code)); // a failure is not kept: the next try reports it again
+  if (cache.size > PIPELINE_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return made;
 }
 
 /** Bytes per particle in each buffer. */
@@ -121,11 +148,7 @@ export class GpuEngine implements Engine {
       noise: cfg.noise > 0,
       sam: cfg.samRho > 0,
     });
-    const module = await compileModule(device, kernel, `step:${setup.surface.id}:${setup.optimizer.def.name}`);
-    const pipeline = await device.createComputePipelineAsync({
-      layout: 'auto',
-      compute: { module, entryPoint: 'main' },
-    });
+    const pipeline = await stepPipeline(device, kernel, `step:${setup.surface.id}:${setup.optimizer.def.name}`);
     const bytes = bufferBytes(p);
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const make = (label: keyof ExternalBuffers | 'hyper' | 'state' | 'data', size: number, data: ArrayBufferView) => {
@@ -162,7 +185,6 @@ export class GpuEngine implements Engine {
     const { device } = this.handle;
     const cfg = this.setup.config;
     const gtol2 = Math.fround(cfg.gtol) * Math.fround(cfg.gtol);
-    const grad = gradientWindow(gtol2);
     StepParams.write(
       {
         n: this.n,
@@ -179,10 +201,6 @@ export class GpuEngine implements Engine {
         samRho: cfg.samRho,
         batch: cfg.batchSize,
         points: this.setup.surface.dataset?.spec.m ?? 0,
-        posLimit: magnitudeLimit(cfg.posBound),
-        lossLimit: magnitudeLimit(cfg.lossBound),
-        gradLow: grad.low,
-        gradRange: grad.range,
       },
       this.paramData,
     );

@@ -1,15 +1,14 @@
-// The step kernel runs chunks of STEP_CHUNK steps with only a cheap test and replays a
-// chunk with the full checks when that test fired. Particles that stop at every position
-// of a chunk (its first step, its middle, its last), for every stop reason, stop with
-// the CPU reference's status and event step exactly.
+// Particles that stop at every position of a block of C steps (its first step, its
+// middle, its last), for every stop reason, stop with the CPU reference's status and
+// event step exactly: whatever the step kernel does to skip work (it once ran chunks of
+// 16 steps without checks and replayed them with checks), a stop falls on its step.
 
 import { describe, expect, test } from 'vitest';
 import { eventStep, particleStatus, type RunConfig, Status } from '../../src/core/particles';
 import { resolveSurface } from '../../src/core/surfaces';
-import { STEP_CHUNK } from '../../shaders/step';
 import { maxRelativeDiff, runBoth } from '../helpers/gpu';
 
-const C = STEP_CHUNK;
+const C = 16;
 const N = 2048;
 
 /** GD on 0.5*(x^2 + 10 y^2) from (1, 1): lr sets how fast y shrinks or grows, so when each particle stops. */
@@ -24,12 +23,12 @@ const CASES: { reason: string; status: number; lr: [number, number]; steps: numb
   { reason: 'non-finite', status: Status.NonFinite, lr: [0.3, 1.2], steps: 8 * C, config: { posBound: Infinity, lossBound: Infinity } },
 ];
 
-describe(`particles stop inside a chunk of ${C} steps: the same status and event step on both engines`, () => {
+describe(`particles stop at every position of a block of ${C} steps: the same status and event step on both engines`, () => {
   const surface = resolveSurface('quadratic');
   for (const c of CASES) {
     test(c.reason, async () => {
       const layout = { kind: 'sweep' as const, start: [1, 1] as [number, number], lrMin: c.lr[0], lrMax: c.lr[1], n: N };
-      // One dispatch (chunks start at multiples of C), then dispatches that start mid-chunk.
+      // One dispatch, then dispatches of 37 steps (a stop at any step of a dispatch).
       for (const perDispatch of [c.steps, 37]) {
         const { cpu, gpu } = await runBoth(surface, 'SGD', layout, { steps: c.steps, perDispatch, config: c.config });
         const positions = new Set<number>();
@@ -40,7 +39,7 @@ describe(`particles stop inside a chunk of ${C} steps: the same status and event
           if (particleStatus(cpu.info, i) === c.status && eventStep(cpu.info, i) >= C) positions.add(eventStep(cpu.info, i) % C);
         }
         expect(maxRelativeDiff(cpu, gpu).diff).toBeLessThan(1e-5);
-        // The workload reaches every position, past the first chunk: first, middle and last step.
+        // The workload reaches every position, past the first block: first, middle and last step.
         if (perDispatch === c.steps) expect([0, 1, C / 2, C - 1].filter((p) => !positions.has(p))).toEqual([]);
       }
     });

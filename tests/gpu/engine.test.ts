@@ -9,7 +9,7 @@ import { compileOptimizer, getOptimizer } from '../../src/core/optimizers';
 import { DEFAULT_RUN_CONFIG, ParticleError, type ParticleState, particleStatus, particleSteps } from '../../src/core/particles';
 import { hash3 } from '../../src/core/random';
 import { resolveSurface } from '../../src/core/surfaces';
-import { compileModule, GpuEngine, maxParticlesFor } from '../../src/gpu/engine';
+import { compileModule, GpuEngine, maxParticlesFor, ShaderCompileError, stepPipeline } from '../../src/gpu/engine';
 import { TrailRecorder, trailSelection } from '../../src/gpu/trails';
 import randomWgsl from '../../shaders/random.wgsl?raw';
 import { gpuDevice, runBoth } from '../helpers/gpu';
@@ -108,6 +108,22 @@ describe('dispatch splitting', () => {
     // The run includes every outcome: converged and diverged particles are frozen identically.
     const statuses = new Set(Array.from({ length: a.gpu.n }, (_, i) => particleStatus(a.gpu.info, i)));
     expect(statuses.size).toBeGreaterThan(1);
+  });
+});
+
+describe('step pipelines cached by kernel text', () => {
+  test('the same text gives the same pipeline, another text another; a failed compile is not kept', async () => {
+    const { device } = await gpuDevice();
+    const code = (v: number) => `@group(0) @binding(0) var<storage, read_write> o: array<u32>;\n@compute @workgroup_size(1) fn main() { o[0] = ${v}u; }`;
+    const a = await stepPipeline(device, code(1), 'a');
+    expect(await stepPipeline(device, code(1), 'a again')).toBe(a);
+    expect(await stepPipeline(device, code(2), 'b')).not.toBe(a);
+    const broken = 'fn main() { let a: f32 = 1u; }';
+    const first = stepPipeline(device, broken, 'broken');
+    await expect(first).rejects.toThrow(ShaderCompileError);
+    const second = stepPipeline(device, broken, 'broken');
+    expect(second).not.toBe(first);
+    await expect(second).rejects.toThrow(ShaderCompileError);
   });
 });
 

@@ -47,12 +47,8 @@ const EXPECTED: [Struct<Fields>, Record<string, number>, number][] = [
       samRho: 44,
       batch: 48,
       points: 52,
-      posLimit: 56,
-      lossLimit: 60,
-      gradLow: 64,
-      gradRange: 68,
     },
-    72,
+    56,
   ],
   [
     ReduceParams,
