@@ -6,6 +6,7 @@
 import { bufferProblem, FRAME_WORK, fitFrame, type BufferLimits, type PlannedBuffer, type StepCost } from '../core/budget';
 import { instructionCount } from '../core/expr/program';
 import { resolveSurface } from '../core/surfaces';
+import { budgetNetworks } from './network';
 import { optimizerFor } from './setup';
 import type { ExplorerState } from './state';
 
@@ -22,6 +23,7 @@ export type Budgeted = { state: ExplorerState; changes: string[] } | { error: st
 
 /** Never throws: a state whose surface or optimizer cannot be built is left to buildRun's message. */
 export function budgetState(state: ExplorerState, env: BudgetEnv): Budgeted {
+  if (state.model !== '') return budgetNetworks(state, env);
   let cost: StepCost;
   let strides: { hyper: number; state: number };
   let datasetPoints: number;
