@@ -19,6 +19,7 @@ import type { ChartData } from '../views/chart';
 import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
 import { LiveAnalysis, StaleRun } from './live-analysis';
+import { NetworkViews } from './network-views';
 import type { ExplorerState } from '../model/state';
 import { binRepresentative, lossHistogram, lrBins, nearestBin, parseLrList, shownBins, sweepStats } from './view-data';
 import { runLrFinder } from './lr-finder-job';
@@ -49,6 +50,8 @@ export class ViewDriver {
   private lrFinder: LrFinderView | null = null;
   private figures = new Map<ViewName, FigureView>();
   private readonly jobs: ViewJobs;
+  /** The views of networks (netmap, netloss). */
+  readonly networks: NetworkViews;
   /** The image each figure shows now (a new one from its job is drawn once). */
   private shownImage = new Map<ViewName, unknown>();
   private lrFinderKey = '';
@@ -63,6 +66,7 @@ export class ViewDriver {
   ) {
     this.dock = new ViewDock(el, (name) => void explorer.apply({ views: explorer.state.views.filter((v) => v !== name) }));
     this.jobs = new ViewJobs(explorer);
+    this.networks = new NetworkViews(explorer);
   }
 
   /** After any change of state: show the open views, restart the jobs whose inputs changed. */
@@ -83,6 +87,7 @@ export class ViewDriver {
     for (const v of s.views) this.ensureView(v);
     this.showEvents(this.jobs.sync());
     if (s.views.includes('lrfinder')) this.ensureLrFinder();
+    this.networks.sync();
   }
 
   /** After the live run was rebuilt: new reductions, new histories. */
@@ -132,6 +137,7 @@ export class ViewDriver {
       }
     }
     this.showEvents(this.jobs.tick());
+    this.networks.frame(now);
     for (const name of views) {
       const job = this.jobs.get(name);
       if (job) this.showJob(name, job);
@@ -162,6 +168,10 @@ export class ViewDriver {
         break;
       case 'lrfinder':
         this.lrFinder ??= new LrFinderView(panel, CHART);
+        break;
+      case 'netmap':
+      case 'netloss':
+        this.networks.ensure(v, panel);
         break;
       default:
         if (!this.figures.has(v)) this.figures.set(v, this.makeFigure(v, panel));
@@ -369,6 +379,7 @@ export class ViewDriver {
       else if (v === 'loss') out[v] = !!this.loss?.chart.root && this.samples.length > 1;
       else if (v === 'sharpness') out[v] = !!this.sharp?.chart.root && this.traces.length > 0;
       else if (v === 'lrfinder') out[v] = !!this.lrFinder?.chart.root;
+      else if (v === 'netmap' || v === 'netloss') out[v] = this.networks.drawn[v];
       else out[v] = this.figures.get(v)?.current !== null && this.shownImage.has(v);
     }
     return out;

@@ -11,7 +11,8 @@ import { DATASETS, makeDataset } from '../core/nn/data';
 import { parseExplicit, toExplicit, type Problem } from '../core/nn/explicit';
 import { ModelError, parseModel } from '../core/nn/model';
 import { initialTheta } from '../core/nn/network';
-import { buildNetSetup, fractalMeasureOfRun } from '../core/nn/setup';
+import { buildNetSetup } from '../core/nn/setup';
+import { fractalImage, networkOutcomes } from '../core/nn/outcome';
 import { sharpness as topEigenvalue } from '../core/nn/sharpness';
 import { NetworkTrainerCpu, type NetSetup, type NetState } from '../core/nn/train';
 import { findOptimizer, HyperParamError, type OptimizerDef } from '../core/optimizers';
@@ -294,26 +295,6 @@ Example:
                --res 64 --steps 200 --measure fractal --csv out.csv --out out.png --engine gpu`;
 }
 
-/** The fractal colouring: converged and diverged ranked separately by their measure, blue and red ramps. */
-function fractalImage(res: number, converged: boolean[], value: number[]): Uint8Array {
-  const rgba = new Uint8Array(4 * res * res);
-  for (const side of [true, false]) {
-    const idx = converged
-      .map((c, i) => (c === side ? i : -1))
-      .filter((i) => i >= 0)
-      .sort((a, b) => value[a] - value[b]);
-    idx.forEach((i, r) => {
-      const t = idx.length > 1 ? r / (idx.length - 1) : 0.5;
-      const shade = Math.round(60 + 180 * t);
-      const row = res - 1 - Math.floor(i / res); // y grows upwards
-      const at = 4 * (row * res + (i % res));
-      rgba.set(side ? [255 - shade, 255 - shade / 2, 255] : [255, 255 - shade, 255 - shade], at);
-      rgba[at + 3] = 255;
-    });
-  }
-  return rgba;
-}
-
 export async function mapModelCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const def = peekOptimizer(argv);
   const { values: f, parsed, help } = parseSchema(argv, MAP_FLAGS, hyperFlags(def));
@@ -364,19 +345,7 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   const t0 = performance.now();
   const st = await train(setup, f.engine, f.steps, 50);
   const seconds = (performance.now() - t0) / 1000;
-  const converged: boolean[] = [];
-  const value: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const status = particleStatus(st.info, i);
-    if (fractal) {
-      const m = fractalMeasureOfRun(st.history.subarray(i * f.steps, (i + 1) * f.steps), status, eventStep(st.info, i), f.steps);
-      converged.push(m.converged);
-      value.push(m.value);
-    } else {
-      converged.push(status === Status.Converged || (status === Status.Running && st.losses[2 * i + 1] < st.losses[2 * i]));
-      value.push(st.losses[2 * i + 1] / st.losses[2 * i]);
-    }
-  }
+  const { converged, value } = networkOutcomes(st, f.steps, f.measure);
   const csvPath = f.csv;
   // Both files or neither (output.ts): a failing CSV leaves no PNG behind.
   const files: [string, string | Uint8Array][] = [];

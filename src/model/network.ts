@@ -23,7 +23,7 @@ export interface NetworkProblem {
 }
 
 /** The model and its dataset (throws ModelError / DataError with a message for the user). */
-function networkProblem(s: ExplorerState): NetworkProblem {
+export function networkProblem(s: ExplorerState): NetworkProblem {
   const model = parseModel(s.model);
   const data = makeDataset(s.dataset, model, { seed: s.dataSeed, ...(s.points > 0 ? { points: s.points } : {}) });
   return { model, data };
@@ -82,7 +82,7 @@ export function buildNetworkRun(s: ExplorerState, n = s.n): NetworkRunSetup {
 }
 
 /** Multiply-adds (and their like) of one training step of one network: forward and backward over every point, and the update. */
-function networkStepCost(model: Model, points: number): number {
+export function networkStepCost(model: Model, points: number): number {
   const units = model.layers.reduce((a, l) => a + l.fanOut, 0);
   return points * (6 * model.params + 24 * units) + 16 * model.params;
 }

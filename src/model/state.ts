@@ -173,7 +173,14 @@ export const DEFAULT_STATE: ExplorerState = {
  * change of optimizer; the map then names what its optimizer lacks), lr_y, x0 and y0.
  * A Set, not an object's keys: '__proto__' or 'constructor' is no axis.
  */
-const MAP_AXIS_NAMES: ReadonlySet<string> = new Set([...OPTIMIZER_DEFS.flatMap((d) => d.hyper.map((h) => h.name)), 'lr_y', 'x0', 'y0']);
+const MAP_AXIS_NAMES: ReadonlySet<string> = new Set([
+  ...OPTIMIZER_DEFS.flatMap((d) => d.hyper.map((h) => h.name)),
+  'lr_y',
+  'x0',
+  'y0',
+  // The network map's axes: one learning rate per weight matrix (model.ts allows 8 layers).
+  ...Array.from({ length: 8 }, (_, k) => `lr_layer${k}`),
+]);
 
 function mapAxisProblems(s: ExplorerState): string[] {
   const axes: [string, string][] = [['mapParam', s.mapParam]];
