@@ -2,7 +2,8 @@
 // (core/nn/plane.ts defines the plane): `planeLoss` evaluates the loss at each grid point
 // theta = c + a d1 + b d2 (one thread each, the same loss routine the training kernel
 // and the CPU reference run), `project` writes each trained network's (a, b, loss) into
-// the particle buffers the renderer draws (one thread each).
+// the particle buffers the renderer draws (one thread each), at the plane's edge when
+// beyond it (a diverging network flies far off; its trail stays on the drawn plane).
 
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { COMMON_WGSL } from './common';
@@ -22,8 +23,11 @@ export const PlaneParams = struct(
 /** The projection kernel's uniform: the networks and the plane's inverse Gram matrix. */
 export const ProjectParams = struct(
   'ProjectParams',
-  { n: 'u32', groupsX: 'u32', g11: 'f32', g12: 'f32', g22: 'f32' },
-  { uniform: true, docs: { n: 'networks', g11: 'inverse Gram matrix of (d1, d2), symmetric' } },
+  { n: 'u32', groupsX: 'u32', g11: 'f32', g12: 'f32', g22: 'f32', a0: 'f32', a1: 'f32', b0: 'f32', b1: 'f32' },
+  {
+    uniform: true,
+    docs: { n: 'networks', g11: 'inverse Gram matrix of (d1, d2), symmetric', a0: 'the drawn domain (networks beyond it are drawn at its edge)' },
+  },
 );
 
 export function buildPlaneLossKernel({ model, points }: { model: Model; points: number }): string {
@@ -99,7 +103,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     v += plane[${2 * P}u + q] * t;
   }
   let l = losses[i];
-  pos[i] = ParticlePos(params.g11 * u + params.g12 * v, params.g12 * u + params.g22 * v, l.y, l.x);
+  let a = clamp(params.g11 * u + params.g12 * v, params.a0, params.a1);
+  let b = clamp(params.g12 * u + params.g22 * v, params.b0, params.b1);
+  pos[i] = ParticlePos(a, b, l.y, l.x);
   info[i] = netInfo[i];
 }
 `;

@@ -82,7 +82,12 @@ export class NetworkPlane {
 
   private writeProjectParams(): void {
     const [g11, g12, g22] = this.gram;
-    this.handle.device.queue.writeBuffer(this.projectParams, 0, ProjectParams.write({ n: this.projectionN, groupsX: this.projectionGx, g11, g12, g22 }));
+    const [a0, a1, b0, b1] = this.plane?.domain ?? [0, 0, 0, 0];
+    this.handle.device.queue.writeBuffer(
+      this.projectParams,
+      0,
+      ProjectParams.write({ n: this.projectionN, groupsX: this.projectionGx, g11, g12, g22, a0, a1, b0, b1 }),
+    );
   }
 
   /** The loss at res x res points of the plane (rows of a from b0 upwards); not for the frame loop. */

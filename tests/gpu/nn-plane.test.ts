@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { makeDataset } from '../../src/core/nn/data';
 import { parseModel } from '../../src/core/nn/model';
 import { initialTheta, NetworkEvaluator } from '../../src/core/nn/network';
-import { inverseGram, planeCoord, projectOnPlane, randomPlane } from '../../src/core/nn/plane';
+import { drawnOnPlane, inverseGram, planeCoord, randomPlane } from '../../src/core/nn/plane';
 import { buildNetSetup } from '../../src/core/nn/setup';
 import { INFO_WORDS, POS_FLOATS } from '../../src/core/particles';
 import { NetworkEngine } from '../../src/gpu/network-engine';
@@ -57,13 +57,13 @@ describe('the networks’ plane on the GPU = the CPU reference', () => {
     const inv = inverseGram(p);
     const P = model.params;
     for (let k = 0; k < n; k++) {
-      const [a, b] = projectOnPlane(p, st.theta.subarray(k * P, (k + 1) * P), inv);
+      const [a, b] = drawnOnPlane(p, st.theta.subarray(k * P, (k + 1) * P), inv);
       expect(drawn[POS_FLOATS * k]).toBeCloseTo(a, 4);
       expect(drawn[POS_FLOATS * k + 1]).toBeCloseTo(b, 4);
       expect(drawn[POS_FLOATS * k + 2]).toBe(st.losses[2 * k + 1]);
     }
     expect(Array.from(drawnInfo)).toEqual(Array.from(st.info));
-    // Networks with different weights land at different places.
+    // Networks with different weights land at different places (per-network draws: some beyond the edge).
     expect(new Set(Array.from({ length: n }, (_, k) => drawn[POS_FLOATS * k].toFixed(3))).size).toBe(n);
     [pos, info].forEach((b) => b.destroy());
     pool.destroy();

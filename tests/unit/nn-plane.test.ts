@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseModel } from '../../src/core/nn/model';
 import { initialTheta } from '../../src/core/nn/network';
-import { filterNormalizedDirection, inverseGram, planeCoord, planeThrough, projectOnPlane, randomPlane } from '../../src/core/nn/plane';
+import { drawnOnPlane, filterNormalizedDirection, inverseGram, planeCoord, planeThrough, projectOnPlane, randomPlane } from '../../src/core/nn/plane';
 import { budgetNetworks, buildNetworkRun, networkLrs, planeFor } from '../../src/model/network';
 import { DEFAULT_STATE, parseState } from '../../src/model/state';
 
@@ -40,6 +40,10 @@ describe('filter-normalised directions (Li et al. 2018)', () => {
     expect(pa).toBeCloseTo(a, 4);
     expect(pb).toBeCloseTo(b, 4);
     expect(planeCoord(p, 5, 0, 4)).toEqual([-1, 1]);
+    // Beyond the drawn domain (a diverging network): drawn at its edge.
+    const far = p.c.map((c, q) => c + 40 * p.d1[q] - 0.5 * p.d2[q]);
+    expect(drawnOnPlane(p, far, inv)[0]).toBe(1);
+    expect(drawnOnPlane(p, far, inv)[1]).toBeCloseTo(-0.5, 3);
   });
 });
 

@@ -102,6 +102,13 @@ export function projectOnPlane(p: Plane, theta: ArrayLike<number>, inv = inverse
   return [inv[0] * u + inv[1] * v, inv[1] * u + inv[2] * v];
 }
 
+/** Where a network is drawn: its projection, at the edge of the drawn domain when beyond it (the projection kernel's rule). */
+export function drawnOnPlane(p: Plane, theta: ArrayLike<number>, inv = inverseGram(p)): [number, number] {
+  const [a, b] = projectOnPlane(p, theta, inv);
+  const [a0, a1, b0, b1] = p.domain;
+  return [Math.min(Math.max(a, a0), a1), Math.min(Math.max(b, b0), b1)];
+}
+
 /** The grid's (a, b) at column i and row j of a res x res grid over the domain (rows from b0, as the surface grids). */
 export function planeCoord(p: Plane, res: number, i: number, j: number): [number, number] {
   const [a0, a1, b0, b1] = p.domain;
