@@ -190,7 +190,7 @@ export class NetworkViews {
             image: job.image,
             title: `${job.res}×${job.res} networks, ${job.steps} steps`,
             legend: [],
-            notes: ['blue: converged', 'red: diverged', '(ranked by the fractal measure)', ...job.notes],
+            notes: ['blue: converged', 'red: diverged', 'shade: measure rank', ...job.notes],
           },
         );
       }
