@@ -544,7 +544,9 @@ export class Explorer {
     const { canvas, view } = this.graphics;
     const best = nearestOnScreen(particles, mesh.mapping, view.camera, canvas.clientWidth, canvas.clientHeight, px, py, radius);
     if (best < 0 || net !== this.net) return null;
-    const error = await this.apply({ planeMode: 'random', planeCenter: best });
+    // The same centre again: the state does not change, the plane is still drawn through it as it is now.
+    const same = this.state.planeMode === 'random' && this.state.planeCenter === best;
+    const error = same ? await this.replane() : await this.apply({ planeMode: 'random', planeCenter: best });
     this.events.notice(
       error ? `Could not re-centre the plane: ${error}` : `The plane is centred on network ${best} (lr ${net.built.lr[best].toPrecision(3)}) as it is now.`,
     );

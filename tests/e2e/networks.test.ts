@@ -28,17 +28,18 @@ async function canvasPicture() {
 
 describe('networks in the page', () => {
   test('the Model folder sets a model: the plane is drawn, the network map and loss curves draw', async () => {
-    // Small enough for SwiftShader: 256 networks, a 16 x 16 map of 60 steps.
+    // Small enough for SwiftShader: 128 networks, a 12 x 12 map of 40 steps.
     const setup = await page.evaluate(() =>
       window.etascape!.setState({
-        n: 256,
+        n: 128,
         stepsPerFrame: 4,
         lrMin: 0.01,
         lrMax: 1000,
         layout: 'sweep',
         views: ['netmap', 'netloss'],
-        mapRes: 16,
-        mapSteps: 60,
+        mapRes: 12,
+        mapSteps: 40,
+        planeRes: 24,
       }),
     );
     expect(setup).toBeNull();
@@ -61,9 +62,25 @@ describe('networks in the page', () => {
     // The lr range spans both outcomes, and every pixel is one of them.
     expect(conv).toBeGreaterThan(0);
     expect(div).toBeGreaterThan(0);
-    expect(conv + div).toBe(256);
+    expect(conv + div).toBe(144);
     const body = (await page.locator('.view-panel[data-view="netmap"] .body').boundingBox())!;
     expect(distinctColors(await capture(page, body))).toBeGreaterThan(40);
+
+    // Clicking a network re-centres the plane on it as it is now (its index becomes the state's centre; a new mesh, the networks have moved).
+    await page.evaluate(() => window.etascape!.explorer.pause());
+    const centred = await page.evaluate(async () => {
+      const ex = window.etascape!.explorer;
+      const c = ex.canvasElement;
+      const k = await ex.recentre(c.clientWidth / 2, c.clientHeight / 2, 4000);
+      const net = ex.networks!;
+      const P = net.built.model.params;
+      const theta = (await net.engine.read()).theta;
+      const origin = Array.from(net.plane.plane!.c);
+      return { k, state: ex.state.planeCenter, same: k !== null && origin.every((v, q) => v === theta[k * P + q]) };
+    });
+    expect(centred.k).not.toBeNull();
+    expect(centred.state).toBe(centred.k);
+    expect(centred.same).toBe(true);
 
     // A bad model description is named under the folder, and the networks keep training.
     const text = page.locator('[data-folder="model"] input[type="text"]').first();
