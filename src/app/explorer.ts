@@ -1,8 +1,9 @@
 // The explorer: the device and renderer (graphics.ts), the live run (run-control.ts)
 // and the frame (frame.ts) put together. It applies state changes, runs the frame loop,
 // and rebuilds the run when the device is lost. Bad input leaves the previous run going.
-// Long because apply, the loop, loss recovery and the held-loop primitives share
-// the state, budget and stop flags; splitting them would pass those around.)
+// Long because apply, the loop, loss recovery, the held-loop primitives and the run of
+// networks (its build, its plane, re-centring) share the state, budget and stop flags;
+// splitting them would pass those around. (Networks: network-run.ts, model/network.ts.)
 
 import { particleAt } from '../core/particles';
 import type { Surface } from '../core/surfaces';

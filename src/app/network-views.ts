@@ -26,7 +26,7 @@ const CURVES = 5;
 const MAX_SAMPLES = 400;
 
 /** The map's axes: the zoomed window when it is over layer learning rates, else lr_layer0 x lr_layer1 over [lrMin, lrMax]. */
-export function networkMapAxes(s: ExplorerState): { x: Required<Omit<MapAxis, 'n'>>; y: Required<Omit<MapAxis, 'n'>> } {
+function networkMapAxes(s: ExplorerState): { x: Required<Omit<MapAxis, 'n'>>; y: Required<Omit<MapAxis, 'n'>> } {
   const w = s.mapWindow;
   if (w && /^lr_layer\d+$/.test(w.x.param) && /^lr_layer\d+$/.test(w.y.param)) return w;
   return {
