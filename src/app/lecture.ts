@@ -79,6 +79,7 @@ export class Lecture {
       }
       const live = this.explorer.live;
       if (live?.device) await live.device.device.queue.onSubmittedWorkDone();
+      else if (this.explorer.networks) await this.explorer.settled();
       else await live?.run.read();
     } finally {
       if (wasPlaying) this.explorer.play();

@@ -99,7 +99,14 @@ export class ViewDriver {
     this.samples = [];
     this.traces = [];
     const live = this.explorer.live;
-    if (!live) return;
+    if (!live) {
+      // Networks: the surface particles' views have nothing to show (the network views do).
+      if (this.explorer.networks)
+        for (const v of this.explorer.state.views)
+          if (v !== 'netmap' && v !== 'netloss')
+            this.dock.panel(v).status.textContent = 'the particles are networks: open the Network map and loss curves views';
+      return;
+    }
     // A new device (a lost one re-created, or the CPU fallback): the runs start over on it.
     if (this.jobs.setDevice(live.device)) this.lrFinderKey = '';
     const { setup, run } = live;

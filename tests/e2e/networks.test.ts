@@ -82,6 +82,10 @@ describe('networks in the page', () => {
     expect(centred.state).toBe(centred.k);
     expect(centred.same).toBe(true);
 
+    // A PNG snapshot of the networks' plane (the recorder takes runs of networks too).
+    const png = await page.evaluate(async () => (await window.etascape!.snapshot({ width: 320, height: 180 })).size);
+    expect(png).toBeGreaterThan(2000);
+
     // A bad model description is named under the folder, and the networks keep training.
     const text = page.locator('[data-folder="model"] input[type="text"]').first();
     await text.fill('mlp:1,16,1:sigmoidish');
