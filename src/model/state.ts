@@ -153,6 +153,8 @@ export const DEFAULT_STATE: ExplorerState = {
   mapSteps: 500,
   basinLr: null,
   heightScale: 1,
+  showTrails: true,
+  quality: 'auto',
   model: '',
   dataset: 'chebyshev',
   dataSeed: 0,
@@ -163,8 +165,6 @@ export const DEFAULT_STATE: ExplorerState = {
   planeNets: [0, 1, 2],
   planeSpan: 1,
   planeRes: 48,
-  showTrails: true,
-  quality: 'auto',
   camera: null,
 };
 
