@@ -1,8 +1,9 @@
 // The explorer: the device and renderer (graphics.ts), the live run (run-control.ts)
 // and the frame (frame.ts) put together. It applies state changes, runs the frame loop,
 // and rebuilds the run when the device is lost. Bad input leaves the previous run going.
-// Long because apply, the loop, loss recovery and the held-loop primitives share
-// the state, budget and stop flags; splitting them would pass those around.)
+// Long because apply, the loop, loss recovery, the held-loop primitives and the run of
+// networks (its build, its plane, re-centring) share the state, budget and stop flags;
+// splitting them would pass those around. (Networks: network-run.ts, model/network.ts.)
 
 import { particleAt } from '../core/particles';
 import type { Surface } from '../core/surfaces';
@@ -13,16 +14,20 @@ import type { SurfaceView } from '../render/scene';
 import type { RunSetup } from '../model/setup';
 import { MAX_FALLBACK_PARTICLES, type ExplorerState } from '../model/state';
 import { changedKeys, keysOf, RUN_KEYS } from '../model/state-keys';
+import { particleColors } from '../model/setup';
+import { buildNetworkRun, networkColors } from '../model/network';
 import { Frame, type Highlight } from './frame';
 import { Graphics } from './graphics';
 import { lossCurve, nearestOnScreen, ProbeLayer, type Probe } from './probes';
 import { RunControl, type Snapshot } from './run-control';
+import { NetworkRun } from './network-run';
 import type { LiveRun } from './runs';
 
 export interface ExplorerEvents {
   notice(text: string | null): void;
   frame(stats: FrameStats): void;
-  rebuilt(info: { n: number; surface: Surface; mode: 'gpu' | 'cpu' }): void;
+  /** `surface`: null when the particles are networks (the plane is drawn). */
+  rebuilt(info: { n: number; surface: Surface | null; mode: 'gpu' | 'cpu' }): void;
   /** After any accepted change of state. */
   changed(state: ExplorerState): void;
 }
@@ -70,6 +75,10 @@ export class Explorer {
   refused: string | null = null;
   /** Why the frame loop is held (a recording, a snapshot, a timed frame); null while it runs. */
   private heldFor: string | null = null;
+  /** The live run when its particles are networks (state.model set); null for surfaces. */
+  private net: NetworkRun | null = null;
+  /** Bumped per network build, so an older async build cannot install over a newer one. */
+  private netGeneration = 0;
 
   private constructor(
     canvas: HTMLCanvasElement,
@@ -237,7 +246,16 @@ export class Explorer {
         this.clearProbe();
         this.frame.setSurface(setup.surface, next);
       }
-      if (changed(['particleColormap']) && run && setup) this.frame.recolor(setup, run, next);
+      if (changed(surfaceLook) && this.net) {
+        // The networks' plane (its centre, directions, resolution) or how it is drawn.
+        const error = await this.drawPlane(this.net, next);
+        if (error) {
+          this.state = previous;
+          return error;
+        }
+      }
+      if (changed(['particleColormap']) && run && setup) this.frame.recolor(particleColors(setup.particles, next), run);
+      if (changed(['particleColormap']) && this.net) this.frame.recolor(networkColors(this.net.built.lr, next), this.net);
       this.frame.look(this.state);
       if (changed(['camera']) && next.camera === null) this.graphics.view.frame();
     }
@@ -247,11 +265,14 @@ export class Explorer {
 
   /** Builds particles for `state` (and the surface mesh when needed); the state becomes current on success. */
   private async rebuild(state: ExplorerState, newSurface: boolean, resume?: Snapshot): Promise<string | null> {
+    // Networks start from step 0 (a device loss replays them: the runs are deterministic).
+    if (state.model !== '') return this.rebuildNetworks(state);
     const built = await this.runs.build(state, resume);
     if (!built) return null;
     if ('error' in built) return built.error;
     this.state = state;
-    if (newSurface || !this.frame.mesh) {
+    if (newSurface || !this.frame.mesh || this.net) {
+      this.net = null;
       this.clearProbe();
       this.frame.setSurface(built.setup.surface, state);
     }
@@ -260,10 +281,76 @@ export class Explorer {
       this.stoppedFor = null;
       this.playing = true;
     }
-    this.frame.attach(built.run, built.setup, state);
+    this.frame.attach(built.run, particleColors(built.setup.particles, state), state);
     this.stepsAt = [];
     this.events.rebuilt({ n: built.run.n, surface: built.setup.surface, mode: this.mode });
     return null;
+  }
+
+  /** Builds and installs a run of networks for `state`, with its plane drawn (an error message when it cannot run). */
+  private async rebuildNetworks(state: ExplorerState): Promise<string | null> {
+    const gen = ++this.netGeneration;
+    const handle = this.graphics.handle;
+    if (!handle) return 'networks as particles need WebGPU (the CPU fallback runs the surfaces only)';
+    const { device } = handle;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    let thrown: unknown = null;
+    let created: NetworkRun | null = null;
+    try {
+      created = await NetworkRun.create(handle, this.graphics.renderer, buildNetworkRun(state, this.runs.particleCount(state)), {
+        trails: state.trails,
+        trailLength: state.trailLength,
+      });
+    } catch (e) {
+      thrown = e;
+    }
+    const gpuError = (await device.popErrorScope()) ?? (await device.popErrorScope());
+    if (thrown || gpuError || !created) {
+      created?.dispose();
+      return thrown ? (thrown as Error).message : `the GPU refused the networks: ${gpuError?.message ?? 'unknown error'}`;
+    }
+    const run = created;
+    const error = await this.drawPlane(run, state);
+    if (error || gen !== this.netGeneration) {
+      run.dispose();
+      return error;
+    }
+    this.state = state;
+    this.clearProbe();
+    this.runs.install(run, null);
+    this.net = run;
+    if (this.stoppedFor) {
+      this.stoppedFor = null;
+      this.playing = true;
+    }
+    this.frame.attach(run, networkColors(run.built.lr, state), state);
+    this.stepsAt = [];
+    this.events.rebuilt({ n: run.n, surface: null, mode: this.mode });
+    return null;
+  }
+
+  /** The loss on `state`'s plane through `run`'s networks (GPU), drawn as the surface mesh. */
+  private async drawPlane(run: NetworkRun, state: ExplorerState): Promise<string | null> {
+    try {
+      const grid = await run.computePlane(state, this.graphics.software);
+      this.frame.setGrid(grid, { minima: [] }, state);
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  /** Networks: the plane again through the networks as they are now (an error message, or null). */
+  async replane(): Promise<string | null> {
+    if (!this.net) return 'the particles are not networks (choose a model first)';
+    if (this.heldFor) return this.heldFor;
+    return this.drawPlane(this.net, this.state);
+  }
+
+  /** The run's networks (null when the particles are on a surface): the network views read them. */
+  get networks(): NetworkRun | null {
+    return this.net;
   }
 
   /** The frame action: the default oblique view of the whole surface (the saved camera is dropped). */
@@ -434,6 +521,10 @@ export class Explorer {
 
   /** The particle drawn nearest to a canvas point (CSS pixels), within `radius`; its loss curve re-run by the CPU reference. */
   async pick(px: number, py: number, radius = 14): Promise<Probe | null> {
+    if (this.net) {
+      await this.recentre(px, py, radius);
+      return null;
+    }
     const { run, setup } = this.runs;
     const mesh = this.frame.mesh;
     if (!run || !mesh || !setup) return null;
@@ -443,6 +534,24 @@ export class Explorer {
     if (best < 0) return null;
     const particle = particleAt(particles, best);
     return { particle, curve: lossCurve(setup, this.state, best, particle.steps) };
+  }
+
+  /** Networks: the plane is centred again on the network drawn nearest to a canvas point (its parameters now); its index, or null. */
+  async recentre(px: number, py: number, radius = 14): Promise<number | null> {
+    const net = this.net;
+    const mesh = this.frame.mesh;
+    if (!net || !mesh) return null;
+    const particles = await net.read();
+    const { canvas, view } = this.graphics;
+    const best = nearestOnScreen(particles, mesh.mapping, view.camera, canvas.clientWidth, canvas.clientHeight, px, py, radius);
+    if (best < 0 || net !== this.net) return null;
+    // The same centre again: the state does not change, the plane is still drawn through it as it is now.
+    const same = this.state.planeMode === 'random' && this.state.planeCenter === best;
+    const error = same ? await this.replane() : await this.apply({ planeMode: 'random', planeCenter: best });
+    this.events.notice(
+      error ? `Could not re-centre the plane: ${error}` : `The plane is centred on network ${best} (lr ${net.built.lr[best].toPrecision(3)}) as it is now.`,
+    );
+    return error ? null : best;
   }
 
   /**

@@ -8,11 +8,10 @@ import { ParticleSprites } from '../render/particles';
 import { ParticleSplat } from '../render/splat';
 import { canvasTexture, keepCanvasForCompute } from '../render/three-adapter';
 import { TrailLines } from '../render/trails';
-import { adaptiveGrid, buildMesh, type MeshData } from '../render/surface-mesh';
-import { particleColors, type RunSetup } from '../model/setup';
+import { adaptiveGrid, buildMesh, type MeshData, type SurfaceGrid } from '../render/surface-mesh';
 import type { ExplorerState } from '../model/state';
 import type { Graphics } from './graphics';
-import { GpuRun, type LiveRun } from './runs';
+import type { LiveRun } from './runs';
 
 /** Frames drawn after a change though nothing steps (three may compile pipelines late). */
 const SETTLE_FRAMES = 8;
@@ -52,14 +51,18 @@ export class Frame {
 
   /** A new surface mesh for `surface` drawn as `state` says; the particles drawn (if any) follow its mapping. */
   setSurface(surface: Surface, state: ExplorerState): void {
-    const grid = adaptiveGrid(surface, state.logHeight);
+    this.setGrid(adaptiveGrid(surface, state.logHeight), surface, state);
+  }
+
+  /** A mesh of sampled losses (a surface's, or the networks' plane) with `marks`' minima. */
+  setGrid(grid: SurfaceGrid, marks: Pick<Surface, 'minima'>, state: ExplorerState): void {
     this.mesh = buildMesh(grid, {
       log: state.logHeight,
       colormap: state.surfaceColormap,
       contourLevels: state.contours ? 14 : 0,
       heightScale: state.heightScale,
     });
-    this.graphics.view.setSurface(this.mesh, surface, this.graphics.quality(state));
+    this.graphics.view.setSurface(this.mesh, marks, this.graphics.quality(state));
     this.splat?.setMapping(this.mesh.mapping);
     this.sprites?.setMapping(this.mesh.mapping);
     this.trailLines?.setMapping(this.mesh.mapping);
@@ -67,8 +70,7 @@ export class Frame {
   }
 
   /** Particle colours for `state` (a colormap change): the particles keep their places. */
-  recolor(setup: RunSetup, run: LiveRun, state: ExplorerState): void {
-    const colors = particleColors(setup.particles, state);
+  recolor(colors: Float32Array, run: LiveRun): void {
     const sel = run.trails?.selected;
     const trailColors = sel ? selectColors(colors, sel) : null;
     this.splat?.setColors(colors, trailColors);
@@ -84,20 +86,19 @@ export class Frame {
   }
 
   /** Draws `run`'s particles (and trails) from now on, in place of the previous run's. */
-  attach(run: LiveRun, setup: RunSetup, state: ExplorerState): void {
+  attach(run: LiveRun, colors: Float32Array, state: ExplorerState): void {
     const mesh = this.mesh!;
     this.disposeParticles();
-    const colors = particleColors(setup.particles, state);
     const trailColors = (sel: Uint32Array) => selectColors(colors, sel);
     const { handle, splatFormat, view } = this.graphics;
-    if (run instanceof GpuRun && handle && splatFormat) {
+    if (run.gpuBuffers && handle && splatFormat) {
       const t = run.trails;
       this.splat = new ParticleSplat(handle.device, splatFormat, {
         n: run.n,
-        pos: run.buffers.pos,
-        info: run.buffers.info,
+        pos: run.gpuBuffers.pos,
+        info: run.gpuBuffers.info,
         colors,
-        trails: t && run.buffers.ring ? { ring: run.buffers.ring, colors: trailColors(t.selected), count: t.selected.length, len: t.recorder.len } : null,
+        trails: t && run.gpuBuffers.ring ? { ring: run.gpuBuffers.ring, colors: trailColors(t.selected), count: t.selected.length, len: t.recorder.len } : null,
       });
       this.splat.setMapping(mesh.mapping);
       view.setParticles();

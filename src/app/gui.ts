@@ -20,6 +20,7 @@ import {
 import { PRESET_NAMES, PRESETS, presetParameters } from '../core/surfaces';
 import { COLORMAPS } from '../display/colormaps';
 import type { Explorer } from './explorer';
+import { ModelFolder } from './gui-model';
 import { COLOR_BY, LAYOUTS, type ExplorerState } from '../model/state';
 import { SCENES } from '../model/scenes';
 import { VIEW_NAMES, VIEW_TITLES, type ViewName } from '../model/views';
@@ -55,6 +56,7 @@ export class ControlPanel {
   private hyperFolder: GUI;
   private paramsFolder: GUI;
   private scheduleFolder: GUI;
+  private readonly modelFolder: ModelFolder;
 
   private sceneModel = { scene: NO_SCENE, presentation: () => {} };
   private sceneSummary: HTMLElement | null = null;
@@ -114,6 +116,8 @@ export class ControlPanel {
       .name('top-down 2-D')
       .onChange((v: boolean) => this.change({ topDown: v, camera: null }));
     surf.add(this.model, 'frameView').name('frame the surface (F)');
+
+    this.modelFolder = new ModelFolder(this.gui, explorer);
 
     const opt = this.gui.addFolder('Optimizer');
     opt
@@ -259,6 +263,7 @@ export class ControlPanel {
     if (surfaceChanged) this.rebuildParams();
     if (optimizerChanged) this.rebuildHyper();
     if (scheduleChanged) this.rebuildSchedule();
+    this.modelFolder.sync();
     this.syncScene();
   }
 

@@ -6,6 +6,7 @@ import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
 import { findScene, sceneState, SCENES, type Scene } from '../model/scenes';
 import { parseState, type ExplorerState } from '../model/state';
+import { networkTitle } from '../model/network';
 
 /** How much larger the annotations are in presentation mode. */
 const PRESENTATION_SCALE = 1.75;
@@ -78,6 +79,7 @@ export class Lecture {
       }
       const live = this.explorer.live;
       if (live?.device) await live.device.device.queue.onSubmittedWorkDone();
+      else if (this.explorer.networks) await this.explorer.settled();
       else await live?.run.read();
     } finally {
       if (wasPlaying) this.explorer.play();
@@ -103,7 +105,7 @@ export class Lecture {
     const s = this.explorer.state;
     const legend = s.colorBy === 'status' ? { kind: 'status' as const } : { kind: 'lr' as const, min: s.lrMin, max: s.lrMax, colormap: s.particleColormap };
     if (this.scene) return { title: `${this.scene.number}. ${this.scene.title}`, formula: this.scene.formula, step: this.explorer.steps, legend };
-    return { title: this.explorer.surface?.spec.title ?? s.surface, formula: describeRun(s), step: this.explorer.steps, legend };
+    return { title: s.model ? networkTitle(s) : (this.explorer.surface?.spec.title ?? s.surface), formula: describeRun(s), step: this.explorer.steps, legend };
   }
 
   /** After a change of state: a scene on another surface is no longer the scene shown. */

@@ -122,7 +122,7 @@ export class OffscreenView {
 
   static async begin(explorer: Explorer, restart: boolean): Promise<OffscreenView> {
     if (!explorer.graphics.device) throw new Error('recording needs the WebGPU engine (this page runs the CPU fallback)');
-    if (!explorer.live) throw new Error('there is no run to record yet');
+    if (!explorer.live && !explorer.networks) throw new Error('there is no run to record yet');
     const view = new OffscreenView(explorer, explorer.hold('a recording is running: wait for it to finish or cancel it'));
     try {
       if (restart) await explorer.restartHeld();

@@ -16,6 +16,7 @@ const SNAPSHOT_EVERY = 2000;
 
 export class RunControl {
   run: LiveRun | null = null;
+  /** What the run was built from (null for a run of networks: they are not on a surface). */
   setup: RunSetup | null = null;
   /** The latest state read back for device-loss recovery (null before the first). */
   snapshot: Snapshot | null = null;
@@ -95,7 +96,7 @@ export class RunControl {
   }
 
   /** Makes a built run current; the previous one is disposed. */
-  install(run: LiveRun, setup: RunSetup): void {
+  install(run: LiveRun, setup: RunSetup | null): void {
     this.run?.dispose();
     this.run = run;
     this.setup = setup;

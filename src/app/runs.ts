@@ -26,6 +26,8 @@ export interface LiveRun {
   readonly info: THREE.StorageInstancedBufferAttribute;
   /** Queues k steps; never waits. */
   step(k: number): void;
+  /** The GPU buffers behind pos, info and the trail ring, for particles drawn by compute (null on the CPU fallback). */
+  readonly gpuBuffers: { pos: GPUBuffer; info: GPUBuffer; ring: GPUBuffer | null } | null;
   /** GPU trails (null on the CPU fallback). */
   readonly trails: TrailSet | null;
   /** The whole particle state (for inspection and snapshots); not for the frame loop. */
@@ -73,6 +75,10 @@ export class GpuRun implements LiveRun {
     return new GpuRun(engine, { pos: pos.buffer, info: info.buffer, ring: ringBuffer }, pos.attribute, info.attribute, renderer, opts.firstStep ?? 0, trails);
   }
 
+  get gpuBuffers(): GpuRun['buffers'] {
+    return this.buffers;
+  }
+
   get stepsDone(): number {
     return this.firstStep + this.engine.stepsQueued;
   }
@@ -102,6 +108,7 @@ export class GpuRun implements LiveRun {
 export class WorkerRun implements LiveRun {
   readonly kind = 'cpu';
   readonly trails = null;
+  readonly gpuBuffers = null;
   readonly n: number;
   readonly pos: THREE.StorageInstancedBufferAttribute;
   readonly info: THREE.StorageInstancedBufferAttribute;

@@ -19,6 +19,7 @@ import type { ChartData } from '../views/chart';
 import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
 import { LiveAnalysis, StaleRun } from './live-analysis';
+import { NetworkViews } from './network-views';
 import type { ExplorerState } from '../model/state';
 import { binRepresentative, lossHistogram, lrBins, nearestBin, parseLrList, shownBins, sweepStats } from './view-data';
 import { runLrFinder } from './lr-finder-job';
@@ -49,6 +50,8 @@ export class ViewDriver {
   private lrFinder: LrFinderView | null = null;
   private figures = new Map<ViewName, FigureView>();
   private readonly jobs: ViewJobs;
+  /** The views of networks (netmap, netloss). */
+  readonly networks: NetworkViews;
   /** The image each figure shows now (a new one from its job is drawn once). */
   private shownImage = new Map<ViewName, unknown>();
   private lrFinderKey = '';
@@ -63,6 +66,7 @@ export class ViewDriver {
   ) {
     this.dock = new ViewDock(el, (name) => void explorer.apply({ views: explorer.state.views.filter((v) => v !== name) }));
     this.jobs = new ViewJobs(explorer);
+    this.networks = new NetworkViews(explorer);
   }
 
   /** After any change of state: show the open views, restart the jobs whose inputs changed. */
@@ -83,6 +87,7 @@ export class ViewDriver {
     for (const v of s.views) this.ensureView(v);
     this.showEvents(this.jobs.sync());
     if (s.views.includes('lrfinder')) this.ensureLrFinder();
+    this.networks.sync();
   }
 
   /** After the live run was rebuilt: new reductions, new histories. */
@@ -94,7 +99,14 @@ export class ViewDriver {
     this.samples = [];
     this.traces = [];
     const live = this.explorer.live;
-    if (!live) return;
+    if (!live) {
+      // Networks: the surface particles' views have nothing to show (the network views do).
+      if (this.explorer.networks)
+        for (const v of this.explorer.state.views)
+          if (v !== 'netmap' && v !== 'netloss')
+            this.dock.panel(v).status.textContent = 'the particles are networks: open the Network map and loss curves views';
+      return;
+    }
     // A new device (a lost one re-created, or the CPU fallback): the runs start over on it.
     if (this.jobs.setDevice(live.device)) this.lrFinderKey = '';
     const { setup, run } = live;
@@ -132,6 +144,7 @@ export class ViewDriver {
       }
     }
     this.showEvents(this.jobs.tick());
+    this.networks.frame(now);
     for (const name of views) {
       const job = this.jobs.get(name);
       if (job) this.showJob(name, job);
@@ -162,6 +175,10 @@ export class ViewDriver {
         break;
       case 'lrfinder':
         this.lrFinder ??= new LrFinderView(panel, CHART);
+        break;
+      case 'netmap':
+      case 'netloss':
+        this.networks.ensure(v, panel);
         break;
       default:
         if (!this.figures.has(v)) this.figures.set(v, this.makeFigure(v, panel));
@@ -369,6 +386,7 @@ export class ViewDriver {
       else if (v === 'loss') out[v] = !!this.loss?.chart.root && this.samples.length > 1;
       else if (v === 'sharpness') out[v] = !!this.sharp?.chart.root && this.traces.length > 0;
       else if (v === 'lrfinder') out[v] = !!this.lrFinder?.chart.root;
+      else if (v === 'netmap' || v === 'netloss') out[v] = this.networks.drawn[v];
       else out[v] = this.figures.get(v)?.current !== null && this.shownImage.has(v);
     }
     return out;

@@ -16,6 +16,7 @@ import { initialTheta } from '../core/nn/network';
 import { CpuNetRunner, type NetRunner } from '../core/nn/runner';
 import { buildNetSetup } from '../core/nn/setup';
 import type { NetSetup, NetState } from '../core/nn/train';
+import { fractalImage } from '../core/nn/outcome';
 import { findOptimizer, HyperParamError, type OptimizerDef } from '../core/optimizers';
 import { eventStep, particleStatus, particleSteps, Status, STATUS_NAMES } from '../core/particles';
 import { GpuNetRunner } from '../gpu/network-analysis';
@@ -320,26 +321,6 @@ ${formatFlags(MAP_FLAGS)}
 Example:
   etascape map --model mlp:16,16,1:tanh:mean-field:gain=sqrt2 --x lr_layer0:1e-2:1e2:log --y lr_layer1:1e-2:1e2:log \\
                --res 64 --steps 200 --measure fractal --csv out.csv --out out.png --engine gpu`;
-}
-
-/** The fractal colouring: converged and diverged ranked separately by their measure, blue and red ramps. */
-function fractalImage(res: number, converged: boolean[], value: number[]): Uint8Array {
-  const rgba = new Uint8Array(4 * res * res);
-  for (const side of [true, false]) {
-    const idx = converged
-      .map((c, i) => (c === side ? i : -1))
-      .filter((i) => i >= 0)
-      .sort((a, b) => value[a] - value[b]);
-    idx.forEach((i, r) => {
-      const t = idx.length > 1 ? r / (idx.length - 1) : 0.5;
-      const shade = Math.round(60 + 180 * t);
-      const row = res - 1 - Math.floor(i / res); // y grows upwards
-      const at = 4 * (row * res + (i % res));
-      rgba.set(side ? [255 - shade, 255 - shade / 2, 255] : [255, 255 - shade, 255 - shade], at);
-      rgba[at + 3] = 255;
-    });
-  }
-  return rgba;
 }
 
 /** A whole network map computed by shards (etascape merge), in network order. */

@@ -6,6 +6,7 @@
 import { bufferProblem, FRAME_WORK, fitFrame, type BufferLimits, type PlannedBuffer, type StepCost } from '../core/budget';
 import { instructionCount } from '../core/expr/program';
 import { resolveSurface } from '../core/surfaces';
+import { budgetNetworks } from './network';
 import { optimizerFor } from './setup';
 import { parseState, type ExplorerState } from './state';
 
@@ -26,6 +27,7 @@ export function budgetState(state: ExplorerState, env: BudgetEnv): Budgeted {
   // is over the particle limit, whatever this device's buffers would say.
   const checked = parseState(state);
   if ('error' in checked) return checked;
+  if (state.model !== '') return budgetNetworks(state, env);
   let cost: StepCost;
   let strides: { hyper: number; state: number };
   let datasetPoints: number;

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { LIMITS, type LimitName } from '../core/budget';
 import { float32Problem } from '../core/float32';
 import { OPTIMIZER_DEFS } from '../core/optimizers/definitions';
+import { DATASETS } from '../core/nn/data';
+import { ModelError, parseModel } from '../core/nn/model';
 import { VIEW_NAMES } from './views';
 
 export const LAYOUTS = ['sweep', 'random', 'grid', 'map'] as const;
@@ -81,6 +83,26 @@ export const ExplorerStateSchema = z.object({
   showTrails: z.boolean().default(true),
   /** Rendering tier: per-pixel lighting (high) or baked (low); auto: low on software adapters. */
   quality: z.enum(QUALITIES).default('auto'),
+  /**
+   * Networks as particles (model/network.ts): a model description (e.g.
+   * 'mlp:1,16,1:tanh:mean-field'; '' for none: particles on the surface), its dataset,
+   * the data's seed and points (0: the dataset's default), and the initial weights.
+   */
+  model: z.string().max(200).default(''),
+  dataset: z.enum(DATASETS).default('chebyshev'),
+  dataSeed: z.number().int().min(0).max(0xffffffff).default(0),
+  points: z.number().int().min(0).max(4096).default(0),
+  init: z.enum(['shared', 'per-network']).default('shared'),
+  /**
+   * The plane the 3-D view draws for networks: 'random' (Li et al.'s filter-normalised
+   * directions around network planeCenter, a and b in [-planeSpan, planeSpan]) or
+   * 'three' (through networks planeNets); planeRes grid points per side.
+   */
+  planeMode: z.enum(['random', 'three']).default('random'),
+  planeCenter: z.number().int().min(0).max(0xffffffff).default(0),
+  planeNets: z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(0)]).default([0, 1, 2]),
+  planeSpan: finite.positive().max(100).default(1),
+  planeRes: z.number().int().min(8).max(128).default(48),
   /** The orbit camera (null: the default view of the surface). */
   camera: z
     .object({ position: z.tuple([finite, finite, finite]), target: z.tuple([finite, finite, finite]) })
@@ -133,6 +155,16 @@ export const DEFAULT_STATE: ExplorerState = {
   heightScale: 1,
   showTrails: true,
   quality: 'auto',
+  model: '',
+  dataset: 'chebyshev',
+  dataSeed: 0,
+  points: 0,
+  init: 'shared',
+  planeMode: 'random',
+  planeCenter: 0,
+  planeNets: [0, 1, 2],
+  planeSpan: 1,
+  planeRes: 48,
   camera: null,
 };
 
@@ -141,7 +173,14 @@ export const DEFAULT_STATE: ExplorerState = {
  * change of optimizer; the map then names what its optimizer lacks), lr_y, x0 and y0.
  * A Set, not an object's keys: '__proto__' or 'constructor' is no axis.
  */
-const MAP_AXIS_NAMES: ReadonlySet<string> = new Set([...OPTIMIZER_DEFS.flatMap((d) => d.hyper.map((h) => h.name)), 'lr_y', 'x0', 'y0']);
+const MAP_AXIS_NAMES: ReadonlySet<string> = new Set([
+  ...OPTIMIZER_DEFS.flatMap((d) => d.hyper.map((h) => h.name)),
+  'lr_y',
+  'x0',
+  'y0',
+  // The network map's axes: one learning rate per weight matrix (model.ts allows 8 layers).
+  ...Array.from({ length: 8 }, (_, k) => `lr_layer${k}`),
+]);
 
 function mapAxisProblems(s: ExplorerState): string[] {
   const axes: [string, string][] = [['mapParam', s.mapParam]];
@@ -149,6 +188,18 @@ function mapAxisProblems(s: ExplorerState): string[] {
   return axes
     .filter(([, name]) => !MAP_AXIS_NAMES.has(name))
     .map(([where, name]) => `${where}: unknown map axis '${name}' (known: ${[...MAP_AXIS_NAMES].join(', ')})`);
+}
+
+/** A model description that does not parse (the dataset's fit is checked when the run is built). */
+function modelProblems(s: ExplorerState): string[] {
+  if (s.model === '') return [];
+  try {
+    parseModel(s.model);
+    return [];
+  } catch (e) {
+    if (e instanceof ModelError) return [`model: ${e.message}`];
+    throw e;
+  }
 }
 
 /** The numbers the engines hold in float32, by their path in the state. */
@@ -162,6 +213,7 @@ function float32Values(s: ExplorerState): [string, number][] {
     ['clipValue', s.clipValue],
     ['noise', s.noise],
     ['samRho', s.samRho],
+    ['planeSpan', s.planeSpan],
   ];
   if (s.lrY !== null) out.push(['lrY', s.lrY]);
   if (s.basinLr !== null) out.push(['basinLr', s.basinLr]);
@@ -181,6 +233,7 @@ export function parseState(input: unknown): { state: ExplorerState } | { error: 
   if (r.success) {
     if (r.data.lrMin > r.data.lrMax) return { error: `lrMin ${r.data.lrMin} is above lrMax ${r.data.lrMax}` };
     const problems = [
+      ...modelProblems(r.data),
       ...mapAxisProblems(r.data),
       ...float32Values(r.data)
         .map(([path, v]) => float32Problem(path, v))

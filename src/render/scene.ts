@@ -103,7 +103,7 @@ export class SurfaceView {
    * fill, little specular); low bakes the lighting into the vertex colours with an unlit
    * material (per-pixel lighting of a full-screen mesh costs a software rasterizer most of a frame).
    */
-  setSurface(mesh: MeshData, surface: Surface, quality: 'high' | 'low' = 'low'): void {
+  setSurface(mesh: MeshData, surface: Pick<Surface, 'minima'>, quality: 'high' | 'low' = 'low'): void {
     this.surfaceGroup.clear();
     this.labels = [];
     const geom = new THREE.BufferGeometry();

@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { buildRun, runConfig } from '../../src/model/setup';
+import { buildNetworkRun } from '../../src/model/network';
 import { DEFAULT_STATE, ExplorerStateSchema, parseState, type ExplorerState } from '../../src/model/state';
 import { LOOK_KEYS, RUN_KEYS, STATE_KEY_CLASS } from '../../src/model/state-keys';
 
@@ -53,6 +54,16 @@ const OTHER: { [K in keyof ExplorerState]: { value: ExplorerState[K]; with?: Par
   mapRes: { value: 64 },
   mapSteps: { value: 100 },
   basinLr: { value: 0.05 },
+  model: { value: 'mlp:1,4,1:tanh' },
+  dataset: { value: 'teacher', with: { model: 'mlp:1,4,1:tanh' } },
+  dataSeed: { value: 3, with: { model: 'mlp:1,4,1:tanh', dataset: 'teacher' } },
+  points: { value: 7, with: { model: 'mlp:1,4,1:tanh' } },
+  init: { value: 'per-network', with: { model: 'mlp:1,4,1:tanh' } },
+  planeMode: { value: 'three', with: { model: 'mlp:1,4,1:tanh' } },
+  planeCenter: { value: 3, with: { model: 'mlp:1,4,1:tanh' } },
+  planeNets: { value: [1, 2, 3], with: { model: 'mlp:1,4,1:tanh' } },
+  planeSpan: { value: 2, with: { model: 'mlp:1,4,1:tanh' } },
+  planeRes: { value: 32, with: { model: 'mlp:1,4,1:tanh' } },
 };
 
 /** Everything the engine's run is built from: particles, optimizer program, run config. */
@@ -67,6 +78,8 @@ function runInputs(s: ExplorerState): string {
     Array.from(p.pos),
     Array.from(p.hyper),
     runConfig(s),
+    // Networks: their data, initial weights and learning rates.
+    ...(s.model ? (({ data, setup }) => [Array.from(data.x), Array.from(data.y), Array.from(setup.theta), Array.from(setup.hyper)])(buildNetworkRun(s)) : []),
   ]);
 }
 
