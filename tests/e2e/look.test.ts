@@ -157,6 +157,28 @@ describe('the default view', () => {
       expect(p.y, p.name).toBeGreaterThan(0);
       expect(p.y, p.name).toBeLessThan(p.h);
     }
+    // The story of a default 10-second recording (300 frames of one step): trails on, and
+    // particles in or on their way to the flat basin, leaving the sharp trap.
+    const story = await page.evaluate(async () => {
+      const e = window.etascape!;
+      e.explorer.pause();
+      const start = e.explorer.steps;
+      await e.step(Math.max(0, 300 - start));
+      const { pos } = await e.explorer.live!.run.read();
+      const [sharp, flat] = ['sharp', 'flat'].map((n) => e.explorer.surface!.minima.find((m) => m.name === n)!).map((m) => [m.x, m.y]);
+      let nearFlat = 0;
+      for (let i = 0; i < pos.length; i += 4) {
+        const dFlat = Math.hypot(pos[i] - flat[0], pos[i + 1] - flat[1]);
+        const dSharp = Math.hypot(pos[i] - sharp[0], pos[i + 1] - sharp[1]);
+        if (dFlat < dSharp) nearFlat++;
+      }
+      return { steps: e.explorer.steps, trails: e.explorer.state.trails, shown: e.explorer.state.showTrails, nearFlat, n: pos.length / 4 };
+    });
+    console.log(`after ${story.steps} steps: ${story.nearFlat} of ${story.n} particles nearer the flat minimum than the sharp one`);
+    expect(story.steps).toBeGreaterThanOrEqual(300);
+    expect(story.trails).toBeGreaterThan(0);
+    expect(story.shown).toBe(true);
+    expect(story.nearFlat).toBeGreaterThan(0.05 * story.n);
     expect(app.problems).toEqual([]);
   }, 120_000);
 });
