@@ -126,7 +126,7 @@ describe('the default view', () => {
     expect(deg).toBeLessThanOrEqual(45);
   }, 60_000);
 
-  test('sharp vs flat: both minima lie inside the canvas', async () => {
+  test('sharp vs flat: both minima lie inside the canvas; after the 300 steps of a default recording, trails on and particles bound for the flat basin', async () => {
     expect(await page.evaluate(() => window.etascape!.loadScene('sharp-vs-flat'))).toBeNull();
     const at = await page.evaluate(() => {
       const ex = window.etascape!.explorer;
