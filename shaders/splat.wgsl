@@ -84,9 +84,14 @@ fn disc(i: u32) -> Disc {
   return d;
 }
 
+// The disc with its dark rim: the coloured disc and PARTICLE_RIM_PX pixels around it.
+fn outer(d: Disc) -> f32 {
+  return d.radius + PARTICLE_RIM_PX;
+}
+
 // Pixel bounds of a disc, clipped to the viewport: (x0, x1, y0, y1), empty when x0 > x1.
 fn bounds(d: Disc) -> vec4<i32> {
-  let r = d.radius + 0.5;
+  let r = outer(d) + 0.5;
   let w = i32(P.viewport.x) - 1;
   let h = i32(P.viewport.y) - 1;
   let lo = clamp(floor(d.center - vec2<f32>(r)), vec2<f32>(-1.0), vec2<f32>(P.viewport));
@@ -96,16 +101,23 @@ fn bounds(d: Disc) -> vec4<i32> {
 
 // Pixels of row y whose centres lie within radius + 0.5 of the disc's centre: (x0, x1).
 fn row_span(d: Disc, b: vec4<i32>, y: i32) -> vec2<i32> {
-  let r = d.radius + 0.5;
+  let r = outer(d) + 0.5;
   let dy = f32(y) + 0.5 - d.center.y;
   let half = sqrt(max(0.0, r * r - dy * dy));
   return vec2<i32>(max(i32(ceil(d.center.x - half - 0.5)), b.x), min(i32(floor(d.center.x + half - 0.5)), b.y));
 }
 
-// Anti-aliased coverage of pixel (x, y) by the disc, in [0, 1].
+// Anti-aliased coverage of pixel (x, y) by the disc and its rim, in [0, 1].
 fn coverage(d: Disc, x: i32, y: i32) -> f32 {
   let o = vec2<f32>(f32(x) + 0.5, f32(y) + 0.5) - d.center;
-  return clamp(d.radius + 0.5 - length(o), 0.0, 1.0);
+  return clamp(outer(d) + 0.5 - length(o), 0.0, 1.0);
+}
+
+// The colour at pixel (x, y): the particle's inside the disc, its dark rim from half a pixel inside the edge.
+fn rim_color(d: Disc, x: i32, y: i32) -> vec3<f32> {
+  let o = vec2<f32>(f32(x) + 0.5, f32(y) + 0.5) - d.center;
+  let t = clamp(length(o) - d.radius + 0.5, 0.0, 1.0);
+  return mix(d.color, d.color * PARTICLE_RIM_SHADE, t);
 }
 
 fn particle_key(d: Disc, i: u32, cov: f32) -> u32 {
@@ -146,7 +158,7 @@ fn particle_pass(i: u32, resolve: bool) {
         if (held < key) { atomicMax(&keys[k], key); }
       } else if (held == key) {
         atomicStore(&keys[k], 0u);
-        blend(x, y, d.color, cov * d.opacity);
+        blend(x, y, rim_color(d, x, y), cov * d.opacity);
       }
     }
   }

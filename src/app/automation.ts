@@ -33,6 +33,8 @@ export interface EtascapeApi {
   video: {
     inspect(blob: Blob): Promise<VideoFacts>;
     compare(a: Blob, b: Blob): Promise<{ frames: number; maxDiff: number; meanDiff: number }>;
+    /** The decoded pixels of frame k. */
+    frame(blob: Blob, k: number): Promise<ImageData>;
     hashPixels(bytes: Uint8ClampedArray): string;
   };
 

@@ -10,6 +10,8 @@ import { networkTitle } from '../model/network';
 
 /** How much larger the annotations are in presentation mode. */
 const PRESENTATION_SCALE = 1.75;
+/** The largest share of the stage's height the title band takes in presentation mode. */
+const MAX_BAND = 0.3;
 
 export class Lecture {
   /** The scene loaded last (null once the surface changes to something else). */
@@ -127,10 +129,10 @@ export class Lecture {
     const w = c.clientWidth;
     const h = c.clientHeight;
     const input = this.annotations();
-    // The page's HTML legend chip shows the legend (in presentation mode too: a small corner
-    // chip, not the video's large one); outside presentation mode the HUD shows the step.
-    const shown = this.presenting ? { ...input, legend: null } : { ...input, step: null, legend: null };
-    const scale = this.presenting ? PRESENTATION_SCALE * Math.max(1, annotationScale(w, h)) : 1;
+    // The page's HTML chips show the legend and the step (in presentation mode too: small
+    // corner chips, not the video's large legend), so the title band stays two lines.
+    const shown = { ...input, step: null, legend: null };
+    let scale = this.presenting ? PRESENTATION_SCALE * Math.max(1, annotationScale(w, h)) : 1;
     const key = JSON.stringify([shown, w, h, dpr, scale]);
     if (key === this.drawn) return;
     this.drawn = key;
@@ -141,6 +143,16 @@ export class Lecture {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     this.layout = drawAnnotations(ctx, w, h, shown, scale);
+    // At most MAX_BAND of the stage: on a small screen the type shrinks, the 3-D view stays.
+    // (Text sizes round, so the height is not quite proportional to the scale: a few tries.)
+    const most = Math.floor(MAX_BAND * h) - 1;
+    for (let i = 0; i < 4 && this.presenting; i++) {
+      const tall = this.layout.title.top + this.layout.title.height + 6;
+      if (tall <= most) break;
+      scale *= most / tall;
+      ctx.clearRect(0, 0, w, h);
+      this.layout = drawAnnotations(ctx, w, h, shown, scale);
+    }
     // The title gets a band of its own above the 3-D canvas (it covers no particle).
     const t = this.layout.title;
     const band = t ? Math.ceil(t.top + t.height + 6) : 0;

@@ -190,7 +190,7 @@ container.addEventListener('pointerup', async (e) => {
 });
 
 /** The panel's Record folder: videos and PNG snapshots of what is on screen, annotations included. */
-const recordPanel = new RecordPanel(panel.gui, explorer, { save: downloadBlob, annotations: () => lecture.annotations() });
+const recordPanel = new RecordPanel(panel.gui, explorer, { save: downloadBlob, annotations: () => lecture.annotations(), views });
 
 /** Automation and tests: the live explorer and its controls (typed in automation.ts). */
 const api: EtascapeApi = {
@@ -203,12 +203,13 @@ const api: EtascapeApi = {
   defaults: DEFAULT_STATE,
   recordPanel,
   // The recorder and the decoder (mediabunny) load on first use.
-  record: async (options) => (await import('./recorder')).record(explorer, { annotations: () => lecture.annotations(), ...options }),
+  record: async (options) => (await import('./recorder')).record(explorer, { annotations: () => lecture.annotations(), views, ...options }),
   snapshot: async (options) => (await import('./recorder')).snapshot(explorer, { annotations: () => lecture.annotations(), ...options }),
   formats: async (width, height, fps) => (await import('./recorder')).supportedFormats(width, height, fps),
   video: {
     inspect: async (blob) => (await import('./video-check')).inspectVideo(blob),
     compare: async (a, b) => (await import('./video-check')).compareVideos(a, b),
+    frame: async (blob, k) => (await import('./video-check')).videoFrame(blob, k),
     hashPixels,
   },
   scenes: SCENES,

@@ -1,5 +1,5 @@
 // The Record folder of the control panel: video (size, fps, seconds or steps, steps per
-// frame, format; progress with time left, cancel) and PNG snapshots at any size. The
+// frame, format, layout, orbit; progress with time left, cancel) and PNG snapshots at any size. The
 // file goes to a file chosen with the File System Access API where the browser has it
 // (streamed, bounded memory), else it is downloaded.
 
@@ -7,8 +7,17 @@ import type GUI from 'lil-gui';
 import type { Controller } from 'lil-gui';
 import type { AnnotationInput } from '../display/annotations';
 import type { Explorer } from './explorer';
-import { FORMAT_CODECS, parseResolution, RECORD_FORMATS, RECORD_FPS, RESOLUTIONS, type RecordFormat } from '../model/record-options';
-import type { PositionedWriter, RecordProgress } from './recorder';
+import {
+  DEFAULT_SECONDS,
+  FORMAT_CODECS,
+  parseResolution,
+  RECORD_FORMATS,
+  RECORD_FPS,
+  RECORD_LAYOUTS,
+  RESOLUTIONS,
+  type RecordFormat,
+} from '../model/record-options';
+import type { PositionedWriter, RecordProgress, RecordViews } from './recorder';
 
 /** The recorder (and mediabunny) load when first needed. */
 const recorder = () => import('./recorder');
@@ -17,6 +26,8 @@ export interface RecordPanelActions {
   /** Saves a finished file (a download). */
   save(name: string, blob: Blob): void;
   annotations?: () => AnnotationInput;
+  /** The views a layout such as 3d+sweep draws beside the 3-D view. */
+  views?: RecordViews;
 }
 
 interface SavePicker {
@@ -38,10 +49,12 @@ export class RecordPanel {
     size: '1280x720',
     preset: '1280x720',
     fps: 30,
-    seconds: 5,
+    seconds: DEFAULT_SECONDS,
     steps: 0,
     stepsPerFrame: 1,
     format: 'mp4' as RecordFormat,
+    layout: '3d',
+    orbit: 0,
     record: () => void this.start(),
     pngSize: '1920x1080',
     png: () => void this.png(),
@@ -79,6 +92,8 @@ export class RecordPanel {
     f.add(this.model, 'steps', 0, 10_000_000, 1).name('or steps (0: seconds)');
     f.add(this.model, 'stepsPerFrame', 1, 10_000, 1).name('steps / frame');
     this.formatCtrl = f.add(this.model, 'format', formatOptions(null)).name('format');
+    f.add(this.model, 'layout', [...RECORD_LAYOUTS]).name('layout');
+    f.add(this.model, 'orbit', -360, 360, 1).name('orbit (degrees)');
     this.recordCtrl = f.add(this.model, 'record').name('● Record video');
 
     this.progress.className = 'record-progress';
@@ -157,11 +172,14 @@ export class RecordPanel {
         fps: Number(m.fps),
         stepsPerFrame: m.stepsPerFrame,
         format: m.format,
+        layout: m.layout,
+        orbit: m.orbit,
         ...(m.steps > 0 ? { steps: m.steps } : { seconds: m.seconds }),
         signal: abort.signal,
         onProgress: this.onProgress,
         writer: writer ?? undefined,
         annotations: this.actions.annotations,
+        views: this.actions.views,
       });
       if (blob) this.actions.save(name, blob);
     } catch (e) {

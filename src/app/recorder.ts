@@ -1,8 +1,10 @@
 // Offline, deterministic recording: the explorer's frame loop is held and the run
 // restarted from step 0; for frame k the steps up to k x stepsPerFrame run and are
-// awaited, then the 3-D view is rendered at the output size (OffscreenView), composited
-// with the overlay, and encoded (WebCodecs through mediabunny) with timestamp k / fps.
-// The machine's speed changes only how long it takes, never what a frame shows.
+// awaited, then a view chosen by the layout is brought up to that very state and drawn
+// in its region, the 3-D view is rendered at its region's size (OffscreenView, turned
+// by the orbit), composited with the overlay, and encoded (WebCodecs through mediabunny)
+// with timestamp k / fps. The machine's speed changes only how long it takes, never
+// what a frame shows.
 
 import {
   canEncodeVideo,
@@ -18,7 +20,28 @@ import {
 import type { Explorer } from './explorer';
 import type { AnnotationInput } from '../display/annotations';
 import { drawFrameOverlay, stateAnnotations } from './frame-overlay';
-import { checkSize, FORMAT_CODECS, planRecording, RECORD_FORMATS, type RecordFormat, type RecordRequest } from '../model/record-options';
+import {
+  checkSize,
+  fitRect,
+  FORMAT_CODECS,
+  layoutRegions,
+  orbitCamera,
+  planRecording,
+  RECORD_FORMATS,
+  type RecordFormat,
+  type RecordRequest,
+} from '../model/record-options';
+import type { ViewName } from '../model/views';
+
+/** The frame's background where no picture is (the page's). */
+const BACKGROUND = '#0f1117';
+type Camera = { position: [number, number, number]; target: [number, number, number] };
+
+/** What a layout with a view draws from (the page's ViewDriver). */
+export interface RecordViews {
+  /** The view brought up to date with the run as it is now, as its PNG export draws it (null: nothing yet). */
+  picture(name: ViewName): Promise<HTMLCanvasElement | null>;
+}
 
 export interface RecordProgress {
   /** Frames encoded so far, of `frames`. */
@@ -44,6 +67,8 @@ export interface RecordOptions extends RecordRequest {
   writer?: PositionedWriter;
   /** What the frames show over the 3-D view (the page's scene annotations); default: from the state. */
   annotations?: () => AnnotationInput;
+  /** Where a layout's view comes from (required by a layout with a view). */
+  views?: RecordViews;
 }
 
 export interface FormatSupport {
@@ -114,6 +139,8 @@ export class OffscreenView {
   /** The canvas keeps the output size until end (resizing per frame reallocates). */
   private size = '';
   private screenPixelRatio: number | null = null;
+  /** The camera at the start of an orbit (put back by end). */
+  private base: Camera | null = null;
 
   private constructor(
     private readonly explorer: Explorer,
@@ -157,8 +184,20 @@ export class OffscreenView {
     target.drawImage(canvas, 0, 0, width, height);
   }
 
-  /** Gives the explorer back at its on-screen size. */
+  /** Places the camera of frame k of an orbit of `orbit` degrees over `frames` frames. */
+  turn(orbit: number, k: number, frames: number): void {
+    const view = this.explorer.graphics.view;
+    this.base ??= {
+      position: view.camera.position.toArray() as Camera['position'],
+      target: view.controls.target.toArray() as Camera['target'],
+    };
+    view.setCamera(orbitCamera(this.base, orbit, k, frames));
+  }
+
+  /** Gives the explorer back at its on-screen size (and camera). */
   end(): void {
+    if (this.base) this.explorer.graphics.view.setCamera(this.base);
+    this.base = null;
     if (this.screenPixelRatio !== null) this.explorer.graphics.renderer.setPixelRatio(this.screenPixelRatio);
     this.screenPixelRatio = null;
     this.size = '';
@@ -197,19 +236,41 @@ export async function record(explorer: Explorer, options: RecordOptions = {}): P
   const ctx = canvas.getContext('2d', { willReadFrequently: !!options.onFrame })!;
   const annotate = options.annotations ?? (() => stateAnnotations(explorer));
   const signal = options.signal;
+  const { scene, view } = layoutRegions(plan.width, plan.height, plan.layout);
+  const viewName = plan.layout.view;
+  if (viewName) {
+    if (!options.views) throw new Error(`the layout ${options.layout} needs the page's views`);
+    // The view opens (beside the 3-D view on the page too) before the loop is held.
+    if (!explorer.state.views.includes(viewName)) {
+      const error = await explorer.apply({ views: [...explorer.state.views, viewName] });
+      if (error) throw new Error(error);
+    }
+  }
   let offscreen: OffscreenView | null = null;
   try {
     signal?.throwIfAborted();
     await output.start();
     offscreen = await OffscreenView.begin(explorer, true);
     // A first picture at the output size, discarded: three uploads textures on first use.
-    offscreen.renderTo(ctx, plan.width, plan.height);
+    if (scene) offscreen.renderTo(ctx, scene.width, scene.height);
     const t0 = performance.now();
     for (let k = 0; k < plan.frames; k++) {
       if (signal?.aborted) throw abortError();
       if (k > 0) await offscreen.step(plan.stepsPerFrame);
-      offscreen.renderTo(ctx, plan.width, plan.height);
-      drawFrameOverlay(ctx, plan.width, plan.height, annotate(), k * plan.stepsPerFrame);
+      ctx.fillStyle = BACKGROUND;
+      ctx.fillRect(0, 0, plan.width, plan.height);
+      if (view && viewName) {
+        const picture = await options.views!.picture(viewName);
+        if (picture) {
+          const r = fitRect(view, picture.width, picture.height);
+          ctx.drawImage(picture, r.x, r.y, r.width, r.height);
+        }
+      }
+      if (scene) {
+        if (plan.orbit !== 0) offscreen.turn(plan.orbit, k, plan.frames);
+        offscreen.renderTo(ctx, scene.width, scene.height);
+        drawFrameOverlay(ctx, scene.width, scene.height, annotate(), k * plan.stepsPerFrame);
+      }
       options.onFrame?.(k, canvas);
       const frame = new VideoFrame(canvas, { timestamp: Math.round((k * 1e6) / plan.fps), duration: Math.round(1e6 / plan.fps) });
       const sample = new VideoSample(frame);

@@ -78,3 +78,13 @@ export async function compareVideos(a: Blob, b: Blob): Promise<{ frames: number;
   if (facts.frames !== first.length) throw new Error(`the videos have ${first.length} and ${facts.frames} frames`);
   return { frames: facts.frames, maxDiff, meanDiff: count ? sum / count : 0 };
 }
+
+/** The decoded pixels of frame k. */
+export async function videoFrame(blob: Blob, k: number): Promise<ImageData> {
+  let found: Uint8ClampedArray<ArrayBuffer> | null = null;
+  const facts = await decodeFrames(blob, (i, px) => {
+    if (i === k) found = px.slice();
+  });
+  if (!found) throw new Error(`the video has ${facts.frames} frames, not a frame ${k}`);
+  return new ImageData(found, facts.width, facts.height);
+}

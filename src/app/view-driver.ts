@@ -4,6 +4,8 @@
 // their own runs (view-jobs.ts, ticked once per frame); the LR finder runs its range
 // test once per change. Hovering a bin highlights its particles in 3-D; clicking spawns a
 // probe particle with those settings. Status words come from view-status.ts.
+// Long because every view's feeding lives here, live (frame) and for a recording
+// (picture): one place knows which data each view draws from.
 
 import { particleHistory, type HistoryData } from '../core/analysis/history';
 import type { ParticleView } from '../core/particles';
@@ -16,6 +18,7 @@ import { LrFinderView } from '../views/lr-finder-view';
 import { SweepView } from '../views/sweep-view';
 import { LossCurvesView, SharpnessView, lossChartData, sharpnessChartData, type BinSample, type ParticleTrace } from '../views/traces-view';
 import type { ChartData } from '../views/chart';
+import { chartPicture } from '../views/export';
 import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
 import { LiveAnalysis, StaleRun } from './live-analysis';
@@ -55,6 +58,8 @@ export class ViewDriver {
   /** The image each figure shows now (a new one from its job is drawn once). */
   private shownImage = new Map<ViewName, unknown>();
   private lrFinderKey = '';
+  /** The LR finder's run for lrFinderKey (a recording waits for it). */
+  private lrFinderRun: Promise<unknown> = Promise.resolve();
   private lossLrsKey = '[]';
   private shownViews = '';
 
@@ -356,10 +361,49 @@ export class ViewDriver {
     this.lrFinderKey = key;
     const view = this.lrFinder;
     view.panel.status.textContent = LR_FINDER_RUNNING;
-    runLrFinder(spec, live.device).then(
+    this.lrFinderRun = runLrFinder(spec, live.device).then(
       (c) => key === this.lrFinderKey && view.update(c.curve, c.note),
       (e) => (view.panel.status.textContent = couldNotRun((e as Error).message)),
     );
+  }
+
+  /**
+   * For a recording (the frame loop is held): brings view `name` up to date with the run
+   * as it is now and returns what it shows, the picture its PNG export saves. The run's
+   * views are reduced from this very step; views with runs of their own are waited on
+   * until their run is complete, so a frame never depends on the machine's speed.
+   */
+  async picture(name: ViewName): Promise<HTMLCanvasElement | null> {
+    const a = this.analysis;
+    if (!a || !this.explorer.state.views.includes(name)) return null;
+    this.ensureView(name);
+    if (name === 'sweep' || name === 'loss' || name === 'sharpness') {
+      a.afterSteps(); // the histories' sample of this step (the loop that records it is held)
+      if (name !== 'sharpness') {
+        const r = await untilFree(() => a.summary());
+        if (a !== this.analysis) return null;
+        this.onSummary(a, r.summary, r.step);
+      }
+      if (name !== 'sweep') {
+        const h = await untilFree(() => a.history());
+        if (a !== this.analysis) return null;
+        if (h) this.onHistory(h);
+      }
+    } else if (name === 'lrfinder') {
+      this.ensureLrFinder();
+      await this.lrFinderRun;
+    } else {
+      while (this.jobs.computing(name)) {
+        this.showEvents(this.jobs.tick());
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      const job = this.jobs.get(name);
+      if (job) this.showJob(name, job);
+      return this.figures.get(name)?.current ? this.figures.get(name)!.canvas : null;
+    }
+    await new Promise((r) => setTimeout(r, 0)); // uPlot draws on a microtask
+    const view = { sweep: this.sweep, loss: this.loss, sharpness: this.sharp, lrfinder: this.lrFinder }[name];
+    return view ? chartPicture(view.chart) : null;
   }
 
   /** Whether a view's own run is still computing (benchmarks and tests). */
@@ -390,6 +434,15 @@ export class ViewDriver {
       else out[v] = this.figures.get(v)?.current !== null && this.shownImage.has(v);
     }
     return out;
+  }
+}
+
+/** A request's answer, asking again while one is in flight (null). */
+async function untilFree<T>(request: () => Promise<T> | null): Promise<T> {
+  for (;;) {
+    const r = request();
+    if (r) return r;
+    await new Promise((done) => setTimeout(done, 1));
   }
 }
 

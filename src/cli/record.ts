@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Page } from 'playwright-core';
-import { FORMAT_CODECS, planRecording, RECORD_FORMATS, RecordOptionError, type RecordPlan } from '../model/record-options';
+import { FORMAT_CODECS, planRecording, RECORD_FORMATS, RECORD_LAYOUTS, RecordOptionError, type RecordPlan } from '../model/record-options';
 import { findScene } from '../model/scenes';
 import { buildRun } from '../model/setup';
 import { decodeHash, encodeHash, importJson, type Loaded } from '../model/share';
@@ -30,7 +30,7 @@ const FLAGS = defineFlags({
   width: { name: 'width', kind: 'int', meta: 'W', help: 'video width in pixels (even)', defaultText: '1280' },
   height: { name: 'height', kind: 'int', meta: 'H', help: 'video height in pixels (even)', defaultText: '720' },
   fps: { name: 'fps', kind: 'int', meta: 'F', help: 'frames per second: 24, 30, 60 (any whole number up to 120)', defaultText: '30' },
-  seconds: { name: 'seconds', kind: 'number', meta: 'T', help: 'length in seconds (T x fps frames)', defaultText: '5' },
+  seconds: { name: 'seconds', kind: 'number', meta: 'T', help: 'length in seconds (T x fps frames)', defaultText: '10' },
   steps: { name: 'steps', kind: 'int', meta: 'N', help: 'length in steps instead: frames showing steps 0, S, 2S, ... up to N' },
   stepsPerFrame: { name: 'steps-per-frame', kind: 'int', meta: 'S', help: 'optimizer steps between frames', defaultText: "the state's steps per frame" },
   format: {
@@ -40,18 +40,29 @@ const FLAGS = defineFlags({
     help: 'H.264 MP4, VP9 WebM, AV1 in MP4 or WebM',
     defaultText: 'from --out: mp4 or webm',
   },
+  layout: {
+    name: 'layout',
+    kind: 'string',
+    meta: 'L',
+    help: `what a frame shows: 3d, 3d+VIEW (the 3-D view and a view side by side) or VIEW alone; VIEW: ${RECORD_LAYOUTS.filter((l) => !l.includes('3d')).join(', ')}`,
+    defaultText: '3d',
+  },
+  orbit: { name: 'orbit', kind: 'number', meta: 'DEGREES', help: 'turn the camera around the surface by DEGREES over the video (b-roll)', defaultText: '0' },
 });
 
 export function recordHelp(): string {
   return `Usage: etascape record --out FILE.mp4|FILE.webm [--scene NAME | --state FILE.json | --hash LINK]
                        [--width W] [--height H] [--fps F] [--seconds T | --steps N]
                        [--steps-per-frame S] [--format ${RECORD_FORMATS.join('|')}]
+                       [--layout 3d|3d+VIEW|VIEW] [--orbit DEGREES]
 
 Records a video of a scene, of a saved state, or of the default state: the built app
 (dist/app) runs in the system's headless Chromium (${chromiumPath()}, or
 $CHROMIUM_PATH) with WebGPU, and its window.etascape.record makes the file. Frame k
 shows exactly the state after k x S steps from the start, whatever the machine's
-speed; frame k is at k / fps seconds. Common sizes: 1280x720, 1920x1080, 3840x2160.
+speed; frame k is at k / fps seconds; a view in the layout (e.g. --layout 3d+sweep) is
+brought up to that very state before the frame is drawn. Common sizes: 1280x720,
+1920x1080, 3840x2160.
 Formats this machine's Chromium cannot encode are refused with the list of those it can.
 A progress bar shows on a terminal.
 
@@ -77,7 +88,10 @@ interface RecordingPage {
 
 /** The option's flag in a message from planRecording ('width must ...' -> '--width must ...'). */
 function asFlags(e: RecordOptionError): UsageError {
-  const msg = e.message.replace(/^(width|height|fps|format|seconds|steps|stepsPerFrame)\b/, (m) => `--${m === 'stepsPerFrame' ? 'steps-per-frame' : m}`);
+  const msg = e.message.replace(
+    /^(width|height|fps|format|seconds|steps|stepsPerFrame|layout|orbit)\b/,
+    (m) => `--${m === 'stepsPerFrame' ? 'steps-per-frame' : m}`,
+  );
   return new UsageError(msg.replace('give seconds or steps', 'give --seconds or --steps'));
 }
 
@@ -127,8 +141,8 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
   }
   const sources = (['scene', 'state', 'hash'] as const).filter((k) => flags[k] !== undefined);
   if (sources.length > 1) throw new UsageError(`give one of --scene, --state, --hash, not ${sources.map((s) => `--${s}`).join(' and ')}`);
-  const { width, height, fps, seconds, steps, stepsPerFrame } = flags;
-  const request = { width, height, fps, seconds, steps, stepsPerFrame, format };
+  const { width, height, fps, seconds, steps, stepsPerFrame, layout, orbit } = flags;
+  const request = { width, height, fps, seconds, steps, stepsPerFrame, format, layout, orbit };
   let plan: RecordPlan;
   try {
     plan = planRecording(request, 1); // checked again in the page with the state's steps per frame
@@ -153,15 +167,16 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
     const page = await browser.newPage({ viewport: { width: 960, height: 540 }, acceptDownloads: true });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    // The side views never appear in the video: left closed, they cost nothing.
-    const hash = encodeHash({ ...(state ?? DEFAULT_STATE), views: [] });
+    // Only the layout's view is open: the others never appear in the video.
+    const views = plan.layout.view ? [plan.layout.view] : [];
+    const hash = encodeHash({ ...(state ?? DEFAULT_STATE), views });
     await page.goto(server.url + hash);
     await page
       .waitForFunction(() => (window as unknown as RecordingPage).etascape?.ready === true, null, { timeout: 180_000 })
       .catch(() => {
         throw new Error(`the app did not start in Chromium${pageErrors.length ? `: ${pageErrors[0]}` : ''}`);
       });
-    if (scene !== undefined) await loadScene(page, scene);
+    if (scene !== undefined) await loadScene(page, scene, views);
     await checkFormat(page, plan);
     return await recordInPage(page, plan, request, outPath, out);
   } finally {
@@ -170,13 +185,16 @@ export async function recordCommand(argv: string[], out: (s: string) => void): P
   }
 }
 
-async function loadScene(page: Page, name: string): Promise<void> {
-  const error = await page.evaluate(async (n) => {
-    const e = (window as unknown as RecordingPage).etascape!;
-    const problem = await e.loadScene(n);
-    if (!problem) await e.explorer.apply({ views: [] });
-    return problem;
-  }, name);
+async function loadScene(page: Page, name: string, views: string[]): Promise<void> {
+  const error = await page.evaluate(
+    async ([n, v]) => {
+      const e = (window as unknown as RecordingPage).etascape!;
+      const problem = await e.loadScene(n);
+      if (!problem) await e.explorer.apply({ views: v as never[] });
+      return problem;
+    },
+    [name, views] as const,
+  );
   if (error) throw new Error(`the scene '${name}' could not be loaded: ${error}`);
 }
 
@@ -228,7 +246,12 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
   await download.saveAs(file.tmp);
   commitOutputs(file);
   out(
-    `wrote ${outPath}: ${frames} frames, ${plan.width}x${plan.height} at ${plan.fps} fps (${(frames / plan.fps).toFixed(2)} s), ${FORMAT_CODECS[plan.format].label}, ${result.size} bytes`,
+    `wrote ${outPath}: ${frames} frames, ${plan.width}x${plan.height} at ${plan.fps} fps (${(frames / plan.fps).toFixed(2)} s), ${FORMAT_CODECS[plan.format].label}, layout ${layoutName(plan)}, ${result.size} bytes`,
   );
   return 0;
+}
+
+function layoutName(plan: RecordPlan): string {
+  const { scene, view } = plan.layout;
+  return [scene ? '3d' : null, view].filter(Boolean).join('+') + (plan.orbit ? `, orbit ${plan.orbit}°` : '');
 }

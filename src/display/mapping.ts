@@ -20,6 +20,10 @@ export const LOG_GAIN = 50;
 export const HEIGHT_CLIP = 1.6;
 /** World height particles and trails are drawn above the surface (so it does not hide them). */
 export const PARTICLE_LIFT = 0.012;
+/** A particle's dark rim (so it stands out from any surface colour): this many pixels outside its disc... */
+export const PARTICLE_RIM_PX = 1.5;
+/** ...at this fraction of the particle's colour. */
+export const PARTICLE_RIM_SHADE = 0.2;
 export const TRAIL_LIFT = 0.01;
 
 export function mappingFor(domain: [number, number, number, number], losses: ArrayLike<number>, log: boolean): Mapping {

@@ -5,7 +5,7 @@
 import * as THREE from 'three/webgpu';
 import { float, instanceIndex, length, mix, select, smoothstep, storage, uniform, uv, vec3 } from 'three/tsl';
 import { Status } from '../core/particles';
-import { PARTICLE_LIFT, type Mapping } from '../display/mapping';
+import { PARTICLE_LIFT, PARTICLE_RIM_SHADE, type Mapping } from '../display/mapping';
 import { MappingNodes } from './mapping-node';
 
 export interface ParticleBuffers {
@@ -52,8 +52,11 @@ export class ParticleSprites {
     const lit = u.highlight.greaterThan(0.5).and(inBin);
     const dimmed = u.highlight.greaterThan(0.5).and(inBin.not());
     const base = mix(byLr, statusColor, u.byStatus);
-    mat.colorNode = select(lit, mix(base, vec3(1, 1, 1), 0.5), base);
-    const disc = float(1).sub(smoothstep(0.38, 0.5, length(uv().sub(0.5))));
+    const fill = select(lit, mix(base, vec3(1, 1, 1), 0.5), base);
+    const r = length(uv().sub(0.5));
+    // The dark rim of the compute splat (a band of the sprite here, which knows no pixel size).
+    mat.colorNode = mix(fill, fill.mul(PARTICLE_RIM_SHADE), smoothstep(0.3, 0.36, r));
+    const disc = float(1).sub(smoothstep(0.38, 0.5, r));
     mat.opacityNode = disc.mul(select(stopped, u.fadeDiverged, float(1))).mul(select(dimmed, float(0.15), float(1)));
     const size = select(converged, u.size.mul(1.5), u.size);
     mat.scaleNode = select(lit, size.mul(1.8), size);

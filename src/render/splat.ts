@@ -8,7 +8,7 @@ import type * as THREE from 'three/webgpu';
 import splatWgsl from '../../shaders/splat.wgsl?raw';
 import { COMMON_WGSL, WORKGROUP_SIZE } from '../../shaders/common';
 import { struct, wgslConstants } from '../../shaders/layout';
-import { HEIGHT_CLIP, LOG_GAIN, PARTICLE_LIFT, TRAIL_LIFT, type Mapping } from '../display/mapping';
+import { HEIGHT_CLIP, LOG_GAIN, PARTICLE_LIFT, PARTICLE_RIM_PX, PARTICLE_RIM_SHADE, TRAIL_LIFT, type Mapping } from '../display/mapping';
 
 /** Formats a compute pass can write into a canvas of: rgba8unorm always, bgra8unorm with its feature. */
 export function splatFormatSupported(device: GPUDevice, format: GPUTextureFormat): boolean {
@@ -73,7 +73,7 @@ export const SplatParams = struct(
 
 /** splat.wgsl with what it shares with TypeScript printed in front: constants and SplatParams. */
 function splatShader(format: GPUTextureFormat): string {
-  const constants = wgslConstants({ LOG_GAIN, HEIGHT_CLIP, PARTICLE_LIFT, TRAIL_LIFT }, 'f32');
+  const constants = wgslConstants({ LOG_GAIN, HEIGHT_CLIP, PARTICLE_LIFT, TRAIL_LIFT, PARTICLE_RIM_PX, PARTICLE_RIM_SHADE }, 'f32');
   return [COMMON_WGSL, constants, SplatParams.wgsl, splatWgsl.replace('FORMAT', format)].join('\n\n');
 }
 

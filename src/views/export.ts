@@ -39,8 +39,8 @@ export function figureCsv(x: MapAxis, y: MapAxis, image: { nx: number; ny: numbe
   return rows.join('\n') + '\n';
 }
 
-/** A chart as a PNG: its canvas (axes, curves, markers) on the page's background, with its legend under it. */
-function chartPng(chart: LineChart): Promise<Blob> | null {
+/** A chart as a picture (its PNG, and what a recording shows): its canvas (axes, curves, markers) on the page's background, with its legend under it. */
+export function chartPicture(chart: LineChart): HTMLCanvasElement | null {
   const src = chart.canvas;
   if (!src) return null;
   const legend = chart.data()?.legend ?? [];
@@ -69,7 +69,7 @@ function chartPng(chart: LineChart): Promise<Blob> | null {
     ctx.fillText(l.label, x + 20 * dpr, y);
     x += 28 * dpr + ctx.measureText(l.label).width;
   }
-  return canvasPng(out);
+  return out;
 }
 
 export function canvasPng(canvas: HTMLCanvasElement): Promise<Blob> {
@@ -126,7 +126,10 @@ export function exportButtons(panel: ViewPanel, source: PanelExport): void {
 /** The buttons for a chart view. */
 export function exportChart(panel: ViewPanel, chart: LineChart): void {
   exportButtons(panel, {
-    png: () => chartPng(chart),
+    png: () => {
+      const picture = chartPicture(chart);
+      return picture && canvasPng(picture);
+    },
     csv: () => {
       const d = chart.data();
       return d ? chartCsv(d, chart.xLabel) : null;

@@ -87,7 +87,21 @@ describe('etascape record', () => {
 
   test('--help and help record list the flags', () => {
     const help = ok(['record', '--help']);
-    for (const flag of ['--out', '--scene', '--state', '--hash', '--width', '--height', '--fps', '--seconds', '--steps', '--steps-per-frame', '--format'])
+    for (const flag of [
+      '--out',
+      '--scene',
+      '--state',
+      '--hash',
+      '--width',
+      '--height',
+      '--fps',
+      '--seconds',
+      '--steps',
+      '--steps-per-frame',
+      '--format',
+      '--layout',
+      '--orbit',
+    ])
       expect(help).toContain(flag);
     expect(ok(['help', 'record'])).toBe(help);
     expect(ok(['--help'])).toMatch(/^\s+record\s+a frame-exact video/m);
@@ -103,6 +117,8 @@ describe('etascape record', () => {
       [['--format', 'gif'], /^etascape: --format must be one of mp4, webm, mp4-av1, webm-av1, got "gif"$/],
       [['--state', join(dir, 'missing.json')], /^etascape: --state: cannot read .*missing\.json': ENOENT$/],
       [['--hash', '#s=%%%'], /^etascape: --hash: the link's settings could not be read/],
+      [['--layout', '3d+chart'], /^etascape: --layout must be one of 3d, 3d\+loss, .*, got "3d\+chart"$/],
+      [['--layout', 'map', '--orbit', '90'], /^etascape: --orbit turns the 3-D view, which the layout "map" does not show$/],
       [['--scene', 'x', '--hash', '#s=e30'], /^etascape: give one of --scene, --state, --hash, not --scene and --hash$/],
       [[], /^etascape: no Chromium at \/nonexistent\/chromium: install it/, { CHROMIUM_PATH: '/nonexistent/chromium' }],
     ];
@@ -116,9 +132,10 @@ describe('etascape record', () => {
     expect(cli(['record', '--out', join(dir, 'x.gif')]).stderr).toMatch(/^etascape: --out: the file name must end in \.mp4 or \.webm/);
   });
 
-  test('a scene: the same frames as the page records for it', async () => {
+  test('a scene, 3d+sweep with an orbit: the same frames as the page records for it', async () => {
     const out = join(dir, 'scene.webm');
-    ok(['record', '--scene', 'stability-limit', '--out', out, '--width', '320', '--height', '180', '--fps', '10', '--steps', '3', '--steps-per-frame', '1']);
+    const flags = ['--width', '320', '--height', '180', '--fps', '10', '--steps', '3', '--steps-per-frame', '1', '--layout', '3d+sweep', '--orbit', '40'];
+    expect(ok(['record', '--scene', 'stability-limit', '--out', out, ...flags])).toMatch(/, layout 3d\+sweep, orbit 40°, \d+ bytes$/m);
     const bytes = readFileSync(out);
     expect(await demux(bytes)).toMatchObject({ codec: 'vp9', packets: 4 });
     // The same frames as the page records for that scene (frame-exact, both from step 0).
@@ -126,7 +143,8 @@ describe('etascape record', () => {
       const e = window.etascape!;
       await e.loadScene('stability-limit');
       await e.explorer.apply({ views: [] });
-      const blob = (await e.record({ width: 320, height: 180, fps: 10, steps: 3, stepsPerFrame: 1, format: 'webm' }))!; // a Blob: no writer was given
+      const blob = (await e.record({ width: 320, height: 180, fps: 10, steps: 3, stepsPerFrame: 1, format: 'webm', layout: '3d+sweep', orbit: 40 }))!; // a Blob: no writer was given
+      await e.explorer.apply({ views: [] });
       return (await e.video.inspect(blob)).hashes;
     });
     const fromCli = await page.evaluate(async (b64) => {

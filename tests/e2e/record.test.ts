@@ -1,7 +1,8 @@
 // Recording in headless Chromium (WebGPU on SwiftShader, WebCodecs): the file has the
 // frames, duration and size asked for (demuxed here in Node, decoded in the page);
 // recording twice gives the same frames; frame k shows step k x stepsPerFrame; cancel;
-// PNG snapshots at any size; the panel's Record folder; the views' PNG and CSV buttons.
+// PNG snapshots at any size; the panel's Record folder; the views' PNG and CSV buttons;
+// a 3d+sweep layout (the sweep view beside the 3-D view, from the same step).
 
 import { readFileSync } from 'node:fs';
 import { ALL_FORMATS, BufferSource, Input } from 'mediabunny';
@@ -10,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { openApp, type OpenedApp } from './app';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { distinctColors } from './pixels';
+import { fitRect, layoutRegions, parseLayout } from '../../src/model/record-options';
 
 let app: OpenedApp;
 let page: Page;
@@ -189,6 +191,77 @@ describe('record', () => {
     expect(out.writes).toBeGreaterThan(0);
     expect(out.duration).toBeCloseTo(0.5, 6);
   });
+
+  test('3d+sweep, 30 frames: the sweep region is the sweep view PNG of that step, the 3-D region the 3d recording of it', async () => {
+    const [W, H] = [640, 360];
+    const { scene, view } = layoutRegions(W, H, parseLayout('3d+sweep'));
+    const out = await page.evaluate(
+      async ({ W, H, sw }) => {
+        const e = window.etascape!;
+        // Fewer particles than the default: this test is about the layout, not the load.
+        await e.explorer.apply({ n: 2000 });
+        e.explorer.pause();
+        const hashes: string[][] = [[], []];
+        const both = (await e.record({
+          width: W,
+          height: H,
+          fps: 30,
+          seconds: 1,
+          format: 'webm',
+          layout: '3d+sweep',
+          onFrame: (_: number, c: OffscreenCanvas) => hashes[0].push(e.video.hashPixels(c.getContext('2d')!.getImageData(0, 0, sw, H).data)),
+        }))!;
+        await e.record({
+          width: sw,
+          height: H,
+          fps: 30,
+          seconds: 1,
+          layout: '3d',
+          onFrame: (_: number, c: OffscreenCanvas) => hashes[1].push(e.video.hashPixels(c.getContext('2d')!.getImageData(0, 0, sw, H).data)),
+        });
+        (window as { lastVideo?: Blob }).lastVideo = both;
+        return { hashes, facts: await e.video.inspect(both), views: e.explorer.state.views };
+      },
+      { W, H, sw: scene!.width },
+    );
+    expect(out.facts).toMatchObject({ width: W, height: H, frames: 30 });
+    expect(out.views).toEqual(['sweep']);
+    // The 3-D region of every frame is exactly the 3-D view recorded alone at that size.
+    expect(out.hashes[0]).toHaveLength(30);
+    expect(out.hashes[0]).toEqual(out.hashes[1]);
+    // The last frame's view region against the sweep panel's PNG export of the same step (the run is paused there).
+    const png = await downloaded(() => page.locator('.view-panel[data-view="sweep"] button.export-png').click());
+    const pic = PNG.sync.read(png.bytes);
+    const fit = fitRect(view!, pic.width, pic.height);
+    const diff = await page.evaluate(
+      async ({ b64, fit }) => {
+        const e = window.etascape!;
+        const frame = await e.video.frame((window as { lastVideo?: Blob }).lastVideo!, 29);
+        const bmp = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' }));
+        const c = new OffscreenCanvas(frame.width, frame.height);
+        const ctx = c.getContext('2d')!;
+        ctx.drawImage(bmp, fit.x, fit.y, fit.width, fit.height);
+        const want = ctx.getImageData(fit.x, fit.y, fit.width, fit.height).data;
+        let sum = 0;
+        const distinct = new Set<number>();
+        for (let y = 0; y < fit.height; y++) {
+          for (let x = 0; x < fit.width; x++) {
+            const i = ((fit.y + y) * frame.width + fit.x + x) * 4;
+            const j = (y * fit.width + x) * 4;
+            for (let ch = 0; ch < 3; ch++) sum += Math.abs(frame.data[i + ch] - want[j + ch]);
+            distinct.add((want[j] << 16) | (want[j + 1] << 8) | want[j + 2]);
+          }
+        }
+        return { mean: sum / (3 * fit.width * fit.height), colors: distinct.size };
+      },
+      { b64: png.bytes.toString('base64'), fit },
+    );
+    console.log(`3d+sweep: mean |decoded view region - PNG export| = ${diff.mean.toFixed(2)}/255 over ${fit.width}x${fit.height}`);
+    // The chart drew something (curves and axes, not a blank panel), and the video shows it.
+    expect(diff.colors).toBeGreaterThan(20);
+    expect(diff.mean).toBeLessThan(3);
+    await page.evaluate(() => window.etascape!.explorer.apply({ views: [], n: window.etascape!.defaults.n }));
+  }, 120_000);
 
   test('bad options name the option', async () => {
     const msg = (o: object) =>

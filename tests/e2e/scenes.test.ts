@@ -93,16 +93,21 @@ describe('lecture scenes in the page', () => {
     expect(await et((e) => e.loadScene('nope'))).toMatch(/unknown scene 'nope'.*one-step/);
   });
 
-  test('presentation mode: panel and HUD hidden, larger title, legend as a corner chip; Escape leaves it', async () => {
+  test('presentation mode: panel hidden, HUD a step chip, larger title in a band of at most 30% of the stage, legend as a corner chip; Escape leaves it', async () => {
     expect(await et((e) => e.loadScene('stability-limit'))).toBeNull();
     const normal = await titlePixels();
     expect(await et((e) => e.lecture.layout!.legend)).toBeNull();
     await page.keyboard.press('p');
     await expect.poll(() => page.locator('.lil-gui.lil-root').isVisible()).toBe(false);
-    await expect.poll(() => page.locator('#hud').isVisible()).toBe(false);
+    const hud = await page.locator('#hud').boundingBox();
+    expect(hud!.height).toBeLessThan(40);
+    expect(await page.locator('#hud').textContent()).toMatch(/^step \d+/);
     const big = await titlePixels();
-    expect(big.box.height / normal.box.height).toBeGreaterThan(1.5);
-    expect(big.bright).toBeGreaterThan(2 * normal.bright);
+    expect(big.box.height / normal.box.height).toBeGreaterThan(1.3);
+    const stage = await page.locator('#stage').boundingBox();
+    const canvas = await page.evaluate(() => window.etascape!.explorer.canvasElement.getBoundingClientRect().top);
+    expect(canvas - stage!.y).toBeLessThanOrEqual(0.3 * stage!.height + 1);
+    expect(big.bright).toBeGreaterThan(1.6 * normal.bright);
     // The legend stays the page's small opaque chip (the large drawn one is for videos).
     expect(await et((e) => e.lecture.layout!.legend)).toBeNull();
     await expect.poll(() => page.locator('#legend').isVisible()).toBe(true);
@@ -111,7 +116,7 @@ describe('lecture scenes in the page', () => {
     expect(await sceneId()).toBe('stability-limit');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('.lil-gui.lil-root').isVisible()).toBe(true);
-    await expect.poll(() => page.locator('#hud').isVisible()).toBe(true);
+    await expect.poll(async () => (await page.locator('#hud').boundingBox())!.height).toBeGreaterThan(40);
     // the panel's button toggles it too
     await page.getByText('presentation mode (P)').click();
     await expect.poll(() => et((e) => e.lecture.presenting), { timeout: 10_000 }).toBe(true);

@@ -152,6 +152,33 @@ describe('particles drawn by compute (splat)', () => {
     splat.dispose();
   });
 
+  test('a particle stands out: its colour inside, a dark rim around it, the background beyond (GPU = reference)', async () => {
+    const background = new Uint8Array(4 * W * H).fill(200);
+    const pos = new Float32Array([0, 0, 0.5, 0]);
+    const info = new Uint32Array(4);
+    setParticleInfo(info, 0, Status.Running, 0, 0, NO_MINIMUM);
+    const s = scene(0, 1, { pos, info, colors: new Float32Array([1, 0.8, 0.2, 1]), background, size: 0.2 });
+    const { device, splat } = await setup(s);
+    const t = target(device, background);
+    splat.draw(t, camera(), true);
+    const gpu = await read(device, t);
+    expect(compare(gpu, splatReference(s), background).differing).toBe(0);
+    // Along the row through the disc's centre (its most particle-coloured pixels), leftwards from the centre.
+    const isColour = (k: number) => gpu[4 * k] > 240 && gpu[4 * k + 1] > 190 && gpu[4 * k + 2] < 70;
+    const inside: number[] = [];
+    for (let k = 0; k < W * H; k++) if (isColour(k)) inside.push(k);
+    expect(inside.length).toBeGreaterThan(20);
+    const row = Math.round(inside.reduce((a, k) => a + Math.floor(k / W), 0) / inside.length);
+    const xs = inside.filter((k) => Math.floor(k / W) === row).map((k) => k % W);
+    const luma = (x: number) => (gpu[4 * (row * W + x)] + gpu[4 * (row * W + x) + 1] + gpu[4 * (row * W + x) + 2]) / 3;
+    const edge = Math.min(...xs);
+    // Within two pixels outside the coloured disc: a pixel much darker than both the particle and the surface under it.
+    expect(Math.min(luma(edge - 1), luma(edge - 2))).toBeLessThan(0.45 * 200);
+    // Then the untouched background.
+    expect(luma(edge - 4)).toBe(200);
+    splat.dispose();
+  });
+
   test('log height: equals the float64 reference, which differs from linear height', async () => {
     // lossTop below most losses: the log curve and the height clip both come into play.
     const logMapping: Mapping = { ...mapping, lossTop: 0.4, log: true };

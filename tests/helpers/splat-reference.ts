@@ -3,7 +3,7 @@
 // blended over the background. Differences with the GPU are float32 rounding at disc
 // rims and line steps only.
 
-import { level, PARTICLE_LIFT, TRAIL_LIFT, type Mapping } from '../../src/display/mapping';
+import { level, PARTICLE_LIFT, PARTICLE_RIM_PX, PARTICLE_RIM_SHADE, TRAIL_LIFT, type Mapping } from '../../src/display/mapping';
 import { particleStatus, Status } from '../../src/core/particles';
 
 export interface SplatScene {
@@ -110,13 +110,17 @@ export function splatReference(s: SplatScene): Uint8Array {
           : [0.65, 0.75, 0.95];
     const base = byLr.map((v, k) => mix(v, byStatus[k], s.byStatus ? 1 : 0));
     const color = lit ? base.map((v) => mix(v, 1, 0.5)) : base;
-    const r = radius + 0.5;
+    // The coloured disc and its dark rim PARTICLE_RIM_PX wide.
+    const r = radius + PARTICLE_RIM_PX + 0.5;
     for (let py = Math.max(0, Math.floor(cy - r)); py <= Math.min(H - 1, Math.ceil(cy + r)); py++) {
       for (let px = Math.max(0, Math.floor(cx - r)); px <= Math.min(W - 1, Math.ceil(cx + r)); px++) {
-        const cov = Math.min(1, Math.max(0, r - Math.hypot(px + 0.5 - cx, py + 0.5 - cy)));
+        const o = Math.hypot(px + 0.5 - cx, py + 0.5 - cy);
+        const cov = Math.min(1, Math.max(0, r - o));
         if (cov <= 0) continue;
         const key = layer * 2 ** 30 + (cov >= 1 ? 2 ** 29 : 0) + ((i + 1) % 2 ** 29);
-        const who = paint.push(() => [color[0], color[1], color[2], cov * opacity]) - 1;
+        const t = Math.min(1, Math.max(0, o - radius + 0.5));
+        const shaded = color.map((v) => mix(v, v * PARTICLE_RIM_SHADE, t));
+        const who = paint.push(() => [shaded[0], shaded[1], shaded[2], cov * opacity]) - 1;
         put(px, py, key, who);
       }
     }

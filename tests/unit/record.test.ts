@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parseResolution, planRecording, RecordOptionError } from '../../src/model/record-options';
+import { fitRect, layoutRegions, orbitCamera, parseLayout, parseResolution, planRecording, RecordOptionError } from '../../src/model/record-options';
 import { formatDuration } from '../../src/app/record-panel';
 import { BlobChunks } from '../../src/app/recorder';
 import { chartCsv, figureCsv } from '../../src/views/export';
@@ -18,14 +18,18 @@ describe('planRecording', () => {
       frames: 60,
       stepsPerFrame: 1,
       format: 'mp4',
+      layout: { scene: true, view: null },
+      orbit: 0,
     });
     expect(planRecording({ fps: 24, seconds: 1.5 }, 3)).toMatchObject({ width: 1280, height: 720, frames: 36, stepsPerFrame: 3 });
     expect(planRecording({ steps: 10, stepsPerFrame: 2 }, 1).frames).toBe(6);
     expect(planRecording({ steps: 11, stepsPerFrame: 2 }, 1).frames).toBe(6);
     expect(planRecording({ steps: 0 }, 5).frames).toBe(1);
     // The explorer's steps per frame by default; 0 (paused) still moves one step per frame.
-    expect(planRecording({}, 0)).toMatchObject({ frames: 150, stepsPerFrame: 1, fps: 30 });
-    expect(planRecording({ format: 'webm-av1', width: 3840, height: 2160, fps: 60 }, 1)).toMatchObject({ format: 'webm-av1', frames: 300 });
+    // Ten seconds by default (the default scene's story).
+    expect(planRecording({}, 0)).toMatchObject({ frames: 300, stepsPerFrame: 1, fps: 30 });
+    expect(planRecording({ format: 'webm-av1', width: 3840, height: 2160, fps: 60 }, 1)).toMatchObject({ format: 'webm-av1', frames: 600 });
+    expect(planRecording({ layout: '3d+sweep', orbit: 90 }, 1)).toMatchObject({ layout: { scene: true, view: 'sweep' }, orbit: 90 });
   });
 
   test('bad values: one message naming the option', () => {
@@ -50,6 +54,36 @@ describe('planRecording', () => {
     expect(msg({ steps: 5, seconds: 1 })).toBe('give seconds or steps, not both');
     expect(msg({ stepsPerFrame: 0 })).toMatch(/^stepsPerFrame must be a whole number from 1/);
     expect(msg({ seconds: 4000, fps: 60 })).toMatch(/^a recording has at most 216000 frames/);
+    expect(msg({ layout: '3d+plot' })).toMatch(/^layout must be one of 3d, 3d\+loss, 3d\+sweep, .*, got "3d\+plot"$/);
+    expect(msg({ orbit: Number.NaN })).toMatch(/^orbit must be a number of degrees/);
+    expect(msg({ layout: 'map', orbit: 30 })).toBe('orbit turns the 3-D view, which the layout "map" does not show');
+  });
+
+  test('layouts: the 3-D view alone, beside a view (even width on the left), or the view alone', () => {
+    expect(parseLayout('3d')).toEqual({ scene: true, view: null });
+    expect(parseLayout('3d+bifurcation')).toEqual({ scene: true, view: 'bifurcation' });
+    expect(parseLayout('map')).toEqual({ scene: false, view: 'map' });
+    expect(layoutRegions(1280, 720, parseLayout('3d'))).toEqual({ scene: { x: 0, y: 0, width: 1280, height: 720 }, view: null });
+    expect(layoutRegions(640, 360, parseLayout('3d+sweep'))).toEqual({
+      scene: { x: 0, y: 0, width: 372, height: 360 },
+      view: { x: 372, y: 0, width: 268, height: 360 },
+    });
+    expect(layoutRegions(1280, 720, parseLayout('sweep'))).toEqual({ scene: null, view: { x: 0, y: 0, width: 1280, height: 720 } });
+    // A 2:1 picture in a 268x360 region: full width, centred vertically.
+    expect(fitRect({ x: 372, y: 0, width: 268, height: 360 }, 820, 410)).toEqual({ x: 372, y: 113, width: 268, height: 134 });
+  });
+
+  test('orbit: frame k of n turns the camera by orbit x k / (n - 1) about the vertical through the target', () => {
+    const cam = { position: [1, 2, 0] as [number, number, number], target: [0, 0.5, 0] as [number, number, number] };
+    expect(orbitCamera(cam, 90, 0, 5)).toEqual(cam);
+    const end = orbitCamera(cam, 90, 4, 5).position;
+    expect(end[0]).toBeCloseTo(0, 12);
+    expect(end[1]).toBe(2);
+    expect(end[2]).toBeCloseTo(-1, 12);
+    const mid = orbitCamera(cam, 90, 2, 5).position;
+    expect(Math.hypot(mid[0], mid[2])).toBeCloseTo(1, 12);
+    expect(Math.atan2(-mid[2], mid[0])).toBeCloseTo(Math.PI / 4, 12);
+    expect(orbitCamera(cam, 90, 0, 1)).toEqual(cam);
   });
 
   test('parseResolution: WxH, even for video, any size for PNG', () => {
