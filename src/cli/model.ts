@@ -23,6 +23,7 @@ import { csvNumber, f32, openGpu } from './common';
 import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
 import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
+import { axisCsv, PRECISION_FLAGS, trainDF64 } from './model-df64';
 
 export const PROBLEM_FLAGS = defineFlags({
   model: {
@@ -227,6 +228,7 @@ const MAX_NETS = 1 << 20;
 const MAP_FLAGS = defineFlags({
   ...PROBLEM_FLAGS,
   ...TRAIN_FLAGS,
+  ...PRECISION_FLAGS,
   x: {
     name: 'x',
     kind: 'string',
@@ -296,7 +298,7 @@ function parseNetAxis(text: string, flag: string, layers: number): NetAxis {
 
 function mapModelHelp(): string {
   return `Usage: etascape map --model FILE.json|mlp:... --x lr_layer0:MIN:MAX[:log] --y lr_layer1:MIN:MAX[:log]
-                    [--res N] [--steps S] [--measure status|fractal] [--csv FILE.csv] [--out FILE.png]
+                    [--res N] [--steps S] [--measure status|fractal] [--precision f32|df64] [--csv FILE.csv] [--out FILE.png]
 
 Trains N x N networks (one per pixel, the same initial weights and data), each with its
 own learning rates, and classifies each as converged or diverged.
@@ -347,8 +349,12 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   if (res * res > MAX_NETS) throw new UsageError(`--res ${res}: at most ${MAX_NETS} networks`);
   const given = givenHyper(def, parsed);
   const base = layerRates(f.lrLayers, typeof given.lr === 'number' ? given.lr : undefined, L);
-  const xv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(xs.min, xs.max, res, i, xs.scale)));
-  const yv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(ys.min, ys.max, res, i, ys.scale)));
+  const df64 = f.precision === 'df64';
+  if (df64 && (xs.layer === -2 || ys.layer === -2))
+    throw new UsageError('--precision df64 maps learning-rate axes (lr, lr_layerK), not init_scale or init_offset');
+  const round = df64 ? (v: number) => v : Math.fround;
+  const xv = Array.from({ length: res }, (_, i) => round(axisValue(xs.min, xs.max, res, i, xs.scale)));
+  const yv = Array.from({ length: res }, (_, i) => round(axisValue(ys.min, ys.max, res, i, ys.scale)));
   if (xs.param === ys.param) throw new UsageError(`--x and --y are both ${xs.param}`);
   const lrLayers: number[][] = [];
   const init: { scale: number[]; offset: number[] } = { scale: [], offset: [] };
@@ -382,7 +388,7 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
     config: { history: fractal ? f.steps : 0, ...gradientConfigOf(f, problem.data.n) },
   });
   const t0 = performance.now();
-  const st = await train(setup, f.engine, f.steps, 50);
+  const st = df64 ? await trainDF64(setup, lrLayers, f.engine, f.steps, 50) : await train(setup, f.engine, f.steps, 50);
   const seconds = (performance.now() - t0) / 1000;
   const converged: boolean[] = [];
   const value: number[] = [];
@@ -408,8 +414,8 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
         [
           i % res,
           Math.floor(i / res),
-          csvNumber(xv[i % res]),
-          csvNumber(yv[Math.floor(i / res)]),
+          axisCsv(xv[i % res], df64),
+          axisCsv(yv[Math.floor(i / res)], df64),
           status,
           particleSteps(st.info, i),
           eventStep(st.info, i),
@@ -432,7 +438,7 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   writeOutputs(files);
   const nc = converged.filter(Boolean).length;
   err(
-    `etascape map: ${res}x${res} networks (${problem.model.params} parameters, ${problem.data.n} points), ${xs.param} x ${ys.param}, ${f.steps} steps, ${f.engine} engine, ${seconds.toFixed(2)} s: converged ${nc}, diverged ${n - nc} (${f.measure} measure)`,
+    `etascape map: ${res}x${res} networks (${problem.model.params} parameters, ${problem.data.n} points), ${xs.param} x ${ys.param}, ${f.steps} steps, ${f.engine} engine${df64 ? ' (df64)' : ''}, ${seconds.toFixed(2)} s: converged ${nc}, diverged ${n - nc} (${f.measure} measure)`,
   );
   out(`wrote ${[f.out, csvPath].filter(Boolean).join(', ')}`);
   return 0;
