@@ -32,7 +32,7 @@ export function dfActivation<T>(o: F32Ops<T>, activation: string, out: string, u
 }
 
 /** An optimizer program's ops in df64 (constants and inputs aside). */
-export const DF_PROGRAM_OPS = ['add', 'sub', 'mul', 'div', 'neg', 'sqrt', 'exp', 'tanh'] as const;
+const DF_PROGRAM_OPS = ['add', 'sub', 'mul', 'div', 'neg', 'sqrt', 'exp', 'tanh'] as const;
 
 /** The program's instructions as df64 ops, or a DF64Error naming the first it cannot do. */
 export function dfProgramOps(p: Program, what: string): void {
@@ -42,7 +42,7 @@ export function dfProgramOps(p: Program, what: string): void {
 }
 
 /** One df64 program op through any F32Ops (the interpreter and the WGSL tracer share it). */
-export function dfProgramOp<T>(o: F32Ops<T>, op: string, a: DF<T>, b: DF<T>): DF<T> {
+function dfProgramOp<T>(o: F32Ops<T>, op: string, a: DF<T>, b: DF<T>): DF<T> {
   switch (op) {
     case 'add':
       return dfAdd(o, a, b);
