@@ -30,7 +30,8 @@ class Tracer implements F32Ops<string> {
   pow2 = (k: string) => this.bind(`bitcast<f32>(u32(i32(${k}) + 127) << 23u)`);
 }
 
-function wgslFunction(name: string, params: string[], body: (o: Tracer, args: DF<string>[]) => DF<string>): string {
+/** A df64 routine traced into `fn df_<name>(params: vec2<f32>...) -> vec2<f32>`. */
+export function wgslFunction(name: string, params: string[], body: (o: F32Ops<string>, args: DF<string>[]) => DF<string>): string {
   const o = new Tracer();
   const [hi, lo] = body(
     o,

@@ -14,7 +14,7 @@ import { parseExplicit, toExplicit, type Problem } from '../core/nn/explicit';
 import { ModelError, parseModel } from '../core/nn/model';
 import { initialTheta } from '../core/nn/network';
 import { CpuNetRunner, type NetRunner } from '../core/nn/runner';
-import { buildNetSetup } from '../core/nn/setup';
+import { buildNetSetup, fractalMeasureOfRun } from '../core/nn/setup';
 import type { NetSetup, NetState } from '../core/nn/train';
 import { fractalImage } from '../core/nn/outcome';
 import { findOptimizer, HyperParamError, type OptimizerDef } from '../core/optimizers';
@@ -27,6 +27,7 @@ import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
 import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
 import { shardOf, shardPart, SHARD_FLAGS, tileDone, tileParams, writeTile } from './shard';
+import { axisCsv, PRECISION_FLAGS, trainDF64 } from './model-df64';
 
 export const PROBLEM_FLAGS = defineFlags({
   model: {
@@ -238,6 +239,7 @@ const MAX_NETS = 1 << 20;
 const MAP_FLAGS = defineFlags({
   ...PROBLEM_FLAGS,
   ...TRAIN_FLAGS,
+  ...PRECISION_FLAGS,
   x: {
     name: 'x',
     kind: 'string',
@@ -308,7 +310,7 @@ function parseNetAxis(text: string, flag: string, layers: number): NetAxis {
 
 function mapModelHelp(): string {
   return `Usage: etascape map --model FILE.json|mlp:... --x lr_layer0:MIN:MAX[:log] --y lr_layer1:MIN:MAX[:log]
-                    [--res N] [--steps S] [--measure status|fractal] [--csv FILE.csv] [--out FILE.png]
+                    [--res N] [--steps S] [--measure status|fractal] [--precision f32|df64] [--csv FILE.csv] [--out FILE.png]
 
 Trains N x N networks (one per pixel, the same initial weights and data), each with its
 own learning rates, and classifies each as converged or diverged. With --shard K/N
@@ -364,8 +366,12 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   }
   const given = givenHyper(def, parsed);
   const base = layerRates(f.lrLayers, typeof given.lr === 'number' ? given.lr : undefined, L);
-  const xv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(xs.min, xs.max, res, i, xs.scale)));
-  const yv = Array.from({ length: res }, (_, i) => Math.fround(axisValue(ys.min, ys.max, res, i, ys.scale)));
+  const df64 = f.precision === 'df64';
+  if (df64 && (xs.layer === -2 || ys.layer === -2))
+    throw new UsageError('--precision df64 maps learning-rate axes (lr, lr_layerK), not init_scale or init_offset');
+  const round = df64 ? (v: number) => v : Math.fround;
+  const xv = Array.from({ length: res }, (_, i) => round(axisValue(xs.min, xs.max, res, i, xs.scale)));
+  const yv = Array.from({ length: res }, (_, i) => round(axisValue(ys.min, ys.max, res, i, ys.scale)));
   if (xs.param === ys.param) throw new UsageError(`--x and --y are both ${xs.param}`);
   const gradient = gradientConfigOf(f, problem.data.n);
   // Minibatches, noise and per-network weights draw by the network's index in its run,
@@ -411,6 +417,7 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
       steps: f.steps,
       fractal: f.measure === 'fractal',
       engine: f.engine,
+      df64,
     }));
   if (sharded) {
     const { shard, tile } = sharded;
@@ -437,8 +444,8 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
         [
           i % res,
           Math.floor(i / res),
-          csvNumber(xv[i % res]),
-          csvNumber(yv[Math.floor(i / res)]),
+          axisCsv(xv[i % res], df64),
+          axisCsv(yv[Math.floor(i / res)], df64),
           status,
           particleSteps(info, i),
           eventStep(info, i),
@@ -461,7 +468,7 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   writeOutputs(files);
   const nc = converged.filter(Boolean).length;
   err(
-    `etascape map: ${res}x${res} networks (${problem.model.params} parameters, ${problem.data.n} points), ${xs.param} x ${ys.param}, ${f.steps} steps, ${f.engine} engine, ${seconds.toFixed(2)} s: converged ${nc}, diverged ${n - nc} (${f.measure} measure)`,
+    `etascape map: ${res}x${res} networks (${problem.model.params} parameters, ${problem.data.n} points), ${xs.param} x ${ys.param}, ${f.steps} steps, ${f.engine} engine${df64 ? ' (df64)' : ''}, ${seconds.toFixed(2)} s: converged ${nc}, diverged ${n - nc} (${f.measure} measure)`,
   );
   out(`wrote ${[f.out, csvPath].filter(Boolean).join(', ')}`);
   return 0;
@@ -479,6 +486,8 @@ async function trainNetMap(o: {
   steps: number;
   fractal: boolean;
   engine: 'cpu' | 'gpu';
+  /** Weights, rates and optimizer state as double-floats (model-df64.ts). */
+  df64: boolean;
 }): Promise<NetMapResults> {
   const { problem, steps, fractal, theta } = o;
   const n = o.lrLayers.length;
@@ -492,6 +501,20 @@ async function trainNetMap(o: {
     config: { history: fractal ? steps : 0, ...o.gradient },
   });
   const t0 = performance.now();
+  if (o.df64) {
+    const st = await trainDF64(setup, o.lrLayers, o.engine, steps, 50);
+    const seconds = (performance.now() - t0) / 1000;
+    const value = new Float64Array(n);
+    const converged = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const status = particleStatus(st.info, i);
+      const [l0, l1] = [st.losses[2 * i], st.losses[2 * i + 1]];
+      const m = fractal ? fractalMeasureOfRun(st.history.subarray(i * steps, (i + 1) * steps), status, eventStep(st.info, i), steps) : null;
+      converged[i] = Number(m ? m.converged : status === Status.Converged || (status === Status.Running && l1 < l0));
+      value[i] = m ? m.value : l1 / l0;
+    }
+    return { info: st.info, losses: Float32Array.from(st.losses), value, converged, seconds };
+  }
   // The fractal measure is computed by the engine (on the GPU by the measure kernel).
   const [st, measures] = await withRunner(setup, o.engine, async (r) => {
     const state = await train(r, steps, 50);

@@ -1,0 +1,122 @@
+// n networks trained at once in double-float (shaders/network-df64.ts), one thread each:
+// NetworkEngine's driver with the weights, hyperparameters and optimizer state as
+// (hi, lo) pairs. read() returns the state NetworkTrainerWide keeps in df64, in the
+// same layout, so the two compare bit for bit.
+
+import { buildNetworkKernelDF64 } from '../../shaders/network-df64';
+import { NetParams } from '../../shaders/network';
+import { WORKGROUP_SIZE } from '../../shaders/common';
+import { toPairs } from '../core/nn/interp-df64';
+import { checkNetSetup, initialNetState, stateStride, type NetSetup } from '../core/nn/train';
+import type { WideState } from '../core/nn/train-wide';
+import { INFO_WORDS } from '../core/particles';
+import { compileModule } from './engine';
+import { ReadbackPool, submitPass } from './queue';
+import type { DeviceHandle } from './device';
+
+const ORDER = ['params', 'theta', 'hyper', 'ostate', 'info', 'losses', 'hist', 'data', 'one'] as const;
+
+export class NetworkEngineDF64 {
+  private readonly pool: ReadbackPool;
+  private readonly groupsX: number;
+  private readonly groupsY: number;
+  private readonly paramData = new ArrayBuffer(NetParams.size);
+
+  private constructor(
+    readonly handle: DeviceHandle,
+    readonly setup: NetSetup,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly bindGroup: GPUBindGroup,
+    private readonly buffers: Record<(typeof ORDER)[number], GPUBuffer>,
+    readonly kernel: string,
+  ) {
+    this.pool = new ReadbackPool(handle.device, 'network df64 readback');
+    const groups = Math.ceil(setup.n / WORKGROUP_SIZE);
+    this.groupsX = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
+    this.groupsY = Math.ceil(groups / this.groupsX);
+  }
+
+  /** `hyper`: the setup's hyperparameters in float64 (wideHyper). */
+  static async create(handle: DeviceHandle, setup: NetSetup, hyper: Float64Array): Promise<NetworkEngineDF64> {
+    checkNetSetup(setup);
+    if (hyper.length !== setup.hyper.length) throw new Error(`hyper holds ${hyper.length} values, ${setup.hyper.length} expected`);
+    const { device } = handle;
+    const kernel = buildNetworkKernelDF64({ model: setup.model, points: setup.data.n, optimizer: setup.optimizer, config: setup.config });
+    const module = await compileModule(device, kernel, `network-df64:${setup.model.params}`);
+    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const st = initialNetState(setup);
+    const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const make = (label: string, data: ArrayBufferView, use = usage) => {
+      if (data.byteLength > cap)
+        throw new Error(
+          `the df64 ${label} buffer needs ${(data.byteLength / 2 ** 20).toFixed(0)} MiB; this GPU's largest storage buffer is ${(cap / 2 ** 20).toFixed(0)} MiB (fewer networks)`,
+        );
+      const buf = device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 4) * 4), usage: use });
+      device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+      return buf;
+    };
+    const data = new Float32Array(setup.data.x.length + setup.data.y.length);
+    data.set(setup.data.x);
+    data.set(setup.data.y, setup.data.x.length);
+    const buffers = {
+      params: device.createBuffer({ label: 'network df64 params', size: NetParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+      theta: make('theta', toPairs(setup.theta)),
+      hyper: make('hyper', toPairs(hyper)),
+      ostate: make('ostate', new Float32Array(2 * st.ostate.length)),
+      info: make('info', st.info),
+      losses: make('losses', st.losses),
+      hist: make('hist', st.history),
+      data: make('data', data),
+      one: make('one', new Float32Array([1, 0, 0, 0]), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+    };
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: ORDER.map((k, binding) => ({ binding, resource: { buffer: buffers[k] } })),
+    });
+    const engine = new NetworkEngineDF64(handle, setup, pipeline, bindGroup, buffers, kernel);
+    engine.step(0); // the loss at the start
+    return engine;
+  }
+
+  /** One dispatch of k steps per network; returns without waiting. */
+  step(k: number): void {
+    if (!Number.isInteger(k) || k < 0) throw new RangeError(`steps per dispatch must be a whole number >= 0, got ${k}`);
+    const cfg = this.setup.config;
+    NetParams.write(
+      {
+        n: this.setup.n,
+        steps: k,
+        groupsX: this.groupsX,
+        history: cfg.history,
+        divergeRatio: cfg.divergeRatio,
+        convergeLoss: cfg.convergeLoss,
+        seed: cfg.seed,
+      },
+      this.paramData,
+    );
+    this.handle.device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
+    submitPass(this.handle.device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
+  }
+
+  async read(): Promise<WideState> {
+    const s = this.setup;
+    const n = s.n;
+    const sizes = { theta: 8 * n * s.model.params, ostate: 8 * n * stateStride(s), info: 4 * INFO_WORDS * n, losses: 8 * n, hist: 4 * n * s.config.history };
+    const keys = ['theta', 'ostate', 'info', 'losses', 'hist'] as const;
+    const [theta, ostate, info, losses, hist] = await Promise.all(keys.map((k) => this.pool.read(this.buffers[k], Math.max(16, Math.ceil(sizes[k] / 4) * 4))));
+    return {
+      n,
+      theta: new Float32Array(theta, 0, 2 * n * s.model.params),
+      ostate: new Float32Array(ostate, 0, 2 * n * stateStride(s)),
+      info: new Uint32Array(info, 0, INFO_WORDS * n),
+      losses: Float64Array.from(new Float32Array(losses, 0, 2 * n)),
+      history: Float64Array.from(new Float32Array(hist, 0, n * s.config.history)),
+    };
+  }
+
+  destroy(): void {
+    Object.values(this.buffers).forEach((b) => b.destroy());
+    this.pool.destroy();
+  }
+}
