@@ -1,4 +1,6 @@
 // `etascape sweep`: N particles from one start, lr log-spaced over [lr-min, lr-max].
+// Long because one command writes four outputs (rows as CSV or JSON streamed a range at
+// a time, the binned summary, a shard's tile) from a run or from merged tiles.
 
 import { extname } from 'node:path';
 import { buildParticles } from '../core/layouts';
