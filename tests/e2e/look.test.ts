@@ -33,6 +33,12 @@ const LOOKS: { [K in (typeof LOOK_KEYS)[number]]?: ExplorerState[K] } = {
   showTrails: false,
   camera: { position: [1.5, 1.2, 1.5], target: [0, 0, 0] },
   topDown: true,
+  // The networks' plane (only drawn when the particles are networks) is a look too.
+  planeMode: 'three',
+  planeCenter: 3,
+  planeNets: [0, 2, 4],
+  planeSpan: 2,
+  planeRes: 32,
 };
 
 /** Step count and a digest of every particle's position and status (read back from the engine). */
