@@ -15,7 +15,12 @@ let handle: Promise<DeviceHandle> | undefined;
 export function gpuDevice(): Promise<DeviceHandle> {
   if (!handle) {
     handle = nodeDevice();
-    afterAll(async () => (await handle!).device.destroy());
+    // Files may share this module (vitest without isolation): the next file opens its own device.
+    afterAll(async () => {
+      const h = handle!;
+      handle = undefined;
+      (await h).device.destroy();
+    });
   }
   return handle;
 }
