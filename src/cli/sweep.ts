@@ -292,6 +292,21 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     `lr ${fmt(lrMin)}..${fmt(lrMax)} (log), start (${fmt(start[0])}, ${fmt(start[1])}), ${steps} steps, ` +
     `${kind} engine${adapter ? ` (${adapter})` : ''}, ${seconds.toFixed(2)} s`;
 
+  /** What a JSON output says of the run before its rows. */
+  const docHead = (adapter: string | null) => ({
+    surface: surface.id,
+    expression: surface.spec.expression,
+    optimizer: def.name,
+    hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
+    lr_min: lrMin,
+    lr_max: lrMax,
+    start,
+    steps,
+    engine: kind,
+    adapter,
+    config,
+  });
+
   /** The rows (CSV or JSON, a file or stdout) and the summary of particles in sweep order. */
   const writeRows = async (rows: Rows, seconds: number, adapter: string | null): Promise<number> => {
     const summary = await summarize(n, rows);
@@ -306,17 +321,7 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     if (format === 'csv') await streamCsv(rows, sink);
     else {
       const doc = {
-        surface: surface.id,
-        expression: surface.spec.expression,
-        optimizer: def.name,
-        hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
-        lr_min: lrMin,
-        lr_max: lrMax,
-        start,
-        steps,
-        engine: kind,
-        adapter,
-        config,
+        ...docHead(adapter),
         summary,
         columns: SWEEP_COLUMNS,
       };
@@ -400,17 +405,7 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
     if (format === 'csv') writeOutput(outPath, binRowsCsv(binRows, surface));
     else {
       const doc = {
-        surface: surface.id,
-        expression: surface.spec.expression,
-        optimizer: def.name,
-        hyper: Object.fromEntries(Object.entries(opt.hyper).filter(([k]) => k !== 'lr')),
-        lr_min: lrMin,
-        lr_max: lrMax,
-        start,
-        steps,
-        engine: kind,
-        adapter,
-        config,
+        ...docHead(adapter),
         particles: n,
         bins: binRows.length,
         loss_buckets: SUMMARY_BUCKETS,
