@@ -26,13 +26,20 @@ const LOOKS: { [K in (typeof LOOK_KEYS)[number]]?: ExplorerState[K] } = {
   logHeight: true,
   contours: false,
   heightScale: 1.8,
-  quality: 'high',
   particleColormap: 'turbo',
   colorBy: 'status',
   particleSize: 0.03,
   showTrails: false,
   camera: { position: [1.5, 1.2, 1.5], target: [0, 0, 0] },
   topDown: true,
+  // The networks' loss plane (drawn only with a model; a surface run must not restart either).
+  planeMode: 'three',
+  planeCenter: 3,
+  planeNets: [1, 2, 3],
+  planeSpan: 2,
+  planeRes: 32,
+  // Last: every frame after it is lit per pixel, which costs a software rasterizer most of a frame.
+  quality: 'high',
 };
 
 /** Step count and a digest of every particle's position and status (read back from the engine). */
