@@ -65,7 +65,8 @@ describe('look changes', () => {
     await page.evaluate(async () => {
       const e = window.etascape!;
       e.explorer.pause();
-      await e.setState({ ...e.defaults, views: [] });
+      // Fewer particles than the default: each change redraws several frames on SwiftShader.
+      await e.setState({ ...e.defaults, views: [], n: 2000 });
       e.explorer.pause();
       await e.step(25);
     });
