@@ -204,7 +204,7 @@ const api: EtascapeApi = {
   recordPanel,
   // The recorder and the decoder (mediabunny) load on first use.
   record: async (options) => (await import('./recorder')).record(explorer, { annotations: () => lecture.annotations(), views, ...options }),
-  snapshot: async (options) => (await import('./recorder')).snapshot(explorer, { annotations: () => lecture.annotations(), ...options }),
+  snapshot: async (options) => (await import('./recorder')).snapshot(explorer, { annotations: () => lecture.annotations(), views, ...options }),
   formats: async (width, height, fps) => (await import('./recorder')).supportedFormats(width, height, fps),
   video: {
     inspect: async (blob) => (await import('./video-check')).inspectVideo(blob),

@@ -16,6 +16,7 @@ import {
   RECORD_LAYOUTS,
   RESOLUTIONS,
   type RecordFormat,
+  type RecordRequest,
 } from '../model/record-options';
 import type { PositionedWriter, RecordProgress, RecordViews } from './recorder';
 
@@ -142,19 +143,34 @@ export class RecordPanel {
     this.text.textContent = `frame ${p.frame} / ${p.frames}${p.secondsLeft === null ? '' : `, ${formatDuration(p.secondsLeft)} left`}`;
   };
 
+  /** The recording the folder is set to (what start() hands the recorder); throws on a bad size. */
+  request(): RecordRequest & { width: number; height: number; format: RecordFormat } {
+    const m = this.model;
+    const [width, height] = parseResolution(m.size);
+    return {
+      width,
+      height,
+      fps: Number(m.fps),
+      stepsPerFrame: m.stepsPerFrame,
+      format: m.format,
+      layout: m.layout,
+      orbit: m.orbit,
+      ...(m.steps > 0 ? { steps: m.steps } : { seconds: m.seconds }),
+    };
+  }
+
   async start(): Promise<void> {
     if (this.abort) return;
     this.showError(null);
-    const m = this.model;
-    let width: number;
-    let height: number;
+    let request: ReturnType<RecordPanel['request']>;
     try {
-      [width, height] = parseResolution(m.size);
+      request = this.request();
     } catch (e) {
       this.showError((e as Error).message);
       return;
     }
-    const { container, label, mime } = FORMAT_CODECS[m.format];
+    const { width, height } = request;
+    const { container, label, mime } = FORMAT_CODECS[request.format];
     const name = `etascape-${width}x${height}.${container}`;
     const abort = (this.abort = new AbortController());
     this.recordCtrl.disable();
@@ -167,14 +183,7 @@ export class RecordPanel {
       const blob = await (
         await recorder()
       ).record(this.explorer, {
-        width,
-        height,
-        fps: Number(m.fps),
-        stepsPerFrame: m.stepsPerFrame,
-        format: m.format,
-        layout: m.layout,
-        orbit: m.orbit,
-        ...(m.steps > 0 ? { steps: m.steps } : { seconds: m.seconds }),
+        ...request,
         signal: abort.signal,
         onProgress: this.onProgress,
         writer: writer ?? undefined,
@@ -209,7 +218,15 @@ export class RecordPanel {
     this.showError(null);
     try {
       const [width, height] = parseResolution(this.model.pngSize, false);
-      const blob = await (await recorder()).snapshot(this.explorer, { width, height, annotations: this.actions.annotations });
+      const blob = await (
+        await recorder()
+      ).snapshot(this.explorer, {
+        width,
+        height,
+        layout: this.model.layout,
+        annotations: this.actions.annotations,
+        views: this.actions.views,
+      });
       this.actions.save(`etascape-${width}x${height}.png`, blob);
     } catch (e) {
       this.showError(`PNG snapshot failed: ${(e as Error).message}`);

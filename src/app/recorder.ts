@@ -19,22 +19,21 @@ import {
 } from 'mediabunny';
 import type { Explorer } from './explorer';
 import type { AnnotationInput } from '../display/annotations';
-import { drawFrameOverlay, stateAnnotations } from './frame-overlay';
+import { composeFrame, stateAnnotations } from './frame-overlay';
 import {
   checkSize,
-  fitRect,
   FORMAT_CODECS,
   layoutRegions,
   orbitCamera,
+  parseLayout,
   planRecording,
   RECORD_FORMATS,
   type RecordFormat,
+  type RecordLayout,
   type RecordRequest,
 } from '../model/record-options';
 import type { ViewName } from '../model/views';
 
-/** The frame's background where no picture is (the page's). */
-const BACKGROUND = '#0f1117';
 type Camera = { position: [number, number, number]; target: [number, number, number] };
 
 /** What a layout with a view draws from (the page's ViewDriver). */
@@ -236,20 +235,13 @@ export async function record(explorer: Explorer, options: RecordOptions = {}): P
   const ctx = canvas.getContext('2d', { willReadFrequently: !!options.onFrame })!;
   const annotate = options.annotations ?? (() => stateAnnotations(explorer));
   const signal = options.signal;
-  const { scene, view } = layoutRegions(plan.width, plan.height, plan.layout);
-  const viewName = plan.layout.view;
-  if (viewName) {
-    if (!options.views) throw new Error(`the layout ${options.layout} needs the page's views`);
-    // The view opens (beside the 3-D view on the page too) before the loop is held.
-    if (!explorer.state.views.includes(viewName)) {
-      const error = await explorer.apply({ views: [...explorer.state.views, viewName] });
-      if (error) throw new Error(error);
-    }
-  }
+  const layout = plan.layout;
+  await openView(explorer, layout, options.views, options.layout);
   let offscreen: OffscreenView | null = null;
   try {
     signal?.throwIfAborted();
     await output.start();
+    const { scene } = layoutRegions(plan.width, plan.height, layout);
     offscreen = await OffscreenView.begin(explorer, true);
     // A first picture at the output size, discarded: three uploads textures on first use.
     if (scene) offscreen.renderTo(ctx, scene.width, scene.height);
@@ -257,20 +249,14 @@ export async function record(explorer: Explorer, options: RecordOptions = {}): P
     for (let k = 0; k < plan.frames; k++) {
       if (signal?.aborted) throw abortError();
       if (k > 0) await offscreen.step(plan.stepsPerFrame);
-      ctx.fillStyle = BACKGROUND;
-      ctx.fillRect(0, 0, plan.width, plan.height);
-      if (view && viewName) {
-        const picture = await options.views!.picture(viewName);
-        if (picture) {
-          const r = fitRect(view, picture.width, picture.height);
-          ctx.drawImage(picture, r.x, r.y, r.width, r.height);
-        }
-      }
-      if (scene) {
-        if (plan.orbit !== 0) offscreen.turn(plan.orbit, k, plan.frames);
-        offscreen.renderTo(ctx, scene.width, scene.height);
-        drawFrameOverlay(ctx, scene.width, scene.height, annotate(), k * plan.stepsPerFrame);
-      }
+      const picture = layout.view ? await options.views!.picture(layout.view) : null;
+      if (layout.scene && plan.orbit !== 0) offscreen.turn(plan.orbit, k, plan.frames);
+      composeFrame(ctx, plan.width, plan.height, layout, {
+        picture,
+        scene: (w, h) => offscreen!.renderTo(ctx, w, h),
+        annotations: annotate(),
+        step: k * plan.stepsPerFrame,
+      });
       options.onFrame?.(k, canvas);
       const frame = new VideoFrame(canvas, { timestamp: Math.round((k * 1e6) / plan.fps), duration: Math.round(1e6 / plan.fps) });
       const sample = new VideoSample(frame);
@@ -295,24 +281,47 @@ export async function record(explorer: Explorer, options: RecordOptions = {}): P
   return chunks ? chunks.toBlob(mime) : null;
 }
 
+/** Opens the view a layout draws (beside the 3-D view on the page too), before the loop is held. */
+async function openView(explorer: Explorer, layout: RecordLayout, views: RecordViews | undefined, text: string | undefined): Promise<void> {
+  const name = layout.view;
+  if (!name) return;
+  if (!views) throw new Error(`the layout ${text} needs the page's views`);
+  if (!explorer.state.views.includes(name)) {
+    const error = await explorer.apply({ views: [...explorer.state.views, name] });
+    if (error) throw new Error(error);
+  }
+}
+
 export interface SnapshotOptions {
   width?: number;
   height?: number;
+  /** `3d` (default), `3d+<view>` or `<view>`, as for a recording. */
+  layout?: string;
   /** Leave out the annotations (title, formula, step counter, legend). */
   bare?: boolean;
   annotations?: () => AnnotationInput;
+  /** Where a layout's view comes from (required by a layout with a view). */
+  views?: RecordViews;
 }
 
-/** A PNG of the current state (not restarted) at any size, with the overlay. */
+/** A PNG of the current state (not restarted) at any size and layout, with the annotations, composed as a recording's frame. */
 export async function snapshot(explorer: Explorer, options: SnapshotOptions = {}): Promise<Blob> {
   const [width, height] = checkSize(options.width ?? 1920, options.height ?? 1080, false);
+  const layout = parseLayout(options.layout ?? '3d');
+  await openView(explorer, layout, options.views, options.layout);
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d')!;
   const offscreen = await OffscreenView.begin(explorer, false);
   try {
-    offscreen.renderTo(ctx, width, height); // first use at this size: see record()
-    offscreen.renderTo(ctx, width, height);
-    if (!options.bare) drawFrameOverlay(ctx, width, height, (options.annotations ?? (() => stateAnnotations(explorer)))(), explorer.steps);
+    const { scene } = layoutRegions(width, height, layout);
+    if (scene) offscreen.renderTo(ctx, scene.width, scene.height); // first use at this size: see record()
+    const picture = layout.view ? await options.views!.picture(layout.view) : null;
+    composeFrame(ctx, width, height, layout, {
+      picture,
+      scene: (w, h) => offscreen.renderTo(ctx, w, h),
+      annotations: options.bare ? null : (options.annotations ?? (() => stateAnnotations(explorer)))(),
+      step: explorer.steps,
+    });
   } finally {
     offscreen.end();
   }

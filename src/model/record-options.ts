@@ -144,6 +144,17 @@ export function layoutRegions(width: number, height: number, layout: RecordLayou
   return { scene: { x: 0, y: 0, width: left, height }, view: { x: left, y: 0, width: width - left, height } };
 }
 
+/**
+ * The view's region when it is alone in the frame: between the annotations' title block
+ * at the top and the legend at the bottom (boxes as drawAnnotations reports them), so
+ * neither covers it.
+ */
+export function viewAloneRegion(width: number, height: number, title: { top: number; height: number }, legend: { top: number } | null, margin = 8): Region {
+  const y = Math.min(height - 1, Math.ceil(title.top + title.height + margin));
+  const bottom = legend ? Math.floor(legend.top - margin) : height;
+  return { x: 0, y, width, height: Math.max(1, bottom - y) };
+}
+
 /** A picture of w x h fitted into `r` (aspect kept, centred, whole pixels). */
 export function fitRect(r: Region, w: number, h: number): Region {
   const k = Math.min(r.width / w, r.height / h);

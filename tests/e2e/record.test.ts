@@ -1,8 +1,9 @@
 // Recording in headless Chromium (WebGPU on SwiftShader, WebCodecs): the file has the
 // frames, duration and size asked for (demuxed here in Node, decoded in the page);
 // recording twice gives the same frames; frame k shows step k x stepsPerFrame; cancel;
-// PNG snapshots at any size; the panel's Record folder; the views' PNG and CSV buttons;
-// a 3d+sweep layout (the sweep view beside the 3-D view, from the same step).
+// PNG snapshots at any size; the panel's Record folder (its layout and orbit reach the
+// recorder); the views' PNG and CSV buttons; a 3d+sweep layout (the sweep view beside the
+// 3-D view, from the same step) in a video and in a snapshot.
 
 import { readFileSync } from 'node:fs';
 import { ALL_FORMATS, BufferSource, Input } from 'mediabunny';
@@ -260,6 +261,32 @@ describe('record', () => {
     // The chart drew something (curves and axes, not a blank panel), and the video shows it.
     expect(diff.colors).toBeGreaterThan(20);
     expect(diff.mean).toBeLessThan(3);
+
+    // A snapshot in the same layout (no encoding): its sweep region is that PNG export, its 3-D region a 3d snapshot of that size.
+    const snap = await page.evaluate(
+      async ({ W, H, sw, b64, fit }) => {
+        const e = window.etascape!;
+        const pixels = async (blob: Blob, w: number, h: number, at = { x: 0, y: 0, width: w, height: h }) => {
+          const ctx = new OffscreenCanvas(w, h).getContext('2d')!;
+          ctx.drawImage(await createImageBitmap(blob), at.x, at.y, at.width, at.height);
+          return ctx.getImageData(0, 0, w, h).data;
+        };
+        const both = await pixels(await e.snapshot({ width: W, height: H, layout: '3d+sweep' }), W, H);
+        const alone = await pixels(await e.snapshot({ width: sw, height: H, layout: '3d' }), sw, H);
+        const want = await pixels(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' }), W, H, fit);
+        const mean = (x0: number, y0: number, w: number, h: number, other: Uint8ClampedArray, ow: number, ox: number) => {
+          let sum = 0;
+          for (let y = y0; y < y0 + h; y++)
+            for (let x = x0; x < x0 + w; x++) for (let ch = 0; ch < 3; ch++) sum += Math.abs(both[4 * (y * W + x) + ch] - other[4 * (y * ow + x - ox) + ch]);
+          return sum / (3 * w * h);
+        };
+        return { view: mean(fit.x, fit.y, fit.width, fit.height, want, W, 0), scene: mean(0, 0, sw, H, alone, sw, 0) };
+      },
+      { W, H, sw: scene!.width, b64: png.bytes.toString('base64'), fit },
+    );
+    console.log(`3d+sweep snapshot: mean |view region - PNG export| = ${snap.view.toFixed(2)}/255, |3-D region - 3d snapshot| = ${snap.scene.toFixed(2)}/255`);
+    expect(snap.view).toBeLessThan(1);
+    expect(snap.scene).toBeLessThan(1);
     await page.evaluate(() => window.etascape!.explorer.apply({ views: [], n: window.etascape!.defaults.n }));
   }, 120_000);
 
@@ -305,6 +332,8 @@ async function downloaded(click: () => Promise<void>): Promise<{ name: string; b
   return { name: d.suggestedFilename(), bytes: readFileSync((await d.path())!) };
 }
 
+/** The panel's Record folder (other folders have a layout too). */
+const recordFolder = () => page.locator('.lil-gui').filter({ has: page.locator(':scope > .lil-title', { hasText: /^Record$/ }) });
 const button = (name: string) => page.locator('.lil-gui').getByRole('button', { name, exact: true });
 async function fill(name: string, value: string): Promise<void> {
   const input = page.locator('.lil-gui').getByLabel(name, { exact: true });
@@ -343,6 +372,20 @@ describe('the page', () => {
     expect(png.name).toBe('etascape-300x200.png');
     const pic = PNG.sync.read(png.bytes);
     expect([pic.width, pic.height]).toEqual([300, 200]);
+
+    // The layout and orbit set in the folder are what the recorder is handed.
+    await fill('size (W×H)', '320x180');
+    await recordFolder().getByLabel('layout', { exact: true }).selectOption('3d+sweep');
+    await fill('orbit (degrees)', '90');
+    expect(await page.evaluate(() => window.etascape!.recordPanel.request())).toMatchObject({
+      width: 320,
+      height: 180,
+      layout: '3d+sweep',
+      orbit: 90,
+      seconds: 0.5,
+    });
+    await recordFolder().getByLabel('layout', { exact: true }).selectOption('3d');
+    await fill('orbit (degrees)', '0');
   });
 
   test('a view panel exports its picture as PNG and its data as CSV', async () => {

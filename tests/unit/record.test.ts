@@ -1,12 +1,15 @@
 // The pure parts of recording and export: what a recording request means (frames,
 // checks with the option named), the Blob list a video streams into (writes that go
-// back), the views' CSV, and the time-left text.
+// back), the views' CSV, the time-left text, and a frame's composition (layout and annotations).
 
+import { createCanvas } from '@napi-rs/canvas';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { fitRect, layoutRegions, orbitCamera, parseLayout, parseResolution, planRecording, RecordOptionError } from '../../src/model/record-options';
 import { formatDuration } from '../../src/app/record-panel';
 import { BlobChunks } from '../../src/app/recorder';
+import { composeFrame } from '../../src/app/frame-overlay';
+import type { AnnotationInput, Box } from '../../src/display/annotations';
 import { chartCsv, figureCsv } from '../../src/views/export';
 
 describe('planRecording', () => {
@@ -155,4 +158,72 @@ test('time left as m:ss', () => {
   expect(formatDuration(61.4)).toBe('1:01');
   expect(formatDuration(3599.6)).toBe('60:00');
   expect(formatDuration(-3)).toBe('0:00');
+});
+
+describe('composeFrame', () => {
+  const input: AnnotationInput = {
+    title: 'Sharp vs flat',
+    formula: 'gd, η ∈ [0.01, 1]',
+    step: 0,
+    legend: { kind: 'lr', min: 0.01, max: 1, colormap: 'plasma' },
+  };
+  /** A 400x300 picture of one green. */
+  const picture = () => {
+    const c = createCanvas(400, 300);
+    const g = c.getContext('2d');
+    g.fillStyle = '#00ff00';
+    g.fillRect(0, 0, 400, 300);
+    return c;
+  };
+  const compose = (layout: string, scene: boolean) => {
+    const canvas = createCanvas(640, 360);
+    const ctx = canvas.getContext('2d');
+    const paintScene = (w: number, h: number) => {
+      ctx.fillStyle = '#ff0000';
+      ctx.fillRect(0, 0, w, h);
+    };
+    const at = composeFrame(ctx as never, 640, 360, parseLayout(layout), {
+      picture: picture() as never,
+      scene: scene ? paintScene : null,
+      annotations: input,
+      step: 120,
+    });
+    const data = ctx.getImageData(0, 0, 640, 360).data;
+    const count = (b: Box, test: (r: number, g: number, bl: number) => boolean) => {
+      let n = 0;
+      for (let y = b.top; y < b.top + b.height; y++)
+        for (let x = b.left; x < b.left + b.width; x++) if (test(data[4 * (y * 640 + x)], data[4 * (y * 640 + x) + 1], data[4 * (y * 640 + x) + 2])) n++;
+      return n;
+    };
+    return { at, count };
+  };
+  const green = (r: number, g: number, b: number) => r < 40 && g > 200 && b < 40;
+  const text = (r: number, g: number, b: number) => r + g + b > 450 && !green(r, g, b);
+
+  test('the view alone: title, step counter and legend drawn, the view between them, covered by neither', () => {
+    const { at, count } = compose('sweep', false);
+    const { title, legend } = at.annotations!;
+    expect(legend).not.toBeNull();
+    // The annotations are there (text in the title block, the colour bar's box), and no green in them.
+    expect(count(title, text)).toBeGreaterThan(200);
+    expect(count(title, green)).toBe(0);
+    expect(count(legend!, green)).toBe(0);
+    // The picture fills its region between them, aspect kept.
+    const v = at.view!;
+    expect(v.y).toBeGreaterThanOrEqual(title.top + title.height);
+    expect(v.y + v.height).toBeLessThanOrEqual(legend!.top);
+    expect(v.width / v.height).toBeCloseTo(4 / 3, 1);
+    expect(count({ left: v.x + 1, top: v.y + 1, width: v.width - 2, height: v.height - 2 }, green)).toBe((v.width - 2) * (v.height - 2));
+  });
+
+  test('3d+view: the annotations over the 3-D region only, the view at the right', () => {
+    const { at, count } = compose('3d+sweep', true);
+    const { scene } = layoutRegions(640, 360, parseLayout('3d+sweep'));
+    const { title, legend } = at.annotations!;
+    expect(title.left + title.width).toBeLessThanOrEqual(scene!.width);
+    expect(legend!.left + legend!.width).toBeLessThanOrEqual(scene!.width);
+    expect(count(title, text)).toBeGreaterThan(100);
+    expect(at.view!.x).toBeGreaterThanOrEqual(scene!.width);
+    expect(count({ left: 0, top: 0, width: scene!.width, height: 360 }, green)).toBe(0);
+  });
 });
