@@ -2,12 +2,12 @@
 // files, summaries of a run's settings, opening an engine, and the minima table.
 
 import { CpuEngine } from '../core/engine/cpu';
-import type { Engine, EngineSetup } from '../core/engine/engine';
+import type { Engine } from '../core/engine/engine';
 import type { CompiledOptimizer, OptimizerDef } from '../core/optimizers';
 import { scheduleText } from '../core/schedules';
-import { checkDeviceCapacity, GpuEngine } from '../gpu/engine';
+import { checkDeviceCapacity, GpuEngine, type GpuSetup } from '../gpu/engine';
 import { nodeDevice } from '../gpu/node';
-import { MAX_PARTICLES, ParticleError, type ParticleState, type RunConfig } from '../core/particles';
+import { MAX_PARTICLES, ParticleError, wholeParticles, type ParticleState, type RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
 import type { DeviceHandle } from '../gpu/device';
 import type { EngineKind } from './flags';
@@ -117,9 +117,9 @@ export interface OpenEngine {
   close: () => void;
 }
 
-export async function createEngine(kind: EngineKind, setup: EngineSetup, handle?: DeviceHandle): Promise<OpenEngine> {
+export async function createEngine(kind: EngineKind, setup: GpuSetup, handle?: DeviceHandle): Promise<OpenEngine> {
   if (kind === 'cpu') {
-    const engine = new CpuEngine(setup);
+    const engine = new CpuEngine({ ...setup, particles: wholeParticles(setup.particles) });
     return { engine, done: async () => {}, adapter: null, close: () => engine.destroy() };
   }
   const h = handle ?? (await openGpu());

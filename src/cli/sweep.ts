@@ -3,7 +3,7 @@
 // a time, the binned summary, a shard's tile) from a run or from merged tiles.
 
 import { extname } from 'node:path';
-import { buildParticles } from '../core/layouts';
+import { layoutParticles } from '../core/layouts';
 import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
 import type { Engine } from '../core/engine/engine';
 import { INFO_WORDS, particleAt, POS_FLOATS, STATUS_NAMES, type ParticleState } from '../core/particles';
@@ -356,7 +356,7 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   let written: number | undefined;
   const t0 = performance.now();
   try {
-    const particles = buildParticles({ ...layout, part }, opt.compiled, opt.given);
+    const particles = layoutParticles({ ...layout, part }, opt.compiled, opt.given);
     const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config }, handle);
     adapter = open.adapter;
     try {

@@ -1,7 +1,7 @@
 // Particle layouts: where each particle starts and which hyperparameters it carries.
 
 import { checkHyper, HyperParamError, resolveHyper, type CompiledOptimizer } from './optimizers';
-import { allocateParticles, checkParticleCount, ParticleError, type ParticleState } from './particles';
+import { allocateParticles, checkParticleCount, checkRange as checkParticleRange, ParticleError, type ParticleRanges, type ParticleState } from './particles';
 import { uniform01 } from './random';
 
 export type Scale = 'log' | 'linear';
@@ -80,6 +80,15 @@ function checkRange(what: string, min: number, max: number, scale: Scale = 'line
  * (defaults filled in, validated); the layout overrides lr and any axis parameter.
  */
 export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Record<string, number | boolean | undefined> = {}): ParticleState {
+  const ranges = layoutParticles(layout, opt, base);
+  return ranges.range(0, ranges.n);
+}
+
+/**
+ * The particles of a layout as buildParticles makes them, made a range at a time (the
+ * layout is checked here, once): an engine uploads a large run range by range.
+ */
+export function layoutParticles(layout: Layout, opt: CompiledOptimizer, base: Record<string, number | boolean | undefined> = {}): ParticleRanges {
   if (layout.kind === 'sweep') checkPart(layout.part, layout.n, 'particles');
   if (layout.kind === 'product') checkPart(layout.part, layout.y.n, 'rows');
   const n = layoutSize(layout);
@@ -92,14 +101,10 @@ export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Rec
   };
   const checkLr = (v: number) => checkHyper(def, def.hyper[0], v);
   const shared = resolveHyper(def, { ...base, lr: base.lr ?? def.hyper[0].default });
-  const p = allocateParticles(n, opt);
-  const H = opt.hyperStride;
   const row = def.hyper.map((h) => shared[h.name]);
-  for (let i = 0; i < n; i++) p.hyper.set(row, i * H);
-  const setStart = (i: number, x: number, y: number) => {
-    p.pos[4 * i] = x;
-    p.pos[4 * i + 1] = y;
-  };
+  const H = opt.hyperStride;
+  /** Particle i's start and hyperparameters (lr, an axis parameter) into record j of p, over the shared row. */
+  let place: (i: number, p: ParticleState, j: number) => void;
 
   switch (layout.kind) {
     case 'sweep': {
@@ -108,23 +113,25 @@ export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Rec
       checkLr(layout.lrMin);
       checkLr(layout.lrMax);
       const [from] = partOf(layout.part, layout.n);
-      for (let i = 0; i < n; i++) {
-        setStart(i, layout.start[0], layout.start[1]);
-        p.hyper[i * H] = axisValue(layout.lrMin, layout.lrMax, layout.n, from + i, layout.scale ?? 'log');
-      }
+      const [sx, sy] = layout.start;
+      place = (i, p, j) => {
+        p.pos[4 * j] = sx;
+        p.pos[4 * j + 1] = sy;
+        p.hyper[j * H] = axisValue(layout.lrMin, layout.lrMax, layout.n, from + i, layout.scale ?? 'log');
+      };
       break;
     }
     case 'grid': {
       checkRange('the x range', ...layout.x);
       checkRange('the y range', ...layout.y);
       checkLr(layout.lr);
-      for (let iy = 0; iy < layout.ny; iy++) {
-        for (let ix = 0; ix < layout.nx; ix++) {
-          const i = iy * layout.nx + ix;
-          setStart(i, axisValue(layout.x[0], layout.x[1], layout.nx, ix), axisValue(layout.y[0], layout.y[1], layout.ny, iy));
-          p.hyper[i * H] = layout.lr;
-        }
-      }
+      const { nx, ny } = layout;
+      place = (i, p, j) => {
+        const ix = i % nx;
+        p.pos[4 * j] = axisValue(layout.x[0], layout.x[1], nx, ix);
+        p.pos[4 * j + 1] = axisValue(layout.y[0], layout.y[1], ny, (i - ix) / nx);
+        p.hyper[j * H] = layout.lr;
+      };
       break;
     }
     case 'random': {
@@ -133,14 +140,13 @@ export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Rec
       checkRange('the domain y range', y0, y1);
       checkRange('the lr range', layout.lrMin, layout.lrMax, 'log');
       checkLr(layout.lrMin);
-      for (let b = 0; b < layout.bands; b++) {
-        const lr = axisValue(layout.lrMin, layout.lrMax, layout.bands, b, 'log');
-        for (let j = 0; j < layout.perBand; j++) {
-          const i = b * layout.perBand + j;
-          setStart(i, x0 + (x1 - x0) * uniform01(layout.seed, j, 0), y0 + (y1 - y0) * uniform01(layout.seed, j, 1));
-          p.hyper[i * H] = lr;
-        }
-      }
+      const { perBand, bands, seed } = layout;
+      place = (i, p, j) => {
+        const k = i % perBand;
+        p.pos[4 * j] = x0 + (x1 - x0) * uniform01(seed, k, 0);
+        p.pos[4 * j + 1] = y0 + (y1 - y0) * uniform01(seed, k, 1);
+        p.hyper[j * H] = axisValue(layout.lrMin, layout.lrMax, bands, (i - k) / perBand, 'log');
+      };
       break;
     }
     case 'product': {
@@ -154,32 +160,43 @@ export function buildParticles(layout: Layout, opt: CompiledOptimizer, base: Rec
           checkHyper(def, h, a.max);
         }
       }
-      const [from, to] = partOf(layout.part, layout.y.n);
-      for (let iy = from; iy < to; iy++) {
-        for (let ix = 0; ix < layout.x.n; ix++) {
-          const i = (iy - from) * layout.x.n + ix;
-          let [sx, sy] = layout.start;
-          const place = (a: Axis, k: number) => {
-            const v = axisValue(a.min, a.max, a.n, k, a.scale);
-            if (a.param === 'x0') sx = v;
-            else if (a.param === 'y0') sy = v;
-            else p.hyper[i * H + hyperIndex(a.param)] = v;
-          };
-          place(layout.x, ix);
-          place(layout.y, iy);
-          setStart(i, sx, sy);
-        }
-      }
+      const [from] = partOf(layout.part, layout.y.n);
+      /** Where an axis's value goes: the start (x0, y0) or a hyperparameter's index. */
+      const slot = (a: Axis): 'x0' | 'y0' | number => (a.param === 'x0' ? 'x0' : a.param === 'y0' ? 'y0' : hyperIndex(a.param));
+      const [sx, sy] = [slot(layout.x), slot(layout.y)];
+      const put = (p: ParticleState, j: number, a: Axis, at: 'x0' | 'y0' | number, k: number) => {
+        const v = axisValue(a.min, a.max, a.n, k, a.scale);
+        if (at === 'x0') p.pos[4 * j] = v;
+        else if (at === 'y0') p.pos[4 * j + 1] = v;
+        else p.hyper[j * H + at] = v;
+      };
+      place = (i, p, j) => {
+        const ix = i % layout.x.n;
+        p.pos[4 * j] = layout.start[0];
+        p.pos[4 * j + 1] = layout.start[1];
+        put(p, j, layout.x, sx, ix);
+        put(p, j, layout.y, sy, from + (i - ix) / layout.x.n);
+      };
       break;
     }
   }
   // Parameters that default to another (lr_y to lr) follow each particle's own value
   // unless they were given or are an axis of the layout.
   const axes = layout.kind === 'product' ? [layout.x.param, layout.y.param] : [];
-  def.hyper.forEach((h, k) => {
-    if (!h.defaultFrom || base[h.name] !== undefined || axes.includes(h.name)) return;
-    const from = hyperIndex(h.defaultFrom);
-    for (let i = 0; i < n; i++) p.hyper[i * H + k] = p.hyper[i * H + from];
-  });
-  return p;
+  const follow = def.hyper.flatMap((h, k) => (!h.defaultFrom || base[h.name] !== undefined || axes.includes(h.name) ? [] : [[k, hyperIndex(h.defaultFrom)]]));
+  return {
+    n,
+    hyperStride: H,
+    stateStride: opt.stateStride,
+    range(first, count) {
+      checkParticleRange(n, first, count);
+      const p = allocateParticles(count, opt);
+      for (let j = 0; j < count; j++) {
+        p.hyper.set(row, j * H);
+        place(first + j, p, j);
+        for (const [k, from] of follow) p.hyper[j * H + k] = p.hyper[j * H + from];
+      }
+      return p;
+    },
+  };
 }

@@ -31,6 +31,48 @@ export interface ParticleState {
   info: Uint32Array;
 }
 
+/**
+ * A run's starting particles, made a range at a time: a large run (2^24 particles) is
+ * uploaded range by range and never held whole in memory besides the engine's own state.
+ */
+export interface ParticleRanges {
+  n: number;
+  hyperStride: number;
+  stateStride: number;
+  /** Particles first .. first + count - 1, exactly as in the whole. */
+  range(first: number, count: number): ParticleState;
+}
+
+/** Particles given whole, or made a range at a time. */
+export type ParticleSource = ParticleState | ParticleRanges;
+
+/** The ranges of particles already in memory (views of them, not copies). */
+export function rangesOf(p: ParticleSource): ParticleRanges {
+  if ('range' in p) return p;
+  const view = <T extends Float32Array | Uint32Array>(a: T, per: number, first: number, count: number) => a.subarray(per * first, per * (first + count)) as T;
+  return {
+    n: p.n,
+    hyperStride: p.hyperStride,
+    stateStride: p.stateStride,
+    range: (first, count) => {
+      checkRange(p.n, first, count);
+      return {
+        ...p,
+        n: count,
+        pos: view(p.pos, POS_FLOATS, first, count),
+        hyper: view(p.hyper, p.hyperStride, first, count),
+        state: view(p.state, p.stateStride, first, count),
+        info: view(p.info, INFO_WORDS, first, count),
+      };
+    },
+  };
+}
+
+/** All the particles in memory (the CPU engine's state is its arrays). */
+export function wholeParticles(p: ParticleSource): ParticleState {
+  return 'range' in p ? p.range(0, p.n) : p;
+}
+
 export class ParticleError extends Error {
   constructor(message: string) {
     super(message);

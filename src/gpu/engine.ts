@@ -3,8 +3,8 @@
 
 import { checkSetup, minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
 import { noiseScale } from '../core/noise';
-import { specializeFor } from '../core/optimizers';
-import { checkRange, INFO_WORDS, ParticleError, POS_FLOATS, type ParticleState } from '../core/particles';
+import { sharedHyper, specializeShared } from '../core/optimizers';
+import { checkRange, INFO_WORDS, ParticleError, POS_FLOATS, rangesOf, type ParticleRanges, type ParticleSource, type ParticleState } from '../core/particles';
 import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
 import { buildStepKernel, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass } from './queue';
@@ -17,6 +17,17 @@ export interface ExternalBuffers {
   pos?: GPUBuffer;
   info?: GPUBuffer;
 }
+
+/** What a GPU engine is built from: its particles may come a range at a time (layoutParticles). */
+export type GpuSetup = Omit<EngineSetup, 'particles'> & { particles: ParticleSource };
+
+/**
+ * Particles made and uploaded at a time when an engine is created: the starting state in
+ * memory is one range (2^16 particles, a few MB), not the whole run.
+ */
+const UPLOAD_RANGE = 1 << 16;
+/** Uploads queued at most before waiting for the GPU (each holds a staging copy of its range). */
+const UPLOADS_IN_FLIGHT = 4;
 
 /** Thrown when a generated kernel does not compile: carries the compiler's messages. */
 export class ShaderCompileError extends Error {
@@ -80,7 +91,7 @@ export function maxParticlesFor(handle: DeviceHandle, p: Pick<ParticleState, 'hy
   return Math.floor(cap / per);
 }
 
-export function checkDeviceCapacity(handle: DeviceHandle, p: ParticleState): void {
+export function checkDeviceCapacity(handle: DeviceHandle, p: Pick<ParticleState, 'n' | 'hyperStride' | 'stateStride'>): void {
   const max = maxParticlesFor(handle, p);
   if (p.n > max) {
     const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
@@ -108,7 +119,7 @@ export class GpuEngine implements Engine {
 
   private constructor(
     readonly handle: DeviceHandle,
-    setup: EngineSetup,
+    setup: GpuSetup,
     private readonly pipeline: GPUComputePipeline,
     private readonly bindGroup: GPUBindGroup,
     buffers: GpuEngine['buffers'],
@@ -130,14 +141,64 @@ export class GpuEngine implements Engine {
    * `external` buffers (e.g. a renderer's storage attributes, so particles are drawn
    * straight from them) are filled here and left for their owner to destroy.
    */
-  static async create(handle: DeviceHandle, setup: EngineSetup, external: ExternalBuffers = {}): Promise<GpuEngine> {
+  static async create(handle: DeviceHandle, setup: GpuSetup, external: ExternalBuffers = {}): Promise<GpuEngine> {
     const { device } = handle;
-    const p = setup.particles;
+    const p = rangesOf(setup.particles);
     checkSetup(setup);
     checkDeviceCapacity(handle, p);
+    const bytes = bufferBytes(p);
+    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const make = (label: keyof ExternalBuffers | 'hyper' | 'state' | 'data', size: number) => {
+      const given = label === 'pos' || label === 'info' ? external[label] : undefined;
+      if (given && given.size < size) throw new Error(`the ${label} buffer holds ${given.size} bytes, ${size} needed`);
+      return given ?? device.createBuffer({ label, size: Math.max(size, 16), usage: storage });
+    };
+    const buffers = {
+      pos: make('pos', bytes.pos * p.n),
+      hyper: make('hyper', bytes.hyper * p.n),
+      state: make('state', bytes.state * p.n),
+      info: make('info', bytes.info * p.n),
+      params: device.createBuffer({ label: 'params', size: StepParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+      data: undefined as GPUBuffer | undefined,
+    };
+    const owned = (['pos', 'hyper', 'state', 'info', 'params', 'data'] as const).filter((k) => buffers[k] && (!(k === 'pos' || k === 'info') || !external[k]));
+    try {
+      return await GpuEngine.fill(handle, setup, p, buffers, owned);
+    } catch (e) {
+      owned.forEach((k) => buffers[k]?.destroy());
+      throw e;
+    }
+  }
+
+  /** Uploads the particles a range at a time, then compiles the kernel the particles call for. */
+  private static async fill(
+    handle: DeviceHandle,
+    setup: GpuSetup,
+    p: ParticleRanges,
+    buffers: GpuEngine['buffers'],
+    owned: GpuEngine['owned'],
+  ): Promise<GpuEngine> {
+    const { device } = handle;
+    const bytes = bufferBytes(p);
+    const write = (buf: GPUBuffer, offset: number, data: ArrayBufferView) => {
+      if (data.byteLength) device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
+    };
     // Hyperparameters every particle shares are compiled in as constants (so plain GD
     // does not pay for momentum); the CPU reference specializes the same way.
-    const optimizer = specializeFor(setup.optimizer, p.hyper, p.n);
+    let shared: Record<string, number> | undefined;
+    for (let first = 0, k = 1; first < p.n; first += UPLOAD_RANGE, k++) {
+      const r = p.range(first, Math.min(UPLOAD_RANGE, p.n - first));
+      write(buffers.pos, bytes.pos * first, r.pos);
+      write(buffers.hyper, bytes.hyper * first, r.hyper);
+      write(buffers.state, bytes.state * first, r.state);
+      write(buffers.info, bytes.info * first, r.info);
+      shared = sharedHyper(setup.optimizer, r.hyper, r.n, shared);
+      if (k % UPLOADS_IN_FLIGHT === 0) {
+        device.queue.submit([]); // the queued writes go out, so their staging copies are freed
+        await device.queue.onSubmittedWorkDone();
+      }
+    }
+    const optimizer = specializeShared(setup.optimizer, shared ?? {});
     const cfg = setup.config;
     const clip = { norm: cfg.clipNorm > 0, value: cfg.clipValue > 0 };
     const kernel = buildStepKernel({
@@ -149,32 +210,23 @@ export class GpuEngine implements Engine {
       sam: cfg.samRho > 0,
     });
     const pipeline = await stepPipeline(device, kernel, `step:${setup.surface.id}:${setup.optimizer.def.name}`);
-    const bytes = bufferBytes(p);
-    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const make = (label: keyof ExternalBuffers | 'hyper' | 'state' | 'data', size: number, data: ArrayBufferView) => {
-      const given = label === 'pos' || label === 'info' ? external[label] : undefined;
-      if (given && given.size < size) throw new Error(`the ${label} buffer holds ${given.size} bytes, ${size} needed`);
-      const buf = given ?? device.createBuffer({ label, size: Math.max(size, 16), usage: storage });
-      device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
-      return buf;
-    };
-    const buffers = {
-      pos: make('pos', bytes.pos * p.n, p.pos),
-      hyper: make('hyper', bytes.hyper * p.n, p.hyper),
-      state: make('state', bytes.state * p.n, p.state),
-      info: make('info', bytes.info * p.n, p.info),
-      params: device.createBuffer({ label: 'params', size: StepParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
-      data: undefined as GPUBuffer | undefined,
-    };
     const dataset = setup.surface.dataset;
-    if (dataset) buffers.data = make('data', dataset.points.byteLength, dataset.points);
+    if (dataset) {
+      buffers.data = device.createBuffer({
+        label: 'data',
+        size: Math.max(dataset.points.byteLength, 16),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
+      owned.push('data');
+      write(buffers.data, 0, dataset.points);
+    }
     const bound = dataset ? (['params', 'pos', 'hyper', 'state', 'info', 'data'] as const) : (['params', 'pos', 'hyper', 'state', 'info'] as const);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: bound.map((k, binding) => ({ binding, resource: { buffer: buffers[k]! } })),
     });
     const engine = new GpuEngine(handle, setup, pipeline, bindGroup, buffers, kernel);
-    engine.owned = (['pos', 'hyper', 'state', 'info', 'params', 'data'] as const).filter((k) => buffers[k] && (!(k === 'pos' || k === 'info') || !external[k]));
+    engine.owned = owned;
     engine.step(0); // fills in the loss at the starts
     return engine;
   }

@@ -4,9 +4,9 @@
 
 import { describe, expect, test } from 'vitest';
 import { CpuEngine } from '../../src/core/engine/cpu';
-import { buildParticles } from '../../src/core/layouts';
+import { buildParticles, layoutParticles } from '../../src/core/layouts';
 import { compileOptimizer, getOptimizer } from '../../src/core/optimizers';
-import { DEFAULT_RUN_CONFIG, ParticleError, type ParticleState, particleStatus, particleSteps } from '../../src/core/particles';
+import { DEFAULT_RUN_CONFIG, ParticleError, type ParticleRanges, type ParticleState, particleStatus, particleSteps, rangesOf } from '../../src/core/particles';
 import { hash3 } from '../../src/core/random';
 import { resolveSurface } from '../../src/core/surfaces';
 import { compileModule, GpuEngine, maxParticlesFor, ShaderCompileError, stepPipeline } from '../../src/gpu/engine';
@@ -68,6 +68,58 @@ describe('particle counts', () => {
         expect(Math.abs(a - b) / Math.max(Math.abs(a), 1e-3), `particle ${i} component ${c}`).toBeLessThan(1e-5);
       }
     }
+  });
+
+  test('the starting particles are made and uploaded a range at a time, and run as if given whole', async () => {
+    // A sweep one range and a bit long, whose last particle alone has another momentum:
+    // specialized on the first range only, the kernel would give it the wrong one.
+    const surface = resolveSurface('rosenbrock');
+    const opt = getOptimizer('SGD');
+    const n = (1 << 16) + 37;
+    const layout = { kind: 'sweep' as const, start: [-1.5, 2] as [number, number], lrMin: 1e-5, lrMax: 1e-3, n };
+    const whole = buildParticles(layout, opt, { momentum: 0.5 });
+    const last = (n - 1) * whole.hyperStride + opt.def.hyper.findIndex((h) => h.name === 'momentum');
+    whole.hyper[last] = 0.9;
+    const source = rangesOf(whole);
+    let most = 0;
+    let made = 0;
+    const spied: ParticleRanges = {
+      ...source,
+      range: (first, count) => {
+        most = Math.max(most, count);
+        made += count;
+        return source.range(first, count);
+      },
+    };
+    const engine = await GpuEngine.create(await gpuDevice(), { surface, optimizer: opt, particles: spied, config: DEFAULT_RUN_CONFIG });
+    expect(made).toBe(n);
+    expect(most).toBeLessThanOrEqual(1 << 16);
+    engine.step(20);
+    const gpu = await engine.readRange(n - 3, 3);
+    engine.destroy();
+    const cpuEngine = new CpuEngine({ surface, optimizer: opt, particles: whole, config: DEFAULT_RUN_CONFIG });
+    cpuEngine.stepRange(20, n - 3, n);
+    const cpu = await cpuEngine.readRange(n - 3, 3);
+    expect(Array.from(gpu.hyper)).toEqual(Array.from(cpu.hyper));
+    for (let i = 0; i < 3; i++) {
+      for (let c = 0; c < 3; c++) {
+        const a = cpu.pos[4 * i + c];
+        const b = gpu.pos[4 * i + c];
+        expect(Math.abs(a - b) / Math.max(Math.abs(a), 1e-3), `particle ${n - 3 + i} component ${c}`).toBeLessThan(1e-5);
+      }
+    }
+    // A layout made a range at a time uploads the same particles as the whole state.
+    const ranged = await GpuEngine.create(await gpuDevice(), {
+      surface,
+      optimizer: opt,
+      particles: layoutParticles(layout, opt, { momentum: 0.5 }),
+      config: DEFAULT_RUN_CONFIG,
+    });
+    const got = await ranged.read();
+    ranged.destroy();
+    const want = buildParticles(layout, opt, { momentum: 0.5 });
+    expect(got.hyper).toEqual(want.hyper);
+    expect(Array.from(got.pos.filter((_, k) => k % 4 < 2))).toEqual(Array.from(want.pos.filter((_, k) => k % 4 < 2)));
   });
 
   test('more particles than the device allows: a clear error naming the limit', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisValue, buildParticles, layoutSize, type Layout } from '../../src/core/layouts';
+import { axisValue, buildParticles, layoutParticles, layoutSize, type Layout } from '../../src/core/layouts';
 import { getOptimizer, HyperParamError } from '../../src/core/optimizers';
 import {
   allocateParticles,
@@ -288,6 +288,44 @@ describe('parts of a layout (shards)', () => {
     ] as [number, number][]) {
       expect(() => buildParticles({ ...map, part }, sgd)).toThrow(/a part of 7 rows must be a non-empty range within 0..7/);
     }
+  });
+});
+
+describe('layouts made a range at a time', () => {
+  const perCoordinate = getOptimizer('SGD', { perCoordinateLr: true });
+  const cases: [string, Layout, typeof sgd][] = [
+    ['a sweep (a part of one)', { kind: 'sweep', start: [0.5, -1], lrMin: 1e-3, lrMax: 2, n: 29, part: [3, 26] }, sgd],
+    ['a grid', { kind: 'grid', x: [-1, 1], y: [0, 3], nx: 5, ny: 4, lr: 0.01 }, sgd],
+    ['random starts in bands', { kind: 'random', domain: [-2, 2, -1, 1], perBand: 6, bands: 3, lrMin: 0.01, lrMax: 1, seed: 9 }, sgd],
+    [
+      'a map (a part of its rows) with lr_y following lr',
+      { kind: 'product', start: [1, 1], x: { param: 'lr', min: 1e-3, max: 1, n: 5, scale: 'log' }, y: { param: 'y0', min: -1, max: 1, n: 7 }, part: [1, 6] },
+      perCoordinate,
+    ],
+  ];
+  for (const [name, layout, opt] of cases) {
+    it(`${name}: the ranges, put together, are the whole layout`, () => {
+      const whole = buildParticles(layout, opt, { momentum: 0.5 });
+      const ranges = layoutParticles(layout, opt, { momentum: 0.5 });
+      expect([ranges.n, ranges.hyperStride, ranges.stateStride]).toEqual([whole.n, whole.hyperStride, whole.stateStride]);
+      // Uneven ranges, so that a range starts mid-row and mid-band.
+      const parts: ParticleState[] = [];
+      for (let first = 0, size = 1; first < whole.n; first += size, size += 2) parts.push(ranges.range(first, Math.min(size, whole.n - first)));
+      expect(parts.length).toBeGreaterThan(2);
+      const joined = <T extends Float32Array | Uint32Array>(get: (p: ParticleState) => T) => parts.flatMap((p) => Array.from(get(p)));
+      expect(joined((p) => p.pos)).toEqual(Array.from(whole.pos));
+      expect(joined((p) => p.hyper)).toEqual(Array.from(whole.hyper));
+      expect(joined((p) => p.state)).toEqual(Array.from(whole.state));
+      expect(joined((p) => p.info)).toEqual(Array.from(whole.info));
+      expect(() => ranges.range(whole.n - 1, 2)).toThrow(RangeError);
+    });
+  }
+  it('lr_y follows each particle’s own lr unless it is given', () => {
+    const layout: Layout = { kind: 'sweep', start: [0, 0], lrMin: 0.1, lrMax: 1, n: 3 };
+    const p = layoutParticles(layout, perCoordinate).range(1, 2);
+    expect(hyperOf(p, 0, 'lr_y', perCoordinate)).toBe(hyperOf(p, 0, 'lr', perCoordinate));
+    expect(hyperOf(p, 1, 'lr_y', perCoordinate)).toBe(f(1));
+    expect(hyperOf(layoutParticles(layout, perCoordinate, { lr_y: 0.25 }).range(2, 1), 0, 'lr_y', perCoordinate)).toBe(f(0.25));
   });
 });
 

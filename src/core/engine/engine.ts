@@ -49,7 +49,7 @@ export function minimaTable(surface: Surface): MinimaTable {
 }
 
 /** Combinations the engines do not run; the message names the settings. */
-export function checkSetup(setup: EngineSetup): void {
+export function checkSetup(setup: Pick<EngineSetup, 'surface' | 'config'>): void {
   if (setup.surface.dataset && setup.config.samRho > 0) {
     throw new Error('SAM on a dataset surface is not supported: its perturbation would need a second minibatch');
   }

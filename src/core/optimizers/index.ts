@@ -44,14 +44,29 @@ export function getOptimizer(name: string, opts: OptimizerOptions = {}): Compile
   return compiledFor(opts.perCoordinateLr ? withPerCoordinateLr(def) : def, opts.fixed ?? {}, opts.schedule);
 }
 
-/** The optimizer specialized to `particles`: every hyperparameter they all share is a constant. */
-export function specializeFor(opt: CompiledOptimizer, hyper: Float32Array, n: number): CompiledOptimizer {
+/**
+ * The hyperparameters all n particles of `hyper` share, by name; with `within` (found for
+ * other particles of the same run, a range at a time), only those shared there too.
+ */
+export function sharedHyper(opt: CompiledOptimizer, hyper: Float32Array, n: number, within?: Record<string, number>): Record<string, number> {
   const H = opt.hyperStride;
   const fixed: Record<string, number> = {};
+  if (n === 0) return within ?? fixed;
   opt.def.hyper.forEach((h, k) => {
     const v = hyper[k];
+    if (within && !(Object.hasOwn(within, h.name) && Object.is(within[h.name], v))) return;
     for (let i = 1; i < n; i++) if (!Object.is(hyper[i * H + k], v)) return;
-    if (n > 0) fixed[h.name] = v;
+    fixed[h.name] = v;
   });
-  return compiledFor(opt.def, fixed, opt.schedule);
+  return fixed;
+}
+
+/** The optimizer specialized to `particles`: every hyperparameter they all share is a constant. */
+export function specializeFor(opt: CompiledOptimizer, hyper: Float32Array, n: number): CompiledOptimizer {
+  return specializeShared(opt, sharedHyper(opt, hyper, n));
+}
+
+/** The optimizer with the `shared` hyperparameters (sharedHyper) as constants. */
+export function specializeShared(opt: CompiledOptimizer, shared: Record<string, number>): CompiledOptimizer {
+  return compiledFor(opt.def, shared, opt.schedule);
 }
