@@ -109,6 +109,18 @@ export function checkGpuCapacity(handle: DeviceHandle, opt: CompiledOptimizer, n
   checkDeviceCapacity(handle, { n, hyperStride: opt.hyperStride, stateStride: opt.stateStride } as ParticleState);
 }
 
+/** A device that holds n particles of `opt`; else no device is left open and the reason is thrown. */
+export async function openGpuFor(opt: CompiledOptimizer, n: number): Promise<DeviceHandle> {
+  const handle = await openGpu();
+  try {
+    checkGpuCapacity(handle, opt, n);
+  } catch (e) {
+    handle.device.destroy();
+    throw e;
+  }
+  return handle;
+}
+
 export interface OpenEngine {
   engine: Engine;
   /** For the GPU: waits for queued work. */

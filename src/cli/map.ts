@@ -9,11 +9,11 @@ import { checkHyper, getOptimizer, HyperParamError, resolveHyper, withPerCoordin
 import { INFO_WORDS, POS_FLOATS, STATUS_NAMES, eventStep, particleMinimum, particleStatus, particleSteps, type ParticleState } from '../core/particles';
 import { ScheduleError } from '../core/schedules';
 import type { Surface } from '../core/surfaces';
-import { runBackend, type DeviceHandle } from '../gpu/device';
+import { runBackend } from '../gpu/device';
 import { MapRunner, type MapImage, type MapRunSpec, type ProductLayout } from '../gpu/map-runner';
 import { basinLegend, drawMapFigure, mapFigureGeometry, outcomeLegend, type Context2D, type ScratchCanvas } from '../display/map-figure';
 import { defineFlags, formatFlags, parseFloat32, UsageError } from './args';
-import { checkGpuCapacity, csvField, csvNumber, describeExtras, fmt, minimumName, openGpu } from './common';
+import { csvField, csvNumber, describeExtras, fmt, minimumName, openGpuFor } from './common';
 import { checkOutputPath, commitOutputs, LineChunks, OutputFile } from './output';
 import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, loadSchedule, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
@@ -337,16 +337,7 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
 /** Runs a map (or a shard's part of one) on an engine to its final image, particles kept. */
 async function runMap(spec: MapRunSpec, kind: 'gpu' | 'cpu', K: number): Promise<MapImage> {
   const n = layoutSize(spec.layout);
-  let handle: DeviceHandle | undefined;
-  if (kind === 'gpu') {
-    handle = await openGpu();
-    try {
-      checkGpuCapacity(handle, spec.optimizer, n);
-    } catch (e) {
-      handle.device.destroy();
-      throw e;
-    }
-  }
+  const handle = kind === 'gpu' ? await openGpuFor(spec.optimizer, n) : undefined;
   const runner = new MapRunner(spec, runBackend(handle), { keepParticles: true, maxStepsPerDispatch: K });
   const bar = startProgress('etascape map', spec.steps, 'steps');
   try {

@@ -8,9 +8,8 @@ import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimize
 import type { Engine } from '../core/engine/engine';
 import { INFO_WORDS, particleAt, POS_FLOATS, STATUS_NAMES, type ParticleState } from '../core/particles';
 import type { Surface } from '../core/surfaces';
-import type { DeviceHandle } from '../gpu/device';
 import { defineFlags, formatFlags, UsageError } from './args';
-import { checkCount, checkGpuCapacity, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, minimumName, openGpu } from './common';
+import { checkCount, createEngine, csvField, csvNumber, describeExtras, describeHyper, f32, fmt, minimumName, openGpuFor } from './common';
 import { checkOutputPath, commitOutputs, LineChunks, OutputFile, writeOutput } from './output';
 import { CONFIG_FLAGS, engineFlag, loadConfig, loadOptimizer, loadStart, openCommand, SURFACE_FLAGS } from './flags';
 import { optimizerHelp, presetHelp } from './help';
@@ -340,16 +339,7 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   }
 
   const count = part ? part[1] - part[0] : n;
-  let handle: DeviceHandle | undefined;
-  if (kind === 'gpu') {
-    handle = await openGpu();
-    try {
-      checkGpuCapacity(handle, opt.compiled, count);
-    } catch (e) {
-      handle.device.destroy();
-      throw e;
-    }
-  }
+  const handle = kind === 'gpu' ? await openGpuFor(opt.compiled, count) : undefined;
   let state: ParticleState | undefined;
   let binRows: BinRow[] = [];
   let adapter: string | null;
