@@ -6,13 +6,28 @@ export default defineConfig({
   build: { target: 'es2022', outDir: 'dist/app', chunkSizeWarningLimit: 2000 },
   worker: { format: 'es' },
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/gpu/**/*.test.ts', 'tests/cli/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // SwiftShader already uses both cores: GPU test files run one at a time.
-    fileParallelism: false,
     // One worker keeps its imported modules from file to file: the 38 unit files took 101 s
     // isolated (58 s of it importing) and 34 s not. Files that keep module state reset it.
     isolate: false,
+    projects: [
+      {
+        extends: true,
+        // A GPU or CLI test file keeps about 1.5 of the 2 cores busy (SwiftShader's and
+        // child processes' threads): two files at a time fill the gaps.
+        test: {
+          name: 'node',
+          include: ['tests/unit/**/*.test.ts', 'tests/gpu/**/*.test.ts', 'tests/cli/**/*.test.ts'],
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        // The page tests run after, one at a time: each drives a browser that fills both cores.
+        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

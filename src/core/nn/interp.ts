@@ -53,7 +53,7 @@ export class RoutineRunner {
   /** Runs the routine; locals start at zero, or at the values given. */
   exec(init: Record<string, number> = {}): this {
     this.locals.fill(0);
-    for (const [name, v] of Object.entries(init)) this.locals[this.localIndex.get(name)!] = this.rnd(v);
+    for (const name in init) this.locals[this.localIndex.get(name)!] = this.rnd(init[name]);
     this.run();
     return this;
   }
@@ -128,8 +128,14 @@ export class RoutineRunner {
       case 'call': {
         const ev = new Evaluator(this.programs[e.prog], f32);
         const a = this.expr(e.a);
-        const out = e.out;
-        return () => ev.run(a()).out(out);
+        const out = ev.outputIndex[e.out];
+        const regs = ev.regs;
+        const fr = f32 ? Math.fround : (x: number) => x;
+        return () => {
+          regs[0] = fr(a());
+          ev.exec();
+          return regs[out];
+        };
       }
     }
   }
