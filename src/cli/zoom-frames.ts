@@ -159,6 +159,7 @@ export async function composeFrame(job: FrameJob, k: number, mapPng: Buffer): Pr
     const side = Math.min(g.image.width, g.image.height);
     const px = side >= res ? Math.floor(side / res) * res : side;
     g.image = { ...g.image, width: px, height: px };
+    g.legend = { ...g.legend, left: g.image.left + px + 24 };
     drawMapFigure(ctx as unknown as Context2D, g, {
       image: { nx: res, ny: res, rgba },
       title: `network map, ${job.precisions[k]}`,

@@ -117,7 +117,7 @@ describe('etascape record-zoom', () => {
       '--depth',
       '1e-7',
       '--frames',
-      '4',
+      '3',
       '--size',
       `${W},${H}`,
       '--out',
@@ -125,16 +125,16 @@ describe('etascape record-zoom', () => {
       '--frames-dir',
       frames,
     ]);
-    expect(r.out).toMatch(/: 4 frames, 480x300 at 30 fps .*H\.264 MP4/);
+    expect(r.out).toMatch(/: 3 frames, 480x300 at 30 fps .*H\.264 MP4/);
     const ws = windows(frames);
     // Where each window is narrower than float32 resolves (relative to the values), computed here.
     const rel = (w: { x: number[]; y: number[] }) => Math.min((w.x[1] - w.x[0]) / w.x[1], (w.y[1] - w.y[0]) / w.y[1]);
     const first = ws.findIndex((w) => rel(w) < F32_MIN_RELATIVE_WIDTH);
-    expect(first).toBe(3); // frame 2's window (1e-7^(2/3) of the first) is still 1e-4 of the values wide: float32
-    expect(ws.map((w) => w.precision)).toEqual(['f32', 'f32', 'f32', 'df64']);
-    expect(r.err).toMatch(/f32, df64 from frame 3/);
+    expect(first).toBe(2); // frame 1's window (1e-7^(1/2) of the first) is still 1.5e-3 of the values wide: float32
+    expect(ws.map((w) => w.precision)).toEqual(['f32', 'f32', 'df64']);
+    expect(r.err).toMatch(/f32, df64 from frame 2/);
     // The last frame's map: every network's block shows map --model's pixel at that window.
-    const last = ws[3];
+    const last = ws[2];
     const ref = join(dir, 'net-last.png');
     await run([
       'map',
@@ -149,7 +149,7 @@ describe('etascape record-zoom', () => {
       ref,
     ]);
     const m = png(ref);
-    const f = png(join(frames, 'frame-00003.png'));
+    const f = png(join(frames, 'frame-00002.png'));
     const g = mapFigureGeometry(W, H - CAPTION, { param: 'x', min: 0, max: 1, n: 4 }, { param: 'y', min: 0, max: 1, n: 4 });
     const s = Math.floor(Math.min(g.image.width, g.image.height) / 4); // whole screen pixels per network
     for (let iy = 0; iy < 4; iy++)
