@@ -7,10 +7,11 @@
 // frame draws map --model's pixels as a figure (axes, ticks, legend) at a whole number
 // of screen pixels per network.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineFlags, flagKey, formatFlags, parseFloat32, parseSchema, UsageError, type FlagValues } from './args';
+import { chromiumPath } from './browser';
 import { checkOutputPath, writeOutput } from './output';
 import { startProgress } from './progress';
 import { shardOf, shardPart, tileDone, tileParams, writeTile, SHARD_FLAGS } from './shard';
@@ -203,7 +204,11 @@ export async function recordZoomCommand(argv: string[], out: (s: string) => void
     if (flags.out !== undefined || flags.framesDir !== undefined) throw new UsageError('--shard writes only its --tile: give --out to etascape merge');
     checkOutputPath(sharded.tile, '--tile');
   } else if (flags.out === undefined) throw new UsageError('record-zoom needs --out FILE.mp4 or FILE.webm');
-  else checkOutputPath(flags.out, '--out');
+  else {
+    checkOutputPath(flags.out, '--out');
+    // The encoder is Chromium's: refuse before any frame is computed if it is missing.
+    if (!existsSync(chromiumPath())) throw new UsageError(`no Chromium at ${chromiumPath()}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
   const part = sharded ? shardPart(sharded.shard, flags.frames, 'frames') : ([0, flags.frames] as const);
   const params = tileParams('record-zoom', argv);
   if (sharded && tileDone(sharded.tile, params, sharded.shard)) {

@@ -183,6 +183,16 @@ describe('etascape record-zoom', () => {
       expect(r.err).toHaveLength(1);
       expect(r.err[0]).toMatch(message);
     }
+    // No Chromium (the encoder): refused before any frame is computed.
+    const chromium = process.env.CHROMIUM_PATH;
+    process.env.CHROMIUM_PATH = '/nonexistent/chromium';
+    try {
+      const r = await inProcess([...base, '--to', '0.1,0.9', '--depth', '1e-3']);
+      expect([r.code, ...r.err]).toEqual([2, 'etascape: no Chromium at /nonexistent/chromium: install it (apt-get install chromium) or set CHROMIUM_PATH']);
+    } finally {
+      if (chromium === undefined) delete process.env.CHROMIUM_PATH;
+      else process.env.CHROMIUM_PATH = chromium;
+    }
     // df64 where map --model refuses it (relu): one line, before any frame.
     const relu = await inProcess([
       'record-zoom',
