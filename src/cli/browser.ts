@@ -75,7 +75,7 @@ export function chromiumArgs(opts: { webgpu?: boolean; pixels?: boolean } = {}):
   return [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : ['--disable-unsafe-webgpu']), ...(pixels ? PIXEL_FLAGS : [])];
 }
 
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(opts: { webgpu?: boolean; pixels?: boolean } = {}): Promise<Browser> {
   const path = chromiumPath();
   if (!existsSync(path)) {
     throw new UsageError(`no Chromium at ${path}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
@@ -86,5 +86,5 @@ export async function launchChromium(): Promise<Browser> {
   } catch {
     throw new UsageError('this command drives Chromium with playwright-core, which is not installed (npm install playwright-core)');
   }
-  return chromium.launch({ executablePath: path, headless: true, args: chromiumArgs() });
+  return chromium.launch({ executablePath: path, headless: true, args: chromiumArgs(opts) });
 }

@@ -23,11 +23,12 @@ import { ModelError } from '../core/nn/model';
 import { runCommand, runHelp } from './run';
 import { lrFindCommand, lrFindHelp } from './lr-find';
 import { recordCommand, recordHelp } from './record';
+import { recordZoomCommand, recordZoomHelp } from './zoom';
 import { scheduleCommand, scheduleHelp } from './schedule';
 import { sweepCommand, sweepHelp } from './sweep';
 import { BENCH_SECONDS_BOUND, ENGINE_STEPS_BOUND, MAP_RES_BOUND, PARTICLES_BOUND, STEPS_PER_DISPATCH_BOUND } from './limits';
 
-const COMMANDS = ['run', 'sweep', 'map', 'merge', 'model', 'schedule', 'lr-find', 'bench', 'record'] as const;
+const COMMANDS = ['run', 'sweep', 'map', 'merge', 'model', 'schedule', 'lr-find', 'bench', 'record', 'record-zoom'] as const;
 
 const BENCH_FLAGS = defineFlags({
   n: { name: 'n', kind: 'int', min: 1, ...PARTICLES_BOUND, meta: 'N', help: 'particles', defaultText: String(1 << 20) },
@@ -184,6 +185,7 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
       else if (topic === 'lr-find') io.out(lrFindHelp(null));
       else if (topic === 'bench') io.out(benchHelp());
       else if (topic === 'record') io.out(recordHelp());
+      else if (topic === 'record-zoom') io.out(recordZoomHelp());
       else throw new UsageError(`no help for '${topic}' (commands: ${COMMANDS.join(', ')})`);
       return 0;
     }
@@ -206,6 +208,8 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
         return await benchCommand(rest, io.out);
       case 'record':
         return await recordCommand(rest, io.out);
+      case 'record-zoom':
+        return await recordZoomCommand(rest, io.out, io.err);
       default:
         if (cmd.startsWith('-')) throw new UsageError(`expected a command before '${cmd}': etascape ${COMMANDS.join('|')} ... (etascape --help for usage)`);
         throw new UsageError(`unknown command '${cmd}' (commands: ${COMMANDS.join(', ')}; etascape --help for usage)`);

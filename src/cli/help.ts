@@ -65,6 +65,7 @@ Commands:
           with fastai's suggestions (valley, steep, minimum)
   bench   particle-steps per second, GPU engine vs CPU reference, fused vs unfused
   record  a frame-exact video (MP4/WebM) of a scene or a state, made by the app in headless Chromium
+  record-zoom  a zoom video into a map (surface or --model), each frame a full map at its window
   help    this text, or 'etascape help <command>'
 
 Run 'etascape <command> --help' for a command's flags.

@@ -7,14 +7,15 @@ import { mapCommand } from './map';
 import { mapModelCommand } from './model';
 import { checkTileSet, joinArrays, readTile, SHARD_INDEX_VARIABLES } from './shard';
 import { sweepCommand } from './sweep';
+import { recordZoomCommand } from './zoom';
 
 const MERGE_FLAGS = defineFlags({
   out: {
     name: 'out',
     kind: 'string',
-    meta: 'FILE.png|FILE.csv|FILE.json',
-    ext: ['.png', '.csv', '.json'],
-    help: "a map's figure (required for a map); a sweep's rows (default: CSV on stdout)",
+    meta: 'FILE.png|FILE.csv|FILE.json|FILE.mp4|FILE.webm',
+    ext: ['.png', '.csv', '.json', '.mp4', '.webm'],
+    help: "a map's figure (required for a map); a sweep's rows (default: CSV on stdout); a zoom video (record-zoom)",
   },
   csv: { name: 'csv', kind: 'string', meta: 'FILE.csv', ext: ['.csv'], help: "a map's rows, as map --csv writes them" },
 });
@@ -23,9 +24,10 @@ export function mergeHelp(): string {
   return `Usage: etascape merge TILE... [--out FILE.png|FILE.csv|FILE.json] [--csv FILE.csv]
 
 Joins the tiles that 'etascape map ... --shard K/N --tile FILE.tile' (or map --model,
-or sweep) wrote, one per shard K = 0 .. N-1, and writes what the command without
+sweep, record-zoom) wrote, one per shard K = 0 .. N-1, and writes what the command without
 --shard writes: the map's figure (--out) and rows (--csv), byte for byte the same; a
-sweep's rows (--out FILE.csv or FILE.json, or CSV on stdout). Every tile must be of the same job (the same
+sweep's rows (--out FILE.csv or FILE.json, or CSV on stdout); a zoom video's file
+(--out FILE.mp4|FILE.webm, the same frames). Every tile must be of the same job (the same
 arguments and etascape version: each tile holds them with their checksum), each shard
 given once, none missing; a tile that is truncated or altered is refused.
 
@@ -75,6 +77,11 @@ export async function mergeCommand(argv: string[], out: (s: string) => void, err
     };
     const outputs = [...(flags.out !== undefined ? ['--out', flags.out] : []), ...(flags.csv !== undefined ? ['--csv', flags.csv] : [])];
     return mapModelCommand([...params.argv, ...outputs], out, err, results);
+  }
+  if (params.command === 'record-zoom') {
+    if (flags.out === undefined || flags.csv !== undefined) throw new UsageError('merge: a zoom video needs --out FILE.mp4|FILE.webm (and no --csv)');
+    const frames = tiles.flatMap((t) => t.header.arrays.map((a) => t.arrays[a.name] as Uint8Array));
+    return recordZoomCommand([...params.argv, '--out', flags.out], out, err, frames);
   }
   if (flags.csv !== undefined) throw new UsageError("--csv is a map's: a sweep's rows go to --out FILE.csv|FILE.json");
   const adapters = [...new Set(tiles.map((t) => t.header.run.adapter ?? null))];

@@ -105,8 +105,8 @@ function withoutShardFlags(argv: string[]): string[] {
 
 // ---------------------------------------------------------------- tiles
 
-/** The command a tile is of: a surface map, a network map (map --model), a sweep. */
-export type TileCommand = 'map' | 'map-model' | 'sweep';
+/** The command a tile is of: a surface map, a network map (map --model), a sweep, a zoom video's frames. */
+export type TileCommand = 'map' | 'map-model' | 'sweep' | 'record-zoom';
 
 /** What identifies a job: its command, its arguments (without --shard / --tile), the version computing it. */
 export interface TileParams {
@@ -120,10 +120,10 @@ export const tileParams = (command: TileCommand, argv: string[]): TileParams => 
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 const paramsSha = (p: TileParams): string => sha256(JSON.stringify([p.command, p.argv, p.version]));
 
-type TileArray = Uint32Array | Float32Array | Float64Array;
-type TileType = 'u32' | 'f32' | 'f64';
-const BYTES: Record<TileType, number> = { u32: 4, f32: 4, f64: 8 };
-const typeOf = (a: TileArray): TileType => (a instanceof Uint32Array ? 'u32' : a instanceof Float32Array ? 'f32' : 'f64');
+type TileArray = Uint8Array | Uint32Array | Float32Array | Float64Array;
+type TileType = 'u8' | 'u32' | 'f32' | 'f64';
+const BYTES: Record<TileType, number> = { u8: 1, u32: 4, f32: 4, f64: 8 };
+const typeOf = (a: TileArray): TileType => (a instanceof Uint8Array ? 'u8' : a instanceof Uint32Array ? 'u32' : a instanceof Float32Array ? 'f32' : 'f64');
 
 interface TileHeader {
   format: 'etascape-tile';
@@ -209,7 +209,14 @@ export function readTile(path: string): Tile {
   for (const a of header.arrays) {
     // A copy: the file's bytes need not be aligned in the Buffer.
     const bytes = Uint8Array.from(body.subarray(at, at + BYTES[a.type] * a.length));
-    arrays[a.name] = a.type === 'u32' ? new Uint32Array(bytes.buffer) : a.type === 'f32' ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
+    arrays[a.name] =
+      a.type === 'u8'
+        ? bytes
+        : a.type === 'u32'
+          ? new Uint32Array(bytes.buffer)
+          : a.type === 'f32'
+            ? new Float32Array(bytes.buffer)
+            : new Float64Array(bytes.buffer);
     at += BYTES[a.type] * a.length;
   }
   return { path, header, arrays };
