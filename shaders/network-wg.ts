@@ -61,7 +61,7 @@ export function buildNetworkKernelWG({ model, points, optimizer, config }: Netwo
   if (config && transformsGradient(config))
     throw new Error('the workgroup layout trains full batch without clipping, noise or SAM; use the thread layout for those');
   const S = optimizer.state.length;
-  const HS = hyperStride({ model, optimizer });
+  const HS = hyperStride({ model, optimizer, config });
   const SS = stateStride({ model, optimizer });
   const P = model.params;
   const grad = networkRoutine(model, { points, gradient: true, hvp: false });
@@ -82,7 +82,7 @@ export function buildNetworkKernelWG({ model, points, optimizer, config }: Netwo
 ${COMMON_WGSL}
 ${MATHLIB_WGSL}
 
-${trainingBindings({ model, points, optimizer })}
+${trainingBindings({ model, points, optimizer, config })}
 
 var<workgroup> th: array<f32, ${P}>;
 var<workgroup> gsum: array<f32, ${P}>;
