@@ -8,7 +8,7 @@
 // the problem loading and the training driver.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { DATASETS, makeDataset } from '../core/nn/data';
+import { DATASETS } from '../core/nn/data';
 import { parseExplicit, toExplicit, type Problem } from '../core/nn/explicit';
 import { ModelError, parseModel } from '../core/nn/model';
 import { initialTheta } from '../core/nn/network';
@@ -28,6 +28,7 @@ import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
 import { shardOf, shardPart, SHARD_FLAGS, tileDone, tileParams, writeTile } from './shard';
 import { axisCsv, PRECISION_FLAGS, trainDF64 } from './model-df64';
 import { axisValues, checkAxisFlags, mapNetworks, parseNetAxis } from './model-axes';
+import { loadData } from './model-data';
 
 export const PROBLEM_FLAGS = defineFlags({
   model: {
@@ -37,7 +38,15 @@ export const PROBLEM_FLAGS = defineFlags({
     help: 'the explicit problem (JSON) or a built-in model, e.g. mlp:16,16,1:tanh:mean-field:gain=sqrt2',
     required: 'give --model FILE.json or --model mlp:WIDTHS:ACTIVATION:PARAMETERIZATION',
   },
-  data: { name: 'data', kind: 'choice', choices: DATASETS, meta: DATASETS.join('|'), help: "a built-in model's dataset", defaultText: 'teacher' },
+  data: {
+    name: 'data',
+    kind: 'string',
+    meta: `${DATASETS.join('|')}|FILE.csv`,
+    help: "a built-in model's dataset: a generator, or your CSV (a header row of names; --inputs and --targets choose the numeric columns)",
+    defaultText: 'teacher',
+  },
+  inputs: { name: 'inputs', kind: 'string', meta: 'A,B,...', help: "--data FILE.csv: the input columns, by name (as many as the model's inputs)" },
+  targets: { name: 'targets', kind: 'string', meta: 'Y,...', help: "--data FILE.csv: the target columns, by name (as many as the model's outputs)" },
   dataSeed: { name: 'data-seed', kind: 'int', min: 0, meta: 'S', help: "the dataset's seed", defaultText: '0' },
   initSeed: { name: 'init-seed', kind: 'int', min: 0, meta: 'S', help: 'the seed of the initial weights (one shared draw)', defaultText: '0' },
   optimizer: { name: 'optimizer', kind: 'string', meta: 'NAME', help: 'PyTorch optimizer name', default: 'sgd' },
@@ -48,11 +57,13 @@ export const PROBLEM_FLAGS = defineFlags({
 type ProblemValues = FlagValues<typeof PROBLEM_FLAGS>;
 
 /** The problem a command's flags name: the explicit JSON file, or a built-in model with its data and seeded weights. */
-export function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed'>): Problem {
+export function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed' | 'inputs' | 'targets'>): Problem {
   const text = f.model.trim();
   if (!text.startsWith('mlp:')) {
-    if (f.data !== undefined || f.dataSeed !== undefined || f.initSeed !== undefined)
-      throw new UsageError('--data, --data-seed and --init-seed describe a built-in model; the JSON file already holds the data and weights');
+    if (f.data !== undefined || f.dataSeed !== undefined || f.initSeed !== undefined || f.inputs !== undefined || f.targets !== undefined)
+      throw new UsageError(
+        '--data, --inputs, --targets, --data-seed and --init-seed describe a built-in model; the JSON file already holds the data and weights',
+      );
     if (!existsSync(text)) throw new UsageError(`--model: no file '${text}' (give FILE.json or mlp:WIDTHS:ACTIVATION:PARAMETERIZATION)`);
     try {
       return parseExplicit(readFileSync(text, 'utf8'));
@@ -62,7 +73,7 @@ export function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed'
     }
   }
   const model = parseModel(text);
-  const data = makeDataset(f.data ?? 'teacher', model, { seed: f.dataSeed ?? 0 });
+  const data = loadData(f, model);
   return { model, data, theta: initialTheta(model, 1, { seed: f.initSeed ?? 0 }) };
 }
 
@@ -507,7 +518,7 @@ const MODEL_FLAGS = defineFlags({
 });
 
 export function modelHelp(): string {
-  return `Usage: etascape model --model mlp:... [--data NAME] [--data-seed S] [--init-seed S] [--out FILE.json]
+  return `Usage: etascape model --model mlp:... [--data NAME | --data FILE.csv --inputs A,B --targets Y] [--data-seed S] [--init-seed S] [--out FILE.json]
 
 Writes the explicit JSON form of a problem: {"activation", "parameterization",
 "weights": [W0, W1, ...] (fan_in rows of fan_out), "biases"?, "x": [...], "y": [...]}.
