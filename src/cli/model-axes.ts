@@ -37,9 +37,9 @@ function refusal(param: string): string | null {
   return null;
 }
 
-/** Every axis name of a map of `layers`-layer networks trained by `def`. */
+/** The axis names of a map of `layers`-layer networks trained by `def` (the layers' as a range). */
 export function netAxisNames(def: OptimizerDef, layers: number): string[] {
-  return ['lr', ...Array.from({ length: layers }, (_, l) => `lr_layer${l}`), 'init_scale', 'init_offset', ...perNetworkNames(def)];
+  return ['lr', layers > 1 ? `lr_layer0..lr_layer${layers - 1}` : 'lr_layer0', 'init_scale', 'init_offset', ...perNetworkNames(def)];
 }
 
 /** `PARAM:MIN:MAX[:log|lin]` checked against the optimizer and the model. */

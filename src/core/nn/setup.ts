@@ -41,7 +41,7 @@ export function buildNetSetup(o: NetSetupOptions): NetSetup {
   const per = o.perNetwork ?? {};
   for (const [name, vs] of Object.entries(per)) {
     const h = def.hyper.find((x) => x.name === name);
-    if (name === 'lr' || (!h && !(name in GRADIENT_AXES)))
+    if (name === 'lr' || h?.bool || (!h && !(name in GRADIENT_AXES)))
       throw new HyperParamError(`'${name}' cannot be set per network (${[...perNetworkNames(def)].join(', ')} can; lr per layer by lrLayers)`);
     if (vs.length !== n) throw new Error(`${name}: ${vs.length} values for ${n} networks`);
     if (h) for (let i = 0; i < n; i++) checkHyper(def, h, vs[i]);
