@@ -12,6 +12,9 @@ import { buildNetSetup } from '../../src/core/nn/setup';
 import { NetworkTrainerCpu } from '../../src/core/nn/train';
 import { buildNetworkKernelWG, workgroupLayoutProblem } from '../../shaders/network-wg';
 import { DEFAULT_NET_CONFIG } from '../../src/core/nn/train';
+import { findOptimizer } from '../../src/core/optimizers';
+import { checkAxisFlags, mapNetworks, parseNetAxis } from '../../src/cli/model-axes';
+import { loadData } from '../../src/cli/model-data';
 
 const model = buildModel({ widths: [2, 4, 1], activation: 'tanh', parameterization: 'standard' });
 const data = makeDataset('teacher', model, { seed: 3, points: 12 });
@@ -137,5 +140,43 @@ describe('CSV data (RFC 4180)', () => {
     expect(() => parseCsvData('a,b\n1,2\n', ['a'], ['a'])).toThrow(/'a' is chosen twice \(an input and a target\)/);
     expect(parseCsvData('a,b\n1,2\n3,4\n', ['a'], ['b'], 2).n).toBe(2);
     expect(() => parseCsvData('a,b\n1,2\n3,4\n5,6\n', ['a'], ['b'], 2)).toThrow(/more than 2 rows/);
+  });
+});
+
+describe('map --model axes (src/cli/model-axes.ts): refusals name the parameter', () => {
+  const sgd = findOptimizer('sgd');
+  test('each refused axis in one line', () => {
+    const bad: [string, RegExp][] = [
+      ['beta1:0.5:0.9', /'beta1' is not an axis of a network map with \w+ \(axes: lr, lr_layer0\.\.lr_layer1, init_scale, init_offset, momentum, dampening/],
+      ['batch_size:2:8', /batch_size cannot be a network map axis/],
+      ['clip_norm:0:1', /clip_norm needs MIN > 0 \(0 turns clipping off\)/],
+      ['nesterov:0:1', /nesterov is a flag/],
+      ['dampening:0:2', /dampening/],
+      ['momentum:0:0.9:log', /a log axis needs MIN > 0/],
+      ['lr_layer2:0.1:1', /not an axis/],
+    ];
+    for (const [text, message] of bad) expect(() => parseNetAxis(text, '--y', sgd, 2)).toThrow(message);
+    const m = parseNetAxis('momentum:0:0.9', '--y', sgd, 2);
+    expect(() => checkAxisFlags(m, '--y', { momentum: 0.5 }, {})).toThrow(/--momentum: momentum is the map's y axis/);
+    expect(() => checkAxisFlags(parseNetAxis('noise:0:1', '--x', sgd, 2), '--x', {}, { noise: 0.1 })).toThrow(/--noise: noise is the map's x axis/);
+  });
+  test("a map's networks: lr per layer, per-network values in row order", () => {
+    const x = parseNetAxis('lr_layer1:0.1:0.4', '--x', sgd, 2);
+    const y = parseNetAxis('momentum:0:0.5', '--y', sgd, 2);
+    const m = mapNetworks({ x, xv: [0.1, 0.4], y, yv: [0, 0.5] }, [0, 2], [0.3, 0.3]);
+    expect(m.lrLayers).toEqual([
+      [0.3, 0.1],
+      [0.3, 0.4],
+      [0.3, 0.1],
+      [0.3, 0.4],
+    ]);
+    expect(m.perNetwork).toEqual({ momentum: [0, 0, 0.5, 0.5] });
+  });
+  test('--data: an unknown dataset, a CSV without its columns, columns for a generator', () => {
+    const model2 = buildModel({ widths: [2, 3, 1], activation: 'tanh', parameterization: 'standard' });
+    expect(() => loadData({ data: 'moons' }, model2)).toThrow(/unknown dataset 'moons' \(teacher, .*, or FILE.csv\)/);
+    expect(() => loadData({ data: 'x.csv' }, model2)).toThrow(/needs --inputs A,B,\.\.\. and --targets/);
+    expect(() => loadData({ data: 'xor', inputs: 'a' }, model2)).toThrow(/--inputs and --targets choose the columns of --data FILE.csv/);
+    expect(() => loadData({ data: '/nonexistent/x.csv', inputs: 'a,b', targets: 'y' }, model2)).toThrow(/no file/);
   });
 });
