@@ -10,7 +10,7 @@ import { perNetworkNames } from '../core/nn/setup';
 import { checkHyper, HyperParamError, type OptimizerDef } from '../core/optimizers';
 import { parseFloat32, UsageError } from './args';
 
-export type NetAxisKind =
+type NetAxisKind =
   /** lr_layerK (layer K) or lr (every layer: layer -1). */
   | { k: 'lr'; layer: number }
   | { k: 'init'; which: 'scale' | 'offset' }
@@ -38,7 +38,7 @@ function refusal(param: string): string | null {
 }
 
 /** The axis names of a map of `layers`-layer networks trained by `def` (the layers' as a range). */
-export function netAxisNames(def: OptimizerDef, layers: number): string[] {
+function netAxisNames(def: OptimizerDef, layers: number): string[] {
   return ['lr', layers > 1 ? `lr_layer0..lr_layer${layers - 1}` : 'lr_layer0', 'init_scale', 'init_offset', ...perNetworkNames(def)];
 }
 

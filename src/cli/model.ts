@@ -8,7 +8,7 @@
 // the problem loading and the training driver.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { DATASETS } from '../core/nn/data';
+import { DATASETS, MAX_CSV_POINTS } from '../core/nn/data';
 import { parseExplicit, toExplicit, type Problem } from '../core/nn/explicit';
 import { ModelError, parseModel } from '../core/nn/model';
 import { initialTheta } from '../core/nn/network';
@@ -42,7 +42,7 @@ export const PROBLEM_FLAGS = defineFlags({
     name: 'data',
     kind: 'string',
     meta: `${DATASETS.join('|')}|FILE.csv`,
-    help: "a built-in model's dataset: a generator, or your CSV (a header row of names; --inputs and --targets choose the numeric columns)",
+    help: `a built-in model's dataset: a generator, or your CSV (a header row of names, at most ${MAX_CSV_POINTS} rows; --inputs and --targets choose the numeric columns)`,
     defaultText: 'teacher',
   },
   inputs: { name: 'inputs', kind: 'string', meta: 'A,B,...', help: "--data FILE.csv: the input columns, by name (as many as the model's inputs)" },
