@@ -86,7 +86,8 @@ export function parseNetAxis(text: string, flag: string, def: OptimizerDef, laye
  */
 export function checkAxisFlags(a: NetAxis, flag: string, given: Record<string, unknown>, gradient: Partial<Record<GradientKey, number>>): void {
   const set = a.kind.k === 'hyper' && (given[a.param] !== undefined || (a.param in GRADIENT_FLAGS && gradient[GRADIENT_FLAGS[a.param]] !== undefined));
-  if (set) throw new UsageError(`--${a.param}: ${a.param} is the map's ${flag.slice(2)} axis; leave the flag out`);
+  const what = flag === '--sweep' ? 'swept quantity' : `map's ${flag.slice(2)} axis`;
+  if (set) throw new UsageError(`--${a.param}: ${a.param} is the ${what}; leave the flag out`);
 }
 
 /** The values of an axis over `res` pixels (rounded to float32 unless `exact`). */
@@ -97,32 +98,42 @@ export function axisValues(a: NetAxis, res: number, exact = false): number[] {
   });
 }
 
+/** The networks' settings an axis sets, built up network by network. */
+export interface AxisNetworks {
+  lrLayers: number[][];
+  init: { scale?: number[]; offset?: number[] };
+  perNetwork: Record<string, number[]>;
+}
+
+/** Appends one network: the base learning rates, then each axis's value (later ones last). */
+function pushNetwork(out: AxisNetworks, baseLr: number[], values: [NetAxis, number][]): void {
+  const lrs = baseLr.slice();
+  for (const [a, v] of values) {
+    const kind = a.kind;
+    if (kind.k === 'lr') {
+      if (kind.layer < 0) lrs.fill(v);
+      else lrs[kind.layer] = v;
+    } else if (kind.k === 'init') (out.init[kind.which] ??= []).push(v);
+    else (out.perNetwork[a.param] ??= []).push(v);
+  }
+  out.lrLayers.push(lrs);
+}
+
 /** Per network of rows from..to-1 (row-major): its learning rates, init scale/offset and per-network hyperparameters. */
-export function mapNetworks(
-  axes: { x: NetAxis; xv: number[]; y: NetAxis; yv: number[] },
-  rows: [number, number],
-  baseLr: number[],
-): { lrLayers: number[][]; init: { scale?: number[]; offset?: number[] }; perNetwork: Record<string, number[]> } {
-  const lrLayers: number[][] = [];
-  const init: { scale?: number[]; offset?: number[] } = {};
-  const perNetwork: Record<string, number[]> = {};
-  const res = axes.xv.length;
-  for (let iy = rows[0]; iy < rows[1]; iy++) {
-    for (let ix = 0; ix < res; ix++) {
-      const lrs = baseLr.slice();
-      for (const [a, v] of [
+export function mapNetworks(axes: { x: NetAxis; xv: number[]; y: NetAxis; yv: number[] }, rows: [number, number], baseLr: number[]): AxisNetworks {
+  const out: AxisNetworks = { lrLayers: [], init: {}, perNetwork: {} };
+  for (let iy = rows[0]; iy < rows[1]; iy++)
+    for (let ix = 0; ix < axes.xv.length; ix++)
+      pushNetwork(out, baseLr, [
         [axes.y, axes.yv[iy]],
         [axes.x, axes.xv[ix]],
-      ] as const) {
-        const kind = a.kind;
-        if (kind.k === 'lr') {
-          if (kind.layer < 0) lrs.fill(v);
-          else lrs[kind.layer] = v;
-        } else if (kind.k === 'init') (init[kind.which] ??= []).push(v);
-        else (perNetwork[a.param] ??= []).push(v);
-      }
-      lrLayers.push(lrs);
-    }
-  }
-  return { lrLayers, init, perNetwork };
+      ]);
+  return out;
+}
+
+/** One network per value of a sweep's axis. */
+export function sweepNetworks(axis: NetAxis, values: number[], baseLr: number[]): AxisNetworks {
+  const out: AxisNetworks = { lrLayers: [], init: {}, perNetwork: {} };
+  for (const v of values) pushNetwork(out, baseLr, [[axis, v]]);
+  return out;
 }

@@ -1,5 +1,5 @@
 // `map --model` over any hyperparameter (a momentum axis: each pixel's final loss = the
-// `run --model --momentum m` of that pixel), the user's CSV data (--data FILE.csv
+// `run --model --momentum m` of that pixel; `sweep --sweep momentum` = a column), the user's CSV data (--data FILE.csv
 // --inputs --targets, and its explicit JSON form), and the refusals: exit 2, one line.
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { cli, ok, tempDir } from './cli';
 const MODEL = ['--model', 'mlp:2,4,1:tanh:standard', '--data', 'teacher', '--data-seed', '2'];
 
 describe('map --model with a momentum axis', () => {
-  it("each pixel's final loss = a separate run --momentum m at that pixel's lr", () => {
+  it("each pixel's final loss = a separate run --momentum m at that pixel's lr; sweep --sweep momentum = a column", () => {
     const csv = join(tempDir(), 'm.csv');
     ok(['map', ...MODEL, '--x', 'lr:0.05:0.4:log', '--y', 'momentum:0:0.9', '--res', '3', '--steps', '40', '--csv', csv]);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
@@ -26,6 +26,12 @@ describe('map --model with a momentum axis', () => {
     // The axis matters: the pixels of a row (one lr) end at different losses.
     expect(new Set(rows.filter((r) => r[0] === '2').map((r) => r[7])).size).toBe(3);
     expect(losses[0]).not.toBe(losses[1]);
+    // sweep --sweep momentum at the last column's lr: its rows are that column, pixel for pixel.
+    const sweep = ok(['sweep', ...MODEL, '--sweep', 'momentum:0:0.9', '--lr', rows[2][2], '--n', '3', '--steps', '40'])
+      .trim()
+      .split('\n');
+    expect(sweep[0]).toBe('index,momentum,loss,loss0,status,steps,event_step');
+    expect(sweep.slice(1).map((l) => l.split(',').slice(1, 3))).toEqual(rows.filter((r) => r[0] === '2').map((r) => [r[3], r[7]]));
   });
 });
 
