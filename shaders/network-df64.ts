@@ -119,7 +119,7 @@ export interface NetworkKernelDF64Options {
 
 export function buildNetworkKernelDF64({ model, points, optimizer, config = DEFAULT_NET_CONFIG }: NetworkKernelDF64Options): string {
   const S = optimizer.state.length;
-  const HS = hyperStride({ model, optimizer });
+  const HS = hyperStride({ model, optimizer, config });
   const SS = stateStride({ model, optimizer });
   const P = model.params;
   const grad = stepGradientRoutine(model, points, optimizer, config);

@@ -12,7 +12,7 @@ import { MATHLIB_WGSL } from './mathlib';
 import type { Routine, Stmt } from '../src/core/nn/ir';
 import { networkRoutine } from '../src/core/nn/routines';
 import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
-import { gnormStmts, readsGnorm, transformsGradient } from '../src/core/nn/gradient';
+import { GRADIENT_AXES, gnormStmts, readsGnorm, transformsGradient, type GradientConfig } from '../src/core/nn/gradient';
 import { accessFor, activationFunction, printStmts, privateDecls, trainingBindings, type NetworkKernelOptions } from './network';
 
 /** Parameters reduced per round (red holds WORKGROUP_SIZE x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
@@ -57,11 +57,28 @@ ${printStmts(pLoop.body, access, '    ')}
 ${after}`;
 }
 
+/**
+ * Why the workgroup layout cannot train with these settings (one line naming them), or
+ * null: it runs the plain full-batch gradient only (no minibatch draws, SAM, noise or
+ * clipping, shared or per network); the thread layout runs them all.
+ */
+export function workgroupLayoutProblem(config: GradientConfig): string | null {
+  if (!transformsGradient(config)) return null;
+  const per = config.perNetwork ?? [];
+  const on = [
+    ...(config.batch > 0 ? ['batch_size'] : []),
+    ...Object.entries(GRADIENT_AXES)
+      .filter(([, k]) => config[k] > 0 || per.includes(k))
+      .map(([name, k]) => (per.includes(k) ? `${name} (per network)` : name)),
+  ];
+  return `the workgroup layout trains plain full batch; ${on.join(', ')} need${on.length === 1 ? 's' : ''} the thread layout`;
+}
+
 export function buildNetworkKernelWG({ model, points, optimizer, config }: NetworkKernelOptions): string {
-  if (config && transformsGradient(config))
-    throw new Error('the workgroup layout trains full batch without clipping, noise or SAM; use the thread layout for those');
+  const bad = config && workgroupLayoutProblem(config);
+  if (bad) throw new Error(bad);
   const S = optimizer.state.length;
-  const HS = hyperStride({ model, optimizer });
+  const HS = hyperStride({ model, optimizer, config });
   const SS = stateStride({ model, optimizer });
   const P = model.params;
   const grad = networkRoutine(model, { points, gradient: true, hvp: false });
@@ -82,7 +99,7 @@ export function buildNetworkKernelWG({ model, points, optimizer, config }: Netwo
 ${COMMON_WGSL}
 ${MATHLIB_WGSL}
 
-${trainingBindings({ model, points, optimizer })}
+${trainingBindings({ model, points, optimizer, config })}
 
 var<workgroup> th: array<f32, ${P}>;
 var<workgroup> gsum: array<f32, ${P}>;

@@ -187,16 +187,16 @@ export function privateDecls(routines: Routine[], model: Model, skip: string[] =
  * The training kernels' parameters and bindings: one bind group layout, which both the
  * thread-per-network and the workgroup-per-network kernel use (NetworkEngine binds it).
  */
-export function trainingBindings({ model, points, optimizer }: NetworkKernelOptions): string {
+export function trainingBindings({ model, points, optimizer, config }: NetworkKernelOptions): string {
   const P = model.params;
-  const HS = hyperStride({ model, optimizer });
+  const HS = hyperStride({ model, optimizer, config });
   const SS = stateStride({ model, optimizer });
   return `${NetParams.wgsl}
 
 @group(0) @binding(0) var<uniform> params: NetParams;
 // n x ${P} parameters.
 @group(0) @binding(1) var<storage, read_write> theta: array<f32>;
-// n x ${HS}: ${optimizer.def.hyper.map((h) => h.name).join(', ')}, then lr per layer.
+// n x ${HS}: ${optimizer.def.hyper.map((h) => h.name).join(', ')}, then lr per layer${config?.perNetwork?.length ? `, then ${config.perNetwork.join(', ')}` : ''}.
 @group(0) @binding(2) var<storage, read> hyper: array<f32>;
 // n x ${SS} optimizer state (${optimizer.state.join(', ') || 'none'}), parameter-major.
 @group(0) @binding(3) var<storage, read_write> ostate: array<f32>;
@@ -212,7 +212,7 @@ export function trainingBindings({ model, points, optimizer }: NetworkKernelOpti
 
 export function buildNetworkKernel({ model, points, optimizer, config = DEFAULT_NET_CONFIG }: NetworkKernelOptions): string {
   const S = optimizer.state.length;
-  const HS = hyperStride({ model, optimizer });
+  const HS = hyperStride({ model, optimizer, config });
   const SS = stateStride({ model, optimizer });
   const P = model.params;
   const grad = stepGradientRoutine(model, points, optimizer, config);
@@ -220,7 +220,7 @@ export function buildNetworkKernel({ model, points, optimizer, config = DEFAULT_
   const update = updateRoutine(model, optimizer);
   const access = accessFor(model, points, S);
   const minibatch = config.batch > 0;
-  const rng = minibatch || config.noise > 0;
+  const rng = minibatch || config.noise > 0 || (config.perNetwork?.includes('noise') ?? false);
   return wgsl`
 ${COMMON_WGSL}
 ${MATHLIB_WGSL}
@@ -228,7 +228,7 @@ ${MATHLIB_WGSL}
 ${random}
 #endif
 
-${trainingBindings({ model, points, optimizer })}
+${trainingBindings({ model, points, optimizer, config })}
 
 ${privateDecls([grad, loss, update], model)}
 var<private> hb: u32;

@@ -33,3 +33,5 @@ export const MAX_MAP_RES = 4096;
 export const MAP_RES_BOUND = { max: MAX_MAP_RES, maxWhy: "runs per axis of a map (its square is the engines' particle limit)" } as const;
 /** model map --measure fractal: it keeps every network's loss at every step (2^28 float32 = 1 GiB). */
 export const MAX_FRACTAL_LOSSES = 2 ** 28;
+/** --data FILE.csv: the file is read whole; its rows are bounded by MAX_CSV_POINTS (core/nn/data.ts). */
+export const MAX_CSV_BYTES = 64 * 2 ** 20;

@@ -8,8 +8,7 @@
 // the problem loading and the training driver.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { axisValue } from '../core/layouts';
-import { DATASETS, makeDataset } from '../core/nn/data';
+import { DATASETS, MAX_CSV_POINTS } from '../core/nn/data';
 import { parseExplicit, toExplicit, type Problem } from '../core/nn/explicit';
 import { ModelError, parseModel } from '../core/nn/model';
 import { initialTheta } from '../core/nn/network';
@@ -28,6 +27,8 @@ import { givenHyper, hyperFlags } from './flags';
 import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
 import { shardOf, shardPart, SHARD_FLAGS, tileDone, tileParams, writeTile } from './shard';
 import { axisCsv, PRECISION_FLAGS, trainDF64 } from './model-df64';
+import { axisValues, checkAxisFlags, mapNetworks, parseNetAxis } from './model-axes';
+import { loadData } from './model-data';
 
 export const PROBLEM_FLAGS = defineFlags({
   model: {
@@ -37,7 +38,15 @@ export const PROBLEM_FLAGS = defineFlags({
     help: 'the explicit problem (JSON) or a built-in model, e.g. mlp:16,16,1:tanh:mean-field:gain=sqrt2',
     required: 'give --model FILE.json or --model mlp:WIDTHS:ACTIVATION:PARAMETERIZATION',
   },
-  data: { name: 'data', kind: 'choice', choices: DATASETS, meta: DATASETS.join('|'), help: "a built-in model's dataset", defaultText: 'teacher' },
+  data: {
+    name: 'data',
+    kind: 'string',
+    meta: `${DATASETS.join('|')}|FILE.csv`,
+    help: `a built-in model's dataset: a generator, or your CSV (a header row of names, at most ${MAX_CSV_POINTS} rows; --inputs and --targets choose the numeric columns)`,
+    defaultText: 'teacher',
+  },
+  inputs: { name: 'inputs', kind: 'string', meta: 'A,B,...', help: "--data FILE.csv: the input columns, by name (as many as the model's inputs)" },
+  targets: { name: 'targets', kind: 'string', meta: 'Y,...', help: "--data FILE.csv: the target columns, by name (as many as the model's outputs)" },
   dataSeed: { name: 'data-seed', kind: 'int', min: 0, meta: 'S', help: "the dataset's seed", defaultText: '0' },
   initSeed: { name: 'init-seed', kind: 'int', min: 0, meta: 'S', help: 'the seed of the initial weights (one shared draw)', defaultText: '0' },
   optimizer: { name: 'optimizer', kind: 'string', meta: 'NAME', help: 'PyTorch optimizer name', default: 'sgd' },
@@ -48,11 +57,13 @@ export const PROBLEM_FLAGS = defineFlags({
 type ProblemValues = FlagValues<typeof PROBLEM_FLAGS>;
 
 /** The problem a command's flags name: the explicit JSON file, or a built-in model with its data and seeded weights. */
-export function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed'>): Problem {
+export function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed' | 'initSeed' | 'inputs' | 'targets'>): Problem {
   const text = f.model.trim();
   if (!text.startsWith('mlp:')) {
-    if (f.data !== undefined || f.dataSeed !== undefined || f.initSeed !== undefined)
-      throw new UsageError('--data, --data-seed and --init-seed describe a built-in model; the JSON file already holds the data and weights');
+    if (f.data !== undefined || f.dataSeed !== undefined || f.initSeed !== undefined || f.inputs !== undefined || f.targets !== undefined)
+      throw new UsageError(
+        '--data, --inputs, --targets, --data-seed and --init-seed describe a built-in model; the JSON file already holds the data and weights',
+      );
     if (!existsSync(text)) throw new UsageError(`--model: no file '${text}' (give FILE.json or mlp:WIDTHS:ACTIVATION:PARAMETERIZATION)`);
     try {
       return parseExplicit(readFileSync(text, 'utf8'));
@@ -62,7 +73,7 @@ export function loadProblem(f: Pick<ProblemValues, 'model' | 'data' | 'dataSeed'
     }
   }
   const model = parseModel(text);
-  const data = makeDataset(f.data ?? 'teacher', model, { seed: f.dataSeed ?? 0 });
+  const data = loadData(f, model);
   return { model, data, theta: initialTheta(model, 1, { seed: f.initSeed ?? 0 }) };
 }
 
@@ -244,7 +255,7 @@ const MAP_FLAGS = defineFlags({
     name: 'x',
     kind: 'string',
     meta: 'PARAM:MIN:MAX[:log|lin]',
-    help: 'the horizontal axis: lr_layerK, lr (every layer), init_scale or init_offset',
+    help: "the horizontal axis: lr_layerK, lr (every layer), init_scale, init_offset, one of the optimizer's hyperparameters (momentum, beta1, weight_decay, ...) or clip_norm, clip_value, noise, sam_rho",
     required: 'map needs --x and --y, e.g. --x lr_layer0:1e-2:1e2:log',
   },
   y: {
@@ -280,33 +291,6 @@ const MAP_FLAGS = defineFlags({
   },
   ...SHARD_FLAGS,
 });
-
-interface NetAxis {
-  param: string;
-  /** lr_layerK: K; lr: -1 (every layer); init_scale, init_offset: -2. */
-  layer: number;
-  min: number;
-  max: number;
-  scale: 'log' | 'linear';
-}
-
-function parseNetAxis(text: string, flag: string, layers: number): NetAxis {
-  const [param, lo, hi, sc, ...rest] = text.split(':').map((s) => s.trim());
-  if (hi === undefined || rest.length) throw new UsageError(`${flag}: expected PARAM:MIN:MAX[:log|lin], got '${text}'`);
-  const m = /^lr_layer(\d+)$/.exec(param);
-  const init = param === 'init_scale' || param === 'init_offset';
-  const layer = param === 'lr' ? -1 : init ? -2 : m ? Number(m[1]) : NaN;
-  if (Number.isNaN(layer) || layer >= layers)
-    throw new UsageError(`${flag}: a network map's axes are lr, lr_layer0..lr_layer${layers - 1}, init_scale or init_offset, got '${param}'`);
-  const min = parseFloat32(lo, `${flag} minimum`);
-  const max = parseFloat32(hi, `${flag} maximum`);
-  const scale = sc === undefined || sc === 'lin' ? 'linear' : sc === 'log' ? 'log' : null;
-  if (!scale) throw new UsageError(`${flag}: the scale must be log or lin, got '${sc}'`);
-  // An offset may be negative (on a linear axis); a learning rate or a scale may not.
-  const signed = param === 'init_offset' && scale === 'linear';
-  if (!(min < max) || (!signed && !(min > 0))) throw new UsageError(`${flag}: need ${signed ? '' : '0 < '}MIN < MAX, got ${lo} and ${hi}`);
-  return { param, layer, min, max, scale };
-}
 
 function mapModelHelp(): string {
   return `Usage: etascape map --model FILE.json|mlp:... --x lr_layer0:MIN:MAX[:log] --y lr_layer1:MIN:MAX[:log]
@@ -355,8 +339,8 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   }
   const problem = loadProblem(f);
   const L = problem.model.layers.length;
-  const xs = parseNetAxis(f.x, '--x', L);
-  const ys = parseNetAxis(f.y, '--y', L);
+  const xs = parseNetAxis(f.x, '--x', def, L);
+  const ys = parseNetAxis(f.y, '--y', def, L);
   const res = f.res;
   if (res * res > MAX_NETS) throw new UsageError(`--res ${res}: at most ${MAX_NETS} networks`);
   if (f.measure === 'fractal' && res * res * f.steps > MAX_FRACTAL_LOSSES) {
@@ -364,19 +348,23 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
       `--measure fractal keeps every network's loss at every step: ${res}^2 networks x ${f.steps} steps is over the limit of ${MAX_FRACTAL_LOSSES} losses (1 GiB of float32); lower --res or --steps`,
     );
   }
+  if (xs.param === ys.param) throw new UsageError(`--x and --y are both ${xs.param}`);
   const given = givenHyper(def, parsed);
+  for (const [a, flag] of [
+    [xs, '--x'],
+    [ys, '--y'],
+  ] as const)
+    checkAxisFlags(a, flag, given, f);
   const base = layerRates(f.lrLayers, typeof given.lr === 'number' ? given.lr : undefined, L);
   const df64 = f.precision === 'df64';
-  if (df64 && (xs.layer === -2 || ys.layer === -2))
-    throw new UsageError('--precision df64 maps learning-rate axes (lr, lr_layerK), not init_scale or init_offset');
-  const round = df64 ? (v: number) => v : Math.fround;
-  const xv = Array.from({ length: res }, (_, i) => round(axisValue(xs.min, xs.max, res, i, xs.scale)));
-  const yv = Array.from({ length: res }, (_, i) => round(axisValue(ys.min, ys.max, res, i, ys.scale)));
-  if (xs.param === ys.param) throw new UsageError(`--x and --y are both ${xs.param}`);
+  const notLr = [xs, ys].find((a) => a.kind.k !== 'lr');
+  if (df64 && notLr) throw new UsageError(`--precision df64 maps learning-rate axes (lr, lr_layerK), not ${notLr.param}`);
+  const xv = axisValues(xs, res, df64);
+  const yv = axisValues(ys, res, df64);
   const gradient = gradientConfigOf(f, problem.data.n);
   // Minibatches, noise and per-network weights draw by the network's index in its run,
   // which restarts at 0 in each shard: a shard would not compute what the whole map does.
-  if (sharded && (f.initPerNetwork || f.noise !== undefined || f.batchSize !== undefined))
+  if (sharded && (f.initPerNetwork || f.noise !== undefined || f.batchSize !== undefined || xs.param === 'noise' || ys.param === 'noise'))
     throw new UsageError(
       '--shard with --init-per-network, --noise or --batch_size is not supported yet (their draws depend on the network index within a run)',
     );
@@ -386,22 +374,7 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
     out(`${sharded.tile}: shard ${sharded.shard.k}/${sharded.shard.n} is already done (skipped)`);
     return 0;
   }
-  const lrLayers: number[][] = [];
-  const init: { scale: number[]; offset: number[] } = { scale: [], offset: [] };
-  for (let iy = from; iy < to; iy++) {
-    for (let ix = 0; ix < res; ix++) {
-      const lrs = base.slice();
-      for (const [a, v] of [
-        [ys, yv[iy]],
-        [xs, xv[ix]],
-      ] as const) {
-        if (a.layer === -2) init[a.param === 'init_scale' ? 'scale' : 'offset'].push(v);
-        else if (a.layer < 0) lrs.fill(v);
-        else lrs[a.layer] = v;
-      }
-      lrLayers.push(lrs);
-    }
-  }
+  const { lrLayers, init, perNetwork } = mapNetworks({ x: xs, xv, y: ys, yv }, [from, to], base);
   const results =
     merged ??
     (await trainNetMap({
@@ -409,10 +382,8 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
       def: def.name,
       settings: settingsOf(given),
       lrLayers,
-      theta: initialThetas(problem, builtinOf(f), f, lrLayers.length, {
-        scale: init.scale.length ? init.scale : undefined,
-        offset: init.offset.length ? init.offset : undefined,
-      }),
+      perNetwork,
+      theta: initialThetas(problem, builtinOf(f), f, lrLayers.length, init),
       gradient,
       steps: f.steps,
       fractal: f.measure === 'fractal',
@@ -480,6 +451,8 @@ async function trainNetMap(o: {
   def: string;
   settings: Record<string, number>;
   lrLayers: number[][];
+  /** Per network, its own value of these hyperparameters (the map's other axes). */
+  perNetwork: Record<string, number[]>;
   /** The networks' initial weights, one after another. */
   theta: Float32Array;
   gradient: ReturnType<typeof gradientConfigOf>;
@@ -497,6 +470,7 @@ async function trainNetMap(o: {
     optimizer: o.def,
     settings: o.settings,
     lrLayers: o.lrLayers,
+    perNetwork: o.perNetwork,
     theta,
     config: { history: fractal ? steps : 0, ...o.gradient },
   });
@@ -544,7 +518,7 @@ const MODEL_FLAGS = defineFlags({
 });
 
 export function modelHelp(): string {
-  return `Usage: etascape model --model mlp:... [--data NAME] [--data-seed S] [--init-seed S] [--out FILE.json]
+  return `Usage: etascape model --model mlp:... [--data NAME | --data FILE.csv --inputs A,B --targets Y] [--data-seed S] [--init-seed S] [--out FILE.json]
 
 Writes the explicit JSON form of a problem: {"activation", "parameterization",
 "weights": [W0, W1, ...] (fan_in rows of fan_out), "biases"?, "x": [...], "y": [...]}.

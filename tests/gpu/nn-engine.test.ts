@@ -80,6 +80,24 @@ describe('GPU network engine = CPU reference', () => {
     });
   }
 
+  // A row of a momentum x lr map: momentum per network (read from the hyper row, not
+  // compiled in). tests/unit/nn-axes.test.ts checks that a pixel equals the run with that
+  // momentum shared. (Thread layout only: compiling the workgroup kernel takes SwiftShader
+  // over 10 s; it reads the hyper row through the same update code.)
+  test('a momentum x lr map row (momentum per network): = the CPU reference within 1e-4', async () => {
+    const model = buildModel({ widths: [3, 4, 1], activation: 'tanh', parameterization: 'standard' });
+    const data = makeDataset('teacher', model, { seed: 4 });
+    const momentum = [0, 0.3, 0.6, 0.9, 0, 0.3, 0.6, 0.9];
+    const lrLayers = momentum.map((_, i) => [i < 4 ? 0.2 : 0.05, i < 4 ? 0.2 : 0.05]);
+    const setup = buildNetSetup({ model, data, lrLayers, perNetwork: { momentum }, init: { seed: 3 }, config: { history: 100 } });
+    const { cpu, gpu } = await runBoth(setup, 100, 50);
+    expect(Array.from(gpu.info)).toEqual(Array.from(cpu.info));
+    expect(maxRel(gpu.history, cpu.history)).toBeLessThan(1e-4);
+    expect(maxRel(gpu.losses, cpu.losses)).toBeLessThan(1e-4);
+    // The momentum changes the outcome along the row.
+    expect(new Set(Array.from({ length: 4 }, (_, i) => cpu.losses[2 * i + 1])).size).toBe(4);
+  });
+
   test('status fractions and the fractal measure across a chaotic lr_layer0 x lr_layer1 range', async () => {
     const model = buildModel({ widths: [4, 4, 1], activation: 'tanh', parameterization: 'mean-field', gain: Math.SQRT2 });
     const data = makeDataset('teacher', model, { seed: 0 });

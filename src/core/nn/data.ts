@@ -2,6 +2,7 @@
 // counter-based PRNG, so a seed gives the same points everywhere) and the user's CSV.
 // Points are rows: x is n x d, y is n x outputs, both float32 (what both engines read).
 
+import { CsvError, parseCsv } from '../csv';
 import { uniform01 } from '../random';
 import type { Model } from './model';
 
@@ -195,23 +196,36 @@ export function makeDataset(name: string, model: Model, opts: DataOptions = {}):
   }
 }
 
+/** The most rows (points) a CSV dataset may hold: every step of every network reads them all. */
+export const MAX_CSV_POINTS = 65_536;
+
+/** A decimal number as written in a CSV (no hex, no Infinity, no NaN). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /**
- * A CSV with a header row of column names and numeric fields only; `inputs` and
- * `targets` name the columns. Strict: a missing or non-numeric field names its line.
+ * A CSV (RFC 4180, core/csv.ts) with a header row of column names; `inputs` and
+ * `targets` name the numeric columns to use (the other columns are not read). Strict: a
+ * missing column, a record of the wrong length, or a chosen field that is not a finite
+ * float32 number throws DataError naming its line and column.
  */
-export function parseCsvData(text: string, inputs: string[], targets: string[]): Dataset {
-  const lines = text
-    .split(/\r?\n/)
-    .map((l, i) => ({ l: l.trim(), i: i + 1 }))
-    .filter(({ l }) => l !== '');
-  if (lines.length < 2) throw new DataError('the CSV needs a header row and at least one row of numbers');
-  const header = lines[0].l.split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'));
-  const seen = new Set<string>();
-  for (const h of header) {
-    if (!h) throw new DataError('line 1: a column has no name');
-    if (seen.has(h)) throw new DataError(`line 1: column '${h}' appears twice`);
-    seen.add(h);
+export function parseCsvData(text: string, inputs: string[], targets: string[], maxPoints = MAX_CSV_POINTS): Dataset {
+  let records;
+  try {
+    records = parseCsv(text, maxPoints + 1);
+  } catch (e) {
+    if (e instanceof CsvError)
+      throw new DataError(e.message.startsWith('more than') ? `the CSV has more than ${maxPoints} rows of data (the limit)` : e.message);
+    throw e;
   }
+  if (records.length < 2) throw new DataError('the CSV needs a header row and at least one row of numbers');
+  const header = records[0].fields.map((h) => h.trim());
+  const hl = records[0].line;
+  const seen = new Set<string>();
+  header.forEach((h, k) => {
+    if (!h) throw new DataError(`line ${hl}: column ${k + 1} of the header has no name`);
+    if (seen.has(h)) throw new DataError(`line ${hl}: column '${h}' appears twice`);
+    seen.add(h);
+  });
   if (!inputs.length) throw new DataError('choose at least one input column');
   if (!targets.length) throw new DataError('choose at least one target column');
   const col = (name: string) => {
@@ -221,20 +235,20 @@ export function parseCsvData(text: string, inputs: string[], targets: string[]):
   };
   const xi = inputs.map(col);
   const yi = targets.map(col);
-  const both = inputs.find((c) => targets.includes(c));
-  if (both) throw new DataError(`column '${both}' is both an input and a target`);
-  const n = lines.length - 1;
+  const twice = [...inputs, ...targets].find((c, j, all) => all.indexOf(c) !== j);
+  if (twice) throw new DataError(`column '${twice}' is chosen twice${inputs.includes(twice) && targets.includes(twice) ? ' (an input and a target)' : ''}`);
+  const rows = records.slice(1);
+  const n = rows.length;
   const d = xi.length;
   const o = yi.length;
   const x = new Float32Array(n * d);
   const y = new Float32Array(n * o);
-  lines.slice(1).forEach(({ l, i }, r) => {
-    const fields = l.split(',');
-    if (fields.length !== header.length) throw new DataError(`line ${i}: ${fields.length} fields, the header has ${header.length}`);
+  rows.forEach(({ fields, line }, r) => {
+    if (fields.length !== header.length) throw new DataError(`line ${line}: ${fields.length} fields, the header has ${header.length}`);
     const num = (k: number) => {
       const s = fields[k].trim();
-      const v = Number(s);
-      if (s === '' || !Number.isFinite(v)) throw new DataError(`line ${i}, column '${header[k]}': '${s}' is not a finite number`);
+      const v = Math.fround(Number(s));
+      if (!DECIMAL.test(s) || !Number.isFinite(v)) throw new DataError(`line ${line}, column '${header[k]}': '${s}' is not a finite number (in float32)`);
       return v;
     };
     xi.forEach((k, j) => (x[r * d + j] = num(k)));

@@ -29,16 +29,20 @@ export interface NetSetup {
   /** Compiled with lr NOT fixed (each layer's lr is per network). */
   optimizer: CompiledOptimizer;
   n: number;
-  /** Per network: the optimizer's hyperparameters, then one lr per layer (lr_layer0, lr_layer1, ...). */
+  /**
+   * Per network: the optimizer's hyperparameters, then one lr per layer (lr_layer0,
+   * lr_layer1, ...), then the gradient settings of config.perNetwork. The optimizer
+   * reads those it was compiled without (not in optimizer.fixed) from here.
+   */
   hyper: Float32Array;
   /** Initial parameters: n x params. */
   theta: Float32Array;
   config: NetTrainConfig;
 }
 
-/** Hyperparameters per network: the optimizer's, then one learning rate per layer. */
-export function hyperStride(setup: Pick<NetSetup, 'model' | 'optimizer'>): number {
-  return setup.optimizer.def.hyper.length + setup.model.layers.length;
+/** Hyperparameters per network: the optimizer's, one learning rate per layer, the per-network gradient settings. */
+export function hyperStride(setup: Pick<NetSetup, 'model' | 'optimizer'> & { config?: GradientConfig }): number {
+  return setup.optimizer.def.hyper.length + setup.model.layers.length + (setup.config?.perNetwork?.length ?? 0);
 }
 
 /** Optimizer state floats per network. */
@@ -59,7 +63,7 @@ export function checkNetSetup(s: NetSetup): void {
 
 /** The training step's gradient routine (gradient.ts) for a setup. */
 export function stepGradientRoutine(model: Model, points: number, optimizer: CompiledOptimizer, config: GradientConfig): Routine {
-  return gradientRoutine(model, points, config, readsGnorm(optimizer));
+  return gradientRoutine(model, points, config, readsGnorm(optimizer), optimizer.def.hyper.length + model.layers.length);
 }
 
 /**
@@ -162,9 +166,10 @@ export class NetworkTrainerCpu {
     const cfg = this.setup.config;
     if (particleStatus(st.info, i) !== Status.Running) return;
     const th = st.theta.subarray(i * this.P, (i + 1) * this.P);
-    this.grad.bind('th', th);
+    const hyper = this.setup.hyper.subarray(i * this.HS, (i + 1) * this.HS);
+    this.grad.bind('th', th).bind('hyper', hyper);
     this.loss.bind('th', th);
-    this.update.bind('th', th).bind('hyper', this.setup.hyper.subarray(i * this.HS, (i + 1) * this.HS));
+    this.update.bind('th', th).bind('hyper', hyper);
     if (this.SS > 0) this.update.bind('ost', st.ostate.subarray(i * this.SS, (i + 1) * this.SS));
     let steps = particleSteps(st.info, i);
     let status: number = Status.Running;
