@@ -27,7 +27,7 @@ import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
 import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
 import { shardOf, shardPart, SHARD_FLAGS, tileDone, tileParams, writeTile } from './shard';
-import { axisCsv, PRECISION_FLAGS, trainDF64 } from './model-df64';
+import { axisCsv, f32WindowWarning, PRECISION_FLAGS, trainDF64 } from './model-df64';
 
 export const PROBLEM_FLAGS = defineFlags({
   model: {
@@ -370,6 +370,8 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   if (df64 && (xs.layer === -2 || ys.layer === -2))
     throw new UsageError('--precision df64 maps learning-rate axes (lr, lr_layerK), not init_scale or init_offset');
   const round = df64 ? (v: number) => v : Math.fround;
+  const warning = df64 ? null : f32WindowWarning([xs, ys], res);
+  if (warning) err(warning);
   const xv = Array.from({ length: res }, (_, i) => round(axisValue(xs.min, xs.max, res, i, xs.scale)));
   const yv = Array.from({ length: res }, (_, i) => round(axisValue(ys.min, ys.max, res, i, ys.scale)));
   if (xs.param === ys.param) throw new UsageError(`--x and --y are both ${xs.param}`);
