@@ -20,11 +20,12 @@ import type { ExplorerState } from '../model/state';
 import { netMapRates, type NetMapPlan } from './network-map-plan';
 
 /**
- * A df64 step in float32 instructions, for the frame budget: a double-float add or
- * multiply is 10-20 float32 operations (two-sum; Dekker's split, no fused fma). On
- * SwiftShader the whole map measured only 2x slower (README), so this errs on the slow side.
+ * A df64 step's cost in float32 steps, for the frame budget. On a software GPU it is
+ * measured: 2.0x on Dawn/SwiftShader (README, "Deep zoom (df64)"). On hardware it is an
+ * estimate, not yet measured: a double-float add or multiply is 10-20 float32
+ * operations (two-sum; Dekker's split, no fused fma).
  */
-const DF64_STEP_FACTOR = 16;
+const DF64_STEP_FACTOR = { software: 2, hardware: 16 } as const;
 
 export interface NetMapImage {
   layout: ProductLayout;
@@ -82,8 +83,9 @@ export class NetworkMapJob {
       for (let i = 0; i < lrLayers.length; i++) theta.set(one, i * model.params);
       return buildNetSetup({ model, data, optimizer: s.optimizer, settings, schedule, lrLayers, theta, config: { history: plan.steps } });
     };
-    this.cost = networkStepCost(model, data.n) * (plan.precision === 'df64' ? DF64_STEP_FACTOR : 1);
-    this.budget = (handle.software ? FRAME_WORK.software : FRAME_WORK.hardware) / 2;
+    const tier = handle.software ? 'software' : 'hardware';
+    this.cost = networkStepCost(model, data.n) * (plan.precision === 'df64' ? DF64_STEP_FACTOR[tier] : 1);
+    this.budget = FRAME_WORK[tier] / 2;
     this.fill = Math.sqrt(s.lrMin * s.lrMax);
     this.layers = model.layers.length;
   }

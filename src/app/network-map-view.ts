@@ -132,12 +132,26 @@ export class NetworkMapView {
     return this.shownImage?.final === true && !!this.figure?.current;
   }
 
-  /** For tests: the images shown since the map last restarted, the plan and the last image's statuses. */
-  get state(): { shown: NetMapShown[]; precision: string; why: string | null; error: string | null; converged: boolean[] | null } | null {
+  /** For tests: the images shown since the map last restarted, the plan, the last image's statuses and where the image lies in the figure (CSS pixels). */
+  get state(): {
+    shown: NetMapShown[];
+    precision: string;
+    why: string | null;
+    error: string | null;
+    converged: boolean[] | null;
+    image: { left: number; top: number; width: number; height: number } | null;
+  } | null {
     const job = this.job;
-    return job
-      ? { shown: this.shown.slice(), precision: job.plan.precision, why: job.plan.why, error: job.error, converged: this.shownImage?.converged ?? null }
-      : null;
+    if (!job) return null;
+    const image = this.figure?.current?.image ?? null;
+    return {
+      shown: this.shown.slice(),
+      precision: job.plan.precision,
+      why: job.plan.why,
+      error: job.error,
+      converged: this.shownImage?.converged ?? null,
+      image,
+    };
   }
 }
 
