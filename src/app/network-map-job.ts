@@ -166,7 +166,7 @@ export class NetworkMapJob {
     if (this.destroyed) return;
     if (e instanceof DF64Error) {
       this.unresolved = true;
-      this.error = `float32 no longer resolves this window (${this.plan.why}), and df64 cannot train these settings: ${e.message}`;
+      this.error = `float32 no longer resolves this window (${this.plan.why}); df64 cannot train it: ${e.message.replace(/^df64: /, '')}`;
     } else this.error = `could not run: ${e.message}`;
     this.level?.engine?.destroy();
     this.level = null;

@@ -1,6 +1,7 @@
 // The page's network map plan (src/app/network-map-plan.ts) and the precision rule it
 // shares with the CLI (src/core/nn/precision.ts): coarse level first, then the full map;
-// float32 while it resolves the window, df64 below; the rates each pixel trains with.
+// float32 while it resolves the window, df64 below; the rates each pixel trains with;
+// a deep window's axes in the figure (ticks as offsets from a base).
 
 import { describe, expect, test } from 'vitest';
 import { axisValue } from '../../src/core/layouts';
@@ -9,6 +10,8 @@ import { DEFAULT_STATE, type ExplorerState } from '../../src/model/state';
 import { netMapPlan, netMapRates } from '../../src/app/network-map-plan';
 import { MAP_COARSE } from '../../src/app/view-specs';
 import { uniform01 } from '../../src/core/random';
+import { axisOffset } from '../../src/display/map-figure';
+import { linearTicks } from '../../src/display/ticks';
 
 const state = (change: Partial<ExplorerState> = {}): ExplorerState => ({ ...DEFAULT_STATE, model: 'mlp:1,16,1:tanh:mean-field', ...change });
 const lr = (param: string, min: number, max: number, scale: 'log' | 'linear' = 'log') => ({ param, min, max, scale });
@@ -100,5 +103,21 @@ describe('the network map plan', () => {
     expect(new Set(f32.map((r) => r[2])).size).toBe(1);
     expect(f32[4 * 3 + 0]).toEqual([8, Math.fround(0.3), 1]);
     expect(() => netMapRates(level, 2, 0.3, 'f32')).toThrow(/2 weight matrices: the map's axes are lr_layer0..lr_layer1/);
+  });
+});
+
+describe("a deep window's axis in the figure", () => {
+  test('ticks are offsets from a base inside the window, their labels distinct; wide windows keep plain ticks', () => {
+    const y = { param: 'lr_layer1', min: 131.2417858, max: 131.2417888, n: 12, scale: 'log' as const };
+    const base = axisOffset(y)!;
+    expect(base).toBeGreaterThan(y.min);
+    expect(base).toBeLessThan(y.max);
+    // Digits enough that the base lies within a tenth of the width of the centre.
+    expect(Math.abs(base - (y.min + y.max) / 2)).toBeLessThan((y.max - y.min) / 10);
+    const ticks = linearTicks(y.min - base, y.max - base, 4);
+    expect(ticks.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(ticks.map((t) => t.label)).size).toBe(ticks.length);
+    expect(axisOffset({ ...y, min: 0.01, max: 1000 })).toBeNull();
+    expect(axisOffset({ ...y, min: 131, max: 132 })).toBeNull();
   });
 });
