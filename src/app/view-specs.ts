@@ -12,6 +12,9 @@ import { optimizerFor, runConfig } from '../model/setup';
 import type { ExplorerState } from '../model/state';
 import { lossHistogram } from './view-data';
 
+/** A map first shows a pass at most this many pixels a side, then its full resolution (core/layouts.ts mapLevels). */
+export const MAP_COARSE = 32;
+
 /** What the specs are built from: the state, the live run's surface, the engine, the surface as drawn. */
 export interface ViewInputs {
   state: ExplorerState;
@@ -62,7 +65,7 @@ export function mapSpec(kind: 'map' | 'basins', inputs: ViewInputs): MapRunSpec 
     layout,
     steps: s.mapSteps,
     coloring: kind === 'basins' ? 'basin' : 'outcome',
-    coarse: 32,
+    coarse: MAP_COARSE,
   };
 }
 

@@ -3,7 +3,9 @@
 // the networks train with weights, hyperparameters and optimizer state in double-float
 // (core/nn/train-wide.ts on the CPU, gpu/network-engine-df64.ts on the GPU).
 
+import type { NetAxis } from './model-axes';
 import { DF64Error } from '../core/nn/interp-df64';
+import { mapPrecision } from '../core/nn/precision';
 import { NetworkTrainerWide, wideHyper, type WideState } from '../core/nn/train-wide';
 import type { NetSetup } from '../core/nn/train';
 import { NetworkEngineDF64 } from '../gpu/network-engine-df64';
@@ -24,6 +26,15 @@ export const PRECISION_FLAGS = defineFlags({
 /** An axis value in the CSV: float32's shortest form, or 17 significant digits in df64 (neighbouring pixels stay apart). */
 export function axisCsv(v: number, df64: boolean): string {
   return df64 ? v.toPrecision(17) : csvNumber(v);
+}
+
+/** A warning line when a float32 map's window is below what float32 resolves (core/nn/precision.ts, as the page's automatic switch to df64), else null. */
+export function f32WindowWarning(axes: NetAxis[], res: number): string | null {
+  const [x, y] = axes.map((a) => ({ ...a, n: res }));
+  const { why } = mapPrecision(x, y);
+  if (!why) return null;
+  const df64 = axes.every((a) => a.kind.k === 'lr') ? '; --precision df64 resolves it' : '';
+  return `etascape map: warning: float32 does not resolve this window (${why}): its statuses may be noise${df64}`;
 }
 
 /** Trains `setup` in df64 with its learning rates `lrLayers` in float64, `chunk` steps per dispatch. */

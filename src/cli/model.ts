@@ -26,7 +26,7 @@ import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
 import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
 import { shardOf, shardPart, SHARD_FLAGS, tileDone, tileParams, writeTile } from './shard';
-import { axisCsv, PRECISION_FLAGS, trainDF64 } from './model-df64';
+import { axisCsv, f32WindowWarning, PRECISION_FLAGS, trainDF64 } from './model-df64';
 import { axisValues, checkAxisFlags, mapNetworks, parseNetAxis } from './model-axes';
 import { loadData } from './model-data';
 
@@ -359,6 +359,8 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   const df64 = f.precision === 'df64';
   const notLr = [xs, ys].find((a) => a.kind.k !== 'lr');
   if (df64 && notLr) throw new UsageError(`--precision df64 maps learning-rate axes (lr, lr_layerK), not ${notLr.param}`);
+  const warning = df64 ? null : f32WindowWarning([xs, ys], res);
+  if (warning) err(warning);
   const xv = axisValues(xs, res, df64);
   const yv = axisValues(ys, res, df64);
   const gradient = gradientConfigOf(f, problem.data.n);

@@ -25,6 +25,9 @@ export type Layout =
   /** Hyperparameter map: x axis by y axis (row-major, y rows), from one start unless an axis is x0/y0. */
   | { kind: 'product'; start: [number, number]; x: Axis; y: Axis; part?: Part };
 
+/** A map's layout. */
+export type ProductLayout = Extract<Layout, { kind: 'product' }>;
+
 /**
  * A share of a sweep (its particles from..to-1) or of a map (its rows from..to-1): the
  * particles of that share only, each exactly as in the whole layout (a shard of a job).
@@ -38,6 +41,19 @@ export function axisValue(min: number, max: number, n: number, i: number, scale:
   if (n === 1) return min;
   const f = i / (n - 1);
   return scale === 'log' ? min * Math.pow(max / min, f) : min + (max - min) * f;
+}
+
+/**
+ * The resolutions a map goes through, coarse to fine: a pass at most `coarse` pixels a
+ * side first (when smaller), then the layout's own. The surface maps (gpu/map-runner.ts)
+ * and the page's network map both run these levels.
+ */
+export function mapLevels(layout: ProductLayout, coarse = 64): ProductLayout[] {
+  const cx = Math.min(layout.x.n, coarse);
+  const cy = Math.min(layout.y.n, coarse);
+  // A part of a map (a shard's rows) has no coarse pass: only the whole map has one.
+  if (coarse <= 0 || layout.part || (cx === layout.x.n && cy === layout.y.n)) return [layout];
+  return [{ ...layout, x: { ...layout.x, n: cx }, y: { ...layout.y, n: cy } }, layout];
 }
 
 export function layoutSize(l: Layout): number {

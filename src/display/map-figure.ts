@@ -241,12 +241,33 @@ function drawPixels(ctx: Context2D, r: Rect, input: MapFigureInput): void {
   }
 }
 
+/** Windows narrower than this fraction of their values label their ticks as offsets from a base (3-digit labels no longer tell them apart). */
+const OFFSET_AXIS_WIDTH = 1e-3;
+
+/**
+ * The base a deep window's ticks are offsets from (named in the axis title, as plotting
+ * libraries do): its centre, rounded to a tenth of its width. Null for other windows.
+ */
+export function axisOffset(a: MapAxis): number | null {
+  const size = Math.max(Math.abs(a.min), Math.abs(a.max));
+  const width = a.max - a.min;
+  if (!(width > 0) || !(width < OFFSET_AXIS_WIDTH * size)) return null;
+  const digits = Math.min(17, Math.ceil(Math.log10(size / width)) + 2);
+  return Number(((a.min + a.max) / 2).toPrecision(digits));
+}
+
+/** Ticks in axis values (`value`), labelled as offsets from the base on deep windows. */
 function axisTicks(a: MapAxis, target: number): Tick[] {
+  const base = axisOffset(a);
+  if (base !== null) return linearTicks(a.min - base, a.max - base, target).map((t) => ({ ...t, value: t.value + base }));
   return a.scale === 'log' ? logTicks(a.min, a.max, target) : linearTicks(a.min, a.max, target);
 }
 
 const AXIS_TITLES: Record<string, string> = { x0: 'start x', y0: 'start y' };
-const axisTitle = (a: MapAxis) => `${AXIS_TITLES[a.param] ?? a.param}${a.scale === 'log' ? ' (log)' : ''}`;
+const axisTitle = (a: MapAxis) => {
+  const base = axisOffset(a);
+  return `${AXIS_TITLES[a.param] ?? a.param}${base !== null ? ` − ${base}` : a.scale === 'log' ? ' (log)' : ''}`;
+};
 
 export function drawMapFigure(ctx: Context2D, g: MapFigureGeometry, input: MapFigureInput): void {
   const family = input.font ?? 'sans-serif';

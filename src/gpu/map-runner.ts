@@ -7,7 +7,7 @@
 import { lossFloor, mapImage, type MapColoring, type MapColorOptions } from '../core/analysis/map';
 import { CpuEngine } from '../core/engine/cpu';
 import type { EngineSetup } from '../core/engine/engine';
-import { buildParticles, layoutSize, type Layout } from '../core/layouts';
+import { buildParticles, layoutSize, mapLevels, type ProductLayout } from '../core/layouts';
 import type { CompiledOptimizer } from '../core/optimizers';
 import type { ParticleState, RunConfig } from '../core/particles';
 import type { Surface } from '../core/surfaces';
@@ -16,7 +16,7 @@ import { GpuEngine } from './engine';
 import { Job } from './job';
 import { MapColorizer } from './map';
 
-export type ProductLayout = Extract<Layout, { kind: 'product' }>;
+export type { ProductLayout };
 
 export interface MapRunSpec {
   surface: Surface;
@@ -62,15 +62,6 @@ export interface MapRunnerOptions {
   keepParticles?: boolean;
   /** GPU: the most steps fused into one dispatch (default 100). */
   maxStepsPerDispatch?: number;
-}
-
-/** The resolutions a run goes through: a coarse pass (when smaller), then the layout's own. */
-function mapLevels(layout: ProductLayout, coarse = 64): ProductLayout[] {
-  const cx = Math.min(layout.x.n, coarse);
-  const cy = Math.min(layout.y.n, coarse);
-  // A part of a map (a shard's rows) has no coarse pass: only the whole map has one.
-  if (coarse <= 0 || layout.part || (cx === layout.x.n && cy === layout.y.n)) return [layout];
-  return [{ ...layout, x: { ...layout.x, n: cx }, y: { ...layout.y, n: cy } }, layout];
 }
 
 interface Level {

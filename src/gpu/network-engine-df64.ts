@@ -10,7 +10,7 @@ import { toPairs } from '../core/nn/interp-df64';
 import { checkNetSetup, initialNetState, stateStride, type NetSetup } from '../core/nn/train';
 import type { WideState } from '../core/nn/train-wide';
 import { INFO_WORDS } from '../core/particles';
-import { compileModule } from './engine';
+import { stepPipeline } from './engine';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
@@ -42,8 +42,8 @@ export class NetworkEngineDF64 {
     if (hyper.length !== setup.hyper.length) throw new Error(`hyper holds ${hyper.length} values, ${setup.hyper.length} expected`);
     const { device } = handle;
     const kernel = buildNetworkKernelDF64({ model: setup.model, points: setup.data.n, optimizer: setup.optimizer, config: setup.config });
-    const module = await compileModule(device, kernel, `network-df64:${setup.model.params}`);
-    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    // Cached by kernel text: a map's levels and zooms rebuild the same kernel (engine.ts).
+    const pipeline = await stepPipeline(device, kernel, `network-df64:${setup.model.params}`);
     const st = initialNetState(setup);
     const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;

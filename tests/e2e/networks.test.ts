@@ -7,6 +7,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openApp, type OpenedApp } from './app';
 import { capture, changedFraction, distinctColors, dominantShare } from './pixels';
+import { axisValue } from '../../src/core/layouts';
+import { makeDataset } from '../../src/core/nn/data';
+import { parseModel } from '../../src/core/nn/model';
+import { initialTheta } from '../../src/core/nn/network';
+import { networkOutcomes } from '../../src/core/nn/outcome';
+import { buildNetSetup } from '../../src/core/nn/setup';
+import { NetworkTrainerWide, wideHyper } from '../../src/core/nn/train-wide';
 
 let app: OpenedApp;
 let page: Page;
@@ -65,6 +72,11 @@ describe('networks in the page', () => {
     expect(conv + div).toBe(144);
     const body = (await page.locator('.view-panel[data-view="netmap"] .body').boundingBox())!;
     expect(distinctColors(await capture(page, body))).toBeGreaterThan(40);
+    // On opening, a coarse map (half the side) came first, then the full one.
+    expect((await mapState())!.shown).toEqual([
+      { nx: 6, ny: 6, final: false, precision: 'f32' },
+      { nx: 12, ny: 12, final: true, precision: 'f32' },
+    ]);
 
     // Clicking a network re-centres the plane on it as it is now (its index becomes the state's centre; a new mesh, the networks have moved).
     await page.evaluate(() => window.etascape!.explorer.pause());
@@ -94,4 +106,76 @@ describe('networks in the page', () => {
     expect(await page.evaluate(() => window.etascape!.explorer.state.model)).toBe('mlp:1,16,1:tanh:mean-field');
     expect(app.problems).toEqual([]);
   });
+
+  test('zooming the network map: a drag shows a coarse map, then the full one; deep windows train in df64, as the CPU reference does', async () => {
+    // A window across the boundary between training and diverging (found beforehand by
+    // bisection with `etascape map --precision df64`), 1e-7 of lr_layer0 and 2.3e-8 of
+    // lr_layer1 wide: float32's rates there are one or two numbers; the map switches to df64.
+    const b = 131.2417876;
+    const deep = {
+      x: { param: 'lr_layer0', min: 0.01, max: 0.01 * (1 + 1e-7), scale: 'linear' as const },
+      y: { param: 'lr_layer1', min: b - 1.5e-6, max: b + 1.5e-6, scale: 'linear' as const },
+    };
+    expect(await page.evaluate((mapWindow) => window.etascape!.setState({ mapWindow }), deep)).toBeNull();
+    const shown = () => page.evaluate(() => window.etascape!.views.networks.map.state?.shown ?? []);
+    await expect.poll(async () => (await shown()).length, { timeout: 60_000, interval: 250 }).toBeGreaterThan(0);
+    const first = (await mapState())!;
+    expect(first.precision).toBe('df64');
+    expect(first.why).toMatch(/lr_layer0 spans 1\.0e-7 of its value/);
+
+    // Dragging over the middle of the image zooms into that part of the window.
+    const canvas = (await page.locator('.view-panel[data-view="netmap"] canvas.figure').boundingBox())!;
+    const im = first.image!;
+    const at = (fx: number, fy: number) => [canvas.x + im.left + fx * im.width, canvas.y + im.top + fy * im.height] as const;
+    await page.mouse.move(...at(0.3, 0.3));
+    await page.mouse.down();
+    await page.mouse.move(...at(0.5, 0.5), { steps: 3 });
+    await page.mouse.move(...at(0.7, 0.7), { steps: 3 });
+    await page.mouse.up();
+    const w = (await page.evaluate(() => window.etascape!.explorer.state.mapWindow))!;
+    expect([w.x.param, w.y.param]).toEqual(['lr_layer0', 'lr_layer1']);
+    for (const [a, d] of [
+      [w.x, deep.x],
+      [w.y, deep.y],
+    ] as const) {
+      const span = d.max - d.min;
+      expect((a.min - d.min) / span).toBeCloseTo(0.3, 1);
+      expect((a.max - d.min) / span).toBeCloseTo(0.7, 1);
+    }
+    await expect.poll(async () => (await shown()).at(-1)?.final, { timeout: 60_000, interval: 250 }).toBe(true);
+    const s = (await mapState())!;
+    expect(s.shown).toEqual([
+      { nx: 6, ny: 6, final: false, precision: 'df64' },
+      { nx: 12, ny: 12, final: true, precision: 'df64' },
+    ]);
+    const status = await page.locator('.view-panel[data-view="netmap"] .status').textContent();
+    expect(status).toMatch(/^df64, converged \d+, diverged \d+$/);
+    // Both outcomes inside the window, a boundary across it.
+    const conv = s.converged!;
+    const t = Array.from({ length: 11 }, (_, iy) => iy + 1).find((iy) => conv[12 * iy] !== conv[12 * (iy - 1)]);
+    expect(t).toBeDefined();
+
+    // The CPU df64 reference on the two pixels of column 0 either side of the boundary: the same statuses.
+    const rows = [t! - 1, t!];
+    const model = parseModel('mlp:1,16,1:tanh:mean-field');
+    const data = makeDataset('chebyshev', model, { seed: 0 });
+    const one = initialTheta(model, 1, { seed: 1 });
+    const lrLayers = rows.map((iy) => [w.x.min, axisValue(w.y.min, w.y.max, 12, iy, 'linear')]);
+    const theta = new Float32Array(rows.length * model.params);
+    rows.forEach((_, i) => theta.set(one, i * model.params));
+    const setup = buildNetSetup({ model, data, optimizer: 'SGD', settings: {}, lrLayers, theta, config: { history: 40 } });
+    const cpu = new NetworkTrainerWide(setup, wideHyper(setup, lrLayers), 'df64');
+    cpu.step(40);
+    expect(rows.map((iy) => conv[12 * iy])).toEqual(networkOutcomes(cpu.state, 40, 'fractal').converged);
+
+    // "reset zoom" goes back to [lrMin, lrMax]^2, in float32.
+    await page.locator('.view-panel[data-view="netmap"] button', { hasText: 'reset zoom' }).click();
+    expect(await page.evaluate(() => window.etascape!.explorer.state.mapWindow)).toBeNull();
+    expect((await mapState())!.precision).toBe('f32');
+    expect(app.problems).toEqual([]);
+  });
 });
+
+function mapState() {
+  return page.evaluate(() => window.etascape!.views.networks.map.state);
+}

@@ -7,12 +7,15 @@ import { eventStep, particleStatus, Status } from '../particles';
 import { fractalMeasureOfRun } from './setup';
 import type { NetState } from './train';
 
+/** What the outcomes read of a state: a float32 engine's (NetState) or a df64 one's (WideState). */
+type OutcomeState = Pick<NetState, 'n' | 'info'> & { losses: ArrayLike<number>; history: Float32Array | Float64Array };
+
 /**
  * Per network: converged, and its rank value. 'fractal' needs the loss history of
  * `steps` steps (config.history = steps); 'status' counts a running network whose loss
  * fell as converged.
  */
-export function networkOutcomes(st: NetState, steps: number, measure: 'status' | 'fractal'): { converged: boolean[]; value: number[] } {
+export function networkOutcomes(st: OutcomeState, steps: number, measure: 'status' | 'fractal'): { converged: boolean[]; value: number[] } {
   const converged: boolean[] = [];
   const value: number[] = [];
   for (let i = 0; i < st.n; i++) {
