@@ -22,7 +22,7 @@ import { COLORMAPS } from '../display/colormaps';
 import type { Explorer } from './explorer';
 import { ModelFolder } from './gui-model';
 import { COLOR_BY, LAYOUTS, type ExplorerState } from '../model/state';
-import { SCENES } from '../model/scenes';
+import { ALL_SCENES } from '../model/scenes';
 import { VIEW_NAMES, VIEW_TITLES, type ViewName } from '../model/views';
 
 /** What the Share folder does (the page provides it: downloads, the location). */
@@ -42,7 +42,7 @@ export interface SceneActions {
 
 const NO_SCENE = '—';
 const sceneLabel = (id: string | null) => {
-  const s = SCENES.find((x) => x.id === id);
+  const s = ALL_SCENES.find((x) => x.id === id);
   return s ? `${s.number}. ${s.title}` : NO_SCENE;
 };
 
@@ -271,10 +271,10 @@ export class ControlPanel {
   private addScenes(actions: SceneActions): void {
     const f = this.gui.addFolder('Scenes');
     this.sceneModel.presentation = () => actions.togglePresentation();
-    f.add(this.sceneModel, 'scene', [NO_SCENE, ...SCENES.map((s) => sceneLabel(s.id))])
+    f.add(this.sceneModel, 'scene', [NO_SCENE, ...ALL_SCENES.map((s) => sceneLabel(s.id))])
       .name('scene')
       .onChange(async (label: string) => {
-        const scene = SCENES.find((s) => sceneLabel(s.id) === label);
+        const scene = ALL_SCENES.find((s) => sceneLabel(s.id) === label);
         if (!scene) return;
         this.showError('scenes', await actions.load(scene.id));
         this.syncScene();
@@ -291,7 +291,7 @@ export class ControlPanel {
     if (!this.scenes || !this.sceneSummary) return;
     const id = this.scenes.current();
     this.sceneModel.scene = sceneLabel(id);
-    this.sceneSummary.textContent = SCENES.find((s) => s.id === id)?.summary ?? 'Pick a scene, or press 1-9.';
+    this.sceneSummary.textContent = ALL_SCENES.find((s) => s.id === id)?.summary ?? 'Pick a scene, or press 1-9.';
     this.gui.controllersRecursive().forEach((c: Controller) => c.object === this.sceneModel && c.updateDisplay());
   }
 

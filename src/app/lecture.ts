@@ -4,7 +4,7 @@
 import { annotationScale, drawAnnotations, type AnnotationInput, type AnnotationLayout } from '../display/annotations';
 import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
-import { findScene, sceneState, SCENES, type Scene } from '../model/scenes';
+import { ALL_SCENES, findScene, sceneState, type Scene } from '../model/scenes';
 import { parseState, type ExplorerState } from '../model/state';
 import { networkTitle } from '../model/network';
 
@@ -28,7 +28,7 @@ export class Lecture {
   ) {
     // The page may open on a scene's exact state (the default is scene 7).
     const now = JSON.stringify({ ...explorer.state, camera: null });
-    this.scene = SCENES.find((s) => JSON.stringify(sceneState(s.id)) === now) ?? null;
+    this.scene = ALL_SCENES.find((s) => (s.state.model ?? '') === explorer.state.model && JSON.stringify(sceneState(s.id)) === now) ?? null;
   }
 
   /** Called when the scene or presentation mode changes (the panel shows them). */
@@ -110,11 +110,17 @@ export class Lecture {
     return { title: s.model ? networkTitle(s) : (this.explorer.surface?.spec.title ?? s.surface), formula: describeRun(s), step: this.explorer.steps, legend };
   }
 
-  /** After a change of state: a scene on another surface is no longer the scene shown. */
+  /** After a change of state: a scene on another surface (or model) is no longer the scene shown. */
   changed(): void {
     if (this.scene) {
       const own = sceneState(this.scene.id);
-      if (own.surface !== this.explorer.state.surface || JSON.stringify(own.surfaceParams) !== JSON.stringify(this.explorer.state.surfaceParams)) {
+      const s = this.explorer.state;
+      if (
+        own.surface !== s.surface ||
+        JSON.stringify(own.surfaceParams) !== JSON.stringify(s.surfaceParams) ||
+        own.model !== s.model ||
+        own.dataset !== s.dataset
+      ) {
         this.scene = null;
         this.notify();
       }
