@@ -57,6 +57,9 @@ export class ControlPanel {
   private paramsFolder: GUI;
   private scheduleFolder: GUI;
   private readonly modelFolder: ModelFolder;
+  private readonly surfaceFolder: GUI;
+  /** The 2-D surface's own controls, hidden while the particles are networks (the plane is their loss). */
+  private readonly surfaceOnly: Controller[];
 
   private sceneModel = { scene: NO_SCENE, presentation: () => {} };
   private sceneSummary: HTMLElement | null = null;
@@ -83,15 +86,17 @@ export class ControlPanel {
 
     if (scenes) this.addScenes(scenes);
 
-    const surf = this.gui.addFolder('Surface');
-    surf
-      .add(this.model, 'preset', [...PRESET_NAMES, 'custom'])
-      .name('preset')
-      .onChange((v: string) => this.choosePreset(v));
-    surf
-      .add(this.model, 'expression')
-      .name('L(x, y) =')
-      .onFinishChange((v: string) => this.setExpression(v));
+    const surf = (this.surfaceFolder = this.gui.addFolder('Surface'));
+    this.surfaceOnly = [
+      surf
+        .add(this.model, 'preset', [...PRESET_NAMES, 'custom'])
+        .name('preset')
+        .onChange((v: string) => this.choosePreset(v)),
+      surf
+        .add(this.model, 'expression')
+        .name('L(x, y) =')
+        .onFinishChange((v: string) => this.setExpression(v)),
+    ];
     this.errorSlot(surf, 'surface');
     this.paramsFolder = surf.addFolder('parameters');
     surf
@@ -243,6 +248,15 @@ export class ControlPanel {
     this.rebuildParams();
     this.rebuildHyper();
     this.rebuildSchedule();
+    this.showSurfaceControls();
+  }
+
+  /** Networks: the Surface folder keeps only how the plane is drawn (the 2-D expression and its parameters do not apply). */
+  private showSurfaceControls(): void {
+    const surface = this.explorer.state.model === '';
+    this.surfaceOnly.forEach((c) => c.show(surface));
+    this.paramsFolder.show(surface && presetParameters(this.explorer.state.surface).length > 0);
+    this.surfaceFolder.title(surface ? 'Surface' : "Surface: the networks' loss plane");
   }
 
   /** Shows the explorer's current state (after changes made elsewhere: keys, API, URL). */
@@ -264,6 +278,7 @@ export class ControlPanel {
     if (optimizerChanged) this.rebuildHyper();
     if (scheduleChanged) this.rebuildSchedule();
     this.modelFolder.sync();
+    this.showSurfaceControls();
     this.syncScene();
   }
 
@@ -371,7 +386,7 @@ export class ControlPanel {
     this.shown.params = JSON.stringify(this.explorer.state.surfaceParams);
     this.paramsFolder.children.slice().forEach((c) => c.destroy());
     const spec = presetParameters(this.explorer.state.surface);
-    this.paramsFolder.show(spec.length > 0);
+    this.paramsFolder.show(spec.length > 0 && this.explorer.state.model === '');
     if (!spec.length) return;
     const values: Record<string, number> = {};
     for (const p of spec) {
