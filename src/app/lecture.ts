@@ -44,11 +44,12 @@ export class Lecture {
     } catch (e) {
       return (e as Error).message;
     }
-    const before = this.explorer.live?.run;
+    // The run installed (surface particles or networks): a rebuilt one is already at step 0.
+    const before = this.explorer.runs.run;
     const error = await this.explorer.apply(sceneState(scene.id));
     if (error) return error;
     // Same particles as before: start them again, so a scene always opens at step 0.
-    if (this.explorer.live?.run === before) await this.explorer.reset();
+    if (this.explorer.runs.run === before) await this.explorer.reset();
     this.scene = scene;
     this.notify();
     return null;
@@ -70,14 +71,14 @@ export class Lecture {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`step(k) takes a whole number k >= 0, got ${k}`);
     const wasPlaying = this.explorer.playing;
     this.explorer.pause();
-    const run = this.explorer.live?.run;
+    const run = this.explorer.runs.run;
     const target = this.explorer.steps + k;
     this.explorer.stepOnce(k);
     try {
       while (this.explorer.steps < target) {
         await new Promise((r) => requestAnimationFrame(r));
         // A rebuild (new state, reset) starts again from 0: these k steps will never be counted.
-        if (this.explorer.live?.run !== run) throw new Error('the run was rebuilt while stepping (state changed or reset)');
+        if (this.explorer.runs.run !== run) throw new Error('the run was rebuilt while stepping (state changed or reset)');
       }
       const live = this.explorer.live;
       if (live?.device) await live.device.device.queue.onSubmittedWorkDone();
