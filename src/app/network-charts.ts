@@ -32,7 +32,7 @@ function lrColor(lr: number, lrMin: number, lrMax: number, map: Parameters<typeo
 }
 
 /** Pure: per followed network its sharpness (solid) and its threshold at the same steps (dashed, same colour). */
-export function netSharpnessChart(
+function netSharpnessChart(
   samples: { step: number; lambda: number[] }[],
   nets: { index: number; lr: number; color: string; threshold: number[] }[],
 ): ChartData {
@@ -47,7 +47,7 @@ export function netSharpnessChart(
 }
 
 /** Pure: current losses and statuses of n networks binned by lr (log bins over their range; at most `bins`). */
-export function netSweepStats(lr: Float32Array, loss: (i: number) => number, status: (i: number) => number, bins = SWEEP_BINS): SweepStats {
+function netSweepStats(lr: Float32Array, loss: (i: number) => number, status: (i: number) => number, bins = SWEEP_BINS): SweepStats {
   const n = lr.length;
   let lo = Infinity;
   let hi = -Infinity;

@@ -12,9 +12,8 @@ import type { ExplorerState } from './state';
 /** The quiet defaults every network scene starts from (one shared initial draw, seed 0, as the checks). */
 const net: Partial<ExplorerState> = { seed: 0, init: 'shared', dataSeed: 0, points: 0, optimizer: 'SGD', planeMode: 'random', planeCenter: 0, trails: 0 };
 
-const fractalModel = modelString(
-  buildModel({ widths: [FRACTAL.test.width, FRACTAL.test.width, 1], activation: 'tanh', parameterization: 'mean-field', gain: Math.SQRT2 }).spec,
-);
+// tanh(sqrt(2) z) as parseModel spells it (modelString would print the gain's 17 digits).
+const fractalModel = `mlp:${FRACTAL.test.width},${FRACTAL.test.width},1:tanh:mean-field:gain=sqrt2`;
 const [fx0, fx1, fy0, fy1] = FRACTAL.windows[0];
 
 /** lambda_0 of the catapult network (float64 power iteration, computed once, on first use). */
@@ -40,10 +39,12 @@ export const NETWORK_SCENES: readonly Scene[] = [
       ...net,
       model: fractalModel,
       dataset: 'teacher',
+      // In 3-D: 16 x 16 of the networks over the map's range, coloured by outcome as the map.
       layout: 'map',
-      n: 1024,
+      n: 256,
       lrMin: 10 ** fx0,
       lrMax: 10 ** fy1,
+      colorBy: 'status',
       stepsPerFrame: 1,
       views: ['netmap', 'netloss'],
       mapWindow: {
