@@ -39,12 +39,12 @@ export const NETWORK_SCENES: readonly Scene[] = [
       ...net,
       model: fractalModel,
       dataset: 'teacher',
-      // In 3-D: 16 x 16 of the networks over the map's range, coloured by outcome as the map.
+      // In 3-D: 16 x 16 of the networks over the map's range; log heights (diverging losses reach 1e7).
       layout: 'map',
       n: 256,
       lrMin: 10 ** fx0,
       lrMax: 10 ** fy1,
-      colorBy: 'status',
+      logHeight: true,
       stepsPerFrame: 1,
       views: ['netmap', 'netloss'],
       mapWindow: {

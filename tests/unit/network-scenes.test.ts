@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { CpuNetRunner } from '../../src/core/nn/runner';
 import { CATAPULT, catapultBase, checkCatapult, EOS, eosSetup, FRACTAL, fractalSetup } from '../../src/core/nn/scenes';
 import type { NetSetup } from '../../src/core/nn/train';
-import { buildNetworkRun, followedNetworks } from '../../src/model/network';
+import { budgetNetworks, buildNetworkRun, followedNetworks } from '../../src/model/network';
 import { CATAPULT_PAGE_FACTORS, NETWORK_SCENES } from '../../src/model/network-scenes';
 import { ALL_SCENES, findScene, sceneState, SCENES } from '../../src/model/scenes';
 import { decodeHash, encodeHash, exportJson, importJson } from '../../src/model/share';
@@ -37,6 +37,8 @@ describe('network scenes in the page', () => {
       expect(state.model).not.toBe('');
       expect(decodeHash(encodeHash(state))).toEqual({ state });
       expect(importJson(exportJson(state))).toEqual({ state });
+      // Within a frame's budget on a software adapter as they are (nothing lowered).
+      expect(budgetNetworks(state, { software: true, limits: null }), scene.id).toEqual({ state, changes: [] });
     }
   });
 
