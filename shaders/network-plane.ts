@@ -103,10 +103,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     v += plane[${2 * P}u + q] * t;
   }
   let l = losses[i];
+  info[i] = netInfo[i];
+  // A network that diverged (or whose numbers are no longer finite) stays where it was
+  // last drawn: its place would be off the plane, or NaN, and its trail would leave it.
+  let fu = u - u == 0.0f && v - v == 0.0f && l.y - l.y == 0.0f;
+  if (netInfo[i].status >= DIVERGED || !fu) { return; }
   let a = clamp(params.g11 * u + params.g12 * v, params.a0, params.a1);
   let b = clamp(params.g12 * u + params.g22 * v, params.b0, params.b1);
   pos[i] = ParticlePos(a, b, l.y, l.x);
-  info[i] = netInfo[i];
 }
 `;
 }

@@ -22,7 +22,7 @@ import { COLORMAPS } from '../display/colormaps';
 import type { Explorer } from './explorer';
 import { ModelFolder } from './gui-model';
 import { COLOR_BY, LAYOUTS, type ExplorerState } from '../model/state';
-import { SCENES } from '../model/scenes';
+import { ALL_SCENES } from '../model/scenes';
 import { VIEW_NAMES, VIEW_TITLES, type ViewName } from '../model/views';
 
 /** What the Share folder does (the page provides it: downloads, the location). */
@@ -42,7 +42,7 @@ export interface SceneActions {
 
 const NO_SCENE = '—';
 const sceneLabel = (id: string | null) => {
-  const s = SCENES.find((x) => x.id === id);
+  const s = ALL_SCENES.find((x) => x.id === id);
   return s ? `${s.number}. ${s.title}` : NO_SCENE;
 };
 
@@ -57,6 +57,9 @@ export class ControlPanel {
   private paramsFolder: GUI;
   private scheduleFolder: GUI;
   private readonly modelFolder: ModelFolder;
+  private readonly surfaceFolder: GUI;
+  /** The 2-D surface's own controls, hidden while the particles are networks (the plane is their loss). */
+  private readonly surfaceOnly: Controller[];
 
   private sceneModel = { scene: NO_SCENE, presentation: () => {} };
   private sceneSummary: HTMLElement | null = null;
@@ -83,15 +86,17 @@ export class ControlPanel {
 
     if (scenes) this.addScenes(scenes);
 
-    const surf = this.gui.addFolder('Surface');
-    surf
-      .add(this.model, 'preset', [...PRESET_NAMES, 'custom'])
-      .name('preset')
-      .onChange((v: string) => this.choosePreset(v));
-    surf
-      .add(this.model, 'expression')
-      .name('L(x, y) =')
-      .onFinishChange((v: string) => this.setExpression(v));
+    const surf = (this.surfaceFolder = this.gui.addFolder('Surface'));
+    this.surfaceOnly = [
+      surf
+        .add(this.model, 'preset', [...PRESET_NAMES, 'custom'])
+        .name('preset')
+        .onChange((v: string) => this.choosePreset(v)),
+      surf
+        .add(this.model, 'expression')
+        .name('L(x, y) =')
+        .onFinishChange((v: string) => this.setExpression(v)),
+    ];
     this.errorSlot(surf, 'surface');
     this.paramsFolder = surf.addFolder('parameters');
     surf
@@ -243,6 +248,15 @@ export class ControlPanel {
     this.rebuildParams();
     this.rebuildHyper();
     this.rebuildSchedule();
+    this.showSurfaceControls();
+  }
+
+  /** Networks: the Surface folder keeps only how the plane is drawn (the 2-D expression and its parameters do not apply). */
+  private showSurfaceControls(): void {
+    const surface = this.explorer.state.model === '';
+    this.surfaceOnly.forEach((c) => c.show(surface));
+    this.paramsFolder.show(surface && presetParameters(this.explorer.state.surface).length > 0);
+    this.surfaceFolder.title(surface ? 'Surface' : "Surface: the networks' loss plane");
   }
 
   /** Shows the explorer's current state (after changes made elsewhere: keys, API, URL). */
@@ -264,6 +278,7 @@ export class ControlPanel {
     if (optimizerChanged) this.rebuildHyper();
     if (scheduleChanged) this.rebuildSchedule();
     this.modelFolder.sync();
+    this.showSurfaceControls();
     this.syncScene();
   }
 
@@ -271,10 +286,10 @@ export class ControlPanel {
   private addScenes(actions: SceneActions): void {
     const f = this.gui.addFolder('Scenes');
     this.sceneModel.presentation = () => actions.togglePresentation();
-    f.add(this.sceneModel, 'scene', [NO_SCENE, ...SCENES.map((s) => sceneLabel(s.id))])
+    f.add(this.sceneModel, 'scene', [NO_SCENE, ...ALL_SCENES.map((s) => sceneLabel(s.id))])
       .name('scene')
       .onChange(async (label: string) => {
-        const scene = SCENES.find((s) => sceneLabel(s.id) === label);
+        const scene = ALL_SCENES.find((s) => sceneLabel(s.id) === label);
         if (!scene) return;
         this.showError('scenes', await actions.load(scene.id));
         this.syncScene();
@@ -291,7 +306,7 @@ export class ControlPanel {
     if (!this.scenes || !this.sceneSummary) return;
     const id = this.scenes.current();
     this.sceneModel.scene = sceneLabel(id);
-    this.sceneSummary.textContent = SCENES.find((s) => s.id === id)?.summary ?? 'Pick a scene, or press 1-9.';
+    this.sceneSummary.textContent = ALL_SCENES.find((s) => s.id === id)?.summary ?? 'Pick a scene, or press 1-9.';
     this.gui.controllersRecursive().forEach((c: Controller) => c.object === this.sceneModel && c.updateDisplay());
   }
 
@@ -371,7 +386,7 @@ export class ControlPanel {
     this.shown.params = JSON.stringify(this.explorer.state.surfaceParams);
     this.paramsFolder.children.slice().forEach((c) => c.destroy());
     const spec = presetParameters(this.explorer.state.surface);
-    this.paramsFolder.show(spec.length > 0);
+    this.paramsFolder.show(spec.length > 0 && this.explorer.state.model === '');
     if (!spec.length) return;
     const values: Record<string, number> = {};
     for (const p of spec) {

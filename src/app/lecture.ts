@@ -4,7 +4,7 @@
 import { annotationScale, drawAnnotations, type AnnotationInput, type AnnotationLayout } from '../display/annotations';
 import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
-import { findScene, sceneState, SCENES, type Scene } from '../model/scenes';
+import { ALL_SCENES, findScene, sceneState, type Scene } from '../model/scenes';
 import { parseState, type ExplorerState } from '../model/state';
 import { networkTitle } from '../model/network';
 
@@ -28,7 +28,7 @@ export class Lecture {
   ) {
     // The page may open on a scene's exact state (the default is scene 7).
     const now = JSON.stringify({ ...explorer.state, camera: null });
-    this.scene = SCENES.find((s) => JSON.stringify(sceneState(s.id)) === now) ?? null;
+    this.scene = ALL_SCENES.find((s) => (s.state.model ?? '') === explorer.state.model && JSON.stringify(sceneState(s.id)) === now) ?? null;
   }
 
   /** Called when the scene or presentation mode changes (the panel shows them). */
@@ -44,11 +44,12 @@ export class Lecture {
     } catch (e) {
       return (e as Error).message;
     }
-    const before = this.explorer.live?.run;
+    // The run installed (surface particles or networks): a rebuilt one is already at step 0.
+    const before = this.explorer.runs.run;
     const error = await this.explorer.apply(sceneState(scene.id));
     if (error) return error;
     // Same particles as before: start them again, so a scene always opens at step 0.
-    if (this.explorer.live?.run === before) await this.explorer.reset();
+    if (this.explorer.runs.run === before) await this.explorer.reset();
     this.scene = scene;
     this.notify();
     return null;
@@ -70,14 +71,14 @@ export class Lecture {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`step(k) takes a whole number k >= 0, got ${k}`);
     const wasPlaying = this.explorer.playing;
     this.explorer.pause();
-    const run = this.explorer.live?.run;
+    const run = this.explorer.runs.run;
     const target = this.explorer.steps + k;
     this.explorer.stepOnce(k);
     try {
       while (this.explorer.steps < target) {
         await new Promise((r) => requestAnimationFrame(r));
         // A rebuild (new state, reset) starts again from 0: these k steps will never be counted.
-        if (this.explorer.live?.run !== run) throw new Error('the run was rebuilt while stepping (state changed or reset)');
+        if (this.explorer.runs.run !== run) throw new Error('the run was rebuilt while stepping (state changed or reset)');
       }
       const live = this.explorer.live;
       if (live?.device) await live.device.device.queue.onSubmittedWorkDone();
@@ -110,11 +111,17 @@ export class Lecture {
     return { title: s.model ? networkTitle(s) : (this.explorer.surface?.spec.title ?? s.surface), formula: describeRun(s), step: this.explorer.steps, legend };
   }
 
-  /** After a change of state: a scene on another surface is no longer the scene shown. */
+  /** After a change of state: a scene on another surface (or model) is no longer the scene shown. */
   changed(): void {
     if (this.scene) {
       const own = sceneState(this.scene.id);
-      if (own.surface !== this.explorer.state.surface || JSON.stringify(own.surfaceParams) !== JSON.stringify(this.explorer.state.surfaceParams)) {
+      const s = this.explorer.state;
+      if (
+        own.surface !== s.surface ||
+        JSON.stringify(own.surfaceParams) !== JSON.stringify(s.surfaceParams) ||
+        own.model !== s.model ||
+        own.dataset !== s.dataset
+      ) {
         this.scene = null;
         this.notify();
       }

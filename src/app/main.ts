@@ -10,7 +10,7 @@ import { DEFAULT_STATE } from '../model/state';
 import { LrPreview } from '../views/lr-preview';
 import { ViewDriver } from './view-driver';
 import { Lecture, lectureKeys } from './lecture';
-import { SCENES } from '../model/scenes';
+import { ALL_SCENES } from '../model/scenes';
 import type { EtascapeApi } from './automation';
 import { hashPixels } from './pixel-hash';
 import { RecordPanel } from './record-panel';
@@ -212,7 +212,7 @@ const api: EtascapeApi = {
     frame: async (blob, k) => (await import('./video-check')).videoFrame(blob, k),
     hashPixels,
   },
-  scenes: SCENES,
+  scenes: ALL_SCENES,
   loadScene: (id) => lecture.loadScene(id),
   setState: (change) => lecture.setState(change),
   step: (k) => lecture.step(k),

@@ -77,10 +77,19 @@ export class NetworkRun implements LiveRun {
     return this.engine.stepsQueued;
   }
 
+  /** Measures taken every `every` steps (the sharpness view): the steps are split at its multiples. */
+  observer: { every: number; measure(step: number): void } | null = null;
+
   /** k training steps of every network, then their places on the plane (queued; never waits). */
   step(k: number): void {
     if (k <= 0) return;
-    this.engine.step(k);
+    for (let left = k; left > 0;) {
+      const every = this.observer?.every ?? Infinity;
+      const chunk = Math.min(left, every - (this.engine.stepsQueued % every));
+      this.engine.step(chunk);
+      left -= chunk;
+      if (this.engine.stepsQueued % every === 0) this.observer?.measure(this.engine.stepsQueued);
+    }
     this.plane.projectNow();
     this.trails?.recorder.record();
   }

@@ -3,6 +3,7 @@
 // from the particle buffers a few times a second, never awaited in the frame loop).
 
 import { colormap } from '../display/colormaps';
+import { followedNetworks } from '../model/network';
 import type { ViewPanel } from '../views/dock';
 import { LossCurvesView } from '../views/traces-view';
 import type { ChartSeries } from '../views/chart';
@@ -53,7 +54,7 @@ export class NetworkViews {
         .read()
         .then((p) => {
           if (net !== this.explorer.networks) return;
-          const picked = spread(p.n);
+          const picked = followedNetworks(p.n, CURVES);
           if (this.samples.at(-1)?.step !== step) this.samples.push({ step, loss: picked.map((i) => p.pos[4 * i + 2]) });
           if (this.samples.length > MAX_SAMPLES) this.samples = this.samples.filter((_, k) => k % 2 === 0 || k === this.samples.length - 1);
           this.showLoss(net.built.lr, picked);
@@ -89,10 +90,4 @@ export class NetworkViews {
   get drawn(): { netmap: boolean; netloss: boolean } {
     return { netmap: this.map.drawn, netloss: !!this.loss?.chart.root && this.samples.length > 1 };
   }
-}
-
-/** CURVES network indices spread evenly over 0..n-1 (the lr sweep's order). */
-function spread(n: number): number[] {
-  const k = Math.min(CURVES, n);
-  return Array.from(new Set(Array.from({ length: k }, (_, j) => Math.round((j * (n - 1)) / Math.max(1, k - 1)))));
 }

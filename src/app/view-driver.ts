@@ -22,6 +22,7 @@ import { chartPicture } from '../views/export';
 import { formatNumber } from '../display/ticks';
 import type { Explorer } from './explorer';
 import { LiveAnalysis, StaleRun } from './live-analysis';
+import { NetworkCharts } from './network-charts';
 import { NetworkViews } from './network-views';
 import type { ExplorerState } from '../model/state';
 import { binRepresentative, lossHistogram, lrBins, nearestBin, parseLrList, shownBins, sweepStats } from './view-data';
@@ -31,6 +32,8 @@ import { ViewJobs, type JobEvent, type ViewJob } from './view-jobs';
 import { bifurcationText, couldNotRun, jobEventText, jobStatus, lossCurvesNote, LR_FINDER_RUNNING, mapTitle, SHARPNESS_NOTE, sweepNote } from './view-status';
 
 const CHART = { width: 410, height: 190 };
+/** The views that show networks (the others show surface particles). */
+const NETWORK_VIEWS: readonly ViewName[] = ['netmap', 'netloss', 'netsharp', 'netsweep'];
 const FIGURE = { width: 410, height: 240 };
 /** Loss-curve bins shown, and the most samples kept (older ones thinned). */
 const SHOWN_BINS = 5;
@@ -53,8 +56,9 @@ export class ViewDriver {
   private lrFinder: LrFinderView | null = null;
   private figures = new Map<ViewName, FigureView>();
   private readonly jobs: ViewJobs;
-  /** The views of networks (netmap, netloss). */
+  /** The views of networks (netmap, netloss; netsharp, netsweep). */
   readonly networks: NetworkViews;
+  readonly networkCharts: NetworkCharts;
   /** The image each figure shows now (a new one from its job is drawn once). */
   private shownImage = new Map<ViewName, unknown>();
   private lrFinderKey = '';
@@ -72,6 +76,7 @@ export class ViewDriver {
     this.dock = new ViewDock(el, (name) => void explorer.apply({ views: explorer.state.views.filter((v) => v !== name) }));
     this.jobs = new ViewJobs(explorer);
     this.networks = new NetworkViews(explorer);
+    this.networkCharts = new NetworkCharts(explorer);
   }
 
   /** After any change of state: show the open views, restart the jobs whose inputs changed. */
@@ -108,8 +113,8 @@ export class ViewDriver {
       // Networks: the surface particles' views have nothing to show (the network views do).
       if (this.explorer.networks)
         for (const v of this.explorer.state.views)
-          if (v !== 'netmap' && v !== 'netloss')
-            this.dock.panel(v).status.textContent = 'the particles are networks: open the Network map and loss curves views';
+          if (!NETWORK_VIEWS.includes(v))
+            this.dock.panel(v).status.textContent = 'the particles are networks: open the Network views (map, loss curves, sharpness, sweep)';
       return;
     }
     // A new device (a lost one re-created, or the CPU fallback): the runs start over on it.
@@ -150,6 +155,7 @@ export class ViewDriver {
     }
     this.showEvents(this.jobs.tick());
     this.networks.frame(now);
+    this.networkCharts.frame(now);
     for (const name of views) {
       const job = this.jobs.get(name);
       if (job) this.showJob(name, job);
@@ -184,6 +190,10 @@ export class ViewDriver {
       case 'netmap':
       case 'netloss':
         this.networks.ensure(v, panel);
+        break;
+      case 'netsharp':
+      case 'netsweep':
+        this.networkCharts.ensure(v, panel);
         break;
       default:
         if (!this.figures.has(v)) this.figures.set(v, this.makeFigure(v, panel));
@@ -412,7 +422,8 @@ export class ViewDriver {
   }
 
   /** For tests and exports: the data a chart view shows (null before it draws). */
-  chartData(name: 'sweep' | 'loss' | 'sharpness' | 'lrfinder'): ChartData | null {
+  chartData(name: 'sweep' | 'loss' | 'sharpness' | 'lrfinder' | 'netsharp' | 'netsweep'): ChartData | null {
+    if (name === 'netsharp' || name === 'netsweep') return this.networkCharts.chartData(name);
     const view = { sweep: this.sweep, loss: this.loss, sharpness: this.sharp, lrfinder: this.lrFinder }[name];
     return view?.data() ?? null;
   }
@@ -431,6 +442,7 @@ export class ViewDriver {
       else if (v === 'sharpness') out[v] = !!this.sharp?.chart.root && this.traces.length > 0;
       else if (v === 'lrfinder') out[v] = !!this.lrFinder?.chart.root;
       else if (v === 'netmap' || v === 'netloss') out[v] = this.networks.drawn[v];
+      else if (v === 'netsharp' || v === 'netsweep') out[v] = this.networkCharts.drawn[v];
       else out[v] = this.figures.get(v)?.current !== null && this.shownImage.has(v);
     }
     return out;

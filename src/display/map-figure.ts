@@ -171,6 +171,7 @@ export interface Context2D {
   fillRect(x: number, y: number, w: number, h: number): void;
   strokeRect(x: number, y: number, w: number, h: number): void;
   fillText(text: string, x: number, y: number): void;
+  measureText(text: string): { width: number };
   beginPath(): void;
   moveTo(x: number, y: number): void;
   lineTo(x: number, y: number): void;
@@ -372,9 +373,27 @@ function drawLegend(ctx: Context2D, box: Rect, input: MapFigureInput, family: st
   ctx.font = `11px ${family}`;
   ctx.textBaseline = 'top';
   ctx.fillStyle = ink;
-  for (const line of input.notes ?? []) {
+  for (const note of input.notes ?? []) {
     y += 4;
-    ctx.fillText(line, x, y);
-    y += 12;
+    // Wrapped to the legend's column: a long note never runs off the figure's edge.
+    for (const line of wrapText(ctx, note, box.width)) {
+      ctx.fillText(line, x, y);
+      y += 12;
+    }
   }
+}
+
+/** Words of `text` in lines no wider than `width` (a word wider than that gets a line of its own). */
+export function wrapText(ctx: { measureText(text: string): { width: number } }, text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && ctx.measureText(next).width > width) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
 }

@@ -22,52 +22,69 @@ function grid(handle: DeviceHandle, n: number): [number, number] {
   return [gx, Math.ceil(groups / gx)];
 }
 
-/** Top Hessian eigenvalue of every network of an engine, warm-started from the last call's eigenvectors. */
+/** Top Hessian eigenvalue of every network of an engine (or of a buffer of networks), warm-started from the last call's eigenvectors. */
 export class NetworkSharpness {
   private readonly pool: ReadbackPool;
 
   private constructor(
-    private readonly engine: NetworkEngine,
+    private readonly handle: DeviceHandle,
+    private readonly n: number,
     private readonly pipeline: GPUComputePipeline,
     private readonly bindGroup: GPUBindGroup,
     private readonly buffers: GPUBuffer[],
-    private readonly result: GPUBuffer,
+    /** Per network: its top eigenvalue and its loss (2 floats). */
+    readonly result: GPUBuffer,
     readonly kernel: string,
   ) {
-    this.pool = new ReadbackPool(engine.handle.device, 'sharpness readback');
+    this.pool = new ReadbackPool(handle.device, 'sharpness readback');
   }
 
-  static async create(engine: NetworkEngine, iters = DEFAULT_POWER_ITERS, seed = 0): Promise<NetworkSharpness> {
-    const { device } = engine.handle;
+  static create(engine: NetworkEngine, iters = DEFAULT_POWER_ITERS, seed = 0): Promise<NetworkSharpness> {
     const { model, data } = engine.setup;
-    const n = engine.n;
-    const kernel = buildSharpnessKernel({ model, points: data.n, iters });
+    return NetworkSharpness.forBuffers(
+      engine.handle,
+      { model, points: data.n, n: engine.n, theta: engine.buffers.theta, data: engine.buffers.data },
+      iters,
+      seed,
+    );
+  }
+
+  /** For n networks whose parameters are in `theta` (n x params) and data in `data` (an engine's layout). */
+  static async forBuffers(
+    handle: DeviceHandle,
+    on: { model: NetSetup['model']; points: number; n: number; theta: GPUBuffer; data: GPUBuffer },
+    iters = DEFAULT_POWER_ITERS,
+    seed = 0,
+  ): Promise<NetworkSharpness> {
+    const { device } = handle;
+    const { model, n } = on;
+    const kernel = buildSharpnessKernel({ model, points: on.points, iters });
     const module = await compileModule(device, kernel, `sharpness:${model.params}x${iters}`);
     const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const dirs = startDirections(model.params, n, seed);
     const dirBuf = device.createBuffer({ label: 'sharpness directions', size: dirs.byteLength, usage: storage() });
     device.queue.writeBuffer(dirBuf, 0, dirs.buffer, dirs.byteOffset, dirs.byteLength);
     const result = device.createBuffer({ label: 'sharpness result', size: 8 * n, usage: storage() });
-    const [gx] = grid(engine.handle, n);
+    const [gx] = grid(handle, n);
     const params = device.createBuffer({ label: 'sharpness params', size: SharpnessParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(params, 0, SharpnessParams.write({ n, groupsX: gx }));
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
-      entries: [params, engine.buffers.theta, dirBuf, result, engine.buffers.data].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: [params, on.theta, dirBuf, result, on.data].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    return new NetworkSharpness(engine, pipeline, bindGroup, [params, dirBuf, result], result, kernel);
+    return new NetworkSharpness(handle, n, pipeline, bindGroup, [params, dirBuf, result], result, kernel);
   }
 
-  /** Queues one estimate at the engine's current parameters (after the steps already queued). */
+  /** Queues one estimate at the current parameters (after the steps already queued). */
   submit(): void {
-    const [gx, gy] = grid(this.engine.handle, this.engine.n);
-    submitPass(this.engine.handle.device, this.pipeline, this.bindGroup, gx, gy);
+    const [gx, gy] = grid(this.handle, this.n);
+    submitPass(this.handle.device, this.pipeline, this.bindGroup, gx, gy);
   }
 
   /** Estimates now and reads back: per network the top eigenvalue and the loss. */
   async run(): Promise<{ lambda: Float32Array; loss: Float32Array }> {
     this.submit();
-    const n = this.engine.n;
+    const n = this.n;
     const out = new Float32Array(await this.pool.read(this.result, 8 * n));
     const lambda = new Float32Array(n);
     const loss = new Float32Array(n);

@@ -164,3 +164,9 @@ export function networkColors(lr: Float32Array, s: ExplorerState): Float32Array 
 export function networkTitle(s: ExplorerState): string {
   return `${s.model} on ${s.dataset}: loss on a plane (${s.planeMode === 'random' ? 'Li et al. directions' : 'through 3 networks'})`;
 }
+
+/** The networks the loss curves and the sharpness view follow: `k` spread evenly over 0..n-1 (the lr sweep's order). */
+export function followedNetworks(n: number, k = 5): number[] {
+  const m = Math.min(k, n);
+  return Array.from(new Set(Array.from({ length: m }, (_, j) => Math.round((j * (n - 1)) / Math.max(1, m - 1)))));
+}

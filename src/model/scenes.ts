@@ -2,11 +2,12 @@
 // particles, optimizer, schedule, views, camera) with the title and formula its
 // annotations show. Pure data: a scene is a Partial<ExplorerState> over DEFAULT_STATE.
 
+import { NETWORK_SCENES } from './network-scenes';
 import { DEFAULT_STATE, parseState, type ExplorerState } from './state';
 
 export interface Scene {
   id: string;
-  /** 1..19, the order of SCENES.md. */
+  /** 1..19, the order of SCENES.md; 20..23 the network scenes (network-scenes.ts). */
   number: number;
   title: string;
   /** One line for the panel. */
@@ -324,6 +325,9 @@ export const SCENES: readonly Scene[] = [
   },
 ];
 
+/** The page's scene list: the 19 lecture scenes, then the network scenes. */
+export const ALL_SCENES: readonly Scene[] = [...SCENES, ...NETWORK_SCENES];
+
 /** A scene's full state: its preset over the defaults, validated by the state schema. */
 export function sceneState(id: string | number): ExplorerState {
   const scene = findScene(id);
@@ -335,7 +339,7 @@ export function sceneState(id: string | number): ExplorerState {
 /** A scene by id ('sharp-vs-flat') or number (7 or '7'); a clear error lists the ids. */
 export function findScene(idOrNumber: string | number): Scene {
   const key = String(idOrNumber).trim().toLowerCase();
-  const found = SCENES.find((s) => s.id === key || String(s.number) === key);
-  if (!found) throw new Error(`unknown scene '${idOrNumber}': use a number 1-${SCENES.length} or one of ${SCENES.map((s) => s.id).join(', ')}`);
+  const found = ALL_SCENES.find((s) => s.id === key || String(s.number) === key);
+  if (!found) throw new Error(`unknown scene '${idOrNumber}': use a number 1-${ALL_SCENES.length} or one of ${ALL_SCENES.map((s) => s.id).join(', ')}`);
   return found;
 }

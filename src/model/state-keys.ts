@@ -70,6 +70,7 @@ export const STATE_KEY_CLASS: Record<keyof ExplorerState, KeyClass> = {
   mapRes: 'views',
   mapSteps: 'views',
   basinLr: 'views',
+  sharpnessEvery: 'views',
 };
 
 export const keysOf = (c: KeyClass): (keyof ExplorerState)[] =>

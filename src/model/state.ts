@@ -103,6 +103,8 @@ export const ExplorerStateSchema = z.object({
   planeNets: z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(0)]).default([0, 1, 2]),
   planeSpan: finite.positive().max(100).default(1),
   planeRes: z.number().int().min(8).max(128).default(48),
+  /** The Network sharpness view measures the followed networks' top Hessian eigenvalue every this many steps. */
+  sharpnessEvery: z.number().int().min(1).max(10_000).default(50),
   /** The orbit camera (null: the default view of the surface). */
   camera: z
     .object({ position: z.tuple([finite, finite, finite]), target: z.tuple([finite, finite, finite]) })
@@ -165,6 +167,7 @@ export const DEFAULT_STATE: ExplorerState = {
   planeNets: [0, 1, 2],
   planeSpan: 1,
   planeRes: 48,
+  sharpnessEvery: 50,
   camera: null,
 };
 

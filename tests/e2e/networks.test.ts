@@ -174,6 +174,51 @@ describe('networks in the page', () => {
     expect((await mapState())!.precision).toBe('f32');
     expect(app.problems).toEqual([]);
   });
+
+  test("the edge-of-stability scene: each followed network's sharpness climbs to its dashed 2/η line and stays there; the sweep draws", async () => {
+    expect(await page.evaluate(() => window.etascape!.loadScene('nn-edge-of-stability'))).toBeNull();
+    await page.evaluate(() => window.etascape!.explorer.pause());
+    const state = await page.evaluate(() => window.etascape!.explorer.state);
+    expect([state.model, state.dataset, state.n, state.sharpnessEvery]).toEqual(['mlp:1,6,6,1:tanh:standard:bias', 'chebyshev', 3, 50]);
+    // The view follows the networks once its kernel is built (a first sample at the current step).
+    await expect.poll(() => page.evaluate(() => window.etascape!.views.chartData('netsharp') !== null), { timeout: 60_000 }).toBe(true);
+    const at = await page.evaluate(() => window.etascape!.explorer.steps);
+    expect(await page.evaluate(() => window.etascape!.views.chartData('netsharp')!.x)).toEqual([at]);
+    await page.evaluate(() => window.etascape!.step(1600));
+    const last = Math.floor((at + 1600) / 50) * 50;
+    const lastSample = () => page.evaluate(() => window.etascape!.views.chartData('netsharp')!.x.at(-1));
+    await expect.poll(lastSample, { timeout: 60_000, interval: 300 }).toBe(last);
+    const data = await page.evaluate(() => window.etascape!.views.chartData('netsharp')!);
+    const lrs = await page.evaluate(() => Array.from(window.etascape!.explorer.networks!.built.lr));
+    expect(data.series.map((s) => s.label)).toEqual(['λmax #0', 'edge #0', 'λmax #1', 'edge #1', 'λmax #2', 'edge #2']);
+    lrs.forEach((lr, k) => {
+      const edge = data.series[2 * k + 1].values;
+      // The dashed line is at 2/η (plain GD, no schedule), in the network's own colour.
+      expect(edge.every((v) => v !== null && Math.abs(v - 2 / lr) < 1e-5 * (2 / lr))).toBe(true);
+      expect(data.series[2 * k + 1].color).toBe(data.series[2 * k].color);
+      expect(data.series[2 * k + 1].dash).toBeDefined();
+      const lambda = data.series[2 * k].values;
+      // Each ends within 15 % of its own edge.
+      expect(Math.abs(lambda.at(-1)! / (2 / lr) - 1)).toBeLessThan(0.15);
+    });
+    // The middle network is the checked scene's (eta = 0.5, 2/eta = 4): over the last half it stays within 15 % of 4.
+    expect(lrs[1]).toBeCloseTo(0.5, 6);
+    const middle = data.series[2].values;
+    // Progressive sharpening: well below the edge first (under 0.85 x 4), then up to it.
+    expect(Math.min(...middle.filter((_, i) => data.x[i] < 800).map(Number))).toBeLessThan(0.85 * 4);
+    const tail = middle.filter((_, i) => data.x[i] >= 800);
+    expect(tail.length).toBeGreaterThan(10);
+    for (const v of tail) expect(Math.abs(v! / 4 - 1)).toBeLessThan(0.15);
+
+    // The sweep curve: every network's loss against its lr.
+    expect(await page.evaluate(() => window.etascape!.setState({ views: ['netsharp', 'netsweep'] }))).toBeNull();
+    await page.evaluate(() => window.etascape!.step(10));
+    await expect.poll(() => page.evaluate(() => window.etascape!.views.drawn), { timeout: 30_000 }).toEqual({ netsharp: true, netsweep: true });
+    const sweep = await page.evaluate(() => window.etascape!.views.chartData('netsweep')!);
+    expect(sweep.x.map((v) => v.toPrecision(4))).toEqual(lrs.map((v) => v.toPrecision(4)));
+    expect(sweep.series[1].values.every((v) => v !== null && v > 0 && v < 1)).toBe(true);
+    expect(app.problems).toEqual([]);
+  });
 });
 
 function mapState() {

@@ -8,7 +8,7 @@ import { parseModel } from '../../src/core/nn/model';
 import { initialTheta, NetworkEvaluator } from '../../src/core/nn/network';
 import { drawnOnPlane, inverseGram, planeCoord, randomPlane } from '../../src/core/nn/plane';
 import { buildNetSetup } from '../../src/core/nn/setup';
-import { INFO_WORDS, POS_FLOATS } from '../../src/core/particles';
+import { INFO_WORDS, POS_FLOATS, Status } from '../../src/core/particles';
 import { NetworkEngine } from '../../src/gpu/network-engine';
 import { NetworkPlane } from '../../src/gpu/network-plane';
 import { ReadbackPool } from '../../src/gpu/queue';
@@ -36,11 +36,13 @@ describe('the networks’ plane on the GPU = the CPU reference', () => {
     // Far from the centre the loss differs: the grid is not one value.
     expect(new Set(Array.from(grid, (v) => v.toPrecision(4))).size).toBeGreaterThan(10);
 
+    // The last network diverges at once (lr 1e4): it is never drawn off the plane.
     const n = 6;
+    const lr = (i: number) => (i === n - 1 ? 1e4 : 0.05 * (i + 1));
     const setup = buildNetSetup({
       model,
       data,
-      lrLayers: Array.from({ length: n }, (_, i) => [0.05 * (i + 1), 0.05 * (i + 1)]),
+      lrLayers: Array.from({ length: n }, (_, i) => [lr(i), lr(i)]),
       theta: initialTheta(model, n, { seed: 5, perNetwork: true }),
     });
     const engine = await NetworkEngine.create(handle, setup);
@@ -56,7 +58,9 @@ describe('the networks’ plane on the GPU = the CPU reference', () => {
     const st = await engine.read();
     const inv = inverseGram(p);
     const P = model.params;
-    for (let k = 0; k < n; k++) {
+    expect(st.info[INFO_WORDS * (n - 1)]).toBeGreaterThanOrEqual(Status.Diverged);
+    expect(Array.from(drawn.subarray(POS_FLOATS * (n - 1), POS_FLOATS * n))).toEqual([0, 0, 0, 0]);
+    for (let k = 0; k < n - 1; k++) {
       const [a, b] = drawnOnPlane(p, st.theta.subarray(k * P, (k + 1) * P), inv);
       expect(drawn[POS_FLOATS * k]).toBeCloseTo(a, 4);
       expect(drawn[POS_FLOATS * k + 1]).toBeCloseTo(b, 4);
@@ -64,7 +68,7 @@ describe('the networks’ plane on the GPU = the CPU reference', () => {
     }
     expect(Array.from(drawnInfo)).toEqual(Array.from(st.info));
     // Networks with different weights land at different places (per-network draws: some beyond the edge).
-    expect(new Set(Array.from({ length: n }, (_, k) => drawn[POS_FLOATS * k].toFixed(3))).size).toBe(n);
+    expect(new Set(Array.from({ length: n - 1 }, (_, k) => drawn[POS_FLOATS * k].toFixed(3))).size).toBe(n - 1);
     [pos, info].forEach((b) => b.destroy());
     pool.destroy();
     engine.destroy();

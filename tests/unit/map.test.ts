@@ -33,6 +33,7 @@ import {
   outcomeLegend,
   pixelAt,
   windowFromDrag,
+  wrapText,
   type Context2D,
   type MapAxis,
 } from '../../src/display/map-figure';
@@ -212,6 +213,16 @@ describe('map figure geometry', () => {
 });
 
 describe('map figure drawing', () => {
+  test('notes wrap to the legend column: no line wider than it, no word lost', () => {
+    const ctx = createCanvas(200, 100).getContext('2d');
+    ctx.font = '11px sans-serif';
+    const note = '(ranked by the fractal measure: converged and diverged networks separately)';
+    const lines = wrapText(ctx, note, 110);
+    expect(lines.length).toBeGreaterThan(2);
+    for (const l of lines) expect(ctx.measureText(l).width).toBeLessThanOrEqual(110);
+    expect(lines.join(' ')).toBe(note);
+  });
+
   const x: MapAxis = { param: 'lr', min: 1e-3, max: 1, n: 12, scale: 'log' };
   const y: MapAxis = { param: 'x0', min: -1, max: 1, n: 8 };
   const rgba = Uint32Array.from({ length: 96 }, (_, i) =>

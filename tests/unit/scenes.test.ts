@@ -48,6 +48,6 @@ describe('scenes', () => {
     expect(findScene(7).id).toBe('sharp-vs-flat');
     expect(findScene(' 18 ').id).toBe('catapult');
     expect(() => findScene('nope')).toThrow(/unknown scene 'nope'.*one-step, three-regimes/);
-    expect(() => findScene(20)).toThrow(/1-19/);
+    expect(() => findScene(24)).toThrow(/1-23/);
   });
 });

@@ -27,7 +27,7 @@ const arbState = fc
     n: fc.integer({ min: 1, max: 1_000_000 }),
     seed: fc.integer({ min: 0, max: 0xffffffff }),
     schedule: fc.constantFrom('', 'StepLR(step_size=30, gamma=0.5)', 'SequentialLR(schedulers=[LinearLR(), CosineAnnealingLR(T_max=90)], milestones=[10])'),
-    views: fc.subarray(['loss', 'sweep', 'bifurcation', 'map', 'basins', 'lrfinder', 'sharpness', 'netmap', 'netloss'] as const),
+    views: fc.subarray(['loss', 'sweep', 'bifurcation', 'map', 'basins', 'lrfinder', 'sharpness', 'netmap', 'netloss', 'netsharp', 'netsweep'] as const),
     // Networks as particles: the model and its data travel in the link too.
     model: fc.constantFrom('', 'mlp:2,8,1:relu:bias', 'mlp:16,16,1:tanh:mean-field:gain=sqrt2'),
     dataset: fc.constantFrom('teacher', 'two-moons', 'xor'),

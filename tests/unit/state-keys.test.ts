@@ -64,6 +64,7 @@ const OTHER: { [K in keyof ExplorerState]: { value: ExplorerState[K]; with?: Par
   planeNets: { value: [1, 2, 3], with: { model: 'mlp:1,4,1:tanh' } },
   planeSpan: { value: 2, with: { model: 'mlp:1,4,1:tanh' } },
   planeRes: { value: 32, with: { model: 'mlp:1,4,1:tanh' } },
+  sharpnessEvery: { value: 7 },
 };
 
 /** Everything the engine's run is built from: particles, optimizer program, run config. */

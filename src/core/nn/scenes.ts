@@ -49,7 +49,7 @@ const lossRow = (run: SharpnessRun, i: number, steps: number) => Array.from(run.
  * steps. Windows: log10 [lr0 from, to, lr1 from, to], two zoom levels into the boundary
  * (the whole 4-4-1 map over [-0.5, 2]^2 looks smooth at 32 x 32: dimension 0.99).
  */
-const FRACTAL = {
+export const FRACTAL = {
   full: { width: 16, res: 256, steps: 500 },
   test: { width: 4, res: 32, steps: 60 },
   windows: [
@@ -58,7 +58,7 @@ const FRACTAL = {
   ],
 };
 
-function fractalSetup(size: SceneSize, [x0, x1, y0, y1]: number[]): NetSetup {
+export function fractalSetup(size: SceneSize, [x0, x1, y0, y1]: number[]): NetSetup {
   const { width, res, steps } = FRACTAL[size];
   const model = buildModel({ widths: [width, width, 1], activation: 'tanh', parameterization: 'mean-field', gain: Math.SQRT2 });
   const data = makeDataset('teacher', model, { seed: 0 });
@@ -108,14 +108,14 @@ const fractalScene: NetScene = {
  * T_4), full-batch GD at eta = 0.5 (2/eta = 4), one shared seeded draw. Sharpness starts
  * near 3.7, dips, then rises past 4 and settles at 2/eta.
  */
-const EOS = {
+export const EOS = {
   spec: { widths: [1, 6, 6, 1], activation: 'tanh', bias: true } as Partial<ModelSpec> & { widths: number[] },
   eta: 0.5,
   full: { steps: 1600, every: 50 },
   test: { steps: 1200, every: 100 },
 };
 
-function eosSetup(size: SceneSize): NetSetup {
+export function eosSetup(size: SceneSize): NetSetup {
   const model = buildModel(EOS.spec);
   const data = makeDataset('chebyshev', model, { degree: 4 });
   return buildNetSetup({ model, data, lrLayers: [model.layers.map(() => EOS.eta)], init: { seed: 0 }, config: { history: EOS[size].steps } });
@@ -186,7 +186,7 @@ const eosScene: NetScene = {
  * sharpness at the start (computed in float64 on the CPU, so both engines train the same
  * networks).
  */
-const CATAPULT = {
+export const CATAPULT = {
   spec: { widths: [2, 128, 1], activation: 'tanh' } as Partial<ModelSpec> & { widths: number[] },
   points: 16,
   steps: 50,
@@ -196,7 +196,7 @@ const CATAPULT = {
   flat: { full: 1024, test: 6, from: 0.1, to: 1.9 },
 };
 
-function catapultBase() {
+export function catapultBase() {
   const model = buildModel(CATAPULT.spec);
   const data = makeDataset('teacher', model, { seed: 0, points: CATAPULT.points });
   const lambda0 = sharpness(model, data, initialTheta(model, 1, { seed: 0 }));
