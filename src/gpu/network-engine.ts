@@ -7,7 +7,7 @@ import { WORKGROUP_SIZE } from '../../shaders/common';
 import { buildNetworkKernelWG } from '../../shaders/network-wg';
 import { checkNetSetup, initialNetState, stateStride, type NetSetup, type NetState } from '../core/nn/train';
 import { INFO_WORDS } from '../core/particles';
-import { compileModule } from './engine';
+import { stepPipeline } from './engine';
 import { ReadbackPool, submitPass } from './queue';
 import type { DeviceHandle } from './device';
 
@@ -53,8 +53,9 @@ export class NetworkEngine {
     const { device } = handle;
     const build = layout === 'thread' ? buildNetworkKernel : buildNetworkKernelWG;
     const kernel = build({ model: setup.model, points: setup.data.n, optimizer: setup.optimizer, config: setup.config });
-    const module = await compileModule(device, kernel, `network-${layout}:${setup.model.params}`);
-    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    // Cached by text: the unrolled kernel takes seconds to compile on a software GPU, and
+    // a map's zoom levels, a rerun or a test's cases often build the same one.
+    const pipeline = await stepPipeline(device, kernel, `network-${layout}:${setup.model.params}`);
     const st = initialNetState(setup);
     const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
