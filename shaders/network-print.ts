@@ -2,9 +2,10 @@
 // written, so the GPU adds the same terms in the same order as the CPU reference.
 //
 // Two options make the thread-per-network kernel fast without changing one rounding:
-// - unroll: a loop whose unrolled body stays within a statement budget is printed once
-//   per iteration with its variable folded into constant indexes (a software GPU such as
-//   SwiftShader then addresses the private arrays directly instead of per lane);
+// - unroll: the point loop's body, when it stays within a statement budget, is printed
+//   with every inner loop unrolled and its variables folded into constant indexes (a
+//   software GPU such as SwiftShader then addresses the private arrays directly instead
+//   of per lane);
 // - inside every printed loop body, each read-only data element (xs, ys) is loaded once
 //   into a let, and each activation call once per argument value (the forward pass asks
 //   act_eval for the value and the derivative of the same pre-activation).
@@ -21,9 +22,13 @@ const READ_ONLY = new Set(['xs', 'ys']);
 
 export interface PrintOptions {
   /**
-   * Inside the point loop (the loop over data points, run points x steps times), unroll
-   * a loop when its unrolled body has at most this many statements (0: never). Loops
-   * elsewhere run once per step and stay loops: unrolling them only costs compile time.
+   * Unroll the point loop's body (the loop over data points, run points x steps times)
+   * in full when it unrolls to at most this many statements; else print it as written
+   * (0: never). Loops elsewhere run once per step: unrolling them only costs compile
+   * time. All or nothing: a software GPU's compile time grows faster than the body (the
+   * fractal setup's 16 x 16 body of ~700 statements compiles in seconds, a 2-128-1 body
+   * of ~1,300 took minutes on SwiftShader), and a partly unrolled 2-128-1 body measured
+   * no faster than the loops.
    */
   unroll?: number;
 }
@@ -34,9 +39,10 @@ const POINT = 'p';
 interface Ctx {
   access: ArrayAccess;
   counter: { n: number };
-  unroll: number;
-  /** Inside the point loop. */
-  hot: boolean;
+  /** Unroll loops (true inside a point loop whose body fits the budget). */
+  unroll: boolean;
+  /** The budget (PrintOptions.unroll). */
+  budget: number;
   /** Loop variables of unrolled loops: their value in the copy being printed. */
   env: Map<string, number>;
   /** Lets printed before the statement being printed (activation calls). */
@@ -102,7 +108,7 @@ function printExpr(e: Expr, x: Ctx): string {
   }
 }
 
-/** Statements a list prints as, with every loop within the budget unrolled. */
+/** Statements a list prints as with every loop unrolled. */
 function unrolledSize(ss: Stmt[]): number {
   let n = 0;
   for (const s of ss) {
@@ -133,10 +139,16 @@ function printList(ss: Stmt[], x: Ctx, pad: string): string[] {
   return out;
 }
 
+/** The context of a printed loop's body: entering the point loop decides whether to unroll. */
+function enter(x: Ctx, s: Stmt & { k: 'for' | 'draw' }): Ctx {
+  if (s.v !== POINT || x.budget <= 0) return x;
+  return { ...x, unroll: unrolledSize(s.body) <= x.budget };
+}
+
 function printStmt(s: Stmt, x: Ctx, pad: string): string[] {
   switch (s.k) {
     case 'for': {
-      if (x.hot && x.unroll > 0 && unrolledSize([s]) <= x.unroll) {
+      if (x.unroll) {
         const out: string[] = [];
         for (let k = 0; k < s.n; k++) {
           x.env.set(s.v, k);
@@ -145,13 +157,13 @@ function printStmt(s: Stmt, x: Ctx, pad: string): string[] {
         x.env.delete(s.v);
         return out;
       }
-      const body = printBlock(s.body, { ...x, hot: x.hot || s.v === POINT }, pad + '  ', []);
+      const body = printBlock(s.body, enter(x, s), pad + '  ', []);
       x.calls.clear(); // the loop may have set a local a call before it read
       return [`${pad}for (var v_${s.v} = 0u; v_${s.v} < ${s.n}u; v_${s.v}++) {`, ...body, `${pad}}`];
     }
     case 'draw': {
       const head = [`${pad}  let v_${s.v} = hash3(rng_seed ^ ${MINIBATCH_SALT}u, rng_net, rng_step * ${s.n}u + d_${s.v}) % ${s.m}u;`];
-      const body = printBlock(s.body, { ...x, hot: x.hot || s.v === POINT }, pad + '  ', head);
+      const body = printBlock(s.body, enter(x, s), pad + '  ', head);
       x.calls.clear();
       return [`${pad}for (var d_${s.v} = 0u; d_${s.v} < ${s.n}u; d_${s.v}++) {`, ...body, `${pad}}`];
     }
@@ -191,6 +203,6 @@ function printStmt(s: Stmt, x: Ctx, pad: string): string[] {
 
 /** WGSL statements for a routine's body; its locals are `l_<name>`, declared by the caller. */
 export function printStmts(ss: Stmt[], access: ArrayAccess, pad = '  ', counter = { n: 0 }, opts: PrintOptions = {}): string {
-  const x: Ctx = { access, counter, unroll: opts.unroll ?? 0, hot: false, env: new Map(), pre: [], calls: new Map(), loads: new Map() };
+  const x: Ctx = { access, counter, unroll: false, budget: opts.unroll ?? 0, env: new Map(), pre: [], calls: new Map(), loads: new Map() };
   return printBlock(ss, x, pad, []).join('\n');
 }

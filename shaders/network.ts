@@ -32,15 +32,12 @@ export interface NetworkKernelOptions {
   optimizer: CompiledOptimizer;
   /** The gradient's settings (minibatch, SAM, noise, clipping), compiled in; absent: plain full batch. */
   config?: NetTrainConfig;
-  /** Unroll budget of the printed loops (network-print.ts); default NETWORK_UNROLL. */
+  /** Statements up to which the point loop's body is unrolled (network-print.ts); default NETWORK_UNROLL. */
   unroll?: number;
 }
 
-/**
- * Loops of at most this many unrolled statements are printed unrolled in the training
- * kernel: for the fractal setup every loop inside the point loop (the largest, 16 x 16).
- */
-export const NETWORK_UNROLL = 1024;
+/** The training kernel unrolls point bodies of up to this many statements (the fractal setup's: ~700). */
+export const NETWORK_UNROLL = 800;
 
 /** The training kernels' uniform (both layouts), written once per dispatch by NetworkEngine.step. */
 export const NetParams = struct(
