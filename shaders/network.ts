@@ -37,7 +37,7 @@ export interface NetworkKernelOptions {
 }
 
 /** The training kernel unrolls point bodies of up to this many statements (the fractal setup's: ~700). */
-export const NETWORK_UNROLL = 800;
+const NETWORK_UNROLL = 800;
 
 /** The training kernels' uniform (both layouts), written once per dispatch by NetworkEngine.step. */
 export const NetParams = struct(
