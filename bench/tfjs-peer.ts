@@ -2,7 +2,8 @@
 // (bench/vite.tfjs.config.ts -> dist/bench-tfjs.mjs) so that the etascape command never
 // loads TensorFlow.js. Prints the table and writes the JSON.
 //
-//   node dist/bench-tfjs.mjs [--n 1048576] [--nets 256] [--net-steps 1] [--min-seconds 1] [--out FILE.json]
+//   node dist/bench-tfjs.mjs [--n 1048576] [--nets 256] [--net-steps 1] [--net-chunk 50] [--min-seconds 1] [--out FILE.json]
+// --n 0 leaves the surface workload out (the networks alone).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     nets: { type: 'string' },
     'net-steps': { type: 'string' },
+    'net-chunk': { type: 'string' },
     'min-seconds': { type: 'string' },
     out: { type: 'string' },
   },
@@ -28,6 +30,7 @@ try {
     steps: num(values.steps),
     nets: num(values.nets),
     netSteps: num(values['net-steps']),
+    netChunk: num(values['net-chunk']),
     minSeconds: num(values['min-seconds']),
     log: (m) => process.stderr.write(`bench tfjs: ${m}\n`),
   });

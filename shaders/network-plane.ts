@@ -9,7 +9,8 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { COMMON_WGSL } from './common';
 import { struct } from './layout';
 import { MATHLIB_WGSL } from './mathlib';
-import { accessFor, activationFunction, printStmts, privateDecls } from './network';
+import { accessFor, activationFunction, privateDecls } from './network';
+import { printStmts } from './network-print';
 import { networkRoutine } from '../src/core/nn/routines';
 import type { Model } from '../src/core/nn/model';
 

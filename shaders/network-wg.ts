@@ -13,7 +13,8 @@ import type { Routine, Stmt } from '../src/core/nn/ir';
 import { networkRoutine } from '../src/core/nn/routines';
 import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
 import { GRADIENT_AXES, gnormStmts, readsGnorm, transformsGradient, type GradientConfig } from '../src/core/nn/gradient';
-import { accessFor, activationFunction, printStmts, privateDecls, trainingBindings, type NetworkKernelOptions } from './network';
+import { accessFor, activationFunction, privateDecls, trainingBindings, type NetworkKernelOptions } from './network';
+import { printStmts } from './network-print';
 
 /** Parameters reduced per round (red holds WORKGROUP_SIZE x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
 const CHUNK = 16;

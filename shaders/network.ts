@@ -7,101 +7,16 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { COMMON_WGSL } from './common';
 import random from './random.wgsl?raw';
-import { MINIBATCH_SALT } from '../src/core/surfaces/dataset';
 import { struct } from './layout';
 import { MATHLIB_WGSL } from './mathlib';
-import { emitWGSL, f32Literal } from './codegen';
-import { arrayExtents, type Expr, type Index, type Routine, type Stmt } from '../src/core/nn/ir';
+import { emitWGSL } from './codegen';
+import { arrayExtents, type Routine } from '../src/core/nn/ir';
+import { printStmts, type ArrayAccess } from './network-print';
 import { networkRoutine } from '../src/core/nn/routines';
 import { updateRoutine, hyperStride, stateStride, stepGradientRoutine } from '../src/core/nn/train';
 import { DEFAULT_NET_CONFIG, type NetTrainConfig } from '../src/core/nn/train';
 import type { Model } from '../src/core/nn/model';
 import type { CompiledOptimizer } from '../src/core/optimizers';
-
-/** How each array of a routine is reached from WGSL: given the printed index, the element. */
-export type ArrayAccess = Record<string, (idx: string) => string>;
-
-function printIndex(idx: Index): string {
-  const parts = idx.terms.map(([v, m]) => (m === 1 ? `v_${v}` : `v_${v} * ${m}u`));
-  if (idx.c !== 0 || parts.length === 0) parts.unshift(`${idx.c}u`);
-  return parts.join(' + ');
-}
-
-const INFIX = { '+': '+', '-': '-', '*': '*', '/': '/' } as const;
-
-function printExpr(e: Expr, access: ArrayAccess): string {
-  switch (e.k) {
-    case 'num':
-      return f32Literal(e.v);
-    case 'local':
-      return `l_${e.name}`;
-    case 'load':
-      return access[e.arr](printIndex(e.idx));
-    case 'bin': {
-      const a = printExpr(e.a, access);
-      const b = printExpr(e.b, access);
-      return e.op === 'max' || e.op === 'min' ? `${e.op}(${a}, ${b})` : `(${a} ${INFIX[e.op]} ${b})`;
-    }
-    case 'fn':
-      return e.fn === 'sqrt' ? `sqrt(${printExpr(e.a, access)})` : `es_${e.fn}(${printExpr(e.a, access)})`;
-    case 'rand': {
-      // The same counter and 24-bit uniform as RoutineRunner's (rng_*: set by the kernel's main).
-      const h = `(hash3(rng_seed ^ ${e.salt}u, rng_net, rng_step * ${e.stride}u + ${printIndex(e.idx)}) >> 8u)`;
-      return `(f32(${e.open ? `${h} + 1u` : h}) / 16777216.0f)`;
-    }
-    case 'call':
-      return `${e.prog}_eval(${printExpr(e.a, access)}).${{ a: 'x', d1: 'y', d2: 'z' }[e.out as 'a' | 'd1' | 'd2']}`;
-  }
-}
-
-/** WGSL statements for a routine's body; its locals are `l_<name>`, declared by the caller. */
-export function printStmts(ss: Stmt[], access: ArrayAccess, pad = '  ', counter = { n: 0 }): string {
-  const out: string[] = [];
-  for (const s of ss) {
-    switch (s.k) {
-      case 'for':
-        out.push(`${pad}for (var v_${s.v} = 0u; v_${s.v} < ${s.n}u; v_${s.v}++) {`, printStmts(s.body, access, pad + '  ', counter), `${pad}}`);
-        break;
-      case 'draw':
-        out.push(
-          `${pad}for (var d_${s.v} = 0u; d_${s.v} < ${s.n}u; d_${s.v}++) {`,
-          `${pad}  let v_${s.v} = hash3(rng_seed ^ ${MINIBATCH_SALT}u, rng_net, rng_step * ${s.n}u + d_${s.v}) % ${s.m}u;`,
-          printStmts(s.body, access, pad + '  ', counter),
-          `${pad}}`,
-        );
-        break;
-      case 'set':
-        out.push(`${pad}l_${s.name} = ${printExpr(s.e, access)};`);
-        break;
-      case 'store':
-        out.push(`${pad}${access[s.arr](printIndex(s.idx))} = ${printExpr(s.e, access)};`);
-        break;
-      case 'program': {
-        const inputs: Record<string, string> = {};
-        for (const [k, e] of Object.entries(s.inputs)) inputs[k] = printExpr(e, access);
-        const id = counter.n++;
-        // Inputs first into lets: the program reads each several times.
-        const lets = s.prog.inputs.map((k) => `${pad}  let pi${id}_${k} = ${inputs[k]};`);
-        const em = emitWGSL(s.prog, { inputs: Object.fromEntries(s.prog.inputs.map((k) => [k, `pi${id}_${k}`])), prefix: `pv${id}_` });
-        const outs = Object.entries(s.outputs);
-        out.push(
-          `${pad}{`,
-          ...lets,
-          ...em.code
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => `${pad}  ${l}`),
-          // Every output captured before any store: an output may read a stored array.
-          ...outs.map(([name], k) => `${pad}  let po${id}_${k} = ${em.outputs[name]};`),
-          ...outs.map(([, o], k) => `${pad}  ${access[o.arr](printIndex(o.idx))} = po${id}_${k};`),
-          `${pad}}`,
-        );
-        break;
-      }
-    }
-  }
-  return out.join('\n');
-}
 
 export function activationFunction(model: Model): string {
   const em = emitWGSL(model.act, { inputs: { u: 'u' }, prefix: 'a' });
@@ -117,7 +32,12 @@ export interface NetworkKernelOptions {
   optimizer: CompiledOptimizer;
   /** The gradient's settings (minibatch, SAM, noise, clipping), compiled in; absent: plain full batch. */
   config?: NetTrainConfig;
+  /** Statements up to which the point loop's body is unrolled (network-print.ts); default NETWORK_UNROLL. */
+  unroll?: number;
 }
+
+/** The training kernel unrolls point bodies of up to this many statements (the fractal setup's: ~700). */
+const NETWORK_UNROLL = 800;
 
 /** The training kernels' uniform (both layouts), written once per dispatch by NetworkEngine.step. */
 export const NetParams = struct(
@@ -210,7 +130,7 @@ export function trainingBindings({ model, points, optimizer, config }: NetworkKe
 `;
 }
 
-export function buildNetworkKernel({ model, points, optimizer, config = DEFAULT_NET_CONFIG }: NetworkKernelOptions): string {
+export function buildNetworkKernel({ model, points, optimizer, config = DEFAULT_NET_CONFIG, unroll = NETWORK_UNROLL }: NetworkKernelOptions): string {
   const S = optimizer.state.length;
   const HS = hyperStride({ model, optimizer, config });
   const SS = stateStride({ model, optimizer });
@@ -221,6 +141,7 @@ export function buildNetworkKernel({ model, points, optimizer, config = DEFAULT_
   const access = accessFor(model, points, S);
   const minibatch = config.batch > 0;
   const rng = minibatch || config.noise > 0 || (config.perNetwork?.includes('noise') ?? false);
+  const counter = { n: 0 };
   return wgsl`
 ${COMMON_WGSL}
 ${MATHLIB_WGSL}
@@ -243,13 +164,13 @@ ${activationFunction(model)}
 // The gradient the optimizer sees (core/nn/gradient.ts): (loss, norm of the raw gradient).
 fn net_grad() -> vec2<f32> {
 ${grad.locals.map((l) => `  var l_${l} = 0.0f;`).join('\n')}
-${printStmts(grad.body, access)}
+${printStmts(grad.body, access, '  ', counter, { unroll })}
   return vec2<f32>(l_loss, l_gnorm);
 }
 
 fn net_loss() -> f32 {
 ${loss.locals.map((l) => `  var l_${l} = 0.0f;`).join('\n')}
-${printStmts(loss.body, access)}
+${printStmts(loss.body, access, '  ', counter, { unroll })}
   return l_loss;
 }
 
@@ -257,7 +178,7 @@ fn net_update(loss_in: f32, t_in: f32, gnorm_in: f32) {
   var l_loss = loss_in;
   var l_t = t_in;
   var l_gnorm = gnorm_in;
-${printStmts(update.body, access)}
+${printStmts(update.body, access, '  ', counter, { unroll })}
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -29,16 +29,25 @@ import { tfjsClose, tfjsNetworks, tfjsOn, tfjsRosenbrockGD, type Tf } from './tf
 const FRACTAL_MODEL = 'mlp:16,16,1:tanh:mean-field:gain=sqrt2';
 /** Learning rates per layer spread over [0.05, 0.5]: every network keeps training (none stops early). */
 const NET_LR = { min: 0.05, max: 0.5 };
+/** The network map's steps per dispatch (cli/model.ts, trainNetMap). */
+const NET_CHUNK = 50;
+/** Losses recorded per network: a 500-step map with the fractal measure keeps them all. */
+const NET_HISTORY = 500;
 
 export interface TfjsBenchOptions {
-  /** Particles of the surface workload (default 2^20). */
+  /** Particles of the surface workload (default 2^20; 0 leaves the surface workload out). */
   n?: number;
   /** Steps per round of the surface workload (default 100, 100 per dispatch on the engines). */
   steps?: number;
   /** Networks (default 256, a 16 x 16 lr_layer0 x lr_layer1 grid: TF.js takes seconds per step on SwiftShader). */
   nets?: number;
-  /** Steps per round of the network workload (default 1). */
+  /** Steps per round of the TF.js network peer (default 1). */
   netSteps?: number;
+  /**
+   * Steps per dispatch (one round) of the network engine, with every step's loss
+   * recorded, as `etascape map --model` runs (default NET_CHUNK).
+   */
+  netChunk?: number;
   /** Each workload repeats its round until at least this long (default 1 s). */
   minSeconds?: number;
   log?: (message: string) => void;
@@ -61,7 +70,7 @@ export interface TfjsBenchResult {
   date: string;
   node: string;
   cpu: string;
-  surface: {
+  surface?: {
     workload: string;
     particles: number;
     steps_per_round: number;
@@ -76,6 +85,7 @@ export interface TfjsBenchResult {
     points: number;
     networks: number;
     multiply_adds_per_network_step: number;
+    engine_steps_per_dispatch: number;
     tfjs: Rate;
     engine: Rate;
     cpu: Rate;
@@ -170,7 +180,7 @@ function netCounters(st: NetState): { steps: number; stopped: number } {
   return { steps, stopped };
 }
 
-async function networkBench(handle: DeviceHandle, tf: Tf, nets: number, netSteps: number, minSeconds: number, log: (m: string) => void) {
+async function networkBench(handle: DeviceHandle, tf: Tf, nets: number, netSteps: number, netChunk: number, minSeconds: number, log: (m: string) => void) {
   const model = parseModel(FRACTAL_MODEL);
   const data = makeDataset('teacher', model, { seed: 0 });
   const side = Math.ceil(Math.sqrt(nets));
@@ -209,14 +219,14 @@ async function networkBench(handle: DeviceHandle, tf: Tf, nets: number, netSteps
     peer.dispose();
   }
 
-  log(`networks: the engine, ${nets} networks, dispatches of ${netSteps} step(s)`);
-  const setup = buildNetSetup({ model, data, lrLayers, theta });
+  log(`networks: the engine, ${nets} networks, dispatches of ${netChunk} step(s)`);
+  const setup = buildNetSetup({ model, data, lrLayers, theta, config: { history: NET_HISTORY } });
   const gpu = await NetworkEngine.create(handle, setup);
   let engine: Rate;
   try {
     let before = netCounters(await gpu.read());
     const timed = await timeRounds(async () => {
-      gpu.step(netSteps);
+      gpu.step(netChunk);
       await gpu.done();
       const now = netCounters(await gpu.read());
       const done = now.steps - before.steps;
@@ -242,6 +252,7 @@ async function networkBench(handle: DeviceHandle, tf: Tf, nets: number, netSteps
     points: data.n,
     networks: nets,
     multiply_adds_per_network_step: macs,
+    engine_steps_per_dispatch: netChunk,
     tfjs,
     engine,
     cpu,
@@ -259,8 +270,9 @@ export async function runTfjsBench(handle: DeviceHandle, opts: TfjsBenchOptions 
   const minSeconds = opts.minSeconds ?? 1;
   const tf = await tfjsOn(handle);
   try {
-    const surface = await surfaceBench(handle, tf, opts.n ?? 1 << 20, opts.steps ?? 100, minSeconds, log);
-    const networks = await networkBench(handle, tf, opts.nets ?? 256, opts.netSteps ?? 1, minSeconds, log);
+    const n = opts.n ?? 1 << 20;
+    const surface = n > 0 ? await surfaceBench(handle, tf, n, opts.steps ?? 100, minSeconds, log) : undefined;
+    const networks = await networkBench(handle, tf, opts.nets ?? 256, opts.netSteps ?? 1, opts.netChunk ?? NET_CHUNK, minSeconds, log);
     return {
       adapter: handle.adapterName,
       date: new Date().toISOString(),
@@ -280,34 +292,45 @@ export function tfjsBenchTable(r: TfjsBenchResult): string {
   const s = r.surface;
   const nw = r.networks;
   const pct = (v: number | undefined) => (v === undefined ? '' : `${(100 * v).toFixed(v < 0.01 ? 2 : 1)}%`);
+  const surface = s
+    ? [
+        `surface: ${s.workload}, ${s.particles} particles, rounds of ${s.steps_per_round} steps`,
+        padTable(
+          [
+            ['implementation', 'particle-steps/s', 'seconds'],
+            ['TF.js on WebGPU (one op per term, tf.tidy per step)', e(s.tfjs.per_second), s.tfjs.seconds.toFixed(2)],
+            ['etascape engine (100 steps per dispatch)', e(s.engine.per_second), s.engine.seconds.toFixed(2)],
+            ['bare kernel (same arithmetic, no checks)', e(s.bare.per_second), s.bare.seconds.toFixed(2)],
+          ],
+          ['l', 'r', 'r'],
+        ),
+        `engine vs TF.js: ${x(s.ratios.engine_vs_tfjs)}   bare vs TF.js: ${x(s.ratios.bare_vs_tfjs)}   engine vs bare: ${x(s.ratios.engine_vs_bare)}`,
+        '',
+      ]
+    : [];
   return [
     `TensorFlow.js peers (tfjs-core and tfjs-backend-webgpu 4.22 on this device), ${r.date}`,
     `adapter: ${r.adapter}; node ${r.node}, cpu ${r.cpu}`,
     '',
-    `surface: ${s.workload}, ${s.particles} particles, rounds of ${s.steps_per_round} steps`,
-    padTable(
-      [
-        ['implementation', 'particle-steps/s', 'seconds'],
-        ['TF.js on WebGPU (one op per term, tf.tidy per step)', e(s.tfjs.per_second), s.tfjs.seconds.toFixed(2)],
-        ['etascape engine (100 steps per dispatch)', e(s.engine.per_second), s.engine.seconds.toFixed(2)],
-        ['bare kernel (same arithmetic, no checks)', e(s.bare.per_second), s.bare.seconds.toFixed(2)],
-      ],
-      ['l', 'r', 'r'],
-    ),
-    `engine vs TF.js: ${x(s.ratios.engine_vs_tfjs)}   bare vs TF.js: ${x(s.ratios.bare_vs_tfjs)}   engine vs bare: ${x(s.ratios.engine_vs_bare)}`,
-    '',
+    ...surface,
     `networks: ${nw.model} (${nw.params} parameters, ${nw.points} points), ${nw.networks} networks, ${nw.multiply_adds_per_network_step} multiply-adds per network-step`,
     padTable(
       [
         ['implementation', 'network-steps/s', 'multiply-adds/s', 'of FP32 peak', 'seconds'],
         [
-          'TF.js on WebGPU (batched matmul per layer)',
+          'TF.js on WebGPU (batched matmul per layer, 1 step per round)',
           e(nw.tfjs.per_second),
           e(nw.tfjs.multiply_adds_per_second),
           pct(nw.tfjs.fma_fraction),
           nw.tfjs.seconds.toFixed(2),
         ],
-        ['etascape network engine', e(nw.engine.per_second), e(nw.engine.multiply_adds_per_second), pct(nw.engine.fma_fraction), nw.engine.seconds.toFixed(2)],
+        [
+          `etascape network engine (${nw.engine_steps_per_dispatch} steps per dispatch, every loss kept)`,
+          e(nw.engine.per_second),
+          e(nw.engine.multiply_adds_per_second),
+          pct(nw.engine.fma_fraction),
+          nw.engine.seconds.toFixed(2),
+        ],
         ['CPU reference (float32, 1 core)', e(nw.cpu.per_second), e(nw.cpu.multiply_adds_per_second), '', nw.cpu.seconds.toFixed(2)],
         ['FP32 multiply-add kernel (the peak)', '', e(nw.fma.multiply_adds_per_second), '100%', nw.fma.seconds.toFixed(2)],
       ],

@@ -53,7 +53,8 @@ export class NetworkEngine {
     const { device } = handle;
     const build = layout === 'thread' ? buildNetworkKernel : buildNetworkKernelWG;
     const kernel = build({ model: setup.model, points: setup.data.n, optimizer: setup.optimizer, config: setup.config });
-    // Cached by kernel text: a map's levels and zooms rebuild the same kernel (engine.ts).
+    // Cached by text: the unrolled kernel takes seconds to compile on a software GPU, and
+    // a map's zoom levels, a rerun or a test's cases often build the same one.
     const pipeline = await stepPipeline(device, kernel, `network-${layout}:${setup.model.params}`);
     const st = initialNetState(setup);
     const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
