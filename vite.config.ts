@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** Node test files that must not share the machine with another test file. */
+const SERIAL = ['tests/cli/limits.test.ts'];
+
 export default defineConfig({
   server: { port: 5173, host: '127.0.0.1' },
   preview: { port: 4173, host: '127.0.0.1' },
@@ -19,6 +22,8 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['tests/unit/**/*.test.ts', 'tests/gpu/**/*.test.ts', 'tests/cli/**/*.test.ts'],
+          // Alone, after: 10^5 small dispatches, slowed tenfold by a second GPU process.
+          exclude: [...SERIAL],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
@@ -27,7 +32,7 @@ export default defineConfig({
         extends: true,
         // The page tests run after, one at a time: each drives a browser that fills both cores.
         // Isolated as before: they import little (7 s in all), and sharing changed nothing to gain.
-        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], maxWorkers: 1, isolate: true, sequence: { groupOrder: 1 } },
+        test: { name: 'serial', include: ['tests/e2e/**/*.test.ts', ...SERIAL], maxWorkers: 1, isolate: true, sequence: { groupOrder: 1 } },
       },
     ],
   },

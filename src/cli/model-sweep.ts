@@ -10,7 +10,7 @@ import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { csvNumber, f32, fmt } from './common';
 import { givenHyper, hyperFlags } from './flags';
 import { builtinOf, layerRates, loadProblem, peekOptimizer, PROBLEM_FLAGS, settingsOf, train, withRunner } from './model';
-import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
+import { gradientConfigOf, initialThetas, scheduleOf, TRAIN_FLAGS } from './model-train';
 import { axisValues, checkAxisFlags, parseNetAxis, sweepNetworks, type AxisNetworks } from './model-axes';
 import { checkOutputPath, writeOutput } from './output';
 
@@ -111,6 +111,7 @@ export async function sweepModelCommand(argv: string[], out: (s: string) => void
     data: problem.data,
     optimizer: def.name,
     settings: settingsOf(given),
+    schedule: scheduleOf(f),
     lrLayers: nets.lrLayers,
     perNetwork: nets.perNetwork,
     theta: initialThetas(problem, builtinOf(f), f, n, nets.init),

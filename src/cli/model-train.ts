@@ -6,6 +6,8 @@
 import { gradientConfigProblem, type GradientConfig } from '../core/nn/gradient';
 import type { Problem } from '../core/nn/explicit';
 import { initialTheta } from '../core/nn/network';
+import { resolveSchedule } from '../core/schedules';
+import { ScheduleError } from '../core/schedules/spec';
 import { defineFlags, UsageError, type FlagValues } from './args';
 import { CONFIG_FLAGS } from './flags';
 
@@ -19,6 +21,13 @@ export const TRAIN_FLAGS = defineFlags({
     defaultText: 'full batch',
   },
   seed: { name: 'seed', kind: 'int', min: 0, meta: 'S', help: 'seed of the minibatch and noise draws', defaultText: '0' },
+  schedule: {
+    name: 'schedule',
+    kind: 'string',
+    meta: 'TEXT',
+    help: 'lr schedule applied to every layer\'s lr, PyTorch\'s constructor call without the optimizer, e.g. "StepLR(step_size=30, gamma=0.1)"',
+    defaultText: 'none',
+  },
   clipNorm: { ...CONFIG_FLAGS.clipNorm, help: "clip the gradient's norm over all the network's parameters to C, as clip_grad_norm_ (0: off)" },
   clipValue: CONFIG_FLAGS.clipValue,
   noise: { ...CONFIG_FLAGS.noise, help: 'Gaussian gradient noise of standard deviation SIGMA/sqrt(B) per parameter (B 1 in full batch; 0: off)' },
@@ -53,6 +62,19 @@ export function gradientConfigOf(f: TrainValues, points: number): GradientConfig
   const bad = gradientConfigProblem(cfg, points);
   if (bad) throw new UsageError(`--${bad}`);
   return cfg;
+}
+
+/** The --schedule text, checked (a schedule the networks' optimizer program then applies to every layer's lr). */
+export function scheduleOf(f: TrainValues): string | undefined {
+  const text = f.schedule?.trim();
+  if (!text) return undefined;
+  try {
+    resolveSchedule(text);
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new UsageError(`--schedule: ${e.message}`);
+    throw e;
+  }
+  return text;
 }
 
 /** Per network: the initial weights' scale and offset (from a map axis, or the flags). */

@@ -24,7 +24,7 @@ import { csvNumber, f32, openGpu } from './common';
 import { ENGINE_STEPS_BOUND, MAX_FRACTAL_LOSSES, MAX_RUN_STEPS } from './limits';
 import { checkOutputPath, writeOutputs } from './output';
 import { givenHyper, hyperFlags } from './flags';
-import { gradientConfigOf, initialThetas, TRAIN_FLAGS } from './model-train';
+import { gradientConfigOf, initialThetas, scheduleOf, TRAIN_FLAGS } from './model-train';
 import { shardOf, shardPart, SHARD_FLAGS, tileDone, tileParams, writeTile } from './shard';
 import { axisCsv, f32WindowWarning, PRECISION_FLAGS, trainDF64 } from './model-df64';
 import { axisValues, checkAxisFlags, mapNetworks, parseNetAxis } from './model-axes';
@@ -197,6 +197,7 @@ export async function runModelCommand(argv: string[], out: (s: string) => void):
     data: problem.data,
     optimizer: def.name,
     settings: settingsOf(given),
+    schedule: scheduleOf(f),
     lrLayers,
     theta: initialThetas(problem, builtinOf(f), f, 1),
     config: { history: f.steps, ...gradientConfigOf(f, problem.data.n) },
@@ -383,6 +384,7 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
       problem,
       def: def.name,
       settings: settingsOf(given),
+      schedule: scheduleOf(f),
       lrLayers,
       perNetwork,
       theta: initialThetas(problem, builtinOf(f), f, lrLayers.length, init),
@@ -452,6 +454,8 @@ async function trainNetMap(o: {
   problem: Problem;
   def: string;
   settings: Record<string, number>;
+  /** A learning-rate schedule (PyTorch's constructor call), or none. */
+  schedule: string | undefined;
   lrLayers: number[][];
   /** Per network, its own value of these hyperparameters (the map's other axes). */
   perNetwork: Record<string, number[]>;
@@ -471,6 +475,7 @@ async function trainNetMap(o: {
     data: problem.data,
     optimizer: o.def,
     settings: o.settings,
+    schedule: o.schedule,
     lrLayers: o.lrLayers,
     perNetwork: o.perNetwork,
     theta,

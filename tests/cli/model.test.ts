@@ -50,15 +50,17 @@ function lossGrad(w0: number[][], w1: number[][], meanField: boolean): { loss: n
   return { loss, g0, g1 };
 }
 
-function gdCurve(lr0: number, lr1: number, steps: number, meanField: boolean): number[] {
+/** GD's loss curve; at step t each layer's lr is multiplied by factor(t) (a schedule). */
+function gdCurve(lr0: number, lr1: number, steps: number, meanField: boolean, factor = (_t: number) => 1): number[] {
   let w0 = W0.map((r) => r.slice());
   let w1 = W1.map((r) => r.slice());
   const out: number[] = [];
   for (let t = 0; t <= steps; t++) {
     const { loss, g0, g1 } = lossGrad(w0, w1, meanField);
     out.push(loss);
-    w0 = w0.map((r, i) => r.map((v, j) => v - lr0 * g0[i][j]));
-    w1 = w1.map((r, i) => r.map((v, j) => v - lr1 * g1[i][j]));
+    const k = factor(t);
+    w0 = w0.map((r, i) => r.map((v, j) => v - k * lr0 * g0[i][j]));
+    w1 = w1.map((r, i) => r.map((v, j) => v - k * lr1 * g1[i][j]));
   }
   return out;
 }
@@ -114,6 +116,19 @@ describe('etascape run --model', () => {
       r.loss.forEach((v: number, t: number) => expect(close(v, want[t], 1e-3), `L_${t}: ${v} vs ${want[t]}`).toBe(true));
     });
   }
+
+  it("--schedule scales every layer's lr as PyTorch's scheduler does: StepLR halves both every 15 steps", () => {
+    const args = ['run', '--model', problemFile(), '--optimizer', 'sgd', '--lr_layers', '0.5,0.3', '--steps', '60', '--json'];
+    const r = JSON.parse(ok([...args, '--schedule', 'StepLR(step_size=15, gamma=0.5)']));
+    const want = gdCurve(0.5, 0.3, 60, false, (t) => 0.5 ** Math.floor(t / 15));
+    r.loss.forEach((v: number, t: number) => expect(close(v, want[t], 1e-3), `L_${t}: ${v} vs ${want[t]}`).toBe(true));
+    // Not the constant-lr curve: the schedule took effect.
+    const flat = gdCurve(0.5, 0.3, 60, false);
+    expect(Math.abs(r.loss[60] - flat[60])).toBeGreaterThan(1e-2 * flat[60]);
+    const bad = cli([...args, '--schedule', 'StepLR(gamma=0.5)']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^etascape: --schedule: .*step_size/);
+  });
 
   it("--lr sets every layer; --sharpness-every K adds [step, top eigenvalue] pairs, the first = the Hessian's by finite differences", () => {
     const file = problemFile();
