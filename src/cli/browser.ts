@@ -8,8 +8,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { UsageError } from './args';
+import { commitOutputs, OutputFile } from './output';
 
 /** dist/app beside dist/cli.mjs (the bundle) or under the working directory. */
 export function appDir(): string {
@@ -87,4 +88,23 @@ export async function launchChromium(opts: { webgpu?: boolean; pixels?: boolean 
     throw new UsageError('this command drives Chromium with playwright-core, which is not installed (npm install playwright-core)');
   }
   return chromium.launch({ executablePath: path, headless: true, args: chromiumArgs(opts) });
+}
+
+/**
+ * Saves the Blob the page holds in `window[name]` to `path`, through a download: written
+ * under a temporary name and renamed into place when whole.
+ */
+export async function saveBlob(page: Page, name: string, path: string): Promise<void> {
+  const file = new OutputFile(path);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.evaluate((key) => {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL((window as unknown as Record<string, Blob>)[key]);
+      a.download = 'video';
+      a.click();
+    }, name),
+  ]);
+  await download.saveAs(file.tmp);
+  commitOutputs(file);
 }

@@ -119,7 +119,7 @@ Examples:
 // ---------------------------------------------------------------- parsing
 
 /** `param:min:max[:log|lin]` for --x / --y. */
-function parseAxisSpec(text: string, flag: string): Omit<Axis, 'n'> {
+export function parseAxisSpec(text: string, flag: string): Omit<Axis, 'n'> {
   const parts = text.split(':').map((s) => s.trim());
   if (parts.length < 3 || parts.length > 4 || !parts[0]) {
     throw new UsageError(`${flag}: expected PARAM:MIN:MAX[:log|lin] (e.g. lr:1e-3:10:log), got '${text}'`);

@@ -11,8 +11,8 @@ import { buildRun } from '../model/setup';
 import { decodeHash, encodeHash, importJson, type Loaded } from '../model/share';
 import { DEFAULT_STATE, type ExplorerState } from '../model/state';
 import { defineFlags, formatFlags, parseSchema, UsageError, type FlagValues } from './args';
-import { appDir, chromiumPath, launchChromium, serveStatic } from './browser';
-import { checkOutputPath, commitOutputs, OutputFile } from './output';
+import { appDir, chromiumPath, launchChromium, saveBlob, serveStatic } from './browser';
+import { checkOutputPath } from './output';
 import { startProgress } from './progress';
 
 const FLAGS = defineFlags({
@@ -232,19 +232,7 @@ async function recordInPage(page: Page, plan: RecordPlan, request: object, outPa
     (bar as ReturnType<typeof startProgress> | null)?.stop();
   }
   // The file leaves the page as a download: written to disk as it streams, never whole in Node.
-  const file = new OutputFile(outPath);
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.evaluate(() => {
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL((window as unknown as RecordingPage).__etascapeVideo!);
-      a.download = 'video';
-      a.click();
-    }),
-  ]);
-  // Saved under the temporary name, renamed into place when whole.
-  await download.saveAs(file.tmp);
-  commitOutputs(file);
+  await saveBlob(page, '__etascapeVideo', outPath);
   out(
     `wrote ${outPath}: ${frames} frames, ${plan.width}x${plan.height} at ${plan.fps} fps (${(frames / plan.fps).toFixed(2)} s), ${FORMAT_CODECS[plan.format].label}, layout ${layoutName(plan)}, ${result.size} bytes`,
   );

@@ -11,8 +11,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { commitOutputs, OutputFile } from './output';
+import { launchChromium, saveBlob } from './browser';
 
 /** mediabunny's browser bundle (an ES module), found through Node's resolution of the package. */
 function mediabunnyBundle(): string {
@@ -195,18 +194,7 @@ export class VideoWriter {
   async finish(path: string): Promise<number> {
     try {
       const size = await this.host.page.evaluate(() => (window as unknown as VideoPage).zoomVideo.finish());
-      const file = new OutputFile(path);
-      const [download] = await Promise.all([
-        this.host.page.waitForEvent('download'),
-        this.host.page.evaluate(() => {
-          const a = document.createElement('a');
-          a.href = URL.createObjectURL((window as unknown as VideoPage).zoomVideoBlob!);
-          a.download = 'video';
-          a.click();
-        }),
-      ]);
-      await download.saveAs(file.tmp);
-      commitOutputs(file);
+      await saveBlob(this.host.page, 'zoomVideoBlob', path);
       return size;
     } finally {
       await this.host.close();

@@ -10,21 +10,17 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineFlags, flagKey, formatFlags, parseFloat32, parseSchema, UsageError, type FlagValues } from './args';
+import { defineFlags, flagKey, formatFlags, parseSchema, UsageError, type FlagValues } from './args';
 import { chromiumPath } from './browser';
+import { parseAxisSpec } from './map';
 import { checkOutputPath, writeOutput } from './output';
 import { startProgress } from './progress';
 import { shardOf, shardPart, tileDone, tileParams, writeTile, SHARD_FLAGS } from './shard';
+import { F32_MIN_RELATIVE_WIDTH } from '../core/nn/precision';
 import { CAPTION, composeFrame, framePng, relativeWidth, writeZoomVideo, zoomWindows, type FrameJob, type ZoomAxis, type ZoomFrame } from './zoom-frames';
 
 /** More frames than this is a mistake: each frame is a full map (10,000 frames are 5.5 minutes at 30 fps). */
 const MAX_ZOOM_FRAMES = 10_000;
-/**
- * float32 stops resolving a network map below this window width, relative to the axis
- * values (README, Deep zoom (df64): float32 keeps 87.5 % of the statuses at a window
- * 6e-5 wide, 81 % at 6e-6, 37.5 % at 6e-7): --precision auto switches to df64 there.
- */
-export const F32_MIN_RELATIVE_WIDTH = 1e-5;
 /** df64 keeps every status down to a window 6e-13 wide and fails at 6e-15 (2^-48): deeper is refused. */
 const DF64_MIN_RELATIVE_WIDTH = 1e-12;
 
@@ -111,15 +107,8 @@ Examples:
 
 /** `PARAM:MIN:MAX[:log|lin]`, as map reads it (map itself checks the rest). */
 function parseAxis(text: string, flag: string): ZoomAxis {
-  const [param, lo, hi, sc, ...more] = text.split(':').map((s) => s.trim());
-  if (hi === undefined || more.length || !param) throw new UsageError(`${flag}: expected PARAM:MIN:MAX[:log|lin] (e.g. lr:1e-3:10:log), got '${text}'`);
-  const min = parseFloat32(lo, `${flag} minimum`);
-  const max = parseFloat32(hi, `${flag} maximum`);
-  const scale = sc === undefined || sc === 'lin' || sc === 'linear' ? 'linear' : sc === 'log' ? 'log' : null;
-  if (!scale) throw new UsageError(`${flag}: the scale must be log or lin, got '${sc}'`);
-  if (!(min < max)) throw new UsageError(`${flag}: the minimum ${lo} must be below the maximum ${hi}`);
-  if (scale === 'log' && !(min > 0)) throw new UsageError(`${flag}: a log axis needs a minimum > 0, got ${lo}`);
-  return { param, min, max, scale };
+  const { param, min, max, scale } = parseAxisSpec(text, flag);
+  return { param, min, max, scale: scale ?? 'linear' };
 }
 
 /** Splits argv into record-zoom's own flags, the map's, and the map's --x and --y held apart. */

@@ -13,7 +13,7 @@ import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/commands';
 import { mapFigureGeometry } from '../../src/display/map-figure';
 import { decodeVideos } from '../../src/cli/zoom-video';
-import { F32_MIN_RELATIVE_WIDTH } from '../../src/cli/zoom';
+import { F32_MIN_RELATIVE_WIDTH } from '../../src/core/nn/precision';
 import { tempDir } from './cli';
 
 const dir = tempDir();
