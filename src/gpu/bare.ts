@@ -6,7 +6,7 @@ import { specializeFor } from '../core/optimizers';
 import { ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
 import { BareParams, buildBareKernel } from '../../shaders/bare';
 import { compileModule } from './engine';
-import { submitPass } from './queue';
+import { submitPass, dispatchGrid } from './queue';
 import type { DeviceHandle } from './device';
 
 export class BareKernel {
@@ -48,9 +48,7 @@ export class BareKernel {
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    const groups = Math.ceil(p.n / WORKGROUP_SIZE);
-    const gx = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
-    return new BareKernel(handle, p.n, pipeline, bindGroup, buffers, [gx, Math.ceil(groups / gx)]);
+    return new BareKernel(handle, p.n, pipeline, bindGroup, buffers, dispatchGrid(handle.limits, Math.ceil(p.n / WORKGROUP_SIZE)));
   }
 
   /** Submits one dispatch of k steps. */

@@ -7,7 +7,7 @@ import { sharedHyper, specializeShared } from '../core/optimizers';
 import { checkRange, INFO_WORDS, ParticleError, POS_FLOATS, rangesOf, type ParticleRanges, type ParticleSource, type ParticleState } from '../core/particles';
 import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
 import { buildStepKernel, StepParams } from '../../shaders/step';
-import { ReadbackPool, submitPass } from './queue';
+import { ReadbackPool, submitPass, dispatchGrid } from './queue';
 import type { DeviceHandle } from './device';
 
 export { WORKGROUP_SIZE };
@@ -132,9 +132,7 @@ export class GpuEngine implements Engine {
     this.buffers = buffers;
     this.kernel = kernel;
     this.pool = new ReadbackPool(handle.device, 'engine readback');
-    const groups = Math.ceil(this.n / WORKGROUP_SIZE);
-    this.groupsX = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
-    this.groupsY = Math.ceil(groups / this.groupsX);
+    [this.groupsX, this.groupsY] = dispatchGrid(handle.limits, Math.ceil(this.n / WORKGROUP_SIZE));
   }
 
   /**

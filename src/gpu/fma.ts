@@ -4,7 +4,7 @@
 import { WORKGROUP_SIZE } from '../../shaders/common';
 import { buildFmaKernel, FMA_PER_ITERATION, FmaParams } from '../../shaders/fma';
 import { compileModule } from './engine';
-import { submitPass } from './queue';
+import { submitPass, dispatchGrid } from './queue';
 import type { DeviceHandle } from './device';
 
 export class FmaKernel {
@@ -39,9 +39,7 @@ export class FmaKernel {
       layout: pipeline.getBindGroupLayout(0),
       entries: [params, data].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    const groups = Math.ceil(n / WORKGROUP_SIZE);
-    const gx = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
-    return new FmaKernel(handle, n, pipeline, bindGroup, params, data, [gx, Math.ceil(groups / gx)]);
+    return new FmaKernel(handle, n, pipeline, bindGroup, params, data, dispatchGrid(handle.limits, Math.ceil(n / WORKGROUP_SIZE)));
   }
 
   /** Submits one dispatch of `iters` iterations; returns the multiply-adds it runs. */

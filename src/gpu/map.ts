@@ -7,7 +7,7 @@ import { WORKGROUP_SIZE } from '../../shaders/common';
 import { buildMapKernel, MapParams } from '../../shaders/map';
 import type { DeviceHandle } from './device';
 import { compileModule } from './engine';
-import { encodePass, ReadbackPool } from './queue';
+import { encodePass, ReadbackPool, dispatchGrid } from './queue';
 
 /** The buffers one map image is made from (ParticlePos and ParticleInfo per particle, as GpuEngine keeps them). */
 export interface MapSources {
@@ -55,8 +55,7 @@ export class MapColorizer {
       this.image?.destroy();
       this.image = device.createBuffer({ label: 'map image', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     }
-    const groups = Math.ceil(n / WORKGROUP_SIZE);
-    const groupsX = Math.min(groups, this.handle.limits.maxComputeWorkgroupsPerDimension);
+    const [groupsX, groupsY] = dispatchGrid(this.handle.limits, Math.ceil(n / WORKGROUP_SIZE));
     MapParams.write({ n, coloring: o.coloring === 'basin' ? 1 : 0, steps: o.steps, groupsX, floor: o.floor }, this.paramData);
     device.queue.writeBuffer(this.params, 0, this.paramData);
     const bindGroup = device.createBindGroup({
@@ -64,7 +63,7 @@ export class MapColorizer {
       entries: [this.params, src.pos, src.info, src.start, this.image].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
     const image = this.image;
-    const bytesOut = await this.pool.read(image, bytes, (enc) => encodePass(enc, this.pipeline, bindGroup, groupsX, Math.ceil(groups / groupsX)));
+    const bytesOut = await this.pool.read(image, bytes, (enc) => encodePass(enc, this.pipeline, bindGroup, groupsX, groupsY));
     return new Uint32Array(bytesOut, 0, n);
   }
 

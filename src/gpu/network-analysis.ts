@@ -7,7 +7,7 @@ import { buildMeasureKernel, buildSharpnessKernel, MeasureParams, SharpnessParam
 import { WORKGROUP_SIZE } from '../../shaders/common';
 import { DEFAULT_POWER_ITERS, startDirections } from '../core/nn/sharpness';
 import { compileModule } from './engine';
-import { ReadbackPool, submitPass } from './queue';
+import { ReadbackPool, submitPass, dispatchGrid } from './queue';
 import type { DeviceHandle } from './device';
 import { NetworkEngine } from './network-engine';
 import type { FractalMeasures, NetRunner } from '../core/nn/runner';
@@ -16,11 +16,7 @@ import type { NetSetup, NetState } from '../core/nn/train';
 /** Read when buffers are made: in Node the GPU globals exist only once a device is. */
 const storage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
-function grid(handle: DeviceHandle, n: number): [number, number] {
-  const groups = Math.ceil(n / WORKGROUP_SIZE);
-  const gx = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
-  return [gx, Math.ceil(groups / gx)];
-}
+const grid = (handle: DeviceHandle, n: number) => dispatchGrid(handle.limits, Math.ceil(n / WORKGROUP_SIZE));
 
 /** Top Hessian eigenvalue of every network of an engine (or of a buffer of networks), warm-started from the last call's eigenvectors. */
 export class NetworkSharpness {

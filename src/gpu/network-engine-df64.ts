@@ -11,7 +11,7 @@ import { checkNetSetup, initialNetState, stateStride, type NetSetup } from '../c
 import type { WideState } from '../core/nn/train-wide';
 import { INFO_WORDS } from '../core/particles';
 import { stepPipeline } from './engine';
-import { ReadbackPool, submitPass } from './queue';
+import { ReadbackPool, submitPass, dispatchGrid } from './queue';
 import type { DeviceHandle } from './device';
 
 const ORDER = ['params', 'theta', 'hyper', 'ostate', 'info', 'losses', 'hist', 'data', 'one'] as const;
@@ -31,9 +31,7 @@ export class NetworkEngineDF64 {
     readonly kernel: string,
   ) {
     this.pool = new ReadbackPool(handle.device, 'network df64 readback');
-    const groups = Math.ceil(setup.n / WORKGROUP_SIZE);
-    this.groupsX = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
-    this.groupsY = Math.ceil(groups / this.groupsX);
+    [this.groupsX, this.groupsY] = dispatchGrid(handle.limits, Math.ceil(setup.n / WORKGROUP_SIZE));
   }
 
   /** `hyper`: the setup's hyperparameters in float64 (wideHyper). */

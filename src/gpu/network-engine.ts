@@ -8,7 +8,7 @@ import { buildNetworkKernelWG } from '../../shaders/network-wg';
 import { checkNetSetup, initialNetState, stateStride, type NetSetup, type NetState } from '../core/nn/train';
 import { INFO_WORDS } from '../core/particles';
 import { stepPipeline } from './engine';
-import { ReadbackPool, submitPass } from './queue';
+import { ReadbackPool, submitPass, dispatchGrid } from './queue';
 import type { DeviceHandle } from './device';
 
 /**
@@ -43,9 +43,7 @@ export class NetworkEngine {
     this.n = setup.n;
     this.kernel = kernel;
     this.pool = new ReadbackPool(handle.device, 'network readback');
-    const groups = layout === 'thread' ? Math.ceil(this.n / WORKGROUP_SIZE) : this.n;
-    this.groupsX = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
-    this.groupsY = Math.ceil(groups / this.groupsX);
+    [this.groupsX, this.groupsY] = dispatchGrid(handle.limits, layout === 'thread' ? Math.ceil(this.n / WORKGROUP_SIZE) : this.n);
   }
 
   static async create(handle: DeviceHandle, setup: NetSetup, layout: NetworkLayout = 'thread'): Promise<NetworkEngine> {

@@ -6,7 +6,7 @@ import { WORKGROUP_SIZE } from '../../shaders/common';
 import type { Dataset } from '../core/nn/data';
 import type { Model } from '../core/nn/model';
 import { compileModule } from './engine';
-import { ReadbackPool, submitPass } from './queue';
+import { ReadbackPool, submitPass, dispatchGrid } from './queue';
 import type { DeviceHandle } from './device';
 
 export interface HvpResult {
@@ -53,15 +53,14 @@ export class NetworkHvp {
     device.queue.writeBuffer(input, 4 * n * P, dir.buffer, dir.byteOffset, dir.byteLength);
     const bytes = 4 * (2 * n * P + n);
     const result = device.createBuffer({ label: 'hvp result', size: Math.ceil(bytes / 16) * 16, usage });
-    const groups = Math.ceil(n / WORKGROUP_SIZE);
-    const gx = Math.min(groups, this.handle.limits.maxComputeWorkgroupsPerDimension);
+    const [gx, gy] = dispatchGrid(this.handle.limits, Math.ceil(n / WORKGROUP_SIZE));
     const params = device.createBuffer({ label: 'hvp params', size: HvpParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(params, 0, HvpParams.write({ n, groupsX: gx }));
     const bind = device.createBindGroup({
       layout: this.pipeline.getBindGroupLayout(0),
       entries: [params, input, result, this.data].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    submitPass(device, this.pipeline, bind, gx, Math.ceil(groups / gx));
+    submitPass(device, this.pipeline, bind, gx, gy);
     const out = new Float32Array(await this.pool.read(result, bytes));
     [input, result, params].forEach((b) => b.destroy());
     return { hv: out.slice(0, n * P), grad: out.slice(n * P, 2 * n * P), loss: out.slice(2 * n * P, 2 * n * P + n) };

@@ -9,7 +9,7 @@ import type { Dataset } from '../core/nn/data';
 import type { Model } from '../core/nn/model';
 import { inverseGram, type Plane } from '../core/nn/plane';
 import { compileModule } from './engine';
-import { encodePass, ReadbackPool } from './queue';
+import { encodePass, ReadbackPool, dispatchGrid } from './queue';
 import type { DeviceHandle } from './device';
 
 /** The most grid points per side (res^2 networks evaluated at once). */
@@ -97,8 +97,7 @@ export class NetworkPlane {
     if (!Number.isInteger(res) || res < 2 || res > MAX_PLANE_RES)
       throw new RangeError(`plane resolution must be a whole number from 2 to ${MAX_PLANE_RES}, got ${res}`);
     const { device, limits } = this.handle;
-    const groups = Math.ceil((res * res) / WORKGROUP_SIZE);
-    const gx = Math.min(groups, limits.maxComputeWorkgroupsPerDimension);
+    const [gx, gy] = dispatchGrid(limits, Math.ceil((res * res) / WORKGROUP_SIZE));
     const params = device.createBuffer({ label: 'plane params', size: PlaneParams.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(params, 0, PlaneParams.write({ res, groupsX: gx, a0: p.domain[0], a1: p.domain[1], b0: p.domain[2], b1: p.domain[3] }));
     const bytes = 4 * res * res;
@@ -108,7 +107,7 @@ export class NetworkPlane {
       entries: [params, this.planeBuf, grid, this.dataBuf].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
     const enc = device.createCommandEncoder({ label: 'plane loss' });
-    encodePass(enc, this.lossPipeline, bind, gx, Math.ceil(groups / gx));
+    encodePass(enc, this.lossPipeline, bind, gx, gy);
     device.queue.submit([enc.finish()]);
     try {
       return new Float32Array(await this.pool.read(grid, bytes));
@@ -121,8 +120,7 @@ export class NetworkPlane {
   /** The buffers the projection reads and writes from now on. */
   bindProjection(b: ProjectionBuffers): void {
     const { device, limits } = this.handle;
-    const groups = Math.ceil(b.n / WORKGROUP_SIZE);
-    const gx = Math.min(groups, limits.maxComputeWorkgroupsPerDimension);
+    const [gx, gy] = dispatchGrid(limits, Math.ceil(b.n / WORKGROUP_SIZE));
     this.projectionN = b.n;
     this.projectionGx = gx;
     this.writeProjectParams();
@@ -130,7 +128,7 @@ export class NetworkPlane {
       layout: this.projectPipeline.getBindGroupLayout(0),
       entries: [this.projectParams, this.planeBuf, b.theta, b.losses, b.netInfo, b.pos, b.info].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    this.projection = { bind, gx, gy: Math.ceil(groups / gx) };
+    this.projection = { bind, gx, gy };
   }
 
   /** Encodes the projection of every network onto the plane (after the training dispatch). */

@@ -2,6 +2,15 @@
 // on the queue: encode one compute pass, and read a buffer back through a pool of
 // staging buffers reused by size, so reads allocate nothing once warm.
 
+/**
+ * The dispatch grid of `groups` workgroups: as many per row as the device allows (the
+ * kernels recover their index from groupsX), then as many rows as that takes.
+ */
+export function dispatchGrid(limits: { maxComputeWorkgroupsPerDimension: number }, groups: number): [number, number] {
+  const gx = Math.min(groups, limits.maxComputeWorkgroupsPerDimension);
+  return [gx, Math.ceil(groups / gx)];
+}
+
 /** Encodes one compute pass of `groups` workgroups (x, and y for grids past the per-dimension limit). */
 export function encodePass(enc: GPUCommandEncoder, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, groupsX: number, groupsY = 1): void {
   const pass = enc.beginComputePass();

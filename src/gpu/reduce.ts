@@ -18,7 +18,7 @@ import type { Surface } from '../core/surfaces';
 import { buildReduceKernel, ReduceParams } from '../../shaders/reduce';
 import type { DeviceHandle } from './device';
 import { compileModule, WORKGROUP_SIZE, type GpuEngine } from './engine';
-import { encodePass, ReadbackPool, submitPass } from './queue';
+import { encodePass, ReadbackPool, submitPass, dispatchGrid } from './queue';
 
 /** The particle buffers a reducer reads (an engine's, or any with the same layout). */
 export interface ReduceTarget {
@@ -68,9 +68,7 @@ export class GpuReducer {
     this.summaryBuffer = device.createBuffer({ label: 'reduce-summary', size: 4 * this.shape.bins * summaryStride(this.shape), usage: storage });
     this.densityBuffer = device.createBuffer({ label: 'reduce-density', size: 4 * this.shape.bins * this.shape.buckets, usage: storage });
     this.sharpBuffer = pipelines.sharpness ? device.createBuffer({ label: 'reduce-sharpness', size: Math.max(16, 4 * target.n), usage: storage }) : null;
-    const groups = Math.ceil(target.n / WORKGROUP_SIZE);
-    const gx = Math.min(groups, handle.limits.maxComputeWorkgroupsPerDimension);
-    this.groups = [gx, Math.ceil(groups / gx)];
+    this.groups = dispatchGrid(handle.limits, Math.ceil(target.n / WORKGROUP_SIZE));
     const buffers = [this.params, target.pos, target.info, this.thresholds, this.summaryBuffer, this.densityBuffer, this.sharpBuffer];
     this.bindGroup = device.createBindGroup({
       label: 'reduce',
