@@ -8,7 +8,7 @@
 import { COMMON_WGSL } from './common';
 import { DF64_WGSL, wgslFunction } from './df64';
 import { f32Literal } from './codegen';
-import { NetParams } from './network';
+import { NetParams, stopChecks } from './network';
 import { arrayExtents, type Expr, type Index, type Routine, type Stmt } from '../src/core/nn/ir';
 import { DF64Error, dfActivation, dfProgramOps, dfUnsupported } from '../src/core/nn/interp-df64';
 import { networkRoutine } from '../src/core/nn/routines';
@@ -204,18 +204,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var k = 0u; k < params.steps; k++) {
     let gl = net_grad();
     let L = gl.x;
-    if (steps == 0u) { l0 = L; }
-    if (steps < params.history) { hist[i * params.history + steps] = L; }
-    let bad = !is_finite(L);
-    let ref_loss = select(1.0f, l0, l0 > 0.0f);
-    let out = L > params.divergeRatio * ref_loss;
-    let conv = L <= params.convergeLoss;
-    if (bad | out | conv) {
-      status = select(select(CONVERGED, DIVERGED, out), NONFINITE, bad);
-      event = steps;
-      cur = L;
-      break;
-    }
+    ${stopChecks()}
     net_update(gl.xy, vec2<f32>(f32(steps), 0.0f), gl.zw);
     steps = steps + 1u;
   }

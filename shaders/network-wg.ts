@@ -13,7 +13,7 @@ import type { Routine, Stmt } from '../src/core/nn/ir';
 import { networkRoutine } from '../src/core/nn/routines';
 import { updateRoutine, hyperStride, stateStride } from '../src/core/nn/train';
 import { GRADIENT_AXES, gnormStmts, readsGnorm, transformsGradient, type GradientConfig } from '../src/core/nn/gradient';
-import { accessFor, activationFunction, privateDecls, trainingBindings, type NetworkKernelOptions } from './network';
+import { accessFor, activationFunction, privateDecls, stopChecks, trainingBindings, type NetworkKernelOptions } from './network';
 import { printStmts } from './network-print';
 
 /** Parameters reduced per round (red holds WORKGROUP_SIZE x CHUNK floats: with th and gsum at MAX_PARAMS, within the 16 KiB of workgroup memory every device has). */
@@ -158,18 +158,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var cur = lv.y;
   for (var k = 0u; k < params.steps; k++) {
     let L = net_grad();
-    if (steps == 0u) { l0 = L; }
-    if (steps < params.history && lid == 0u) { hist[i * params.history + steps] = L; }
-    let bad = !is_finite(L);
-    let ref_loss = select(1.0f, l0, l0 > 0.0f);
-    let out = L > params.divergeRatio * ref_loss;
-    let conv = L <= params.convergeLoss;
-    if (bad | out | conv) {
-      status = select(select(CONVERGED, DIVERGED, out), NONFINITE, bad);
-      event = steps;
-      cur = L;
-      break;
-    }
+    ${stopChecks(' && lid == 0u')}
     net_update(L, f32(steps));
     workgroupBarrier();
     steps = steps + 1u;

@@ -107,6 +107,27 @@ export function privateDecls(routines: Routine[], model: Model, skip: string[] =
  * The training kernels' parameters and bindings: one bind group layout, which both the
  * thread-per-network and the workgroup-per-network kernel use (NetworkEngine binds it).
  */
+/**
+ * The training loop's checks on the full-batch loss L of step `steps`, one definition for
+ * the three training kernels (thread, workgroup, df64); the CPU twin is
+ * NetworkTrainerCpu.stepNetwork. `historyGuard` limits the history write (e.g. to one
+ * thread of a workgroup).
+ */
+export function stopChecks(historyGuard = ''): string {
+  return `if (steps == 0u) { l0 = L; }
+    if (steps < params.history${historyGuard}) { hist[i * params.history + steps] = L; }
+    let bad = !is_finite(L);
+    let ref_loss = select(1.0f, l0, l0 > 0.0f);
+    let out = L > params.divergeRatio * ref_loss;
+    let conv = L <= params.convergeLoss;
+    if (bad | out | conv) {
+      status = select(select(CONVERGED, DIVERGED, out), NONFINITE, bad);
+      event = steps;
+      cur = L;
+      break;
+    }`;
+}
+
 export function trainingBindings({ model, points, optimizer, config }: NetworkKernelOptions): string {
   const P = model.params;
   const HS = hyperStride({ model, optimizer, config });
@@ -203,18 +224,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let gl = net_grad();
     // The checks and the history read the full-batch loss.
     let L = ${minibatch ? 'net_loss()' : 'gl.x'};
-    if (steps == 0u) { l0 = L; }
-    if (steps < params.history) { hist[i * params.history + steps] = L; }
-    let bad = !is_finite(L);
-    let ref_loss = select(1.0f, l0, l0 > 0.0f);
-    let out = L > params.divergeRatio * ref_loss;
-    let conv = L <= params.convergeLoss;
-    if (bad | out | conv) {
-      status = select(select(CONVERGED, DIVERGED, out), NONFINITE, bad);
-      event = steps;
-      cur = L;
-      break;
-    }
+    ${stopChecks()}
     net_update(L, f32(steps), gl.y);
     steps = steps + 1u;
   }
