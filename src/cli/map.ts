@@ -25,6 +25,12 @@ import { shardOf, shardPart, SHARD_FLAGS, shardRandomnessProblem, tileDone, tile
 const MAP_DEFAULTS = { res: 256, steps: 1000, size: [900, 600] as [number, number], stepsPerDispatch: 100 };
 const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
+/** The figures' font: DejaVu Sans registered with @napi-rs/canvas where the system has it, else the default sans-serif. */
+export async function figureFont(): Promise<string> {
+  const { GlobalFonts } = await import('@napi-rs/canvas');
+  return existsSync(FONT_FILE) && GlobalFonts.registerFromPath(FONT_FILE, 'DejaVu Sans') ? "'DejaVu Sans', sans-serif" : 'sans-serif';
+}
+
 const AXES_NEEDED = 'map needs --x and --y (PARAM:MIN:MAX[:log|lin], e.g. --x lr:1e-3:10:log --y momentum:0:0.99)';
 
 const MAP_FLAGS = defineFlags({
@@ -304,9 +310,8 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
     `running ${pct(fr.running)}`,
   ];
 
-  const { createCanvas, GlobalFonts } = await import('@napi-rs/canvas');
-  let font = 'sans-serif';
-  if (existsSync(FONT_FILE) && GlobalFonts.registerFromPath(FONT_FILE, 'DejaVu Sans')) font = "'DejaVu Sans', sans-serif";
+  const { createCanvas } = await import('@napi-rs/canvas');
+  const font = await figureFont();
   const canvas = createCanvas(size[0], size[1]);
   const geometry = mapFigureGeometry(size[0], size[1], layout.x, layout.y);
   drawMapFigure(canvas.getContext('2d') as unknown as Context2D, geometry, {

@@ -2,17 +2,17 @@
 // the map command itself (its PNG, read back), the frame drawn around it (figure and
 // caption band), and the video encoded from the frames' PNG bytes (zoom-video.ts).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { fractalColor } from '../core/nn/outcome';
 import { drawMapFigure, mapFigureGeometry, type Context2D, type LegendItem, type MapAxis, type ScratchCanvas } from '../display/map-figure';
 import { flagKey } from './args';
-import { mapCommand } from './map';
+import { figureFont, mapCommand } from './map';
 import { mapModelCommand } from './model';
 import { VideoWriter } from './zoom-video';
 
 /** The band under the figure with the frame's window and zoom factor. */
 export const CAPTION = 28;
-const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
 // ---------------------------------------------------------------- windows
 
@@ -58,13 +58,13 @@ const axisText = (a: ZoomAxis, [lo, hi]: [number, number]) => `${a.param}:${lo}:
 
 type Canvas = import('@napi-rs/canvas').Canvas;
 
-/** The fractal colouring's ramps (core/nn/outcome.ts fractalImage), for the legend. */
+/** The fractal colouring's ramps (fractalColor, as fractalImage paints them), for the legend. */
 function fractalLegend(): LegendItem[] {
   const ramp = (converged: boolean) =>
     Uint32Array.from({ length: 16 }, (_, i) => {
-      const shade = Math.round(60 + 12 * i);
-      const [r, g, b] = converged ? [255 - shade, 255 - shade / 2, 255] : [255, 255 - shade, 255 - shade];
-      return (Math.round(r) | (Math.round(g) << 8) | (Math.round(b) << 16) | (255 << 24)) >>> 0;
+      // Truncated to bytes as fractalImage's Uint8Array stores them.
+      const [r, g, b] = fractalColor(converged, i / 15).map(Math.trunc);
+      return (r | (g << 8) | (b << 16) | (255 << 24)) >>> 0;
     });
   const ticks = [
     { at: 0, label: 'lowest' },
@@ -133,9 +133,8 @@ function withoutFlags(argv: string[], keys: string[]): string[] {
 
 /** Frame k: the map's figure and the caption band, as a PNG (lossless: tiles and merge carry these bytes). */
 export async function composeFrame(job: FrameJob, k: number, mapPng: Buffer): Promise<Canvas> {
-  const { createCanvas, loadImage, GlobalFonts } = await import('@napi-rs/canvas');
-  let font = 'sans-serif';
-  if (existsSync(FONT_FILE) && GlobalFonts.registerFromPath(FONT_FILE, 'DejaVu Sans')) font = "'DejaVu Sans', sans-serif";
+  const { createCanvas, loadImage } = await import('@napi-rs/canvas');
+  const font = await figureFont();
   const [W, H] = job.size;
   const canvas = createCanvas(W, H);
   const ctx = canvas.getContext('2d');

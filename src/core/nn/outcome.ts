@@ -32,6 +32,12 @@ export function networkOutcomes(st: OutcomeState, steps: number, measure: 'statu
   return { converged, value };
 }
 
+/** The fractal colouring's colour at rank t in [0, 1] of its side: converged blue, diverged red, darker as t grows. */
+export function fractalColor(converged: boolean, t: number): [number, number, number] {
+  const shade = Math.round(60 + 180 * t);
+  return converged ? [255 - shade, 255 - shade / 2, 255] : [255, 255 - shade, 255 - shade];
+}
+
 /** The fractal colouring: converged and diverged ranked separately by their measure, blue and red ramps; RGBA rows with y growing upwards (row 0 at the top). */
 export function fractalImage(res: number, converged: boolean[], value: number[]): Uint8Array {
   const rgba = new Uint8Array(4 * res * res);
@@ -42,10 +48,9 @@ export function fractalImage(res: number, converged: boolean[], value: number[])
       .sort((a, b) => value[a] - value[b]);
     idx.forEach((i, r) => {
       const t = idx.length > 1 ? r / (idx.length - 1) : 0.5;
-      const shade = Math.round(60 + 180 * t);
       const row = res - 1 - Math.floor(i / res); // y grows upwards
       const at = 4 * (row * res + (i % res));
-      rgba.set(side ? [255 - shade, 255 - shade / 2, 255] : [255, 255 - shade, 255 - shade], at);
+      rgba.set(fractalColor(side, t), at);
       rgba[at + 3] = 255;
     });
   }
