@@ -8,7 +8,7 @@
 
 import { Status } from '../core/particles';
 import { stabilityThreshold } from '../core/nn/sharpness';
-import { colormap } from '../display/colormaps';
+import { lrColor } from '../views/traces-view';
 import { formatNumber } from '../display/ticks';
 import { followedNetworks } from '../model/network';
 import type { ChartData, ChartSeries } from '../views/chart';
@@ -23,13 +23,6 @@ const CHART = { width: 410, height: 190 };
 /** Most lr bins of the sweep curve, and the most sharpness samples drawn (older ones thinned). */
 const SWEEP_BINS = 256;
 const MAX_SAMPLES = 600;
-
-/** A network's colour (its lr on the particle colormap, log, the darkest quarter skipped for the dark panels). */
-function lrColor(lr: number, lrMin: number, lrMax: number, map: Parameters<typeof colormap>[0]): string {
-  const t = lrMax > lrMin ? Math.log(lr / lrMin) / Math.log(lrMax / lrMin) : 0.5;
-  const [r, g, b] = colormap(map, 0.25 + 0.75 * Math.min(1, Math.max(0, t)));
-  return `rgb(${Math.round(255 * r)},${Math.round(255 * g)},${Math.round(255 * b)})`;
-}
 
 /** Pure: per followed network its sharpness (solid) and its threshold at the same steps (dashed, same colour). */
 function netSharpnessChart(

@@ -2,10 +2,9 @@
 // the loss curves of a few live networks spread over the lr range (their losses read
 // from the particle buffers a few times a second, never awaited in the frame loop).
 
-import { colormap } from '../display/colormaps';
 import { followedNetworks } from '../model/network';
 import type { ViewPanel } from '../views/dock';
-import { LossCurvesView } from '../views/traces-view';
+import { LossCurvesView, lrColor } from '../views/traces-view';
 import type { ChartSeries } from '../views/chart';
 import type { Explorer } from './explorer';
 import { NetworkMapView } from './network-map-view';
@@ -65,20 +64,11 @@ export class NetworkViews {
 
   private showLoss(lr: Float32Array, picked: number[]): void {
     const s = this.explorer.state;
-    const span = Math.log(s.lrMax / s.lrMin) || 1;
-    const hex = (t: number) =>
-      '#' +
-      colormap(s.particleColormap, t)
-        .map((c) =>
-          Math.round(255 * c)
-            .toString(16)
-            .padStart(2, '0'),
-        )
-        .join('');
     const series: ChartSeries[] = picked.map((i, k) => ({
       label: `η ${lr[i].toPrecision(3)}`,
       values: this.samples.map((x) => x.loss[k]),
-      color: hex(Math.log(lr[i] / s.lrMin) / span),
+      // The colour the sharpness view (network-charts.ts) gives the same network.
+      color: lrColor(lr[i], s.lrMin, s.lrMax, s.particleColormap),
     }));
     this.loss!.update(
       { x: this.samples.map((x) => x.step + 1), series, legend: series.map((c) => ({ label: c.label, color: c.color })) },

@@ -32,7 +32,7 @@ const css = ([r, g, b]: [number, number, number], a = 1) => `rgba(${Math.round(r
  * Colour of an lr on the particles' colormap between lrMin and lrMax (log), for lines
  * on the dark panels: the darkest quarter of the colormap is skipped.
  */
-function lrColor(lr: number, lrMin: number, lrMax: number, map: ColormapName, alpha = 1): string {
+export function lrColor(lr: number, lrMin: number, lrMax: number, map: ColormapName, alpha = 1): string {
   const t = lrMax > lrMin ? Math.log(lr / lrMin) / Math.log(lrMax / lrMin) : 0.5;
   return css(colormap(map, 0.25 + 0.75 * Math.min(1, Math.max(0, t))), alpha);
 }
