@@ -77,6 +77,11 @@ export class GpuEngineDF64 {
     submitPass(this.handle.device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
   }
 
+  /** Resolves when the queued steps are done. */
+  done(): Promise<void> {
+    return this.handle.device.queue.onSubmittedWorkDone();
+  }
+
   async read(): Promise<SurfaceStateDF64> {
     const n = this.setup.n;
     const sizes = {
