@@ -29,7 +29,7 @@ const LOCAL: readonly Op[] = [...(Object.keys(COMPARE) as Op[]), 'and', 'or', 'n
 export type TableCall<T> = (name: string, args: DF<T>[]) => DF<T>;
 
 /** Whether df64 has this op (a table routine or a composition of this module). */
-export function dfHasOp(op: string): boolean {
+function dfHasOp(op: string): boolean {
   return Object.hasOwn(BINARY, op) || Object.hasOwn(UNARY, op) || (LOCAL as readonly string[]).includes(op);
 }
 
@@ -73,7 +73,7 @@ function truthy<T>(o: F32Ops<T>, a: DF<T>): T {
 }
 
 /** a^n by binary powering through `mul` (the order core/expr/program.ts's float32 powi uses). */
-export function dfPowiLocal<T>(o: F32Ops<T>, mul: (a: DF<T>, b: DF<T>) => DF<T>, div: (a: DF<T>, b: DF<T>) => DF<T>, a: DF<T>, n: number): DF<T> {
+function dfPowiLocal<T>(o: F32Ops<T>, mul: (a: DF<T>, b: DF<T>) => DF<T>, div: (a: DF<T>, b: DF<T>) => DF<T>, a: DF<T>, n: number): DF<T> {
   let r: DF<T> | null = null;
   let base = a;
   for (let e = Math.abs(n); e > 0;) {

@@ -51,7 +51,7 @@ export function stepLimits(c: RunConfig): StepLimits {
 }
 
 /** What df64 surface runs refuse (one line, the setting named), or null. */
-export function surfaceDF64Problem(surface: Surface, optimizer: CompiledOptimizer, config: RunConfig): string | null {
+function surfaceDF64Problem(surface: Surface, optimizer: CompiledOptimizer, config: RunConfig): string | null {
   if (surface.dataset) return 'dataset surfaces (minibatches) are float32 only';
   if (config.noise > 0) return 'gradient noise is float32 only';
   if (config.samRho > 0) return 'SAM is float32 only';
@@ -143,7 +143,7 @@ export interface StepResult<T> {
 }
 
 /** A program's registers in df64 from its inputs (constants: their nearest double-float). */
-export function dfRunProgram<T>(o: F32Ops<T>, call: TableCall<T>, p: Program, inputs: DF<T>[]): DF<T>[] {
+function dfRunProgram<T>(o: F32Ops<T>, call: TableCall<T>, p: Program, inputs: DF<T>[]): DF<T>[] {
   const r: DF<T>[] = [];
   p.values.forEach((v, k) => {
     if (v.kind === 'input') r[k] = inputs[k];
