@@ -1,6 +1,8 @@
 // The df64 surface-map kernel (shaders/surface-df64.ts) against its CPU reference
-// (CpuEngineDF64): a row of a heavy-ball map on Rosenbrock, learning rates 1e-9 apart
-// around a boundary (float32 cannot tell them apart), and a row of a wide window. Division
+// (CpuEngineDF64): gradient descent on the two-layer net at learning rates 4e-10 apart
+// around its convergence boundary (float32 cannot tell them apart), heavy ball and RMSprop
+// on Rosenbrock (each map 24 x 2 pixels; RMSprop's lrs kept below 1e-2, where its runs
+// are not chaotic: at lr ~ 1 a last-bit difference grows into another trajectory). Division
 // is not correctly rounded on every GPU (SwiftShader's differs in the last bit), so
 // statuses and event steps must be identical and the loss agree to df64's precision.
 
@@ -18,17 +20,19 @@ const STEPS = 240;
 
 describe('df64 surface maps on the GPU', () => {
   test.each([
-    ['a deep window (1e-9 wide)', 2.65e-3, 2.65e-3 * (1 + 1e-9)],
-    ['a wide window', 1e-4, 4e-3],
-  ])('the CPU reference: %s', async (_, lo, hi) => {
-    const surface = resolveSurface('rosenbrock');
+    ['SGD on the two-layer net, 1e-8 of the rate around its boundary', 'two-layer', 0.59636733, 0.59636734, 'sgd', 'momentum', 0, 0.01],
+    ['SGD on Rosenbrock, a wide window', 'rosenbrock', 1e-4, 4e-3, 'sgd', 'momentum', 0.5, 0.6],
+    ['RMSprop on Rosenbrock (division, square root)', 'rosenbrock', 1e-4, 1e-2, 'rmsprop', 'alpha', 0.5, 0.99],
+  ])('the CPU reference: %s', async (_, name, lo, hi, optimizer, yParam, y0, y1) => {
+    const surface = resolveSurface(name);
+    const start: [number, number] = name === 'two-layer' ? [2.5, 0.1] : [-1.5, 2];
     const layout: ProductLayout = {
       kind: 'product',
-      start: [-1.5, 2],
-      x: { param: 'lr', min: lo, max: hi, n: 24 },
-      y: { param: 'momentum', min: 0.5, max: 0.6, n: 2 },
+      start,
+      x: { param: 'lr', min: lo, max: hi, n: 24, scale: 'log' },
+      y: { param: yParam, min: y0, max: y1, n: 2 },
     };
-    const setup = surfaceSetupDF64(surface, getOptimizer('sgd'), DEFAULT_RUN_CONFIG, layout, {});
+    const setup = surfaceSetupDF64(surface, getOptimizer(optimizer), DEFAULT_RUN_CONFIG, layout, {});
     const cpu = new CpuEngineDF64(setup);
     const gpu = await GpuEngineDF64.create(await gpuDevice(), setup);
     cpu.step(STEPS);
