@@ -354,7 +354,7 @@ export class ViewDriver {
         const steps = this.explorer.state.mapSteps;
         fig.show(img.layout.x, img.layout.y, {
           image: img,
-          title: mapTitle(job.kind, steps, this.jobs.basinLr()),
+          title: mapTitle(job.kind, steps, this.jobs.basinLr(), job.runner.precision),
           legend: job.kind === 'basins' ? basinLegend(surface.minima) : outcomeLegend(steps),
         });
       }

@@ -25,12 +25,14 @@ export function jobStatus(job: ViewJob): string {
   const prog: MapProgress = job.runner.progress;
   if (!prog.finished) return `computing ${prog.level + 1}/${prog.levels}: ${((prog.done / Math.max(1, prog.total)) * 100).toFixed(0)}%`;
   const img = job.runner.latest;
-  return job.kind === 'map' ? `${img?.nx}×${img?.ny} runs; drag to zoom, click a pixel for a probe` : 'click a start for a probe';
+  const df64 = job.runner.precision === 'df64' ? ' in df64 (float32 does not resolve this window)' : '';
+  return job.kind === 'map' ? `${img?.nx}×${img?.ny} runs${df64}; drag to zoom, click a pixel for a probe` : 'click a start for a probe';
 }
 
-/** The figure title of a map or basins image. */
-export function mapTitle(kind: 'map' | 'basins', mapSteps: number, basinLr: number): string {
-  return kind === 'basins' ? `where runs end, lr ${formatNumber(basinLr)}` : `outcome after ${mapSteps} steps`;
+/** The figure title of a map or basins image ('df64' when its runs were double-float). */
+export function mapTitle(kind: 'map' | 'basins', mapSteps: number, basinLr: number, precision: 'f32' | 'df64' = 'f32'): string {
+  const df64 = precision === 'df64' ? ', df64' : '';
+  return (kind === 'basins' ? `where runs end, lr ${formatNumber(basinLr)}` : `outcome after ${mapSteps} steps`) + df64;
 }
 
 /** The bifurcation figure's title and note. */

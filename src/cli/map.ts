@@ -19,6 +19,9 @@ import { CONFIG_FLAGS, engineFlag, givenHyper, loadConfig, loadSchedule, loadSta
 import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 import { mapModelCommand } from './model';
+import { axisCsv, f32WindowWarning, PRECISION_FLAGS } from './model-df64';
+import { surfaceSetupDF64 } from '../core/engine/surface-df64';
+import { DF64Error } from '../core/nn/interp-df64';
 import { ENGINE_STEPS_BOUND, MAX_MAP_RES as MAX_RES, STEPS_PER_DISPATCH_BOUND } from './limits';
 import { shardOf, shardPart, SHARD_FLAGS, shardRandomnessProblem, tileDone, tileParams, writeTile } from './shard';
 
@@ -81,6 +84,7 @@ const MAP_FLAGS = defineFlags({
     default: MAP_DEFAULTS.stepsPerDispatch,
   },
   ...CONFIG_FLAGS,
+  ...PRECISION_FLAGS,
   ...SHARD_FLAGS,
 });
 
@@ -90,7 +94,7 @@ export function mapHelp(def: OptimizerDef | null): string {
   return `Usage: etascape map --surface NAME|EXPR [--optimizer NAME] --x PARAM:MIN:MAX[:log|lin]
                     --y PARAM:MIN:MAX[:log|lin] --out FILE.png [--res N|NX,NY] [--steps S]
                     [--color outcome|basin] [--csv FILE.csv] [--start X,Y] [--engine gpu|cpu]
-                    [hyperparameter, schedule and gradient flags]
+                    [--precision f32|df64] [hyperparameter, schedule and gradient flags]
 
 Runs one particle per pixel: NX values of the x axis by NY values of the y axis (each
 a hyperparameter of the optimizer, or x0 / y0: the start coordinates), every other
@@ -102,6 +106,13 @@ setting shared, for S steps, and draws the outcome as an image with axes and leg
     still running.
 A one-line summary (fractions per status and minimum) goes to stderr; on a terminal a
 progress bar too.
+
+--precision df64 runs each pixel with its position, hyperparameters (the axes' values
+unrounded) and optimizer state as double-floats (about 48 bits), on either engine, for
+windows narrower than float32 resolves (a warning says when a float32 map's window is);
+the CSV then prints the axis values with 17 digits. It refuses, in one line, surfaces or
+optimizers (with their schedule) whose ops df64 does not have, Hessian-reading schedules,
+dataset surfaces, --noise, --sam_rho and clipping.
 
 With --shard K/N --tile FILE.tile, computes only rows floor(K NY/N) .. floor((K+1) NY/N) - 1
 and writes them as a tile (no --out, --csv); a valid tile already there is skipped.
@@ -180,18 +191,20 @@ function fractionsText(f: MapFractions, surface: Surface): string {
 }
 
 /** One row per run, streamed in chunks to `sink`. */
-async function streamCsv(p: ParticleState, layout: ProductLayout, surface: Surface, sink: (chunk: string) => void): Promise<void> {
+async function streamCsv(p: ParticleState, layout: ProductLayout, surface: Surface, df64: boolean, sink: (chunk: string) => void): Promise<void> {
+  // df64: the unrounded axis values, with digits enough to tell neighbouring pixels apart.
+  const value = (v: number) => (df64 ? axisCsv(v, true) : csvNumber(Math.fround(v)));
   const { x, y } = layout;
   const chunks = new LineChunks(sink);
   chunks.add(['ix', 'iy', x.param, y.param, 'status', 'steps', 'event_step', 'minimum', 'loss'].join(','));
   for (let iy = 0; iy < y.n; iy++) {
-    const yv = csvNumber(Math.fround(axisValue(y.min, y.max, y.n, iy, y.scale)));
+    const yv = value(axisValue(y.min, y.max, y.n, iy, y.scale));
     for (let ix = 0; ix < x.n; ix++) {
       const i = iy * x.n + ix;
       const row = [
         ix,
         iy,
-        csvNumber(Math.fround(axisValue(x.min, x.max, x.n, ix, x.scale))),
+        value(axisValue(x.min, x.max, x.n, ix, x.scale)),
         yv,
         STATUS_NAMES[particleStatus(p.info, i)],
         particleSteps(p.info, i),
@@ -273,6 +286,19 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   }
   const start = loadStart(flags.start, surface);
   const layout: ProductLayout = { kind: 'product', start, x: { ...xs, n: nx }, y: { ...ys, n: ny } };
+  const df64 = flags.precision === 'df64';
+  if (df64) {
+    try {
+      // Refused before any work: a 2 x 2 map specializes the optimizer as the whole map does.
+      surfaceSetupDF64(surface, optimizer, config, { ...layout, x: { ...layout.x, n: Math.min(2, nx) }, y: { ...layout.y, n: Math.min(2, ny) } }, given);
+    } catch (e) {
+      if (e instanceof DF64Error) throw new UsageError(`--precision ${e.message}`);
+      throw e;
+    }
+  } else if (!merged) {
+    const warning = f32WindowWarning(layout.x, layout.y, true);
+    if (warning) err(warning);
+  }
 
   let image: MapImage;
   let seconds: number;
@@ -285,7 +311,11 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
     seconds = merged.seconds;
   } else {
     const t0 = performance.now();
-    image = await runMap({ surface, optimizer, base: given, config, layout: { ...layout, part }, steps, coloring, coarse: 0 }, kind, K);
+    image = await runMap(
+      { surface, optimizer, base: given, config, layout: { ...layout, part }, steps, coloring, coarse: 0, precision: flags.precision },
+      kind,
+      K,
+    );
     seconds = (performance.now() - t0) / 1000;
   }
   const particles = image.particles!;
@@ -301,9 +331,9 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   const surfaceName = surface.id === 'custom' ? surface.spec.expression : surface.id;
   const shared = eff.hyper.filter((h) => h.name !== xs.param && h.name !== ys.param && (given[h.name] !== undefined || h.name === 'lr'));
   const sharedText = shared.map((h) => `${h.name}=${h.bool ? String(Boolean(hyper[h.name])) : fmt(hyper[h.name])}`).join(' ');
-  const title = `${def.name}${sharedText ? ` (${sharedText})` : ''} on ${surfaceName}, ${steps} steps`;
+  const title = `${def.name}${sharedText ? ` (${sharedText})` : ''} on ${surfaceName}, ${steps} steps${df64 ? ', df64' : ''}`;
   const notes = [
-    `${nx} x ${ny} runs, ${kind} engine`,
+    `${nx} x ${ny} runs, ${kind} engine${df64 ? ', df64' : ''}`,
     `converged ${pct(fr.converged)}`,
     ...surface.minima.slice(0, 4).map((m, j) => `  in ${m.name} ${pct(fr.minima[j])}`),
     `diverged ${pct(fr.diverged + fr.nonfinite)}`,
@@ -328,7 +358,7 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   if (csvPath === undefined) commitOutputs(png);
   else {
     const csv = new OutputFile(csvPath);
-    await streamCsv(particles, layout, surface, (chunk) => csv.write(chunk + '\n'));
+    await streamCsv(particles, layout, surface, df64, (chunk) => csv.write(chunk + '\n'));
     commitOutputs(png, csv);
   }
 

@@ -3,9 +3,8 @@
 // the networks train with weights, hyperparameters and optimizer state in double-float
 // (core/nn/train-wide.ts on the CPU, gpu/network-engine-df64.ts on the GPU).
 
-import type { NetAxis } from './model-axes';
 import { DF64Error } from '../core/nn/interp-df64';
-import { mapPrecision } from '../core/nn/precision';
+import { mapPrecision, type WindowAxis } from '../core/nn/precision';
 import { NetworkTrainerWide, wideHyper, type WideState } from '../core/nn/train-wide';
 import type { NetSetup } from '../core/nn/train';
 import { NetworkEngineDF64 } from '../gpu/network-engine-df64';
@@ -18,7 +17,7 @@ export const PRECISION_FLAGS = defineFlags({
     kind: 'choice',
     choices: ['f32', 'df64'],
     meta: 'f32|df64',
-    help: 'df64: learning rates, weights and optimizer state as double-floats (about 48 bits), for windows float32 cannot resolve (plain SGD, full batch, tanh or linear, MSE)',
+    help: 'df64: coordinates, hyperparameters and optimizer state as double-floats (about 48 bits), for windows float32 cannot resolve (networks: plain SGD, full batch, tanh or linear, MSE; surfaces: the optimizers and surfaces whose ops df64 has, no clipping, noise, SAM or Hessian)',
     default: 'f32',
   },
 });
@@ -29,12 +28,10 @@ export function axisCsv(v: number, df64: boolean): string {
 }
 
 /** A warning line when a float32 map's window is below what float32 resolves (core/nn/precision.ts, as the page's automatic switch to df64), else null. */
-export function f32WindowWarning(axes: NetAxis[], res: number): string | null {
-  const [x, y] = axes.map((a) => ({ ...a, n: res }));
+export function f32WindowWarning(x: WindowAxis, y: WindowAxis, df64Resolves: boolean): string | null {
   const { why } = mapPrecision(x, y);
   if (!why) return null;
-  const df64 = axes.every((a) => a.kind.k === 'lr') ? '; --precision df64 resolves it' : '';
-  return `etascape map: warning: float32 does not resolve this window (${why}): its statuses may be noise${df64}`;
+  return `etascape map: warning: float32 does not resolve this window (${why}): its statuses may be noise${df64Resolves ? '; --precision df64 resolves it' : ''}`;
 }
 
 /** Trains `setup` in df64 with its learning rates `lrLayers` in float64, `chunk` steps per dispatch. */

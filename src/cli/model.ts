@@ -360,7 +360,7 @@ export async function mapModelCommand(argv: string[], out: (s: string) => void, 
   const df64 = f.precision === 'df64';
   const notLr = [xs, ys].find((a) => a.kind.k !== 'lr');
   if (df64 && notLr) throw new UsageError(`--precision df64 maps learning-rate axes (lr, lr_layerK), not ${notLr.param}`);
-  const warning = df64 ? null : f32WindowWarning([xs, ys], res);
+  const warning = df64 ? null : f32WindowWarning({ ...xs, n: res }, { ...ys, n: res }, !notLr);
   if (warning) err(warning);
   const xv = axisValues(xs, res, df64);
   const yv = axisValues(ys, res, df64);

@@ -102,8 +102,8 @@ export async function framePng(job: FrameJob, k: number, args: { res?: string; s
   const base = withoutFlags(job.mapArgv, Object.keys(args));
   const extra = Object.entries(args).flatMap(([f, v]) => [`--${f}`, v!]);
   const argv = [...base, ...extra, '--x', axisText(job.x, w.x), '--y', axisText(job.y, w.y), '--out', png];
-  if (job.network) argv.push('--precision', job.precisions[k]);
-  else argv.push('--size', `${job.size[0]},${job.size[1] - CAPTION}`);
+  argv.push('--precision', job.precisions[k]);
+  if (!job.network) argv.push('--size', `${job.size[0]},${job.size[1] - CAPTION}`);
   const errors: string[] = [];
   const code = await (job.network ? mapModelCommand : mapCommand)(
     argv,

@@ -63,7 +63,7 @@ const FLAGS = defineFlags({
     kind: 'choice',
     choices: ['auto', 'f32', 'df64'],
     meta: 'auto|f32|df64',
-    help: `per frame (map --model only has df64); auto: df64 from the first frame whose window is narrower than float32 resolves (${F32_MIN_RELATIVE_WIDTH} of the axis value)`,
+    help: `per frame; auto: df64 from the first frame whose window is narrower than float32 resolves (${F32_MIN_RELATIVE_WIDTH} of the axis value)`,
     default: 'auto',
   },
   framesDir: { name: 'frames-dir', kind: 'string', meta: 'DIR', help: 'also write each frame before encoding, as DIR/frame-00000.png ...' },
@@ -87,9 +87,9 @@ computed by the map command itself, so its map pixels are exactly what 'etascape
 the window, the zoom factor and the precision. The video is encoded by the system's
 headless Chromium (WebCodecs).
 
-Precision: a network map (--model) trains a frame in df64 (etascape help map --model)
-where its window is narrower than float32 resolves; a surface map has float32 only, so
-a zoom past that is refused, as is anything map --precision df64 refuses.
+Precision: a frame runs in df64 (etascape help map, map --model) where its window is
+narrower than float32 resolves, surface and network maps alike; anything map
+--precision df64 refuses is refused before the first frame.
 
 With --shard K/N --tile FILE.tile, computes only frames floor(K F/N) .. floor((K+1) F/N) - 1
 as a tile; 'etascape merge TILE... --out FILE.mp4' writes the video the unsharded
@@ -144,22 +144,15 @@ function checkSize(size: number[]): [number, number] {
 }
 
 /** The frames' precision, or a refusal (one line). */
-function planPrecision(flags: FlagValues<typeof FLAGS>, network: boolean, windows: ZoomFrame[]): ('f32' | 'df64')[] {
+function planPrecision(flags: FlagValues<typeof FLAGS>, windows: ZoomFrame[]): ('f32' | 'df64')[] {
   const deepest = relativeWidth(windows[windows.length - 1]);
   if (deepest < DF64_MIN_RELATIVE_WIDTH)
     throw new UsageError(
       `--depth ${flags.depth}: the last window is ${deepest.toPrecision(2)} of the axis value wide, deeper than df64 resolves (${DF64_MIN_RELATIVE_WIDTH})`,
     );
   const p = flags.precision;
-  if (p !== 'auto') {
-    if (p === 'df64' && !network) throw new UsageError('--precision df64: surface maps are float32 only (map --model has df64)');
-    return windows.map(() => p);
-  }
+  if (p !== 'auto') return windows.map(() => p);
   const first = windows.findIndex((w) => relativeWidth(w) < F32_MIN_RELATIVE_WIDTH);
-  if (first >= 0 && !network)
-    throw new UsageError(
-      `--precision auto: from frame ${first} the window is narrower than float32 resolves (${F32_MIN_RELATIVE_WIDTH} of the axis value) and surface maps have no df64; zoom less deep or give --precision f32`,
-    );
   return windows.map((_, k) => (first >= 0 && k >= first ? 'df64' : 'f32'));
 }
 
@@ -187,7 +180,7 @@ export async function recordZoomCommand(argv: string[], out: (s: string) => void
   const size = checkSize(flags.size);
   const network = split.map.some((t) => t === '--model' || t.startsWith('--model='));
   const windows = zoomWindows(x, y, [tx, ty], depth, flags.frames);
-  const precisions = planPrecision(flags, network, windows);
+  const precisions = planPrecision(flags, windows);
   const sharded = shardOf(flags);
   if (sharded) {
     if (flags.out !== undefined || flags.framesDir !== undefined) throw new UsageError('--shard writes only its --tile: give --out to etascape merge');

@@ -2,10 +2,14 @@
 // small version first (at most `coarse` pixels a side), then the full resolution,
 // each handing over its image as soon as it is done. A Job (job.ts): the page ticks it
 // once per frame, the CLI awaits run(). A zoom starts a fresh run on new axis ranges.
-// Works on the GPU engine and on the CPU reference.
+// Works on the GPU engine and on the CPU reference, in float32 or (precision 'df64')
+// with positions, hyperparameters and optimizer state as double-floats (surface-engine-df64.ts).
 
 import { lossFloor, mapImage, type MapColoring, type MapColorOptions } from '../core/analysis/map';
 import { CpuEngine } from '../core/engine/cpu';
+import { CpuEngineDF64, particlesOfDF64 } from '../core/engine/cpu-df64';
+import { surfaceSetupDF64, type SurfaceSetupDF64 } from '../core/engine/surface-df64';
+import type { MapPrecision } from '../core/nn/precision';
 import type { EngineSetup } from '../core/engine/engine';
 import { buildParticles, layoutSize, mapLevels, type ProductLayout } from '../core/layouts';
 import type { CompiledOptimizer } from '../core/optimizers';
@@ -15,8 +19,16 @@ import type { RunBackend } from './device';
 import { GpuEngine } from './engine';
 import { Job } from './job';
 import { MapColorizer } from './map';
+import { GpuEngineDF64 } from './surface-engine-df64';
 
 export type { ProductLayout };
+
+/**
+ * A df64 particle-step's cost in float32 ones, for the budget (a page frame's, a CLI
+ * dispatch's): 9.5x (Rosenbrock) to 11x (quadratic) measured on the CPU reference; the
+ * issue expects 5-20x on GPUs.
+ */
+const DF64_STEP_COST = 10;
 
 export interface MapRunSpec {
   surface: Surface;
@@ -29,6 +41,8 @@ export interface MapRunSpec {
   coloring: MapColoring;
   /** A first pass at most this many pixels a side (default 64; 0: full resolution only). */
   coarse?: number;
+  /** 'df64': double-float runs (default 'f32'); what df64 cannot run throws a DF64Error at the level's start. */
+  precision?: MapPrecision;
 }
 
 export type MapBackend = RunBackend;
@@ -75,6 +89,8 @@ interface Level {
   gpu?: GpuEngine;
   start?: GPUBuffer;
   startLoss?: Float32Array;
+  /** A df64 level: its engine (CPU reference or GPU) and setup. */
+  wide?: { engine: CpuEngineDF64 | GpuEngineDF64; setup: SurfaceSetupDF64 };
 }
 
 export class MapRunner extends Job<MapImage, MapProgress> {
@@ -98,6 +114,10 @@ export class MapRunner extends Job<MapImage, MapProgress> {
 
   get layout(): ProductLayout {
     return this.spec.layout;
+  }
+
+  get precision(): MapPrecision {
+    return this.spec.precision ?? 'f32';
   }
 
   get finished(): boolean {
@@ -167,7 +187,13 @@ export class MapRunner extends Job<MapImage, MapProgress> {
     const particles = buildParticles(layout, optimizer, base);
     const setup: EngineSetup = { surface, optimizer, particles, config };
     const level: Level = { layout, n: particles.n, stepsDone: 0, pass: 0, cursor: 0 };
-    if (this.backend.kind === 'cpu') {
+    if (this.spec.precision === 'df64') {
+      const ws = surfaceSetupDF64(surface, optimizer, config, layout, base);
+      const engine = this.backend.kind === 'cpu' ? new CpuEngineDF64(ws) : await GpuEngineDF64.create(this.backend.handle, ws);
+      const st = engine instanceof CpuEngineDF64 ? engine.read() : await engine.read();
+      level.startLoss = Float32Array.from({ length: ws.n }, (_, i) => st.losses[4 * i]);
+      level.wide = { engine, setup: ws };
+    } else if (this.backend.kind === 'cpu') {
       level.cpu = new CpuEngine(setup);
       level.cpu.stepRange(0, 0, particles.n); // the loss at the starts
       const pos = level.cpu.state.pos;
@@ -183,19 +209,20 @@ export class MapRunner extends Job<MapImage, MapProgress> {
 
   private advanceLevel(cur: Level, budget: number): Promise<void> | void {
     const left = this.spec.steps - cur.stepsDone;
-    const b = Math.max(1, Math.floor(budget));
-    if (cur.gpu) {
+    const b = Math.max(1, Math.floor(cur.wide ? budget / DF64_STEP_COST : budget));
+    const wide = cur.wide?.engine;
+    if (cur.gpu || wide instanceof GpuEngineDF64) {
       let k = Math.min(left, Math.max(1, Math.floor(b / cur.n)));
       const per = this.opts.maxStepsPerDispatch ?? 100;
       cur.stepsDone += k;
-      for (; k > 0; k -= per) cur.gpu.step(Math.min(per, k));
-      return cur.gpu.done();
+      for (; k > 0; k -= per) (cur.gpu ?? wide!).step(Math.min(per, k));
+      return (cur.gpu ?? (wide as GpuEngineDF64)).done();
     }
     // CPU: passes of `pass` steps over particle ranges, so a tick stays within budget.
     if (cur.cursor === 0) cur.pass = Math.min(left, Math.max(1, Math.floor(b / cur.n)));
     const m = Math.max(1, Math.floor(b / cur.pass));
     const to = Math.min(cur.n, cur.cursor + m);
-    cur.cpu!.stepRange(cur.pass, cur.cursor, to);
+    (cur.cpu ?? (wide as CpuEngineDF64)).stepRange(cur.pass, cur.cursor, to);
     cur.cursor = to;
     if (cur.cursor >= cur.n) {
       cur.stepsDone += cur.pass;
@@ -210,7 +237,12 @@ export class MapRunner extends Job<MapImage, MapProgress> {
     const o = this.colorOptions();
     let rgba: Uint32Array;
     let particles: ParticleState | undefined;
-    if (cur.cpu) {
+    if (cur.wide) {
+      const { engine, setup } = cur.wide;
+      const st = particlesOfDF64(engine instanceof CpuEngineDF64 ? engine.read() : await engine.read(), setup);
+      rgba = mapImage(st, cur.startLoss!, o);
+      if (final && this.opts.keepParticles) particles = st;
+    } else if (cur.cpu) {
       rgba = mapImage(cur.cpu.state, cur.startLoss!, o);
       if (final && this.opts.keepParticles) particles = await cur.cpu.read();
     } else {
@@ -233,4 +265,5 @@ function destroyLevel(l: Level | null): void {
   l?.gpu?.destroy();
   l?.start?.destroy();
   l?.cpu?.destroy();
+  if (l?.wide?.engine instanceof GpuEngineDF64) l.wide.engine.destroy();
 }

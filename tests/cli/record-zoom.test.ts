@@ -163,6 +163,53 @@ describe('etascape record-zoom', () => {
         }
   }, 90_000);
 
+  test('a surface map, --precision auto: df64 from the first window float32 cannot resolve; that frame is map --precision df64', async () => {
+    const frames = join(dir, 'deep');
+    const small = ['--surface', 'quadratic', '--res', '4', '--steps', '20', '--engine', 'cpu'];
+    const r = await run([
+      'record-zoom',
+      ...small,
+      '--x',
+      SX,
+      '--y',
+      SY,
+      '--to',
+      '0.1,0.9',
+      '--depth',
+      '1e-7',
+      '--frames',
+      '3',
+      '--size',
+      `${W},${H}`,
+      '--out',
+      join(dir, 'deep.webm'),
+      '--frames-dir',
+      frames,
+    ]);
+    const ws = windows(frames);
+    // Frame 1 spans 2e-3 of lr and 3.5e-4 of momentum (float32); frame 2 1e-6 and 1e-7 (df64).
+    expect(ws.map((w) => w.precision)).toEqual(['f32', 'f32', 'df64']);
+    expect(r.err).toMatch(/f32, df64 from frame 2/);
+    const last = ws[2];
+    const ref = join(dir, 'deep-last.png');
+    await run([
+      'map',
+      ...small,
+      '--x',
+      `lr:${last.x[0]}:${last.x[1]}:log`,
+      '--y',
+      `momentum:${last.y[0]}:${last.y[1]}:lin`,
+      '--precision',
+      'df64',
+      '--size',
+      `${W},${H - CAPTION}`,
+      '--out',
+      ref,
+    ]);
+    const a = png(ref);
+    expect(Buffer.compare(png(join(frames, 'frame-00002.png')).data.subarray(0, a.data.length), a.data)).toBe(0);
+  }, 60_000);
+
   test('bad input exits 2 with one line', async () => {
     const base = ['record-zoom', ...SURFACE, '--x', SX, '--y', SY, '--out', join(dir, 'bad.webm')];
     const cases: [string[], RegExp][] = [
@@ -170,11 +217,8 @@ describe('etascape record-zoom', () => {
       [['--to', '0.1,0.9', '--depth', '1'], /^etascape: --depth: .*0 < D < 1, got 1$/],
       [['--to', '0.1,0.9', '--depth', '1e-3', '--frames', '0'], /^etascape: --frames must be/],
       [['--to', '2,0.9', '--depth', '1e-3'], /^etascape: --to 2,0\.9: the point must lie inside the window/],
-      [
-        ['--to', '0.1,0.9', '--depth', '1e-9'],
-        /^etascape: --precision auto: from frame \d+ the window is narrower than float32 resolves .* surface maps have no df64/,
-      ],
-      [['--to', '0.1,0.9', '--depth', '1e-3', '--precision', 'df64'], /^etascape: --precision df64: surface maps are float32 only/],
+      [['--to', '0.1,0.9', '--depth', '1e-14'], /^etascape: --depth 1e-14: the last window is .* deeper than df64 resolves/],
+      [['--to', '0.1,0.9', '--depth', '1e-9', '--sam_rho', '0.1'], /^etascape: --precision df64: SAM is float32 only$/],
       [['--to', '0.1,0.9', '--depth', '1e-3', '--size', '481,300'], /^etascape: --size: even whole numbers/],
     ];
     for (const [args, message] of cases) {

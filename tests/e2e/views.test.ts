@@ -109,6 +109,15 @@ describe('views in headless Chromium with WebGPU', () => {
     await expect.poll(() => page.evaluate(() => window.etascape!.explorer.state.mapWindow)).toBeNull();
     expect(problems).toEqual([]);
   });
+
+  test('a window narrower than float32 resolves: the map runs in df64 and says so', async () => {
+    const deep = { x: { param: 'lr', min: 0.05, max: 0.05 * (1 + 1e-8), scale: 'log' }, y: { param: 'momentum', min: 0, max: 0.9, scale: 'linear' } };
+    await openViews(['map'], { mapRes: 16, mapSteps: 100, mapWindow: deep });
+    const status = page.locator('.view-panel[data-view="map"] .status');
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/^16×16 runs in df64 \(float32 does not resolve this window\)/);
+    expect(distinctColors(await panelPicture('map'))).toBeGreaterThan(5);
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('shared links', () => {

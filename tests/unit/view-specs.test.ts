@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { resolveSurface, Surface } from '../../src/core/surfaces';
 import { DEFAULT_STATE, type ExplorerState } from '../../src/model/state';
 import { bifurcationSpec, lrFinderSpec, mapSpec, specKey, type ViewInputs } from '../../src/app/view-specs';
+import { mapTitle } from '../../src/app/view-status';
 
 const surface = resolveSurface(DEFAULT_STATE.surface, DEFAULT_STATE.surfaceParams);
 const inputs = (change: Partial<ExplorerState> = {}): ViewInputs => ({
@@ -88,5 +89,22 @@ describe('view job keys', () => {
     const before = specKey(build(inputs(name === 'map' || name === 'bifurcation' ? { noise: 0.1 } : {})), 'gpu');
     const after = specKey(build(inputs({ ...(name === 'map' || name === 'bifurcation' ? { noise: 0.1 } : {}), ...change })), 'gpu');
     expect(after).not.toBe(before);
+  });
+});
+
+describe('the map view switches to df64 where float32 does not resolve the window', () => {
+  const deep = {
+    x: { param: 'lr', min: 0.1, max: 0.1 * (1 + 1e-8), scale: 'log' as const },
+    y: { param: 'momentum', min: 0, max: 0.9, scale: 'linear' as const },
+  };
+  test('the whole window: float32; a drag-zoomed window 1e-8 wide: df64, its title says so', () => {
+    expect(mapSpec('map', inputs()).precision).toBe('f32');
+    expect(mapSpec('map', inputs({ mapWindow: deep })).precision).toBe('df64');
+    expect(mapTitle('map', 100, 0.1, 'df64')).toBe('outcome after 100 steps, df64');
+  });
+  test('settings df64 cannot run: one line naming the window and the setting', () => {
+    expect(() => mapSpec('map', inputs({ mapWindow: deep, samRho: 0.1 }))).toThrow(
+      /^float32 no longer resolves this window \(lr spans 1\.0e-8 of its value, under float32's 1e-5\); df64 cannot run it: SAM is float32 only$/,
+    );
   });
 });
