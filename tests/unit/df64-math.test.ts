@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { DF_BINARY, DF_CPU, DF_UNARY, dfPowi, fromDF, toDF, type DF } from '../../src/core/df64';
 import { uniform01 } from '../../src/core/random';
+import { df64Wgsl, wgslFunction, type DFCalls } from '../../shaders/df64';
 import { mathCases, worstMathError } from '../helpers/df64-math';
 
 const N = 100_000;
@@ -87,5 +88,23 @@ describe('df64 exact functions, integer powers and limits', () => {
     const x: DF<number> = [1, 2 ** -40];
     expect(Math.abs(v('log', x) / (2 ** -40 - 2 ** -81) - 1)).toBeLessThan(2 ** -46);
     expect(Math.fround(Math.log(Math.fround(fromDF(x))))).toBe(0);
+  });
+});
+
+describe('df64Wgsl: the routines a kernel asks for and what they call', () => {
+  test.each([...Object.keys(DF_UNARY), ...Object.keys(DF_BINARY)])('%s: every df_ function called is printed, each once', (op) => {
+    const text = df64Wgsl([op as keyof typeof DF_UNARY]);
+    const defined = [...text.matchAll(/^fn df_(\w+)\(/gm)].map((m) => m[1]);
+    const called = new Set([...text.matchAll(/\bdf_(\w+)\(/g)].map((m) => m[1]));
+    expect(new Set(defined).size).toBe(defined.length);
+    expect(defined[0]).toBe(op);
+    for (const name of called) expect(defined).toContain(name);
+  });
+  test('powi traced on its own: its calls printed by df64Wgsl', () => {
+    const calls: DFCalls = new Map();
+    const fn = wgslFunction('powi_m3', ['a'], (o, [a]) => dfPowi(o, a, -3), calls);
+    expect([...calls.keys()].sort()).toEqual(['div', 'mul']);
+    expect(df64Wgsl([], calls)).toMatch(/fn df_mul\(/);
+    expect(fn).toMatch(/df_div\(/);
   });
 });
