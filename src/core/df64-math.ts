@@ -218,19 +218,35 @@ const HYP_BIG = 20;
 // sinh and cosh overflow float32 from ln(2 FLT_MAX) on (FLT_MAX = 3.4028235e38).
 const HYP_MAX = 89.41598629223294;
 
-/** e^|a| / 2 = h (h / 2), h = e^(|a|/2): exp(|a| - ln 2) would round |a| - ln 2 to 2^-48 of |a|. */
+const HALF_E = dfConst(Math.E / 2);
+
+/**
+ * e^|a| / 2 = e^(|a| - 1) (e / 2) for |a| >= 20: |a| - 1 is exact there (its high word
+ * minus 1 is a float32), where |a| - ln 2 would round to 2^-48 of |a|; and it overflows
+ * past ln(2 FLT_MAX) only, as sinh and cosh do.
+ */
 function halfExp<T>(o: F32Ops<T>, abs: DF<T>): DF<T> {
-  const h = exp(o, scale(o, abs, -1));
-  return sel(o, o.sub(abs[0], o.lit(HYP_MAX)), [o.inf(), o.lit(0)], mul(o, h, scale(o, h, -1)));
+  // Scaled by 2^-64 around the product: two-product's split overflows past 2^115.
+  const big = scale(o, mul(o, scale(o, exp(o, [o.sub(abs[0], o.lit(1)), abs[1]]), -64), lit(o, HALF_E)), 64);
+  return sel(o, o.sub(abs[0], o.lit(HYP_MAX)), [o.inf(), o.lit(0)], big);
 }
 const clampHyp = <T>(o: F32Ops<T>, abs: DF<T>) => sel(o, o.sub(abs[0], o.lit(HYP_BIG)), lit(o, HYP_BIG), abs);
 
-/** sinh |a| = (m + m / (m + 1)) / 2 with m = expm1|a|: no cancellation near 0. */
+// sinh a = a + a^3/3! + ... to a^15/15! for |a| <= 1/2 (the next term under 2^-54 of a).
+const SINH_SERIES = Array.from({ length: 7 }, (_, i) => dfConst(1 / factorial(2 * i + 3)));
+const SINH_TAYLOR = 0.5;
+
+/**
+ * sinh |a|: the Taylor series below 1/2 (expm1 loses up to 10 units of 2^-48 near 0),
+ * then (m + m / (m + 1)) / 2 with m = expm1|a| (no cancellation), e^|a| / 2 past 20.
+ */
 export function dfSinh<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
   const abs = dfAbs(o, a);
   const m = expm1(o, clampHyp(o, abs));
-  const small = scale(o, add(o, m, div(o, m, add(o, m, lit(o, 1)))), -1);
-  const r = sel(o, o.sub(abs[0], o.lit(HYP_BIG)), halfExp(o, abs), small);
+  const a2 = mul(o, abs, abs);
+  const taylor = add(o, abs, mul(o, abs, mul(o, a2, horner(o, a2, SINH_SERIES))));
+  const mid = sel(o, o.sub(abs[0], o.lit(SINH_TAYLOR)), scale(o, add(o, m, div(o, m, add(o, m, lit(o, 1)))), -1), taylor);
+  const r = sel(o, o.sub(abs[0], o.lit(HYP_BIG)), halfExp(o, abs), mid);
   return sel(o, a[0], r, dfNeg(o, r));
 }
 
