@@ -326,6 +326,7 @@ export function dfPow<T>(o: F32Ops<T>, a: DF<T>, b: DF<T>): DF<T> {
 
 /** a^n for an integer n known when the routine is built (traced): square-and-multiply, 1 / a^|n| for n < 0. */
 export function dfPowi<T>(o: F32Ops<T>, a: DF<T>, n: number): DF<T> {
+  if (!Number.isSafeInteger(n)) throw new Error(`powi: the exponent must be an integer, not ${n}`);
   let r: DF<T> | null = null;
   let base = a;
   for (let e = Math.abs(n); e > 0; e = Math.floor(e / 2)) {

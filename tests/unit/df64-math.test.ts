@@ -56,6 +56,7 @@ describe('df64 exact functions, integer powers and limits', () => {
     const worst = Math.max(...got.map((g, i) => Math.abs(g / fromDF(as[i]) ** n - 1) / 2 ** -48));
     expect(worst).toBeLessThan(4 * Math.max(1, Math.abs(n) - 1) + (n < 0 ? 4 : 0));
   });
+  test('powi refuses a non-integer exponent', () => expect(() => dfPowi(DF_CPU, f(2), 0.5)).toThrow(/integer/));
   test('limits: log at 0, below 0 and Inf; overflow of sinh, cosh; sigmoid and softplus at the ends', () => {
     expect([v('log', 0), v('log', -1), v('log', Infinity), v('log', NaN), v('log', 2 ** -130)]).toEqual([-Infinity, NaN, Infinity, NaN, -Infinity]);
     expect([v('log2', 0), v('log10', -2), v('log2', 2 ** 100), v('log2', 2 ** -100), v('log10', 1)]).toEqual([-Infinity, NaN, 100, -100, 0]);
