@@ -6,43 +6,15 @@
 // vec2<f32> (hi, lo); the particle record is the float32 kernels' ParticleInfo.
 
 import { COMMON_WGSL } from './common';
-import { DF64_WGSL } from './df64';
-import { f32Literal } from './codegen';
+import { df64Wgsl, DFTracer, type DFCalls } from './df64';
 import { struct } from './layout';
-import type { DF, F32Ops } from '../src/core/df64';
+import type { DF } from '../src/core/df64';
+import { runTable } from '../src/core/df64-ops';
 import { dfSurfaceLoss, dfSurfaceStep, type StepLimits } from '../src/core/engine/surface-df64';
 import type { CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
 
 export const SurfaceDF64Params = struct('SurfaceDF64Params', { n: 'u32', steps: 'u32', groupsX: 'u32' }, { uniform: true, docs: { n: 'particles' } });
-
-/** F32Ops printing WGSL: one `let` per operation (shaders/df64.ts's tracer), and df_ calls for table routines. */
-class Tracer implements F32Ops<string> {
-  readonly lines: string[] = [];
-  private next = 0;
-  constructor(private readonly prefix: string) {}
-  bind(e: string): string {
-    const v = `${this.prefix}${this.next++}`;
-    this.lines.push(`let ${v} = ${e};`);
-    return v;
-  }
-  lit = (v: number) => f32Literal(v);
-  add = (a: string, b: string) => this.bind(`${a} + ${b}`);
-  sub = (a: string, b: string) => this.bind(`${a} - ${b}`);
-  mul = (a: string, b: string) => this.bind(`${a} * ${b}`);
-  div = (a: string, b: string) => this.bind(`${a} / ${b}`);
-  sqrt = (a: string) => this.bind(`sqrt(${a})`);
-  fence = (a: string) => this.bind(`${a} * df_one`);
-  ifPositive = (c: string, a: string, b: string) => this.bind(`select(${b}, ${a}, ${c} > 0.0f)`);
-  floor = (a: string) => this.bind(`floor(${a})`);
-  inf = () => this.bind('1.0f / (df_one - 1.0f)');
-  pow2 = (k: string) => this.bind(`bitcast<f32>(u32(i32(${k}) + 127) << 23u)`);
-  /** A table routine as a call of its printed df_ function. */
-  call = (name: string, args: DF<string>[]): DF<string> => {
-    const v = this.bind(`df_${name}(${args.map(([hi, lo]) => `vec2<f32>(${hi}, ${lo})`).join(', ')})`);
-    return [`${v}.x`, `${v}.y`];
-  };
-}
 
 const vec = ([hi, lo]: DF<string>) => `vec2<f32>(${hi}, ${lo})`;
 const parts = (v: string): DF<string> => [`${v}.x`, `${v}.y`];
@@ -57,24 +29,26 @@ export interface SurfaceKernelDF64Options {
 export function buildSurfaceKernelDF64({ surface, optimizer, limits }: SurfaceKernelDF64Options): string {
   const H = optimizer.hyperStride;
   const S = optimizer.stateStride;
-  const step = new Tracer('t');
+  // The routines the traced code calls: the kernel prints each once (df64Wgsl).
+  const calls: DFCalls = new Map();
+  const step = new DFTracer(calls, 't', '');
   const hyper = Array.from({ length: H }, (_, h) => parts(`h${h}`));
   const state = Array.from({ length: S }, (_, s) => parts(`s${s}`));
   const r = dfSurfaceStep(
     step,
-    step.call,
+    runTable(step),
     { surface, optimizer },
     limits,
     { x: parts('px'), y: parts('py'), prevLoss: parts('prev'), hyper, state },
     'tt',
     'started',
   );
-  const loss = new Tracer('u');
-  const final = dfSurfaceLoss(loss, loss.call, surface, parts('px'), parts('py'));
+  const loss = new DFTracer(calls, 'u', '');
+  const final = dfSurfaceLoss(loss, runTable(loss), surface, parts('px'), parts('py'));
   const ind = (pad: string, lines: string[]) => lines.map((l) => pad + l).join('\n');
   return `
 ${COMMON_WGSL}
-${DF64_WGSL}
+${df64Wgsl([], calls)}
 
 ${SurfaceDF64Params.wgsl}
 

@@ -4,7 +4,7 @@
 // select and integer powers, which are compositions, are defined here once, against
 // F32Ops, for both engines. An op in neither is refused (DF64Error, one line naming it).
 
-import { DF_BINARY, DF_UNARY, type DF, type F32Ops } from './df64';
+import { DF_BINARY, DF_UNARY, dfPowi, type DF, type DFRoutine, type F32Ops } from './df64';
 import type { Op } from './expr/graph';
 import type { Program } from './expr/program';
 import { DF64Error } from './nn/interp-df64';
@@ -45,14 +45,12 @@ export function dfCheckProgram(p: Program, what: string): void {
       throw new DF64Error(`${what} uses '${v.instr.op}', which df64 does not have (it has ${dfOpNames().join(', ')})`);
 }
 
-/** The table routine `name` run through `o` (the CPU side of a TableCall). */
+/** The table routine `name` through `o`: run (the CPU reference), or F32Ops.call where `o` has it (a tracer prints a call of df_<name>). */
 export function runTable<T>(o: F32Ops<T>): TableCall<T> {
   return (name, args) => {
-    const b = BINARY[name];
-    if (b) return b(o, args[0], args[1]);
-    const u = UNARY[name];
-    if (u) return u(o, args[0]);
-    throw new DF64Error(`no df64 routine '${name}'`);
+    const fn = (BINARY[name] ?? UNARY[name]) as DFRoutine | undefined;
+    if (!fn) throw new DF64Error(`no df64 routine '${name}'`);
+    return o.call ? o.call(name, fn, args) : fn(o, ...args);
   };
 }
 
@@ -70,20 +68,6 @@ function compare<T>(o: F32Ops<T>, a: DF<T>, b: DF<T>, [gt, lt, eq, un]: [number,
 /** 1 where a != 0 (NaN included, as applyOp), else 0: a float32. */
 function truthy<T>(o: F32Ops<T>, a: DF<T>): T {
   return compare(o, a, [o.lit(0), o.lit(0)], COMPARE.ne!)[0];
-}
-
-/** a^n by binary powering through `mul` (the order core/expr/program.ts's float32 powi uses). */
-function dfPowiLocal<T>(o: F32Ops<T>, mul: (a: DF<T>, b: DF<T>) => DF<T>, div: (a: DF<T>, b: DF<T>) => DF<T>, a: DF<T>, n: number): DF<T> {
-  let r: DF<T> | null = null;
-  let base = a;
-  for (let e = Math.abs(n); e > 0;) {
-    if (e & 1) r = r ? mul(r, base) : base;
-    e >>= 1;
-    if (e > 0) base = mul(base, base);
-  }
-  const one: DF<T> = [o.lit(1), o.lit(0)];
-  if (!r) return one;
-  return n < 0 ? div(one, r) : r;
 }
 
 /** One program op in df64: a table routine through `call`, or a composition of this module. */
@@ -106,13 +90,7 @@ export function dfProgramOp<T>(o: F32Ops<T>, call: TableCall<T>, op: Op, args: D
       return [o.ifPositive(t, b[0], c[0]), o.ifPositive(t, b[1], c[1])];
     }
     case 'powi':
-      return dfPowiLocal(
-        o,
-        (x, y) => call('mul', [x, y]),
-        (x, y) => call('div', [x, y]),
-        a,
-        n,
-      );
+      return dfPowi(o, a, n);
   }
   throw new DF64Error(`'${op}' is not a df64 op yet`);
 }

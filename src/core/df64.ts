@@ -14,6 +14,30 @@
 //
 // Range: the 48 bits hold for magnitudes in [2^-78, 2^128); below, the low word would
 // be a float32 subnormal, which GPUs flush to 0.
+//
+// The elementary functions (log, sin, atan, pow, ...) are in df64-math.ts; the tables
+// DF_UNARY and DF_BINARY below list every routine under the expression language's names.
+
+import {
+  dfAbs,
+  dfAtan,
+  dfCos,
+  dfCosh,
+  dfFloor,
+  dfLog,
+  dfLog10,
+  dfLog2,
+  dfMax,
+  dfMin,
+  dfPow,
+  dfPowi,
+  dfSigmoid,
+  dfSign,
+  dfSin,
+  dfSinh,
+  dfSoftplus,
+  dfTan,
+} from './df64-math';
 
 /** The float32 operations a routine may use. */
 export interface F32Ops<T> {
@@ -34,7 +58,17 @@ export interface F32Ops<T> {
   inf(): T;
   /** 2^k for an integer-valued k in [-126, 127], built from bits (exact). */
   pow2(k: T): T;
+  /** floor(log2 |a|) for a normal nonzero a, read from the bits (exact); -127 at 0, 128 at Inf. */
+  exponent(a: T): T;
+  /**
+   * fn(this, ...args), which a tracer may print as a call to a WGSL function df_<name>
+   * (one copy of each routine in a kernel instead of one per use). Absent: call fn.
+   */
+  call?(name: string, fn: DFRoutine, args: DF<T>[]): DF<T>;
 }
+
+/** A df64 routine of df64 arguments. */
+export type DFRoutine = <T>(o: F32Ops<T>, ...args: DF<T>[]) => DF<T>;
 
 /** A double-float: [hi, lo]. */
 export type DF<T> = readonly [T, T];
@@ -51,7 +85,7 @@ function twoSum<T>(o: F32Ops<T>, a: T, b: T): DF<T> {
 }
 
 /** s + e = a + b exactly, given |a| >= |b| (Dekker's fast two-sum). */
-function quickTwoSum<T>(o: F32Ops<T>, a: T, b: T): DF<T> {
+export function quickTwoSum<T>(o: F32Ops<T>, a: T, b: T): DF<T> {
   const s = o.fence(o.add(a, b));
   return [s, o.sub(b, o.sub(s, a))];
 }
@@ -64,7 +98,7 @@ function split<T>(o: F32Ops<T>, a: T): DF<T> {
 }
 
 /** p + e = a * b exactly (Dekker's two-product). */
-function twoProd<T>(o: F32Ops<T>, a: T, b: T): DF<T> {
+export function twoProd<T>(o: F32Ops<T>, a: T, b: T): DF<T> {
   const p = o.fence(o.mul(a, b));
   const [ah, al] = split(o, a);
   const [bh, bl] = split(o, b);
@@ -79,7 +113,7 @@ export function dfAdd<T>(o: F32Ops<T>, a: DF<T>, b: DF<T>): DF<T> {
   return quickTwoSum(o, u1, o.add(u2, t2));
 }
 
-function dfNeg<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
+export function dfNeg<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
   return [o.sub(o.lit(0), a[0]), o.sub(o.lit(0), a[1])];
 }
 
@@ -120,7 +154,7 @@ export function dfSqrt<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
 }
 
 /** a * 2^k for an integer-valued k in [-252, 254], in two exact scalings (each factor a normal float). */
-function ldexp<T>(o: F32Ops<T>, a: DF<T>, k: T): DF<T> {
+export function ldexp<T>(o: F32Ops<T>, a: DF<T>, k: T): DF<T> {
   const k1 = o.floor(o.mul(k, o.lit(0.5)));
   const s1 = o.pow2(k1);
   const s2 = o.pow2(o.sub(k, k1));
@@ -169,7 +203,7 @@ function expRange<T>(o: F32Ops<T>, x: T, y: DF<T>): DF<T> {
 }
 
 /** `a` where `c > 0`, else `b`, per component. */
-function dfIfPositive<T>(o: F32Ops<T>, c: T, a: DF<T>, b: DF<T>): DF<T> {
+export function dfIfPositive<T>(o: F32Ops<T>, c: T, a: DF<T>, b: DF<T>): DF<T> {
   return [o.ifPositive(c, a[0], b[0]), o.ifPositive(c, a[1], b[1])];
 }
 
@@ -185,7 +219,7 @@ export function dfExp<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
 }
 
 /** exp(a) - 1, accurate near 0 (for |a| < ln 2 / 2 it is the series' e itself). */
-function dfExpm1<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
+export function dfExpm1<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
   const [k, e] = expParts(o, clampExpArgument(o, a));
   const far = dfSub(o, ldexp(o, dfAdd(o, [o.lit(1), o.lit(0)], e), k), [o.lit(1), o.lit(0)]);
   return dfIfPositive(o, o.mul(k, k), far, e);
@@ -200,9 +234,31 @@ export function dfTanh<T>(o: F32Ops<T>, a: DF<T>): DF<T> {
   return dfIfPositive(o, a[0], r, dfNeg(o, r));
 }
 
-/** The routines a kernel gets, by the name the WGSL gives them (`df_add`, ...). */
-export const DF_BINARY = { add: dfAdd, sub: dfSub, mul: dfMul, div: dfDiv } as const;
-export const DF_UNARY = { neg: dfNeg, sqrt: dfSqrt, exp: dfExp, tanh: dfTanh } as const;
+/** The routines by the expression language's op names, which WGSL calls df_<name>; powi is dfPowi (its n is a number). */
+export const DF_BINARY = { add: dfAdd, sub: dfSub, mul: dfMul, div: dfDiv, pow: dfPow, min: dfMin, max: dfMax } as const;
+export const DF_UNARY = {
+  neg: dfNeg,
+  sqrt: dfSqrt,
+  exp: dfExp,
+  tanh: dfTanh,
+  log: dfLog,
+  log2: dfLog2,
+  log10: dfLog10,
+  sin: dfSin,
+  cos: dfCos,
+  tan: dfTan,
+  atan: dfAtan,
+  sinh: dfSinh,
+  cosh: dfCosh,
+  sigmoid: dfSigmoid,
+  softplus: dfSoftplus,
+  abs: dfAbs,
+  sign: dfSign,
+  floor: dfFloor,
+} as const;
+export { dfPowi };
+
+const F32_BITS = new DataView(new ArrayBuffer(4)); // scratch: a float32's bits, read at once
 
 /** The CPU reference: every operation rounded to float32, as the GPU does. */
 export const DF_CPU: F32Ops<number> = {
@@ -217,6 +273,10 @@ export const DF_CPU: F32Ops<number> = {
   floor: Math.floor,
   inf: () => Infinity,
   pow2: (k) => f(2 ** k),
+  exponent: (a) => {
+    F32_BITS.setFloat32(0, a);
+    return ((F32_BITS.getUint32(0) >>> 23) & 0xff) - 127;
+  },
 };
 
 /** The double-float nearest a float64 (hi = its float32 rounding, lo = the rest). */

@@ -1,7 +1,7 @@
 // The df64 surface-map kernel (shaders/surface-df64.ts) against its CPU reference
 // (CpuEngineDF64): gradient descent on the two-layer net at learning rates 4e-10 apart
 // around its convergence boundary (float32 cannot tell them apart), heavy ball and RMSprop
-// on Rosenbrock (each map 24 x 2 pixels; RMSprop's lrs kept below 1e-2, where its runs
+// on Rosenbrock, Adam on Rastrigin (df64's cos and pow; each map 24 x 2 pixels; RMSprop's lrs kept below 1e-2, where its runs
 // are not chaotic: at lr ~ 1 a last-bit difference grows into another trajectory). Division
 // is not correctly rounded on every GPU (SwiftShader's differs in the last bit), so
 // statuses and event steps must be identical and the loss agree to df64's precision.
@@ -23,6 +23,7 @@ describe('df64 surface maps on the GPU', () => {
     ['SGD on the two-layer net, 1e-8 of the rate around its boundary', 'two-layer', 0.59636733, 0.59636734, 'sgd', 'momentum', 0, 0.01],
     ['SGD on Rosenbrock, a wide window', 'rosenbrock', 1e-4, 4e-3, 'sgd', 'momentum', 0.5, 0.6],
     ['RMSprop on Rosenbrock (division, square root)', 'rosenbrock', 1e-4, 1e-2, 'rmsprop', 'alpha', 0.5, 0.99],
+    ['Adam on Rastrigin (cos, and pow for the bias corrections)', 'rastrigin', 1e-3, 3e-2, 'adam', 'beta1', 0.5, 0.9],
   ])('the CPU reference: %s', async (_, name, lo, hi, optimizer, yParam, y0, y1) => {
     const surface = resolveSurface(name);
     const start: [number, number] = name === 'two-layer' ? [2.5, 0.1] : [-1.5, 2];

@@ -12,10 +12,10 @@ import { surfaceSetupDF64 } from '../../src/core/engine/surface-df64';
 import { dfCheckProgram } from '../../src/core/df64-ops';
 import type { Op } from '../../src/core/expr/graph';
 import { buildParticles, type ProductLayout } from '../../src/core/layouts';
-import { getOptimizer } from '../../src/core/optimizers';
+import { getOptimizer, OPTIMIZER_DEFS } from '../../src/core/optimizers';
 import { DEFAULT_RUN_CONFIG, particleStatus, Status } from '../../src/core/particles';
 import { resolveSchedule } from '../../src/core/schedules';
-import { resolveSurface, Surface } from '../../src/core/surfaces';
+import { PRESET_NAMES, resolveSurface, Surface } from '../../src/core/surfaces';
 import { runFloat64 } from '../helpers/surface-f64';
 
 const STEPS = 300;
@@ -123,5 +123,13 @@ describe('df64 refusals, one line each', () => {
     // A surface whose ops df64 has runs (x0 / y0 axes and the momentum buffer too).
     const s = Surface.fromExpression('(x - 1)^2 * 0.5 + y^2 * 0.25');
     expect(refusal(() => surfaceSetupDF64(s, sgd, DEFAULT_RUN_CONFIG, { ...layout, y: { param: 'x0', min: -1, max: 1, n: 2 } }, { momentum: 0.9 }))).toBeNull();
+  });
+});
+
+describe('df64 has every op of the presets and optimizers', () => {
+  test.each(PRESET_NAMES.filter((n) => !resolveSurface(n).dataset))('%s, with every optimizer', (name) => {
+    const surface = resolveSurface(name);
+    for (const p of [surface.step, surface.loss]) expect(() => dfCheckProgram(p, name)).not.toThrow();
+    for (const def of OPTIMIZER_DEFS) expect(() => dfCheckProgram(getOptimizer(def.name).program, def.name)).not.toThrow();
   });
 });
