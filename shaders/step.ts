@@ -100,6 +100,12 @@ export interface StepKernelOptions {
   clip?: { norm: boolean; value: boolean };
   noise?: boolean;
   sam?: boolean;
+  /**
+   * Run each dispatch's steps fast first and replay them checked where a stop may have
+   * happened (for dispatches of FAST_PASS_MIN_STEPS and more), instead of checking
+   * every step (see FAST_PASS_MIN_STEPS).
+   */
+  fastPass?: boolean;
 }
 
 /** The optimizer's update of one particle, as WGSL pieces shared by the step kernel and the bare kernel. */
@@ -155,15 +161,33 @@ export function optimizerPieces(optimizer: CompiledOptimizer, frozenUnless?: str
 }
 
 /**
- * Steps per chunk of the fast pass. A chunk costs about two steps more than its
- * arithmetic (its saved start, and the checked loop, whose body SwiftShader runs once,
- * masked, even when no lane replays); a flagged chunk replays whole. Measured on
- * SwiftShader (GD on Rosenbrock, 100 steps per dispatch, one run): chunks of 16 steps ran
- * at 0.47 of the bare kernel's rate, 32 at 0.55, 50 at 0.62, 100 at 0.64.
+ * The most steps one dispatch of the fast-pass kernel runs (GpuEngine.step splits longer
+ * runs): a particle's chunk, run fast and replayed whole where its test failed. On
+ * SwiftShader every loop and branch costs its whole body, masked, whatever the lanes do:
+ * a loop of chunks inside the kernel cost more per chunk (its loop-carried state) than a
+ * dispatch of its own (measured, GD on Rosenbrock: 100 steps as one chunk 0.64 of the
+ * bare kernel's rate, as chunks of 50 inside one dispatch 0.62, of 16 0.47).
  */
-export const STEP_CHUNK = 50;
+export const STEP_CHUNK = 100;
 
-export function buildStepKernel({ surface, optimizer, minima, clip = { norm: false, value: false }, noise = false, sam = false }: StepKernelOptions): string {
+/**
+ * Dispatches of fewer steps than this check every step instead. Where lanes run in
+ * lockstep without skipping masked code (SwiftShader), a stopped particle still costs
+ * one pass of each loop's body, so the fast pass adds a surface evaluation per stopped
+ * particle and dispatch: with the page's 10 steps per frame and most particles converged
+ * (the default scene) the fast-pass kernel was 11-19% slower, at 100 steps 2x faster.
+ */
+export const FAST_PASS_MIN_STEPS = 32;
+
+export function buildStepKernel({
+  surface,
+  optimizer,
+  minima,
+  clip = { norm: false, value: false },
+  noise = false,
+  sam = false,
+  fastPass = false,
+}: StepKernelOptions): string {
   const def = optimizer.def;
   const { H, S, hess, hyperLoads, stateVars, stateStores, update, slots } = optimizerPieces(optimizer, 'running');
   const fastUpdate = optimizerPieces(optimizer).update;
@@ -295,57 +319,52 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   ${hyperLoads}
   ${stateVars}${S === 0 ? '\n  _ = ostate[0]; // no state: still a static use, so the auto layout keeps binding 3' : ''}
 
-  // Chunks of steps. The fast pass runs a chunk with the arithmetic and one running test
-  // that holds only if no check of the CPU reference (non-finite, diverged, converged)
-  // can fire at any of its steps: x, y and the loss finite and within their bounds, and
-  // gtol2 < |g|^2 < inf. Where it fails, the chunk runs again from its saved start with
-  // the checks of CpuEngine.stepParticle at every step, in its order, a stopped particle
-  // frozen by select(); so statuses and event steps are the reference's. A particle whose
-  // chunk failed without stopping (say, hovering at a minimum under gradient noise) takes
-  // the rest of the dispatch checked, so it does not pay for every chunk twice.
   var running = true;
-  var careful = false;
   var stop_loss = 0.0f;
+#if ${fastPass}
+  // The dispatch's steps as one chunk (at most STEP_CHUNK). The fast pass runs them with
+  // the arithmetic and one running test that holds only if no check of the CPU reference
+  // (non-finite, diverged, converged) can fire at any step: x, y and the loss finite and
+  // within their bounds, and gtol2 < |g|^2 < inf. Where it fails, the steps run again
+  // from the saved start with the checks of CpuEngine.stepParticle at every step, in its
+  // order, a stopped particle frozen by select(); so statuses and event steps are the
+  // reference's.
   let pb = min(params.posBound, F32_MAX);
   let lb = min(params.lossBound, F32_MAX);
   let gtol2 = params.gtol2;
-  var done = 0u;
-  loop {
-    if (done >= params.steps) { break; }
-    let c = min(${STEP_CHUNK}u, params.steps - done);
-    done = done + c;
-${indent(save, '    ')}
-    var ok = true;
-    let fast = select(c, 0u, careful);
-    for (var k = 0u; k < fast; k++) {
-      let e = surface_step(x, y);
-      let L = e.x;
-      let gx = e.y;
-      let gy = e.z;
-      let gn2 = gx * gx + gy * gy;
-      ok = ok & (abs(x) <= pb) & (abs(y) <= pb) & (L <= lb) & (L >= -F32_MAX) & (gn2 > gtol2) & (gn2 <= F32_MAX);
-${indent(advance(false), '      ')}
-    }
-${indent(restore, '    ')}
-    careful = careful | !ok;
-    let checked = select(0u, c, careful);
-    for (var k = 0u; k < checked; k++) {
-      let e = surface_step(x, y);
-      let L = e.x;
-      let gx = e.y;
-      let gy = e.z;
-      // Priority as in the CPU reference: non-finite, diverged, converged.
-      let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
-      let out = (abs(x) > params.posBound) | (abs(y) > params.posBound) | (L > params.lossBound);
-      let gn2 = gx * gx + gy * gy;
-      let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
-      let stop_now = running & (bad | out | conv);
-      status = select(status, select(select(CONVERGED, DIVERGED, out), NONFINITE, bad), stop_now);
-      stop_loss = select(stop_loss, L, stop_now);
-      running = running & !stop_now;
-${indent(advance(true), '      ')}
-    }
-    if (!running) { break; }
+${indent(save, '  ')}
+  var ok = true;
+  for (var k = 0u; k < params.steps; k++) {
+    let e = surface_step(x, y);
+    let L = e.x;
+    let gx = e.y;
+    let gy = e.z;
+    let gn2 = gx * gx + gy * gy;
+    ok = ok & (abs(x) <= pb) & (abs(y) <= pb) & (L <= lb) & (L >= -F32_MAX) & (gn2 > gtol2) & (gn2 <= F32_MAX);
+${indent(advance(false), '    ')}
+  }
+${indent(restore, '  ')}
+  let checked = select(params.steps, 0u, ok);
+#else
+  // Every step checked as CpuEngine.stepParticle checks it, in its order; a particle that
+  // stops is frozen by select() for the remaining steps, so SIMD lanes never diverge.
+  let checked = params.steps;
+#endif
+  for (var k = 0u; k < checked; k++) {
+    let e = surface_step(x, y);
+    let L = e.x;
+    let gx = e.y;
+    let gy = e.z;
+    // Priority as in the CPU reference: non-finite, diverged, converged.
+    let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
+    let out = (abs(x) > params.posBound) | (abs(y) > params.posBound) | (L > params.lossBound);
+    let gn2 = gx * gx + gy * gy;
+    let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
+    let stop_now = running & (bad | out | conv);
+    status = select(status, select(select(CONVERGED, DIVERGED, out), NONFINITE, bad), stop_now);
+    stop_loss = select(stop_loss, L, stop_now);
+    running = running & !stop_now;
+${indent(advance(true), '    ')}
   }
   if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 

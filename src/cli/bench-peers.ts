@@ -66,7 +66,7 @@ export async function runPeerRows(handle: DeviceHandle, n: number, steps: number
         particles: buildParticles({ kind: 'sweep', start: PEER_LR.start, lrMin: PEER_LR.lrMin, lrMax: PEER_LR.lrMax, n }, optimizer, o.hyper),
       };
       log(`peers: ${o.label} on ${s}, engine and bare kernel`);
-      const engine = await GpuEngine.create(handle, setup);
+      const engine = await GpuEngine.create(handle, { ...setup, stepsPerDispatch: K });
       const bare = await BareKernel.create(handle, setup);
       try {
         const e = timed(await timeGpu(engine, plan, minSeconds, maxRounds, () => counters(engine)));

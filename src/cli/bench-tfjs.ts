@@ -139,7 +139,7 @@ async function surfaceBench(handle: DeviceHandle, tf: Tf, n: number, steps: numb
   }
 
   log(`surface: the engine and the bare kernel, ${plan.length} dispatch(es) per round`);
-  const gpu = await GpuEngine.create(handle, setup);
+  const gpu = await GpuEngine.create(handle, { ...setup, stepsPerDispatch: plan[0] });
   let engine: Rate;
   try {
     const r = await timeGpu(gpu, plan, minSeconds, maxRounds, () => counters(gpu));

@@ -211,7 +211,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     const setup: EngineSetup = { surface, optimizer, particles, config: DEFAULT_RUN_CONFIG };
 
     log(`gpu: compiling the step kernel for ${n} particles`);
-    const gpu = await GpuEngine.create(handle, setup);
+    const gpu = await GpuEngine.create(handle, { ...setup, stepsPerDispatch: K });
     try {
       await gpu.done();
       const maxRounds = Math.max(1, Math.floor(maxSteps / steps));

@@ -347,7 +347,7 @@ export async function sweepCommand(argv: string[], out: (s: string) => void, err
   const t0 = performance.now();
   try {
     const particles = layoutParticles({ ...layout, part }, opt.compiled, opt.given);
-    const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config }, handle);
+    const open = await createEngine(kind, { surface, optimizer: opt.compiled, particles, config, stepsPerDispatch: K }, handle);
     adapter = open.adapter;
     try {
       const bar = startProgress('etascape sweep', steps, 'steps');

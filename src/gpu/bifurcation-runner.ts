@@ -14,6 +14,9 @@ import { GpuEngine } from './engine';
 import { Job } from './job';
 import { GpuReducer } from './reduce';
 
+/** Steps per dispatch of the density's runs (long runs: the engine's fast pass pays). */
+const DISPATCH_STEPS = 100;
+
 export interface BifurcationSpec {
   surface: Surface;
   optimizer: CompiledOptimizer;
@@ -83,7 +86,7 @@ export class BifurcationRunner extends Job<BifurcationImage, number> {
         this.cpu!.engine.step(k);
         return;
       }
-      for (let left = k; left > 0; left -= 100) this.gpu.engine.step(Math.min(100, left));
+      for (let left = k; left > 0; left -= DISPATCH_STEPS) this.gpu.engine.step(Math.min(DISPATCH_STEPS, left));
       return this.gpu.engine.done();
     }
     const recordLeft = this.spec.record - this.recorded;
@@ -125,7 +128,7 @@ export class BifurcationRunner extends Job<BifurcationImage, number> {
       this.cpu = { engine, density: new Bifurcation(surface, { binning, histogram }) };
       return;
     }
-    const engine = await GpuEngine.create(this.backend.handle, setup);
+    const engine = await GpuEngine.create(this.backend.handle, { ...setup, stepsPerDispatch: DISPATCH_STEPS });
     const reducer = await GpuReducer.forEngine(engine, { surface, binning, histogram });
     reducer.clearDensity();
     if (this.destroyed) {

@@ -6,7 +6,7 @@ import { noiseScale } from '../core/noise';
 import { sharedHyper, specializeShared } from '../core/optimizers';
 import { checkRange, INFO_WORDS, ParticleError, POS_FLOATS, rangesOf, type ParticleRanges, type ParticleSource, type ParticleState } from '../core/particles';
 import { ParticleInfo, ParticlePos, WORKGROUP_SIZE } from '../../shaders/common';
-import { buildStepKernel, StepParams } from '../../shaders/step';
+import { buildStepKernel, FAST_PASS_MIN_STEPS, STEP_CHUNK, StepParams } from '../../shaders/step';
 import { ReadbackPool, submitPass, dispatchGrid } from './queue';
 import type { DeviceHandle } from './device';
 
@@ -19,7 +19,16 @@ export interface ExternalBuffers {
 }
 
 /** What a GPU engine is built from: its particles may come a range at a time (layoutParticles). */
-export type GpuSetup = Omit<EngineSetup, 'particles'> & { particles: ParticleSource };
+export type GpuSetup = Omit<EngineSetup, 'particles'> & {
+  particles: ParticleSource;
+  /**
+   * The steps per dispatch the caller will mostly ask for: from FAST_PASS_MIN_STEPS on,
+   * the kernel runs a dispatch fast and replays it checked where a particle may have
+   * stopped (shaders/step.ts); below, or unset, it checks every step. Either kernel runs
+   * any step count with the same results.
+   */
+  stepsPerDispatch?: number;
+};
 
 /**
  * Particles made and uploaded at a time when an engine is created: the starting state in
@@ -124,6 +133,7 @@ export class GpuEngine implements Engine {
     private readonly bindGroup: GPUBindGroup,
     buffers: GpuEngine['buffers'],
     kernel: string,
+    private readonly fastPass: boolean,
   ) {
     const { particles, ...rest } = setup;
     this.setup = rest;
@@ -199,7 +209,9 @@ export class GpuEngine implements Engine {
     const optimizer = specializeShared(setup.optimizer, shared ?? {});
     const cfg = setup.config;
     const clip = { norm: cfg.clipNorm > 0, value: cfg.clipValue > 0 };
+    const fastPass = (setup.stepsPerDispatch ?? 0) >= FAST_PASS_MIN_STEPS;
     const kernel = buildStepKernel({
+      fastPass,
       surface: setup.surface,
       optimizer,
       minima: minimaTable(setup.surface),
@@ -223,39 +235,51 @@ export class GpuEngine implements Engine {
       layout: pipeline.getBindGroupLayout(0),
       entries: bound.map((k, binding) => ({ binding, resource: { buffer: buffers[k]! } })),
     });
-    const engine = new GpuEngine(handle, setup, pipeline, bindGroup, buffers, kernel);
+    const engine = new GpuEngine(handle, setup, pipeline, bindGroup, buffers, kernel, fastPass);
     engine.owned = owned;
     engine.step(0); // fills in the loss at the starts
     return engine;
   }
 
-  /** Encodes and submits one dispatch of k steps; returns without waiting. */
+  /**
+   * Submits k steps; returns without waiting. The fast-pass kernel takes them in
+   * dispatches of at most STEP_CHUNK (each one fast pass, replayed with every check where
+   * a particle may have stopped), the per-step kernel in one.
+   */
   step(k: number): void {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`steps per dispatch must be a whole number >= 0, got ${k}`);
     const { device } = this.handle;
     const cfg = this.setup.config;
     const gtol2 = Math.fround(cfg.gtol) * Math.fround(cfg.gtol);
-    StepParams.write(
-      {
-        n: this.n,
-        steps: k,
-        groupsX: this.groupsX,
-        seed: cfg.seed >>> 0,
-        gtol2,
-        ftol: cfg.ftol,
-        posBound: cfg.posBound,
-        lossBound: cfg.lossBound,
-        clipNorm: cfg.clipNorm,
-        clipValue: cfg.clipValue,
-        noiseScale: cfg.noise > 0 ? noiseScale(cfg.noise, cfg.batchSize) : 0,
-        samRho: cfg.samRho,
-        batch: cfg.batchSize,
-        points: this.setup.surface.dataset?.spec.m ?? 0,
-      },
-      this.paramData,
-    );
+    const chunk = this.fastPass ? STEP_CHUNK : Math.max(k, 1);
+    const values = {
+      n: this.n,
+      steps: Math.min(k, chunk),
+      groupsX: this.groupsX,
+      seed: cfg.seed >>> 0,
+      gtol2,
+      ftol: cfg.ftol,
+      posBound: cfg.posBound,
+      lossBound: cfg.lossBound,
+      clipNorm: cfg.clipNorm,
+      clipValue: cfg.clipValue,
+      noiseScale: cfg.noise > 0 ? noiseScale(cfg.noise, cfg.batchSize) : 0,
+      samRho: cfg.samRho,
+      batch: cfg.batchSize,
+      points: this.setup.surface.dataset?.spec.m ?? 0,
+    };
+    StepParams.write(values, this.paramData);
     device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
-    submitPass(device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
+    // Queue order: each dispatch sees the steps written before it.
+    for (let left = k; ;) {
+      submitPass(device, this.pipeline, this.bindGroup, this.groupsX, this.groupsY);
+      left -= chunk;
+      if (left <= 0) break;
+      if (left < chunk) {
+        StepParams.write({ ...values, steps: left }, this.paramData);
+        device.queue.writeBuffer(this.buffers.params, 0, this.paramData);
+      }
+    }
     this.stepsQueued += k;
   }
 

@@ -200,7 +200,8 @@ export class MapRunner extends Job<MapImage, MapProgress> {
       level.startLoss = Float32Array.from({ length: particles.n }, (_, i) => pos[4 * i + 2]);
     } else {
       this.colorizer ??= await MapColorizer.create(this.backend.handle);
-      level.gpu = await GpuEngine.create(this.backend.handle, setup); // computes the start losses
+      // computes the start losses
+      level.gpu = await GpuEngine.create(this.backend.handle, { ...setup, stepsPerDispatch: this.opts.maxStepsPerDispatch });
       level.start = this.colorizer.snapshot(level.gpu.buffers.pos);
     }
     if (gen !== this.generation) destroyLevel(level);

@@ -37,6 +37,16 @@ describe('every kernel variant compiles (getCompilationInfo has no errors)', () 
     });
   }
 
+  test('the fast-pass kernel: every optimizer (on Rosenbrock) and every preset (with SGD)', async () => {
+    const { device } = await gpuDevice();
+    const rosenbrock = resolveSurface('rosenbrock');
+    const cases = [...OPTIMIZER_DEFS.map((d) => [rosenbrock, getOptimizer(d.name)] as const), ...surfaces.map((s) => [s, getOptimizer('SGD')] as const)];
+    for (const [s, opt] of cases) {
+      const code = buildStepKernel({ surface: s, optimizer: opt, minima: minimaTable(s), fastPass: true });
+      await expect(compileModule(device, code, `fast:${s.id}:${opt.def.name}`)).resolves.toBeDefined();
+    }
+  });
+
   test('a broken kernel is reported with the compiler message and line', async () => {
     const { device } = await gpuDevice();
     await expect(compileModule(device, 'fn main() { let a: f32 = 1u; }', 'broken')).rejects.toThrow(ShaderCompileError);
@@ -45,14 +55,15 @@ describe('every kernel variant compiles (getCompilationInfo has no errors)', () 
 });
 
 describe('generated WGSL snapshots', () => {
-  for (const [surface, optimizer] of [
-    ['quadratic', 'SGD'],
-    ['double-well', 'Adam'],
+  for (const [surface, optimizer, fastPass] of [
+    ['quadratic', 'SGD', false],
+    ['double-well', 'Adam', false],
+    ['quadratic', 'SGD', true],
   ] as const) {
-    test(`${surface} x ${optimizer}`, async () => {
+    test(`${surface} x ${optimizer}${fastPass ? ', fast pass' : ''}`, async () => {
       const s = resolveSurface(surface);
-      const code = buildStepKernel({ surface: s, optimizer: getOptimizer(optimizer), minima: minimaTable(s) });
-      await expect(code).toMatchFileSnapshot(`./__snapshots__/step-${surface}-${optimizer}.wgsl`);
+      const code = buildStepKernel({ surface: s, optimizer: getOptimizer(optimizer), minima: minimaTable(s), fastPass });
+      await expect(code).toMatchFileSnapshot(`./__snapshots__/step-${surface}-${optimizer}${fastPass ? '-fast' : ''}.wgsl`);
     });
   }
 });

@@ -48,8 +48,9 @@ export async function runBoth(
   const particles = buildParticles(layout, opt, opts.hyper ?? {});
   const setup = { surface, optimizer: opt, particles, config: { ...DEFAULT_RUN_CONFIG, ...opts.config } };
   const cpu = new CpuEngine(setup);
-  const gpu = await GpuEngine.create(await gpuDevice(), setup);
   const k = opts.perDispatch ?? opts.steps;
+  // The kernel the engine picks for this many steps per dispatch (fast pass from FAST_PASS_MIN_STEPS).
+  const gpu = await GpuEngine.create(await gpuDevice(), { ...setup, stepsPerDispatch: k });
   for (let done = 0; done < opts.steps; done += k) {
     const s = Math.min(k, opts.steps - done);
     cpu.step(s);

@@ -363,263 +363,122 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var sx_max_exp_avg_sq = ostate[sb + 4u];
   var sy_max_exp_avg_sq = ostate[sb + 5u];
 
-  // Chunks of steps. The fast pass runs a chunk with the arithmetic and one running test
-  // that holds only if no check of the CPU reference (non-finite, diverged, converged)
-  // can fire at any of its steps: x, y and the loss finite and within their bounds, and
-  // gtol2 < |g|^2 < inf. Where it fails, the chunk runs again from its saved start with
-  // the checks of CpuEngine.stepParticle at every step, in its order, a stopped particle
-  // frozen by select(); so statuses and event steps are the reference's. A particle whose
-  // chunk failed without stopping (say, hovering at a minimum under gradient noise) takes
-  // the rest of the dispatch checked, so it does not pay for every chunk twice.
   var running = true;
-  var careful = false;
   var stop_loss = 0.0f;
-  let pb = min(params.posBound, F32_MAX);
-  let lb = min(params.lossBound, F32_MAX);
-  let gtol2 = params.gtol2;
-  var done = 0u;
-  loop {
-    if (done >= params.steps) { break; }
-    let c = min(50u, params.steps - done);
-    done = done + c;
-    let x0 = x;
-    let y0 = y;
-    let prev_loss0 = prev_loss;
-    let steps0 = steps;
-    let sx_exp_avg0 = sx_exp_avg;
-    let sy_exp_avg0 = sy_exp_avg;
-    let sx_exp_avg_sq0 = sx_exp_avg_sq;
-    let sy_exp_avg_sq0 = sy_exp_avg_sq;
-    let sx_max_exp_avg_sq0 = sx_max_exp_avg_sq;
-    let sy_max_exp_avg_sq0 = sy_max_exp_avg_sq;
-    var ok = true;
-    let fast = select(c, 0u, careful);
-    for (var k = 0u; k < fast; k++) {
-      let e = surface_step(x, y);
-      let L = e.x;
-      let gx = e.y;
-      let gy = e.z;
-      let gn2 = gx * gx + gy * gy;
-      ok = ok & (abs(x) <= pb) & (abs(y) <= pb) & (L <= lb) & (L >= -F32_MAX) & (gn2 > gtol2) & (gn2 <= F32_MAX);
 
-      let t = f32(steps);
-      let gnorm = sqrt(gn2);
-      var cgx = gx;
-      var cgy = gy;
+  // Every step checked as CpuEngine.stepParticle checks it, in its order; a particle that
+  // stops is frozen by select() for the remaining steps, so SIMD lanes never diverge.
+  let checked = params.steps;
+
+  for (var k = 0u; k < checked; k++) {
+    let e = surface_step(x, y);
+    let L = e.x;
+    let gx = e.y;
+    let gy = e.z;
+    // Priority as in the CPU reference: non-finite, diverged, converged.
+    let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
+    let out = (abs(x) > params.posBound) | (abs(y) > params.posBound) | (L > params.lossBound);
+    let gn2 = gx * gx + gy * gy;
+    let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
+    let stop_now = running & (bad | out | conv);
+    status = select(status, select(select(CONVERGED, DIVERGED, out), NONFINITE, bad), stop_now);
+    stop_loss = select(stop_loss, L, stop_now);
+    running = running & !stop_now;
+
+    let t = f32(steps);
+    let gnorm = sqrt(gn2);
+    var cgx = gx;
+    var cgy = gy;
 
 
 
 
 
 
-      {
-        let ox19: f32 = t + 1.0f;
-        let ox20: f32 = es_pow(h_beta1, ox19);
-        let ox21: f32 = 1.0f - ox20;
-        let ox22: f32 = h_lr / ox21;
-        let ox23: f32 = 1.0f - h_beta1;
-        let ox25: bool = ox23 < 0.5f;
-        let ox26: f32 = x * h_weight_decay;
-        let ox27: f32 = cgx + ox26;
-        let ox28: f32 = ox27 - sx_exp_avg;
-        let ox29: f32 = ox23 * ox28;
-        let ox30: f32 = sx_exp_avg + ox29;
-        let ox31: f32 = h_beta1 * ox28;
-        let ox32: f32 = ox27 - ox31;
-        let ox33: f32 = select(ox32, ox30, ox25);
-        let ox34: bool = h_amsgrad == 1.0f;
-        let ox35: f32 = h_beta2 * sx_exp_avg_sq;
-        let ox36: f32 = 1.0f - h_beta2;
-        let ox37: f32 = (ox27 * ox27);
-        let ox38: f32 = ox36 * ox37;
-        let ox39: f32 = ox35 + ox38;
-        let ox40: f32 = max(sx_max_exp_avg_sq, ox39);
-        let ox41: f32 = select(sx_max_exp_avg_sq, ox40, ox34);
-        let ox42: f32 = select(ox39, ox41, ox34);
-        let ox43: f32 = es_pow(h_beta2, ox19);
-        let ox44: f32 = 1.0f - ox43;
-        let ox45: f32 = ox42 / ox44;
-        let ox46: f32 = sqrt(ox45);
-        let ox47: f32 = h_eps + ox46;
-        let ox48: f32 = ox33 / ox47;
-        let ox49: f32 = ox22 * ox48;
-        let ox50: f32 = x - ox49;
-        let oy19: f32 = t + 1.0f;
-        let oy20: f32 = es_pow(h_beta1, oy19);
-        let oy21: f32 = 1.0f - oy20;
-        let oy22: f32 = h_lr / oy21;
-        let oy23: f32 = 1.0f - h_beta1;
-        let oy25: bool = oy23 < 0.5f;
-        let oy26: f32 = y * h_weight_decay;
-        let oy27: f32 = cgy + oy26;
-        let oy28: f32 = oy27 - sy_exp_avg;
-        let oy29: f32 = oy23 * oy28;
-        let oy30: f32 = sy_exp_avg + oy29;
-        let oy31: f32 = h_beta1 * oy28;
-        let oy32: f32 = oy27 - oy31;
-        let oy33: f32 = select(oy32, oy30, oy25);
-        let oy34: bool = h_amsgrad == 1.0f;
-        let oy35: f32 = h_beta2 * sy_exp_avg_sq;
-        let oy36: f32 = 1.0f - h_beta2;
-        let oy37: f32 = (oy27 * oy27);
-        let oy38: f32 = oy36 * oy37;
-        let oy39: f32 = oy35 + oy38;
-        let oy40: f32 = max(sy_max_exp_avg_sq, oy39);
-        let oy41: f32 = select(sy_max_exp_avg_sq, oy40, oy34);
-        let oy42: f32 = select(oy39, oy41, oy34);
-        let oy43: f32 = es_pow(h_beta2, oy19);
-        let oy44: f32 = 1.0f - oy43;
-        let oy45: f32 = oy42 / oy44;
-        let oy46: f32 = sqrt(oy45);
-        let oy47: f32 = h_eps + oy46;
-        let oy48: f32 = oy33 / oy47;
-        let oy49: f32 = oy22 * oy48;
-        let oy50: f32 = y - oy49;
-        let nx_p = ox50;
-        let nx_exp_avg = ox33;
-        let nx_exp_avg_sq = ox39;
-        let nx_max_exp_avg_sq = ox41;
-        let ny_p = oy50;
-        let ny_exp_avg = oy33;
-        let ny_exp_avg_sq = oy39;
-        let ny_max_exp_avg_sq = oy41;
-        x = nx_p;
-        y = ny_p;
-        sx_exp_avg = nx_exp_avg;
-        sy_exp_avg = ny_exp_avg;
-        sx_exp_avg_sq = nx_exp_avg_sq;
-        sy_exp_avg_sq = ny_exp_avg_sq;
-        sx_max_exp_avg_sq = nx_max_exp_avg_sq;
-        sy_max_exp_avg_sq = ny_max_exp_avg_sq;
-      }
-
-      prev_loss = L;
-      steps = steps + 1u;
-
+    {
+      let ox19: f32 = t + 1.0f;
+      let ox20: f32 = es_pow(h_beta1, ox19);
+      let ox21: f32 = 1.0f - ox20;
+      let ox22: f32 = h_lr / ox21;
+      let ox23: f32 = 1.0f - h_beta1;
+      let ox25: bool = ox23 < 0.5f;
+      let ox26: f32 = x * h_weight_decay;
+      let ox27: f32 = cgx + ox26;
+      let ox28: f32 = ox27 - sx_exp_avg;
+      let ox29: f32 = ox23 * ox28;
+      let ox30: f32 = sx_exp_avg + ox29;
+      let ox31: f32 = h_beta1 * ox28;
+      let ox32: f32 = ox27 - ox31;
+      let ox33: f32 = select(ox32, ox30, ox25);
+      let ox34: bool = h_amsgrad == 1.0f;
+      let ox35: f32 = h_beta2 * sx_exp_avg_sq;
+      let ox36: f32 = 1.0f - h_beta2;
+      let ox37: f32 = (ox27 * ox27);
+      let ox38: f32 = ox36 * ox37;
+      let ox39: f32 = ox35 + ox38;
+      let ox40: f32 = max(sx_max_exp_avg_sq, ox39);
+      let ox41: f32 = select(sx_max_exp_avg_sq, ox40, ox34);
+      let ox42: f32 = select(ox39, ox41, ox34);
+      let ox43: f32 = es_pow(h_beta2, ox19);
+      let ox44: f32 = 1.0f - ox43;
+      let ox45: f32 = ox42 / ox44;
+      let ox46: f32 = sqrt(ox45);
+      let ox47: f32 = h_eps + ox46;
+      let ox48: f32 = ox33 / ox47;
+      let ox49: f32 = ox22 * ox48;
+      let ox50: f32 = x - ox49;
+      let oy19: f32 = t + 1.0f;
+      let oy20: f32 = es_pow(h_beta1, oy19);
+      let oy21: f32 = 1.0f - oy20;
+      let oy22: f32 = h_lr / oy21;
+      let oy23: f32 = 1.0f - h_beta1;
+      let oy25: bool = oy23 < 0.5f;
+      let oy26: f32 = y * h_weight_decay;
+      let oy27: f32 = cgy + oy26;
+      let oy28: f32 = oy27 - sy_exp_avg;
+      let oy29: f32 = oy23 * oy28;
+      let oy30: f32 = sy_exp_avg + oy29;
+      let oy31: f32 = h_beta1 * oy28;
+      let oy32: f32 = oy27 - oy31;
+      let oy33: f32 = select(oy32, oy30, oy25);
+      let oy34: bool = h_amsgrad == 1.0f;
+      let oy35: f32 = h_beta2 * sy_exp_avg_sq;
+      let oy36: f32 = 1.0f - h_beta2;
+      let oy37: f32 = (oy27 * oy27);
+      let oy38: f32 = oy36 * oy37;
+      let oy39: f32 = oy35 + oy38;
+      let oy40: f32 = max(sy_max_exp_avg_sq, oy39);
+      let oy41: f32 = select(sy_max_exp_avg_sq, oy40, oy34);
+      let oy42: f32 = select(oy39, oy41, oy34);
+      let oy43: f32 = es_pow(h_beta2, oy19);
+      let oy44: f32 = 1.0f - oy43;
+      let oy45: f32 = oy42 / oy44;
+      let oy46: f32 = sqrt(oy45);
+      let oy47: f32 = h_eps + oy46;
+      let oy48: f32 = oy33 / oy47;
+      let oy49: f32 = oy22 * oy48;
+      let oy50: f32 = y - oy49;
+      let nx_p = ox50;
+      let nx_exp_avg = ox33;
+      let nx_exp_avg_sq = ox39;
+      let nx_max_exp_avg_sq = ox41;
+      let ny_p = oy50;
+      let ny_exp_avg = oy33;
+      let ny_exp_avg_sq = oy39;
+      let ny_max_exp_avg_sq = oy41;
+      x = select(x, nx_p, running);
+      y = select(y, ny_p, running);
+      sx_exp_avg = select(sx_exp_avg, nx_exp_avg, running);
+      sy_exp_avg = select(sy_exp_avg, ny_exp_avg, running);
+      sx_exp_avg_sq = select(sx_exp_avg_sq, nx_exp_avg_sq, running);
+      sy_exp_avg_sq = select(sy_exp_avg_sq, ny_exp_avg_sq, running);
+      sx_max_exp_avg_sq = select(sx_max_exp_avg_sq, nx_max_exp_avg_sq, running);
+      sy_max_exp_avg_sq = select(sy_max_exp_avg_sq, ny_max_exp_avg_sq, running);
     }
-    x = select(x0, x, ok);
-    y = select(y0, y, ok);
-    prev_loss = select(prev_loss0, prev_loss, ok);
-    steps = select(steps0, steps, ok);
-    sx_exp_avg = select(sx_exp_avg0, sx_exp_avg, ok);
-    sy_exp_avg = select(sy_exp_avg0, sy_exp_avg, ok);
-    sx_exp_avg_sq = select(sx_exp_avg_sq0, sx_exp_avg_sq, ok);
-    sy_exp_avg_sq = select(sy_exp_avg_sq0, sy_exp_avg_sq, ok);
-    sx_max_exp_avg_sq = select(sx_max_exp_avg_sq0, sx_max_exp_avg_sq, ok);
-    sy_max_exp_avg_sq = select(sy_max_exp_avg_sq0, sy_max_exp_avg_sq, ok);
-    careful = careful | !ok;
-    let checked = select(0u, c, careful);
-    for (var k = 0u; k < checked; k++) {
-      let e = surface_step(x, y);
-      let L = e.x;
-      let gx = e.y;
-      let gy = e.z;
-      // Priority as in the CPU reference: non-finite, diverged, converged.
-      let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
-      let out = (abs(x) > params.posBound) | (abs(y) > params.posBound) | (L > params.lossBound);
-      let gn2 = gx * gx + gy * gy;
-      let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
-      let stop_now = running & (bad | out | conv);
-      status = select(status, select(select(CONVERGED, DIVERGED, out), NONFINITE, bad), stop_now);
-      stop_loss = select(stop_loss, L, stop_now);
-      running = running & !stop_now;
 
-      let t = f32(steps);
-      let gnorm = sqrt(gn2);
-      var cgx = gx;
-      var cgy = gy;
+    prev_loss = select(prev_loss, L, running);
+    steps = select(steps, steps + 1u, running);
 
-
-
-
-
-
-      {
-        let ox19: f32 = t + 1.0f;
-        let ox20: f32 = es_pow(h_beta1, ox19);
-        let ox21: f32 = 1.0f - ox20;
-        let ox22: f32 = h_lr / ox21;
-        let ox23: f32 = 1.0f - h_beta1;
-        let ox25: bool = ox23 < 0.5f;
-        let ox26: f32 = x * h_weight_decay;
-        let ox27: f32 = cgx + ox26;
-        let ox28: f32 = ox27 - sx_exp_avg;
-        let ox29: f32 = ox23 * ox28;
-        let ox30: f32 = sx_exp_avg + ox29;
-        let ox31: f32 = h_beta1 * ox28;
-        let ox32: f32 = ox27 - ox31;
-        let ox33: f32 = select(ox32, ox30, ox25);
-        let ox34: bool = h_amsgrad == 1.0f;
-        let ox35: f32 = h_beta2 * sx_exp_avg_sq;
-        let ox36: f32 = 1.0f - h_beta2;
-        let ox37: f32 = (ox27 * ox27);
-        let ox38: f32 = ox36 * ox37;
-        let ox39: f32 = ox35 + ox38;
-        let ox40: f32 = max(sx_max_exp_avg_sq, ox39);
-        let ox41: f32 = select(sx_max_exp_avg_sq, ox40, ox34);
-        let ox42: f32 = select(ox39, ox41, ox34);
-        let ox43: f32 = es_pow(h_beta2, ox19);
-        let ox44: f32 = 1.0f - ox43;
-        let ox45: f32 = ox42 / ox44;
-        let ox46: f32 = sqrt(ox45);
-        let ox47: f32 = h_eps + ox46;
-        let ox48: f32 = ox33 / ox47;
-        let ox49: f32 = ox22 * ox48;
-        let ox50: f32 = x - ox49;
-        let oy19: f32 = t + 1.0f;
-        let oy20: f32 = es_pow(h_beta1, oy19);
-        let oy21: f32 = 1.0f - oy20;
-        let oy22: f32 = h_lr / oy21;
-        let oy23: f32 = 1.0f - h_beta1;
-        let oy25: bool = oy23 < 0.5f;
-        let oy26: f32 = y * h_weight_decay;
-        let oy27: f32 = cgy + oy26;
-        let oy28: f32 = oy27 - sy_exp_avg;
-        let oy29: f32 = oy23 * oy28;
-        let oy30: f32 = sy_exp_avg + oy29;
-        let oy31: f32 = h_beta1 * oy28;
-        let oy32: f32 = oy27 - oy31;
-        let oy33: f32 = select(oy32, oy30, oy25);
-        let oy34: bool = h_amsgrad == 1.0f;
-        let oy35: f32 = h_beta2 * sy_exp_avg_sq;
-        let oy36: f32 = 1.0f - h_beta2;
-        let oy37: f32 = (oy27 * oy27);
-        let oy38: f32 = oy36 * oy37;
-        let oy39: f32 = oy35 + oy38;
-        let oy40: f32 = max(sy_max_exp_avg_sq, oy39);
-        let oy41: f32 = select(sy_max_exp_avg_sq, oy40, oy34);
-        let oy42: f32 = select(oy39, oy41, oy34);
-        let oy43: f32 = es_pow(h_beta2, oy19);
-        let oy44: f32 = 1.0f - oy43;
-        let oy45: f32 = oy42 / oy44;
-        let oy46: f32 = sqrt(oy45);
-        let oy47: f32 = h_eps + oy46;
-        let oy48: f32 = oy33 / oy47;
-        let oy49: f32 = oy22 * oy48;
-        let oy50: f32 = y - oy49;
-        let nx_p = ox50;
-        let nx_exp_avg = ox33;
-        let nx_exp_avg_sq = ox39;
-        let nx_max_exp_avg_sq = ox41;
-        let ny_p = oy50;
-        let ny_exp_avg = oy33;
-        let ny_exp_avg_sq = oy39;
-        let ny_max_exp_avg_sq = oy41;
-        x = select(x, nx_p, running);
-        y = select(y, ny_p, running);
-        sx_exp_avg = select(sx_exp_avg, nx_exp_avg, running);
-        sy_exp_avg = select(sy_exp_avg, ny_exp_avg, running);
-        sx_exp_avg_sq = select(sx_exp_avg_sq, nx_exp_avg_sq, running);
-        sy_exp_avg_sq = select(sy_exp_avg_sq, ny_exp_avg_sq, running);
-        sx_max_exp_avg_sq = select(sx_max_exp_avg_sq, nx_max_exp_avg_sq, running);
-        sy_max_exp_avg_sq = select(sy_max_exp_avg_sq, ny_max_exp_avg_sq, running);
-      }
-
-      prev_loss = select(prev_loss, L, running);
-      steps = select(steps, steps + 1u, running);
-
-    }
-    if (!running) { break; }
   }
   if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 

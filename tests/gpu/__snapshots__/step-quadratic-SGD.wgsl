@@ -274,179 +274,84 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var sx_buf = ostate[sb + 0u];
   var sy_buf = ostate[sb + 1u];
 
-  // Chunks of steps. The fast pass runs a chunk with the arithmetic and one running test
-  // that holds only if no check of the CPU reference (non-finite, diverged, converged)
-  // can fire at any of its steps: x, y and the loss finite and within their bounds, and
-  // gtol2 < |g|^2 < inf. Where it fails, the chunk runs again from its saved start with
-  // the checks of CpuEngine.stepParticle at every step, in its order, a stopped particle
-  // frozen by select(); so statuses and event steps are the reference's. A particle whose
-  // chunk failed without stopping (say, hovering at a minimum under gradient noise) takes
-  // the rest of the dispatch checked, so it does not pay for every chunk twice.
   var running = true;
-  var careful = false;
   var stop_loss = 0.0f;
-  let pb = min(params.posBound, F32_MAX);
-  let lb = min(params.lossBound, F32_MAX);
-  let gtol2 = params.gtol2;
-  var done = 0u;
-  loop {
-    if (done >= params.steps) { break; }
-    let c = min(50u, params.steps - done);
-    done = done + c;
-    let x0 = x;
-    let y0 = y;
-    let prev_loss0 = prev_loss;
-    let steps0 = steps;
-    let sx_buf0 = sx_buf;
-    let sy_buf0 = sy_buf;
-    var ok = true;
-    let fast = select(c, 0u, careful);
-    for (var k = 0u; k < fast; k++) {
-      let e = surface_step(x, y);
-      let L = e.x;
-      let gx = e.y;
-      let gy = e.z;
-      let gn2 = gx * gx + gy * gy;
-      ok = ok & (abs(x) <= pb) & (abs(y) <= pb) & (L <= lb) & (L >= -F32_MAX) & (gn2 > gtol2) & (gn2 <= F32_MAX);
 
-      let t = f32(steps);
-      let gnorm = sqrt(gn2);
-      var cgx = gx;
-      var cgy = gy;
+  // Every step checked as CpuEngine.stepParticle checks it, in its order; a particle that
+  // stops is frozen by select() for the remaining steps, so SIMD lanes never diverge.
+  let checked = params.steps;
+
+  for (var k = 0u; k < checked; k++) {
+    let e = surface_step(x, y);
+    let L = e.x;
+    let gx = e.y;
+    let gy = e.z;
+    // Priority as in the CPU reference: non-finite, diverged, converged.
+    let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
+    let out = (abs(x) > params.posBound) | (abs(y) > params.posBound) | (L > params.lossBound);
+    let gn2 = gx * gx + gy * gy;
+    let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
+    let stop_now = running & (bad | out | conv);
+    status = select(status, select(select(CONVERGED, DIVERGED, out), NONFINITE, bad), stop_now);
+    stop_loss = select(stop_loss, L, stop_now);
+    running = running & !stop_now;
+
+    let t = f32(steps);
+    let gnorm = sqrt(gn2);
+    var cgx = gx;
+    var cgy = gy;
 
 
 
 
 
 
-      {
-        let ox16: bool = h_momentum == 0.0f;
-        let ox17: f32 = x * h_weight_decay;
-        let ox18: f32 = cgx + ox17;
-        let ox20: bool = h_nesterov == 1.0f;
-        let ox21: bool = t == 0.0f;
-        let ox22: f32 = h_momentum * sx_buf;
-        let ox23: f32 = 1.0f - h_dampening;
-        let ox24: f32 = ox18 * ox23;
-        let ox25: f32 = ox22 + ox24;
-        let ox26: f32 = select(ox25, ox18, ox21);
-        let ox27: f32 = h_momentum * ox26;
-        let ox28: f32 = ox18 + ox27;
-        let ox29: f32 = select(ox26, ox28, ox20);
-        let ox30: f32 = select(ox29, ox18, ox16);
-        let ox31: f32 = h_lr * ox30;
-        let ox32: f32 = x - ox31;
-        let oy16: bool = h_momentum == 0.0f;
-        let oy17: f32 = y * h_weight_decay;
-        let oy18: f32 = cgy + oy17;
-        let oy20: bool = h_nesterov == 1.0f;
-        let oy21: bool = t == 0.0f;
-        let oy22: f32 = h_momentum * sy_buf;
-        let oy23: f32 = 1.0f - h_dampening;
-        let oy24: f32 = oy18 * oy23;
-        let oy25: f32 = oy22 + oy24;
-        let oy26: f32 = select(oy25, oy18, oy21);
-        let oy27: f32 = h_momentum * oy26;
-        let oy28: f32 = oy18 + oy27;
-        let oy29: f32 = select(oy26, oy28, oy20);
-        let oy30: f32 = select(oy29, oy18, oy16);
-        let oy31: f32 = h_lr * oy30;
-        let oy32: f32 = y - oy31;
-        let nx_p = ox32;
-        let nx_buf = ox26;
-        let ny_p = oy32;
-        let ny_buf = oy26;
-        x = nx_p;
-        y = ny_p;
-        sx_buf = nx_buf;
-        sy_buf = ny_buf;
-      }
-
-      prev_loss = L;
-      steps = steps + 1u;
-
+    {
+      let ox16: bool = h_momentum == 0.0f;
+      let ox17: f32 = x * h_weight_decay;
+      let ox18: f32 = cgx + ox17;
+      let ox20: bool = h_nesterov == 1.0f;
+      let ox21: bool = t == 0.0f;
+      let ox22: f32 = h_momentum * sx_buf;
+      let ox23: f32 = 1.0f - h_dampening;
+      let ox24: f32 = ox18 * ox23;
+      let ox25: f32 = ox22 + ox24;
+      let ox26: f32 = select(ox25, ox18, ox21);
+      let ox27: f32 = h_momentum * ox26;
+      let ox28: f32 = ox18 + ox27;
+      let ox29: f32 = select(ox26, ox28, ox20);
+      let ox30: f32 = select(ox29, ox18, ox16);
+      let ox31: f32 = h_lr * ox30;
+      let ox32: f32 = x - ox31;
+      let oy16: bool = h_momentum == 0.0f;
+      let oy17: f32 = y * h_weight_decay;
+      let oy18: f32 = cgy + oy17;
+      let oy20: bool = h_nesterov == 1.0f;
+      let oy21: bool = t == 0.0f;
+      let oy22: f32 = h_momentum * sy_buf;
+      let oy23: f32 = 1.0f - h_dampening;
+      let oy24: f32 = oy18 * oy23;
+      let oy25: f32 = oy22 + oy24;
+      let oy26: f32 = select(oy25, oy18, oy21);
+      let oy27: f32 = h_momentum * oy26;
+      let oy28: f32 = oy18 + oy27;
+      let oy29: f32 = select(oy26, oy28, oy20);
+      let oy30: f32 = select(oy29, oy18, oy16);
+      let oy31: f32 = h_lr * oy30;
+      let oy32: f32 = y - oy31;
+      let nx_p = ox32;
+      let nx_buf = ox26;
+      let ny_p = oy32;
+      let ny_buf = oy26;
+      x = select(x, nx_p, running);
+      y = select(y, ny_p, running);
+      sx_buf = select(sx_buf, nx_buf, running);
+      sy_buf = select(sy_buf, ny_buf, running);
     }
-    x = select(x0, x, ok);
-    y = select(y0, y, ok);
-    prev_loss = select(prev_loss0, prev_loss, ok);
-    steps = select(steps0, steps, ok);
-    sx_buf = select(sx_buf0, sx_buf, ok);
-    sy_buf = select(sy_buf0, sy_buf, ok);
-    careful = careful | !ok;
-    let checked = select(0u, c, careful);
-    for (var k = 0u; k < checked; k++) {
-      let e = surface_step(x, y);
-      let L = e.x;
-      let gx = e.y;
-      let gy = e.z;
-      // Priority as in the CPU reference: non-finite, diverged, converged.
-      let bad = !is_finite(L) | !is_finite(gx) | !is_finite(gy) | !is_finite(x) | !is_finite(y);
-      let out = (abs(x) > params.posBound) | (abs(y) > params.posBound) | (L > params.lossBound);
-      let gn2 = gx * gx + gy * gy;
-      let conv = (steps > 0u) & (gn2 <= params.gtol2) & (abs(L - prev_loss) <= params.ftol * (1.0f + abs(L)));
-      let stop_now = running & (bad | out | conv);
-      status = select(status, select(select(CONVERGED, DIVERGED, out), NONFINITE, bad), stop_now);
-      stop_loss = select(stop_loss, L, stop_now);
-      running = running & !stop_now;
 
-      let t = f32(steps);
-      let gnorm = sqrt(gn2);
-      var cgx = gx;
-      var cgy = gy;
+    prev_loss = select(prev_loss, L, running);
+    steps = select(steps, steps + 1u, running);
 
-
-
-
-
-
-      {
-        let ox16: bool = h_momentum == 0.0f;
-        let ox17: f32 = x * h_weight_decay;
-        let ox18: f32 = cgx + ox17;
-        let ox20: bool = h_nesterov == 1.0f;
-        let ox21: bool = t == 0.0f;
-        let ox22: f32 = h_momentum * sx_buf;
-        let ox23: f32 = 1.0f - h_dampening;
-        let ox24: f32 = ox18 * ox23;
-        let ox25: f32 = ox22 + ox24;
-        let ox26: f32 = select(ox25, ox18, ox21);
-        let ox27: f32 = h_momentum * ox26;
-        let ox28: f32 = ox18 + ox27;
-        let ox29: f32 = select(ox26, ox28, ox20);
-        let ox30: f32 = select(ox29, ox18, ox16);
-        let ox31: f32 = h_lr * ox30;
-        let ox32: f32 = x - ox31;
-        let oy16: bool = h_momentum == 0.0f;
-        let oy17: f32 = y * h_weight_decay;
-        let oy18: f32 = cgy + oy17;
-        let oy20: bool = h_nesterov == 1.0f;
-        let oy21: bool = t == 0.0f;
-        let oy22: f32 = h_momentum * sy_buf;
-        let oy23: f32 = 1.0f - h_dampening;
-        let oy24: f32 = oy18 * oy23;
-        let oy25: f32 = oy22 + oy24;
-        let oy26: f32 = select(oy25, oy18, oy21);
-        let oy27: f32 = h_momentum * oy26;
-        let oy28: f32 = oy18 + oy27;
-        let oy29: f32 = select(oy26, oy28, oy20);
-        let oy30: f32 = select(oy29, oy18, oy16);
-        let oy31: f32 = h_lr * oy30;
-        let oy32: f32 = y - oy31;
-        let nx_p = ox32;
-        let nx_buf = ox26;
-        let ny_p = oy32;
-        let ny_buf = oy26;
-        x = select(x, nx_p, running);
-        y = select(y, ny_p, running);
-        sx_buf = select(sx_buf, nx_buf, running);
-        sy_buf = select(sy_buf, ny_buf, running);
-      }
-
-      prev_loss = select(prev_loss, L, running);
-      steps = select(steps, steps + 1u, running);
-
-    }
-    if (!running) { break; }
   }
   if (status == CONVERGED) { minimum = classify(x, y, stop_loss); }
 
