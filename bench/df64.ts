@@ -39,7 +39,7 @@ const CASES: MapCase[] = [
     // Every pixel keeps running (lr small), so a pixel's steps are the command's steps.
     name: 'GD with momentum on Rosenbrock (surface map, every pixel running)',
     argv: ['map', '--surface', 'rosenbrock', '--x', 'lr:1e-7:1e-6:log', '--y', 'momentum:0:0.5', '--start', '-1.5,2'],
-    res: 128,
+    res: 256,
     steps: [200, 1000],
     minuteSteps: 1000,
   },

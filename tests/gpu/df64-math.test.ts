@@ -8,8 +8,8 @@
 import { describe, expect, test } from 'vitest';
 import { DF_BINARY, DF_CPU, DF_UNARY, dfPowi, fromDF, toDF, type DF } from '../../src/core/df64';
 import { df64Wgsl, wgslFunction, type DFCalls } from '../../shaders/df64';
-import { compileModule } from '../../src/gpu/engine';
 import { gpuDevice } from '../helpers/gpu';
+import { runKernel } from '../helpers/df64';
 import { mathCases, worstMathError, type MathCase } from '../helpers/df64-math';
 
 const N = 1000;
@@ -52,22 +52,7 @@ async function runGpu(calls: Call[], library: string): Promise<DF<number>[][]> {
   if (i >= ${N}u) { return; }
 ${lines.join('\n')}
 }`;
-  const module = await compileModule(device, code, 'df64-math-test');
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const staging = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  pass.setPipeline(pipeline);
-  const entries = [input, out, one].map((buffer, binding) => ({ binding, resource: { buffer } }));
-  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
-  pass.dispatchWorkgroups(Math.ceil(N / 64));
-  pass.end();
-  enc.copyBufferToBuffer(out, 0, staging, 0, bytes);
-  device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const r = new Float32Array(staging.getMappedRange().slice(0));
-  staging.unmap();
-  for (const buf of [input, out, one, staging]) buf.destroy();
+  const r = await runKernel(device, code, 'df64-math-test', [input, out, one], out, bytes, N);
   return calls.map((_, k) => Array.from({ length: N }, (_, i) => [r[2 * (k * N + i)], r[2 * (k * N + i) + 1]] as const));
 }
 

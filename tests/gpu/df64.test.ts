@@ -7,9 +7,8 @@
 import { describe, expect, test } from 'vitest';
 import { DF_BINARY, DF_CPU, DF_UNARY, fromDF, type DF } from '../../src/core/df64';
 import { DF64_WGSL } from '../../shaders/df64';
-import { compileModule } from '../../src/gpu/engine';
 import { gpuDevice } from '../helpers/gpu';
-import { dfOperands, randomDFs, worstError } from '../helpers/df64';
+import { dfOperands, randomDFs, runKernel, worstError } from '../helpers/df64';
 
 const N = 100_000;
 type Binary = keyof typeof DF_BINARY;
@@ -48,22 +47,7 @@ async function runGpu(a: DF<number>[], b: DF<number>[], u: DF<number>[][]): Prom
   if (i >= ${N}u) { return; }
 ${calls.map((c, k) => `  out[${k * N}u + i] = ${c};`).join('\n')}
 }`;
-  const module = await compileModule(device, code, 'df64-test');
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const staging = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  pass.setPipeline(pipeline);
-  const entries = [...inputs, out, one].map((buffer, binding) => ({ binding, resource: { buffer } }));
-  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
-  pass.dispatchWorkgroups(Math.ceil(N / 64));
-  pass.end();
-  enc.copyBufferToBuffer(out, 0, staging, 0, bytes);
-  device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const r = new Float32Array(staging.getMappedRange().slice(0));
-  staging.unmap();
-  for (const buf of [...inputs, out, one, staging]) buf.destroy();
+  const r = await runKernel(device, code, 'df64-test', [...inputs, out, one], out, bytes, N);
   const byOp = {} as Record<Binary | Unary, DF<number>[]>;
   ops.forEach((op, k) => (byOp[op] = Array.from({ length: N }, (_, i) => [r[2 * (k * N + i)], r[2 * (k * N + i) + 1]] as const)));
   return byOp;

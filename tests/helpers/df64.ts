@@ -1,4 +1,5 @@
 // Random double-float operands for the df64 tests (CPU reference and GPU).
+import { compileModule } from '../../src/gpu/engine';
 import { fromDF, toDF, type DF } from '../../src/core/df64';
 import { uniform01 } from '../../src/core/random';
 
@@ -34,4 +35,36 @@ export function worstError(got: DF<number>[], exact: number[]): number {
   let w = 0;
   got.forEach((g, i) => (w = Math.max(w, Math.abs(fromDF(g) - exact[i]) / Math.abs(exact[i]) / 2 ** -48)));
   return w;
+}
+
+/**
+ * Runs a test kernel (`main`, workgroups of 64 over N threads) with `buffers` bound in
+ * order, reads `out` (bytes long) back and destroys every buffer.
+ */
+export async function runKernel(
+  device: GPUDevice,
+  code: string,
+  label: string,
+  buffers: GPUBuffer[],
+  out: GPUBuffer,
+  bytes: number,
+  N: number,
+): Promise<Float32Array> {
+  const module = await compileModule(device, code, label);
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const staging = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipeline);
+  const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+  pass.dispatchWorkgroups(Math.ceil(N / 64));
+  pass.end();
+  enc.copyBufferToBuffer(out, 0, staging, 0, bytes);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const r = new Float32Array(staging.getMappedRange().slice(0));
+  staging.unmap();
+  for (const buf of [...buffers, staging]) buf.destroy();
+  return r;
 }
