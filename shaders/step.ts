@@ -199,7 +199,8 @@ export function buildStepKernel({
   // optimizer's update, which a stopped particle does not take. Each transform is
   // compiled in only when used: even a branch that is the same for every particle costs
   // SIMD hardware that cannot know it is.
-  // frozen: the replay's step, which a stopped particle does not take (select, no branch).
+  // frozen: the checked step, whose update a stopped particle does not take (select, no
+  // branch); unfrozen: the fast pass's, which a replay discards where it may have stopped.
   const advance = (frozen: boolean) => wgsl`
 let t = f32(steps);
 let gnorm = sqrt(gn2);

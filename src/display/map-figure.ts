@@ -109,8 +109,10 @@ export type LegendItem =
 /** Ticks of a step scale: decades up to S, and S, where the colour scale puts them. */
 function stepTicks(steps: number): { at: number; label: string }[] {
   const top = Math.log2(steps + 1);
-  const values = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].filter((v) => v < steps * 0.6);
-  return [...values, steps].map((v) => ({ at: top > 0 ? Math.log2(v + 1) / top : 0, label: formatNumber(v) }));
+  const at = (v: number) => (top > 0 ? Math.log2(v + 1) / top : 0);
+  // Decades clear of the end tick, so their labels do not run into it (100 and 300 did).
+  const values = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].filter((v) => at(v) <= 0.75);
+  return [...values, steps].map((v) => ({ at: at(v), label: formatNumber(v) }));
 }
 
 /** The outcome colouring's legend for a run of `steps` steps. */

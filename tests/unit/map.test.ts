@@ -293,3 +293,14 @@ describe('map figure drawing', () => {
     expect(b.map((i) => i.kind === 'swatch' && i.color)).toEqual([BASIN_PALETTE[0], BASIN_PALETTE[1], BASIN_OTHER, BASIN_DIVERGED, BASIN_RUNNING]);
   });
 });
+
+test('the outcome legend: the run length last, the decade before it a quarter of the bar away (100 and 300 ran together)', () => {
+  for (const steps of [20, 100, 300, 1000, 3000, 10000, 100000]) {
+    const bar = outcomeLegend(steps)[0];
+    if (bar.kind !== 'bar') throw new Error('a colour bar first');
+    const at = bar.ticks.map((t) => t.at);
+    expect(at.at(-1)! - at.at(-2)!, `${steps} steps`).toBeGreaterThanOrEqual(0.25);
+    for (let k = 1; k < at.length; k++) expect(at[k] - at[k - 1], `${steps} steps`).toBeGreaterThanOrEqual(0.14);
+    expect(bar.ticks.at(-1)!.at).toBe(1);
+  }
+});
