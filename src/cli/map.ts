@@ -110,9 +110,10 @@ progress bar too.
 --precision df64 runs each pixel with its position, hyperparameters (the axes' values
 unrounded) and optimizer state as double-floats (about 48 bits), on either engine, for
 windows narrower than float32 resolves (a warning says when a float32 map's window is);
-the CSV then prints the axis values with 17 digits. It refuses, in one line, surfaces or
-optimizers (with their schedule) whose ops df64 does not have, Hessian-reading schedules,
-dataset surfaces, --noise, --sam_rho and clipping.
+the CSV then prints the axis values with 17 digits. Every op of the expression language
+has a df64 routine (sin, log, pow, ... to about 2^-48), so any expression and optimizer
+runs; it refuses, in one line, Hessian-reading schedules, dataset surfaces, --noise,
+--sam_rho and clipping.
 
 With --shard K/N --tile FILE.tile, computes only rows floor(K NY/N) .. floor((K+1) NY/N) - 1
 and writes them as a tile (no --out, --csv); a valid tile already there is skipped.

@@ -17,7 +17,7 @@ export const PRECISION_FLAGS = defineFlags({
     kind: 'choice',
     choices: ['f32', 'df64'],
     meta: 'f32|df64',
-    help: 'df64: coordinates, hyperparameters and optimizer state as double-floats (about 48 bits), for windows float32 cannot resolve (networks: plain SGD, full batch, tanh or linear, MSE; surfaces: the optimizers and surfaces whose ops df64 has, no clipping, noise, SAM or Hessian)',
+    help: 'df64: coordinates, hyperparameters and optimizer state as double-floats (about 48 bits), for windows float32 cannot resolve (networks: plain SGD, full batch, tanh or linear, MSE; surfaces: any expression and optimizer, no dataset, clipping, noise, SAM or Hessian-reading schedule)',
     default: 'f32',
   },
 });
