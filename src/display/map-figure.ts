@@ -106,11 +106,10 @@ export function windowFromDrag(g: MapFigureGeometry, px0: number, py0: number, p
 export type LegendItem =
   { kind: 'bar'; label: string; colors: Uint32Array; ticks: { at: number; label: string }[] } | { kind: 'swatch'; label: string; color: number };
 
-/** Ticks of a step scale: decades up to S, and S, where the colour scale puts them. */
+/** Ticks of a step scale where the colour scale puts them: S, and the decades clear of it (100 and 300 ran together). */
 function stepTicks(steps: number): { at: number; label: string }[] {
   const top = Math.log2(steps + 1);
   const at = (v: number) => (top > 0 ? Math.log2(v + 1) / top : 0);
-  // Decades clear of the end tick, so their labels do not run into it (100 and 300 did).
   const values = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].filter((v) => at(v) <= 0.75);
   return [...values, steps].map((v) => ({ at: at(v), label: formatNumber(v) }));
 }
