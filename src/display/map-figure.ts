@@ -122,7 +122,7 @@ export function outcomeLegend(steps: number): LegendItem[] {
     { kind: 'bar', label: 'diverged after N steps', colors: DIVERGED_LUT, ticks: stepTicks(steps) },
     {
       kind: 'bar',
-      label: 'running: (L - L*) / (L0 - L*)',
+      label: 'running: (L−L*)/(L0−L*)',
       colors: RUNNING_LUT,
       ticks: [0, 3, 6, 9].map((d) => ({ at: Math.min(1, (d * Math.log2(10)) / octaves), label: d === 0 ? '1' : `1e-${d}` })),
     },
