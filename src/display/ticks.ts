@@ -45,11 +45,21 @@ export function linearTicks(min: number, max: number, target = 5): Tick[] {
   if (!(max > min)) return [{ value: min, at: 0, label: formatNumber(min) }];
   const raw = (max - min) / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const ticks: Tick[] = [];
-  for (let k = Math.ceil(min / step - 1e-9); k * step <= max + step * 1e-9; k++) {
-    const value = Number((k * step).toPrecision(12)) || 0; // integer multiples: no drift
-    ticks.push({ value, at: (value - min) / (max - min), label: formatNumber(value) });
+  const first = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const at = (step: number): Tick[] => {
+    const ticks: Tick[] = [];
+    for (let k = Math.ceil(min / step - 1e-9); k * step <= max + step * 1e-9; k++) {
+      const value = Number((k * step).toPrecision(12)) || 0; // integer multiples: no drift
+      ticks.push({ value, at: (value - min) / (max - min), label: formatNumber(value) });
+    }
+    return ticks;
+  };
+  // Smaller round steps where the first puts one tick on the axis (a window centred on a
+  // multiple of it: a deep zoom's offsets showed 0 alone).
+  const smaller = [5, 2, 1, 0.5, 0.2, 0.1].map((m) => m * mag).filter((s) => s < first);
+  for (const step of [first, ...smaller]) {
+    const ticks = at(step);
+    if (ticks.length >= 2) return ticks;
   }
-  return ticks;
+  return at(smaller.at(-1)!);
 }

@@ -2,6 +2,7 @@
 
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, test } from 'vitest';
+import { linearTicks } from '../../src/display/ticks';
 import {
   BASIN_DIVERGED,
   BASIN_OTHER,
@@ -303,4 +304,10 @@ test('the outcome legend: the run length last, the decade before it a quarter of
     for (let k = 1; k < at.length; k++) expect(at[k] - at[k - 1], `${steps} steps`).toBeGreaterThanOrEqual(0.14);
     expect(bar.ticks.at(-1)!.at).toBe(1);
   }
+});
+
+test('linear ticks: two at least on a window centred on a round number (a deep zoom offset axis showed 0 alone)', () => {
+  expect(linearTicks(-2.5e-10, 2.5e-10, 2).map((t) => t.value)).toEqual([-2e-10, 0, 2e-10]);
+  expect(linearTicks(0, 1, 5).map((t) => t.value)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+  expect(linearTicks(-1, 1, 2).map((t) => t.value)).toEqual([-1, 0, 1]);
 });
