@@ -9,7 +9,6 @@ import { COMMON_WGSL } from './common';
 import { df64Wgsl, DFTracer, type DFCalls } from './df64';
 import { struct } from './layout';
 import type { DF } from '../src/core/df64';
-import { runTable } from '../src/core/df64-ops';
 import { dfSurfaceLoss, dfSurfaceStep, type StepLimits } from '../src/core/engine/surface-df64';
 import type { CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
@@ -34,17 +33,9 @@ export function buildSurfaceKernelDF64({ surface, optimizer, limits }: SurfaceKe
   const step = new DFTracer(calls, 't', '');
   const hyper = Array.from({ length: H }, (_, h) => parts(`h${h}`));
   const state = Array.from({ length: S }, (_, s) => parts(`s${s}`));
-  const r = dfSurfaceStep(
-    step,
-    runTable(step),
-    { surface, optimizer },
-    limits,
-    { x: parts('px'), y: parts('py'), prevLoss: parts('prev'), hyper, state },
-    'tt',
-    'started',
-  );
+  const r = dfSurfaceStep(step, { surface, optimizer }, limits, { x: parts('px'), y: parts('py'), prevLoss: parts('prev'), hyper, state }, 'tt', 'started');
   const loss = new DFTracer(calls, 'u', '');
-  const final = dfSurfaceLoss(loss, runTable(loss), surface, parts('px'), parts('py'));
+  const final = dfSurfaceLoss(loss, surface, parts('px'), parts('py'));
   const ind = (pad: string, lines: string[]) => lines.map((l) => pad + l).join('\n');
   return `
 ${COMMON_WGSL}

@@ -25,9 +25,6 @@ const COMPARE: Partial<Record<Op, [number, number, number, number]>> = {
 };
 const LOCAL: readonly Op[] = [...(Object.keys(COMPARE) as Op[]), 'and', 'or', 'not', 'select', 'powi'];
 
-/** How a table routine is called: run (the CPU reference) or printed as a call (the WGSL tracer). */
-export type TableCall<T> = (name: string, args: DF<T>[]) => DF<T>;
-
 /** Whether df64 has this op (a table routine or a composition of this module). */
 function dfHasOp(op: string): boolean {
   return Object.hasOwn(BINARY, op) || Object.hasOwn(UNARY, op) || (LOCAL as readonly string[]).includes(op);
@@ -46,12 +43,10 @@ export function dfCheckProgram(p: Program, what: string): void {
 }
 
 /** The table routine `name` through `o`: run (the CPU reference), or F32Ops.call where `o` has it (a tracer prints a call of df_<name>). */
-export function runTable<T>(o: F32Ops<T>): TableCall<T> {
-  return (name, args) => {
-    const fn = (BINARY[name] ?? UNARY[name]) as DFRoutine | undefined;
-    if (!fn) throw new DF64Error(`no df64 routine '${name}'`);
-    return o.call ? o.call(name, fn, args) : fn(o, ...args);
-  };
+export function tableCall<T>(o: F32Ops<T>, name: string, args: DF<T>[]): DF<T> {
+  const fn = (BINARY[name] ?? UNARY[name]) as DFRoutine | undefined;
+  if (!fn) throw new DF64Error(`no df64 routine '${name}'`);
+  return o.call ? o.call(name, fn, args) : fn(o, ...args);
 }
 
 /** a vs b on the high words, then the low words (the pair is normalized: hi decides unless equal). */
@@ -70,9 +65,9 @@ function truthy<T>(o: F32Ops<T>, a: DF<T>): T {
   return compare(o, a, [o.lit(0), o.lit(0)], COMPARE.ne!)[0];
 }
 
-/** One program op in df64: a table routine through `call`, or a composition of this module. */
-export function dfProgramOp<T>(o: F32Ops<T>, call: TableCall<T>, op: Op, args: DF<T>[], n = 0): DF<T> {
-  if (Object.hasOwn(BINARY, op) || Object.hasOwn(UNARY, op)) return call(op, args);
+/** One program op in df64: a table routine (tableCall), or a composition of this module. */
+export function dfProgramOp<T>(o: F32Ops<T>, op: Op, args: DF<T>[], n = 0): DF<T> {
+  if (Object.hasOwn(BINARY, op) || Object.hasOwn(UNARY, op)) return tableCall(o, op, args);
   const [a, b, c] = args;
   const cmp = COMPARE[op];
   if (cmp) return compare(o, a, b, cmp);

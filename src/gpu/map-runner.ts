@@ -190,7 +190,7 @@ export class MapRunner extends Job<MapImage, MapProgress> {
     if (this.spec.precision === 'df64') {
       const ws = surfaceSetupDF64(surface, optimizer, config, layout, base);
       const engine = this.backend.kind === 'cpu' ? new CpuEngineDF64(ws) : await GpuEngineDF64.create(this.backend.handle, ws);
-      const st = engine instanceof CpuEngineDF64 ? engine.read() : await engine.read();
+      const st = await engine.read(); // the CPU reference's read is synchronous
       level.startLoss = Float32Array.from({ length: ws.n }, (_, i) => st.losses[4 * i]);
       level.wide = { engine, setup: ws };
     } else if (this.backend.kind === 'cpu') {
@@ -240,7 +240,7 @@ export class MapRunner extends Job<MapImage, MapProgress> {
     let particles: ParticleState | undefined;
     if (cur.wide) {
       const { engine, setup } = cur.wide;
-      const st = particlesOfDF64(engine instanceof CpuEngineDF64 ? engine.read() : await engine.read(), setup);
+      const st = particlesOfDF64(await engine.read(), setup);
       rgba = mapImage(st, cur.startLoss!, o);
       if (final && this.opts.keepParticles) particles = st;
     } else if (cur.cpu) {

@@ -11,7 +11,7 @@ import { checkNetSetup, initialNetState, stateStride, type NetSetup } from '../c
 import type { WideState } from '../core/nn/train-wide';
 import { INFO_WORDS } from '../core/particles';
 import { stepPipeline } from './engine';
-import { ReadbackPool, submitPass, dispatchGrid } from './queue';
+import { ReadbackPool, submitPass, dispatchGrid, uploadBuffer } from './queue';
 import type { DeviceHandle } from './device';
 
 const ORDER = ['params', 'theta', 'hyper', 'ostate', 'info', 'losses', 'hist', 'data', 'one'] as const;
@@ -43,17 +43,9 @@ export class NetworkEngineDF64 {
     // Cached by kernel text: a map's levels and zooms rebuild the same kernel (engine.ts).
     const pipeline = await stepPipeline(device, kernel, `network-df64:${setup.model.params}`);
     const st = initialNetState(setup);
-    const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const make = (label: string, data: ArrayBufferView, use = usage) => {
-      if (data.byteLength > cap)
-        throw new Error(
-          `the df64 ${label} buffer needs ${(data.byteLength / 2 ** 20).toFixed(0)} MiB; this GPU's largest storage buffer is ${(cap / 2 ** 20).toFixed(0)} MiB (fewer networks)`,
-        );
-      const buf = device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 4) * 4), usage: use });
-      device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
-      return buf;
-    };
+    const make = (label: string, data: ArrayBufferView, use = usage) =>
+      uploadBuffer(handle, data, { label, name: `df64 ${label}`, usage: use, fewer: 'fewer networks' });
     const data = new Float32Array(setup.data.x.length + setup.data.y.length);
     data.set(setup.data.x);
     data.set(setup.data.y, setup.data.x.length);

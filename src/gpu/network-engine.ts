@@ -8,7 +8,7 @@ import { buildNetworkKernelWG } from '../../shaders/network-wg';
 import { checkNetSetup, initialNetState, stateStride, type NetSetup, type NetState } from '../core/nn/train';
 import { INFO_WORDS } from '../core/particles';
 import { stepPipeline } from './engine';
-import { ReadbackPool, submitPass, dispatchGrid } from './queue';
+import { ReadbackPool, submitPass, dispatchGrid, uploadBuffer } from './queue';
 import type { DeviceHandle } from './device';
 
 /**
@@ -55,17 +55,8 @@ export class NetworkEngine {
     // a map's zoom levels, a rerun or a test's cases often build the same one.
     const pipeline = await stepPipeline(device, kernel, `network-${layout}:${setup.model.params}`);
     const st = initialNetState(setup);
-    const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const make = (label: string, data: ArrayBufferView) => {
-      if (data.byteLength > cap)
-        throw new Error(
-          `the ${label} buffer needs ${(data.byteLength / 2 ** 20).toFixed(0)} MiB; this GPU's largest storage buffer is ${(cap / 2 ** 20).toFixed(0)} MiB (fewer networks or a shorter history)`,
-        );
-      const buf = device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 4) * 4), usage });
-      device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
-      return buf;
-    };
+    const make = (label: string, data: ArrayBufferView) => uploadBuffer(handle, data, { label, usage, fewer: 'fewer networks or a shorter history' });
     const data = new Float32Array(setup.data.x.length + setup.data.y.length);
     data.set(setup.data.x);
     data.set(setup.data.y, setup.data.x.length);

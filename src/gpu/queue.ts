@@ -11,6 +11,28 @@ export function dispatchGrid(limits: { maxComputeWorkgroupsPerDimension: number 
   return [gx, Math.ceil(groups / gx)];
 }
 
+/**
+ * A buffer holding `data` (its size rounded up to 4 bytes, at least 16), written on the
+ * queue. Past the device's largest storage buffer: an Error naming the buffer (`name`,
+ * default its label) and what to ask for less of (`fewer`).
+ */
+export function uploadBuffer(
+  handle: { device: GPUDevice; limits: { maxStorageBufferBindingSize: number; maxBufferSize: number } },
+  data: ArrayBufferView,
+  opts: { label: string; usage: number; fewer: string; name?: string },
+): GPUBuffer {
+  const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
+  if (data.byteLength > cap) {
+    const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    throw new Error(
+      `the ${opts.name ?? opts.label} buffer needs ${mib(data.byteLength)} MiB; this GPU's largest storage buffer is ${mib(cap)} MiB (${opts.fewer})`,
+    );
+  }
+  const buf = handle.device.createBuffer({ label: opts.label, size: Math.max(16, Math.ceil(data.byteLength / 4) * 4), usage: opts.usage });
+  handle.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  return buf;
+}
+
 /** Encodes one compute pass of `groups` workgroups (x, and y for grids past the per-dimension limit). */
 export function encodePass(enc: GPUCommandEncoder, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, groupsX: number, groupsY = 1): void {
   const pass = enc.beginComputePass();

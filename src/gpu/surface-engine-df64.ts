@@ -8,7 +8,7 @@ import { initialStateDF64, type SurfaceStateDF64 } from '../core/engine/cpu-df64
 import { stepLimits, type SurfaceSetupDF64 } from '../core/engine/surface-df64';
 import { INFO_WORDS } from '../core/particles';
 import { stepPipeline } from './engine';
-import { dispatchGrid, ReadbackPool, submitPass } from './queue';
+import { dispatchGrid, ReadbackPool, submitPass, uploadBuffer } from './queue';
 import type { DeviceHandle } from './device';
 
 const ORDER = ['params', 'pos', 'hyper', 'ostate', 'info', 'losses', 'one'] as const;
@@ -40,17 +40,9 @@ export class GpuEngineDF64 {
     // Cached by kernel text: a map's levels and zooms rebuild the same kernel.
     const pipeline = await stepPipeline(device, kernel, `surface-df64:${setup.surface.id}:${setup.optimizer.def.name}`);
     const st = initialStateDF64(setup);
-    const cap = Math.min(handle.limits.maxStorageBufferBindingSize, handle.limits.maxBufferSize);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const make = (label: string, data: ArrayBufferView, use = usage) => {
-      if (data.byteLength > cap)
-        throw new Error(
-          `the df64 ${label} buffer needs ${(data.byteLength / 2 ** 20).toFixed(0)} MiB; this GPU's largest storage buffer is ${(cap / 2 ** 20).toFixed(0)} MiB (fewer pixels)`,
-        );
-      const buf = device.createBuffer({ label: `surface df64 ${label}`, size: Math.max(16, Math.ceil(data.byteLength / 4) * 4), usage: use });
-      device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
-      return buf;
-    };
+    const make = (label: string, data: ArrayBufferView, use = usage) =>
+      uploadBuffer(handle, data, { label: `surface df64 ${label}`, name: `df64 ${label}`, usage: use, fewer: 'fewer pixels' });
     const buffers = {
       params: device.createBuffer({ label: 'surface df64 params', size: SurfaceDF64Params.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
       pos: make('pos', st.xy),

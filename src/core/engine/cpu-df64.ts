@@ -3,7 +3,6 @@
 // GPU engine's buffers' layout (gpu/surface-engine-df64.ts), so the two compare word for word.
 
 import { DF_CPU, type DF } from '../df64';
-import { runTable } from '../df64-ops';
 import { toPairs } from '../nn/interp-df64';
 import { emptyInfo, eventStep, minimumIndex, NO_MINIMUM, particleStatus, particleSteps, setParticleInfo, Status, type ParticleState } from '../particles';
 import { classify } from './cpu';
@@ -65,7 +64,6 @@ export function particlesOfDF64(st: SurfaceStateDF64, s: SurfaceSetupDF64): Part
 }
 
 const o = DF_CPU;
-const call = runTable(o);
 const pair = (a: Float32Array, k: number): DF<number> => [a[2 * k], a[2 * k + 1]];
 const put = (a: Float32Array, k: number, v: DF<number>) => {
   a[2 * k] = v[0];
@@ -80,7 +78,7 @@ export class CpuEngineDF64 {
     this.st = initialStateDF64(setup);
     this.lim = stepLimits(setup.config);
     const { xy, losses } = this.st;
-    for (let i = 0; i < setup.n; i++) put(losses, 2 * i, dfSurfaceLoss(o, call, setup.surface, pair(xy, 2 * i), pair(xy, 2 * i + 1)));
+    for (let i = 0; i < setup.n; i++) put(losses, 2 * i, dfSurfaceLoss(o, setup.surface, pair(xy, 2 * i), pair(xy, 2 * i + 1)));
   }
 
   get n(): number {
@@ -109,7 +107,7 @@ export class CpuEngineDF64 {
     let steps = particleSteps(info, i);
     let status: number = Status.Running;
     for (let s = 0; s < k; s++) {
-      const r = dfSurfaceStep(o, call, this.setup, this.lim, { x, y, prevLoss, hyper: hy, state: sv }, steps, steps > 0 ? 1 : 0);
+      const r = dfSurfaceStep(o, this.setup, this.lim, { x, y, prevLoss, hyper: hy, state: sv }, steps, steps > 0 ? 1 : 0);
       if (r.status !== 0) {
         status = r.status;
         break;
@@ -122,7 +120,7 @@ export class CpuEngineDF64 {
     }
     put(xy, 2 * i, x);
     put(xy, 2 * i + 1, y);
-    put(losses, 2 * i, dfSurfaceLoss(o, call, this.setup.surface, x, y));
+    put(losses, 2 * i, dfSurfaceLoss(o, this.setup.surface, x, y));
     put(losses, 2 * i + 1, prevLoss);
     sv.forEach((v, s) => put(state, i * S + s, v));
     setParticleInfo(info, i, status, steps, status !== Status.Running ? steps : eventStep(info, i), NO_MINIMUM);

@@ -16,7 +16,7 @@
 
 import type { DF, F32Ops } from '../df64';
 import { toDF } from '../df64';
-import { dfCheckProgram, dfProgramOp, type TableCall } from '../df64-ops';
+import { dfCheckProgram, dfProgramOp, tableCall } from '../df64-ops';
 import type { Program } from '../expr/program';
 import { axisValue, type ProductLayout } from '../layouts';
 import { PROGRAM_INPUTS, resolveHyper, specializeShared, type CompiledOptimizer } from '../optimizers';
@@ -143,7 +143,7 @@ export interface StepResult<T> {
 }
 
 /** A program's registers in df64 from its inputs (constants: their nearest double-float). */
-function dfRunProgram<T>(o: F32Ops<T>, call: TableCall<T>, p: Program, inputs: DF<T>[]): DF<T>[] {
+function dfRunProgram<T>(o: F32Ops<T>, p: Program, inputs: DF<T>[]): DF<T>[] {
   const r: DF<T>[] = [];
   p.values.forEach((v, k) => {
     if (v.kind === 'input') r[k] = inputs[k];
@@ -153,7 +153,6 @@ function dfRunProgram<T>(o: F32Ops<T>, call: TableCall<T>, p: Program, inputs: D
     } else
       r[k] = dfProgramOp(
         o,
-        call,
         v.instr.op,
         v.instr.args.map((a) => r[a]),
         v.instr.n,
@@ -163,8 +162,8 @@ function dfRunProgram<T>(o: F32Ops<T>, call: TableCall<T>, p: Program, inputs: D
 }
 
 /** The loss at (x, y) in df64. */
-export function dfSurfaceLoss<T>(o: F32Ops<T>, call: TableCall<T>, surface: Surface, x: DF<T>, y: DF<T>): DF<T> {
-  return dfRunProgram(o, call, surface.loss, [x, y])[surface.loss.outputs.loss];
+export function dfSurfaceLoss<T>(o: F32Ops<T>, surface: Surface, x: DF<T>, y: DF<T>): DF<T> {
+  return dfRunProgram(o, surface.loss, [x, y])[surface.loss.outputs.loss];
 }
 
 const abs = <T>(o: F32Ops<T>, v: T): T => o.ifPositive(v, v, o.sub(o.lit(0), v));
@@ -182,7 +181,6 @@ const above = <T>(o: F32Ops<T>, a: T, b: T): T => o.ifPositive(o.sub(a, b), o.li
  */
 export function dfSurfaceStep<T>(
   o: F32Ops<T>,
-  call: TableCall<T>,
   setup: { surface: Surface; optimizer: CompiledOptimizer },
   lim: StepLimits,
   v: StepVars<T>,
@@ -191,7 +189,7 @@ export function dfSurfaceStep<T>(
 ): StepResult<T> {
   const { surface, optimizer } = setup;
   const sp = surface.step;
-  const sr = dfRunProgram(o, call, sp, [v.x, v.y]);
+  const sr = dfRunProgram(o, sp, [v.x, v.y]);
   const [L, gx, gy] = [sr[sp.outputs.loss], sr[sp.outputs.gx], sr[sp.outputs.gy]];
   const lit = (c: number) => o.lit(c);
   // Finite: v - v is 0, NaN for inf and NaN (fenced, so no compiler folds it to 0).
@@ -203,6 +201,7 @@ export function dfSurfaceStep<T>(
   const restFinite = finite([L[0], gx[0], gy[0]]);
   const posOut = o.add(above(o, abs(o, v.x[0]), lit(lim.posBound)), above(o, abs(o, v.y[0]), lit(lim.posBound)));
   const lossOut = above(o, L[0], lit(lim.lossBound));
+  const call = (name: string, args: DF<T>[]) => tableCall(o, name, args);
   const gn2 = call('add', [call('mul', [gx, gx]), call('mul', [gy, gy])]);
   const dL = call('sub', [L, v.prevLoss]);
   const flat = o.mul(
@@ -241,7 +240,7 @@ export function dfSurfaceStep<T>(
     inputs[3] = [lit(c), lit(0)];
     for (let h = 0; h < H; h++) inputs.push(v.hyper[h]);
     for (let s = 0; s < slots; s++) inputs.push(v.state[2 * s + c]);
-    const r = dfRunProgram(o, call, op, inputs);
+    const r = dfRunProgram(o, op, inputs);
     newPos.push(r[op.outputs.p]);
     optimizer.state.forEach((name, s) => (state[2 * s + c] = r[op.outputs[name]]));
   }
