@@ -4,8 +4,7 @@
 // Pure: no DOM, no device.
 
 import type { RangeTestSpec } from '../core/analysis/lr-range-test';
-import { surfaceSetupDF64 } from '../core/engine/surface-df64';
-import { DF64Error } from '../core/nn/interp-df64';
+import { surfaceDF64Refusal } from '../core/engine/surface-df64';
 import { mapPrecision } from '../core/nn/precision';
 import { Surface } from '../core/surfaces';
 import type { MapAxis } from '../display/map-figure';
@@ -64,16 +63,9 @@ export function mapSpec(kind: 'map' | 'basins', inputs: ViewInputs): MapRunSpec 
   const config = runConfig(s);
   // A window narrower than float32 resolves (drag-zoomed) runs in df64, as the network map does.
   const { precision, why } = mapPrecision(layout.x, layout.y);
-  if (precision === 'df64') {
-    try {
-      // Refused now, in one line, rather than at the run's start: a 2 x 2 map specializes as the whole does.
-      surfaceSetupDF64(inputs.surface, optimizer, config, { ...layout, x: { ...layout.x, n: 2 }, y: { ...layout.y, n: 2 } }, base);
-    } catch (e) {
-      if (e instanceof DF64Error)
-        throw new Error(`float32 no longer resolves this window (${why}); df64 cannot run it: ${e.message.replace(/^df64: /, '')}`, { cause: e });
-      throw e;
-    }
-  }
+  // Refused now, in one line, rather than at the run's start.
+  const refusal = precision === 'df64' ? surfaceDF64Refusal(inputs.surface, optimizer, config, layout, base) : null;
+  if (refusal) throw new Error(`float32 no longer resolves this window (${why}); df64 cannot run it: ${refusal}`);
   return {
     surface: inputs.surface,
     optimizer,

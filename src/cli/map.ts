@@ -20,8 +20,7 @@ import { optimizerHelp, presetHelp } from './help';
 import { startProgress } from './progress';
 import { mapModelCommand } from './model';
 import { axisCsv, f32WindowWarning, PRECISION_FLAGS } from './model-df64';
-import { surfaceSetupDF64 } from '../core/engine/surface-df64';
-import { DF64Error } from '../core/nn/interp-df64';
+import { surfaceDF64Refusal } from '../core/engine/surface-df64';
 import { ENGINE_STEPS_BOUND, MAX_MAP_RES as MAX_RES, STEPS_PER_DISPATCH_BOUND } from './limits';
 import { shardOf, shardPart, SHARD_FLAGS, shardRandomnessProblem, tileDone, tileParams, writeTile } from './shard';
 
@@ -289,13 +288,8 @@ export async function mapCommand(argv: string[], out: (s: string) => void, err: 
   const layout: ProductLayout = { kind: 'product', start, x: { ...xs, n: nx }, y: { ...ys, n: ny } };
   const df64 = flags.precision === 'df64';
   if (df64) {
-    try {
-      // Refused before any work: a 2 x 2 map specializes the optimizer as the whole map does.
-      surfaceSetupDF64(surface, optimizer, config, { ...layout, x: { ...layout.x, n: Math.min(2, nx) }, y: { ...layout.y, n: Math.min(2, ny) } }, given);
-    } catch (e) {
-      if (e instanceof DF64Error) throw new UsageError(`--precision ${e.message}`);
-      throw e;
-    }
+    const refusal = surfaceDF64Refusal(surface, optimizer, config, layout, given);
+    if (refusal) throw new UsageError(`--precision df64: ${refusal}`);
   } else if (!merged) {
     const warning = f32WindowWarning(layout.x, layout.y, true);
     if (warning) err(warning);

@@ -121,6 +121,28 @@ export function surfaceSetupDF64(
   return { surface, optimizer: spec, config, n, start, hyper };
 }
 
+/**
+ * Why df64 cannot run this map (one line, without the 'df64: ' prefix), or null: asked
+ * before any work, of a map of at most 2 x 2 pixels, which specializes the optimizer as
+ * the whole map does.
+ */
+export function surfaceDF64Refusal(
+  surface: Surface,
+  optimizer: CompiledOptimizer,
+  config: RunConfig,
+  layout: ProductLayout,
+  base: Record<string, number | boolean | undefined>,
+): string | null {
+  const small = { ...layout, x: { ...layout.x, n: Math.min(2, layout.x.n) }, y: { ...layout.y, n: Math.min(2, layout.y.n) } };
+  try {
+    surfaceSetupDF64(surface, optimizer, config, small, base);
+    return null;
+  } catch (e) {
+    if (e instanceof DF64Error) return e.message.replace(/^df64: /, '');
+    throw e;
+  }
+}
+
 /** A particle's df64 variables between steps. */
 export interface StepVars<T> {
   x: DF<T>;
