@@ -34,7 +34,9 @@ fn es_exp(x: f32) -> f32 {
   if (x < ${k('EXP_MIN')}) { return 0.0f; }
   let n = es_round(x * ${k('LOG2E')});
   let r = (x - n * ${k('LN2_HI')}) - n * ${k('LN2_LO')};
-  return es_ldexp(${horner(POLY.exp, 'r')}, i32(n));
+  // n is an integer in [-126, 128]: read as an i32 from the bits of n + 1.5 * 2^23, exact
+  // and cheaper than i32(n), a saturating conversion (a third of exp's time on SwiftShader).
+  return es_ldexp(${horner(POLY.exp, 'r')}, bitcast<i32>(n + 12582912.0f) - 0x4b400000);
 }
 
 fn es_log(x: f32) -> f32 {

@@ -6,6 +6,10 @@ import * as m from '../../src/core/expr/mathlib';
 import { MATHLIB_WGSL } from '../../shaders/mathlib';
 import { compileModule } from '../../src/gpu/engine';
 import { gpuDevice } from '../helpers/gpu';
+import { Graph } from '../../src/core/expr/graph';
+import { parseExpression } from '../../src/core/expr/parse';
+import { compileProgram, Evaluator } from '../../src/core/expr/program';
+import { emitWGSL } from '../../shaders/codegen';
 
 type Case = { name: string; wgsl: string; ts: (x: number) => number; ref: (x: number) => number; lo: number; hi: number; maxUlp: number };
 
@@ -36,12 +40,13 @@ function ulps(got: number, exact: number): number {
   return Math.abs(got - exact) / ulp;
 }
 
-async function runGpu(expr: string, xs: Float32Array): Promise<Float32Array> {
+async function runGpu(expr: string, xs: Float32Array, body = ''): Promise<Float32Array> {
   const { device } = await gpuDevice();
   const code = `${MATHLIB_WGSL}
 @group(0) @binding(0) var<storage, read_write> a: array<f32>;
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let x = a[gid.x];
+  ${body}
   a[gid.x] = ${expr};
 }`;
   const module = await compileModule(device, code, 'mathlib-test');
@@ -104,4 +109,23 @@ describe('float32 libm: WGSL and TypeScript agree bit for bit, and are accurate'
       }
     }
   });
+});
+
+describe('pow with a constant base (bias corrections, schedules): as the kernels print it, bit for bit', () => {
+  const ys = new Float32Array(N).map((_, i) => -300 + (600 * (i + 0.5)) / N);
+  ys.set([0, -0, Infinity, -Infinity, NaN, 1, 2, 1e6], 0);
+  for (const c of ['0.9', '0.999', '2', '1', '1e-3', '3.5e30', '0', '(-2)']) {
+    test(`${c}^y`, async () => {
+      const g = new Graph();
+      const program = compileProgram(['y'], { v: parseExpression(g, `${c}^y`, { variables: ['y'] }) });
+      const em = emitWGSL(program, { inputs: { y: 'x' }, prefix: 'p' });
+      const gpu = await runGpu(em.outputs.v, ys, em.code);
+      const ev = new Evaluator(program);
+      for (let i = 0; i < N; i++) {
+        const cpu = ev.run(ys[i]).out('v');
+        const same = Object.is(cpu, gpu[i]) || (Number.isNaN(cpu) && Number.isNaN(gpu[i]));
+        if (!same) expect.fail(`${c}^${ys[i]}: cpu ${cpu}, gpu ${gpu[i]}`);
+      }
+    });
+  }
 });
