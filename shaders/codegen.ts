@@ -50,6 +50,11 @@ const BUILTIN = new Set(['sqrt', 'abs', 'sign', 'floor', 'min', 'max']);
 /** Computed by shaders/mathlib.ts, whose twin the CPU reference runs. */
 const LIBM = new Set(['exp', 'log', 'log2', 'log10', 'sin', 'cos', 'tan', 'atan', 'sinh', 'cosh', 'tanh', 'sigmoid', 'softplus', 'pow']);
 
+/** Whether p calls an elementary function of shaders/mathlib.ts (tens of operations each). */
+export function callsLibm(p: Program): boolean {
+  return p.values.some((v) => v.kind === 'instr' && LIBM.has(v.instr.op));
+}
+
 export interface EmitOptions {
   /** WGSL expression for each program input. */
   inputs: Record<string, string>;
@@ -63,36 +68,72 @@ export interface Emitted {
   outputs: Record<string, string>;
 }
 
-export function emitWGSL(p: Program, opts: EmitOptions): Emitted {
+/** Names value i of p in names[i] and returns its statement, if it needs one. */
+function emitValue(p: Program, i: number, names: string[], opts: EmitOptions): string | null {
+  const v = p.values[i];
+  if (v.kind === 'input') {
+    const src = opts.inputs[v.name];
+    if (src === undefined) throw new Error(`no WGSL source for input '${v.name}'`);
+    names[i] = src;
+    return null;
+  }
+  if (v.kind === 'const') {
+    names[i] = f32Literal(v.value);
+    return null;
+  }
+  const { op, args, n } = v.instr;
+  const [a, b, c] = args.map((k) => names[k]);
+  let e: string;
+  if (op in INFIX) e = `${a} ${INFIX[op]} ${b}`;
+  else if (op === 'neg') e = `-${a}`;
+  else if (op === 'not') e = `!${a}`;
+  else if (op === 'powi') e = powiExpr(a, n!);
+  else if (op === 'select') e = `select(${c}, ${b}, ${a})`;
+  else if (LIBM.has(op)) e = `es_${op}(${args.map((k) => names[k]).join(', ')})`;
+  else if (BUILTIN.has(op)) e = `${op}(${args.map((k) => names[k]).join(', ')})`;
+  else throw new Error(`no WGSL for op '${op}'`);
+  names[i] = `${opts.prefix}${i}`;
+  return `let ${names[i]}${v.instr.bool ? ': bool' : ': f32'} = ${e};`;
+}
+
+/** shared: names of values computed before (emitPerCoordinate), not emitted again. */
+export function emitWGSL(p: Program, opts: EmitOptions, shared: (string | undefined)[] = []): Emitted {
   const names: string[] = [];
   const lines: string[] = [];
-  p.values.forEach((v, i) => {
-    if (v.kind === 'input') {
-      const src = opts.inputs[v.name];
-      if (src === undefined) throw new Error(`no WGSL source for input '${v.name}'`);
-      names[i] = src;
-      return;
+  p.values.forEach((_, i) => {
+    const known = shared[i];
+    if (known !== undefined) names[i] = known;
+    else {
+      const line = emitValue(p, i, names, opts);
+      if (line) lines.push(line);
     }
-    if (v.kind === 'const') {
-      names[i] = f32Literal(v.value);
-      return;
-    }
-    const { op, args, n } = v.instr;
-    const [a, b, c] = args.map((k) => names[k]);
-    let e: string;
-    if (op in INFIX) e = `${a} ${INFIX[op]} ${b}`;
-    else if (op === 'neg') e = `-${a}`;
-    else if (op === 'not') e = `!${a}`;
-    else if (op === 'powi') e = powiExpr(a, n!);
-    else if (op === 'select') e = `select(${c}, ${b}, ${a})`;
-    else if (LIBM.has(op)) e = `es_${op}(${args.map((k) => names[k]).join(', ')})`;
-    else if (BUILTIN.has(op)) e = `${op}(${args.map((k) => names[k]).join(', ')})`;
-    else throw new Error(`no WGSL for op '${op}'`);
-    const name = `${opts.prefix}${i}`;
-    names[i] = name;
-    lines.push(`let ${name}${v.instr.bool ? ': bool' : ': f32'} = ${e};`);
   });
   const outputs: Record<string, string> = {};
   for (const [k, idx] of Object.entries(p.outputs)) outputs[k] = names[idx];
   return { code: lines.join('\n'), outputs };
+}
+
+/**
+ * Emits one program per coordinate (the optimizer's update of x and of y). The values that
+ * depend only on inputs every coordinate gives the same source (the step count, the
+ * hyperparameters, the loss: Adam's bias corrections) are computed once, with
+ * sharedPrefix: the same operations on the same operands, so the same float32 values as
+ * computing them per coordinate, at a fraction of the cost.
+ */
+export function emitPerCoordinate(p: Program, coords: EmitOptions[], sharedPrefix: string): { shared: string; each: Emitted[] } {
+  const same = (name: string) => coords.every((c) => c.inputs[name] !== undefined && c.inputs[name] === coords[0].inputs[name]);
+  const common: boolean[] = [];
+  const names: string[] = [];
+  const shared: (string | undefined)[] = [];
+  const lines: string[] = [];
+  p.values.forEach((v, i) => {
+    if (v.kind === 'input') common[i] = same(v.name);
+    else common[i] = v.kind === 'const' || v.instr.args.every((k) => common[k]);
+    if (!common[i]) return;
+    const line = emitValue(p, i, names, { inputs: coords[0].inputs, prefix: sharedPrefix });
+    if (line) lines.push(line);
+    // Inputs and constants each emission names itself; computed values it takes from here.
+    if (v.kind === 'instr') shared[i] = names[i];
+  });
+  return { shared: lines.join('\n'), each: coords.map((c) => emitWGSL(p, c, shared)) };
 }
