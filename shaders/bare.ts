@@ -8,7 +8,8 @@ import { struct } from './layout';
 import { MATHLIB_WGSL } from './mathlib';
 import type { CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
-import { optimizerPieces, surfaceFunctions } from './step';
+import { surfaceFunctions } from './step';
+import { optimizerPieces, unrollFor } from './update';
 
 export const BareParams = struct(
   'BareParams',
@@ -23,6 +24,23 @@ export function buildBareKernel(surface: Surface, optimizer: CompiledOptimizer):
       .split('\n')
       .map((l) => (l ? p + l : l))
       .join('\n');
+  // Unrolled as the engine's fast pass is (unrollFor), so that both loops have one shape.
+  const U = unrollFor(surface, optimizer);
+  const step = `{
+  let e = surface_step(x, y);
+  let L = e.x;
+  let gx = e.y;
+  let gy = e.z;
+  let t = f32(steps);
+  let gnorm = sqrt(gx * gx + gy * gy);
+  let cgx = gx;
+  let cgy = gy;
+${hess ? '  let hs = surface_hessian(x, y);\n' : ''}  {
+${pad(update, '    ')}
+  }
+  steps = steps + 1u;
+}
+`;
   return `${COMMON_WGSL}
 ${MATHLIB_WGSL}
 
@@ -47,20 +65,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let sb = i * ${S}u;
   ${hyperLoads}
   ${stateVars}${S === 0 ? '\n  _ = ostate[0];' : ''}
-  for (var k = 0u; k < params.steps; k++) {
-    let e = surface_step(x, y);
-    let L = e.x;
-    let gx = e.y;
-    let gy = e.z;
-    let t = f32(steps);
-    let gnorm = sqrt(gx * gx + gy * gy);
-    let cgx = gx;
-    let cgy = gy;
-${hess ? '    let hs = surface_hessian(x, y);' : ''}
-    {
-${pad(update, '      ')}
-    }
-    steps = steps + 1u;
+  let whole = params.steps - params.steps % ${U}u;
+  var k = 0u;
+  for (; k < whole; k += ${U}u) {
+${pad(step.repeat(U), '    ')}
+  }
+  for (; k < params.steps; k++) {
+${pad(step, '    ')}
   }
   pos[i] = ParticlePos(x, y, q.loss, q.prevLoss);
   ${stateStores}

@@ -10,9 +10,10 @@ import { MATHLIB_WGSL } from './mathlib';
 import { NOISE_PROGRAM } from '../src/core/noise';
 import { MINIBATCH_SALT } from '../src/core/surfaces/dataset';
 import type { MinimaTable } from '../src/core/engine/engine';
-import { PROGRAM_INPUTS, type CompiledOptimizer } from '../src/core/optimizers';
+import type { CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
 import { emitWGSL, f32Literal } from './codegen';
+import { optimizerPieces, unrollFor } from './update';
 
 /** The step kernel's uniform, written once per dispatch by GpuEngine.step. */
 export const StepParams = struct(
@@ -106,58 +107,8 @@ export interface StepKernelOptions {
    * every step (see FAST_PASS_MIN_STEPS).
    */
   fastPass?: boolean;
-}
-
-/** The optimizer's update of one particle, as WGSL pieces shared by the step kernel and the bare kernel. */
-export function optimizerPieces(optimizer: CompiledOptimizer, frozenUnless?: string) {
-  const def = optimizer.def;
-  const H = optimizer.hyperStride;
-  const S = optimizer.stateStride;
-  const slots = optimizer.state;
-  const hess = optimizer.needsHessian;
-  const coord = (c: 'x' | 'y') => {
-    const fixedInputs: Record<(typeof PROGRAM_INPUTS)[number], string> = {
-      p: c,
-      g: `cg${c}`,
-      t: 't',
-      coord: c === 'x' ? '0.0f' : '1.0f',
-      loss: 'L',
-      gnorm: 'gnorm',
-      hxx: hess ? 'hs.x' : '0.0f',
-      hxy: hess ? 'hs.y' : '0.0f',
-      hyy: hess ? 'hs.z' : '0.0f',
-    };
-    const inputs: Record<string, string> = { ...fixedInputs };
-    def.hyper.forEach((h) => (inputs[h.name] = `h_${h.name}`));
-    slots.forEach((s) => (inputs[s] = `s${c}_${s}`));
-    return emitWGSL(optimizer.program, { inputs, prefix: `o${c}` });
-  };
-  const ox = coord('x');
-  const oy = coord('y');
-  // Every output is captured before any is assigned: an output may name an input.
-  const capture = (c: 'x' | 'y', e: typeof ox) => ['p', ...slots].map((s) => `let n${c}_${s} = ${e.outputs[s]};`).join('\n');
-  // With frozenUnless, a particle where it is false keeps its values (select, no branch).
-  const assign = (v: string, n: string) => (frozenUnless ? `${v} = select(${v}, ${n}, ${frozenUnless});` : `${v} = ${n};`);
-  const update = [
-    ox.code,
-    oy.code,
-    capture('x', ox),
-    capture('y', oy),
-    assign('x', 'nx_p'),
-    assign('y', 'ny_p'),
-    ...slots.flatMap((s) => [assign(`sx_${s}`, `nx_${s}`), assign(`sy_${s}`, `ny_${s}`)]),
-  ].join('\n');
-  return {
-    H,
-    S,
-    slots,
-    hess,
-    hyperLoads: def.hyper.map((h, k) => `let h_${h.name} = hyper[hb + ${k}u];`).join('\n  '),
-    stateVars: slots.flatMap((s, k) => [`var sx_${s} = ostate[sb + ${2 * k}u];`, `var sy_${s} = ostate[sb + ${2 * k + 1}u];`]).join('\n  '),
-    stateStores: slots.flatMap((s, k) => [`ostate[sb + ${2 * k}u] = sx_${s};`, `ostate[sb + ${2 * k + 1}u] = sy_${s};`]).join('\n  '),
-    /** Reads x, y, cgx, cgy, t, L, gnorm (and hs); assigns x, y and the state slots. */
-    update,
-  };
+  /** Steps per iteration of the fast pass's loop (default: unrollFor). */
+  unroll?: number;
 }
 
 /**
@@ -187,7 +138,10 @@ export function buildStepKernel({
   noise = false,
   sam = false,
   fastPass = false,
+  unroll,
 }: StepKernelOptions): string {
+  // The gradient's transforms lengthen the step.
+  const U = unroll ?? (noise || sam || clip.norm || clip.value ? 1 : unrollFor(surface, optimizer));
   const def = optimizer.def;
   const { H, S, hess, hyperLoads, stateVars, stateStores, update, slots } = optimizerPieces(optimizer, 'running');
   const fastUpdate = optimizerPieces(optimizer).update;
@@ -268,6 +222,18 @@ steps = select(steps, steps + 1u, running);
 prev_loss = L;
 steps = steps + 1u;
 #endif`;
+  // One step of the fast pass: the arithmetic and the running test, in a block of its
+  // own so that the copies of an unrolled loop can follow one another.
+  const fastStep = `{
+  let e = surface_step(x, y);
+  let L = e.x;
+  let gx = e.y;
+  let gy = e.z;
+  let gn2 = gx * gx + gy * gy;
+  ok = ok & (abs(x) <= pb) & (abs(y) <= pb) & (L <= lb) & (L >= -F32_MAX) & (gn2 > gtol2) & (gn2 <= F32_MAX);
+${indent(advance(false), '  ')}
+}
+`;
   const state = ['x', 'y', 'prev_loss', 'steps', ...slots.flatMap((s) => [`sx_${s}`, `sy_${s}`])];
   const save = state.map((v) => `let ${v}0 = ${v};`).join('\n');
   const restore = state.map((v) => `${v} = select(${v}0, ${v}, ok);`).join('\n');
@@ -329,23 +295,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // within their bounds, and gtol2 < |g|^2 < inf. Where it fails, the steps run again
   // from the saved start with the checks of CpuEngine.stepParticle at every step, in its
   // order, a stopped particle frozen by select(); so statuses and event steps are the
-  // reference's.
+  // reference's. Where the test held, the steps short of a whole unrolled block run
+  // checked after the fast ones.
   let pb = min(params.posBound, F32_MAX);
   let lb = min(params.lossBound, F32_MAX);
   let gtol2 = params.gtol2;
 ${indent(save, '  ')}
   var ok = true;
-  for (var k = 0u; k < params.steps; k++) {
-    let e = surface_step(x, y);
-    let L = e.x;
-    let gx = e.y;
-    let gy = e.z;
-    let gn2 = gx * gx + gy * gy;
-    ok = ok & (abs(x) <= pb) & (abs(y) <= pb) & (L <= lb) & (L >= -F32_MAX) & (gn2 > gtol2) & (gn2 <= F32_MAX);
-${indent(advance(false), '    ')}
+  // Whole blocks of ${U} steps; the rest of the dispatch's steps run checked below.
+  let fast_steps = params.steps - params.steps % ${U}u;
+  for (var k = 0u; k < fast_steps; k += ${U}u) {
+${indent(fastStep.repeat(U), '    ')}
   }
 ${indent(restore, '  ')}
-  let checked = select(params.steps, 0u, ok);
+  let checked = select(params.steps, params.steps - fast_steps, ok);
 #else
   // Every step checked as CpuEngine.stepParticle checks it, in its order; a particle that
   // stops is frozen by select() for the remaining steps, so SIMD lanes never diverge.

@@ -52,7 +52,9 @@ fn es_exp(x: f32) -> f32 {
   if (x < (-87.3365402f)) { return 0.0f; }
   let n = es_round(x * 1.44269502f);
   let r = (x - n * 0.693145752f) - n * 0.00000142860677f;
-  return es_ldexp((1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f + r * (0.00833333377f + r * (0.00138888892f + r * 0.000198412701f))))))), i32(n));
+  // n is an integer in [-126, 128]: read as an i32 from the bits of n + 1.5 * 2^23, exact
+  // and cheaper than i32(n), a saturating conversion (a third of exp's time on SwiftShader).
+  return es_ldexp((1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f + r * (0.00833333377f + r * (0.00138888892f + r * 0.000198412701f))))))), bitcast<i32>(n + 12582912.0f) - 0x4b400000);
 }
 
 fn es_log(x: f32) -> f32 {
@@ -396,67 +398,57 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
 
     {
-      let ox19: f32 = t + 1.0f;
-      let ox20: f32 = es_pow(h_beta1, ox19);
-      let ox21: f32 = 1.0f - ox20;
-      let ox22: f32 = h_lr / ox21;
-      let ox23: f32 = 1.0f - h_beta1;
-      let ox25: bool = ox23 < 0.5f;
+      let oc19: f32 = t + 1.0f;
+      let oc20: f32 = es_pow(h_beta1, oc19);
+      let oc21: f32 = 1.0f - oc20;
+      let oc22: f32 = h_lr / oc21;
+      let oc23: f32 = 1.0f - h_beta1;
+      let oc25: bool = oc23 < 0.5f;
+      let oc34: bool = h_amsgrad == 1.0f;
+      let oc36: f32 = 1.0f - h_beta2;
+      let oc43: f32 = es_pow(h_beta2, oc19);
+      let oc44: f32 = 1.0f - oc43;
       let ox26: f32 = x * h_weight_decay;
       let ox27: f32 = cgx + ox26;
       let ox28: f32 = ox27 - sx_exp_avg;
-      let ox29: f32 = ox23 * ox28;
+      let ox29: f32 = oc23 * ox28;
       let ox30: f32 = sx_exp_avg + ox29;
       let ox31: f32 = h_beta1 * ox28;
       let ox32: f32 = ox27 - ox31;
-      let ox33: f32 = select(ox32, ox30, ox25);
-      let ox34: bool = h_amsgrad == 1.0f;
+      let ox33: f32 = select(ox32, ox30, oc25);
       let ox35: f32 = h_beta2 * sx_exp_avg_sq;
-      let ox36: f32 = 1.0f - h_beta2;
       let ox37: f32 = (ox27 * ox27);
-      let ox38: f32 = ox36 * ox37;
+      let ox38: f32 = oc36 * ox37;
       let ox39: f32 = ox35 + ox38;
       let ox40: f32 = max(sx_max_exp_avg_sq, ox39);
-      let ox41: f32 = select(sx_max_exp_avg_sq, ox40, ox34);
-      let ox42: f32 = select(ox39, ox41, ox34);
-      let ox43: f32 = es_pow(h_beta2, ox19);
-      let ox44: f32 = 1.0f - ox43;
-      let ox45: f32 = ox42 / ox44;
+      let ox41: f32 = select(sx_max_exp_avg_sq, ox40, oc34);
+      let ox42: f32 = select(ox39, ox41, oc34);
+      let ox45: f32 = ox42 / oc44;
       let ox46: f32 = sqrt(ox45);
       let ox47: f32 = h_eps + ox46;
       let ox48: f32 = ox33 / ox47;
-      let ox49: f32 = ox22 * ox48;
+      let ox49: f32 = oc22 * ox48;
       let ox50: f32 = x - ox49;
-      let oy19: f32 = t + 1.0f;
-      let oy20: f32 = es_pow(h_beta1, oy19);
-      let oy21: f32 = 1.0f - oy20;
-      let oy22: f32 = h_lr / oy21;
-      let oy23: f32 = 1.0f - h_beta1;
-      let oy25: bool = oy23 < 0.5f;
       let oy26: f32 = y * h_weight_decay;
       let oy27: f32 = cgy + oy26;
       let oy28: f32 = oy27 - sy_exp_avg;
-      let oy29: f32 = oy23 * oy28;
+      let oy29: f32 = oc23 * oy28;
       let oy30: f32 = sy_exp_avg + oy29;
       let oy31: f32 = h_beta1 * oy28;
       let oy32: f32 = oy27 - oy31;
-      let oy33: f32 = select(oy32, oy30, oy25);
-      let oy34: bool = h_amsgrad == 1.0f;
+      let oy33: f32 = select(oy32, oy30, oc25);
       let oy35: f32 = h_beta2 * sy_exp_avg_sq;
-      let oy36: f32 = 1.0f - h_beta2;
       let oy37: f32 = (oy27 * oy27);
-      let oy38: f32 = oy36 * oy37;
+      let oy38: f32 = oc36 * oy37;
       let oy39: f32 = oy35 + oy38;
       let oy40: f32 = max(sy_max_exp_avg_sq, oy39);
-      let oy41: f32 = select(sy_max_exp_avg_sq, oy40, oy34);
-      let oy42: f32 = select(oy39, oy41, oy34);
-      let oy43: f32 = es_pow(h_beta2, oy19);
-      let oy44: f32 = 1.0f - oy43;
-      let oy45: f32 = oy42 / oy44;
+      let oy41: f32 = select(sy_max_exp_avg_sq, oy40, oc34);
+      let oy42: f32 = select(oy39, oy41, oc34);
+      let oy45: f32 = oy42 / oc44;
       let oy46: f32 = sqrt(oy45);
       let oy47: f32 = h_eps + oy46;
       let oy48: f32 = oy33 / oy47;
-      let oy49: f32 = oy22 * oy48;
+      let oy49: f32 = oc22 * oy48;
       let oy50: f32 = y - oy49;
       let nx_p = ox50;
       let nx_exp_avg = ox33;

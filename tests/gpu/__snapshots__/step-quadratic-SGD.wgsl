@@ -52,7 +52,9 @@ fn es_exp(x: f32) -> f32 {
   if (x < (-87.3365402f)) { return 0.0f; }
   let n = es_round(x * 1.44269502f);
   let r = (x - n * 0.693145752f) - n * 0.00000142860677f;
-  return es_ldexp((1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f + r * (0.00833333377f + r * (0.00138888892f + r * 0.000198412701f))))))), i32(n));
+  // n is an integer in [-126, 128]: read as an i32 from the bits of n + 1.5 * 2^23, exact
+  // and cheaper than i32(n), a saturating conversion (a third of exp's time on SwiftShader).
+  return es_ldexp((1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f + r * (0.00833333377f + r * (0.00138888892f + r * 0.000198412701f))))))), bitcast<i32>(n + 12582912.0f) - 0x4b400000);
 }
 
 fn es_log(x: f32) -> f32 {
@@ -307,36 +309,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
 
     {
-      let ox16: bool = h_momentum == 0.0f;
+      let oc16: bool = h_momentum == 0.0f;
+      let oc20: bool = h_nesterov == 1.0f;
+      let oc21: bool = t == 0.0f;
+      let oc23: f32 = 1.0f - h_dampening;
       let ox17: f32 = x * h_weight_decay;
       let ox18: f32 = cgx + ox17;
-      let ox20: bool = h_nesterov == 1.0f;
-      let ox21: bool = t == 0.0f;
       let ox22: f32 = h_momentum * sx_buf;
-      let ox23: f32 = 1.0f - h_dampening;
-      let ox24: f32 = ox18 * ox23;
+      let ox24: f32 = ox18 * oc23;
       let ox25: f32 = ox22 + ox24;
-      let ox26: f32 = select(ox25, ox18, ox21);
+      let ox26: f32 = select(ox25, ox18, oc21);
       let ox27: f32 = h_momentum * ox26;
       let ox28: f32 = ox18 + ox27;
-      let ox29: f32 = select(ox26, ox28, ox20);
-      let ox30: f32 = select(ox29, ox18, ox16);
+      let ox29: f32 = select(ox26, ox28, oc20);
+      let ox30: f32 = select(ox29, ox18, oc16);
       let ox31: f32 = h_lr * ox30;
       let ox32: f32 = x - ox31;
-      let oy16: bool = h_momentum == 0.0f;
       let oy17: f32 = y * h_weight_decay;
       let oy18: f32 = cgy + oy17;
-      let oy20: bool = h_nesterov == 1.0f;
-      let oy21: bool = t == 0.0f;
       let oy22: f32 = h_momentum * sy_buf;
-      let oy23: f32 = 1.0f - h_dampening;
-      let oy24: f32 = oy18 * oy23;
+      let oy24: f32 = oy18 * oc23;
       let oy25: f32 = oy22 + oy24;
-      let oy26: f32 = select(oy25, oy18, oy21);
+      let oy26: f32 = select(oy25, oy18, oc21);
       let oy27: f32 = h_momentum * oy26;
       let oy28: f32 = oy18 + oy27;
-      let oy29: f32 = select(oy26, oy28, oy20);
-      let oy30: f32 = select(oy29, oy18, oy16);
+      let oy29: f32 = select(oy26, oy28, oc20);
+      let oy30: f32 = select(oy29, oy18, oc16);
       let oy31: f32 = h_lr * oy30;
       let oy32: f32 = y - oy31;
       let nx_p = ox32;
