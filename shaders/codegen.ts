@@ -18,6 +18,14 @@ export function f32Literal(v: number): string {
   return x < 0 ? `(${s}f)` : `${s}f`;
 }
 
+/** The index of the cos of value i's argument where i is its sin (or the reverse), else -1. */
+function partner(p: Program, i: number): number {
+  const v = p.values[i];
+  if (v.kind !== 'instr') return -1;
+  const other = v.instr.op === 'sin' ? 'cos' : 'sin';
+  return p.values.findIndex((w) => w.kind === 'instr' && w.instr.op === other && w.instr.args[0] === v.instr.args[0]);
+}
+
 function powiExpr(x: string, n: number): string {
   let r = '';
   let base = x;
@@ -89,7 +97,14 @@ function emitValue(p: Program, i: number, names: string[], opts: EmitOptions): s
   else if (op === 'not') e = `!${a}`;
   else if (op === 'powi') e = powiExpr(a, n!);
   else if (op === 'select') e = `select(${c}, ${b}, ${a})`;
-  else if (LIBM.has(op)) e = `es_${op}(${args.map((k) => names[k]).join(', ')})`;
+  else if ((op === 'sin' || op === 'cos') && partner(p, i) >= 0) {
+    // sin and cos of one argument: one es_sincos, printed with the first of the two.
+    const j = partner(p, i);
+    const pair = `${i < j ? `${opts.prefix}${i}` : names[j]}_sc`;
+    names[i] = `${opts.prefix}${i}`;
+    const line = `let ${names[i]}: f32 = ${pair}.${op === 'sin' ? 'x' : 'y'};`;
+    return i < j ? `let ${pair} = es_sincos(${a});\n${line}` : line;
+  } else if (LIBM.has(op)) e = `es_${op}(${args.map((k) => names[k]).join(', ')})`;
   else if (BUILTIN.has(op)) e = `${op}(${args.map((k) => names[k]).join(', ')})`;
   else throw new Error(`no WGSL for op '${op}'`);
   names[i] = `${opts.prefix}${i}`;

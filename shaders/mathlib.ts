@@ -101,7 +101,24 @@ fn es_cos(x: f32) -> f32 {
   return select(select(select(s, -c, q == 2.0f), -s, q == 1.0f), c, q == 0.0f);
 }
 
-fn es_tan(x: f32) -> f32 { return es_sin(x) / es_cos(x); }
+// (sin x, cos x) from one reduction: what es_sin and es_cos give, for a program that takes
+// both of one argument (Rastrigin's loss and gradient).
+fn es_sincos(x: f32) -> vec2<f32> {
+  if (!es_is_finite(x)) { return vec2<f32>(es_nan(), es_nan()); }
+  let rq = es_reduce(x);
+  let s = es_sin_poly(rq.x);
+  let c = es_cos_poly(rq.x);
+  let q = rq.y;
+  return vec2<f32>(
+    select(select(select(-c, -s, q == 2.0f), c, q == 1.0f), s, q == 0.0f),
+    select(select(select(s, -c, q == 2.0f), -s, q == 1.0f), c, q == 0.0f),
+  );
+}
+
+fn es_tan(x: f32) -> f32 {
+  let sc = es_sincos(x);
+  return sc.x / sc.y;
+}
 
 fn es_atan(x: f32) -> f32 {
   if (es_is_nan(x)) { return x; }

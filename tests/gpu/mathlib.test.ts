@@ -20,6 +20,8 @@ const cases: Case[] = [
   { name: 'log1p', wgsl: 'es_log1p(x)', ts: m.log1p32, ref: Math.log1p, lo: -0.5, hi: 4, maxUlp: 3 },
   { name: 'sin', wgsl: 'es_sin(x)', ts: m.sin32, ref: Math.sin, lo: -100, hi: 100, maxUlp: 2 },
   { name: 'cos', wgsl: 'es_cos(x)', ts: m.cos32, ref: Math.cos, lo: -100, hi: 100, maxUlp: 2 },
+  { name: 'sincos.x', wgsl: 'es_sincos(x).x', ts: m.sin32, ref: Math.sin, lo: -100, hi: 100, maxUlp: 2 },
+  { name: 'sincos.y', wgsl: 'es_sincos(x).y', ts: m.cos32, ref: Math.cos, lo: -100, hi: 100, maxUlp: 2 },
   { name: 'tan', wgsl: 'es_tan(x)', ts: m.tan32, ref: Math.tan, lo: -1.5, hi: 1.5, maxUlp: 4 },
   { name: 'atan', wgsl: 'es_atan(x)', ts: m.atan32, ref: Math.atan, lo: -50, hi: 50, maxUlp: 2 },
   { name: 'tanh', wgsl: 'es_tanh(x)', ts: m.tanh32, ref: Math.tanh, lo: -12, hi: 12, maxUlp: 4 },

@@ -3,9 +3,9 @@
 
 import { describe, expect, test } from 'vitest';
 import { Graph } from '../../src/core/expr/graph';
-import { parseAssignments } from '../../src/core/expr/parse';
+import { parseAssignments, parseExpression } from '../../src/core/expr/parse';
 import { compileProgram } from '../../src/core/expr/program';
-import { emitPerCoordinate } from '../../shaders/codegen';
+import { emitPerCoordinate, emitWGSL } from '../../shaders/codegen';
 import { getOptimizer, specializeFor } from '../../src/core/optimizers';
 import { buildParticles } from '../../src/core/layouts';
 import { resolveSurface } from '../../src/core/surfaces';
@@ -39,6 +39,18 @@ describe('emitPerCoordinate', () => {
     const r = emitPerCoordinate(program, [coord('x'), { ...coord('y'), inputs: { ...coord('y').inputs, t: 'ty' } }], 'oc');
     expect(r.shared).toBe('');
     expect(count(r.each[1].code, 'es_pow')).toBe(1);
+  });
+});
+
+describe('sin and cos of one argument', () => {
+  test('print one es_sincos; other arguments keep their own calls', () => {
+    const g = new Graph();
+    const e = (src: string) => parseExpression(g, src, { variables: ['x', 'y'] });
+    const program = compileProgram(['x', 'y'], { a: e('cos(2*x) + sin(y)'), b: e('3*sin(2*x)') });
+    const em = emitWGSL(program, { inputs: { x: 'x', y: 'y' }, prefix: 's' });
+    expect(count(em.code, 'es_sincos(')).toBe(1);
+    expect(count(em.code, 'es_sin(')).toBe(1);
+    expect(count(em.code, 'es_cos(')).toBe(0);
   });
 });
 
