@@ -101,26 +101,8 @@ fn es_cos_poly(r: f32) -> f32 {
 }
 fn es_is_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
 
-fn es_sin(x: f32) -> f32 {
-  if (!es_is_finite(x)) { return es_nan(); }
-  let rq = es_reduce(x);
-  let s = es_sin_poly(rq.x);
-  let c = es_cos_poly(rq.x);
-  let q = rq.y;
-  return select(select(select(-c, -s, q == 2.0f), c, q == 1.0f), s, q == 0.0f);
-}
-
-fn es_cos(x: f32) -> f32 {
-  if (!es_is_finite(x)) { return es_nan(); }
-  let rq = es_reduce(x);
-  let s = es_sin_poly(rq.x);
-  let c = es_cos_poly(rq.x);
-  let q = rq.y;
-  return select(select(select(s, -c, q == 2.0f), -s, q == 1.0f), c, q == 0.0f);
-}
-
-// (sin x, cos x) from one reduction: what es_sin and es_cos give, for a program that takes
-// both of one argument (Rastrigin's loss and gradient).
+// (sin x, cos x) from one reduction; a program that takes both of one argument
+// (Rastrigin's loss and gradient) calls it once (shaders/codegen.ts).
 fn es_sincos(x: f32) -> vec2<f32> {
   if (!es_is_finite(x)) { return vec2<f32>(es_nan(), es_nan()); }
   let rq = es_reduce(x);
@@ -132,6 +114,9 @@ fn es_sincos(x: f32) -> vec2<f32> {
     select(select(select(s, -c, q == 2.0f), -s, q == 1.0f), c, q == 0.0f),
   );
 }
+
+fn es_sin(x: f32) -> f32 { return es_sincos(x).x; }
+fn es_cos(x: f32) -> f32 { return es_sincos(x).y; }
 
 fn es_tan(x: f32) -> f32 {
   let sc = es_sincos(x);
