@@ -107,8 +107,6 @@ export interface StepKernelOptions {
    * every step (see FAST_PASS_MIN_STEPS).
    */
   fastPass?: boolean;
-  /** Steps per iteration of the fast pass's loop (default: unrollFor). */
-  unroll?: number;
 }
 
 /**
@@ -138,13 +136,12 @@ export function buildStepKernel({
   noise = false,
   sam = false,
   fastPass = false,
-  unroll,
 }: StepKernelOptions): string {
-  // The gradient's transforms lengthen the step.
-  const U = unroll ?? (noise || sam || clip.norm || clip.value ? 1 : unrollFor(surface, optimizer));
+  // Steps per iteration of the fast pass's loop; the gradient's transforms lengthen the step.
+  const U = noise || sam || clip.norm || clip.value ? 1 : unrollFor(surface, optimizer);
   const def = optimizer.def;
   const { H, S, hess, hyperLoads, stateVars, stateStores, update, slots } = optimizerPieces(optimizer, 'running');
-  const fastUpdate = optimizerPieces(optimizer).update;
+  const fastUpdate = fastPass ? optimizerPieces(optimizer).update : '';
   const gauss = emitWGSL(NOISE_PROGRAM, { inputs: { u1: 'u1', u2: 'u2' }, prefix: 'z' });
   const dataset = surface.dataset;
   const sample = dataset ? emitWGSL(dataset.sample, { inputs: { x: 'x', y: 'y', a: 'dp.x', b: 'dp.y', t: 'dp.z' }, prefix: 'd' }) : null;
