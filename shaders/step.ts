@@ -9,7 +9,7 @@ import random from './random.wgsl?raw';
 import { MATHLIB_WGSL } from './mathlib';
 import { NOISE_PROGRAM } from '../src/core/noise';
 import { MINIBATCH_SALT } from '../src/core/surfaces/dataset';
-import type { MinimaTable } from '../src/core/engine/engine';
+import type { MinimaTable, ProvenLoss } from '../src/core/engine/engine';
 import type { CompiledOptimizer } from '../src/core/optimizers';
 import type { Surface } from '../src/core/surfaces';
 import { emitWGSL, f32Literal } from './codegen';
@@ -107,6 +107,12 @@ export interface StepKernelOptions {
    * every step (see FAST_PASS_MIN_STEPS).
    */
   fastPass?: boolean;
+  /**
+   * With the fast pass: the box where the loss's checks cannot fire (provenLoss). The fast
+   * pass then tests only the position and the gradient, and computes the loss only where
+   * it keeps it (the optimizer's input, the last step's loss for the next convergence test).
+   */
+  lossFree?: ProvenLoss | null;
 }
 
 /**
@@ -136,6 +142,7 @@ export function buildStepKernel({
   noise = false,
   sam = false,
   fastPass = false,
+  lossFree = null,
 }: StepKernelOptions): string {
   // Steps per iteration of the fast pass's loop; the gradient's transforms lengthen the step.
   const U = noise || sam || clip.norm || clip.value ? 1 : unrollFor(surface, optimizer);
@@ -152,7 +159,7 @@ export function buildStepKernel({
   // SIMD hardware that cannot know it is.
   // frozen: the checked step, whose update a stopped particle does not take (select, no
   // branch); unfrozen: the fast pass's, which a replay discards where it may have stopped.
-  const advance = (frozen: boolean) => wgsl`
+  const advance = (frozen: boolean, keepLoss = true) => wgsl`
 let t = f32(steps);
 let gnorm = sqrt(gn2);
 var cgx = gx;
@@ -216,19 +223,22 @@ ${indent(frozen ? update : fastUpdate, '  ')}
 prev_loss = select(prev_loss, L, running);
 steps = select(steps, steps + 1u, running);
 #else
-prev_loss = L;
+${keepLoss ? 'prev_loss = L;' : ''}
 steps = steps + 1u;
 #endif`;
   // One step of the fast pass: the arithmetic and the running test, in a block of its
-  // own so that the copies of an unrolled loop can follow one another.
-  const fastStep = `{
+  // own so that the copies of an unrolled loop can follow one another. Loss-free, only
+  // the block's last step keeps its loss (prev_loss after the loop); the others' is dead
+  // code unless the optimizer reads it.
+  const test = lossFree ? '(gn2 > gtol2)' : '(L <= lb) & (L >= -F32_MAX) & (gn2 > gtol2) & (gn2 <= F32_MAX)';
+  const fastStep = (last: boolean) => `{
   let e = surface_step(x, y);
   let L = e.x;
   let gx = e.y;
   let gy = e.z;
   let gn2 = gx * gx + gy * gy;
-  ok = ok & (abs(x) <= pb) & (abs(y) <= pb) & (L <= lb) & (L >= -F32_MAX) & (gn2 > gtol2) & (gn2 <= F32_MAX);
-${indent(advance(false), '  ')}
+  ok = ok & (abs(x) <= pb) & (abs(y) <= pb) & ${test};
+${indent(advance(false, !lossFree || last), '  ')}
 }
 `;
   const state = ['x', 'y', 'prev_loss', 'steps', ...slots.flatMap((s) => [`sx_${s}`, `sy_${s}`])];
@@ -294,15 +304,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // order, a stopped particle frozen by select(); so statuses and event steps are the
   // reference's. Where the test held, the steps short of a whole unrolled block run
   // checked after the fast ones.
+#if ${!!lossFree}
+  // Loss-free: inside the proven box (provenLoss) the loss is finite and at most
+  // ${f32Literal(lossFree?.lossMax ?? 0)}, the gradient finite, so with a lossBound at or above that
+  // only the position and convergence tests can fail. A lower lossBound (pb < 0) or a
+  // particle past the box fails the test: its steps replay checked.
+  let pb = select(-1.0f, min(params.posBound, ${f32Literal(lossFree?.posBound ?? 0)}), params.lossBound >= ${f32Literal(lossFree?.lossMax ?? 0)});
+#else
   let pb = min(params.posBound, F32_MAX);
   let lb = min(params.lossBound, F32_MAX);
+#endif
   let gtol2 = params.gtol2;
 ${indent(save, '  ')}
   var ok = true;
   // Whole blocks of ${U} steps; the rest of the dispatch's steps run checked below.
   let fast_steps = params.steps - params.steps % ${U}u;
   for (var k = 0u; k < fast_steps; k += ${U}u) {
-${indent(fastStep.repeat(U), '    ')}
+${indent(Array.from({ length: U }, (_, j) => fastStep(j === U - 1)).join(''), '    ')}
   }
 ${indent(restore, '  ')}
   let checked = select(params.steps, params.steps - fast_steps, ok);

@@ -1,7 +1,7 @@
 // The WebGPU engine: particle buffers, the fused step pipeline, dispatch, and pooled
 // readback. The same code runs in the browser and in Node (Dawn).
 
-import { checkSetup, minimaTable, type Engine, type EngineSetup } from '../core/engine/engine';
+import { checkSetup, minimaTable, provenLoss, type Engine, type EngineSetup } from '../core/engine/engine';
 import { noiseScale } from '../core/noise';
 import { sharedHyper, specializeShared } from '../core/optimizers';
 import { checkRange, INFO_WORDS, ParticleError, POS_FLOATS, rangesOf, type ParticleRanges, type ParticleSource, type ParticleState } from '../core/particles';
@@ -210,8 +210,12 @@ export class GpuEngine implements Engine {
     const cfg = setup.config;
     const clip = { norm: cfg.clipNorm > 0, value: cfg.clipValue > 0 };
     const fastPass = (setup.stepsPerDispatch ?? 0) >= FAST_PASS_MIN_STEPS;
+    // Loss-free fast pass where the loss's checks provably cannot fire (the kernel still
+    // replays checked if lossBound falls below the proven bound or a particle leaves the box).
+    const proven = fastPass ? provenLoss(setup.surface, cfg.posBound) : null;
     const kernel = buildStepKernel({
       fastPass,
+      lossFree: proven && Math.fround(cfg.lossBound) >= proven.lossMax ? proven : null,
       surface: setup.surface,
       optimizer,
       minima: minimaTable(setup.surface),

@@ -5,9 +5,14 @@
 // test failed, so a stop must fall on its step.
 
 import { describe, expect, test } from 'vitest';
-import { eventStep, particleStatus, type RunConfig, Status } from '../../src/core/particles';
+import { CpuEngine } from '../../src/core/engine/cpu';
+import { provenLoss } from '../../src/core/engine/engine';
+import { buildParticles } from '../../src/core/layouts';
+import { getOptimizer } from '../../src/core/optimizers';
+import { DEFAULT_RUN_CONFIG, eventStep, particleStatus, type RunConfig, Status } from '../../src/core/particles';
 import { resolveSurface, Surface } from '../../src/core/surfaces';
-import { maxRelativeDiff, runBoth } from '../helpers/gpu';
+import { GpuEngine } from '../../src/gpu/engine';
+import { gpuDevice, maxRelativeDiff, runBoth } from '../helpers/gpu';
 import { STEP_CHUNK } from '../../shaders/step';
 
 const C = STEP_CHUNK;
@@ -66,5 +71,39 @@ test('chunks flagged without a stop: the same results', async () => {
       expect(eventStep(gpu.info, i)).toBe(eventStep(cpu.info, i));
     }
     expect(maxRelativeDiff(cpu, gpu).diff).toBeLessThan(1e-5);
+  }
+});
+
+// The loss-free fast pass (the quadratic's loss proven at most 5.5e8 over |x|, |y| <= 1e4,
+// provenLoss) tests only the position and the gradient. Its kernel keeps the reference's
+// results when the bounds move past what it was compiled for: a lossBound below the
+// proven bound, a position bound past the box (every dispatch replays checked).
+test('loss-free fast pass: the same results when the bounds change after compile', async () => {
+  const surface = resolveSurface('quadratic');
+  const optimizer = getOptimizer('SGD');
+  const particles = buildParticles({ kind: 'sweep', start: [1, 1], lrMin: 0.203, lrMax: 0.27, n: N }, optimizer, {});
+  const moves: [string, Partial<RunConfig>, number][] = [
+    ['lossBound below the proven bound: diverged by loss', { lossBound: 1e8 }, Status.Diverged],
+    ['no bounds: past the box, the loss overflows', { posBound: Infinity, lossBound: Infinity }, Status.NonFinite],
+  ];
+  for (const [what, move, status] of moves) {
+    const config = { ...DEFAULT_RUN_CONFIG };
+    const gpu = await GpuEngine.create(await gpuDevice(), { surface, optimizer, particles, config, stepsPerDispatch: C });
+    expect(provenLoss(surface, config.posBound)?.lossMax).toBeLessThan(6e8);
+    expect(gpu.kernel).toContain('Loss-free: inside the proven box');
+    Object.assign(config, move);
+    const cpu = new CpuEngine({ surface, optimizer, particles, config: { ...DEFAULT_RUN_CONFIG, ...move } });
+    cpu.step(3 * C);
+    gpu.step(3 * C);
+    const [c, g] = [await cpu.read(), await gpu.read()];
+    gpu.destroy();
+    let stopped = 0;
+    for (let i = 0; i < N; i++) {
+      expect(particleStatus(g.info, i), `${what}: particle ${i}`).toBe(particleStatus(c.info, i));
+      expect(eventStep(g.info, i), `${what}: particle ${i}`).toBe(eventStep(c.info, i));
+      if (particleStatus(c.info, i) === status) stopped++;
+    }
+    expect(stopped, what).toBeGreaterThan(N / 4);
+    expect(maxRelativeDiff(c, g).diff).toBeLessThan(1e-5);
   }
 });

@@ -3,7 +3,7 @@
 // change to the generator shows up in review.
 
 import { describe, expect, test } from 'vitest';
-import { minimaTable } from '../../src/core/engine/engine';
+import { minimaTable, provenLoss } from '../../src/core/engine/engine';
 import { getOptimizer, OPTIMIZER_DEFS, type OptimizerDef } from '../../src/core/optimizers';
 import { PRESET_NAMES, resolveSurface, Surface } from '../../src/core/surfaces';
 import { CpuEngine } from '../../src/core/engine/cpu';
@@ -59,11 +59,14 @@ describe('generated WGSL snapshots', () => {
     ['quadratic', 'SGD', false],
     ['double-well', 'Adam', false],
     ['quadratic', 'SGD', true],
+    ['rosenbrock', 'SGD', 'loss-free'],
   ] as const) {
-    test(`${surface} x ${optimizer}${fastPass ? ', fast pass' : ''}`, async () => {
+    test(`${surface} x ${optimizer}${fastPass ? `, fast pass${fastPass === 'loss-free' ? ', loss-free' : ''}` : ''}`, async () => {
       const s = resolveSurface(surface);
-      const code = buildStepKernel({ surface: s, optimizer: getOptimizer(optimizer), minima: minimaTable(s), fastPass });
-      await expect(code).toMatchFileSnapshot(`./__snapshots__/step-${surface}-${optimizer}${fastPass ? '-fast' : ''}.wgsl`);
+      const lossFree = fastPass === 'loss-free' ? provenLoss(s, DEFAULT_RUN_CONFIG.posBound) : null;
+      const code = buildStepKernel({ surface: s, optimizer: getOptimizer(optimizer), minima: minimaTable(s), fastPass: !!fastPass, lossFree });
+      const suffix = fastPass === 'loss-free' ? '-fast-loss-free' : fastPass ? '-fast' : '';
+      await expect(code).toMatchFileSnapshot(`./__snapshots__/step-${surface}-${optimizer}${suffix}.wgsl`);
     });
   }
 });

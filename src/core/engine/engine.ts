@@ -1,5 +1,6 @@
 // The engine interface both engines implement (CPU reference, GPU), and what they are built from.
 
+import { add, mul, programBounds } from '../expr/interval';
 import type { CompiledOptimizer } from '../optimizers';
 import type { ParticleState, RunConfig } from '../particles';
 import type { Surface } from '../surfaces';
@@ -53,4 +54,40 @@ export function checkSetup(setup: Pick<EngineSetup, 'surface' | 'config'>): void
   if (setup.surface.dataset && setup.config.samRho > 0) {
     throw new Error('SAM on a dataset surface is not supported: its perturbation would need a second minibatch');
   }
+}
+
+/** The box |x|, |y| <= posBound over which the loss is proven finite and at most lossMax (float32). */
+export interface ProvenLoss {
+  posBound: number;
+  lossMax: number;
+}
+
+const F32_MAX = 3.4028234663852886e38;
+
+/** The least float32 at or above v. */
+function f32Up(v: number): number {
+  const r = Math.fround(v);
+  if (r >= v) return r;
+  const bits = new Float32Array([r]);
+  const u = new Int32Array(bits.buffer);
+  u[0] += r >= 0 ? 1 : -1;
+  return bits[0];
+}
+
+/**
+ * Whether the loss's stop checks can fire at no point of the box |x|, |y| <= posBound
+ * (float32), the box in which the position checks keep a particle: where interval bounds
+ * on the surface's step program show the loss finite and at most lossMax, and the
+ * gradient finite with |g|^2 finite, a step inside the box stops only by converging or
+ * by leaving the box, whatever lossBound at or above lossMax. Null where that cannot be shown.
+ */
+export function provenLoss(surface: Surface, posBound: number): ProvenLoss | null {
+  const p = Math.min(Math.fround(posBound), F32_MAX);
+  if (!(p >= 0)) return null;
+  const box = { lo: -p, hi: p };
+  const { loss, gx, gy } = programBounds(surface.step, { x: box, y: box });
+  const gx2 = gx && mul(gx, gx);
+  const gy2 = gy && mul(gy, gy);
+  const gn2 = gx2 && gy2 && add(gx2, gy2);
+  return loss && gn2 ? { posBound: p, lossMax: f32Up(loss.hi) } : null;
 }

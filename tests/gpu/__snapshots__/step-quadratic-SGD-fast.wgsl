@@ -289,8 +289,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // order, a stopped particle frozen by select(); so statuses and event steps are the
   // reference's. Where the test held, the steps short of a whole unrolled block run
   // checked after the fast ones.
+
   let pb = min(params.posBound, F32_MAX);
   let lb = min(params.lossBound, F32_MAX);
+
   let gtol2 = params.gtol2;
   let x0 = x;
   let y0 = y;
