@@ -11,7 +11,7 @@ import { resolveSurface } from '../core/surfaces';
 import { BareKernel } from '../gpu/bare';
 import type { DeviceHandle } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
-import { counters, dispatchPlan, timeGpu } from './bench-timing';
+import { counters, dispatchPlan, timeAlternating } from './bench-timing';
 import { padTable } from './common';
 
 /** Small learning rates from (-1.5, 2): no particle stops within PEER_MAX_STEPS steps. */
@@ -51,7 +51,7 @@ const timed = (r: { dispatches: number; particleSteps: number; seconds: number; 
   stopped: r.stopped,
 });
 
-/** Times the engine and its bare twin back to back, for each optimizer x surface. */
+/** Times the engine and its bare twin in turns (timeAlternating), for each optimizer x surface. */
 export async function runPeerRows(handle: DeviceHandle, n: number, steps: number, K: number, minSeconds: number, log: (m: string) => void): Promise<PeerRow[]> {
   const rows: PeerRow[] = [];
   const plan = dispatchPlan(steps, K);
@@ -69,8 +69,16 @@ export async function runPeerRows(handle: DeviceHandle, n: number, steps: number
       const engine = await GpuEngine.create(handle, { ...setup, stepsPerDispatch: K });
       const bare = await BareKernel.create(handle, setup);
       try {
-        const e = timed(await timeGpu(engine, plan, minSeconds, maxRounds, () => counters(engine)));
-        const b = timed(await timeGpu(bare, plan, minSeconds, maxRounds, n));
+        const [te, tb] = await timeAlternating(
+          [
+            { target: engine, count: () => counters(engine) },
+            { target: bare, count: n },
+          ],
+          plan,
+          minSeconds,
+          maxRounds,
+        );
+        const [e, b] = [timed(te), timed(tb)];
         rows.push({
           optimizer: o.label,
           surface: s,

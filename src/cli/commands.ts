@@ -56,7 +56,7 @@ const BENCH_FLAGS = defineFlags({
     min: 0,
     ...BENCH_SECONDS_BOUND,
     meta: 'T',
-    help: 'the CPU reference runs steps (at most S) for about this long',
+    help: 'the CPU reference runs steps (at most S) for about this long (over 3 turns)',
     defaultText: '2',
   },
   minSeconds: {
@@ -65,7 +65,7 @@ const BENCH_FLAGS = defineFlags({
     min: 0,
     ...BENCH_SECONDS_BOUND,
     meta: 'T',
-    help: 'GPU workloads repeat their round until they ran this long',
+    help: 'GPU workloads repeat their round until they ran this long (over 3 turns)',
     defaultText: '1',
   },
   mapRes: {
@@ -115,9 +115,11 @@ executed particle-steps are counted from each particle's step counter.
   map:           a --map-res squared map of --map-steps steps (GD on Rosenbrock, lr x
                  start x), whole on the GPU (compilation and readback included) vs the
                  CPU reference on some of its rows (about --cpu-seconds), extrapolated
-Each GPU workload is warmed up by one dispatch (pipeline compilation excluded), then
-runs (in batches of 1, 2, 4, ... rounds) for at least --min-seconds, timed until the
-GPU is done. The JSON is {adapter, date, node, cpu, workloads: [...], peers: [...],
+Each GPU workload is timed in 3 turns, the engine's and its bare twin's alternating;
+each turn is warmed up by one dispatch (pipeline compilation excluded), then runs (in
+batches of 1, 2, 4, ... rounds) for at least a third of --min-seconds, timed until the
+GPU is done. Every workload, the CPU reference's too, reports its fastest turn: noise
+on shared cores only adds time. The JSON is {adapter, date, node, cpu, workloads: [...], peers: [...],
 map, ratios: {gpu_vs_cpu, fused_vs_unfused, engine_vs_bare, map_gpu_vs_cpu}}.
 
 Flags:
