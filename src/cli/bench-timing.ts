@@ -63,7 +63,7 @@ export type Timing = Awaited<ReturnType<typeof timeGpu>>;
 const rate = (t: Timing) => t.particleSteps / t.seconds;
 
 /** How many times timeAlternating times each target. */
-export const ALTERNATIONS = 3;
+export const ALTERNATIONS = 5;
 
 /**
  * Times the targets in turn, ALTERNATIONS times (a, b, a, b, ...), each time for

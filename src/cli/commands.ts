@@ -13,6 +13,7 @@ import { ParticleError } from '../core/particles';
 import { TileError } from './shard';
 import { defineFlags, formatFlags, parseSchema, UsageError } from './args';
 import { benchTable, runBench } from './bench';
+import { ALTERNATIONS } from './bench-timing';
 import { checkOutputPath, discardPendingOutputs, writeOutput } from './output';
 import { mainHelp } from './help';
 import { mapCommand, mapHelp } from './map';
@@ -56,7 +57,7 @@ const BENCH_FLAGS = defineFlags({
     min: 0,
     ...BENCH_SECONDS_BOUND,
     meta: 'T',
-    help: 'the CPU reference runs steps (at most S) for about this long (over 3 turns)',
+    help: `the CPU reference runs steps (at most S) for about this long (over ${ALTERNATIONS} turns)`,
     defaultText: '2',
   },
   minSeconds: {
@@ -65,7 +66,7 @@ const BENCH_FLAGS = defineFlags({
     min: 0,
     ...BENCH_SECONDS_BOUND,
     meta: 'T',
-    help: 'GPU workloads repeat their round until they ran this long (over 3 turns)',
+    help: `GPU workloads repeat their round until they ran this long (over ${ALTERNATIONS} turns)`,
     defaultText: '1',
   },
   mapRes: {
@@ -115,12 +116,13 @@ executed particle-steps are counted from each particle's step counter.
   map:           a --map-res squared map of --map-steps steps (GD on Rosenbrock, lr x
                  start x), whole on the GPU (compilation and readback included) vs the
                  CPU reference on some of its rows (about --cpu-seconds), extrapolated
-Each GPU workload is timed in 3 turns, the engine's and its bare twin's alternating;
-each turn is warmed up by one dispatch (pipeline compilation excluded), then runs (in
-batches of 1, 2, 4, ... rounds) for at least a third of --min-seconds, timed until the
-GPU is done. Every workload, the CPU reference's too, reports its fastest turn: noise
-on shared cores only adds time. The JSON is {adapter, date, node, cpu, workloads: [...], peers: [...],
-map, ratios: {gpu_vs_cpu, fused_vs_unfused, engine_vs_bare, map_gpu_vs_cpu}}.
+Each GPU workload is timed in ${ALTERNATIONS} turns, the engine's and its bare twin's
+alternating; each turn is warmed up by one dispatch (pipeline compilation excluded),
+then runs (in batches of 1, 2, 4, ... rounds) for at least 1/${ALTERNATIONS} of --min-seconds,
+timed until the GPU is done. Every workload, the CPU reference's too, reports its
+fastest turn: noise on shared cores only adds time. The JSON is {adapter, date, node,
+cpu, workloads: [...], peers: [...], map, ratios: {gpu_vs_cpu, fused_vs_unfused,
+engine_vs_bare, map_gpu_vs_cpu}}.
 
 Flags:
 ${formatFlags(BENCH_FLAGS)}`;

@@ -29,8 +29,8 @@ test('timeAlternating: turns a, b, a, b, ...; each target keeps its fastest turn
   vi.spyOn(performance, 'now').mockImplementation(() => clock);
   const log: string[] = [];
   // a is slow on its first turn, b on its last: their fastest turns differ.
-  const a = fake('a', [300, 20, 30], log);
-  const b = fake('b', [40, 50, 500], log);
+  const a = fake('a', [300, 20, 30, 40, 50], log);
+  const b = fake('b', [60, 50, 70, 40, 500], log);
   const [ta, tb] = await timeAlternating(
     [
       { target: a, count: 1 },
@@ -40,9 +40,9 @@ test('timeAlternating: turns a, b, a, b, ...; each target keeps its fastest turn
     0.001,
     1,
   );
-  expect(ALTERNATIONS).toBe(3);
+  expect(ALTERNATIONS).toBe(5);
   // Each turn: the warm-up, then one round (maxRounds 1).
-  expect(log.join('')).toBe('aabbaabbaabb');
+  expect(log.join('')).toBe('aabb'.repeat(5));
   expect([ta.seconds, tb.seconds]).toEqual([0.02, 0.04]);
   expect([ta.particleSteps, tb.particleSteps]).toEqual([100, 100]);
 });
