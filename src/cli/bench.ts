@@ -312,6 +312,7 @@ export function benchTable(r: BenchResult): string {
     `node ${r.node}, cpu ${r.cpu}, ${r.date}`,
     '',
     padTable(rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']),
+    `(each workload: its fastest of ${ALTERNATIONS} turns, the engine's and the bare kernel's alternating)`,
     '',
     `gpu vs cpu:        ${ratio(r.ratios.gpu_vs_cpu)}  (${r.workloads[0].name} / ${r.workloads[2].name})`,
     `fused vs unfused:  ${ratio(r.ratios.fused_vs_unfused)}  (${r.workloads[0].name} / ${r.workloads[1].name})`,
