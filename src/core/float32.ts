@@ -5,6 +5,19 @@
 /** The smallest positive normal float32. */
 const FLOAT32_MIN_NORMAL = 2 ** -126;
 
+/** The largest finite float32. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** The least float32 at or above v (v finite). */
+export function float32Up(v: number): number {
+  const r = Math.fround(v);
+  if (r >= v) return r;
+  const bits = new Float32Array([r]);
+  const u = new Int32Array(bits.buffer);
+  u[0] += r >= 0 ? 1 : -1; // the next float32 toward +infinity
+  return bits[0];
+}
+
 /**
  * Why `v`, given as `name`, cannot be held in float32 (null when it can): it rounds to 0
  * (from a non-zero value), to a subnormal, or to an infinity. Non-finite input is the

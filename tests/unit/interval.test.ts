@@ -7,11 +7,11 @@ import { describe, expect, test } from 'vitest';
 import { provenLoss } from '../../src/core/engine/engine';
 import { programBounds } from '../../src/core/expr/interval';
 import { Evaluator } from '../../src/core/expr/program';
+import { FLOAT32_MAX, float32Up } from '../../src/core/float32';
 import { uniform01 } from '../../src/core/random';
 import { PRESET_NAMES, resolveSurface, Surface } from '../../src/core/surfaces';
 
 const f32 = Math.fround;
-const F32_MAX = 3.4028234663852886e38;
 
 /** Corners, edges, axes, zero and seeded random points of the box |x|, |y| <= p, in float32. */
 function boxPoints(p: number, n: number): [number, number][] {
@@ -36,8 +36,8 @@ function expectProofHolds(surface: Surface, p: number) {
     const [L, gx, gy] = [ev.out('loss'), ev.out('gx'), ev.out('gy')];
     const gn2 = f32(f32(gx * gx) + f32(gy * gy));
     const where = `${surface.spec.expression} at (${x}, ${y}): loss ${L}, |g|^2 ${gn2}`;
-    expect(L <= proof!.lossMax && L >= -F32_MAX, where).toBe(true);
-    expect(gn2 <= F32_MAX, where).toBe(true);
+    expect(L <= proof!.lossMax && L >= -FLOAT32_MAX, where).toBe(true);
+    expect(gn2 <= FLOAT32_MAX, where).toBe(true);
   }
 }
 
@@ -123,4 +123,12 @@ test('programBounds: a sum of squares stays at or above zero through rounding, s
   expect(b.loss?.lo).toBe(0);
   expect(b.loss?.hi).toBeGreaterThanOrEqual(Math.sqrt(18));
   expect(b.gx).toBeNull(); // x / sqrt(x^2 + y^2): the divisor reaches zero
+});
+
+test('float32Up: the least float32 at or above a value', () => {
+  expect(float32Up(1)).toBe(1);
+  expect(float32Up(1 + 2 ** -30)).toBe(1 + 2 ** -23);
+  expect(float32Up(-(1 + 2 ** -30))).toBe(-1);
+  expect(float32Up(0.1)).toBe(Math.fround(0.1) >= 0.1 ? Math.fround(0.1) : Math.fround(0.1) + 2 ** -27);
+  expect(float32Up(1e-50)).toBe(2 ** -149);
 });

@@ -1,6 +1,7 @@
 // The engine interface both engines implement (CPU reference, GPU), and what they are built from.
 
 import { add, mul, programBounds } from '../expr/interval';
+import { FLOAT32_MAX, float32Up } from '../float32';
 import type { CompiledOptimizer } from '../optimizers';
 import type { ParticleState, RunConfig } from '../particles';
 import type { Surface } from '../surfaces';
@@ -62,18 +63,6 @@ export interface ProvenLoss {
   lossMax: number;
 }
 
-const F32_MAX = 3.4028234663852886e38;
-
-/** The least float32 at or above v. */
-function f32Up(v: number): number {
-  const r = Math.fround(v);
-  if (r >= v) return r;
-  const bits = new Float32Array([r]);
-  const u = new Int32Array(bits.buffer);
-  u[0] += r >= 0 ? 1 : -1;
-  return bits[0];
-}
-
 /**
  * Whether the loss's stop checks can fire at no point of the box |x|, |y| <= posBound
  * (float32), the box in which the position checks keep a particle: where interval bounds
@@ -82,12 +71,12 @@ function f32Up(v: number): number {
  * by leaving the box, whatever lossBound at or above lossMax. Null where that cannot be shown.
  */
 export function provenLoss(surface: Surface, posBound: number): ProvenLoss | null {
-  const p = Math.min(Math.fround(posBound), F32_MAX);
+  const p = Math.min(Math.fround(posBound), FLOAT32_MAX);
   if (!(p >= 0)) return null;
   const box = { lo: -p, hi: p };
   const { loss, gx, gy } = programBounds(surface.step, { x: box, y: box });
   const gx2 = gx && mul(gx, gx);
   const gy2 = gy && mul(gy, gy);
   const gn2 = gx2 && gy2 && add(gx2, gy2);
-  return loss && gn2 ? { posBound: p, lossMax: f32Up(loss.hi) } : null;
+  return loss && gn2 ? { posBound: p, lossMax: float32Up(loss.hi) } : null;
 }

@@ -5,6 +5,7 @@
 // division by zero, a logarithm of zero or less, an argument outside the range where the
 // libm's reduction holds) or where the analysis cannot tell: null is always safe.
 
+import { FLOAT32_MAX } from '../float32';
 import type { Op } from './graph';
 import type { Program } from './program';
 
@@ -13,7 +14,6 @@ export interface Bound {
   hi: number;
 }
 
-const F32_MAX = 3.4028234663852886e38;
 /** Relative widening per arithmetic op: far above float32's 2^-24 rounding. */
 const ARITH = 2 ** -20;
 /** Relative and absolute widening per libm call: far above its few ulps. */
@@ -36,7 +36,7 @@ function widen(lo: number, hi: number, rel = ARITH, abs = TINY): Bound | null {
   let h = hi + Math.abs(hi) * rel + abs;
   if (lo >= 0 && l < 0) l = 0;
   if (hi <= 0 && h > 0) h = 0;
-  return l >= -F32_MAX && h <= F32_MAX ? { lo: l, hi: h } : null;
+  return l >= -FLOAT32_MAX && h <= FLOAT32_MAX ? { lo: l, hi: h } : null;
 }
 
 const libm = (lo: number, hi: number) => widen(lo, hi, LIBM_REL, LIBM_ABS);
