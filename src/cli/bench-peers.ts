@@ -11,7 +11,7 @@ import { resolveSurface } from '../core/surfaces';
 import { BareKernel } from '../gpu/bare';
 import type { DeviceHandle } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
-import { counters, dispatchPlan, timeAlternating } from './bench-timing';
+import { dispatchPlan, timeEngineAndBare } from './bench-timing';
 import { padTable } from './common';
 
 /** Small learning rates from (-1.5, 2): no particle stops within PEER_MAX_STEPS steps. */
@@ -69,15 +69,7 @@ export async function runPeerRows(handle: DeviceHandle, n: number, steps: number
       const engine = await GpuEngine.create(handle, { ...setup, stepsPerDispatch: K });
       const bare = await BareKernel.create(handle, setup);
       try {
-        const [te, tb] = await timeAlternating(
-          [
-            { target: engine, count: () => counters(engine) },
-            { target: bare, count: n },
-          ],
-          plan,
-          minSeconds,
-          maxRounds,
-        );
+        const [te, tb] = await timeEngineAndBare(engine, bare, n, plan, minSeconds, maxRounds);
         const [e, b] = [timed(te), timed(tb)];
         rows.push({
           optimizer: o.label,

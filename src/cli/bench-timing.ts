@@ -87,3 +87,16 @@ export async function timeAlternating(
   }
   return best;
 }
+
+/** The engine (its own step counters) and its bare twin (n particles, every step) in turns. */
+export function timeEngineAndBare(engine: Engine & Steppable, bare: Steppable, n: number, plan: number[], minSeconds: number, maxRounds: number) {
+  return timeAlternating(
+    [
+      { target: engine, count: () => counters(engine) },
+      { target: bare, count: n },
+    ],
+    plan,
+    minSeconds,
+    maxRounds,
+  );
+}

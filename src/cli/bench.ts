@@ -14,7 +14,7 @@ import { GpuEngine } from '../gpu/engine';
 import { MapRunner, type ProductLayout } from '../gpu/map-runner';
 import { BareKernel } from '../gpu/bare';
 import { runPeerRows, peerLines, type PeerRow } from './bench-peers';
-import { ALTERNATIONS, counters, dispatchPlan, timeAlternating, type Timing } from './bench-timing';
+import { ALTERNATIONS, counters, dispatchPlan, timeAlternating, timeEngineAndBare, type Timing } from './bench-timing';
 import { checkCount, checkGpuCapacity, fmt, openGpu, padTable } from './common';
 
 export interface BenchOptions {
@@ -220,15 +220,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
       const plan = dispatchPlan(steps, K);
       // The engine and its bare twin in turns, so that the two share the machine's states.
       log(`gpu fused and bare kernel in turns: ${plan.length} dispatch(es) of ${K} steps per round`);
-      const [fused, b] = await timeAlternating(
-        [
-          { target: gpu, count: () => counters(gpu) },
-          { target: bareKernel, count: n },
-        ],
-        plan,
-        minSeconds,
-        maxRounds,
-      );
+      const [fused, b] = await timeEngineAndBare(gpu, bareKernel, n, plan, minSeconds, maxRounds);
       bare = b;
       workloads.push(entry(`gpu, ${K} steps per dispatch`, 'gpu', K, fused.dispatches, fused.particleSteps, fused.seconds, fused.stopped));
       log(`gpu unfused: dispatches of 1 step`);
